@@ -1,0 +1,41 @@
+/* buf: a growable byte buffer with a hard upper bound, used for every queue of bytes in
+ * mailsim (engine output, link payloads). Bounds are checked in one place, buf_can_append().
+ * Ownership: the buffer owns data; buf_free() releases it. */
+#ifndef MAILSIM_BUF_H
+#define MAILSIM_BUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf {
+    uint8_t *data;
+    size_t len; /* bytes in use, from data[0] */
+    size_t cap; /* bytes allocated */
+    size_t max; /* hard limit on len; 0 means SIZE_MAX */
+};
+
+/* An empty buffer that may hold at most max bytes (0: no limit but memory). */
+void buf_init(struct buf *b, size_t max);
+void buf_free(struct buf *b);
+
+/* True when n more bytes fit under the limit. */
+bool buf_can_append(const struct buf *b, size_t n);
+
+/* Appends n bytes. Returns 0, or -1 (buffer unchanged) when the limit or memory is exhausted. */
+int buf_append(struct buf *b, const void *p, size_t n);
+int buf_append_str(struct buf *b, const char *s);
+
+/* printf-style append; -1 on limit, memory or an encoding error. */
+int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Removes the first n bytes (n is clamped to len). */
+void buf_consume(struct buf *b, size_t n);
+
+void buf_clear(struct buf *b);
+
+/* Cuts the buffer back to its first len bytes (no-op when len >= b->len): how a writer rolls
+ * back a half-written item after an error. */
+void buf_truncate(struct buf *b, size_t len);
+
+#endif

@@ -1,0 +1,276 @@
+/* export_jsonl: the trace as JSON lines, one object a line, each with t and kind; the first
+ * line is the world header. Field names are a contract: tests and tools read them. */
+#include "base64.h"
+#include "export.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool export_utf8_valid(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint8_t c = s[i];
+        size_t len;
+        uint32_t cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xe0) == 0xc0) {
+            len = 2;
+            cp = c & 0x1f;
+        } else if ((c & 0xf0) == 0xe0) {
+            len = 3;
+            cp = c & 0x0f;
+        } else if ((c & 0xf8) == 0xf0) {
+            len = 4;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (i + len > n) {
+            return false;
+        }
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xc0) != 0x80) {
+                return false;
+            }
+            cp = cp << 6 | (s[i + k] & 0x3f);
+        }
+        /* RFC 3629 §3: no overlong forms, no surrogates, nothing past U+10FFFF. */
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+            (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) {
+            return false;
+        }
+        i += len;
+    }
+    return true;
+}
+
+void export_json_escape(FILE *out, const uint8_t *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = s[i];
+        switch (c) {
+        case '"':
+            fputs("\\\"", out);
+            break;
+        case '\\':
+            fputs("\\\\", out);
+            break;
+        case '\n':
+            fputs("\\n", out);
+            break;
+        case '\r':
+            fputs("\\r", out);
+            break;
+        case '\t':
+            fputs("\\t", out);
+            break;
+        default:
+            if (c < 0x20 || c == 0x7f) {
+                fprintf(out, "\\u%04x", c);
+            } else {
+                fputc(c, out);
+            }
+        }
+    }
+}
+
+static void jsonl_str(FILE *out, const char *key, const char *value)
+{
+    fprintf(out, ",\"%s\":\"", key);
+    export_json_escape(out, (const uint8_t *)value, strlen(value));
+    fputc('"', out);
+}
+
+/* Bytes as "key":"text" when they are UTF-8, else as "key_b64":"...". */
+static void jsonl_bytes(FILE *out, const char *key, const uint8_t *p, size_t n)
+{
+    if (export_utf8_valid(p, n)) {
+        fprintf(out, ",\"%s\":\"", key);
+        export_json_escape(out, p, n);
+        fputc('"', out);
+        return;
+    }
+    char *enc = malloc(BASE64_ENCODED_LEN(n) + 1);
+    if (!enc) {
+        abort();
+    }
+    base64_encode(p, n, enc);
+    fprintf(out, ",\"%s_b64\":\"%s\"", key, enc);
+    free(enc);
+}
+
+static void jsonl_ip(FILE *out, uint32_t ip)
+{
+    fprintf(out, "\"%u.%u.%u.%u\"", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+}
+
+static void jsonl_world(const struct trace *tr, FILE *out)
+{
+    fprintf(out, "{\"t\":0,\"kind\":\"world\",\"seed\":%" PRIu64, tr->seed);
+    if (tr->title) {
+        jsonl_str(out, "title", tr->title);
+    }
+    fputs(",\"zones\":[", out);
+    for (size_t i = 0; i < tr->nzones; i++) {
+        fprintf(out, "%s{\"name\":\"", i ? "," : "");
+        const char *s = trace_string(tr, tr->zones[i].name);
+        export_json_escape(out, (const uint8_t *)s, strlen(s));
+        fputs("\"}", out);
+    }
+    fputs("],\"hosts\":[", out);
+    for (size_t i = 0; i < tr->nhosts; i++) {
+        const struct trace_host *h = &tr->hosts[i];
+        fputs(i ? ",{" : "{", out);
+        fputs("\"i\":", out);
+        fprintf(out, "%zu", i);
+        jsonl_str(out, "name", trace_string(tr, h->name));
+        jsonl_str(out, "zone", trace_string(tr, tr->zones[h->zone].name));
+        fputs(",\"ip\":", out);
+        jsonl_ip(out, h->ip);
+        fputc('}', out);
+    }
+    fputs("],\"agents\":[", out);
+    for (size_t i = 0; i < tr->nagents; i++) {
+        const struct trace_agent *a = &tr->agents[i];
+        fprintf(out, "%s{\"host\":\"", i ? "," : "");
+        const char *s = trace_string(tr, tr->hosts[a->host].name);
+        export_json_escape(out, (const uint8_t *)s, strlen(s));
+        fputc('"', out);
+        jsonl_str(out, "id", trace_string(tr, a->id));
+        jsonl_str(out, "role", trace_string(tr, a->role));
+        jsonl_str(out, "program", trace_string(tr, a->program));
+        fputc('}', out);
+    }
+    fputs("],\"links\":[", out);
+    for (size_t i = 0; i < tr->nlinks; i++) {
+        const struct trace_link *l = &tr->links[i];
+        fprintf(out, "%s{\"i\":%zu", i ? "," : "", i);
+        jsonl_str(out, "a", trace_string(tr, tr->hosts[l->a].name));
+        jsonl_str(out, "b", trace_string(tr, tr->hosts[l->b].name));
+        fprintf(out, ",\"latency_us\":%" PRIu32 "}", l->latency_us);
+    }
+    fputs("],\"taps\":[", out);
+    for (size_t i = 0; i < tr->ntaps; i++) {
+        fprintf(out, "%s{\"link\":%" PRIu32, i ? "," : "", tr->taps[i].link);
+        jsonl_str(out, "name", trace_string(tr, tr->taps[i].name));
+        fputc('}', out);
+    }
+    fputs("]}\n", out);
+}
+
+static void jsonl_endpoint(const struct trace *tr, FILE *out, const char *key, uint32_t host,
+                           trace_str agent, uint32_t ip, uint16_t port)
+{
+    fprintf(out, ",\"%s\":{\"host\":\"", key);
+    const char *s = trace_string(tr, tr->hosts[host].name);
+    export_json_escape(out, (const uint8_t *)s, strlen(s));
+    fputc('"', out);
+    jsonl_str(out, "agent", trace_string(tr, agent));
+    fputs(",\"ip\":", out);
+    jsonl_ip(out, ip);
+    fprintf(out, ",\"port\":%u}", port);
+}
+
+static const char *jsonl_side(uint8_t from)
+{
+    return from == TRACE_CLIENT ? "client" : "server";
+}
+
+static void jsonl_event(const struct trace *tr, const struct trace_event *e, FILE *out)
+{
+    fprintf(out, "{\"t\":%" PRIu64 ",\"kind\":\"%s\"", e->t, trace_kind_name(e->kind));
+    const char *s0 = trace_string(tr, e->s[0]);
+    const char *s1 = trace_string(tr, e->s[1]);
+    const char *s2 = trace_string(tr, e->s[2]);
+    const uint8_t *bytes = trace_bytes_ptr(tr, e->bytes);
+    switch ((enum trace_kind)e->kind) {
+    case TRACE_CONNECT: {
+        const struct trace_conn *c = trace_conn_get(tr, e->conn);
+        fprintf(out, ",\"conn\":%" PRIu32, e->conn);
+        jsonl_str(out, "proto", trace_string(tr, c->proto));
+        jsonl_endpoint(tr, out, "client", c->client_host, c->client_agent, c->client_ip,
+                       c->client_port);
+        jsonl_endpoint(tr, out, "server", c->server_host, c->server_agent, c->server_ip,
+                       c->server_port);
+        break;
+    }
+    case TRACE_DATA:
+        fprintf(out, ",\"conn\":%" PRIu32 ",\"from\":\"%s\"", e->conn, jsonl_side(e->from));
+        jsonl_bytes(out, "text", bytes, e->bytes.len);
+        fprintf(out, ",\"tls\":%s", (e->flags & TRACE_TLS) ? "true" : "false");
+        break;
+    case TRACE_CLOSE:
+        fprintf(out, ",\"conn\":%" PRIu32 ",\"from\":\"%s\"", e->conn, jsonl_side(e->from));
+        if (e->flags & TRACE_REFUSED) {
+            fputs(",\"refused\":true", out);
+        }
+        break;
+    case TRACE_STEP:
+        fprintf(out, ",\"n\":%" PRId32, e->num);
+        jsonl_str(out, "mail", s0);
+        jsonl_str(out, "agent", s1);
+        if (e->conn) {
+            fprintf(out, ",\"conn\":%" PRIu32, e->conn);
+        }
+        break;
+    case TRACE_MAIL:
+        jsonl_str(out, "mail", s0);
+        jsonl_str(out, "state", s1);
+        jsonl_str(out, "agent", s2);
+        fprintf(out, ",\"code\":%" PRId32, e->num);
+        break;
+    case TRACE_AUTH:
+        jsonl_str(out, "agent", s0);
+        jsonl_str(out, "user", s1);
+        jsonl_str(out, "mech", s2);
+        fprintf(out, ",\"ok\":%s", (e->flags & TRACE_OK) ? "true" : "false");
+        if (e->conn) {
+            fprintf(out, ",\"conn\":%" PRIu32, e->conn);
+        }
+        break;
+    case TRACE_POLICY:
+        jsonl_str(out, "agent", s0);
+        jsonl_str(out, "rule", s1);
+        jsonl_str(out, "decision", s2);
+        fprintf(out, ",\"code\":%" PRId32, e->num);
+        if (e->conn) {
+            fprintf(out, ",\"conn\":%" PRIu32, e->conn);
+        }
+        break;
+    case TRACE_SNIFF:
+        jsonl_str(out, "tap", s0);
+        fprintf(out, ",\"conn\":%" PRIu32, e->conn);
+        jsonl_str(out, "finding", s1);
+        jsonl_bytes(out, "value", bytes, e->bytes.len);
+        break;
+    case TRACE_STATE:
+        jsonl_str(out, "agent", s0);
+        jsonl_str(out, "machine", s1);
+        jsonl_str(out, "state", s2);
+        if (e->conn) {
+            fprintf(out, ",\"conn\":%" PRIu32, e->conn);
+        }
+        break;
+    case TRACE_DNS:
+        jsonl_str(out, "agent", s0);
+        jsonl_str(out, "query", s1);
+        jsonl_bytes(out, "answer", bytes, e->bytes.len);
+        break;
+    case TRACE_KIND_COUNT:
+        break;
+    }
+    fputs("}\n", out);
+}
+
+int export_jsonl(const struct trace *tr, FILE *out)
+{
+    jsonl_world(tr, out);
+    for (size_t i = 0; i < tr->nevents; i++) {
+        jsonl_event(tr, &tr->events[i], out);
+    }
+    return ferror(out) ? -1 : 0;
+}

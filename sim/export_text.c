@@ -1,0 +1,177 @@
+/* export_text: the human transcript — step headers, connections, and every line that crossed
+ * a link as C: or S:, exactly as sent. Control characters that would hide what was on the wire
+ * (a bare CR or LF, a NUL) are shown as <CR>, <LF>, <NUL>. */
+#include "export.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+static const char *const text_circled[10] = {"", "①", "②", "③", "④", "⑤", "⑥", "⑦", "⑧", "⑨"};
+
+static const char *text_or(const char *label, const char *fallback)
+{
+    return label ? label : fallback;
+}
+
+static void text_time(FILE *out, uint64_t t)
+{
+    fprintf(out, "%4" PRIu64 ".%06" PRIu64 "  ", t / 1000000, t % 1000000);
+}
+
+static void text_ip(FILE *out, uint32_t ip)
+{
+    fprintf(out, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+}
+
+/* Prints one line's octets; the printable ones (and UTF-8) as they are. */
+static void text_octets(FILE *out, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = p[i];
+        if (c == '\r') {
+            fputs("<CR>", out);
+        } else if (c == '\n') {
+            fputs("<LF>", out);
+        } else if (c == 0) {
+            fputs("<NUL>", out);
+        } else if (c == '\t' || c >= 0x20) {
+            fputc(c, out);
+        } else {
+            fprintf(out, "<%02X>", c);
+        }
+    }
+}
+
+/* Splits a payload at CRLF; a final piece without CRLF is marked as unterminated. */
+static void text_data(const struct trace *tr, const struct trace_event *e, FILE *out)
+{
+    const uint8_t *p = trace_bytes_ptr(tr, e->bytes);
+    size_t n = e->bytes.len;
+    const char *who = e->from == TRACE_CLIENT ? "C:" : "S:";
+    const char *tls = (e->flags & TRACE_TLS) ? " [TLS]" : "";
+    size_t start = 0;
+    bool first = true;
+    while (start < n) {
+        size_t end = start;
+        while (end + 1 < n && !(p[end] == '\r' && p[end + 1] == '\n')) {
+            end++;
+        }
+        bool crlf = end + 1 < n;
+        if (!crlf) {
+            end = n;
+        }
+        if (first) {
+            text_time(out, e->t);
+        } else {
+            fputs("             ", out);
+        }
+        fprintf(out, "#%" PRIu32 " %s%s ", e->conn, who, tls);
+        text_octets(out, p + start, end - start);
+        fputs(crlf ? "\n" : " (no CRLF yet)\n", out);
+        first = false;
+        start = crlf ? end + 2 : n;
+    }
+}
+
+static void text_endpoint(const struct trace *tr, FILE *out, trace_str agent, uint32_t host,
+                          uint32_t ip, uint16_t port)
+{
+    const char *a = trace_string(tr, agent);
+    fprintf(out, "%s%s%s ", a, *a ? "@" : "", trace_string(tr, tr->hosts[host].name));
+    text_ip(out, ip);
+    fprintf(out, ":%u", port);
+}
+
+static void text_event(const struct trace *tr, const struct export_text_labels *lb,
+                       const struct trace_event *e, FILE *out)
+{
+    const char *s0 = trace_string(tr, e->s[0]);
+    const char *s1 = trace_string(tr, e->s[1]);
+    const char *s2 = trace_string(tr, e->s[2]);
+    switch ((enum trace_kind)e->kind) {
+    case TRACE_CONNECT: {
+        const struct trace_conn *c = trace_conn_get(tr, e->conn);
+        text_time(out, e->t);
+        fprintf(out, "#%" PRIu32 " %s ", e->conn, text_or(lb->connect, "connect"));
+        text_endpoint(tr, out, c->client_agent, c->client_host, c->client_ip, c->client_port);
+        fputs(" -> ", out);
+        text_endpoint(tr, out, c->server_agent, c->server_host, c->server_ip, c->server_port);
+        const char *proto = trace_string(tr, c->proto);
+        fprintf(out, "%s%s%s\n", *proto ? " (" : "", proto, *proto ? ")" : "");
+        break;
+    }
+    case TRACE_DATA:
+        text_data(tr, e, out);
+        break;
+    case TRACE_CLOSE:
+        text_time(out, e->t);
+        fprintf(out, "#%" PRIu32 " %s (%s)\n", e->conn,
+                (e->flags & TRACE_REFUSED) ? text_or(lb->refused, "refused")
+                                           : text_or(lb->close, "close"),
+                e->from == TRACE_CLIENT ? "C" : "S");
+        break;
+    case TRACE_STEP: {
+        int n = e->num >= 1 && e->num <= 9 ? e->num : 0;
+        const char *title = n && lb->step_title[n] ? lb->step_title[n] : "";
+        fprintf(out, "\n%s %s", text_circled[n], title);
+        fprintf(out, "  [%s", s1);
+        if (*s0) {
+            fprintf(out, ", %s", s0);
+        }
+        if (e->conn) {
+            fprintf(out, ", #%" PRIu32, e->conn);
+        }
+        fputs("]\n", out);
+        break;
+    }
+    case TRACE_MAIL:
+        text_time(out, e->t);
+        fprintf(out, "%s %s: %s (%s", text_or(lb->mail, "mail"), s0, s1, s2);
+        if (e->num) {
+            fprintf(out, ", %" PRId32, e->num);
+        }
+        fputs(")\n", out);
+        break;
+    case TRACE_AUTH:
+        text_time(out, e->t);
+        fprintf(out, "%s: %s %s (%s)\n", s0,
+                (e->flags & TRACE_OK) ? text_or(lb->auth_ok, "authenticated")
+                                      : text_or(lb->auth_failed, "authentication failed"),
+                s1, s2);
+        break;
+    case TRACE_POLICY:
+        text_time(out, e->t);
+        fprintf(out, "%s %s: %s -> %s", text_or(lb->policy, "policy"), s0, s1, s2);
+        if (e->num) {
+            fprintf(out, " (%" PRId32 ")", e->num);
+        }
+        fputc('\n', out);
+        break;
+    case TRACE_SNIFF:
+        text_time(out, e->t);
+        fprintf(out, "%s %s #%" PRIu32 " %s: ", text_or(lb->sniffed, "sniffed"), s0, e->conn, s1);
+        text_octets(out, trace_bytes_ptr(tr, e->bytes), e->bytes.len);
+        fputc('\n', out);
+        break;
+    case TRACE_DNS:
+        text_time(out, e->t);
+        fprintf(out, "DNS %s: %s -> ", s0, s1);
+        text_octets(out, trace_bytes_ptr(tr, e->bytes), e->bytes.len);
+        fputc('\n', out);
+        break;
+    case TRACE_STATE:
+    case TRACE_KIND_COUNT:
+        /* State changes are for the viz and the JSON trace; the transcript shows bytes. */
+        break;
+    }
+}
+
+int export_text(const struct trace *tr, const struct export_text_labels *labels, FILE *out)
+{
+    static const struct export_text_labels none;
+    const struct export_text_labels *lb = labels ? labels : &none;
+    for (size_t i = 0; i < tr->nevents; i++) {
+        text_event(tr, lb, &tr->events[i], out);
+    }
+    return ferror(out) ? -1 : 0;
+}

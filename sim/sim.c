@@ -1,0 +1,627 @@
+/* sim: virtual clock, event queue, topology, connections and taps (see sim.h). */
+#include "sim.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct sim_event {
+    uint64_t at;
+    uint64_t seq;
+    sim_event_fn fn;
+    void *ctx;
+    uint64_t arg;
+};
+
+struct sim_host {
+    trace_str name;
+    int zone;
+    uint32_t ip;
+};
+
+struct sim_link {
+    int a, b;
+    uint32_t latency_us;
+};
+
+struct sim_tap {
+    int link;
+    sim_tap_fn fn;
+    void *ctx;
+};
+
+struct sim_listener {
+    int host;
+    uint16_t port;
+    trace_str proto;
+    trace_str agent;
+    sim_accept_fn accept;
+    void *ctx;
+    bool down;
+};
+
+struct sim_conn {
+    struct sim_endpoint ep[2]; /* indexed by enum trace_side */
+    bool closed[2];
+    bool tls[2];
+    int listener;
+    int *path; /* link indices */
+    size_t npath;
+};
+
+struct sim_world {
+    struct trace *tr;
+    struct sim_rng rng;
+    uint64_t now;
+    uint64_t seq;
+
+    struct sim_event *heap;
+    size_t nheap, cap_heap;
+
+    struct sim_host *hosts;
+    size_t nhosts, cap_hosts;
+    struct sim_link *links;
+    size_t nlinks, cap_links;
+    struct sim_tap *taps;
+    size_t ntaps, cap_taps;
+    struct sim_listener *listeners;
+    size_t nlisteners, cap_listeners;
+    struct sim_conn *conns; /* conns[id - 1] */
+    size_t nconns, cap_conns;
+    uint32_t next_port; /* ephemeral ports: 0 until the first connection */
+};
+
+static void sim_fatal(const char *what)
+{
+    fprintf(stderr, "mailsim: internal error in the simulation engine: %s\n", what);
+    abort();
+}
+
+static void *sim_grow(void *p, size_t *cap, size_t n, size_t elem)
+{
+    if (n < *cap) {
+        return p;
+    }
+    size_t ncap = *cap ? *cap * 2 : 16;
+    void *q = realloc(p, ncap * elem);
+    if (!q) {
+        sim_fatal("out of memory");
+    }
+    *cap = ncap;
+    return q;
+}
+
+#define SIM_PUSH(w, arr, n, cap)                                                                   \
+    ((w)->arr = sim_grow((w)->arr, &(w)->cap, (w)->n, sizeof *(w)->arr), &(w)->arr[(w)->n++])
+
+struct sim_world *sim_world_new(uint64_t seed, struct trace *tr)
+{
+    struct sim_world *w = calloc(1, sizeof *w);
+    if (!w) {
+        return NULL;
+    }
+    w->tr = tr;
+    tr->seed = seed;
+    rng_seed(&w->rng, seed);
+    return w;
+}
+
+void sim_world_free(struct sim_world *w)
+{
+    if (!w) {
+        return;
+    }
+    for (size_t i = 0; i < w->nconns; i++) {
+        free(w->conns[i].path);
+    }
+    free(w->conns);
+    free(w->heap);
+    free(w->hosts);
+    free(w->links);
+    free(w->taps);
+    free(w->listeners);
+    free(w);
+}
+
+uint64_t sim_now(const struct sim_world *w)
+{
+    return w->now;
+}
+
+struct sim_rng *sim_rng(struct sim_world *w)
+{
+    return &w->rng;
+}
+
+struct trace *sim_trace(struct sim_world *w)
+{
+    return w->tr;
+}
+
+/* ---- topology ---- */
+
+int sim_parse_ipv4(const char *s, uint32_t *out)
+{
+    struct in_addr a;
+    if (!s || inet_pton(AF_INET, s, &a) != 1) {
+        return -1;
+    }
+    *out = ntohl(a.s_addr);
+    return 0;
+}
+
+void sim_format_ipv4(uint32_t ip, char *out, size_t cap)
+{
+    snprintf(out, cap, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+}
+
+/* RFC 5737 §3: "The blocks 192.0.2.0/24 (TEST-NET-1), 198.51.100.0/24 (TEST-NET-2), and
+ * 203.0.113.0/24 (TEST-NET-3) are provided for use in documentation." */
+static bool sim_ip_is_documentation(uint32_t ip)
+{
+    uint32_t net = ip & 0xffffff00u;
+    return net == 0xc0000200u || net == 0xc6336400u || net == 0xcb007100u;
+}
+
+int sim_zone_add(struct sim_world *w, const char *name, char *err, size_t errlen)
+{
+    struct trace *tr = w->tr;
+    for (size_t i = 0; i < tr->nzones; i++) {
+        if (strcmp(trace_string(tr, tr->zones[i].name), name) == 0) {
+            snprintf(err, errlen, "zone \"%s\" is defined twice", name);
+            return -1;
+        }
+    }
+    return (int)trace_add_zone(tr, name);
+}
+
+int sim_host_find(const struct sim_world *w, const char *name)
+{
+    trace_str id = trace_lookup(w->tr, name);
+    for (size_t i = 0; id && i < w->nhosts; i++) {
+        if (w->hosts[i].name == id) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+int sim_host_by_ip(const struct sim_world *w, uint32_t ip)
+{
+    for (size_t i = 0; i < w->nhosts; i++) {
+        if (w->hosts[i].ip == ip) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+uint32_t sim_host_ip(const struct sim_world *w, int host)
+{
+    return w->hosts[host].ip;
+}
+
+int sim_host_add(struct sim_world *w, const char *name, int zone, const char *ip, char *err,
+                 size_t errlen)
+{
+    uint32_t addr;
+    if (zone < 0 || (size_t)zone >= w->tr->nzones) {
+        snprintf(err, errlen, "host \"%s\": no such zone", name);
+        return -1;
+    }
+    if (sim_parse_ipv4(ip, &addr) != 0) {
+        snprintf(err, errlen, "host \"%s\": \"%s\" is not an IPv4 address", name, ip);
+        return -1;
+    }
+    if (!sim_ip_is_documentation(addr)) {
+        snprintf(err, errlen,
+                 "host \"%s\": %s is outside the documentation ranges 192.0.2.0/24, "
+                 "198.51.100.0/24 and 203.0.113.0/24",
+                 name, ip);
+        return -1;
+    }
+    if (sim_host_find(w, name) >= 0) {
+        snprintf(err, errlen, "host \"%s\" is defined twice", name);
+        return -1;
+    }
+    if (sim_host_by_ip(w, addr) >= 0) {
+        snprintf(err, errlen, "host \"%s\": address %s is already taken", name, ip);
+        return -1;
+    }
+    struct sim_host *h = SIM_PUSH(w, hosts, nhosts, cap_hosts);
+    h->zone = zone;
+    h->ip = addr;
+    trace_add_host(w->tr, name, (uint32_t)zone, addr);
+    h->name = trace_lookup(w->tr, name);
+    return (int)(w->nhosts - 1);
+}
+
+int sim_link_add(struct sim_world *w, int a, int b, uint32_t latency_us, char *err,
+                 size_t errlen)
+{
+    if (a < 0 || b < 0 || (size_t)a >= w->nhosts || (size_t)b >= w->nhosts || a == b) {
+        snprintf(err, errlen, "a link needs two different hosts");
+        return -1;
+    }
+    struct sim_link *l = SIM_PUSH(w, links, nlinks, cap_links);
+    l->a = a;
+    l->b = b;
+    l->latency_us = latency_us;
+    trace_add_link(w->tr, (uint32_t)a, (uint32_t)b, latency_us);
+    return (int)(w->nlinks - 1);
+}
+
+int sim_agent_add(struct sim_world *w, const char *id, const char *role, const char *program,
+                  int host)
+{
+    if (host < 0 || (size_t)host >= w->nhosts) {
+        return -1;
+    }
+    return (int)trace_add_agent(w->tr, id, role, program, (uint32_t)host);
+}
+
+int sim_tap_add(struct sim_world *w, const char *name, int link, sim_tap_fn fn, void *ctx)
+{
+    if (link < 0 || (size_t)link >= w->nlinks) {
+        return -1;
+    }
+    struct sim_tap *t = SIM_PUSH(w, taps, ntaps, cap_taps);
+    t->link = link;
+    t->fn = fn;
+    t->ctx = ctx;
+    trace_add_tap(w->tr, name, (uint32_t)link);
+    return (int)(w->ntaps - 1);
+}
+
+/* ---- event queue: a binary min-heap on (time, sequence) ---- */
+
+static bool sim_event_before(const struct sim_event *a, const struct sim_event *b)
+{
+    return a->at < b->at || (a->at == b->at && a->seq < b->seq);
+}
+
+void sim_schedule(struct sim_world *w, uint64_t at_us, sim_event_fn fn, void *ctx, uint64_t arg)
+{
+    if (at_us < w->now) {
+        sim_fatal("an event was scheduled in the past");
+    }
+    struct sim_event *e = SIM_PUSH(w, heap, nheap, cap_heap);
+    *e = (struct sim_event){at_us, w->seq++, fn, ctx, arg};
+    size_t i = w->nheap - 1;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!sim_event_before(&w->heap[i], &w->heap[parent])) {
+            break;
+        }
+        struct sim_event tmp = w->heap[i];
+        w->heap[i] = w->heap[parent];
+        w->heap[parent] = tmp;
+        i = parent;
+    }
+}
+
+static struct sim_event sim_pop(struct sim_world *w)
+{
+    struct sim_event top = w->heap[0];
+    w->heap[0] = w->heap[--w->nheap];
+    size_t i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < w->nheap && sim_event_before(&w->heap[l], &w->heap[m])) {
+            m = l;
+        }
+        if (r < w->nheap && sim_event_before(&w->heap[r], &w->heap[m])) {
+            m = r;
+        }
+        if (m == i) {
+            break;
+        }
+        struct sim_event tmp = w->heap[i];
+        w->heap[i] = w->heap[m];
+        w->heap[m] = tmp;
+        i = m;
+    }
+    return top;
+}
+
+bool sim_step(struct sim_world *w)
+{
+    if (w->nheap == 0) {
+        return false;
+    }
+    struct sim_event e = sim_pop(w);
+    w->now = e.at;
+    e.fn(w, e.ctx, e.arg);
+    return true;
+}
+
+uint64_t sim_run(struct sim_world *w, uint64_t until_us)
+{
+    uint64_t n = 0;
+    while (w->nheap > 0 && w->heap[0].at <= until_us) {
+        sim_step(w);
+        n++;
+    }
+    return n;
+}
+
+size_t sim_pending(const struct sim_world *w)
+{
+    return w->nheap;
+}
+
+/* ---- connections ---- */
+
+int sim_listen(struct sim_world *w, int host, uint16_t port, const char *proto,
+               const char *agent, sim_accept_fn accept, void *ctx)
+{
+    if (host < 0 || (size_t)host >= w->nhosts) {
+        return -1;
+    }
+    for (size_t i = 0; i < w->nlisteners; i++) {
+        if (w->listeners[i].host == host && w->listeners[i].port == port) {
+            return -1;
+        }
+    }
+    struct sim_listener *l = SIM_PUSH(w, listeners, nlisteners, cap_listeners);
+    l->host = host;
+    l->port = port;
+    l->proto = trace_intern(w->tr, proto);
+    l->agent = trace_intern(w->tr, agent);
+    l->accept = accept;
+    l->ctx = ctx;
+    l->down = false;
+    return (int)(w->nlisteners - 1);
+}
+
+void sim_listen_set_down(struct sim_world *w, int listener, bool down)
+{
+    if (listener < 0 || (size_t)listener >= w->nlisteners) {
+        sim_fatal("no such listener");
+    }
+    w->listeners[listener].down = down;
+}
+
+/* The listener that would accept a connection now, or -1. */
+static int sim_find_listener(const struct sim_world *w, int host, uint16_t port)
+{
+    for (size_t i = 0; i < w->nlisteners; i++) {
+        if (w->listeners[i].host == host && w->listeners[i].port == port &&
+            !w->listeners[i].down) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+/* Breadth-first search for the path with the fewest links; fills a malloc'd list. */
+static int sim_route(const struct sim_world *w, int from, int to, int **path, size_t *npath,
+                     uint32_t *latency)
+{
+    size_t n = w->nhosts;
+    int *via = malloc(n * sizeof *via); /* link used to reach each host, -1 unseen */
+    int *queue = malloc(n * sizeof *queue);
+    if (!via || !queue) {
+        sim_fatal("out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        via[i] = -1;
+    }
+    size_t head = 0, tail = 0;
+    queue[tail++] = from;
+    via[from] = -2;
+    while (head < tail && via[to] == -1) {
+        int h = queue[head++];
+        for (size_t i = 0; i < w->nlinks; i++) {
+            const struct sim_link *l = &w->links[i];
+            int other = l->a == h ? l->b : (l->b == h ? l->a : -1);
+            if (other >= 0 && via[other] == -1) {
+                via[other] = (int)i;
+                queue[tail++] = other;
+            }
+        }
+    }
+    int rc = -1;
+    if (from == to || via[to] != -1) {
+        size_t len = 0;
+        for (int h = to; h != from; len++) {
+            const struct sim_link *l = &w->links[via[h]];
+            h = l->a == h ? l->b : l->a;
+        }
+        *path = malloc((len ? len : 1) * sizeof **path);
+        if (!*path) {
+            sim_fatal("out of memory");
+        }
+        *npath = len;
+        *latency = 0;
+        size_t k = len;
+        for (int h = to; h != from;) {
+            const struct sim_link *l = &w->links[via[h]];
+            (*path)[--k] = via[h];
+            *latency += l->latency_us;
+            h = l->a == h ? l->b : l->a;
+        }
+        rc = 0;
+    }
+    free(via);
+    free(queue);
+    return rc;
+}
+
+static struct sim_conn *sim_conn_of(struct sim_world *w, uint32_t conn)
+{
+    if (conn == 0 || conn > w->nconns) {
+        sim_fatal("no such connection");
+    }
+    return &w->conns[conn - 1];
+}
+
+static uint32_t sim_latency(const struct sim_world *w, uint32_t conn)
+{
+    return w->tr->conns[conn - 1].latency_us;
+}
+
+static void sim_deliver_open(struct sim_world *w, void *ctx, uint64_t conn)
+{
+    (void)ctx;
+    struct sim_conn *c = sim_conn_of(w, (uint32_t)conn);
+    if (!c->closed[TRACE_CLIENT] && c->ep[TRACE_CLIENT].on_open) {
+        c->ep[TRACE_CLIENT].on_open(w, c->ep[TRACE_CLIENT].ctx, (uint32_t)conn);
+    }
+}
+
+static void sim_deliver_accept(struct sim_world *w, void *ctx, uint64_t conn)
+{
+    (void)ctx;
+    struct sim_conn *c = sim_conn_of(w, (uint32_t)conn);
+    const struct sim_listener *l = &w->listeners[c->listener];
+    struct sim_endpoint ep = {0};
+    if (!l->accept(w, l->ctx, (uint32_t)conn, &ep)) {
+        sim_close(w, (uint32_t)conn, TRACE_SERVER);
+        return;
+    }
+    c = sim_conn_of(w, (uint32_t)conn); /* the accept callback may have opened connections */
+    c->ep[TRACE_SERVER] = ep;
+}
+
+static void sim_deliver_close(struct sim_world *w, void *ctx, uint64_t event)
+{
+    (void)ctx;
+    const struct trace_event *e = &w->tr->events[event];
+    struct sim_conn *c = sim_conn_of(w, e->conn);
+    int to = e->from == TRACE_CLIENT ? TRACE_SERVER : TRACE_CLIENT;
+    if (!c->closed[to] && c->ep[to].on_close) {
+        c->ep[to].on_close(w, c->ep[to].ctx, e->conn);
+    }
+}
+
+/* The SYN reaches the server host: a listener there answers SYN-ACK, or the host resets. */
+static void sim_deliver_syn(struct sim_world *w, void *ctx, uint64_t conn)
+{
+    (void)ctx;
+    struct sim_conn *c = sim_conn_of(w, (uint32_t)conn);
+    const struct trace_conn *tc = &w->tr->conns[conn - 1];
+    uint32_t lat = tc->latency_us;
+    int listener = sim_find_listener(w, (int)tc->server_host, tc->server_port);
+    if (listener < 0) {
+        c->closed[TRACE_SERVER] = true;
+        trace_close(w->tr, w->now, (uint32_t)conn, TRACE_SERVER);
+        w->tr->events[w->tr->nevents - 1].flags |= TRACE_REFUSED;
+        sim_schedule(w, w->now + lat, sim_deliver_close, NULL, w->tr->nevents - 1);
+        return;
+    }
+    c->listener = listener;
+    w->tr->conns[conn - 1].server_agent = w->listeners[listener].agent;
+    w->tr->conns[conn - 1].proto = w->listeners[listener].proto;
+    /* SYN-ACK arrives at the client after one more latency; the server application sees the
+     * connection when the client's ACK arrives, one latency later still. */
+    sim_schedule(w, w->now + lat, sim_deliver_open, NULL, conn);
+    sim_schedule(w, w->now + 2 * (uint64_t)lat, sim_deliver_accept, NULL, conn);
+}
+
+uint32_t sim_connect(struct sim_world *w, int client_host, const char *client_agent,
+                     uint32_t server_ip, uint16_t port, const struct sim_endpoint *client)
+{
+    int server_host = sim_host_by_ip(w, server_ip);
+    if (client_host < 0 || (size_t)client_host >= w->nhosts || server_host < 0) {
+        return 0;
+    }
+    int *path = NULL;
+    size_t npath = 0;
+    uint32_t latency = 0;
+    if (sim_route(w, client_host, server_host, &path, &npath, &latency) != 0) {
+        return 0;
+    }
+    struct trace_conn tc = {0};
+    tc.client_host = (uint32_t)client_host;
+    tc.server_host = (uint32_t)server_host;
+    tc.client_agent = trace_intern(w->tr, client_agent);
+    tc.client_ip = w->hosts[client_host].ip;
+    tc.server_ip = server_ip;
+    /* RFC 6335 §6: ephemeral ports come from 49152-65535. Like most kernels we start at a
+     * random one and count up, so a port is not reused until the range wraps. */
+    if (w->next_port == 0) {
+        w->next_port = rng_range(&w->rng, 49152, 65535);
+    }
+    tc.client_port = (uint16_t)w->next_port;
+    w->next_port = w->next_port == 65535 ? 49152 : w->next_port + 1;
+    tc.server_port = port;
+    tc.latency_us = latency;
+    int listener = sim_find_listener(w, server_host, port);
+    if (listener >= 0) {
+        tc.proto = w->listeners[listener].proto;
+        tc.server_agent = w->listeners[listener].agent;
+    }
+    uint32_t id = trace_connect(w->tr, w->now, &tc);
+    struct sim_conn *c = SIM_PUSH(w, conns, nconns, cap_conns);
+    memset(c, 0, sizeof *c);
+    if (id != w->nconns) {
+        sim_fatal("connection tables out of step");
+    }
+    c->ep[TRACE_CLIENT] = *client;
+    c->listener = -1;
+    c->path = path;
+    c->npath = npath;
+    sim_schedule(w, w->now + latency, sim_deliver_syn, NULL, id);
+    return id;
+}
+
+static void sim_deliver_data(struct sim_world *w, void *ctx, uint64_t event)
+{
+    (void)ctx;
+    const struct trace_event *e = &w->tr->events[event];
+    struct sim_conn *c = sim_conn_of(w, e->conn);
+    int to = e->from == TRACE_CLIENT ? TRACE_SERVER : TRACE_CLIENT;
+    if (!c->closed[to] && c->ep[to].on_data) {
+        c->ep[to].on_data(w, c->ep[to].ctx, e->conn, trace_bytes_ptr(w->tr, e->bytes),
+                          e->bytes.len);
+    }
+}
+
+void sim_send(struct sim_world *w, uint32_t conn, enum trace_side from, const void *p, size_t n)
+{
+    struct sim_conn *c = sim_conn_of(w, conn);
+    if (c->closed[from]) {
+        sim_fatal("bytes sent on a side that was already closed");
+    }
+    if (n == 0) {
+        return;
+    }
+    struct trace_bytes b = trace_data(w->tr, w->now, conn, from, c->tls[from], p, n);
+    size_t event = w->tr->nevents - 1;
+    const uint8_t *rec = trace_bytes_ptr(w->tr, b);
+    for (size_t i = 0; i < c->npath; i++) {
+        for (size_t k = 0; k < w->ntaps; k++) {
+            if (w->taps[k].link == c->path[i] && w->taps[k].fn) {
+                w->taps[k].fn(w, w->taps[k].ctx, (uint32_t)k, conn, from, rec, n);
+                c = sim_conn_of(w, conn);
+            }
+        }
+    }
+    sim_schedule(w, w->now + sim_latency(w, conn), sim_deliver_data, NULL, event);
+}
+
+void sim_set_tls(struct sim_world *w, uint32_t conn, enum trace_side from, bool on)
+{
+    sim_conn_of(w, conn)->tls[from] = on;
+}
+
+void sim_close(struct sim_world *w, uint32_t conn, enum trace_side from)
+{
+    struct sim_conn *c = sim_conn_of(w, conn);
+    if (c->closed[from]) {
+        return;
+    }
+    c->closed[from] = true;
+    trace_close(w->tr, w->now, conn, from);
+    sim_schedule(w, w->now + sim_latency(w, conn), sim_deliver_close, NULL, w->tr->nevents - 1);
+}
+
+bool sim_is_closed(const struct sim_world *w, uint32_t conn, enum trace_side side)
+{
+    if (conn == 0 || conn > w->nconns) {
+        return true;
+    }
+    return w->conns[conn - 1].closed[side];
+}

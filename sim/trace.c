@@ -1,0 +1,389 @@
+/* trace: append-only events, world header, and the arena that holds their bytes. */
+#include "trace.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TRACE_CHUNK_SIZE ((size_t)1 << 20)
+
+struct trace_arena_chunk {
+    size_t cap;
+    size_t used;
+    uint8_t data[];
+};
+
+#define TRACE_KIND_NAME(name, text) text,
+static const char *const trace_kind_names[] = {TRACE_KINDS(TRACE_KIND_NAME)};
+#undef TRACE_KIND_NAME
+
+const char *trace_kind_name(enum trace_kind k)
+{
+    return (unsigned)k < TRACE_KIND_COUNT ? trace_kind_names[k] : "?";
+}
+
+static void trace_oom(void)
+{
+    fprintf(stderr, "mailsim: out of memory while recording the trace\n");
+    abort();
+}
+
+/* Grows an array of elements of size elem so that one more fits. */
+static void *trace_grow(void *p, size_t *cap, size_t n, size_t elem)
+{
+    if (n < *cap) {
+        return p;
+    }
+    size_t ncap = *cap ? *cap * 2 : 16;
+    if (ncap > SIZE_MAX / elem) {
+        trace_oom();
+    }
+    void *q = realloc(p, ncap * elem);
+    if (!q) {
+        trace_oom();
+    }
+    *cap = ncap;
+    return q;
+}
+
+#define TRACE_PUSH(tr, arr, n, cap) ((tr)->arr = trace_grow((tr)->arr, &(tr)->cap, (tr)->n, sizeof *(tr)->arr), &(tr)->arr[(tr)->n++])
+
+static struct trace_bytes trace_arena_put(struct trace *tr, const void *p, size_t n, bool nul)
+{
+    size_t need = n + (nul ? 1 : 0);
+    if (need > UINT32_MAX) {
+        trace_oom();
+    }
+    struct trace_arena_chunk *c = tr->nchunks ? tr->chunks[tr->nchunks - 1] : NULL;
+    if (!c || c->cap - c->used < need) {
+        size_t cap = need > TRACE_CHUNK_SIZE ? need : TRACE_CHUNK_SIZE;
+        c = malloc(sizeof *c + cap);
+        if (!c) {
+            trace_oom();
+        }
+        c->cap = cap;
+        c->used = 0;
+        *TRACE_PUSH(tr, chunks, nchunks, cap_chunks) = c;
+    }
+    struct trace_bytes b = {(uint32_t)(tr->nchunks - 1), (uint32_t)c->used, (uint32_t)n};
+    if (n) {
+        memcpy(c->data + c->used, p, n);
+    }
+    if (nul) {
+        c->data[c->used + n] = 0;
+    }
+    c->used += need;
+    return b;
+}
+
+const uint8_t *trace_bytes_ptr(const struct trace *tr, struct trace_bytes b)
+{
+    static const uint8_t empty[1] = {0};
+    if (b.len == 0 && b.chunk >= tr->nchunks) {
+        return empty;
+    }
+    return tr->chunks[b.chunk]->data + b.off;
+}
+
+static uint32_t trace_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++) {
+        h = (h ^ (uint8_t)*s) * 16777619u;
+    }
+    return h;
+}
+
+int trace_init(struct trace *tr)
+{
+    memset(tr, 0, sizeof *tr);
+    tr->hash_cap = 256;
+    tr->str_hash = calloc(tr->hash_cap, sizeof *tr->str_hash);
+    if (!tr->str_hash) {
+        return -1;
+    }
+    /* id 0 is the empty string */
+    *TRACE_PUSH(tr, strs, nstrs, cap_strs) = trace_arena_put(tr, "", 0, true);
+    return 0;
+}
+
+void trace_free(struct trace *tr)
+{
+    for (size_t i = 0; i < tr->nchunks; i++) {
+        free(tr->chunks[i]);
+    }
+    free(tr->chunks);
+    free(tr->events);
+    free(tr->zones);
+    free(tr->hosts);
+    free(tr->agents);
+    free(tr->links);
+    free(tr->taps);
+    free(tr->conns);
+    free(tr->strs);
+    free(tr->str_hash);
+    free(tr->title);
+    memset(tr, 0, sizeof *tr);
+}
+
+const char *trace_string(const struct trace *tr, trace_str id)
+{
+    if (id >= tr->nstrs) {
+        return "";
+    }
+    return (const char *)trace_bytes_ptr(tr, tr->strs[id]);
+}
+
+static size_t trace_hash_slot(const struct trace *tr, const char *s)
+{
+    size_t mask = tr->hash_cap - 1;
+    size_t i = trace_hash(s) & mask;
+    while (tr->str_hash[i] != 0 && strcmp(trace_string(tr, tr->str_hash[i]), s) != 0) {
+        i = (i + 1) & mask;
+    }
+    return i;
+}
+
+trace_str trace_lookup(const struct trace *tr, const char *s)
+{
+    if (!s || !*s) {
+        return 0;
+    }
+    return tr->str_hash[trace_hash_slot(tr, s)];
+}
+
+static void trace_rehash(struct trace *tr)
+{
+    size_t ncap = tr->hash_cap * 2;
+    uint32_t *old = tr->str_hash;
+    size_t old_cap = tr->hash_cap;
+    tr->str_hash = calloc(ncap, sizeof *tr->str_hash);
+    if (!tr->str_hash) {
+        trace_oom();
+    }
+    tr->hash_cap = ncap;
+    for (size_t i = 0; i < old_cap; i++) {
+        if (old[i]) {
+            tr->str_hash[trace_hash_slot(tr, trace_string(tr, old[i]))] = old[i];
+        }
+    }
+    free(old);
+}
+
+trace_str trace_intern(struct trace *tr, const char *s)
+{
+    if (!s || !*s) {
+        return 0;
+    }
+    size_t slot = trace_hash_slot(tr, s);
+    if (tr->str_hash[slot]) {
+        return tr->str_hash[slot];
+    }
+    if (tr->nstrs >= UINT32_MAX) {
+        trace_oom();
+    }
+    trace_str id = (trace_str)tr->nstrs;
+    *TRACE_PUSH(tr, strs, nstrs, cap_strs) = trace_arena_put(tr, s, strlen(s), true);
+    tr->str_hash[slot] = id;
+    if (tr->nstrs * 2 > tr->hash_cap) {
+        trace_rehash(tr);
+    }
+    return id;
+}
+
+uint32_t trace_add_zone(struct trace *tr, const char *name)
+{
+    struct trace_zone *z = TRACE_PUSH(tr, zones, nzones, cap_zones);
+    z->name = trace_intern(tr, name);
+    return (uint32_t)(tr->nzones - 1);
+}
+
+uint32_t trace_add_host(struct trace *tr, const char *name, uint32_t zone, uint32_t ip)
+{
+    struct trace_host *h = TRACE_PUSH(tr, hosts, nhosts, cap_hosts);
+    h->name = trace_intern(tr, name);
+    h->zone = zone;
+    h->ip = ip;
+    return (uint32_t)(tr->nhosts - 1);
+}
+
+uint32_t trace_add_agent(struct trace *tr, const char *id, const char *role,
+                         const char *program, uint32_t host)
+{
+    struct trace_agent *a = TRACE_PUSH(tr, agents, nagents, cap_agents);
+    a->id = trace_intern(tr, id);
+    a->role = trace_intern(tr, role);
+    a->program = trace_intern(tr, program);
+    a->host = host;
+    return (uint32_t)(tr->nagents - 1);
+}
+
+uint32_t trace_add_link(struct trace *tr, uint32_t a, uint32_t b, uint32_t latency_us)
+{
+    struct trace_link *l = TRACE_PUSH(tr, links, nlinks, cap_links);
+    l->a = a;
+    l->b = b;
+    l->latency_us = latency_us;
+    return (uint32_t)(tr->nlinks - 1);
+}
+
+uint32_t trace_add_tap(struct trace *tr, const char *name, uint32_t link)
+{
+    struct trace_tap *t = TRACE_PUSH(tr, taps, ntaps, cap_taps);
+    t->name = trace_intern(tr, name);
+    t->link = link;
+    return (uint32_t)(tr->ntaps - 1);
+}
+
+static struct trace_event *trace_event_new(struct trace *tr, uint64_t t, enum trace_kind kind)
+{
+    struct trace_event *e = TRACE_PUSH(tr, events, nevents, cap_events);
+    memset(e, 0, sizeof *e);
+    e->t = t;
+    e->kind = (uint16_t)kind;
+    return e;
+}
+
+uint32_t trace_connect(struct trace *tr, uint64_t t, const struct trace_conn *c)
+{
+    struct trace_conn *n = TRACE_PUSH(tr, conns, nconns, cap_conns);
+    *n = *c;
+    n->id = (uint32_t)tr->nconns;
+    n->t_open = t;
+    struct trace_event *e = trace_event_new(tr, t, TRACE_CONNECT);
+    e->conn = n->id;
+    return n->id;
+}
+
+struct trace_bytes trace_data(struct trace *tr, uint64_t t, uint32_t conn, enum trace_side from,
+                              bool tls, const uint8_t *p, size_t n)
+{
+    struct trace_bytes b = trace_arena_put(tr, p, n, false);
+    struct trace_event *e = trace_event_new(tr, t, TRACE_DATA);
+    e->conn = conn;
+    e->from = (uint8_t)from;
+    e->flags = tls ? TRACE_TLS : 0;
+    e->bytes = b;
+    tr->payload_bytes += n;
+    return b;
+}
+
+void trace_close(struct trace *tr, uint64_t t, uint32_t conn, enum trace_side from)
+{
+    struct trace_event *e = trace_event_new(tr, t, TRACE_CLOSE);
+    e->conn = conn;
+    e->from = (uint8_t)from;
+}
+
+void trace_step(struct trace *tr, uint64_t t, int n, const char *mail, const char *agent,
+                uint32_t conn)
+{
+    trace_str m = trace_intern(tr, mail);
+    trace_str a = trace_intern(tr, agent);
+    struct trace_event *e = trace_event_new(tr, t, TRACE_STEP);
+    e->num = n;
+    e->s[0] = m;
+    e->s[1] = a;
+    e->conn = conn;
+}
+
+void trace_mail(struct trace *tr, uint64_t t, const char *mail, const char *state,
+                const char *agent, int code)
+{
+    trace_str m = trace_intern(tr, mail);
+    trace_str s = trace_intern(tr, state);
+    trace_str a = trace_intern(tr, agent);
+    struct trace_event *e = trace_event_new(tr, t, TRACE_MAIL);
+    e->s[0] = m;
+    e->s[1] = s;
+    e->s[2] = a;
+    e->num = code;
+}
+
+void trace_auth(struct trace *tr, uint64_t t, const char *agent, const char *user,
+                const char *mech, bool ok, uint32_t conn)
+{
+    trace_str a = trace_intern(tr, agent);
+    trace_str u = trace_intern(tr, user);
+    trace_str m = trace_intern(tr, mech);
+    struct trace_event *e = trace_event_new(tr, t, TRACE_AUTH);
+    e->s[0] = a;
+    e->s[1] = u;
+    e->s[2] = m;
+    e->flags = ok ? TRACE_OK : 0;
+    e->conn = conn;
+}
+
+void trace_policy(struct trace *tr, uint64_t t, const char *agent, const char *rule,
+                  const char *decision, int code, uint32_t conn)
+{
+    trace_str a = trace_intern(tr, agent);
+    trace_str r = trace_intern(tr, rule);
+    trace_str d = trace_intern(tr, decision);
+    struct trace_event *e = trace_event_new(tr, t, TRACE_POLICY);
+    e->s[0] = a;
+    e->s[1] = r;
+    e->s[2] = d;
+    e->num = code;
+    e->conn = conn;
+}
+
+void trace_sniff(struct trace *tr, uint64_t t, const char *tap, uint32_t conn,
+                 const char *finding, const uint8_t *value, size_t n)
+{
+    trace_str tp = trace_intern(tr, tap);
+    trace_str f = trace_intern(tr, finding);
+    struct trace_bytes b = trace_arena_put(tr, value, n, false);
+    struct trace_event *e = trace_event_new(tr, t, TRACE_SNIFF);
+    e->s[0] = tp;
+    e->s[1] = f;
+    e->conn = conn;
+    e->bytes = b;
+    tr->payload_bytes += n;
+}
+
+void trace_state(struct trace *tr, uint64_t t, const char *agent, const char *machine,
+                 const char *state, uint32_t conn)
+{
+    trace_str a = trace_intern(tr, agent);
+    trace_str m = trace_intern(tr, machine);
+    trace_str s = trace_intern(tr, state);
+    struct trace_event *e = trace_event_new(tr, t, TRACE_STATE);
+    e->s[0] = a;
+    e->s[1] = m;
+    e->s[2] = s;
+    e->conn = conn;
+}
+
+void trace_dns(struct trace *tr, uint64_t t, const char *agent, const char *query,
+               const char *answer)
+{
+    trace_str a = trace_intern(tr, agent);
+    trace_str q = trace_intern(tr, query);
+    struct trace_bytes b = trace_arena_put(tr, answer, strlen(answer), false);
+    struct trace_event *e = trace_event_new(tr, t, TRACE_DNS);
+    e->s[0] = a;
+    e->s[1] = q;
+    e->bytes = b;
+}
+
+const struct trace_conn *trace_conn_get(const struct trace *tr, uint32_t conn)
+{
+    if (conn == 0 || conn > tr->nconns) {
+        return NULL;
+    }
+    return &tr->conns[conn - 1];
+}
+
+size_t trace_memory(const struct trace *tr)
+{
+    size_t m = tr->cap_events * sizeof *tr->events + tr->cap_zones * sizeof *tr->zones +
+               tr->cap_hosts * sizeof *tr->hosts + tr->cap_agents * sizeof *tr->agents +
+               tr->cap_links * sizeof *tr->links + tr->cap_taps * sizeof *tr->taps +
+               tr->cap_conns * sizeof *tr->conns + tr->cap_chunks * sizeof *tr->chunks +
+               tr->cap_strs * sizeof *tr->strs + tr->hash_cap * sizeof *tr->str_hash;
+    for (size_t i = 0; i < tr->nchunks; i++) {
+        m += sizeof *tr->chunks[i] + tr->chunks[i]->cap;
+    }
+    return m;
+}

@@ -1,0 +1,178 @@
+/* trace: the append-only record of a run, and the contract between the simulation and
+ * everything that shows it (DESIGN.md principle 3). A self-describing world header (zones,
+ * hosts, agents, links, taps, connections) plus a list of fixed-size events; payload bytes
+ * and strings live in a chunked arena, so a pointer into it stays valid for the trace's life. */
+#ifndef MAILSIM_TRACE_H
+#define MAILSIM_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Event kinds, with their JSON names (DESIGN.md, "The trace, as JSON lines"). */
+#define TRACE_KINDS(X)                                                                             \
+    X(TRACE_CONNECT, "connect")                                                                    \
+    X(TRACE_DATA, "data")                                                                          \
+    X(TRACE_CLOSE, "close")                                                                        \
+    X(TRACE_STEP, "step")                                                                          \
+    X(TRACE_MAIL, "mail")                                                                          \
+    X(TRACE_AUTH, "auth")                                                                          \
+    X(TRACE_POLICY, "policy")                                                                      \
+    X(TRACE_SNIFF, "sniff")                                                                        \
+    X(TRACE_STATE, "state")                                                                        \
+    X(TRACE_DNS, "dns")
+
+#define TRACE_KIND_ENUM(name, text) name,
+enum trace_kind { TRACE_KINDS(TRACE_KIND_ENUM) TRACE_KIND_COUNT };
+#undef TRACE_KIND_ENUM
+
+const char *trace_kind_name(enum trace_kind k);
+
+enum trace_side { TRACE_CLIENT = 0, TRACE_SERVER = 1 };
+
+/* Strings are interned: an id names a NUL-terminated string in the arena; id 0 is "". */
+typedef uint32_t trace_str;
+
+/* Payload bytes in the arena. */
+struct trace_bytes {
+    uint32_t chunk;
+    uint32_t off;
+    uint32_t len;
+};
+
+/* One event, 48 bytes. The meaning of num, flags and s[] depends on kind:
+ *   connect  conn (details in the connection table)
+ *   data     conn, from (enum trace_side), flags & TRACE_TLS, bytes = the exact octets sent
+ *   close    conn, from (the side that closed), flags & TRACE_REFUSED when nobody listened
+ *   step     num = step 1..9, s[0] mail, s[1] agent, conn (0 when there is none)
+ *   mail     s[0] mail, s[1] state, s[2] agent, num = reply code (0 when none)
+ *   auth     s[0] agent, s[1] user, s[2] mechanism, flags & TRACE_OK, conn
+ *   policy   s[0] agent, s[1] rule, s[2] decision, num = reply code, conn
+ *   sniff    s[0] tap, s[1] finding, conn, bytes = the value found
+ *   state    s[0] agent, s[1] machine ("smtp-server", ...), s[2] new state, conn
+ *   dns      s[0] agent that asked, s[1] query ("MX b.example"), bytes = the answer as text */
+struct trace_event {
+    uint64_t t; /* virtual microseconds */
+    uint16_t kind;
+    uint8_t from;
+    uint8_t flags;
+    uint32_t conn; /* connection id, 1-based; 0 none */
+    int32_t num;
+    trace_str s[3];
+    struct trace_bytes bytes;
+};
+
+/* TRACE_REFUSED marks the close of a connection that no server accepted (a TCP RST). */
+enum trace_flags { TRACE_TLS = 1 << 0, TRACE_OK = 1 << 1, TRACE_REFUSED = 1 << 2 };
+
+/* The world header. Indices are 0-based positions in the arrays below. */
+struct trace_zone {
+    trace_str name;
+};
+struct trace_host {
+    trace_str name;
+    uint32_t zone;
+    uint32_t ip; /* IPv4, host byte order */
+};
+struct trace_agent {
+    trace_str id;
+    trace_str role;    /* "mua", "msa", "mta", ... */
+    trace_str program; /* an example of real software in that role, e.g. "Postfix" */
+    uint32_t host;
+};
+struct trace_link {
+    uint32_t a, b; /* hosts */
+    uint32_t latency_us;
+};
+struct trace_tap {
+    trace_str name;
+    uint32_t link;
+};
+struct trace_conn {
+    uint32_t id; /* equals index + 1 */
+    trace_str proto;
+    uint32_t client_host, server_host;
+    trace_str client_agent, server_agent;
+    uint32_t client_ip, server_ip;
+    uint16_t client_port, server_port;
+    uint32_t latency_us; /* one way, along the whole path */
+    uint64_t t_open;
+};
+
+struct trace_arena_chunk;
+
+struct trace {
+    struct trace_event *events;
+    size_t nevents, cap_events;
+
+    struct trace_zone *zones;
+    struct trace_host *hosts;
+    struct trace_agent *agents;
+    struct trace_link *links;
+    struct trace_tap *taps;
+    struct trace_conn *conns;
+    size_t nzones, nhosts, nagents, nlinks, ntaps, nconns;
+    size_t cap_zones, cap_hosts, cap_agents, cap_links, cap_taps, cap_conns;
+
+    struct trace_arena_chunk **chunks;
+    size_t nchunks, cap_chunks;
+
+    /* Interned strings: ids index strs; an open-addressing hash maps text to id. */
+    struct trace_bytes *strs;
+    size_t nstrs, cap_strs;
+    uint32_t *str_hash;
+    size_t hash_cap;
+
+    size_t payload_bytes; /* data and sniff bytes recorded */
+    uint64_t seed;
+    char *title;
+};
+
+/* Returns 0, or -1 when memory is exhausted. Every append below aborts on exhaustion instead:
+ * a trace with a hole in it would teach something false. */
+int trace_init(struct trace *tr);
+void trace_free(struct trace *tr);
+
+trace_str trace_intern(struct trace *tr, const char *s);
+const char *trace_string(const struct trace *tr, trace_str id);
+/* The id of s if it was interned, else 0. */
+trace_str trace_lookup(const struct trace *tr, const char *s);
+
+const uint8_t *trace_bytes_ptr(const struct trace *tr, struct trace_bytes b);
+
+/* World header. Each returns the new index. */
+uint32_t trace_add_zone(struct trace *tr, const char *name);
+uint32_t trace_add_host(struct trace *tr, const char *name, uint32_t zone, uint32_t ip);
+uint32_t trace_add_agent(struct trace *tr, const char *id, const char *role,
+                         const char *program, uint32_t host);
+uint32_t trace_add_link(struct trace *tr, uint32_t a, uint32_t b, uint32_t latency_us);
+uint32_t trace_add_tap(struct trace *tr, const char *name, uint32_t link);
+
+/* Events. trace_connect() assigns and returns the connection id (c->id is ignored). */
+uint32_t trace_connect(struct trace *tr, uint64_t t, const struct trace_conn *c);
+/* Returns the recorded bytes, whose pointer stays valid for the life of the trace. */
+struct trace_bytes trace_data(struct trace *tr, uint64_t t, uint32_t conn, enum trace_side from,
+                              bool tls, const uint8_t *p, size_t n);
+void trace_close(struct trace *tr, uint64_t t, uint32_t conn, enum trace_side from);
+void trace_step(struct trace *tr, uint64_t t, int n, const char *mail, const char *agent,
+                uint32_t conn);
+void trace_mail(struct trace *tr, uint64_t t, const char *mail, const char *state,
+                const char *agent, int code);
+void trace_auth(struct trace *tr, uint64_t t, const char *agent, const char *user,
+                const char *mech, bool ok, uint32_t conn);
+void trace_policy(struct trace *tr, uint64_t t, const char *agent, const char *rule,
+                  const char *decision, int code, uint32_t conn);
+void trace_sniff(struct trace *tr, uint64_t t, const char *tap, uint32_t conn,
+                 const char *finding, const uint8_t *value, size_t n);
+void trace_state(struct trace *tr, uint64_t t, const char *agent, const char *machine,
+                 const char *state, uint32_t conn);
+
+void trace_dns(struct trace *tr, uint64_t t, const char *agent, const char *query,
+               const char *answer);
+
+const struct trace_conn *trace_conn_get(const struct trace *tr, uint32_t conn);
+
+/* Bytes held by the trace (events, header, arena, string table), for memory budgets. */
+size_t trace_memory(const struct trace *tr);
+
+#endif

@@ -1,0 +1,61 @@
+/* harness: mailsim's tiny test harness. One executable per area; each CHECK counts a pass or
+ * a failure, and harness_finish() prints "NAME: N passed, N failed" and gives the exit code. */
+#ifndef MAILSIM_HARNESS_H
+#define MAILSIM_HARNESS_H
+
+#include <stdio.h>
+#include <string.h>
+
+struct harness {
+    const char *name;
+    int passed;
+    int failed;
+};
+
+static inline int harness_check(struct harness *h, int ok, const char *what, const char *file,
+                                int line)
+{
+    if (ok) {
+        h->passed++;
+    } else {
+        h->failed++;
+        fprintf(stderr, "%s:%d: check failed: %s\n", file, line, what);
+    }
+    return ok;
+}
+
+static inline int harness_check_str(struct harness *h, const char *got, const char *want,
+                                    const char *what, const char *file, int line)
+{
+    int ok = got && want && strcmp(got, want) == 0;
+    if (!harness_check(h, ok, what, file, line)) {
+        fprintf(stderr, "    got:  \"%s\"\n    want: \"%s\"\n", got ? got : "(null)",
+                want ? want : "(null)");
+    }
+    return ok;
+}
+
+static inline int harness_check_int(struct harness *h, long long got, long long want,
+                                    const char *what, const char *file, int line)
+{
+    int ok = got == want;
+    if (!harness_check(h, ok, what, file, line)) {
+        fprintf(stderr, "    got:  %lld\n    want: %lld\n", got, want);
+    }
+    return ok;
+}
+
+#define CHECK(h, cond) harness_check((h), (cond) ? 1 : 0, #cond, __FILE__, __LINE__)
+#define CHECK_STR(h, got, want)                                                                    \
+    harness_check_str((h), (got), (want), #got " == " #want, __FILE__, __LINE__)
+#define CHECK_INT(h, got, want)                                                                    \
+    harness_check_int((h), (long long)(got), (long long)(want), #got " == " #want, __FILE__,       \
+                      __LINE__)
+
+static inline int harness_finish(const struct harness *h)
+{
+    printf("%s: %d passed, %d failed\n", h->name, h->passed, h->failed);
+    return h->failed == 0 && h->passed > 0 ? 0 : 1;
+}
+
+#endif
