@@ -1,0 +1,966 @@
+/* message: RFC 5322 building, reading and checking (see message.h). Pure functions over the
+ * caller's buffers; dates come from civil-calendar arithmetic, never from the C library's time
+ * zone machinery, so the same input gives the same bytes everywhere. */
+#include "message.h"
+
+#include "base64.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const message_error_names[] = {
+#define MESSAGE_X_NAME(e, text) text,
+    MESSAGE_ERROR_LIST(MESSAGE_X_NAME)
+#undef MESSAGE_X_NAME
+};
+
+static const char *const message_with_names[] = {
+#define MESSAGE_X_NAME(e, text) text,
+    MESSAGE_WITH_LIST(MESSAGE_X_NAME)
+#undef MESSAGE_X_NAME
+};
+
+static const char *const message_check_names[] = {
+#define MESSAGE_X_NAME(e, text) text,
+    MESSAGE_CHECK_LIST(MESSAGE_X_NAME)
+#undef MESSAGE_X_NAME
+};
+
+#define MESSAGE_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+const char *message_error_name(enum message_error e)
+{
+    return (size_t)e < MESSAGE_COUNT(message_error_names) ? message_error_names[e] : "?";
+}
+
+const char *message_with_name(enum message_with w)
+{
+    return (size_t)w < MESSAGE_COUNT(message_with_names) ? message_with_names[w] : "?";
+}
+
+const char *message_check_name(enum message_check c)
+{
+    return (size_t)c < MESSAGE_COUNT(message_check_names) ? message_check_names[c] : "?";
+}
+
+static bool message_wsp(uint8_t c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static char message_lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+static bool message_ieq(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (message_lower(a[i]) != message_lower(b[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* ---- dates --------------------------------------------------------------------------------- */
+
+/* Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's civil_from_days). */
+static void message_civil(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+/* RFC 5322 §3.3: date-time = [ day-of-week "," ] date time; date = day month year;
+ * time = time-of-day zone; zone = (FWS ( "+" / "-" ) 4DIGIT). "The year is any numeric year
+ * 1900 or later." */
+int message_date_format(time_t t, int tz_minutes, char *out, size_t cap)
+{
+    static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    const int64_t first = INT64_C(-2208988800) - 360000; /* 1900-01-01 less the widest zone */
+    const int64_t last = INT64_C(253402300799) + 360000; /* 9999-12-31T23:59:59 plus it */
+    int64_t tt = (int64_t)t;
+    if (tz_minutes < -5999 || tz_minutes > 5999 || tt < first || tt > last) {
+        return -1;
+    }
+    int64_t local = tt + (int64_t)tz_minutes * 60;
+    int64_t day = local / 86400;
+    int64_t sec = local % 86400;
+    if (sec < 0) {
+        sec += 86400;
+        day--;
+    }
+    int64_t year;
+    unsigned month;
+    unsigned mday;
+    message_civil(day, &year, &month, &mday);
+    if (year < 1900 || year > 9999) {
+        return -1;
+    }
+    unsigned wday = (unsigned)(((day % 7) + 7 + 4) % 7); /* 1970-01-01 was a Thursday */
+    int zone = tz_minutes < 0 ? -tz_minutes : tz_minutes;
+    int n =
+        snprintf(out, cap, "%s, %02u %s %04d %02u:%02u:%02u %c%02d%02d", days[wday], mday,
+                 months[month - 1], (int)year, (unsigned)(sec / 3600), (unsigned)(sec / 60 % 60),
+                 (unsigned)(sec % 60), tz_minutes < 0 ? '-' : '+', zone / 60, zone % 60);
+    if (n < 0 || (size_t)n >= cap) {
+        return -1;
+    }
+    return n;
+}
+
+/* ---- Message-ID ---------------------------------------------------------------------------- */
+
+/* RFC 5322 §3.2.3: atext = ALPHA / DIGIT / "!" / "#" / ... / "~". */
+static bool message_atext(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c != 0 && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+}
+
+/* dot-atom-text = 1*atext *("." 1*atext) */
+static bool message_dot_atom(const char *s)
+{
+    if (!s || !*s) {
+        return false;
+    }
+    bool need_atext = true;
+    for (; *s; s++) {
+        if (*s == '.') {
+            if (need_atext) {
+                return false;
+            }
+            need_atext = true;
+        } else if (message_atext(*s)) {
+            need_atext = false;
+        } else {
+            return false;
+        }
+    }
+    return !need_atext;
+}
+
+/* RFC 5322 §3.6.4: msg-id = [CFWS] "<" id-left "@" id-right ">" [CFWS] */
+int message_id_format(const char *local, const char *domain, char *out, size_t cap)
+{
+    if (!message_dot_atom(local) || !message_dot_atom(domain)) {
+        return -1;
+    }
+    int n = snprintf(out, cap, "<%s@%s>", local, domain);
+    if (n < 0 || (size_t)n >= cap) {
+        return -1;
+    }
+    return n;
+}
+
+/* ---- building ------------------------------------------------------------------------------ */
+
+/* Writes header text and keeps the column, so folding knows where a line stands. */
+struct message_writer {
+    struct buf *out;
+    size_t col;
+    enum message_error err;
+};
+
+static void message_put(struct message_writer *w, const void *p, size_t n)
+{
+    if (w->err != MESSAGE_OK) {
+        return;
+    }
+    if (buf_append(w->out, p, n) != 0) {
+        w->err = MESSAGE_ERR_NOMEM;
+        return;
+    }
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++) {
+        w->col = (b[i] == '\n') ? 0 : w->col + 1;
+    }
+    if (w->col > MESSAGE_LINE_MAX) {
+        w->err = MESSAGE_ERR_LINE_TOO_LONG;
+    }
+}
+
+static void message_puts(struct message_writer *w, const char *s)
+{
+    message_put(w, s, strlen(s));
+}
+
+/* RFC 5322 §2.2.3: "Folding ... simply inserting a CRLF immediately before any WSP". */
+static void message_fold(struct message_writer *w)
+{
+    message_put(w, "\r\n", 2);
+}
+
+/* Header text from the caller: no CR or LF (header injection), ASCII only. */
+static enum message_error message_ascii_value(const char *s)
+{
+    if (!s) {
+        return MESSAGE_ERR_MISSING;
+    }
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '\r' || c == '\n') {
+            return MESSAGE_ERR_HEADER_CRLF;
+        }
+        if (c >= 0x80) {
+            return MESSAGE_ERR_NON_ASCII;
+        }
+    }
+    return MESSAGE_OK;
+}
+
+/* Well-formed UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing past U+10FFFF. */
+static bool message_utf8_valid(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint8_t c = s[i];
+        size_t more;
+        uint32_t cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if (c >= 0xc2 && c <= 0xdf) {
+            more = 1;
+            cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            more = 2;
+            cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            more = 3;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (n - i <= more) {
+            return false;
+        }
+        for (size_t k = 1; k <= more; k++) {
+            if ((s[i + k] & 0xc0) != 0x80) {
+                return false;
+            }
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        if ((more == 2 && cp < 0x800) || (more == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+            (cp >= 0xd800 && cp <= 0xdfff)) {
+            return false;
+        }
+        i += more + 1;
+    }
+    return true;
+}
+
+/* "Name: a, b, c" folded between addresses to stay within 78 columns where possible. */
+static void message_address_field(struct message_writer *w, const char *name,
+                                  const char *const *list, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        enum message_error e = message_ascii_value(list[i]);
+        if (e != MESSAGE_OK || list[i][0] == 0) {
+            w->err = e != MESSAGE_OK ? e : MESSAGE_ERR_MISSING;
+            return;
+        }
+    }
+    message_puts(w, name);
+    message_puts(w, ":");
+    for (size_t i = 0; i < count; i++) {
+        size_t len = strlen(list[i]) + (i + 1 < count ? 1 : 0);
+        if (i > 0 && w->col + 1 + len > MESSAGE_LINE_SOFT) {
+            message_fold(w);
+        }
+        message_puts(w, " ");
+        message_puts(w, list[i]);
+        if (i + 1 < count) {
+            message_puts(w, ",");
+        }
+    }
+    message_puts(w, "\r\n");
+}
+
+/* An unstructured ASCII value, folded before white space when a line would pass 78 columns.
+ * Unfolding gives the value back octet for octet. */
+static void message_unstructured(struct message_writer *w, const char *name, const char *value)
+{
+    message_puts(w, name);
+    message_puts(w, ":");
+    const char *p = value;
+    bool first = true;
+    while (*p || first) {
+        /* one segment: its leading white space and the word after it */
+        const char *q = p;
+        while (*q == ' ' || *q == '\t') {
+            q++;
+        }
+        while (*q && *q != ' ' && *q != '\t') {
+            q++;
+        }
+        size_t len = (size_t)(q - p);
+        if (first) {
+            message_puts(w, " "); /* the conventional space after the colon */
+            first = false;
+        } else if (w->col + len > MESSAGE_LINE_SOFT && (*p == ' ' || *p == '\t')) {
+            message_fold(w);
+        }
+        message_put(w, p, len);
+        p = q;
+    }
+    message_puts(w, "\r\n");
+}
+
+/* RFC 2047 §5: "Each 'encoded-word' MUST represent an integral number of characters. A
+ * multi-octet character may not be split across adjacent 'encoded-word's." Writes the value as
+ * B encoded-words, one per line, each line within 76 columns. */
+static void message_encoded_words(struct message_writer *w, const char *name, const char *value)
+{
+    static const char open[] = "=?UTF-8?B?";
+    static const char close[] = "?=";
+    const uint8_t *p = (const uint8_t *)value;
+    size_t left = strlen(value);
+    message_puts(w, name);
+    message_puts(w, ": ");
+    bool first = true;
+    while (left > 0 || first) {
+        if (!first) {
+            message_puts(w, "\r\n ");
+        }
+        first = false;
+        size_t room =
+            w->col + 24 < MESSAGE_ENCODED_LINE_MAX ? MESSAGE_ENCODED_LINE_MAX - w->col : 24;
+        if (room > MESSAGE_ENCODED_WORD_MAX) {
+            room = MESSAGE_ENCODED_WORD_MAX;
+        }
+        size_t b64 = (room - (sizeof open - 1) - (sizeof close - 1)) / 4 * 4;
+        size_t take = b64 / 4 * 3;
+        if (take >= left) {
+            take = left;
+        } else {
+            while (take > 0 && (p[take] & 0xc0) == 0x80) {
+                take--;
+            }
+        }
+        char enc[BASE64_ENCODED_LEN(64) + 1];
+        base64_encode(p, take, enc);
+        message_puts(w, open);
+        message_puts(w, enc);
+        message_puts(w, close);
+        p += take;
+        left -= take;
+        if (take == 0) {
+            break; /* cannot happen with valid UTF-8; never loop forever */
+        }
+    }
+    message_puts(w, "\r\n");
+}
+
+static enum message_error message_subject(struct message_writer *w, const char *subject)
+{
+    size_t n = strlen(subject);
+    bool plain = strstr(subject, "=?") == NULL;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)subject[i];
+        if (c == '\r' || c == '\n') {
+            return MESSAGE_ERR_HEADER_CRLF;
+        }
+        plain = plain && c < 0x80;
+    }
+    if (!message_utf8_valid((const uint8_t *)subject, n)) {
+        return MESSAGE_ERR_BAD_UTF8;
+    }
+    if (plain) {
+        message_unstructured(w, "Subject", subject);
+    } else {
+        message_encoded_words(w, "Subject", subject);
+    }
+    return w->err;
+}
+
+static bool message_field_name_ok(const char *name)
+{
+    if (!name || !*name) {
+        return false;
+    }
+    for (; *name; name++) {
+        unsigned char c = (unsigned char)*name;
+        if (c < 33 || c > 126 || c == ':') {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The body with every line end made CRLF; RFC 5322 §2.3: "CR and LF MUST only occur together
+ * as CRLF; they MUST NOT appear independently in the body." */
+static void message_body(struct message_writer *w, const char *body)
+{
+    size_t n = strlen(body);
+    size_t start = 0;
+    size_t i = 0;
+    while (i < n) {
+        char c = body[i];
+        if (c != '\r' && c != '\n') {
+            i++;
+            continue;
+        }
+        message_put(w, body + start, i - start);
+        message_put(w, "\r\n", 2);
+        i += (c == '\r' && i + 1 < n && body[i + 1] == '\n') ? 2 : 1;
+        start = i;
+    }
+    if (start < n) {
+        message_put(w, body + start, n - start);
+        message_put(w, "\r\n", 2);
+    }
+}
+
+static enum message_error message_build_into(const struct message_spec *sp, struct buf *out)
+{
+    struct message_writer w = {out, 0, MESSAGE_OK};
+    enum message_error e;
+    char date[MESSAGE_DATE_SIZE];
+    if (!sp->from || sp->to_count == 0 || !sp->to || (sp->cc_count > 0 && !sp->cc)) {
+        return MESSAGE_ERR_MISSING;
+    }
+    if ((e = message_ascii_value(sp->from)) != MESSAGE_OK) {
+        return e;
+    }
+    if (message_date_format(sp->date, sp->tz_minutes, date, sizeof date) < 0) {
+        return MESSAGE_ERR_BAD_DATE;
+    }
+    const char *body = sp->body ? sp->body : "";
+    size_t body_len = strlen(body);
+    if (!message_utf8_valid((const uint8_t *)body, body_len)) {
+        return MESSAGE_ERR_BAD_UTF8;
+    }
+    bool eight_bit = false;
+    for (size_t i = 0; i < body_len; i++) {
+        eight_bit = eight_bit || (unsigned char)body[i] >= 0x80;
+    }
+
+    /* RFC 5322 §3.6: "The only required header fields are the origination date field and the
+     * originator address field(s)." */
+    message_puts(&w, "Date: ");
+    message_puts(&w, date);
+    message_puts(&w, "\r\nFrom: ");
+    message_puts(&w, sp->from);
+    message_puts(&w, "\r\n");
+    message_address_field(&w, "To", sp->to, sp->to_count);
+    if (sp->cc_count > 0) {
+        message_address_field(&w, "Cc", sp->cc, sp->cc_count);
+    }
+    if (w.err == MESSAGE_OK && sp->subject &&
+        (e = message_subject(&w, sp->subject)) != MESSAGE_OK) {
+        return e;
+    }
+    if (sp->message_id_local) {
+        char id[MESSAGE_LINE_MAX];
+        if (message_id_format(sp->message_id_local, sp->message_id_domain, id, sizeof id) < 0) {
+            return MESSAGE_ERR_BAD_MESSAGE_ID;
+        }
+        message_puts(&w, "Message-ID: ");
+        message_puts(&w, id);
+        message_puts(&w, "\r\n");
+    }
+    for (size_t i = 0; i < sp->extra_count && w.err == MESSAGE_OK; i++) {
+        if (!message_field_name_ok(sp->extra[i].name)) {
+            return MESSAGE_ERR_BAD_FIELD_NAME;
+        }
+        if ((e = message_ascii_value(sp->extra[i].value)) != MESSAGE_OK) {
+            return e;
+        }
+        message_unstructured(&w, sp->extra[i].name, sp->extra[i].value);
+    }
+    /* RFC 2045/6532: 8-bit UTF-8 text needs its charset and the 8bit encoding declared. */
+    message_puts(&w, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+                     "Content-Transfer-Encoding: ");
+    message_puts(&w, eight_bit ? "8bit\r\n" : "7bit\r\n");
+    message_puts(&w, "\r\n");
+    message_body(&w, body);
+    return w.err;
+}
+
+enum message_error message_build(const struct message_spec *spec, struct buf *out)
+{
+    size_t mark = out->len;
+    enum message_error e = message_build_into(spec, out);
+    if (e != MESSAGE_OK) {
+        buf_truncate(out, mark);
+        if (out->data) {
+            out->data[mark] = 0;
+        }
+    }
+    return e;
+}
+
+/* ---- Received: ----------------------------------------------------------------------------- */
+
+/* RFC 3848 registers these "with" protocol names: ESMTPA is ESMTP with successful SMTP AUTH,
+ * ESMTPS is ESMTP over STARTTLS, ESMTPSA both (RFC 5321's plain SMTP and ESMTP stay). */
+enum message_with message_with_for(bool ehlo, bool tls, bool auth)
+{
+    if (!ehlo) {
+        return MESSAGE_WITH_SMTP;
+    }
+    if (tls) {
+        return auth ? MESSAGE_WITH_ESMTPSA : MESSAGE_WITH_ESMTPS;
+    }
+    return auth ? MESSAGE_WITH_ESMTPA : MESSAGE_WITH_ESMTP;
+}
+
+/* RFC 5321 §4.4: "When an SMTP server receives a message for delivery or further processing,
+ * it MUST insert trace ("time stamp" or "Received") information at the beginning of the
+ * message content". Time-stamp-line = "Received:" FWS Stamp <CRLF>;
+ * Stamp = From-domain By-domain Opt-info [CFWS] ";" FWS date-time. */
+enum message_error message_received_line(const struct message_received *r, struct buf *out)
+{
+    const char *required[] = {r->helo, r->ip, r->by};
+    const char *optional[] = {r->rdns, r->id, r->rcpt};
+    for (size_t i = 0; i < 3; i++) {
+        if (!required[i] || !required[i][0]) {
+            return MESSAGE_ERR_MISSING;
+        }
+    }
+    for (size_t i = 0; i < 6; i++) {
+        const char *part = i < 3 ? required[i] : optional[i - 3];
+        enum message_error e = part ? message_ascii_value(part) : MESSAGE_OK;
+        if (e != MESSAGE_OK) {
+            return e;
+        }
+    }
+    char date[MESSAGE_DATE_SIZE];
+    if (message_date_format(r->date, r->tz_minutes, date, sizeof date) < 0) {
+        return MESSAGE_ERR_BAD_DATE;
+    }
+    /* RFC 5321 §4.1.3: IPv6-address-literal = "IPv6:" IPv6-addr */
+    bool v6 = strchr(r->ip, ':') != NULL && strncmp(r->ip, "IPv6:", 5) != 0;
+    size_t mark = out->len;
+    int rc = buf_printf(out, "Received: from %s (%s [%s%s])\r\n\tby %s (mailsim) with %s", r->helo,
+                        r->rdns ? r->rdns : "unknown", v6 ? "IPv6:" : "", r->ip, r->by,
+                        message_with_name(r->with));
+    if (rc == 0 && r->id) {
+        rc = buf_printf(out, " id %s", r->id);
+    }
+    if (rc == 0 && r->rcpt) {
+        bool bracketed = r->rcpt[0] == '<';
+        rc = buf_printf(out, "\r\n\tfor %s%s%s; %s\r\n", bracketed ? "" : "<", r->rcpt,
+                        bracketed ? "" : ">", date);
+    } else if (rc == 0) {
+        rc = buf_printf(out, ";\r\n\t%s\r\n", date);
+    }
+    if (rc != 0) {
+        buf_truncate(out, mark);
+        if (out->data) {
+            out->data[mark] = 0;
+        }
+        return MESSAGE_ERR_NOMEM;
+    }
+    return MESSAGE_OK;
+}
+
+/* ---- reading ------------------------------------------------------------------------------- */
+
+/* The line at off: text [off, *text_end), next line at *next. Bare LF is accepted here. */
+static bool message_line(const uint8_t *d, size_t len, size_t off, size_t *text_end, size_t *next)
+{
+    if (off >= len) {
+        return false;
+    }
+    const uint8_t *lf = memchr(d + off, '\n', len - off);
+    if (!lf) {
+        *text_end = len;
+        *next = len;
+        return true;
+    }
+    size_t e = (size_t)(lf - d);
+    *next = e + 1;
+    if (e > off && d[e - 1] == '\r') {
+        e--;
+    }
+    *text_end = e;
+    return true;
+}
+
+bool message_split(const uint8_t *data, size_t len, size_t *header_len, size_t *body_offset)
+{
+    size_t off = 0;
+    size_t end;
+    size_t next;
+    while (message_line(data, len, off, &end, &next)) {
+        if (end == off && next > off) {
+            *header_len = off;
+            *body_offset = next;
+            return true;
+        }
+        off = next;
+    }
+    return false;
+}
+
+/* When the field line [off, end) is called name, returns true and where its value starts.
+ * Accepts the obsolete white space before the colon (RFC 5322 §4.5.3) when reading. */
+static bool message_field_is(const uint8_t *d, size_t off, size_t end, const char *name,
+                             size_t *value)
+{
+    size_t n = strlen(name);
+    if (end - off < n + 1 || !message_ieq((const char *)d + off, name, n)) {
+        return false;
+    }
+    size_t i = off + n;
+    while (i < end && message_wsp(d[i])) {
+        i++;
+    }
+    if (i >= end || d[i] != ':') {
+        return false;
+    }
+    *value = i + 1;
+    return true;
+}
+
+/* Collects a value into out (snprintf-like), dropping leading and trailing white space. */
+struct message_sink {
+    char *out;
+    size_t cap;
+    size_t total; /* octets of the value so far */
+    size_t keep;  /* value length up to its last non-white octet */
+};
+
+static void message_sink_put(struct message_sink *s, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s->total == 0 && message_wsp(p[i])) {
+            continue;
+        }
+        if (s->total < s->cap - 1) {
+            s->out[s->total] = (char)p[i];
+        }
+        s->total++;
+        if (!message_wsp(p[i])) {
+            s->keep = s->total;
+        }
+    }
+}
+
+long message_header_get(const uint8_t *data, size_t len, const char *name, char *out, size_t cap)
+{
+    struct message_sink sink = {out, cap, 0, 0};
+    bool found = false;
+    size_t off = 0;
+    size_t end;
+    size_t next;
+    if (cap == 0) {
+        return -1;
+    }
+    out[0] = 0;
+    while (message_line(data, len, off, &end, &next) && end > off) {
+        size_t value;
+        if (message_wsp(data[off])) {
+            if (found) {
+                message_sink_put(&sink, data + off, end - off); /* unfolded: CRLF dropped */
+            }
+        } else if (found) {
+            break;
+        } else if (message_field_is(data, off, end, name, &value)) {
+            found = true;
+            message_sink_put(&sink, data + value, end - value);
+        }
+        off = next;
+    }
+    if (!found) {
+        return -1;
+    }
+    out[sink.keep < cap - 1 ? sink.keep : cap - 1] = 0;
+    return (long)sink.keep;
+}
+
+size_t message_header_count(const uint8_t *data, size_t len, const char *name)
+{
+    size_t count = 0;
+    size_t off = 0;
+    size_t end;
+    size_t next;
+    while (message_line(data, len, off, &end, &next) && end > off) {
+        size_t value;
+        if (!message_wsp(data[off]) && message_field_is(data, off, end, name, &value)) {
+            count++;
+        }
+        off = next;
+    }
+    return count;
+}
+
+static int message_hex(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    c = message_lower(c);
+    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+}
+
+/* RFC 2047 §2: encoded-word = "=?" charset "?" encoding "?" encoded-text "?=". Decodes the word
+ * at in[0..n) into out (as UTF-8) and sets *used; false when it is not a word we can decode. */
+static bool message_decode_word(const char *in, size_t n, struct buf *out, size_t *used)
+{
+    if (n < 8 || in[0] != '=' || in[1] != '?') {
+        return false;
+    }
+    size_t cs = 2;
+    size_t i = cs;
+    while (i < n && in[i] != '?') {
+        if ((unsigned char)in[i] <= ' ' || (unsigned char)in[i] >= 0x7f) {
+            return false;
+        }
+        i++;
+    }
+    size_t cs_len = i - cs;
+    if (i + 3 >= n || in[i + 2] != '?') {
+        return false;
+    }
+    char enc = message_lower(in[i + 1]);
+    size_t text = i + 3;
+    size_t k = text;
+    while (k + 1 < n && !(in[k] == '?' && in[k + 1] == '=')) {
+        if ((unsigned char)in[k] <= ' ' || (unsigned char)in[k] >= 0x7f || in[k] == '?') {
+            return false;
+        }
+        k++;
+    }
+    if (k + 1 >= n) {
+        return false;
+    }
+    size_t text_len = k - text;
+    /* RFC 2231 §5: a language may follow the charset after "*". */
+    const char *star = memchr(in + cs, '*', cs_len);
+    if (star) {
+        cs_len = (size_t)(star - (in + cs));
+    }
+    bool latin1 = cs_len == 10 && message_ieq(in + cs, "ISO-8859-1", 10);
+    if (!(cs_len == 5 && message_ieq(in + cs, "UTF-8", 5)) &&
+        !(cs_len == 8 && message_ieq(in + cs, "US-ASCII", 8)) && !latin1) {
+        return false;
+    }
+    uint8_t raw[MESSAGE_LINE_MAX];
+    size_t raw_len = 0;
+    if (text_len > MESSAGE_LINE_MAX) {
+        return false;
+    }
+    if (enc == 'b') {
+        char padded[MESSAGE_LINE_MAX + 4];
+        memcpy(padded, in + text, text_len);
+        size_t p = text_len;
+        while (p % 4 != 0) {
+            padded[p++] = '='; /* lenient on missing padding */
+        }
+        long got = base64_decode(padded, p, raw, sizeof raw);
+        if (got < 0) {
+            return false;
+        }
+        raw_len = (size_t)got;
+    } else if (enc == 'q') {
+        /* RFC 2047 §4.2: "_" stands for SPACE; "=" is followed by two hexadecimal digits. */
+        for (size_t q = text; q < k; q++) {
+            if (in[q] == '_') {
+                raw[raw_len++] = ' ';
+            } else if (in[q] == '=') {
+                if (q + 2 >= k) {
+                    return false;
+                }
+                int hi = message_hex(in[q + 1]);
+                int lo = message_hex(in[q + 2]);
+                if (hi < 0 || lo < 0) {
+                    return false;
+                }
+                raw[raw_len++] = (uint8_t)(hi * 16 + lo);
+                q += 2;
+            } else {
+                raw[raw_len++] = (uint8_t)in[q];
+            }
+        }
+    } else {
+        return false;
+    }
+    for (size_t r = 0; r < raw_len; r++) {
+        uint8_t c = raw[r];
+        int rc;
+        if (latin1 && c >= 0x80) {
+            uint8_t two[2] = {(uint8_t)(0xc0 | (c >> 6)), (uint8_t)(0x80 | (c & 0x3f))};
+            rc = buf_append(out, two, 2);
+        } else {
+            rc = buf_append(out, &c, 1);
+        }
+        if (rc != 0) {
+            return false;
+        }
+    }
+    *used = k + 2;
+    return true;
+}
+
+long message_decode_words(const char *in, char *out, size_t cap)
+{
+    struct buf b;
+    struct buf word;
+    buf_init(&b, 0);
+    buf_init(&word, 0);
+    size_t n = strlen(in);
+    size_t i = 0;
+    bool after_word = false;
+    size_t ws_start = 0;
+    size_t ws_len = 0; /* white space held back after an encoded-word */
+    int rc = 0;
+    while (i < n && rc == 0) {
+        char c = in[i];
+        size_t used;
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            if (after_word) {
+                if (ws_len == 0) {
+                    ws_start = i;
+                }
+                ws_len++;
+            } else {
+                rc = buf_append(&b, &c, 1);
+            }
+            i++;
+            continue;
+        }
+        buf_clear(&word);
+        if (c == '=' && message_decode_word(in + i, n - i, &word, &used)) {
+            /* RFC 2047 §6.2: "any 'linear-white-space' that separates a pair of adjacent
+             * 'encoded-word's is ignored." */
+            rc = word.len ? buf_append(&b, word.data, word.len) : 0;
+            ws_len = 0;
+            after_word = true;
+            i += used;
+            continue;
+        }
+        if (ws_len > 0) {
+            rc = buf_append(&b, in + ws_start, ws_len);
+            ws_len = 0;
+        }
+        after_word = false;
+        if (rc == 0) {
+            rc = buf_append(&b, &c, 1);
+        }
+        i++;
+    }
+    if (rc == 0 && ws_len > 0) {
+        rc = buf_append(&b, in + ws_start, ws_len);
+    }
+    long result = -1;
+    if (rc == 0 && cap > 0) {
+        size_t k = b.len < cap - 1 ? b.len : cap - 1;
+        if (k > 0) {
+            memcpy(out, b.data, k);
+        }
+        out[k] = 0;
+        result = (long)b.len;
+    }
+    buf_free(&b);
+    buf_free(&word);
+    return result;
+}
+
+/* ---- checking ------------------------------------------------------------------------------ */
+
+struct message_checker {
+    bool in_header;
+    bool have_field;
+    bool have_date;
+    bool have_from;
+};
+
+/* One header line [s, e). Returns MESSAGE_CHECK_OK or the problem, with *at set. */
+static enum message_check message_check_header(struct message_checker *k, const uint8_t *d,
+                                               size_t s, size_t e, size_t *at)
+{
+    if (e == s) {
+        k->in_header = false; /* the empty line: the body follows */
+        return MESSAGE_CHECK_OK;
+    }
+    if (message_wsp(d[s])) {
+        *at = s;
+        return k->have_field ? MESSAGE_CHECK_OK : MESSAGE_CHECK_CONTINUATION_FIRST;
+    }
+    const uint8_t *colon = memchr(d + s, ':', e - s);
+    if (!colon) {
+        *at = s;
+        return MESSAGE_CHECK_NO_COLON;
+    }
+    size_t c = (size_t)(colon - d);
+    if (c == s) {
+        *at = s;
+        return MESSAGE_CHECK_BAD_FIELD_NAME;
+    }
+    /* RFC 5322 §2.2: "A field name MUST be composed of printable US-ASCII characters (i.e.,
+     * characters that have values between 33 and 126, inclusive), except colon." */
+    for (size_t i = s; i < c; i++) {
+        if (d[i] < 33 || d[i] > 126) {
+            *at = i;
+            return MESSAGE_CHECK_BAD_FIELD_NAME;
+        }
+    }
+    k->have_field = true;
+    k->have_date = k->have_date || (c - s == 4 && message_ieq((const char *)d + s, "Date", 4));
+    k->have_from = k->have_from || (c - s == 4 && message_ieq((const char *)d + s, "From", 4));
+    return MESSAGE_CHECK_OK;
+}
+
+enum message_check message_check(const uint8_t *data, size_t len, size_t *offset)
+{
+    struct message_checker k = {true, false, false, false};
+    size_t at = 0;
+    size_t line = 0;
+    enum message_check r = MESSAGE_CHECK_OK;
+    for (size_t i = 0; i < len && r == MESSAGE_CHECK_OK; i++) {
+        uint8_t c = data[i];
+        if (c == 0) {
+            at = i;
+            r = MESSAGE_CHECK_NUL;
+        } else if (c == '\r' && (i + 1 >= len || data[i + 1] != '\n')) {
+            at = i;
+            r = MESSAGE_CHECK_BARE_CR;
+        } else if (c == '\n' && (i == 0 || data[i - 1] != '\r')) {
+            at = i;
+            r = MESSAGE_CHECK_BARE_LF;
+        } else if (c != '\r' && c != '\n' && i - line >= MESSAGE_LINE_MAX) {
+            at = line;
+            r = MESSAGE_CHECK_LINE_TOO_LONG;
+        } else if (c == '\n') {
+            if (k.in_header) {
+                r = message_check_header(&k, data, line, i - 1, &at);
+            }
+            line = i + 1;
+        }
+    }
+    if (r == MESSAGE_CHECK_OK && k.in_header) {
+        if (line < len) {
+            r = message_check_header(&k, data, line, len, &at);
+        }
+        if (r == MESSAGE_CHECK_OK) {
+            at = len;
+            r = MESSAGE_CHECK_NO_BLANK_LINE;
+        }
+    }
+    if (r == MESSAGE_CHECK_OK && !k.have_date) {
+        at = 0;
+        r = MESSAGE_CHECK_NO_DATE;
+    }
+    if (r == MESSAGE_CHECK_OK && !k.have_from) {
+        at = 0;
+        r = MESSAGE_CHECK_NO_FROM;
+    }
+    if (offset) {
+        *offset = r == MESSAGE_CHECK_OK ? 0 : at;
+    }
+    return r;
+}
