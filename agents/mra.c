@@ -1,0 +1,181 @@
+/* mra: POP3 service over an MDA's mailboxes, one pop3_server engine per connection. */
+#include "mra.h"
+
+#include "pop3_server.h"
+#include "session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct mra {
+    struct agent base;
+    char *hostname;
+    bool apop;
+    bool allow_user_pass;
+    struct mda *mda;
+    int listener;
+};
+
+struct mra_conn {
+    struct mra *mra;
+    uint32_t conn;
+    struct mailbox *box;
+    struct pop3_message *view; /* what the engine sees; points into the mailbox */
+    char user[256];
+};
+
+static void mra_destroy(struct agent *a)
+{
+    struct mra *m = (struct mra *)a;
+    free(m->hostname);
+    agent_fini(a);
+    free(m);
+}
+
+static void mra_set_down(struct agent *a, bool down)
+{
+    struct mra *m = (struct mra *)a;
+    sim_listen_set_down(a->mw->sim, m->listener, down);
+}
+
+static const struct agent_ops mra_ops = {"mra", "Dovecot", mra_destroy, mra_set_down};
+
+static void mra_on_state(void *ctx, enum pop3_server_state old_state,
+                         enum pop3_server_state new_state)
+{
+    (void)old_state;
+    struct mra_conn *c = ctx;
+    struct mail_world *mw = c->mra->base.mw;
+    trace_state(mw->tr, sim_now(mw->sim), c->mra->base.id, "pop3-server",
+                pop3_server_state_name(new_state), c->conn);
+}
+
+static bool mra_check_password(void *ctx, const char *user, const char *pass)
+{
+    struct mra_conn *c = ctx;
+    const struct account *a = mail_world_account(c->mra->base.mw, user);
+    return a && strcmp(a->password, pass) == 0;
+}
+
+static const char *mra_get_apop_secret(void *ctx, const char *user)
+{
+    struct mra_conn *c = ctx;
+    const struct account *a = mail_world_account(c->mra->base.mw, user);
+    return a ? a->password : NULL;
+}
+
+static void mra_on_auth_result(void *ctx, const char *mech, const char *user, bool ok)
+{
+    struct mra_conn *c = ctx;
+    struct mail_world *mw = c->mra->base.mw;
+    trace_auth(mw->tr, sim_now(mw->sim), c->mra->base.id, user, mech, ok, c->conn);
+}
+
+static bool mra_open_maildrop(void *ctx, const char *user, struct pop3_maildrop *out)
+{
+    struct mra_conn *c = ctx;
+    struct mailbox *box = mda_mailbox(c->mra->mda, user);
+    if (!box || box->locked) {
+        return false;
+    }
+    c->view = calloc(box->n ? box->n : 1, sizeof *c->view);
+    if (!c->view) {
+        return false;
+    }
+    for (size_t i = 0; i < box->n; i++) {
+        c->view[i].data = box->msgs[i].data;
+        c->view[i].len = box->msgs[i].len;
+        c->view[i].uid = box->msgs[i].uid;
+    }
+    box->locked = true;
+    c->box = box;
+    snprintf(c->user, sizeof c->user, "%s", user);
+    out->messages = c->view;
+    out->count = box->n;
+    return true;
+}
+
+static bool mra_commit(void *ctx, const char *user, const bool *deleted, size_t n)
+{
+    (void)user;
+    struct mra_conn *c = ctx;
+    return c->box && mda_expunge(c->mra->mda, c->box, deleted, n) == 0;
+}
+
+static void mra_close_maildrop(void *ctx, const char *user)
+{
+    (void)user;
+    struct mra_conn *c = ctx;
+    if (c->box) {
+        c->box->locked = false;
+        c->box = NULL;
+    }
+    free(c->view);
+    c->view = NULL;
+}
+
+static void mra_session_end(struct sim_world *w, void *agent_ctx, struct session *s)
+{
+    (void)w;
+    (void)s;
+    free(agent_ctx);
+}
+
+static bool mra_accept(struct sim_world *w, void *ctx, uint32_t conn, struct sim_endpoint *ep)
+{
+    struct mra *m = ctx;
+    struct mra_conn *c = calloc(1, sizeof *c);
+    if (!c) {
+        return false;
+    }
+    c->mra = m;
+    c->conn = conn;
+    /* RFC 1939 §7: the timestamp "MUST be different each time the POP3 server issues a banner
+     * greeting"; the seeded RNG makes it so while keeping runs reproducible. */
+    char stamp[300];
+    struct sim_rng *rng = sim_rng(w);
+    snprintf(stamp, sizeof stamp, "<%u.%u@%s>", rng_range(rng, 1000, 99999),
+             rng_range(rng, 100000000, 999999999), m->hostname);
+    struct pop3_server_config cfg = {0};
+    cfg.hostname = m->hostname;
+    cfg.apop_timestamp = m->apop ? stamp : NULL;
+    cfg.allow_user_pass = m->allow_user_pass;
+    struct pop3_server_hooks hooks = {0};
+    hooks.on_state = mra_on_state;
+    hooks.check_password = mra_check_password;
+    hooks.get_apop_secret = mra_get_apop_secret;
+    hooks.on_auth_result = mra_on_auth_result;
+    hooks.open_maildrop = mra_open_maildrop;
+    hooks.commit = mra_commit;
+    hooks.close_maildrop = mra_close_maildrop;
+    struct pop3_server *engine = pop3_server_new(&cfg, &hooks, c);
+    if (!engine) {
+        free(c);
+        return false;
+    }
+    if (!session_accept(w, conn, &session_pop3_server_ops, engine, c, mra_session_end, ep)) {
+        free(c);
+        return false;
+    }
+    return true;
+}
+
+struct mra *mra_new(struct mail_world *mw, const char *id, int host, const struct mra_config *cfg)
+{
+    struct mra *m = calloc(1, sizeof *m);
+    if (!m) {
+        abort();
+    }
+    agent_init(&m->base, &mra_ops, mw, id, host);
+    m->hostname = mw_strdup(cfg->hostname);
+    m->apop = cfg->apop;
+    m->allow_user_pass = cfg->allow_user_pass;
+    m->mda = cfg->mda;
+    mail_world_add_agent(mw, &m->base);
+    m->listener = sim_listen(mw->sim, host, cfg->port ? cfg->port : 110, "pop3", id, mra_accept, m);
+    if (m->listener < 0) {
+        return NULL;
+    }
+    return m;
+}

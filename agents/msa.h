@@ -1,0 +1,21 @@
+/* msa: the Message Submission Agent — step 2. The submission service of RFC 6409 on port 587:
+ * it authenticates the sender (SMTP AUTH, RFC 4954) before it takes any mail, then hands the
+ * message to the MTA on the same server. */
+#ifndef MAILSIM_MSA_H
+#define MAILSIM_MSA_H
+
+#include "mta.h"
+
+struct msa_config {
+    const char *hostname; /* in the banner and the Received line */
+    uint16_t port;        /* 587 */
+    unsigned auth_mechs;  /* SASL_MECH_BIT() mask; 0: PLAIN and LOGIN */
+    struct mta *mta;      /* where accepted mail goes */
+};
+
+struct msa;
+
+/* Returns NULL when the port is taken on that host. */
+struct msa *msa_new(struct mail_world *mw, const char *id, int host, const struct msa_config *cfg);
+
+#endif

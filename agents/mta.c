@@ -1,0 +1,678 @@
+/* mta: queue, routing, relaying with retry, bounces, and the relay policy. */
+#include "mta.h"
+
+#include "buf.h"
+#include "message.h"
+#include "session.h"
+#include "smtp_client.h"
+#include "smtpd.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MTA_DEFAULT_RETRY_US (300ULL * 1000000ULL)
+#define MTA_DEFAULT_ATTEMPTS 5
+/* Time an MTA takes to pick up a queued message; it keeps the steps apart on screen. */
+#define MTA_PICKUP_US 2000
+
+struct mta_cidr {
+    uint32_t net, mask;
+};
+
+/* A recipient's fate within a queue entry. */
+enum mta_rcpt_state { MTA_RCPT_PENDING, MTA_RCPT_INFLIGHT, MTA_RCPT_DONE };
+
+struct mta_entry {
+    struct mta *m;
+    char *mail;
+    char *from;
+    char **rcpts;
+    enum mta_rcpt_state *state;
+    size_t nrcpt;
+    uint8_t *data;
+    size_t len;
+    unsigned attempts;
+    unsigned inflight; /* outbound sessions still carrying it */
+    bool scheduled;
+    struct mta_entry *next; /* in the queue list */
+};
+
+struct mta {
+    struct agent base;
+    char *hostname;
+    char **mydestination;
+    size_t nmydestination;
+    char **relay_domains;
+    size_t nrelay_domains;
+    struct mta_transport *transports;
+    size_t ntransports;
+    char *relayhost;
+    struct mta_cidr *mynetworks;
+    size_t nmynetworks;
+    bool permit_sasl_authenticated;
+    bool open_relay;
+    struct mda *mda;
+    struct dns_agent *dns;
+    int relay_step;
+    uint64_t retry_us;
+    unsigned max_attempts;
+    struct smtpd *smtpd;
+    struct mta_entry *queue;
+    size_t queued;
+    uint64_t bounces;
+};
+
+/* One outbound SMTP session carrying one entry to one next hop. */
+struct mta_out {
+    struct mta_entry *e;
+    size_t *rcpt_index; /* which of e's recipients this session carries */
+    size_t n;
+    bool finished;
+    uint32_t conn;
+};
+
+static char **mta_strv(const char *const *v, size_t n)
+{
+    char **out = calloc(n ? n : 1, sizeof *out);
+    if (!out) {
+        abort();
+    }
+    for (size_t i = 0; i < n; i++) {
+        out[i] = mw_strdup(v[i]);
+    }
+    return out;
+}
+
+static void mta_strv_free(char **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++) {
+        free(v[i]);
+    }
+    free(v);
+}
+
+static void mta_entry_free(struct mta_entry *e)
+{
+    free(e->mail);
+    free(e->from);
+    mta_strv_free(e->rcpts, e->nrcpt);
+    free(e->state);
+    free(e->data);
+    free(e);
+}
+
+static void mta_destroy(struct agent *a)
+{
+    struct mta *m = (struct mta *)a;
+    smtpd_free(m->smtpd);
+    while (m->queue) {
+        struct mta_entry *e = m->queue;
+        m->queue = e->next;
+        mta_entry_free(e);
+    }
+    free(m->hostname);
+    mta_strv_free(m->mydestination, m->nmydestination);
+    mta_strv_free(m->relay_domains, m->nrelay_domains);
+    for (size_t i = 0; i < m->ntransports; i++) {
+        free((char *)m->transports[i].domain);
+        free((char *)m->transports[i].nexthop);
+    }
+    free(m->transports);
+    free(m->relayhost);
+    free(m->mynetworks);
+    agent_fini(a);
+    free(m);
+}
+
+static void mta_agent_set_down(struct agent *a, bool down)
+{
+    mta_set_down((struct mta *)a, down);
+}
+
+static const struct agent_ops mta_ops = {"mta", "Postfix", mta_destroy, mta_agent_set_down};
+static const struct agent_ops filter_ops = {"filter", "amavisd-new + ClamAV", mta_destroy,
+                                            mta_agent_set_down};
+
+const char *mta_domain_of(const char *address)
+{
+    const char *at = strrchr(address, '@');
+    return at ? at + 1 : "";
+}
+
+static bool mta_in_list(char **list, size_t n, const char *domain)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcasecmp(list[i], domain) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool mta_is_local(const struct mta *m, const char *domain)
+{
+    return mta_in_list(m->mydestination, m->nmydestination, domain);
+}
+
+bool mta_local_user_exists(const struct mta *m, const char *rcpt)
+{
+    return mail_world_account_by_address(m->base.mw, rcpt) != NULL;
+}
+
+static int mta_parse_cidr(const char *s, struct mta_cidr *out)
+{
+    char addr[32];
+    const char *slash = strchr(s, '/');
+    size_t n = slash ? (size_t)(slash - s) : strlen(s);
+    if (n == 0 || n >= sizeof addr) {
+        return -1;
+    }
+    memcpy(addr, s, n);
+    addr[n] = 0;
+    uint32_t ip;
+    if (sim_parse_ipv4(addr, &ip) != 0) {
+        return -1;
+    }
+    long bits = 32;
+    if (slash) {
+        char *end;
+        bits = strtol(slash + 1, &end, 10);
+        if (*end != 0 || end == slash + 1 || bits < 0 || bits > 32) {
+            return -1;
+        }
+    }
+    out->mask = bits == 0 ? 0 : 0xffffffffu << (32 - bits);
+    out->net = ip & out->mask;
+    return 0;
+}
+
+bool mta_relay_allowed(const struct mta *m, uint32_t client_ip, bool authenticated,
+                       const char *rcpt, const char **rule)
+{
+    if (m->open_relay) {
+        *rule = "open_relay";
+        return true;
+    }
+    for (size_t i = 0; i < m->nmynetworks; i++) {
+        if ((client_ip & m->mynetworks[i].mask) == m->mynetworks[i].net) {
+            *rule = "permit_mynetworks";
+            return true;
+        }
+    }
+    if (authenticated && m->permit_sasl_authenticated) {
+        *rule = "permit_sasl_authenticated";
+        return true;
+    }
+    /* reject_unauth_destination: only mail for our own domains, or those we relay for. */
+    const char *domain = mta_domain_of(rcpt);
+    if (mta_is_local(m, domain) || mta_in_list(m->relay_domains, m->nrelay_domains, domain)) {
+        *rule = "permit_auth_destination";
+        return true;
+    }
+    *rule = "reject_unauth_destination";
+    return false;
+}
+
+const char *mta_hostname(const struct mta *m)
+{
+    return m->hostname;
+}
+
+const char *mta_id(const struct mta *m)
+{
+    return m->base.id;
+}
+
+size_t mta_queue_length(const struct mta *m)
+{
+    return m->queued;
+}
+
+void mta_set_down(struct mta *m, bool down)
+{
+    if (m->smtpd) {
+        smtpd_set_down(m->smtpd, down);
+    }
+}
+
+/* ---- the queue ---- */
+
+static void mta_run_entry(struct sim_world *w, void *ctx, uint64_t arg);
+
+static void mta_schedule(struct mta_entry *e, uint64_t delay)
+{
+    if (e->scheduled) {
+        return;
+    }
+    e->scheduled = true;
+    struct sim_world *w = e->m->base.mw->sim;
+    sim_schedule(w, sim_now(w) + delay, mta_run_entry, e, 0);
+}
+
+static void mta_unlink(struct mta *m, struct mta_entry *e)
+{
+    for (struct mta_entry **p = &m->queue; *p; p = &(*p)->next) {
+        if (*p == e) {
+            *p = e->next;
+            m->queued--;
+            return;
+        }
+    }
+}
+
+/* Frees the entry once every recipient is done and no session carries it. */
+static void mta_entry_settle(struct mta_entry *e)
+{
+    if (e->inflight > 0 || e->scheduled) {
+        return;
+    }
+    bool pending = false;
+    for (size_t i = 0; i < e->nrcpt; i++) {
+        pending |= e->state[i] != MTA_RCPT_DONE;
+    }
+    if (pending) {
+        /* Deferred: the next run tries again, or bounces once the attempts are used up. */
+        mta_schedule(e, e->m->retry_us);
+        return;
+    }
+    mta_unlink(e->m, e);
+    mta_entry_free(e);
+}
+
+void mta_enqueue(struct mta *m, const char *mail, const char *from, const char *const *rcpts,
+                 size_t nrcpt, const uint8_t *data, size_t len)
+{
+    struct mail_world *mw = m->base.mw;
+    struct mta_entry *e = calloc(1, sizeof *e);
+    if (!e) {
+        abort();
+    }
+    e->m = m;
+    e->mail = mw_strdup(mail);
+    e->from = mw_strdup(from);
+    e->rcpts = mta_strv(rcpts, nrcpt);
+    e->nrcpt = nrcpt;
+    e->state = calloc(nrcpt ? nrcpt : 1, sizeof *e->state);
+    e->data = malloc(len ? len : 1);
+    if (!e->state || !e->data) {
+        abort();
+    }
+    memcpy(e->data, data, len);
+    e->len = len;
+    e->next = m->queue;
+    m->queue = e;
+    m->queued++;
+    trace_mail(mw->tr, sim_now(mw->sim), mail, "queued", m->base.id, 0);
+    mta_schedule(e, MTA_PICKUP_US);
+}
+
+/* ---- bounces (RFC 3464 delivery status notifications) ---- */
+
+static void mta_bounce(struct mta *m, struct mta_entry *e, size_t rcpt, const struct smtp_reply *r)
+{
+    struct mail_world *mw = m->base.mw;
+    trace_mail(mw->tr, sim_now(mw->sim), e->mail, "bounced", m->base.id, r->code);
+    /* RFC 5321 §6.1: never answer a bounce with a bounce — the null reverse-path "MUST NOT" get
+     * a notification, or two broken systems would mail each other for ever. */
+    if (e->from[0] == 0) {
+        return;
+    }
+    mw->bounced++;
+    m->bounces++;
+    char local[96], date[MESSAGE_DATE_SIZE], msgid[256];
+    snprintf(local, sizeof local, "bounce.%llu.%s", (unsigned long long)m->bounces, e->mail);
+    message_date_format((time_t)mail_world_time(mw), mw->tz_minutes, date, sizeof date);
+    message_id_format(local, m->hostname, msgid, sizeof msgid);
+    char status[16];
+    snprintf(status, sizeof status, "%s", r->enhanced[0] ? r->enhanced : "5.0.0");
+    size_t header_len = e->len, body_off = e->len;
+    message_split(e->data, e->len, &header_len, &body_off);
+    const char *boundary = "mailsim-dsn-boundary";
+    struct buf b;
+    buf_init(&b, 0);
+    int rc = 0;
+    rc |= buf_printf(&b, "Date: %s\r\nFrom: MAILER-DAEMON@%s (Mail Delivery System)\r\n", date,
+                     m->hostname);
+    rc |= buf_printf(&b, "To: %s\r\nSubject: Undelivered Mail Returned to Sender\r\n", e->from);
+    rc |= buf_printf(&b, "Message-ID: %s\r\nAuto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n",
+                     msgid);
+    rc |= buf_printf(&b,
+                     "Content-Type: multipart/report; report-type=delivery-status;\r\n"
+                     "\tboundary=\"%s\"\r\n\r\n",
+                     boundary);
+    rc |= buf_printf(&b, "--%s\r\nContent-Description: Notification\r\n", boundary);
+    rc |= buf_printf(&b, "Content-Type: text/plain; charset=us-ascii\r\n\r\n");
+    rc |= buf_printf(&b, "This is the mail system at host %s.\r\n\r\n", m->hostname);
+    rc |= buf_printf(&b, "I'm sorry to have to inform you that your message could not\r\n"
+                         "be delivered to one or more recipients.\r\n\r\n");
+    rc |= buf_printf(&b, "<%s>: %d %s%s%s\r\n\r\n", e->rcpts[rcpt], r->code, r->enhanced,
+                     r->enhanced[0] ? " " : "", r->text);
+    rc |= buf_printf(&b, "--%s\r\nContent-Description: Delivery report\r\n", boundary);
+    rc |= buf_printf(&b, "Content-Type: message/delivery-status\r\n\r\n");
+    rc |= buf_printf(&b, "Reporting-MTA: dns; %s\r\n\r\n", m->hostname);
+    rc |= buf_printf(&b, "Final-Recipient: rfc822; %s\r\nAction: failed\r\nStatus: %s\r\n",
+                     e->rcpts[rcpt], status);
+    rc |= buf_printf(&b, "Diagnostic-Code: smtp; %d %s%s%s\r\n\r\n", r->code, r->enhanced,
+                     r->enhanced[0] ? " " : "", r->text);
+    rc |= buf_printf(&b, "--%s\r\nContent-Description: Undelivered Message Headers\r\n",
+                     boundary);
+    rc |= buf_printf(&b, "Content-Type: text/rfc822-headers\r\n\r\n");
+    rc |= buf_append(&b, e->data, header_len);
+    rc |= buf_printf(&b, "\r\n--%s--\r\n", boundary);
+    if (rc != 0) {
+        abort();
+    }
+    char bounce_mail[128];
+    snprintf(bounce_mail, sizeof bounce_mail, "%s-dsn", e->mail);
+    char bare_id[256];
+    snprintf(bare_id, sizeof bare_id, "%s@%s", local, m->hostname);
+    mail_world_tag(mw, bare_id, bounce_mail);
+    const char *to = e->from;
+    mta_enqueue(m, bounce_mail, "", &to, 1, b.data, b.len);
+    buf_free(&b);
+}
+
+/* ---- outbound ---- */
+
+static void mta_out_rcpt(void *ctx, size_t mail, size_t rcpt, const struct smtp_reply *r)
+{
+    (void)mail;
+    struct mta_out *o = ctx;
+    struct mta_entry *e = o->e;
+    size_t k = o->rcpt_index[rcpt];
+    if (smtp_reply_is_permanent(r)) {
+        e->state[k] = MTA_RCPT_DONE;
+        mta_bounce(e->m, e, k, r);
+    }
+}
+
+static void mta_out_result(void *ctx, size_t mail, const struct smtp_reply *r)
+{
+    (void)mail;
+    struct mta_out *o = ctx;
+    struct mta_entry *e = o->e;
+    struct mta *m = e->m;
+    struct mail_world *mw = m->base.mw;
+    o->finished = true;
+    uint64_t now = sim_now(mw->sim);
+    if (r->code >= 200 && r->code < 300) {
+        for (size_t i = 0; i < o->n; i++) {
+            size_t k = o->rcpt_index[i];
+            if (e->state[k] == MTA_RCPT_INFLIGHT) {
+                e->state[k] = MTA_RCPT_DONE;
+            }
+        }
+        trace_mail(mw->tr, now, e->mail, "relayed", m->base.id, r->code);
+        return;
+    }
+    bool permanent = smtp_reply_is_permanent(r);
+    for (size_t i = 0; i < o->n; i++) {
+        size_t k = o->rcpt_index[i];
+        if (e->state[k] != MTA_RCPT_INFLIGHT) {
+            continue;
+        }
+        if (permanent) {
+            e->state[k] = MTA_RCPT_DONE;
+            mta_bounce(m, e, k, r);
+        } else {
+            e->state[k] = MTA_RCPT_PENDING;
+        }
+    }
+    if (!permanent) {
+        trace_mail(mw->tr, now, e->mail, "deferred", m->base.id, r->code);
+    } else {
+        mw->rejected++;
+    }
+}
+
+static void mta_out_state(void *ctx, enum smtp_client_state old_state,
+                          enum smtp_client_state new_state)
+{
+    (void)old_state;
+    struct mta_out *o = ctx;
+    struct mail_world *mw = o->e->m->base.mw;
+    trace_state(mw->tr, sim_now(mw->sim), o->e->m->base.id, "smtp-client",
+                smtp_client_state_name(new_state), o->conn);
+}
+
+static void mta_out_end(struct sim_world *w, void *agent_ctx, struct session *s)
+{
+    (void)w;
+    (void)s;
+    struct mta_out *o = agent_ctx;
+    struct mta_entry *e = o->e;
+    if (!o->finished) {
+        /* The session ended without a result (it cannot, but be safe): try again later. */
+        for (size_t i = 0; i < o->n; i++) {
+            if (e->state[o->rcpt_index[i]] == MTA_RCPT_INFLIGHT) {
+                e->state[o->rcpt_index[i]] = MTA_RCPT_PENDING;
+            }
+        }
+    }
+    free(o->rcpt_index);
+    free(o);
+    e->inflight--;
+    mta_entry_settle(e);
+}
+
+/* Where mail for a domain goes next: an address, or 0 with a reason. */
+static uint32_t mta_route(struct mta *m, const char *domain, const char **why)
+{
+    uint32_t ip = 0;
+    for (size_t i = 0; i < m->ntransports; i++) {
+        if (strcasecmp(m->transports[i].domain, domain) == 0) {
+            if (dns_resolve_a(m->dns, m->base.id, m->transports[i].nexthop, &ip) != 0) {
+                *why = "transport next hop has no address";
+                return 0;
+            }
+            return ip;
+        }
+    }
+    if (m->relayhost) {
+        if (dns_resolve_a(m->dns, m->base.id, m->relayhost, &ip) != 0) {
+            *why = "relayhost has no address";
+            return 0;
+        }
+        return ip;
+    }
+    uint32_t ips[4];
+    if (dns_resolve_mx(m->dns, m->base.id, domain, ips, 4) == 0) {
+        *why = "Host or domain name not found";
+        return 0;
+    }
+    return ips[0];
+}
+
+static void mta_deliver_local(struct mta *m, struct mta_entry *e, size_t k)
+{
+    struct mail_world *mw = m->base.mw;
+    trace_step(mw->tr, sim_now(mw->sim), 6, e->mail, m->base.id, 0);
+    e->state[k] = MTA_RCPT_DONE;
+    if (!m->mda || mda_deliver(m->mda, e->mail, e->from, e->rcpts[k], e->data, e->len) != 0) {
+        struct smtp_reply r = {0};
+        smtp_reply_set(&r, 550, "5.1.1", "<%s>: Recipient address rejected: User unknown",
+                       e->rcpts[k]);
+        mta_bounce(m, e, k, &r);
+    }
+}
+
+static void mta_send(struct mta *m, struct mta_entry *e, uint32_t ip, size_t *idx, size_t n)
+{
+    struct mail_world *mw = m->base.mw;
+    struct mta_out *o = calloc(1, sizeof *o);
+    if (!o) {
+        abort();
+    }
+    o->e = e;
+    o->rcpt_index = idx;
+    o->n = n;
+    struct smtp_client_config cfg = {0};
+    cfg.ehlo_name = m->hostname;
+    cfg.want_pipelining = true;
+    struct smtp_client_hooks hooks = {0};
+    hooks.on_state = mta_out_state;
+    hooks.on_rcpt_result = mta_out_rcpt;
+    hooks.on_mail_result = mta_out_result;
+    struct smtp_client *c = smtp_client_new(&cfg, &hooks, o);
+    const char **rcpts = calloc(n, sizeof *rcpts);
+    if (!c || !rcpts) {
+        abort();
+    }
+    for (size_t i = 0; i < n; i++) {
+        rcpts[i] = e->rcpts[idx[i]];
+        e->state[idx[i]] = MTA_RCPT_INFLIGHT;
+    }
+    smtp_client_add_mail(c, e->from, rcpts, n, e->data, e->len);
+    free(rcpts);
+    e->inflight++;
+    struct session *s = session_connect(mw->sim, m->base.host, m->base.id, ip, 25,
+                                        &session_smtp_client_ops, c, o, mta_out_end);
+    if (!s) {
+        /* No route at all: as good as a refused connection. */
+        e->inflight--;
+        for (size_t i = 0; i < n; i++) {
+            e->state[idx[i]] = MTA_RCPT_PENDING;
+        }
+        trace_mail(mw->tr, sim_now(mw->sim), e->mail, "deferred", m->base.id, 0);
+        free(idx);
+        free(o);
+        return;
+    }
+    o->conn = s->conn;
+    if (m->relay_step > 0) {
+        trace_step(mw->tr, sim_now(mw->sim), m->relay_step, e->mail, m->base.id, s->conn);
+    }
+}
+
+static void mta_run_entry(struct sim_world *w, void *ctx, uint64_t arg)
+{
+    (void)w;
+    (void)arg;
+    struct mta_entry *e = ctx;
+    struct mta *m = e->m;
+    e->scheduled = false;
+    e->attempts++;
+    /* First the next hop of every pending recipient (one lookup per domain), then one
+     * transaction per next hop, as Postfix's queue manager groups them. */
+    uint32_t *hop = calloc(e->nrcpt, sizeof *hop);
+    if (!hop) {
+        abort();
+    }
+    for (size_t k = 0; k < e->nrcpt; k++) {
+        if (e->state[k] != MTA_RCPT_PENDING) {
+            continue;
+        }
+        if (e->attempts > m->max_attempts) {
+            /* RFC 5321 §4.5.4.1: give up after a while and tell the sender. */
+            struct smtp_reply r = {0};
+            smtp_reply_set(&r, 550, "4.4.1",
+                           "delivery temporarily suspended: connection refused; gave up after "
+                           "%u attempts",
+                           e->attempts - 1);
+            e->state[k] = MTA_RCPT_DONE;
+            mta_bounce(m, e, k, &r);
+            continue;
+        }
+        const char *domain = mta_domain_of(e->rcpts[k]);
+        if (mta_is_local(m, domain)) {
+            mta_deliver_local(m, e, k);
+            continue;
+        }
+        for (size_t j = 0; j < k && hop[k] == 0; j++) {
+            if (hop[j] != 0 && strcasecmp(mta_domain_of(e->rcpts[j]), domain) == 0) {
+                hop[k] = hop[j];
+            }
+        }
+        if (hop[k] == 0) {
+            const char *why = "";
+            hop[k] = mta_route(m, domain, &why);
+            if (hop[k] == 0) {
+                struct smtp_reply r = {0};
+                smtp_reply_set(&r, 550, "5.1.2", "<%s>: %s", e->rcpts[k], why);
+                e->state[k] = MTA_RCPT_DONE;
+                mta_bounce(m, e, k, &r);
+            }
+        }
+    }
+    for (size_t k = 0; k < e->nrcpt; k++) {
+        if (hop[k] == 0 || e->state[k] != MTA_RCPT_PENDING) {
+            continue;
+        }
+        size_t *idx = calloc(e->nrcpt, sizeof *idx);
+        if (!idx) {
+            abort();
+        }
+        size_t n = 0;
+        for (size_t j = k; j < e->nrcpt; j++) {
+            if (hop[j] == hop[k] && e->state[j] == MTA_RCPT_PENDING) {
+                idx[n++] = j;
+            }
+        }
+        mta_send(m, e, hop[k], idx, n);
+    }
+    free(hop);
+    mta_entry_settle(e);
+}
+
+struct mta *mta_new(struct mail_world *mw, const char *id, int host, const struct mta_config *cfg,
+                    char *err, size_t errlen)
+{
+    struct mta *m = calloc(1, sizeof *m);
+    if (!m) {
+        abort();
+    }
+    bool filter = cfg->role && strcmp(cfg->role, "filter") == 0;
+    agent_init(&m->base, filter ? &filter_ops : &mta_ops, mw, id, host);
+    mail_world_add_agent(mw, &m->base);
+    m->hostname = mw_strdup(cfg->hostname);
+    m->mydestination = mta_strv(cfg->mydestination, cfg->nmydestination);
+    m->nmydestination = cfg->nmydestination;
+    m->relay_domains = mta_strv(cfg->relay_domains, cfg->nrelay_domains);
+    m->nrelay_domains = cfg->nrelay_domains;
+    m->transports = calloc(cfg->ntransports ? cfg->ntransports : 1, sizeof *m->transports);
+    m->mynetworks = calloc(cfg->policy.nmynetworks ? cfg->policy.nmynetworks : 1,
+                           sizeof *m->mynetworks);
+    if (!m->transports || !m->mynetworks) {
+        abort();
+    }
+    for (size_t i = 0; i < cfg->ntransports; i++) {
+        m->transports[i].domain = mw_strdup(cfg->transports[i].domain);
+        m->transports[i].nexthop = mw_strdup(cfg->transports[i].nexthop);
+    }
+    m->ntransports = cfg->ntransports;
+    for (size_t i = 0; i < cfg->policy.nmynetworks; i++) {
+        if (mta_parse_cidr(cfg->policy.mynetworks[i], &m->mynetworks[i]) != 0) {
+            snprintf(err, errlen, "mynetworks: \"%s\" is not a CIDR block such as 192.0.2.0/24",
+                     cfg->policy.mynetworks[i]);
+            return NULL;
+        }
+        m->nmynetworks++;
+    }
+    m->relayhost = cfg->relayhost ? mw_strdup(cfg->relayhost) : NULL;
+    m->permit_sasl_authenticated = cfg->policy.permit_sasl_authenticated;
+    m->open_relay = cfg->policy.open_relay;
+    m->mda = cfg->mda;
+    m->dns = cfg->dns;
+    m->relay_step = cfg->relay_step;
+    m->retry_us = cfg->retry_us ? cfg->retry_us : MTA_DEFAULT_RETRY_US;
+    m->max_attempts = cfg->max_attempts ? cfg->max_attempts : MTA_DEFAULT_ATTEMPTS;
+    if (cfg->port) {
+        struct smtpd_config sc = {0};
+        sc.agent = id;
+        sc.hostname = cfg->hostname;
+        sc.port = cfg->port;
+        sc.proto = "smtp";
+        sc.mta = m;
+        sc.scan_eicar = cfg->scan_eicar;
+        sc.max_message_size = cfg->max_message_size;
+        sc.max_recipients = cfg->max_recipients;
+        m->smtpd = smtpd_new(mw, host, &sc);
+        if (!m->smtpd) {
+            snprintf(err, errlen, "port %u is already taken on this host", cfg->port);
+            return NULL;
+        }
+    }
+    return m;
+}

@@ -1,0 +1,89 @@
+/* mta: the Mail Transfer Agent — a queue, routing (local delivery, a transport map, a relay
+ * host, or DNS MX), relaying over SMTP with deferral and retry, delivery status notifications
+ * for what cannot be delivered, and the relay policy of its SMTP service in Postfix's terms.
+ * The content filter of step 3 is an MTA that also scans (agents/filter.c). */
+#ifndef MAILSIM_MTA_H
+#define MAILSIM_MTA_H
+
+#include "dns.h"
+#include "mda.h"
+#include "world.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A transport map entry (Postfix transport(5)): mail for domain goes to nexthop, a host name. */
+struct mta_transport {
+    const char *domain;
+    const char *nexthop;
+};
+
+/* Postfix's smtpd_relay_restrictions, the decisions the policy hook makes at RCPT time:
+ * permit_mynetworks, permit_sasl_authenticated, then reject_unauth_destination (which lets
+ * through mail for mydestination and relay_domains only). */
+struct mta_policy {
+    const char *const *mynetworks; /* CIDR blocks, "192.0.2.0/24" */
+    size_t nmynetworks;
+    bool permit_sasl_authenticated;
+    bool open_relay; /* the misconfiguration of the security chapter: permit everything */
+};
+
+struct mta_config {
+    const char *role;     /* "mta" or "filter" (the trace role); NULL: "mta" */
+    const char *program;  /* example software, for the viewer; NULL: "Postfix" */
+    const char *hostname; /* FQDN in the banner and Received lines */
+    uint16_t port;        /* the SMTP service, 25; 0: none */
+    const char *const *mydestination; /* domains delivered here, through the MDA */
+    size_t nmydestination;
+    const char *const *relay_domains; /* domains accepted to pass on (a gateway) */
+    size_t nrelay_domains;
+    const struct mta_transport *transports;
+    size_t ntransports;
+    const char *relayhost; /* everything else goes there; NULL: to the domain's MX */
+    struct mta_policy policy;
+    struct mda *mda;          /* for mydestination */
+    struct dns_agent *dns;    /* for MX and A lookups */
+    int relay_step;           /* the step marked when relaying onward: 3, 4 or 5 */
+    uint64_t retry_us;        /* deferred mail is tried again after this; 0: 5 minutes */
+    unsigned max_attempts;    /* then it bounces; 0: 5 */
+    size_t max_message_size;  /* SIZE; 0: 10240000 as Postfix */
+    size_t max_recipients;    /* per transaction; 0: 1000 as Postfix */
+    bool scan_eicar;          /* reject the EICAR test file (the content filter) */
+};
+
+struct mta;
+
+/* Creates the MTA (and its SMTP service when port is set). Returns NULL when the port is taken
+ * or a mynetworks entry is not a CIDR block; err says which. */
+struct mta *mta_new(struct mail_world *mw, const char *id, int host, const struct mta_config *cfg,
+                    char *err, size_t errlen);
+
+const char *mta_hostname(const struct mta *m);
+const char *mta_id(const struct mta *m);
+
+/* Queues a message (its Received line already prepended) for the recipients; delivery starts
+ * at once. Copies everything. */
+void mta_enqueue(struct mta *m, const char *mail, const char *from, const char *const *rcpts,
+                 size_t nrcpt, const uint8_t *data, size_t len);
+
+/* Messages waiting in the queue (deferred or in flight). */
+size_t mta_queue_length(const struct mta *m);
+
+/* Stops or resumes the SMTP service, as an outage in a scenario's timeline. */
+void mta_set_down(struct mta *m, bool down);
+
+/* The relay decision for a recipient, as the SMTP service makes it (exposed for tests):
+ * returns true to accept, else fills reply_text with the 554 text. rule names the restriction
+ * that decided. */
+bool mta_relay_allowed(const struct mta *m, uint32_t client_ip, bool authenticated,
+                       const char *rcpt, const char **rule);
+/* true when domain is one of this MTA's final destinations. */
+bool mta_is_local(const struct mta *m, const char *domain);
+/* true when a local recipient has an account. */
+bool mta_local_user_exists(const struct mta *m, const char *rcpt);
+
+/* The domain of an address ("" when there is none). */
+const char *mta_domain_of(const char *address);
+
+#endif

@@ -1,0 +1,351 @@
+/* mua: composing, submitting, fetching and reading mail for one account. */
+#include "mua.h"
+
+#include "buf.h"
+#include "message.h"
+#include "pop3_client.h"
+#include "session.h"
+#include "smtp_client.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* How long the reader takes to open a fetched message: step 9 after step 8. */
+#define MUA_READ_DELAY_US 1000000
+
+struct mua_job {
+    struct mua *u;
+    char *mail;
+    char **to;
+    size_t nto;
+    uint8_t *data;
+    size_t len;
+    uint32_t conn;
+    struct mua_job *next;
+};
+
+struct mua {
+    struct agent base;
+    char *user;
+    char *password;
+    char *address;
+    char *display_name;
+    char *submit_host;
+    uint16_t submit_port;
+    enum sasl_mech mech;
+    char *pop_host;
+    uint16_t pop_port;
+    bool apop;
+    bool keep_on_server;
+    struct mua_job *jobs; /* built but not yet finished */
+    struct mua_message *inbox;
+    size_t ninbox, cap_inbox;
+    uint32_t pop_conn;
+    size_t reads_pending;
+};
+
+static void mua_job_free(struct mua_job *j)
+{
+    free(j->mail);
+    for (size_t i = 0; i < j->nto; i++) {
+        free(j->to[i]);
+    }
+    free(j->to);
+    free(j->data);
+    free(j);
+}
+
+static void mua_job_drop(struct mua_job *j)
+{
+    for (struct mua_job **p = &j->u->jobs; *p; p = &(*p)->next) {
+        if (*p == j) {
+            *p = j->next;
+            break;
+        }
+    }
+    mua_job_free(j);
+}
+
+static void mua_destroy(struct agent *a)
+{
+    struct mua *u = (struct mua *)a;
+    while (u->jobs) {
+        struct mua_job *j = u->jobs;
+        u->jobs = j->next;
+        mua_job_free(j);
+    }
+    for (size_t i = 0; i < u->ninbox; i++) {
+        free(u->inbox[i].data);
+        free(u->inbox[i].mail);
+    }
+    free(u->inbox);
+    free(u->user);
+    free(u->password);
+    free(u->address);
+    free(u->display_name);
+    free(u->submit_host);
+    free(u->pop_host);
+    agent_fini(a);
+    free(u);
+}
+
+static const struct agent_ops mua_ops = {"mua", "Thunderbird", mua_destroy, NULL};
+
+struct mua *mua_new(struct mail_world *mw, const char *id, int host, const struct mua_config *cfg)
+{
+    const struct account *acct = mail_world_account(mw, cfg->user);
+    if (!acct) {
+        return NULL;
+    }
+    struct mua *u = calloc(1, sizeof *u);
+    if (!u) {
+        abort();
+    }
+    agent_init(&u->base, &mua_ops, mw, id, host);
+    mail_world_add_agent(mw, &u->base);
+    u->user = mw_strdup(acct->user);
+    u->password = mw_strdup(acct->password);
+    u->address = mw_strdup(acct->address);
+    u->display_name = mw_strdup(cfg->display_name ? cfg->display_name : "");
+    u->submit_host = mw_strdup(cfg->submit_host ? cfg->submit_host : "");
+    u->submit_port = cfg->submit_port ? cfg->submit_port : 587;
+    u->mech = cfg->mech;
+    u->pop_host = mw_strdup(cfg->pop_host ? cfg->pop_host : "");
+    u->pop_port = cfg->pop_port ? cfg->pop_port : 110;
+    u->apop = cfg->apop;
+    u->keep_on_server = cfg->keep_on_server;
+    return u;
+}
+
+/* ---- sending: step 1 ---- */
+
+static void mua_submit_state(void *ctx, enum smtp_client_state old_state,
+                             enum smtp_client_state new_state)
+{
+    (void)old_state;
+    struct mua_job *j = ctx;
+    struct mail_world *mw = j->u->base.mw;
+    trace_state(mw->tr, sim_now(mw->sim), j->u->base.id, "smtp-client",
+                smtp_client_state_name(new_state), j->conn);
+}
+
+static void mua_submit_result(void *ctx, size_t mail, const struct smtp_reply *r)
+{
+    (void)mail;
+    struct mua_job *j = ctx;
+    struct mail_world *mw = j->u->base.mw;
+    bool ok = r->code >= 200 && r->code < 300;
+    trace_mail(mw->tr, sim_now(mw->sim), j->mail, ok ? "submitted" : "rejected", j->u->base.id,
+               r->code);
+    if (!ok) {
+        mw->rejected++;
+    }
+}
+
+static void mua_submit_end(struct sim_world *w, void *agent_ctx, struct session *s)
+{
+    (void)w;
+    (void)s;
+    mua_job_drop(agent_ctx);
+}
+
+static uint32_t mua_host_ip(struct mua *u, const char *name, bool *found)
+{
+    int h = sim_host_find(u->base.mw->sim, name);
+    *found = h >= 0;
+    return h >= 0 ? sim_host_ip(u->base.mw->sim, h) : 0;
+}
+
+static void mua_submit(struct sim_world *w, void *ctx, uint64_t arg)
+{
+    (void)arg;
+    struct mua_job *j = ctx;
+    struct mua *u = j->u;
+    struct mail_world *mw = u->base.mw;
+    struct smtp_client_config cfg = {0};
+    const char *host_name = trace_string(mw->tr, mw->tr->hosts[u->base.host].name);
+    cfg.ehlo_name = host_name;
+    cfg.user = u->user;
+    cfg.password = u->password;
+    cfg.mech = u->mech;
+    cfg.want_pipelining = true;
+    struct smtp_client_hooks hooks = {0};
+    hooks.on_state = mua_submit_state;
+    hooks.on_mail_result = mua_submit_result;
+    struct smtp_client *c = smtp_client_new(&cfg, &hooks, j);
+    if (!c) {
+        abort();
+    }
+    smtp_client_add_mail(c, u->address, (const char *const *)j->to, j->nto, j->data, j->len);
+    bool found;
+    uint32_t ip = mua_host_ip(u, u->submit_host, &found);
+    struct session *s =
+        found ? session_connect(w, u->base.host, u->base.id, ip, u->submit_port,
+                                &session_smtp_client_ops, c, j, mua_submit_end)
+              : NULL;
+    if (!s) {
+        if (!found) {
+            smtp_client_free(c);
+        }
+        trace_mail(mw->tr, sim_now(w), j->mail, "rejected", u->base.id, 0);
+        mua_job_drop(j);
+        return;
+    }
+    j->conn = s->conn;
+    trace_step(mw->tr, sim_now(w), 1, j->mail, u->base.id, s->conn);
+}
+
+int mua_send(struct mua *u, uint64_t at_us, const char *mail, const char *const *to, size_t nto,
+             const char *subject, const char *body, char *err, size_t errlen)
+{
+    struct mail_world *mw = u->base.mw;
+    char from[512], local[128], domain[256];
+    if (u->display_name[0]) {
+        snprintf(from, sizeof from, "%s <%s>", u->display_name, u->address);
+    } else {
+        snprintf(from, sizeof from, "%s", u->address);
+    }
+    const char *at = strrchr(u->address, '@');
+    snprintf(domain, sizeof domain, "%s", at ? at + 1 : "localhost");
+    /* A Message-ID unique in the world and stable across runs with the same seed. */
+    snprintf(local, sizeof local, "%s.%08x", mail, (unsigned)rng_next(sim_rng(mw->sim)));
+    struct message_spec spec = {0};
+    spec.from = from;
+    spec.to = to;
+    spec.to_count = nto;
+    spec.subject = subject;
+    spec.date = (time_t)(mw->epoch + (int64_t)(at_us / 1000000));
+    spec.tz_minutes = mw->tz_minutes;
+    spec.message_id_local = local;
+    spec.message_id_domain = domain;
+    spec.body = body;
+    struct buf msg;
+    buf_init(&msg, 0);
+    enum message_error me = message_build(&spec, &msg);
+    if (me != MESSAGE_OK) {
+        snprintf(err, errlen, "cannot compose mail %s: %s", mail, message_error_name(me));
+        buf_free(&msg);
+        return -1;
+    }
+    char id[sizeof local + sizeof domain + 1];
+    snprintf(id, sizeof id, "%s@%s", local, domain);
+    mail_world_tag(mw, id, mail);
+    struct mua_job *j = calloc(1, sizeof *j);
+    if (!j) {
+        abort();
+    }
+    j->u = u;
+    j->mail = mw_strdup(mail);
+    j->to = calloc(nto ? nto : 1, sizeof *j->to);
+    if (!j->to) {
+        abort();
+    }
+    for (size_t i = 0; i < nto; i++) {
+        j->to[i] = mw_strdup(to[i]);
+    }
+    j->nto = nto;
+    j->data = msg.data; /* ownership moves to the job */
+    j->len = msg.len;
+    j->next = u->jobs;
+    u->jobs = j;
+    sim_schedule(mw->sim, at_us, mua_submit, j, 0);
+    return 0;
+}
+
+/* ---- fetching and reading: steps 8 and 9 ---- */
+
+static void mua_read(struct sim_world *w, void *ctx, uint64_t index)
+{
+    struct mua *u = ctx;
+    struct mail_world *mw = u->base.mw;
+    u->reads_pending--;
+    const char *mail = u->inbox[index].mail;
+    /* RFC 3501 would set \Seen on the server; POP3 has no flags, so "read" lives in the MUA. */
+    trace_step(mw->tr, sim_now(w), 9, mail, u->base.id, 0);
+    trace_mail(mw->tr, sim_now(w), mail, "read", u->base.id, 0);
+}
+
+static void mua_pop_message(void *ctx, size_t index, const uint8_t *data, size_t len)
+{
+    (void)index;
+    struct mua *u = ctx;
+    struct mail_world *mw = u->base.mw;
+    if (u->ninbox == u->cap_inbox) {
+        u->cap_inbox = u->cap_inbox ? u->cap_inbox * 2 : 8;
+        u->inbox = realloc(u->inbox, u->cap_inbox * sizeof *u->inbox);
+        if (!u->inbox) {
+            abort();
+        }
+    }
+    struct mua_message *m = &u->inbox[u->ninbox++];
+    m->data = malloc(len ? len : 1);
+    if (!m->data) {
+        abort();
+    }
+    memcpy(m->data, data, len);
+    m->len = len;
+    m->mail = mw_strdup(mail_world_mail_of(mw, data, len));
+    uint64_t now = sim_now(mw->sim);
+    trace_step(mw->tr, now, 8, m->mail, u->base.id, u->pop_conn);
+    trace_mail(mw->tr, now, m->mail, "retrieved", u->base.id, 0);
+    mw->retrieved++;
+    u->reads_pending++;
+    sim_schedule(mw->sim, now + MUA_READ_DELAY_US, mua_read, u, u->ninbox - 1);
+}
+
+static void mua_pop_auth(void *ctx, bool ok)
+{
+    (void)ctx;
+    (void)ok;
+}
+
+static void mua_pop_end(struct sim_world *w, void *agent_ctx, struct session *s)
+{
+    (void)w;
+    (void)s;
+    struct mua *u = agent_ctx;
+    u->pop_conn = 0;
+}
+
+static void mua_pop_start(struct sim_world *w, void *ctx, uint64_t arg)
+{
+    (void)arg;
+    struct mua *u = ctx;
+    struct pop3_client_config cfg = {0};
+    cfg.user = u->user;
+    cfg.password = u->password;
+    cfg.use_apop = u->apop;
+    cfg.delete_after_retrieve = !u->keep_on_server;
+    struct pop3_client_hooks hooks = {0};
+    hooks.on_message = mua_pop_message;
+    hooks.on_auth_result = mua_pop_auth;
+    struct pop3_client *c = pop3_client_new(&cfg, &hooks, u);
+    if (!c) {
+        abort();
+    }
+    bool found;
+    uint32_t ip = mua_host_ip(u, u->pop_host, &found);
+    struct session *s = found ? session_connect(w, u->base.host, u->base.id, ip, u->pop_port,
+                                                &session_pop3_client_ops, c, u, mua_pop_end)
+                              : NULL;
+    if (!found) {
+        pop3_client_free(c);
+    }
+    u->pop_conn = s ? s->conn : 0;
+}
+
+void mua_fetch(struct mua *u, uint64_t at_us)
+{
+    sim_schedule(u->base.mw->sim, at_us, mua_pop_start, u, 0);
+}
+
+size_t mua_inbox_count(const struct mua *u)
+{
+    return u->ninbox;
+}
+
+const struct mua_message *mua_inbox(const struct mua *u, size_t i)
+{
+    return i < u->ninbox ? &u->inbox[i] : NULL;
+}

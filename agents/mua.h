@@ -1,0 +1,45 @@
+/* mua: the Mail User Agent — steps 1, 8 and 9. It composes a real RFC 5322 message, submits it
+ * to its MSA on port 587 with SMTP AUTH, later fetches its mailbox over POP3, and marks each
+ * retrieved message read. */
+#ifndef MAILSIM_MUA_H
+#define MAILSIM_MUA_H
+
+#include "world.h"
+
+#include "sasl.h"
+
+struct mua_config {
+    const char *user;          /* the account this MUA logs in as */
+    const char *display_name;  /* "Alice" in From: */
+    const char *submit_host;   /* the MSA's host name (looked up in the world) */
+    uint16_t submit_port;      /* 587 */
+    enum sasl_mech mech;       /* AUTH mechanism */
+    const char *pop_host;      /* the MRA's host name */
+    uint16_t pop_port;         /* 110 */
+    bool apop;                 /* log in with APOP instead of USER/PASS */
+    bool keep_on_server;       /* do not DELE after RETR */
+};
+
+struct mua;
+
+struct mua_message {
+    uint8_t *data;
+    size_t len;
+    char *mail;
+};
+
+struct mua *mua_new(struct mail_world *mw, const char *id, int host, const struct mua_config *cfg);
+
+/* At virtual time at_us, composes and submits a message from this MUA's account. mail is the
+ * mail id the trace follows ("m1"). Returns 0, or -1 when the message cannot be built (err). */
+int mua_send(struct mua *u, uint64_t at_us, const char *mail, const char *const *to, size_t nto,
+             const char *subject, const char *body, char *err, size_t errlen);
+
+/* At virtual time at_us, fetches the mailbox over POP3; each message is read one second later. */
+void mua_fetch(struct mua *u, uint64_t at_us);
+
+/* The messages retrieved so far, in order. */
+size_t mua_inbox_count(const struct mua *u);
+const struct mua_message *mua_inbox(const struct mua *u, size_t i);
+
+#endif

@@ -1,0 +1,273 @@
+/* smtpd: the receiving side of SMTP for the MSA and the MTA. */
+#include "smtpd.h"
+
+#include "message.h"
+#include "session.h"
+#include "smtp_server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct smtpd {
+    struct mail_world *mw;
+    int host;
+    int listener;
+    char *agent;
+    char *hostname;
+    bool submission;
+    unsigned auth_mechs;
+    struct mta *mta;
+    bool scan_eicar;
+    size_t max_message_size;
+    size_t max_recipients;
+    uint64_t sessions;
+};
+
+struct smtpd_conn {
+    struct smtpd *d;
+    uint32_t conn;
+    uint32_t client_ip;
+};
+
+/* Assembled from two halves so that no file of ours is itself flagged by a scanner. */
+static const char smtpd_eicar_a[] = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$";
+static const char smtpd_eicar_b[] = "EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
+
+bool smtpd_has_eicar(const uint8_t *data, size_t len)
+{
+    size_t na = sizeof smtpd_eicar_a - 1, nb = sizeof smtpd_eicar_b - 1;
+    for (size_t i = 0; i + na + nb <= len; i++) {
+        if (memcmp(data + i, smtpd_eicar_a, na) == 0 &&
+            memcmp(data + i + na, smtpd_eicar_b, nb) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static uint64_t smtpd_now(const struct smtpd_conn *c)
+{
+    return sim_now(c->d->mw->sim);
+}
+
+static void smtpd_on_state(void *ctx, enum smtp_server_state old_state,
+                           enum smtp_server_state new_state)
+{
+    struct smtpd_conn *c = ctx;
+    if (old_state == new_state) {
+        return;
+    }
+    trace_state(c->d->mw->tr, smtpd_now(c), c->d->agent, "smtp-server",
+                smtp_server_state_name(new_state), c->conn);
+}
+
+static bool smtpd_on_auth(void *ctx, enum sasl_mech mech, const char *authzid, const char *user,
+                          const char *password, struct smtp_reply *reply)
+{
+    (void)mech;
+    (void)authzid;
+    (void)reply;
+    struct smtpd_conn *c = ctx;
+    const struct account *a = mail_world_account(c->d->mw, user);
+    return a && strcmp(a->password, password) == 0;
+}
+
+static const char *smtpd_get_secret(void *ctx, const char *user)
+{
+    struct smtpd_conn *c = ctx;
+    const struct account *a = mail_world_account(c->d->mw, user);
+    return a ? a->password : NULL;
+}
+
+static void smtpd_on_auth_result(void *ctx, enum sasl_mech mech, const char *user, bool ok)
+{
+    struct smtpd_conn *c = ctx;
+    trace_auth(c->d->mw->tr, smtpd_now(c), c->d->agent, user, sasl_mech_name(mech), ok, c->conn);
+}
+
+static bool smtpd_on_mail(void *ctx, const struct smtp_envelope *env, const char *reverse_path,
+                          struct smtp_reply *reply)
+{
+    (void)reverse_path;
+    struct smtpd_conn *c = ctx;
+    /* RFC 6409 §4.3: the MSA "MUST by default issue an error response to the MAIL command if
+     * the session has not been authenticated". Postfix's submission service says 530. */
+    if (c->d->submission && !env->authenticated) {
+        smtp_reply_set(reply, 530, "5.7.0", "Authentication required");
+        trace_policy(c->d->mw->tr, smtpd_now(c), c->d->agent, "submission_requires_auth",
+                     "reject", 530, c->conn);
+        return false;
+    }
+    return true;
+}
+
+static bool smtpd_on_rcpt(void *ctx, const struct smtp_envelope *env, const char *forward_path,
+                          struct smtp_reply *reply)
+{
+    struct smtpd_conn *c = ctx;
+    struct smtpd *d = c->d;
+    if (d->submission) {
+        /* Authenticated submission may go anywhere (permit_sasl_authenticated). */
+        return true;
+    }
+    const char *rule = "";
+    if (!mta_relay_allowed(d->mta, c->client_ip, env->authenticated, forward_path, &rule)) {
+        /* Postfix's reject_unauth_destination: "554 5.7.1 <addr>: Relay access denied". */
+        smtp_reply_set(reply, 554, "5.7.1", "<%s>: Relay access denied", forward_path);
+        trace_policy(d->mw->tr, smtpd_now(c), d->agent, rule, "reject", 554, c->conn);
+        return false;
+    }
+    trace_policy(d->mw->tr, smtpd_now(c), d->agent, rule, "permit", 250, c->conn);
+    if (mta_is_local(d->mta, mta_domain_of(forward_path)) &&
+        !mta_local_user_exists(d->mta, forward_path)) {
+        smtp_reply_set(reply, 550, "5.1.1",
+                       "<%s>: Recipient address rejected: User unknown in local recipient table",
+                       forward_path);
+        trace_policy(d->mw->tr, smtpd_now(c), d->agent, "local_recipient_maps", "reject", 550,
+                     c->conn);
+        return false;
+    }
+    return true;
+}
+
+static bool smtpd_on_message(void *ctx, const struct smtp_envelope *env, const uint8_t *data,
+                             size_t len, struct smtp_reply *reply)
+{
+    struct smtpd_conn *c = ctx;
+    struct smtpd *d = c->d;
+    struct mail_world *mw = d->mw;
+    const char *mail = mail_world_mail_of(mw, data, len);
+    if (d->scan_eicar && smtpd_has_eicar(data, len)) {
+        /* amavisd-new's wording for a virus found at the SMTP stage. */
+        smtp_reply_set(reply, 554, "5.7.0", "Reject, id=%s - INFECTED: Eicar-Test-Signature",
+                       d->agent);
+        trace_policy(mw->tr, smtpd_now(c), d->agent, "content_filter", "reject", 554, c->conn);
+        trace_mail(mw->tr, smtpd_now(c), mail, "rejected", d->agent, 554);
+        mw->rejected++;
+        return false;
+    }
+    if (d->scan_eicar) {
+        trace_policy(mw->tr, smtpd_now(c), d->agent, "content_filter", "clean", 250, c->conn);
+    }
+    /* Postfix-style queue id: ten upper-case hex digits. */
+    char qid[16];
+    snprintf(qid, sizeof qid, "%010llX",
+             (unsigned long long)(rng_next(sim_rng(mw->sim)) & 0xffffffffffULL));
+    char ip[16];
+    sim_format_ipv4(c->client_ip, ip, sizeof ip);
+    const struct trace_conn *tc = trace_conn_get(mw->tr, c->conn);
+    struct message_received rec = {0};
+    rec.helo = env->helo;
+    rec.rdns = trace_string(mw->tr, mw->tr->hosts[tc->client_host].name);
+    rec.ip = ip;
+    rec.by = d->hostname;
+    rec.with = message_with_for(env->esmtp, env->tls, env->authenticated);
+    rec.id = qid;
+    rec.rcpt = env->nrcpt == 1 ? env->rcpt[0] : NULL;
+    rec.date = (time_t)mail_world_time(mw);
+    rec.tz_minutes = mw->tz_minutes;
+    struct buf msg;
+    buf_init(&msg, 0);
+    /* RFC 5321 §4.4: "When an SMTP server receives a message for delivery or further
+     * processing, it MUST insert trace ("time stamp" or "Received") information at the
+     * beginning of the message content." */
+    if (message_received_line(&rec, &msg) != MESSAGE_OK || buf_append(&msg, data, len) != 0) {
+        buf_free(&msg);
+        smtp_reply_set(reply, 451, "4.3.0", "Error: queue file write error");
+        return false;
+    }
+    if (d->submission) {
+        trace_step(mw->tr, smtpd_now(c), 2, mail, d->agent, c->conn);
+    }
+    mta_enqueue(d->mta, mail, env->mail_from, (const char *const *)env->rcpt, env->nrcpt,
+                msg.data, msg.len);
+    buf_free(&msg);
+    smtp_reply_set(reply, 250, "2.0.0", "Ok: queued as %s", qid);
+    return true;
+}
+
+static void smtpd_session_end(struct sim_world *w, void *agent_ctx, struct session *s)
+{
+    (void)w;
+    (void)s;
+    free(agent_ctx);
+}
+
+static bool smtpd_accept(struct sim_world *w, void *ctx, uint32_t conn, struct sim_endpoint *ep)
+{
+    struct smtpd *d = ctx;
+    struct smtpd_conn *c = calloc(1, sizeof *c);
+    if (!c) {
+        return false;
+    }
+    c->d = d;
+    c->conn = conn;
+    c->client_ip = trace_conn_get(d->mw->tr, conn)->client_ip;
+    struct smtp_server_config cfg = {0};
+    cfg.hostname = d->hostname;
+    cfg.banner = "ESMTP Postfix (mailsim)";
+    cfg.max_message_size = d->max_message_size;
+    cfg.max_recipients = d->max_recipients;
+    cfg.max_errors = 20;
+    cfg.auth_mechs = d->auth_mechs;
+    cfg.session_id = (unsigned long)++d->sessions;
+    struct smtp_server_hooks hooks = {0};
+    hooks.on_state = smtpd_on_state;
+    hooks.on_auth = smtpd_on_auth;
+    hooks.get_secret = smtpd_get_secret;
+    hooks.on_auth_result = smtpd_on_auth_result;
+    hooks.on_mail = smtpd_on_mail;
+    hooks.on_rcpt = smtpd_on_rcpt;
+    hooks.on_message = smtpd_on_message;
+    struct smtp_server *engine = smtp_server_new(&cfg, &hooks, c);
+    if (!engine) {
+        free(c);
+        return false;
+    }
+    if (!session_accept(w, conn, &session_smtp_server_ops, engine, c, smtpd_session_end, ep)) {
+        free(c);
+        return false;
+    }
+    return true;
+}
+
+struct smtpd *smtpd_new(struct mail_world *mw, int host, const struct smtpd_config *cfg)
+{
+    struct smtpd *d = calloc(1, sizeof *d);
+    if (!d) {
+        abort();
+    }
+    d->mw = mw;
+    d->host = host;
+    d->agent = mw_strdup(cfg->agent);
+    d->hostname = mw_strdup(cfg->hostname);
+    d->submission = cfg->submission;
+    d->auth_mechs = cfg->auth_mechs;
+    d->mta = cfg->mta;
+    d->scan_eicar = cfg->scan_eicar;
+    d->max_message_size = cfg->max_message_size ? cfg->max_message_size : 10240000;
+    d->max_recipients = cfg->max_recipients ? cfg->max_recipients : 1000;
+    d->listener = sim_listen(mw->sim, host, cfg->port, cfg->proto, cfg->agent, smtpd_accept, d);
+    if (d->listener < 0) {
+        smtpd_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+void smtpd_free(struct smtpd *d)
+{
+    if (!d) {
+        return;
+    }
+    free(d->agent);
+    free(d->hostname);
+    free(d);
+}
+
+void smtpd_set_down(struct smtpd *d, bool down)
+{
+    sim_listen_set_down(d->mw->sim, d->listener, down);
+}

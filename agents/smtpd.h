@@ -1,0 +1,32 @@
+/* smtpd: the SMTP service shared by the MSA (submission on 587, AUTH required, step 2) and the
+ * MTA (port 25, relay policy): one smtp_server engine per connection, the policy hooks, a
+ * Received line per accepted message, and the hand-off into an MTA's queue. */
+#ifndef MAILSIM_SMTPD_H
+#define MAILSIM_SMTPD_H
+
+#include "mta.h"
+
+struct smtpd_config {
+    const char *agent;     /* the id of the agent this service belongs to */
+    const char *hostname;  /* in the banner and the Received lines */
+    uint16_t port;
+    const char *proto;     /* "smtp" or "submission", as the trace names the connection */
+    bool submission;       /* RFC 6409: AUTH before MAIL; mark step 2 on acceptance */
+    unsigned auth_mechs;   /* SASL_MECH_BIT() mask offered; 0: no AUTH */
+    struct mta *mta;       /* accepted mail goes into its queue; its relay policy applies */
+    bool scan_eicar;
+    size_t max_message_size;
+    size_t max_recipients;
+};
+
+struct smtpd;
+
+/* Starts listening. Returns NULL when the port is taken on that host. */
+struct smtpd *smtpd_new(struct mail_world *mw, int host, const struct smtpd_config *cfg);
+void smtpd_free(struct smtpd *d);
+void smtpd_set_down(struct smtpd *d, bool down);
+
+/* The 68-octet EICAR anti-virus test file (eicar.org), which every scanner must detect. */
+bool smtpd_has_eicar(const uint8_t *data, size_t len);
+
+#endif

@@ -1,0 +1,236 @@
+/* world: the container of a run's agents, accounts and mail ids. */
+#include "world.h"
+
+#include "message.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static void *mw_grow(void *p, size_t *cap, size_t n, size_t elem)
+{
+    if (n < *cap) {
+        return p;
+    }
+    size_t ncap = *cap ? *cap * 2 : 8;
+    void *q = realloc(p, ncap * elem);
+    if (!q) {
+        fprintf(stderr, "mailsim: out of memory\n");
+        abort();
+    }
+    *cap = ncap;
+    return q;
+}
+
+#define MW_PUSH(o, arr, n, cap)                                                                    \
+    ((o)->arr = mw_grow((o)->arr, &(o)->cap, (o)->n, sizeof *(o)->arr), &(o)->arr[(o)->n++])
+
+char *mw_strdup(const char *s)
+{
+    size_t n = strlen(s ? s : "");
+    char *d = malloc(n + 1);
+    if (!d) {
+        fprintf(stderr, "mailsim: out of memory\n");
+        abort();
+    }
+    memcpy(d, s ? s : "", n + 1);
+    return d;
+}
+
+struct mail_world *mail_world_new(uint64_t seed, struct trace *tr)
+{
+    struct mail_world *mw = calloc(1, sizeof *mw);
+    if (!mw) {
+        return NULL;
+    }
+    mw->tr = tr;
+    mw->sim = sim_world_new(seed, tr);
+    if (!mw->sim) {
+        free(mw);
+        return NULL;
+    }
+    return mw;
+}
+
+void mail_world_free(struct mail_world *mw)
+{
+    if (!mw) {
+        return;
+    }
+    /* Agents go in reverse order of creation: later ones may refer to earlier ones. */
+    for (size_t i = mw->nagents; i-- > 0;) {
+        mw->agents[i]->ops->destroy(mw->agents[i]);
+    }
+    free(mw->agents);
+    for (size_t i = 0; i < mw->naccounts; i++) {
+        free(mw->accounts[i].user);
+        free(mw->accounts[i].password);
+        free(mw->accounts[i].address);
+    }
+    free(mw->accounts);
+    for (size_t i = 0; i < mw->ntags; i++) {
+        free(mw->tags[i].message_id);
+        free(mw->tags[i].mail);
+    }
+    free(mw->tags);
+    free(mw->tag_index);
+    free(mw->maildir_root);
+    sim_world_free(mw->sim);
+    free(mw);
+}
+
+void agent_init(struct agent *a, const struct agent_ops *ops, struct mail_world *mw,
+                const char *id, int host)
+{
+    a->ops = ops;
+    a->mw = mw;
+    a->id = mw_strdup(id);
+    a->host = host;
+    sim_agent_add(mw->sim, id, ops->role, ops->program, host);
+}
+
+void agent_fini(struct agent *a)
+{
+    free(a->id);
+}
+
+void mail_world_add_agent(struct mail_world *mw, struct agent *a)
+{
+    *MW_PUSH(mw, agents, nagents, cap_agents) = a;
+}
+
+struct agent *mail_world_find_agent(const struct mail_world *mw, const char *id)
+{
+    for (size_t i = 0; i < mw->nagents; i++) {
+        if (strcmp(mw->agents[i]->id, id) == 0) {
+            return mw->agents[i];
+        }
+    }
+    return NULL;
+}
+
+struct agent *mail_world_agent_on(const struct mail_world *mw, int host, const char *role)
+{
+    for (size_t i = 0; i < mw->nagents; i++) {
+        if (mw->agents[i]->host == host && strcmp(mw->agents[i]->ops->role, role) == 0) {
+            return mw->agents[i];
+        }
+    }
+    return NULL;
+}
+
+void mail_world_add_account(struct mail_world *mw, const char *user, const char *password,
+                            const char *address)
+{
+    struct account *a = MW_PUSH(mw, accounts, naccounts, cap_accounts);
+    a->user = mw_strdup(user);
+    a->password = mw_strdup(password);
+    a->address = mw_strdup(address);
+}
+
+const struct account *mail_world_account(const struct mail_world *mw, const char *user)
+{
+    for (size_t i = 0; i < mw->naccounts; i++) {
+        if (strcmp(mw->accounts[i].user, user) == 0) {
+            return &mw->accounts[i];
+        }
+    }
+    return NULL;
+}
+
+const struct account *mail_world_account_by_address(const struct mail_world *mw,
+                                                    const char *address)
+{
+    for (size_t i = 0; i < mw->naccounts; i++) {
+        /* RFC 5321 §2.4: the domain part is case-insensitive; treat the local part the same,
+         * as nearly every real server does. */
+        if (strcasecmp(mw->accounts[i].address, address) == 0) {
+            return &mw->accounts[i];
+        }
+    }
+    return NULL;
+}
+
+static size_t mw_hash(const char *s)
+{
+    size_t h = 1469598103934665603u;
+    for (; *s; s++) {
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    }
+    return h;
+}
+
+/* The slot of message_id in the tag index: its tag + 1, or the empty slot where it would go. */
+static size_t mw_tag_slot(const struct mail_world *mw, const char *message_id)
+{
+    size_t mask = mw->tag_index_cap - 1;
+    size_t i = mw_hash(message_id) & mask;
+    while (mw->tag_index[i] != 0 &&
+           strcmp(mw->tags[mw->tag_index[i] - 1].message_id, message_id) != 0) {
+        i = (i + 1) & mask;
+    }
+    return i;
+}
+
+static void mw_tag_reindex(struct mail_world *mw)
+{
+    size_t cap = mw->tag_index_cap ? mw->tag_index_cap * 2 : 64;
+    free(mw->tag_index);
+    mw->tag_index = calloc(cap, sizeof *mw->tag_index);
+    if (!mw->tag_index) {
+        fprintf(stderr, "mailsim: out of memory\n");
+        abort();
+    }
+    mw->tag_index_cap = cap;
+    for (size_t k = 0; k < mw->ntags; k++) {
+        mw->tag_index[mw_tag_slot(mw, mw->tags[k].message_id)] = k + 1;
+    }
+}
+
+void mail_world_tag(struct mail_world *mw, const char *message_id, const char *mail)
+{
+    struct mail_tag *t = MW_PUSH(mw, tags, ntags, cap_tags);
+    t->message_id = mw_strdup(message_id);
+    t->mail = mw_strdup(mail);
+    t->submitted_at = sim_now(mw->sim);
+    if (mw->ntags * 2 > mw->tag_index_cap) {
+        mw_tag_reindex(mw);
+    } else {
+        /* A Message-ID tagged twice keeps its newest mail id. */
+        mw->tag_index[mw_tag_slot(mw, message_id)] = mw->ntags;
+    }
+}
+
+const char *mail_world_mail_of(const struct mail_world *mw, const uint8_t *data, size_t len)
+{
+    char id[512];
+    if (message_header_get(data, len, "Message-ID", id, sizeof id) < 0) {
+        return "";
+    }
+    /* Compare without the angle brackets and surrounding blanks. */
+    char *p = id;
+    while (*p == ' ' || *p == '\t' || *p == '<') {
+        p++;
+    }
+    size_t n = strlen(p);
+    while (n > 0 && (p[n - 1] == '>' || p[n - 1] == ' ' || p[n - 1] == '\t')) {
+        n--;
+    }
+    p[n] = 0;
+    if (mw->tag_index_cap == 0) {
+        return "";
+    }
+    size_t k = mw->tag_index[mw_tag_slot(mw, p)];
+    return k ? mw->tags[k - 1].mail : "";
+}
+
+int64_t mail_world_time(const struct mail_world *mw)
+{
+    return mw->epoch + (int64_t)(sim_now(mw->sim) / 1000000);
+}
+
+uint64_t mail_world_run(struct mail_world *mw, uint64_t until_us)
+{
+    return sim_run(mw->sim, until_us);
+}
