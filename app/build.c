@@ -1,0 +1,491 @@
+/* build: turning a checked scenario into agents in a simulated network. */
+#include "build.h"
+
+#include "dns.h"
+#include "mda.h"
+#include "message.h"
+#include "mra.h"
+#include "msa.h"
+#include "mta.h"
+#include "mua.h"
+#include "sasl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct build_ctx {
+    const struct scenario *sc;
+    struct mail_world *mw;
+    char *err;
+    size_t errlen;
+};
+
+static int build_fail(struct build_ctx *b, const char *fmt, const char *a, const char *c)
+{
+    snprintf(b->err, b->errlen, fmt, a, c);
+    return -1;
+}
+
+static struct agent *build_agent(struct build_ctx *b, const char *id, const char *role)
+{
+    struct agent *a = id ? mail_world_find_agent(b->mw, id) : NULL;
+    if (a && role && strcmp(a->ops->role, role) != 0) {
+        return NULL;
+    }
+    return a;
+}
+
+/* The only agent of a role, when there is exactly one. */
+static struct agent *build_only(struct build_ctx *b, const char *role)
+{
+    struct agent *found = NULL;
+    for (size_t i = 0; i < b->mw->nagents; i++) {
+        if (strcmp(b->mw->agents[i]->ops->role, role) == 0) {
+            if (found) {
+                return NULL;
+            }
+            found = b->mw->agents[i];
+        }
+    }
+    return found;
+}
+
+static enum sasl_mech build_mech(const char *name)
+{
+    for (int m = 0; m < SASL_MECH_COUNT; m++) {
+        if (name && strcmp(sasl_mech_name((enum sasl_mech)m), name) == 0) {
+            return (enum sasl_mech)m;
+        }
+    }
+    return SASL_MECH_PLAIN;
+}
+
+static int build_mta(struct build_ctx *b, const struct scenario_agent *sa, int host)
+{
+    struct mta_config cfg = {0};
+    cfg.role = sa->role;
+    cfg.hostname = sa->hostname ? sa->hostname : sa->host;
+    cfg.port = sa->no_listen ? 0 : (sa->port ? sa->port : 25);
+    cfg.mydestination = (const char *const *)sa->mydestination;
+    cfg.nmydestination = sa->nmydestination;
+    cfg.relay_domains = (const char *const *)sa->relay_domains;
+    cfg.nrelay_domains = sa->nrelay_domains;
+    struct mta_transport *tp = calloc(sa->ntransports ? sa->ntransports : 1, sizeof *tp);
+    if (!tp) {
+        abort();
+    }
+    for (size_t i = 0; i < sa->ntransports; i++) {
+        tp[i].domain = sa->transports[i].domain;
+        tp[i].nexthop = sa->transports[i].nexthop;
+    }
+    cfg.transports = tp;
+    cfg.ntransports = sa->ntransports;
+    cfg.relayhost = sa->relayhost;
+    cfg.policy.mynetworks = (const char *const *)sa->mynetworks;
+    cfg.policy.nmynetworks = sa->nmynetworks;
+    cfg.policy.permit_sasl_authenticated = sa->permit_sasl_authenticated;
+    cfg.policy.open_relay = sa->open_relay;
+    cfg.mda = (struct mda *)build_agent(b, sa->mda, "mda");
+    cfg.dns = (struct dns_agent *)(sa->dns ? build_agent(b, sa->dns, "dns") : build_only(b, "dns"));
+    cfg.relay_step = sa->relay_step;
+    cfg.retry_us = sa->retry_us;
+    cfg.max_attempts = sa->max_attempts;
+    cfg.max_message_size = (size_t)sa->max_message_size;
+    cfg.max_recipients = (size_t)sa->max_recipients;
+    cfg.scan_eicar = strcmp(sa->role, "filter") == 0;
+    if (!cfg.dns) {
+        free(tp);
+        return build_fail(b, "agent \"%s\": no dns agent to ask (add one with role dns)%s", sa->id,
+                          "");
+    }
+    char why[256];
+    struct mta *m = mta_new(b->mw, sa->id, host, &cfg, why, sizeof why);
+    free(tp);
+    if (!m) {
+        return build_fail(b, "agent \"%s\": %s", sa->id, why);
+    }
+    return 0;
+}
+
+static int build_agent_one(struct build_ctx *b, const struct scenario_agent *sa)
+{
+    int host = sim_host_find(b->mw->sim, sa->host);
+    if (host < 0) {
+        return build_fail(b, "agent \"%s\": no host \"%s\"", sa->id, sa->host);
+    }
+    const char *role = sa->role;
+    if (strcmp(role, "dns") == 0) {
+        struct dns_agent *d = dns_new(b->mw, sa->id, host);
+        for (size_t i = 0; i < b->mw->tr->nhosts; i++) {
+            dns_add_a(d, trace_string(b->mw->tr, b->mw->tr->hosts[i].name), b->mw->tr->hosts[i].ip);
+        }
+        for (size_t i = 0; i < sa->nmx; i++) {
+            dns_add_mx(d, sa->mx[i].domain, sa->mx[i].preference, sa->mx[i].exchange);
+        }
+        return 0;
+    }
+    if (strcmp(role, "mda") == 0) {
+        mda_new(b->mw, sa->id, host);
+        return 0;
+    }
+    if (strcmp(role, "mta") == 0 || strcmp(role, "filter") == 0) {
+        return build_mta(b, sa, host);
+    }
+    if (strcmp(role, "msa") == 0) {
+        struct msa_config cfg = {0};
+        cfg.hostname = sa->hostname ? sa->hostname : sa->host;
+        cfg.port = sa->port ? sa->port : 587;
+        for (size_t i = 0; i < sa->nauth_mechs; i++) {
+            cfg.auth_mechs |= SASL_MECH_BIT(build_mech(sa->auth_mechs[i]));
+        }
+        cfg.mta = (struct mta *)build_agent(b, sa->mta, "mta");
+        if (!cfg.mta) {
+            return build_fail(b, "agent \"%s\": \"%s\" is not an mta", sa->id, sa->mta);
+        }
+        if (!msa_new(b->mw, sa->id, host, &cfg)) {
+            return build_fail(b, "agent \"%s\": port taken on %s", sa->id, sa->host);
+        }
+        return 0;
+    }
+    if (strcmp(role, "mra") == 0) {
+        struct mra_config cfg = {0};
+        cfg.hostname = sa->hostname ? sa->hostname : sa->host;
+        cfg.port = sa->port ? sa->port : 110;
+        cfg.apop = sa->apop;
+        cfg.allow_user_pass = !sa->no_user_pass;
+        cfg.mda = (struct mda *)build_agent(b, sa->mda, "mda");
+        if (!cfg.mda) {
+            return build_fail(b, "agent \"%s\": \"%s\" is not an mda", sa->id, sa->mda);
+        }
+        if (!mra_new(b->mw, sa->id, host, &cfg)) {
+            return build_fail(b, "agent \"%s\": port taken on %s", sa->id, sa->host);
+        }
+        return 0;
+    }
+    if (strcmp(role, "mua") == 0) {
+        struct mua_config cfg = {0};
+        cfg.user = sa->user;
+        cfg.display_name = sa->display_name;
+        cfg.submit_host = sa->submit_host;
+        cfg.submit_port = sa->submit_port;
+        cfg.mech = build_mech(sa->auth_mech);
+        cfg.pop_host = sa->pop_host;
+        cfg.pop_port = sa->pop_port;
+        cfg.apop = sa->apop;
+        cfg.keep_on_server = sa->keep_on_server;
+        if (!mua_new(b->mw, sa->id, host, &cfg)) {
+            return build_fail(b, "agent \"%s\": no account \"%s\"", sa->id, sa->user);
+        }
+        return 0;
+    }
+    return build_fail(b, "agent \"%s\": unknown role \"%s\"", sa->id, role);
+}
+
+/* Dependencies first: dns, then mda, then mta and filter, then the rest. */
+static int build_rank(const char *role)
+{
+    if (strcmp(role, "dns") == 0) {
+        return 0;
+    }
+    if (strcmp(role, "mda") == 0) {
+        return 1;
+    }
+    if (strcmp(role, "mta") == 0 || strcmp(role, "filter") == 0) {
+        return 2;
+    }
+    return 3;
+}
+
+static void build_set_down(struct sim_world *w, void *ctx, uint64_t down)
+{
+    (void)w;
+    struct agent *a = ctx;
+    if (a->ops->set_down) {
+        a->ops->set_down(a, down != 0);
+    }
+}
+
+static int build_send(struct build_ctx *b, const struct scenario_event *ev, struct mua *u)
+{
+    unsigned n = ev->repeat > 1 ? ev->repeat : 1;
+    char *body = NULL;
+    const char *text = ev->body ? ev->body : "";
+    if (ev->body_bytes > strlen(text)) {
+        /* Pad with lines of printable text, as a real 1 KiB message would have. */
+        size_t want = (size_t)ev->body_bytes;
+        body = malloc(want + 1);
+        if (!body) {
+            abort();
+        }
+        size_t len = strlen(text);
+        memcpy(body, text, len);
+        while (len < want) {
+            size_t line = want - len > 72 ? 72 : want - len;
+            for (size_t i = 0; i + 1 < line; i++) {
+                body[len + i] = (char)('a' + (len + i) % 26);
+            }
+            body[len + line - 1] = '\n';
+            len += line;
+        }
+        body[want] = 0;
+        text = body;
+    }
+    int rc = 0;
+    for (unsigned i = 0; i < n && rc == 0; i++) {
+        char mail[128];
+        if (n == 1) {
+            snprintf(mail, sizeof mail, "%s", ev->mail);
+        } else {
+            snprintf(mail, sizeof mail, "%s-%u", ev->mail, i + 1);
+        }
+        rc = mua_send(u, ev->at_us + (uint64_t)i * ev->interval_us, mail,
+                      (const char *const *)ev->to, ev->nto, ev->subject, text, b->err, b->errlen);
+    }
+    free(body);
+    return rc;
+}
+
+static int build_timeline(struct build_ctx *b)
+{
+    for (size_t i = 0; i < b->sc->ntimeline; i++) {
+        const struct scenario_event *ev = &b->sc->timeline[i];
+        struct agent *a = mail_world_find_agent(b->mw, ev->agent);
+        if (!a) {
+            return build_fail(b, "timeline: no agent \"%s\"%s", ev->agent, "");
+        }
+        switch (ev->action) {
+        case SCENARIO_SEND:
+        case SCENARIO_FETCH:
+            if (strcmp(a->ops->role, "mua") != 0) {
+                return build_fail(b, "timeline: \"%s\" is a %s, not a mua", ev->agent,
+                                  a->ops->role);
+            }
+            if (ev->action == SCENARIO_FETCH) {
+                mua_fetch((struct mua *)a, ev->at_us);
+            } else if (build_send(b, ev, (struct mua *)a) != 0) {
+                return -1;
+            }
+            break;
+        case SCENARIO_DOWN:
+        case SCENARIO_UP:
+            if (!a->ops->set_down) {
+                return build_fail(b, "timeline: \"%s\" (%s) has no service to stop", ev->agent,
+                                  a->ops->role);
+            }
+            sim_schedule(b->mw->sim, ev->at_us, build_set_down, a,
+                         ev->action == SCENARIO_DOWN ? 1 : 0);
+            break;
+        }
+    }
+    return 0;
+}
+
+struct mail_world *build_world(const struct scenario *sc, const struct build_options *opt,
+                               struct trace *tr, char *err, size_t errlen)
+{
+    uint64_t seed = opt && opt->has_seed ? opt->seed : sc->seed;
+    struct mail_world *mw = mail_world_new(seed, tr);
+    if (!mw) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    struct build_ctx b = {sc, mw, err, errlen};
+    free(tr->title);
+    tr->title = mw_strdup(sc->id);
+    mw->epoch = sc->epoch;
+    mw->tz_minutes = sc->tz_minutes;
+    if (opt && opt->maildir) {
+        mw->maildir_root = mw_strdup(opt->maildir);
+    }
+    for (size_t i = 0; i < sc->nzones; i++) {
+        if (sim_zone_add(mw->sim, sc->zones[i].id, err, errlen) < 0) {
+            goto fail;
+        }
+    }
+    for (size_t i = 0; i < sc->nhosts; i++) {
+        const struct scenario_host *h = &sc->hosts[i];
+        int zone = -1;
+        for (size_t z = 0; z < sc->nzones; z++) {
+            if (strcmp(sc->zones[z].id, h->zone) == 0) {
+                zone = (int)z;
+            }
+        }
+        if (sim_host_add(mw->sim, h->name, zone, h->ip, err, errlen) < 0) {
+            goto fail;
+        }
+    }
+    for (size_t i = 0; i < sc->nlinks; i++) {
+        const struct scenario_link *l = &sc->links[i];
+        if (sim_link_add(mw->sim, sim_host_find(mw->sim, l->a), sim_host_find(mw->sim, l->b),
+                         (uint32_t)l->latency_us, err, errlen) < 0) {
+            goto fail;
+        }
+    }
+    for (size_t i = 0; i < sc->naccounts; i++) {
+        mail_world_add_account(mw, sc->accounts[i].user, sc->accounts[i].password,
+                               sc->accounts[i].address);
+    }
+    for (int rank = 0; rank <= 3; rank++) {
+        for (size_t i = 0; i < sc->nagents; i++) {
+            if (build_rank(sc->agents[i].role) == rank && build_agent_one(&b, &sc->agents[i]) != 0) {
+                goto fail;
+            }
+        }
+    }
+    if (build_timeline(&b) != 0) {
+        goto fail;
+    }
+    return mw;
+fail:
+    mail_world_free(mw);
+    return NULL;
+}
+
+/* ---- expectations ---- */
+
+static const char *build_first_mail(const struct scenario *sc)
+{
+    for (size_t i = 0; i < sc->ntimeline; i++) {
+        if (sc->timeline[i].action == SCENARIO_SEND) {
+            return sc->timeline[i].mail;
+        }
+    }
+    return NULL;
+}
+
+static int build_check_count(FILE *out, const char *what, long want, uint64_t got)
+{
+    if (want < 0 || (uint64_t)want == got) {
+        return 0;
+    }
+    fprintf(out, "expect.%s: want %ld, got %llu\n", what, want, (unsigned long long)got);
+    return 1;
+}
+
+static int build_check_steps(const struct scenario *sc, const struct trace *tr, FILE *out)
+{
+    if (sc->expect.nsteps == 0) {
+        return 0;
+    }
+    const char *mail = sc->expect.steps_mail ? sc->expect.steps_mail : build_first_mail(sc);
+    trace_str id = mail ? trace_lookup(tr, mail) : 0;
+    int got[64];
+    size_t n = 0;
+    for (size_t i = 0; i < tr->nevents && id; i++) {
+        const struct trace_event *e = &tr->events[i];
+        if (e->kind != TRACE_STEP || e->s[0] != id) {
+            continue;
+        }
+        /* A step that spans two hops (3: through the filter) counts once. */
+        if (n > 0 && got[n - 1] == e->num) {
+            continue;
+        }
+        if (n < sizeof got / sizeof got[0]) {
+            got[n++] = e->num;
+        }
+    }
+    bool same = n == sc->expect.nsteps;
+    for (size_t i = 0; same && i < n; i++) {
+        same = got[i] == sc->expect.steps[i];
+    }
+    if (same) {
+        return 0;
+    }
+    fprintf(out, "expect.steps: mail %s went through steps", mail ? mail : "(none)");
+    for (size_t i = 0; i < n; i++) {
+        fprintf(out, " %d", got[i]);
+    }
+    fputs(", want", out);
+    for (size_t i = 0; i < sc->expect.nsteps; i++) {
+        fprintf(out, " %d", sc->expect.steps[i]);
+    }
+    fputc('\n', out);
+    return 1;
+}
+
+static const char *build_last_state(const struct trace *tr, const char *mail)
+{
+    trace_str id = trace_lookup(tr, mail);
+    const char *state = "(never seen)";
+    for (size_t i = 0; i < tr->nevents && id; i++) {
+        const struct trace_event *e = &tr->events[i];
+        if (e->kind == TRACE_MAIL && e->s[0] == id) {
+            state = trace_string(tr, e->s[1]);
+        }
+    }
+    return state;
+}
+
+static bool build_trace_has(const struct trace *tr, const char *needle)
+{
+    size_t nlen = strlen(needle);
+    for (size_t i = 0; i < tr->nevents; i++) {
+        const struct trace_event *e = &tr->events[i];
+        if (e->kind != TRACE_DATA || e->bytes.len < nlen) {
+            continue;
+        }
+        const uint8_t *p = trace_bytes_ptr(tr, e->bytes);
+        for (size_t k = 0; k + nlen <= e->bytes.len; k++) {
+            if (memcmp(p + k, needle, nlen) == 0) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+int build_check(const struct scenario *sc, const struct mail_world *mw, FILE *out)
+{
+    const struct scenario_expect *x = &sc->expect;
+    const struct trace *tr = mw->tr;
+    int failed = 0;
+    failed += build_check_count(out, "delivered", x->delivered, mw->delivered);
+    failed += build_check_count(out, "retrieved", x->retrieved, mw->retrieved);
+    failed += build_check_count(out, "bounced", x->bounced, mw->bounced);
+    failed += build_check_count(out, "rejected", x->rejected, mw->rejected);
+    failed += build_check_steps(sc, tr, out);
+    for (size_t i = 0; i < x->nmails; i++) {
+        const char *got = build_last_state(tr, x->mails[i].mail);
+        if (strcmp(got, x->mails[i].state) != 0) {
+            fprintf(out, "expect.mails[%zu]: mail %s ended %s, want %s\n", i, x->mails[i].mail, got,
+                    x->mails[i].state);
+            failed++;
+        }
+    }
+    for (size_t i = 0; i < x->nmailboxes; i++) {
+        const struct scenario_expect_mailbox *mb = &x->mailboxes[i];
+        struct mda *m = (struct mda *)mail_world_find_agent(mw, mb->agent);
+        struct mailbox *box = m ? mda_mailbox(m, mb->user) : NULL;
+        long got = box ? (long)box->n : -1;
+        if (got != mb->count) {
+            fprintf(out, "expect.mailboxes[%zu]: %s's mailbox at %s holds %ld, want %ld\n", i,
+                    mb->user, mb->agent, got, mb->count);
+            failed++;
+        }
+    }
+    if (x->received_agent) {
+        const struct mua *u = (const struct mua *)mail_world_find_agent(mw, x->received_agent);
+        size_t n = u ? mua_inbox_count(u) : 0;
+        if (n == 0) {
+            fprintf(out, "expect.received: %s retrieved no message\n", x->received_agent);
+            failed++;
+        }
+        for (size_t i = 0; i < n; i++) {
+            const struct mua_message *m = mua_inbox(u, i);
+            size_t got = message_header_count(m->data, m->len, "Received");
+            if ((long)got < x->received_min) {
+                fprintf(out, "expect.received: message %zu at %s has %zu Received lines, want %ld\n",
+                        i + 1, x->received_agent, got, x->received_min);
+                failed++;
+            }
+        }
+    }
+    for (size_t i = 0; i < x->ntrace_contains; i++) {
+        if (!build_trace_has(tr, x->trace_contains[i])) {
+            fprintf(out, "expect.trace_contains[%zu]: \"%s\" never crossed a link\n", i,
+                    x->trace_contains[i]);
+            failed++;
+        }
+    }
+    return failed;
+}

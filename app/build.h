@@ -1,0 +1,27 @@
+/* build: a world from a scenario — hosts, links, DNS records, accounts, agents and the
+ * timeline — and the checks of its expect block after the run. */
+#ifndef MAILSIM_BUILD_H
+#define MAILSIM_BUILD_H
+
+#include "scenario.h"
+#include "world.h"
+
+#include <stdio.h>
+
+struct build_options {
+    uint64_t seed;           /* used when has_seed */
+    bool has_seed;
+    const char *maildir;     /* write real Maildirs under it; NULL: memory only */
+};
+
+/* Builds the world into tr (which the caller initialised and owns). Returns NULL with a message
+ * in err for what the parser could not know (an address outside the documentation ranges, a
+ * port taken twice). The caller frees the world with mail_world_free(). */
+struct mail_world *build_world(const struct scenario *sc, const struct build_options *opt,
+                               struct trace *tr, char *err, size_t errlen);
+
+/* Checks the expect block against the finished run. Writes one line per failed expectation
+ * to out, naming it ("expect.steps: ..."). Returns the number of failures. */
+int build_check(const struct scenario *sc, const struct mail_world *mw, FILE *out);
+
+#endif

@@ -1,0 +1,189 @@
+/* scenario: a scenario file as plain C data — what the JSON says, checked for form (types,
+ * required keys, unknown keys, references between its parts), before any world is built.
+ * The JSON Schema that documents the format is scenarios/scenario.schema.json. */
+#ifndef MAILSIM_SCENARIO_H
+#define MAILSIM_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Limits that keep a hostile file from exhausting memory or the stack. */
+#define SCENARIO_MAX_BYTES (16u << 20) /* 16 MiB of JSON */
+#define SCENARIO_MAX_DEPTH 32          /* nesting of arrays and objects */
+#define SCENARIO_MAX_ITEMS 100000      /* entries in any one array (timeline "repeat" aside) */
+
+struct scenario_text {
+    char *ja;
+    char *en;
+};
+
+struct scenario_zone {
+    char *id;
+    struct scenario_text label;
+};
+
+struct scenario_host {
+    char *name; /* a host name, usually an FQDN: "mail.a.example" */
+    char *zone; /* a zone id */
+    char *ip;   /* dotted quad in a documentation range */
+};
+
+struct scenario_link {
+    char *a, *b;         /* host names */
+    uint64_t latency_us; /* one way; from "latency": "2ms" */
+};
+
+struct scenario_mx {
+    char *domain;
+    int preference;
+    char *exchange; /* a host name */
+};
+
+struct scenario_account {
+    char *user;
+    char *password;
+    char *address;
+};
+
+struct scenario_transport {
+    char *domain;
+    char *nexthop; /* a host name */
+};
+
+/* One agent. Which fields apply depends on role; the parser rejects a key that does not belong
+ * to the role, so a typo or a misplaced setting is caught. */
+struct scenario_agent {
+    char *id;
+    char *role; /* mua msa mta filter mda mra dns */
+    char *host;
+    char *program; /* optional: the real software shown for it */
+    /* mua */
+    char *user;
+    char *display_name;
+    char *submit_host;
+    uint16_t submit_port; /* 0: 587 */
+    char *auth_mech;      /* "PLAIN" (default), "LOGIN", "CRAM-MD5" */
+    char *pop_host;
+    uint16_t pop_port; /* 0: 110 */
+    bool apop;
+    bool keep_on_server;
+    /* msa */
+    char *mta; /* the MTA agent that takes submitted mail */
+    char **auth_mechs;
+    size_t nauth_mechs;
+    /* mta, filter */
+    char *hostname; /* banner and Received name; NULL: the host's name */
+    uint16_t port;  /* 0: 25 for mta and filter, 587 for msa, 110 for mra */
+    bool no_listen; /* "listen": false */
+    char **mydestination;
+    size_t nmydestination;
+    char **relay_domains;
+    size_t nrelay_domains;
+    char **mynetworks;
+    size_t nmynetworks;
+    bool permit_sasl_authenticated;
+    bool open_relay;
+    struct scenario_transport *transports;
+    size_t ntransports;
+    char *relayhost;
+    char *mda; /* mta: local delivery; mra: whose mailboxes */
+    char *dns; /* the dns agent; NULL: the only one */
+    int relay_step;
+    uint64_t retry_us;
+    unsigned max_attempts;
+    uint64_t max_message_size;
+    uint64_t max_recipients;
+    /* mra */
+    bool no_user_pass; /* "user_pass": false */
+    /* dns */
+    struct scenario_mx *mx;
+    size_t nmx;
+};
+
+enum scenario_action { SCENARIO_SEND, SCENARIO_FETCH, SCENARIO_DOWN, SCENARIO_UP };
+
+struct scenario_event {
+    uint64_t at_us;
+    char *agent;
+    enum scenario_action action;
+    /* send */
+    char *mail; /* mail id, "m1" */
+    char **to;
+    size_t nto;
+    char *subject;
+    char *body;
+    unsigned repeat;       /* send: this many messages (ids mail-1, mail-2, ...); 0 or 1: one */
+    uint64_t interval_us;  /* send with repeat: time between two of them */
+    uint64_t body_bytes;   /* send: pad the body to this size (the load scenario) */
+};
+
+/* What must hold after the run; every field is optional (negative or NULL: not checked). */
+struct scenario_expect_mail {
+    char *mail;
+    char *state; /* the last state the mail reached, "read" */
+};
+
+struct scenario_expect_mailbox {
+    char *agent; /* an mda */
+    char *user;
+    long count;
+};
+
+struct scenario_expect {
+    long delivered, retrieved, bounced, rejected;
+    int *steps; /* the step numbers, in order, that some mail went through */
+    size_t nsteps;
+    char *steps_mail; /* whose steps; NULL: the first mail sent */
+    struct scenario_expect_mail *mails;
+    size_t nmails;
+    struct scenario_expect_mailbox *mailboxes;
+    size_t nmailboxes;
+    char *received_agent; /* a mua: each retrieved message has >= received_min Received lines */
+    long received_min;
+    char **trace_contains; /* byte strings that must have crossed some link */
+    size_t ntrace_contains;
+};
+
+struct scenario {
+    char *path; /* the file it came from, "(built-in)" for the default */
+    char *id;
+    struct scenario_text title;
+    struct scenario_text description;
+    char **topics;
+    size_t ntopics;
+    uint64_t seed;
+    int64_t epoch;  /* from "start", "2026-04-01T09:00:00+09:00" */
+    int tz_minutes; /* from the offset of "start" */
+    uint64_t until_us; /* stop the run here; 0: when nothing is left to do */
+    struct scenario_zone *zones;
+    size_t nzones;
+    struct scenario_host *hosts;
+    size_t nhosts;
+    struct scenario_link *links;
+    size_t nlinks;
+    struct scenario_account *accounts;
+    size_t naccounts;
+    struct scenario_agent *agents;
+    size_t nagents;
+    struct scenario_event *timeline;
+    size_t ntimeline;
+    struct scenario_expect expect;
+};
+
+/* Parses JSON text. name is what error messages call the file. On success returns a scenario
+ * the caller frees with scenario_free(); on failure NULL, and err holds one line:
+ *   "FILE:LINE:COLUMN: error: ..." for syntax errors, or
+ *   "FILE: error: at $.agents[3].relayhost: ..." for a wrong type, a missing or unknown key, a
+ *   bad value or a reference to nothing. */
+struct scenario *scenario_parse(const char *text, size_t len, const char *name, char *err,
+                                size_t errlen);
+/* Reads and parses a file; errors as above (a missing or unreadable file, an empty or binary
+ * one, or one over SCENARIO_MAX_BYTES, included). */
+struct scenario *scenario_load(const char *path, char *err, size_t errlen);
+void scenario_free(struct scenario *s);
+
+/* "1500ms", "2s", "5m", "1h", "250us", or a bare integer of microseconds. Returns 0, or -1. */
+int scenario_parse_duration(const char *s, uint64_t *us);
+
+#endif

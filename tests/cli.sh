@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# cli.sh: the command line as a user meets it — help, version, exit statuses, formats, the
+# no-display fallback, pcap output, and errors that name the file and say what is wrong.
+set -u
+bin=${1:?usage: cli.sh MAILSIM}
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+
+check() { # check NAME WANT_STATUS GREP_PATTERN FILE -- COMMAND...
+    local name=$1 want=$2 pattern=$3 file=$4
+    shift 5
+    "$@" >"$tmp/out" 2>"$tmp/err"
+    local rc=$?
+    if [ "$rc" -ne "$want" ]; then
+        echo "cli: $name: exit status $rc, want $want"; sed -n 1,5p "$tmp/err"
+        failed=$((failed + 1)); return
+    fi
+    if [ -n "$pattern" ] && ! grep -q -- "$pattern" "$tmp/$file"; then
+        echo "cli: $name: no line matching '$pattern' on $file:"; sed -n 1,5p "$tmp/$file"
+        failed=$((failed + 1)); return
+    fi
+    passed=$((passed + 1))
+}
+
+check help 0 "usage: mailsim" out -- "$bin" --help
+check version 0 "^mailsim [0-9]" out -- "$bin" --version
+check unknown-option 2 "unknown option --frobnicate" err -- "$bin" run --frobnicate
+check bad-format 2 "is not text, jsonl or summary" err -- "$bin" run --format xml
+check missing-value 2 "needs a value" err -- "$bin" run --pcap
+check bad-seed 2 "not a non-negative integer" err -- "$bin" run --seed -4
+check no-such-scenario 2 "no bundled scenario of that name" err -- "$bin" run no-such-thing
+check run-text 0 "④" out -- "$bin" run --lang en
+check run-ja 0 "MDAがボブのメールボックスにメールを格納する" out -- "$bin" run --lang ja
+check run-jsonl 0 '"kind":"world"' out -- "$bin" run --format jsonl
+check run-summary 0 '"messages_delivered":1' out -- "$bin" run --format summary
+check list 0 "nine-steps" out -- "$bin" list --lang en
+check check-ok 0 "ok (nine-steps)" out -- "$bin" check "$here/../scenarios/nine-steps.json"
+check lang-from-locale 0 "メール配送の9ステップ" out -- env LANG=ja_JP.UTF-8 "$bin" run
+check no-display 0 "No display found" out -- env -u DISPLAY -u WAYLAND_DISPLAY LANG=C "$bin"
+check no-display-transcript 0 "C: EHLO" out -- env -u DISPLAY -u WAYLAND_DISPLAY LANG=C "$bin"
+
+# A bad scenario: exit 2, a located message on stderr, and nothing on stdout.
+printf '{"meta": {"id": "x", "title": {"ja": "x", "en": "x"}},\n "seed": "one"}\n' >"$tmp/bad.json"
+check bad-scenario 2 "bad.json" err -- "$bin" run "$tmp/bad.json"
+[ -s "$tmp/out" ] && { echo "cli: bad-scenario printed on stdout"; failed=$((failed + 1)); }
+
+# An expectation that cannot hold: exit 1, naming it.
+sed 's/"delivered": 1,/"delivered": 7,/' "$here/../scenarios/nine-steps.json" >"$tmp/wrong.json"
+check failed-expectation 1 "expect.delivered: want 7, got 1" err -- "$bin" check "$tmp/wrong.json"
+
+# pcap: written, and a failed write leaves nothing behind.
+check pcap 0 "" out -- "$bin" run --format summary --pcap "$tmp/run.pcap"
+if [ "$(head -c 4 "$tmp/run.pcap" | od -An -tx1 | tr -d ' ')" != "d4c3b2a1" ]; then
+    echo "cli: pcap: no pcap magic"; failed=$((failed + 1))
+else
+    passed=$((passed + 1))
+fi
+check pcap-unwritable 2 "cannot write" err -- "$bin" run --format summary --pcap /nonexistent/dir/x.pcap
+
+# Same scenario and seed: the same trace; another seed: another one.
+"$bin" run --format jsonl >"$tmp/a" && "$bin" run --format jsonl >"$tmp/b"
+if cmp -s "$tmp/a" "$tmp/b"; then passed=$((passed + 1)); else
+    echo "cli: two runs with the same seed differ"; failed=$((failed + 1)); fi
+"$bin" run --format jsonl --seed 99 >"$tmp/c"
+if ! cmp -s "$tmp/a" "$tmp/c"; then passed=$((passed + 1)); else
+    echo "cli: another seed gave the same trace"; failed=$((failed + 1)); fi
+
+echo "cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
