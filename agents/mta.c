@@ -36,7 +36,7 @@ struct mta_entry {
     unsigned attempts;
     unsigned inflight; /* outbound sessions still carrying it */
     bool scheduled;
-    struct mta_entry *next; /* in the queue list */
+    struct mta_entry *next, *prev; /* in the queue list */
 };
 
 struct mta {
@@ -253,13 +253,15 @@ static void mta_schedule(struct mta_entry *e, uint64_t delay)
 
 static void mta_unlink(struct mta *m, struct mta_entry *e)
 {
-    for (struct mta_entry **p = &m->queue; *p; p = &(*p)->next) {
-        if (*p == e) {
-            *p = e->next;
-            m->queued--;
-            return;
-        }
+    if (e->prev) {
+        e->prev->next = e->next;
+    } else {
+        m->queue = e->next;
     }
+    if (e->next) {
+        e->next->prev = e->prev;
+    }
+    m->queued--;
 }
 
 /* Frees the entry once every recipient is done and no session carries it. */
@@ -302,6 +304,9 @@ void mta_enqueue(struct mta *m, const char *mail, const char *from, const char *
     memcpy(e->data, data, len);
     e->len = len;
     e->next = m->queue;
+    if (m->queue) {
+        m->queue->prev = e;
+    }
     m->queue = e;
     m->queued++;
     trace_mail(mw->tr, sim_now(mw->sim), mail, "queued", m->base.id, 0);
@@ -427,16 +432,6 @@ static void mta_out_result(void *ctx, size_t mail, const struct smtp_reply *r)
     }
 }
 
-static void mta_out_state(void *ctx, enum smtp_client_state old_state,
-                          enum smtp_client_state new_state)
-{
-    (void)old_state;
-    struct mta_out *o = ctx;
-    struct mail_world *mw = o->e->m->base.mw;
-    trace_state(mw->tr, sim_now(mw->sim), o->e->m->base.id, "smtp-client",
-                smtp_client_state_name(new_state), o->conn);
-}
-
 static void mta_out_end(struct sim_world *w, void *agent_ctx, struct session *s)
 {
     (void)w;
@@ -512,7 +507,6 @@ static void mta_send(struct mta *m, struct mta_entry *e, uint32_t ip, size_t *id
     cfg.ehlo_name = m->hostname;
     cfg.want_pipelining = true;
     struct smtp_client_hooks hooks = {0};
-    hooks.on_state = mta_out_state;
     hooks.on_rcpt_result = mta_out_rcpt;
     hooks.on_mail_result = mta_out_result;
     struct smtp_client *c = smtp_client_new(&cfg, &hooks, o);

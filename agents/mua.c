@@ -22,7 +22,7 @@ struct mua_job {
     uint8_t *data;
     size_t len;
     uint32_t conn;
-    struct mua_job *next;
+    struct mua_job *next, *prev; /* in the MUA's list of jobs */
 };
 
 struct mua {
@@ -58,11 +58,13 @@ static void mua_job_free(struct mua_job *j)
 
 static void mua_job_drop(struct mua_job *j)
 {
-    for (struct mua_job **p = &j->u->jobs; *p; p = &(*p)->next) {
-        if (*p == j) {
-            *p = j->next;
-            break;
-        }
+    if (j->prev) {
+        j->prev->next = j->next;
+    } else {
+        j->u->jobs = j->next;
+    }
+    if (j->next) {
+        j->next->prev = j->prev;
     }
     mua_job_free(j);
 }
@@ -120,16 +122,6 @@ struct mua *mua_new(struct mail_world *mw, const char *id, int host, const struc
 
 /* ---- sending: step 1 ---- */
 
-static void mua_submit_state(void *ctx, enum smtp_client_state old_state,
-                             enum smtp_client_state new_state)
-{
-    (void)old_state;
-    struct mua_job *j = ctx;
-    struct mail_world *mw = j->u->base.mw;
-    trace_state(mw->tr, sim_now(mw->sim), j->u->base.id, "smtp-client",
-                smtp_client_state_name(new_state), j->conn);
-}
-
 static void mua_submit_result(void *ctx, size_t mail, const struct smtp_reply *r)
 {
     (void)mail;
@@ -171,7 +163,6 @@ static void mua_submit(struct sim_world *w, void *ctx, uint64_t arg)
     cfg.mech = u->mech;
     cfg.want_pipelining = true;
     struct smtp_client_hooks hooks = {0};
-    hooks.on_state = mua_submit_state;
     hooks.on_mail_result = mua_submit_result;
     struct smtp_client *c = smtp_client_new(&cfg, &hooks, j);
     if (!c) {
@@ -248,6 +239,9 @@ int mua_send(struct mua *u, uint64_t at_us, const char *mail, const char *const 
     j->data = msg.data; /* ownership moves to the job */
     j->len = msg.len;
     j->next = u->jobs;
+    if (u->jobs) {
+        u->jobs->prev = j;
+    }
     u->jobs = j;
     sim_schedule(mw->sim, at_us, mua_submit, j, 0);
     return 0;

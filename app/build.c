@@ -372,7 +372,7 @@ static int build_check_steps(const struct scenario *sc, const struct trace *tr, 
     int got[64];
     size_t n = 0;
     for (size_t i = 0; i < tr->nevents && id; i++) {
-        const struct trace_event *e = &tr->events[i];
+        const struct trace_event *e = trace_event_at(tr, i);
         if (e->kind != TRACE_STEP || e->s[0] != id) {
             continue;
         }
@@ -408,7 +408,7 @@ static const char *build_last_state(const struct trace *tr, const char *mail)
     trace_str id = trace_lookup(tr, mail);
     const char *state = "(never seen)";
     for (size_t i = 0; i < tr->nevents && id; i++) {
-        const struct trace_event *e = &tr->events[i];
+        const struct trace_event *e = trace_event_at(tr, i);
         if (e->kind == TRACE_MAIL && e->s[0] == id) {
             state = trace_string(tr, e->s[1]);
         }
@@ -420,7 +420,7 @@ static bool build_trace_has(const struct trace *tr, const char *needle)
 {
     size_t nlen = strlen(needle);
     for (size_t i = 0; i < tr->nevents; i++) {
-        const struct trace_event *e = &tr->events[i];
+        const struct trace_event *e = trace_event_at(tr, i);
         if (e->kind != TRACE_DATA || e->bytes.len < nlen) {
             continue;
         }

@@ -191,7 +191,7 @@ static void main_summary(const struct scenario *sc, const struct mail_world *mw,
                          FILE *out)
 {
     const struct trace *tr = mw->tr;
-    uint64_t last = tr->nevents ? tr->events[tr->nevents - 1].t : 0;
+    uint64_t last = tr->nevents ? trace_event_at(tr, tr->nevents - 1)->t : 0;
     fputs("{\"scenario\":\"", out);
     export_json_escape(out, (const uint8_t *)sc->id, strlen(sc->id));
     fprintf(out,
@@ -393,7 +393,9 @@ int main(int argc, char **argv)
         return 0;
     }
     if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+        char dir[PATH_MAX];
         printf("mailsim %s\n", MAILSIM_VERSION);
+        printf("data: %s\n", paths_data_dir(dir, sizeof dir) == 0 ? dir : "(not found)");
         return 0;
     }
     if (argc >= 2 && strcmp(argv[1], "run") == 0) {

@@ -513,7 +513,7 @@ static int scenario_check_syntax(const struct scenario_text_ref *x)
             first = true;
             continue;
         }
-        if (closer) {
+        if (closer || ch == ',' || ch == ':') {
             return scenario_syntax(x, i, "JSON syntax error: expected a value before '%c'", ch);
         }
         if (ch == '"' ? scenario_scan_string(x, &i) : scenario_scan_bare(x, &i)) {
@@ -681,7 +681,13 @@ int scenario_fail_type(struct scenario_ctx *c, const char *key, const cJSON *ite
     return scenario_fail(c, key, "expected %s, got %s", what, got);
 }
 
-/* Optimal string alignment distance, or 3 when it is surely more than 2. */
+static char scenario_lower(char ch)
+{
+    return ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+}
+
+/* Optimal string alignment distance, ignoring ASCII case, or 3 when it is surely more than
+ * 2. */
 static size_t scenario_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
@@ -697,11 +703,12 @@ static size_t scenario_distance(const char *a, const char *b)
     }
     for (size_t i = 1; i <= la; i++) {
         for (size_t j = 1; j <= lb; j++) {
-            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            size_t cost = scenario_lower(a[i - 1]) == scenario_lower(b[j - 1]) ? 0 : 1;
             size_t v = d[i - 1][j] + 1;
             v = d[i][j - 1] + 1 < v ? d[i][j - 1] + 1 : v;
             v = d[i - 1][j - 1] + cost < v ? d[i - 1][j - 1] + cost : v;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+            if (i > 1 && j > 1 && scenario_lower(a[i - 1]) == scenario_lower(b[j - 2]) &&
+                scenario_lower(a[i - 2]) == scenario_lower(b[j - 1]) &&
                 d[i - 2][j - 2] + 1 < v) {
                 v = d[i - 2][j - 2] + 1;
             }

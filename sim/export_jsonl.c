@@ -270,7 +270,7 @@ int export_jsonl(const struct trace *tr, FILE *out)
 {
     jsonl_world(tr, out);
     for (size_t i = 0; i < tr->nevents; i++) {
-        jsonl_event(tr, &tr->events[i], out);
+        jsonl_event(tr, trace_event_at(tr, i), out);
     }
     return ferror(out) ? -1 : 0;
 }

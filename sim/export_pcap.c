@@ -243,7 +243,7 @@ static const struct trace_event *pcap_peek_event(struct pcap_replay *r, int from
     struct pcap_side *s = &r->side[from];
     size_t end = cx->conn_first[r->ci + 1];
     for (; s->next_ev < end; s->next_ev++) {
-        const struct trace_event *e = &cx->tr->events[cx->conn_ev[s->next_ev]];
+        const struct trace_event *e = trace_event_at(cx->tr, cx->conn_ev[s->next_ev]);
         if (e->from != from) {
             continue;
         }
@@ -313,7 +313,7 @@ static const struct trace_event *pcap_refusal(const struct pcap_replay *r)
 {
     const struct pcap_ctx *cx = r->cx;
     for (size_t i = cx->conn_first[r->ci]; i < cx->conn_first[r->ci + 1]; i++) {
-        const struct trace_event *e = &cx->tr->events[cx->conn_ev[i]];
+        const struct trace_event *e = trace_event_at(cx->tr, cx->conn_ev[i]);
         if (e->kind == TRACE_CLOSE && e->from == TRACE_SERVER && (e->flags & TRACE_REFUSED)) {
             return e;
         }
@@ -463,7 +463,7 @@ static int pcap_index(struct pcap_ctx *cx)
         return -1;
     }
     for (size_t i = 0; i < tr->nevents; i++) {
-        const struct trace_event *e = &tr->events[i];
+        const struct trace_event *e = trace_event_at(tr, i);
         if (e->kind != TRACE_DATA && e->kind != TRACE_CLOSE) {
             continue;
         }
@@ -491,7 +491,7 @@ static int pcap_index(struct pcap_ctx *cx)
     /* Filling moves slot ci + 1 from the start of ci to its end, which is where ci + 1 starts:
      * afterwards ci's events are conn_first[ci] .. conn_first[ci + 1]. */
     for (size_t i = 0; i < tr->nevents; i++) {
-        const struct trace_event *e = &tr->events[i];
+        const struct trace_event *e = trace_event_at(tr, i);
         if (e->kind == TRACE_DATA || e->kind == TRACE_CLOSE) {
             cx->conn_ev[cx->conn_first[e->conn]++] = i;
         }

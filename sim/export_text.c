@@ -166,12 +166,38 @@ static void text_event(const struct trace *tr, const struct export_text_labels *
     }
 }
 
+/* A step is recorded just after the connection it uses is opened (the id is known only then);
+ * a reader wants the step's header first, so a connect followed at the same moment by the step
+ * on that connection is printed after it. Returns the index of that step, or 0. */
+static size_t text_step_after(const struct trace *tr, size_t i)
+{
+    const struct trace_event *c = trace_event_at(tr, i);
+    for (size_t k = i + 1; k < tr->nevents && trace_event_at(tr, k)->t == c->t; k++) {
+        const struct trace_event *e = trace_event_at(tr, k);
+        if (e->kind == TRACE_STEP && e->conn == c->conn) {
+            return k;
+        }
+    }
+    return 0;
+}
+
 int export_text(const struct trace *tr, const struct export_text_labels *labels, FILE *out)
 {
     static const struct export_text_labels none;
     const struct export_text_labels *lb = labels ? labels : &none;
+    size_t held = 0; /* a step already printed before its connect */
     for (size_t i = 0; i < tr->nevents; i++) {
-        text_event(tr, lb, &tr->events[i], out);
+        if (i == held && held != 0) {
+            continue;
+        }
+        if (trace_event_at(tr, i)->kind == TRACE_CONNECT) {
+            size_t k = text_step_after(tr, i);
+            if (k) {
+                text_event(tr, lb, trace_event_at(tr, k), out);
+                held = k;
+            }
+        }
+        text_event(tr, lb, trace_event_at(tr, i), out);
     }
     return ferror(out) ? -1 : 0;
 }

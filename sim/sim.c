@@ -488,7 +488,7 @@ static void sim_deliver_accept(struct sim_world *w, void *ctx, uint64_t conn)
 static void sim_deliver_close(struct sim_world *w, void *ctx, uint64_t event)
 {
     (void)ctx;
-    const struct trace_event *e = &w->tr->events[event];
+    const struct trace_event *e = trace_event_at(w->tr, event);
     struct sim_conn *c = sim_conn_of(w, e->conn);
     int to = e->from == TRACE_CLIENT ? TRACE_SERVER : TRACE_CLIENT;
     if (!c->closed[to] && c->ep[to].on_close) {
@@ -507,7 +507,7 @@ static void sim_deliver_syn(struct sim_world *w, void *ctx, uint64_t conn)
     if (listener < 0) {
         c->closed[TRACE_SERVER] = true;
         trace_close(w->tr, w->now, (uint32_t)conn, TRACE_SERVER);
-        w->tr->events[w->tr->nevents - 1].flags |= TRACE_REFUSED;
+        trace_event_mut(w->tr, w->tr->nevents - 1)->flags |= TRACE_REFUSED;
         sim_schedule(w, w->now + lat, sim_deliver_close, NULL, w->tr->nevents - 1);
         return;
     }
@@ -570,7 +570,7 @@ uint32_t sim_connect(struct sim_world *w, int client_host, const char *client_ag
 static void sim_deliver_data(struct sim_world *w, void *ctx, uint64_t event)
 {
     (void)ctx;
-    const struct trace_event *e = &w->tr->events[event];
+    const struct trace_event *e = trace_event_at(w->tr, event);
     struct sim_conn *c = sim_conn_of(w, e->conn);
     int to = e->from == TRACE_CLIENT ? TRACE_SERVER : TRACE_CLIENT;
     if (!c->closed[to] && c->ep[to].on_data) {

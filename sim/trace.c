@@ -113,7 +113,10 @@ void trace_free(struct trace *tr)
         free(tr->chunks[i]);
     }
     free(tr->chunks);
-    free(tr->events);
+    for (size_t i = 0; i < tr->nblocks; i++) {
+        free(tr->blocks[i]);
+    }
+    free(tr->blocks);
     free(tr->zones);
     free(tr->hosts);
     free(tr->agents);
@@ -237,7 +240,14 @@ uint32_t trace_add_tap(struct trace *tr, const char *name, uint32_t link)
 
 static struct trace_event *trace_event_new(struct trace *tr, uint64_t t, enum trace_kind kind)
 {
-    struct trace_event *e = TRACE_PUSH(tr, events, nevents, cap_events);
+    if (tr->nevents == tr->nblocks * TRACE_BLOCK_EVENTS) {
+        struct trace_event *block = malloc(TRACE_BLOCK_EVENTS * sizeof *block);
+        if (!block) {
+            trace_oom();
+        }
+        *TRACE_PUSH(tr, blocks, nblocks, cap_blocks) = block;
+    }
+    struct trace_event *e = trace_event_mut(tr, tr->nevents++);
     memset(e, 0, sizeof *e);
     e->t = t;
     e->kind = (uint16_t)kind;
@@ -377,7 +387,8 @@ const struct trace_conn *trace_conn_get(const struct trace *tr, uint32_t conn)
 
 size_t trace_memory(const struct trace *tr)
 {
-    size_t m = tr->cap_events * sizeof *tr->events + tr->cap_zones * sizeof *tr->zones +
+    size_t m = tr->nblocks * TRACE_BLOCK_EVENTS * sizeof(struct trace_event) +
+               tr->cap_blocks * sizeof *tr->blocks + tr->cap_zones * sizeof *tr->zones +
                tr->cap_hosts * sizeof *tr->hosts + tr->cap_agents * sizeof *tr->agents +
                tr->cap_links * sizeof *tr->links + tr->cap_taps * sizeof *tr->taps +
                tr->cap_conns * sizeof *tr->conns + tr->cap_chunks * sizeof *tr->chunks +

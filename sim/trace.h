@@ -101,9 +101,14 @@ struct trace_conn {
 
 struct trace_arena_chunk;
 
+/* Events live in fixed blocks, so the list grows without copying and without the slack of a
+ * doubling array: a long run's trace stays close to the size of what it holds. */
+#define TRACE_BLOCK_SHIFT 14
+#define TRACE_BLOCK_EVENTS ((size_t)1 << TRACE_BLOCK_SHIFT)
+
 struct trace {
-    struct trace_event *events;
-    size_t nevents, cap_events;
+    struct trace_event **blocks;
+    size_t nevents, nblocks, cap_blocks;
 
     struct trace_zone *zones;
     struct trace_host *hosts;
@@ -169,6 +174,16 @@ void trace_state(struct trace *tr, uint64_t t, const char *agent, const char *ma
 
 void trace_dns(struct trace *tr, uint64_t t, const char *agent, const char *query,
                const char *answer);
+
+/* Event i, 0 <= i < nevents. */
+static inline const struct trace_event *trace_event_at(const struct trace *tr, size_t i)
+{
+    return &tr->blocks[i >> TRACE_BLOCK_SHIFT][i & (TRACE_BLOCK_EVENTS - 1)];
+}
+static inline struct trace_event *trace_event_mut(struct trace *tr, size_t i)
+{
+    return &tr->blocks[i >> TRACE_BLOCK_SHIFT][i & (TRACE_BLOCK_EVENTS - 1)];
+}
 
 const struct trace_conn *trace_conn_get(const struct trace *tr, uint32_t conn);
 

@@ -168,7 +168,7 @@ static void test_smtp_over_link(struct harness *h, enum sasl_mech mech, const ch
     CHECK(h, sim_is_closed(f.w, 1, TRACE_CLIENT) && sim_is_closed(f.w, 1, TRACE_SERVER));
     size_t closes = 0;
     for (size_t i = 0; i < f.tr.nevents; i++) {
-        closes += f.tr.events[i].kind == TRACE_CLOSE;
+        closes += trace_event_at(&f.tr, i)->kind == TRACE_CLOSE;
     }
     CHECK_INT(h, closes, 2);
     fx_free(&f);

@@ -154,7 +154,7 @@ static void play(struct trace *tr, const struct session *ss, size_t nss, uint32_
         } else if (p[k].text == NULL) {
             trace_close(tr, p[k].t, ids[p[k].session], (enum trace_side)p[k].from);
             if (s->refused) {
-                tr->events[tr->nevents - 1].flags |= TRACE_REFUSED;
+                trace_event_mut(tr, tr->nevents - 1)->flags |= TRACE_REFUSED;
             }
         } else {
             trace_data(tr, p[k].t, ids[p[k].session], (enum trace_side)p[k].from, false,
@@ -460,7 +460,7 @@ static void stream_of(const struct trace *tr, uint32_t conn, int side, struct st
     memset(s, 0, sizeof *s);
     size_t total = 0, nev = 0;
     for (size_t i = 0; i < tr->nevents; i++) {
-        const struct trace_event *e = &tr->events[i];
+        const struct trace_event *e = trace_event_at(tr, i);
         if (e->conn == conn && e->from == side && e->kind == TRACE_DATA && e->bytes.len) {
             total += e->bytes.len;
             nev++;
@@ -473,7 +473,7 @@ static void stream_of(const struct trace *tr, uint32_t conn, int side, struct st
         abort();
     }
     for (size_t i = 0; i < tr->nevents; i++) {
-        const struct trace_event *e = &tr->events[i];
+        const struct trace_event *e = trace_event_at(tr, i);
         if (e->conn != conn || e->from != side) {
             continue;
         }
@@ -752,7 +752,7 @@ static char *expected_fields(const struct trace *tr, uint32_t conn, bool pop)
     /* DATA (RETR) awaits its 354 (+OK); a message is under way */
     bool data_sent = false, in_body = false;
     for (size_t i = 0; i < tr->nevents; i++) {
-        const struct trace_event *e = &tr->events[i];
+        const struct trace_event *e = trace_event_at(tr, i);
         if (e->conn != conn || e->kind != TRACE_DATA) {
             continue;
         }

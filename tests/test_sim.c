@@ -149,7 +149,7 @@ static void test_stream(struct harness *h)
     /* Events are in time order. */
     int ordered = 1;
     for (size_t i = 1; i < f.tr.nevents; i++) {
-        ordered &= f.tr.events[i - 1].t <= f.tr.events[i].t;
+        ordered &= trace_event_at(&f.tr, i - 1)->t <= trace_event_at(&f.tr, i)->t;
     }
     CHECK(h, ordered);
     fixture_free(&f);
@@ -170,8 +170,8 @@ static void test_refused_and_unroutable(struct harness *h)
     CHECK_INT(h, p.t_open, 0);
     const struct trace_event *last = NULL;
     for (size_t i = 0; i < f.tr.nevents; i++) {
-        if (f.tr.events[i].kind == TRACE_CLOSE && f.tr.events[i].conn == conn) {
-            last = &f.tr.events[i];
+        if (trace_event_at(&f.tr, i)->kind == TRACE_CLOSE && trace_event_at(&f.tr, i)->conn == conn) {
+            last = trace_event_at(&f.tr, i);
             break;
         }
     }

@@ -1,7 +1,8 @@
 /* pop3_server: the POP3 server session machine (see pop3_server.h). A command table says which
  * states allow which command; pop3_server_dispatch() checks states and arguments in one place,
- * and every state change goes through pop3_server_set_state(). */
+ * and every state change goes through pop3_server_set_state(). Handlers: pop3_server_cmd.c. */
 #include "pop3_server.h"
+#include "pop3_server_int.h"
 
 #include "buf.h"
 #include "line.h"
@@ -19,47 +20,10 @@ static const char *const pop3_server_state_names[] = {
 #undef POP3_X_NAME
 };
 
-#define POP3_ARGS_MAX 2
 #define POP3_ARGS_REST 255 /* max_args value: the rest of the line is one argument (PASS) */
-#define POP3_ECHO_MAX 40   /* RFC 1939 §3: "Each argument may be up to 40 characters long." */
 #define POP3_STATE_BIT(st) (1u << (st))
 #define POP3_IN_AUTH POP3_STATE_BIT(POP3_STATE_AUTHORIZATION)
 #define POP3_IN_TRANS POP3_STATE_BIT(POP3_STATE_TRANSACTION)
-
-struct pop3_args {
-    size_t n;
-    const char *v[POP3_ARGS_MAX];
-};
-
-struct pop3_server {
-    char *greeting;
-    char *timestamp;
-    bool allow_user_pass;
-    bool tls_available;
-    bool strict_crlf;
-    unsigned max_bad;
-    char *capa_extra[POP3_SERVER_CAPA_EXTRA_MAX];
-    size_t capa_extra_count;
-    struct pop3_server_hooks hooks;
-    void *ctx;
-
-    struct line_reader reader;
-    struct buf in;  /* bytes fed but not yet read as lines (pipelining, back-pressure) */
-    struct buf out; /* replies waiting to be sent */
-    enum pop3_server_state state;
-    bool done;
-    bool tls_pending; /* STLS accepted: read nothing until pop3_server_tls_started() */
-    bool tls_active;
-    unsigned bad;
-
-    char user[POP3_LINE_MAX];  /* the USER argument; empty when none was given */
-    char login[POP3_LINE_MAX]; /* the authenticated user, from TRANSACTION on */
-    bool drop_open;
-    struct pop3_maildrop drop;
-    bool *deleted; /* drop.count marks; NULL when the maildrop is empty */
-};
-
-typedef void pop3_handler(struct pop3_server *s, const struct pop3_args *a);
 
 struct pop3_command {
     const char *name;
@@ -105,7 +69,7 @@ static void pop3_server_hex(const unsigned char *md, size_t n, char *out)
     out[2 * n] = 0;
 }
 
-static int pop3_server_md5_hex(const void *data, size_t len, char out[33])
+int pop3_server_md5_hex(const void *data, size_t len, char out[33])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
@@ -157,9 +121,7 @@ static void pop3_server_vline(struct pop3_server *s, const char *prefix, const c
     }
 }
 
-static void pop3_server_ok(struct pop3_server *s, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void pop3_server_ok(struct pop3_server *s, const char *fmt, ...)
+void pop3_server_ok(struct pop3_server *s, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -167,14 +129,14 @@ static void pop3_server_ok(struct pop3_server *s, const char *fmt, ...)
     va_end(ap);
 }
 
-static void pop3_server_raw(struct pop3_server *s, const void *p, size_t n)
+void pop3_server_raw(struct pop3_server *s, const void *p, size_t n)
 {
     if (buf_append(&s->out, p, n) != 0) {
         s->done = true;
     }
 }
 
-static void pop3_server_raw_str(struct pop3_server *s, const char *str)
+void pop3_server_raw_str(struct pop3_server *s, const char *str)
 {
     pop3_server_raw(s, str, strlen(str));
 }
@@ -182,7 +144,7 @@ static void pop3_server_raw_str(struct pop3_server *s, const char *str)
 /* The session ends without UPDATE: RFC 1939 §6: "If a session terminates for some reason other
  * than a client-issued QUIT command, the POP3 session does NOT enter the UPDATE state and MUST
  * not remove any messages from the maildrop." */
-static void pop3_server_close_maildrop(struct pop3_server *s)
+void pop3_server_close_maildrop(struct pop3_server *s)
 {
     if (!s->drop_open) {
         return;
@@ -196,7 +158,7 @@ static void pop3_server_close_maildrop(struct pop3_server *s)
     memset(&s->drop, 0, sizeof s->drop);
 }
 
-static void pop3_server_end(struct pop3_server *s)
+void pop3_server_end(struct pop3_server *s)
 {
     pop3_server_close_maildrop(s);
     s->done = true;
@@ -204,9 +166,7 @@ static void pop3_server_end(struct pop3_server *s)
 }
 
 /* Every -ERR counts as a bad command; at the limit the session ends. */
-static void pop3_server_err(struct pop3_server *s, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void pop3_server_err(struct pop3_server *s, const char *fmt, ...)
+void pop3_server_err(struct pop3_server *s, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -233,7 +193,7 @@ static void pop3_server_sanitize(const char *in, char *out, size_t cap)
     out[i] = 0;
 }
 
-static void pop3_server_set_state(struct pop3_server *s, enum pop3_server_state st)
+void pop3_server_set_state(struct pop3_server *s, enum pop3_server_state st)
 {
     enum pop3_server_state old = s->state;
     if (old == st) {
@@ -245,450 +205,23 @@ static void pop3_server_set_state(struct pop3_server *s, enum pop3_server_state 
     }
 }
 
-/* A decimal number of 1 to 40 digits, saturating at SIZE_MAX (overflow-safe). */
-static bool pop3_server_number(const char *arg, size_t *out)
-{
-    size_t v = 0;
-    size_t i = 0;
-    for (; arg[i]; i++) {
-        if (arg[i] < '0' || arg[i] > '9' || i >= POP3_ECHO_MAX) {
-            return false;
-        }
-        size_t d = (size_t)(arg[i] - '0');
-        v = (v > (SIZE_MAX - d) / 10) ? SIZE_MAX : v * 10 + d;
-    }
-    if (i == 0) {
-        return false;
-    }
-    *out = v;
-    return true;
-}
-
-/* RFC 1939 §5, the argument of RETR, DELE, TOP and others: "a message-number (required) which
- * may NOT refer to a message marked as deleted". Looks up a message-number argument; answers
- * -ERR itself and returns false when it is not usable. */
-static bool pop3_server_message(struct pop3_server *s, const char *arg, size_t *index)
-{
-    size_t n;
-    if (!pop3_server_number(arg, &n)) {
-        pop3_server_err(s, "Invalid arguments.");
-        return false;
-    }
-    if (n == 0 || n > s->drop.count) {
-        pop3_server_err(s, "There's no message %s.", arg);
-        return false;
-    }
-    if (s->deleted[n - 1]) {
-        pop3_server_err(s, "Message is deleted.");
-        return false;
-    }
-    *index = n - 1;
-    return true;
-}
-
-/* RFC 1939 §7: "The unique-id of a message is an arbitrary server-determined string,
- * consisting of one to 70 characters in the range 0x21 to 0x7E". */
-static void pop3_server_uid(const struct pop3_server *s, size_t i, char out[POP3_UID_MAX + 1])
-{
-    const struct pop3_message *m = &s->drop.messages[i];
-    if (m->uid) {
-        size_t n = strlen(m->uid);
-        bool ok = n >= 1 && n <= POP3_UID_MAX;
-        for (size_t k = 0; ok && k < n; k++) {
-            ok = m->uid[k] >= 0x21 && m->uid[k] <= 0x7e;
-        }
-        if (ok) {
-            memcpy(out, m->uid, n + 1);
-            return;
-        }
-    }
-    if (pop3_server_md5_hex(m->data ? m->data : (const uint8_t *)"", m->len, out) != 0) {
-        snprintf(out, POP3_UID_MAX + 1, "msg%zu", i + 1);
-    }
-}
-
-/* RFC 1939 §3: "If any line of the multi-line response begins with the termination octet, the
- * line is "byte-stuffed" by pre-pending the termination octet to that line of the response."
- * Sends data[0..n) line by line; a bare LF goes out as CRLF and a missing final CRLF is added,
- * so the terminator that follows always starts a line. */
-static void pop3_server_send_stuffed(struct pop3_server *s, const uint8_t *data, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        const uint8_t *lf = memchr(data + i, '\n', n - i);
-        size_t end = lf ? (size_t)(lf - data) : n;
-        size_t text_end = (lf && end > i && data[end - 1] == '\r') ? end - 1 : end;
-        if (data[i] == '.') {
-            pop3_server_raw(s, ".", 1);
-        }
-        pop3_server_raw(s, data + i, text_end - i);
-        pop3_server_raw(s, "\r\n", 2);
-        i = lf ? end + 1 : n;
-    }
-}
-
-/* "When all lines of the response have been sent, a final line is sent, consisting of a
- * termination octet (decimal code 046, ".") and a CRLF pair." */
-static void pop3_server_end_multiline(struct pop3_server *s)
-{
-    pop3_server_raw_str(s, ".\r\n");
-}
-
-/* ---- AUTHORIZATION ---------------------------------------------------------------------- */
-
-/* RFC 1939 §4: "Once the POP3 server has determined through the use of any authentication
- * command that the client should be given access to the appropriate maildrop, the POP3 server
- * then acquires an exclusive-access lock on the maildrop". */
-static void pop3_server_login(struct pop3_server *s, const char *mech, const char *user, bool ok)
-{
-    if (s->hooks.on_auth_result) {
-        s->hooks.on_auth_result(s->ctx, mech, user, ok);
-    }
-    if (!ok) {
-        pop3_server_err(s, "[AUTH] Authentication failed.");
-        return;
-    }
-    struct pop3_maildrop drop = {NULL, 0};
-    /* "If the maildrop cannot be opened for some reason (for example, a lock can not be
-     * acquired ...), the POP3 server responds with a negative status indicator." */
-    if (s->hooks.open_maildrop && !s->hooks.open_maildrop(s->ctx, user, &drop)) {
-        pop3_server_err(s, "[IN-USE] Unable to lock maildrop.");
-        return;
-    }
-    if (drop.count > 0 && drop.messages == NULL) {
-        abort(); /* the agent broke the open_maildrop contract */
-    }
-    snprintf(s->login, sizeof s->login, "%s", user);
-    s->drop = drop;
-    s->drop_open = true;
-    if (drop.count > 0) {
-        s->deleted = calloc(drop.count, sizeof *s->deleted);
-        if (!s->deleted) {
-            pop3_server_close_maildrop(s);
-            pop3_server_err(s, "[SYS/TEMP] Out of memory.");
-            return;
-        }
-    }
-    /* "... the POP3 session is now in the TRANSACTION state." */
-    pop3_server_set_state(s, POP3_STATE_TRANSACTION);
-    pop3_server_ok(s, " Logged in.");
-}
-
-static void pop3_cmd_user(struct pop3_server *s, const struct pop3_args *a)
-{
-    if (!s->allow_user_pass) {
-        pop3_server_err(s, "[AUTH] Plaintext authentication disallowed.");
-        return;
-    }
-    snprintf(s->user, sizeof s->user, "%s", a->v[0]);
-    pop3_server_ok(s, "%s", "");
-}
-
-/* RFC 1939 §7: "Since the PASS command has exactly one argument, a POP3 server may treat spaces
- * in the argument as part of the password, instead of as argument separators." */
-static void pop3_cmd_pass(struct pop3_server *s, const struct pop3_args *a)
-{
-    if (!s->allow_user_pass) {
-        pop3_server_err(s, "[AUTH] Plaintext authentication disallowed.");
-        return;
-    }
-    if (s->user[0] == 0) {
-        pop3_server_err(s, "No username given.");
-        return;
-    }
-    char user[POP3_LINE_MAX];
-    memcpy(user, s->user, sizeof user);
-    s->user[0] = 0; /* a failed PASS needs a new USER */
-    bool ok = s->hooks.check_password && s->hooks.check_password(s->ctx, user, a->v[0]);
-    pop3_server_login(s, "USER", user, ok);
-}
-
-static bool pop3_server_hex32(const char *d)
-{
-    size_t i = 0;
-    for (; d[i]; i++) {
-        char c = d[i];
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
-            return false;
-        }
-    }
-    return i == 32;
-}
-
-/* RFC 1939 §7: "A POP3 server which implements the APOP command will include a timestamp in its
- * banner greeting." Without one there is nothing to digest. */
-static void pop3_cmd_apop(struct pop3_server *s, const struct pop3_args *a)
-{
-    if (!s->timestamp) {
-        pop3_server_err(s, "APOP not supported.");
-        return;
-    }
-    if (!pop3_server_hex32(a->v[1])) {
-        pop3_server_err(s, "Invalid arguments.");
-        return;
-    }
-    s->user[0] = 0;
-    const char *secret =
-        s->hooks.get_apop_secret ? s->hooks.get_apop_secret(s->ctx, a->v[0]) : NULL;
-    bool ok = false;
-    char want[33];
-    if (secret && pop3_apop_digest(s->timestamp, secret, want) == 0) {
-        /* Compared without an early exit, and case-insensitively (lenient on the client's
-         * "lower-case" duty). */
-        unsigned diff = 0;
-        for (size_t i = 0; i < 32; i++) {
-            char c = a->v[1][i];
-            if (c >= 'A' && c <= 'F') {
-                c = (char)(c - 'A' + 'a');
-            }
-            diff |= (unsigned)(c ^ want[i]);
-        }
-        ok = diff == 0;
-    }
-    pop3_server_login(s, "APOP", a->v[0], ok);
-}
-
-/* RFC 2595 §4: "The STLS command is only permitted in AUTHORIZATION state and the server
- * remains in AUTHORIZATION state, even if client credentials are supplied during the TLS
- * negotiation." */
-static void pop3_cmd_stls(struct pop3_server *s, const struct pop3_args *a)
-{
-    (void)a;
-    if (s->tls_active) {
-        pop3_server_err(s, "Command not permitted when TLS active.");
-        return;
-    }
-    if (!s->tls_available || !s->hooks.on_stls || !s->hooks.on_stls(s->ctx)) {
-        pop3_server_err(s, "STLS not available.");
-        return;
-    }
-    pop3_server_ok(s, " Begin TLS negotiation now.");
-    s->tls_pending = true;
-}
-
-/* RFC 2449 §5: "The POP3 CAPA command returns a list of capabilities supported by the POP3
- * server. It is available in both the AUTHORIZATION and TRANSACTION states." and "Capabilities
- * available in the AUTHORIZATION state MUST be announced in both states." So USER and STLS stay
- * listed after login; STLS goes once TLS is active, as it can no longer be used. */
-static void pop3_cmd_capa(struct pop3_server *s, const struct pop3_args *a)
-{
-    (void)a;
-    pop3_server_ok(s, "%s", "");
-    pop3_server_raw_str(s, "CAPA\r\nTOP\r\nUIDL\r\nRESP-CODES\r\nPIPELINING\r\nAUTH-RESP-CODE\r\n");
-    if (s->allow_user_pass) {
-        pop3_server_raw_str(s, "USER\r\n");
-    }
-    if (s->tls_available && s->hooks.on_stls && !s->tls_active) {
-        pop3_server_raw_str(s, "STLS\r\n");
-    }
-    for (size_t i = 0; i < s->capa_extra_count; i++) {
-        pop3_server_send_stuffed(s, (const uint8_t *)s->capa_extra[i], strlen(s->capa_extra[i]));
-    }
-    pop3_server_end_multiline(s);
-}
-
-/* RFC 1939 §6: "When the client issues the QUIT command from the TRANSACTION state, the POP3
- * session enters the UPDATE state. (Note that if the client issues the QUIT command from the
- * AUTHORIZATION state, the POP3 session terminates but does NOT enter the UPDATE state.)" */
-static void pop3_cmd_quit(struct pop3_server *s, const struct pop3_args *a)
-{
-    (void)a;
-    if (s->state == POP3_STATE_AUTHORIZATION) {
-        pop3_server_ok(s, " Logging out.");
-        pop3_server_end(s);
-        return;
-    }
-    pop3_server_set_state(s, POP3_STATE_UPDATE);
-    bool any = false;
-    for (size_t i = 0; i < s->drop.count; i++) {
-        any = any || s->deleted[i];
-    }
-    /* "The POP3 server removes all messages marked as deleted from the maildrop and replies as
-     * to the status of this operation. ... Whether the removal was successful or not, the
-     * server then releases any exclusive-access lock on the maildrop and closes the TCP
-     * connection." */
-    bool ok = true;
-    if (s->hooks.commit) {
-        ok = s->hooks.commit(s->ctx, s->login, s->deleted, s->drop.count);
-    }
-    pop3_server_end(s);
-    if (!ok) {
-        pop3_server_err(s, "Some deleted messages not removed.");
-    } else if (any) {
-        pop3_server_ok(s, " Logging out, messages deleted.");
-    } else {
-        pop3_server_ok(s, " Logging out.");
-    }
-}
-
-/* ---- TRANSACTION ------------------------------------------------------------------------ */
-
-/* RFC 1939 §5 STAT: "Note that messages marked as deleted are not counted in either total." */
-static void pop3_cmd_stat(struct pop3_server *s, const struct pop3_args *a)
-{
-    (void)a;
-    size_t n = 0;
-    size_t octets = 0;
-    for (size_t i = 0; i < s->drop.count; i++) {
-        if (!s->deleted[i]) {
-            n++;
-            octets += s->drop.messages[i].len;
-        }
-    }
-    pop3_server_ok(s, " %zu %zu", n, octets);
-}
-
-/* LIST: "Note that messages marked as deleted are not listed." */
-static void pop3_cmd_list(struct pop3_server *s, const struct pop3_args *a)
-{
-    size_t i;
-    if (a->n == 1) {
-        if (pop3_server_message(s, a->v[0], &i)) {
-            pop3_server_ok(s, " %zu %zu", i + 1, s->drop.messages[i].len);
-        }
-        return;
-    }
-    size_t n = 0;
-    for (i = 0; i < s->drop.count; i++) {
-        n += s->deleted[i] ? 0 : 1;
-    }
-    pop3_server_ok(s, " %zu messages:", n);
-    for (i = 0; i < s->drop.count; i++) {
-        if (!s->deleted[i]) {
-            char line[64];
-            int len = snprintf(line, sizeof line, "%zu %zu\r\n", i + 1, s->drop.messages[i].len);
-            pop3_server_raw(s, line, (size_t)len);
-        }
-    }
-    pop3_server_end_multiline(s);
-}
-
-static void pop3_cmd_uidl(struct pop3_server *s, const struct pop3_args *a)
-{
-    char uid[POP3_UID_MAX + 1];
-    size_t i;
-    if (a->n == 1) {
-        if (pop3_server_message(s, a->v[0], &i)) {
-            pop3_server_uid(s, i, uid);
-            pop3_server_ok(s, " %zu %s", i + 1, uid);
-        }
-        return;
-    }
-    pop3_server_ok(s, "%s", "");
-    for (i = 0; i < s->drop.count; i++) {
-        if (!s->deleted[i]) {
-            char line[POP3_UID_MAX + 32];
-            pop3_server_uid(s, i, uid);
-            int len = snprintf(line, sizeof line, "%zu %s\r\n", i + 1, uid);
-            pop3_server_raw(s, line, (size_t)len);
-        }
-    }
-    pop3_server_end_multiline(s);
-}
-
-/* RETR: "After the initial +OK, the POP3 server sends the message corresponding to the given
- * message-number, being careful to byte-stuff the termination character (as with all
- * multi-line responses)." */
-static void pop3_cmd_retr(struct pop3_server *s, const struct pop3_args *a)
-{
-    size_t i;
-    if (!pop3_server_message(s, a->v[0], &i)) {
-        return;
-    }
-    const struct pop3_message *m = &s->drop.messages[i];
-    pop3_server_ok(s, " %zu octets", m->len);
-    if (m->len > 0) {
-        pop3_server_send_stuffed(s, m->data, m->len);
-    }
-    pop3_server_end_multiline(s);
-}
-
-/* TOP: "the POP3 server sends the headers of the message, the blank line separating the headers
- * from the body, and then the number of lines of the indicated message's body ... Note that if
- * the number of lines requested by the POP3 client is greater than than the number of lines in
- * the body, then the POP3 server sends the entire message." */
-static void pop3_cmd_top(struct pop3_server *s, const struct pop3_args *a)
-{
-    size_t i;
-    size_t lines;
-    if (!pop3_server_number(a->v[1], &lines)) {
-        pop3_server_err(s, "Invalid arguments.");
-        return;
-    }
-    if (!pop3_server_message(s, a->v[0], &i)) {
-        return;
-    }
-    const struct pop3_message *m = &s->drop.messages[i];
-    size_t cut = m->len;
-    bool in_body = false;
-    size_t off = 0;
-    while (off < m->len) {
-        const uint8_t *lf = memchr(m->data + off, '\n', m->len - off);
-        size_t next = lf ? (size_t)(lf - m->data) + 1 : m->len;
-        if (in_body) {
-            if (lines == 0) {
-                cut = off;
-                break;
-            }
-            lines--;
-        } else {
-            size_t text = next - off - (lf ? 1 : 0);
-            if (text > 0 && m->data[off + text - 1] == '\r') {
-                text--;
-            }
-            in_body = lf && text == 0; /* the blank line ends the headers */
-        }
-        off = next;
-    }
-    pop3_server_ok(s, "%s", "");
-    if (cut > 0) {
-        pop3_server_send_stuffed(s, m->data, cut);
-    }
-    pop3_server_end_multiline(s);
-}
-
-/* DELE: "The POP3 server marks the message as deleted. ... The POP3 server does not actually
- * delete the message until the POP3 session enters the UPDATE state." */
-static void pop3_cmd_dele(struct pop3_server *s, const struct pop3_args *a)
-{
-    size_t i;
-    if (pop3_server_message(s, a->v[0], &i)) {
-        s->deleted[i] = true;
-        pop3_server_ok(s, " Marked to be deleted.");
-    }
-}
-
-static void pop3_cmd_noop(struct pop3_server *s, const struct pop3_args *a)
-{
-    (void)a;
-    pop3_server_ok(s, "%s", "");
-}
-
-/* RSET: "If any messages have been marked as deleted by the POP3 server, they are unmarked." */
-static void pop3_cmd_rset(struct pop3_server *s, const struct pop3_args *a)
-{
-    (void)a;
-    if (s->drop.count > 0) {
-        memset(s->deleted, 0, s->drop.count * sizeof *s->deleted);
-    }
-    pop3_server_ok(s, "%s", "");
-}
+/* ---- the command table ----------------------------------------------------------------- */
 
 static const struct pop3_command pop3_commands[] = {
-    {"USER", POP3_IN_AUTH, 1, 1, pop3_cmd_user},
-    {"PASS", POP3_IN_AUTH, 1, POP3_ARGS_REST, pop3_cmd_pass},
-    {"APOP", POP3_IN_AUTH, 2, 2, pop3_cmd_apop},
-    {"STLS", POP3_IN_AUTH, 0, 0, pop3_cmd_stls},
-    {"CAPA", POP3_IN_AUTH | POP3_IN_TRANS, 0, 0, pop3_cmd_capa},
-    {"QUIT", POP3_IN_AUTH | POP3_IN_TRANS, 0, 0, pop3_cmd_quit},
-    {"STAT", POP3_IN_TRANS, 0, 0, pop3_cmd_stat},
-    {"LIST", POP3_IN_TRANS, 0, 1, pop3_cmd_list},
-    {"UIDL", POP3_IN_TRANS, 0, 1, pop3_cmd_uidl},
-    {"RETR", POP3_IN_TRANS, 1, 1, pop3_cmd_retr},
-    {"TOP", POP3_IN_TRANS, 2, 2, pop3_cmd_top},
-    {"DELE", POP3_IN_TRANS, 1, 1, pop3_cmd_dele},
-    {"NOOP", POP3_IN_TRANS, 0, 0, pop3_cmd_noop},
-    {"RSET", POP3_IN_TRANS, 0, 0, pop3_cmd_rset},
+    {"USER", POP3_IN_AUTH, 1, 1, pop3_server_cmd_user},
+    {"PASS", POP3_IN_AUTH, 1, POP3_ARGS_REST, pop3_server_cmd_pass},
+    {"APOP", POP3_IN_AUTH, 2, 2, pop3_server_cmd_apop},
+    {"STLS", POP3_IN_AUTH, 0, 0, pop3_server_cmd_stls},
+    {"CAPA", POP3_IN_AUTH | POP3_IN_TRANS, 0, 0, pop3_server_cmd_capa},
+    {"QUIT", POP3_IN_AUTH | POP3_IN_TRANS, 0, 0, pop3_server_cmd_quit},
+    {"STAT", POP3_IN_TRANS, 0, 0, pop3_server_cmd_stat},
+    {"LIST", POP3_IN_TRANS, 0, 1, pop3_server_cmd_list},
+    {"UIDL", POP3_IN_TRANS, 0, 1, pop3_server_cmd_uidl},
+    {"RETR", POP3_IN_TRANS, 1, 1, pop3_server_cmd_retr},
+    {"TOP", POP3_IN_TRANS, 2, 2, pop3_server_cmd_top},
+    {"DELE", POP3_IN_TRANS, 1, 1, pop3_server_cmd_dele},
+    {"NOOP", POP3_IN_TRANS, 0, 0, pop3_server_cmd_noop},
+    {"RSET", POP3_IN_TRANS, 0, 0, pop3_server_cmd_rset},
 };
 
 /* ---- dispatch --------------------------------------------------------------------------- */

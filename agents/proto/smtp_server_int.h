@@ -1,0 +1,82 @@
+/* smtp_server_int: what smtp_server.c (the session machine, dispatcher and I/O) and
+ * smtp_server_cmd.c (the command handlers) share. Private to those two files: the rest of
+ * mailsim sees only smtp_server.h. */
+#ifndef MAILSIM_SMTP_SERVER_INT_H
+#define MAILSIM_SMTP_SERVER_INT_H
+
+#include "smtp_server.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct smtp_server {
+    struct smtp_server_config cfg; /* hostname and banner point at the copies below */
+    char *hostname;
+    char *banner;
+    struct smtp_server_hooks hooks;
+    void *ctx;
+    enum smtp_server_state state;
+    bool done;
+    unsigned errors;
+    struct line_reader cmd_reader;  /* commands: LF ends a line (bare LF flagged), 512 */
+    struct line_reader data_reader; /* DATA: only CRLF ends a line, 1000 + the stuffed dot */
+    struct line_reader sasl_reader; /* AUTH responses: 12288 */
+    struct buf out;
+    struct smtp_envelope env;
+    size_t rcpt_cap;
+    bool rcpt_seen; /* a RCPT command came in this transaction (accepted or not) */
+    struct buf msg; /* the unstuffed message being received */
+    size_t msg_size;
+    bool msg_too_big;
+    bool msg_line_too_long;
+    bool msg_no_memory;
+    unsigned msg_count;
+    struct sasl_server sasl; /* the SASL exchange under way */
+    unsigned auth_attempts;
+};
+
+typedef void smtp_server_handler(struct smtp_server *s, const char *arg);
+
+/* ---- The command handlers (smtp_server_cmd.c), one per row of the command table ---- */
+
+smtp_server_handler smtp_server_cmd_helo, smtp_server_cmd_ehlo, smtp_server_cmd_mail,
+    smtp_server_cmd_rcpt, smtp_server_cmd_data, smtp_server_cmd_rset, smtp_server_cmd_noop,
+    smtp_server_cmd_quit, smtp_server_cmd_vrfy, smtp_server_cmd_help, smtp_server_cmd_auth,
+    smtp_server_cmd_starttls;
+
+/* Acts on what the mechanism says after the AUTH line or after a response line. */
+void smtp_server_auth_step(struct smtp_server *s, enum sasl_step step, const char *challenge);
+
+/* Ends a SASL exchange with a protocol error (no verdict on the identities). */
+__attribute__((format(printf, 4, 5))) void
+smtp_server_auth_abort(struct smtp_server *s, int code, const char *enh, const char *fmt, ...);
+
+/* ---- The session machine (smtp_server.c) ---- */
+
+/* The name of row i of the command table; NULL past its end. */
+const char *smtp_server_command_name(size_t i);
+
+/* The one place where the state changes, so the agent can record every change. */
+void smtp_server_set_state(struct smtp_server *s, enum smtp_server_state st);
+
+/* Replies; on no memory for a reply the session ends rather than lie. */
+void smtp_server_vreply(struct smtp_server *s, int code, const char *enh, const char *fmt,
+                        va_list ap);
+__attribute__((format(printf, 4, 5))) void smtp_server_reply(struct smtp_server *s, int code,
+                                                             const char *enh, const char *fmt, ...);
+
+/* Counts a protocol error; at max_errors the session ends with 421. */
+void smtp_server_count_error(struct smtp_server *s);
+
+/* A reply from the dispatcher or a check stage: sent, then counted as an error. */
+__attribute__((format(printf, 4, 5))) void smtp_server_fail(struct smtp_server *s, int code,
+                                                            const char *enh, const char *fmt, ...);
+
+/* Applies the hook contract of smtp_server.h to a verdict and sends the reply; returns ok. */
+bool smtp_server_verdict(struct smtp_server *s, bool ok, struct smtp_reply *r, int success_code);
+
+/* Forgets the mail transaction: what RSET does (RFC 5321 §4.1.1.5). */
+void smtp_server_reset_transaction(struct smtp_server *s);
+
+#endif
