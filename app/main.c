@@ -31,7 +31,6 @@ struct main_opts {
     const char *scenario; /* NULL: the built-in default */
     enum main_format format;
     const char *pcap;
-    const char *maildir;
     const char *lang;
     struct build_options build;
     bool no_check;
@@ -132,7 +131,7 @@ static int main_parse_opts(int argc, char **argv, int first, struct main_opts *o
         } else if (strcmp(a, "--pcap") == 0) {
             o->pcap = v;
         } else if (strcmp(a, "--maildir") == 0) {
-            o->maildir = v;
+            o->build.maildir = v;
         } else if (strcmp(a, "--lang") == 0) {
             if (strcmp(v, "ja") != 0 && strcmp(v, "en") != 0) {
                 return main_usage_error("--lang: \"%s\" is not ja or en", v);

@@ -121,7 +121,7 @@ struct scenario_event {
 /* What must hold after the run; every field is optional (negative or NULL: not checked). */
 struct scenario_expect_mail {
     char *mail;
-    char *state; /* the last state the mail reached, "read" */
+    char *state; /* a state the mail must reach at some point, "read" */
 };
 
 struct scenario_expect_mailbox {
