@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # CI builds with -Werror; locally a new compiler's new warning should not stop a lesson.
 WERROR ?= $(if $(CI),ON,OFF)
 
-.PHONY: all setup configure build run test clean
+.PHONY: all setup configure build run test bench clean
 
 all: build
 
@@ -26,3 +26,7 @@ test: build
 
 clean:
 	rm -rf $(BUILD)
+
+# Benchmarks against real peers, side by side (installs Postfix's smtp-source and smtp-sink).
+bench: build
+	@bash bench/load.sh $(BUILD)

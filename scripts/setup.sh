@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages mailsim needs to build, run and test, only those missing.
-# Used by `make run` and `make test`; safe to run again. Needs root or sudo for apt-get.
+# Used by `make run` and `make test`; `setup.sh bench` adds what the benchmarks compare
+# against (Postfix's smtp-source and smtp-sink). Safe to run again. Needs root or sudo.
 set -eu
 
 pkgs=(
@@ -10,6 +11,9 @@ pkgs=(
     fontconfig fonts-noto-cjk
     tshark python3
 )
+if [ "${1:-}" = "bench" ]; then
+    pkgs+=(postfix time)
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -33,5 +37,7 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 # tshark asks whether non-root users may capture; the answer does not matter to us.
 echo "wireshark-common wireshark-common/install-setuid boolean false" | "${sudo[@]}" debconf-set-selections
+# Postfix is wanted only for its test tools: no mail configuration, no running server.
+echo "postfix postfix/main_mailer_type select No configuration" | "${sudo[@]}" debconf-set-selections
 "${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
