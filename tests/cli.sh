@@ -33,7 +33,7 @@ check missing-value 2 "needs a value" err -- "$bin" run --pcap
 check bad-seed 2 "not a non-negative integer" err -- "$bin" run --seed -4
 check no-such-scenario 2 "no bundled scenario of that name" err -- "$bin" run no-such-thing
 check run-text 0 "④" out -- "$bin" run --lang en
-check run-ja 0 "MDAがボブのメールボックスにメールを格納する" out -- "$bin" run --lang ja
+check run-ja 0 "MDAが受信者のメールボックスにメールを格納する" out -- "$bin" run --lang ja
 check run-jsonl 0 '"kind":"world"' out -- "$bin" run --format jsonl
 check run-summary 0 '"messages_delivered":1' out -- "$bin" run --format summary
 check list 0 "nine-steps" out -- "$bin" list --lang en
