@@ -1,9 +1,11 @@
 /* scenario: reading a scenario file into plain C data. The format's rules live here — which
  * keys each part takes, their types, and the references between parts — and every error names
- * the JSON path of what is wrong. The JSON text itself is checked in scenario_json.c. */
+ * the JSON path of what is wrong. Agents are in scenario_agents.c; the JSON text is checked in
+ * scenario_text.c and walked with the helpers of scenario_json.c. */
 #include "scenario.h"
 
 #include "scenario_json.h"
+#include "scenario_parser.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,125 +20,32 @@
 #define SCENARIO_MAX_REPEAT 1000000
 
 #define SCENARIO_DEFAULT_START "2026-04-01T09:00:00+09:00"
+#define SCENARIO_TIME_FORM                                                                         \
+    "a time such as \"2026-04-01T09:00:00+09:00\" or \"2026-04-01T00:00:00Z\" (RFC 3339)"
 
-static const char *const scenario_mua_keys[] = {
-    "user",     "display_name", "submit_host", "submit_port",    "auth_mech",
-    "pop_host", "pop_port",     "apop",        "keep_on_server", NULL};
-static const char *const scenario_msa_keys[] = {"mta", "port", "hostname", "auth_mechs", NULL};
-static const char *const scenario_mta_keys[] = {
-    "hostname",   "port",         "listen",   "mydestination", "relay_domains",
-    "mynetworks", "permit_sasl_authenticated", "open_relay",  "transport",
-    "relayhost",  "mda",          "dns",      "relay_step",    "retry",
-    "max_attempts", "max_message_size", "max_recipients", NULL};
-static const char *const scenario_mda_keys[] = {NULL};
-static const char *const scenario_mra_keys[] = {"mda", "port", "hostname", "apop", "user_pass",
-                                                NULL};
-static const char *const scenario_dns_keys[] = {"mx", NULL};
-
-static const struct scenario_role {
-    const char *name;
-    const char *const *keys;
-} scenario_roles[] = {
-    {"mua", scenario_mua_keys}, {"msa", scenario_msa_keys}, {"mta", scenario_mta_keys},
-    {"filter", scenario_mta_keys}, {"mda", scenario_mda_keys}, {"mra", scenario_mra_keys},
-    {"dns", scenario_dns_keys},
-};
-#define SCENARIO_NROLES (sizeof scenario_roles / sizeof scenario_roles[0])
-
-static const char *const scenario_agent_keys[] = {"id", "role", "host", "program", NULL};
-static const char *const scenario_role_names[] = {"mua", "msa", "mta",  "filter",
-                                                  "mda", "mra", "dns",  NULL};
-static const char *const scenario_mechs[] = {"PLAIN", "LOGIN", "CRAM-MD5", NULL};
 static const char *const scenario_actions[] = {"send", "fetch", "down", "up", NULL};
 static const char *const scenario_event_keys[] = {"at", "agent", "action", NULL};
 static const char *const scenario_send_keys[] = {"mail",   "to",       "subject",    "body",
                                                  "repeat", "interval", "body_bytes", NULL};
-static const char *const scenario_states[] = {"submitted", "queued",    "relayed",
-                                              "rejected",  "deferred",  "bounced",
-                                              "delivered", "retrieved", "read",     NULL};
+static const char *const scenario_states[] = {"submitted", "queued",  "relayed",   "rejected",
+                                              "deferred",  "bounced", "delivered", "retrieved",
+                                              "read",      NULL};
 
-/* Which roles may be referred to from a place, and how a message says so. */
-static const char *const scenario_only_mua[] = {"mua", NULL};
-static const char *const scenario_only_mta[] = {"mta", NULL};
-static const char *const scenario_only_mda[] = {"mda", NULL};
-static const char *const scenario_only_dns[] = {"dns", NULL};
-static const char *const scenario_servers[] = {"mta", "filter", "msa", "mra", NULL};
+/* ---- Helpers shared with scenario_agents.c ---- */
 
-struct scenario_parser {
-    struct scenario_ctx c;
-    struct scenario *s;
-    struct scenario_names zones, hosts, ips, links, accounts, agents, mails;
-    char **link_keys;             /* "A\nB", host indexes A < B, owned: duplicate links */
-    size_t nlink_keys;
-    struct scenario_agent *agent; /* the one being parsed */
-};
-
-static const char *scenario_id_form =
-    "an id of letters, digits, '.', '_' or '-' (at most 64 characters)";
-static const char *scenario_host_form = "a host name such as \"mail.a.example\"";
-static const char *scenario_domain_form = "a domain such as \"a.example\"";
-
-/* ---- Small helpers ---- */
-
-static size_t scenario_find_word(const char *const *list, const char *s)
-{
-    size_t k = 0;
-    while (list[k] && strcmp(list[k], s) != 0) {
-        k++;
-    }
-    return k;
-}
-
-/* The string at key must be one of list (NULL-ended); else a message that lists them. */
-static int scenario_check_enum(struct scenario_ctx *c, const char *key, const char *value,
-                               const char *const *list)
-{
-    size_t n = scenario_find_word(list, value);
-    if (list[n]) {
-        return 0;
-    }
-    char all[200] = "", q[80], mean[100] = "";
-    size_t used = 0;
-    for (size_t k = 0; list[k]; k++) {
-        int w = snprintf(all + used, sizeof all - used, "%s%s", k ? ", " : "", list[k]);
-        if (w < 0 || (size_t)w >= sizeof all - used) {
-            break;
-        }
-        used += (size_t)w;
-    }
-    const char *best = scenario_suggest(value, list, n);
-    if (best) {
-        snprintf(mean, sizeof mean, " (did you mean \"%s\"?)", best);
-    }
-    return scenario_fail(c, key, "expected one of %s, got %s%s", all,
-                         scenario_quote(value, q, sizeof q), mean);
-}
-
-/* value (the string at key) must be a name in t, which the message calls what. */
-static int scenario_ref(struct scenario_ctx *c, const char *key, const char *value,
-                        const struct scenario_names *t, const char *what, size_t *index)
-{
-    if (scenario_names_find(t, value, index)) {
-        return 0;
-    }
-    char q[80], q2[80], mean[120] = "";
-    const char *best = scenario_names_suggest(t, value);
-    if (best) {
-        snprintf(mean, sizeof mean, " (did you mean %s?)", scenario_quote(best, q2, sizeof q2));
-    }
-    return scenario_fail(c, key, "expected %s, got %s%s", what,
-                         scenario_quote(value, q, sizeof q), mean);
-}
-
-/* value must be the id of an agent whose role is in roles. */
-static int scenario_agent_ref(struct scenario_parser *p, const char *key, const char *value,
-                              const char *const *roles)
+int scenario_agent_ref(struct scenario_parser *p, const char *key, const char *value,
+                       const char *const *roles)
 {
     char what[96] = "the id of an agent with role ";
     for (size_t k = 0; roles[k]; k++) {
+        const char *sep = ", ";
+        if (k == 0) {
+            sep = "";
+        } else if (!roles[k + 1]) {
+            sep = " or ";
+        }
         size_t used = strlen(what);
-        snprintf(what + used, sizeof what - used, "%s%s", k == 0 ? "" : roles[k + 1] ? ", " : " or ",
-                 roles[k]);
+        snprintf(what + used, sizeof what - used, "%s%s", sep, roles[k]);
     }
     size_t i;
     if (scenario_ref(&p->c, key, value, &p->agents, what, &i) < 0) {
@@ -151,9 +60,8 @@ static int scenario_agent_ref(struct scenario_parser *p, const char *key, const 
     return 0;
 }
 
-/* Adds name to t, or says where it was first. */
-static int scenario_unique(struct scenario_parser *p, struct scenario_names *t, const char *key,
-                           const char *name, size_t index, const char *what, const char *list)
+int scenario_unique(struct scenario_parser *p, struct scenario_names *t, const char *key,
+                    const char *name, size_t index, const char *what, const char *list)
 {
     size_t old;
     int rc = scenario_names_add(t, name, index, &old);
@@ -193,32 +101,18 @@ static bool scenario_is_user(const char *s)
     return n > 0 && n <= 64;
 }
 
-static int scenario_port(struct scenario_ctx *c, const cJSON *o, const char *key, uint16_t *out)
+int scenario_host_key(struct scenario_parser *p, const cJSON *o, const char *key, int flags,
+                      char **out)
 {
-    int64_t v = *out;
-    if (scenario_get_int(c, o, key, SCENARIO_OPTIONAL, 1, 65535, &v) < 0) {
-        return -1;
-    }
-    *out = (uint16_t)v;
-    return 0;
-}
-
-/* An optional string that must name a host. */
-static int scenario_host_key(struct scenario_parser *p, const cJSON *o, const char *key,
-                             int flags, char **out)
-{
-    if (scenario_get_string(&p->c, o, key, flags | SCENARIO_NONEMPTY, NULL, scenario_host_form,
+    if (scenario_get_string(&p->c, o, key, flags | SCENARIO_NONEMPTY, NULL, SCENARIO_HOST_FORM,
                             out) < 0) {
         return -1;
     }
     return *out ? scenario_ref(&p->c, key, *out, &p->hosts, "a host name from $.hosts", NULL) : 0;
 }
 
-/* Pushes key then each index of the array at key, calling each(p, item, i). */
-typedef int (*scenario_item_fn)(struct scenario_parser *p, const cJSON *item, size_t i);
-
-static int scenario_each(struct scenario_parser *p, const cJSON *arr, const char *key,
-                         scenario_item_fn each)
+int scenario_each(struct scenario_parser *p, const cJSON *arr, const char *key,
+                  scenario_item_fn each)
 {
     size_t old = scenario_path_key(&p->c, key), i = 0;
     int rc = 0;
@@ -229,20 +123,6 @@ static int scenario_each(struct scenario_parser *p, const cJSON *arr, const char
     }
     scenario_path_pop(&p->c, old);
     return rc;
-}
-
-/* An array at key of n structs of size each; *out zeroed, *nout set at once so that
- * scenario_free can clean up after a failure part way. */
-static int scenario_alloc(struct scenario_ctx *c, const char *key, size_t n, size_t size,
-                          void *out, size_t *nout)
-{
-    void *mem = calloc(n ? n : 1, size);
-    if (!mem) {
-        return scenario_fail(c, key, "out of memory");
-    }
-    memcpy(out, &mem, sizeof mem);
-    *nout = n;
-    return 0;
 }
 
 /* ---- meta, zones, hosts, links, accounts ---- */
@@ -281,7 +161,7 @@ static int scenario_parse_zone(struct scenario_parser *p, const cJSON *o, size_t
     struct scenario_zone *z = &p->s->zones[i];
     struct scenario_ctx *c = &p->c;
     if (scenario_check_keys(c, o, keys, "in a zone") < 0 ||
-        scenario_get_string(c, o, "id", SCENARIO_REQUIRED, scenario_is_id, scenario_id_form,
+        scenario_get_string(c, o, "id", SCENARIO_REQUIRED, scenario_is_id, SCENARIO_ID_FORM,
                             &z->id) < 0 ||
         scenario_unique(p, &p->zones, "id", z->id, i, "zone id", "$.zones") < 0) {
         return -1;
@@ -295,8 +175,8 @@ static int scenario_parse_host(struct scenario_parser *p, const cJSON *o, size_t
     struct scenario_host *h = &p->s->hosts[i];
     struct scenario_ctx *c = &p->c;
     if (scenario_check_keys(c, o, keys, "in a host") < 0 ||
-        scenario_get_string(c, o, "name", SCENARIO_REQUIRED, scenario_is_domain,
-                            scenario_host_form, &h->name) < 0 ||
+        scenario_get_string(c, o, "name", SCENARIO_REQUIRED, scenario_is_domain, SCENARIO_HOST_FORM,
+                            &h->name) < 0 ||
         scenario_unique(p, &p->hosts, "name", h->name, i, "host name", "$.hosts") < 0 ||
         scenario_get_string(c, o, "zone", SCENARIO_REQUIRED, NULL, NULL, &h->zone) < 0 ||
         scenario_ref(c, "zone", h->zone, &p->zones, "a zone id from $.zones", NULL) < 0 ||
@@ -334,8 +214,10 @@ static int scenario_parse_link(struct scenario_parser *p, const cJSON *o, size_t
     int rc = scenario_names_add(&p->links, p->link_keys[i], i, &old);
     if (rc <= 0) {
         return rc < 0 ? scenario_fail(c, NULL, "out of memory")
-                      : scenario_fail(c, NULL, "a second link between %s and %s (also at "
-                                               "$.links[%zu])", l->a, l->b, old);
+                      : scenario_fail(c, NULL,
+                                      "a second link between %s and %s (also at "
+                                      "$.links[%zu])",
+                                      l->a, l->b, old);
     }
     return 0;
 }
@@ -357,257 +239,6 @@ static int scenario_parse_account(struct scenario_parser *p, const cJSON *o, siz
                                "an address such as \"alice@a.example\"", &a->address);
 }
 
-/* ---- agents ---- */
-
-static int scenario_parse_mua(struct scenario_parser *p, const cJSON *o,
-                              struct scenario_agent *a)
-{
-    struct scenario_ctx *c = &p->c;
-    if (scenario_get_string(c, o, "user", SCENARIO_REQUIRED, NULL, NULL, &a->user) < 0 ||
-        scenario_ref(c, "user", a->user, &p->accounts, "a user from $.accounts", NULL) < 0 ||
-        scenario_get_string(c, o, "display_name", 0, NULL, NULL, &a->display_name) < 0 ||
-        scenario_host_key(p, o, "submit_host", 0, &a->submit_host) < 0 ||
-        scenario_port(c, o, "submit_port", &a->submit_port) < 0 ||
-        scenario_get_string(c, o, "auth_mech", 0, NULL, NULL, &a->auth_mech) < 0 ||
-        (a->auth_mech && scenario_check_enum(c, "auth_mech", a->auth_mech, scenario_mechs) < 0) ||
-        scenario_host_key(p, o, "pop_host", 0, &a->pop_host) < 0 ||
-        scenario_port(c, o, "pop_port", &a->pop_port) < 0 ||
-        scenario_get_bool(c, o, "apop", &a->apop) < 0) {
-        return -1;
-    }
-    return scenario_get_bool(c, o, "keep_on_server", &a->keep_on_server);
-}
-
-static int scenario_parse_msa(struct scenario_parser *p, const cJSON *o,
-                              struct scenario_agent *a)
-{
-    struct scenario_ctx *c = &p->c;
-    if (scenario_get_string(c, o, "mta", SCENARIO_REQUIRED, NULL, NULL, &a->mta) < 0 ||
-        scenario_port(c, o, "port", &a->port) < 0 ||
-        scenario_get_string(c, o, "hostname", 0, scenario_is_domain, scenario_host_form,
-                            &a->hostname) < 0 ||
-        scenario_get_strings(c, o, "auth_mechs", 0, NULL, NULL, &a->auth_mechs, &a->nauth_mechs) <
-            0) {
-        return -1;
-    }
-    for (size_t k = 0; k < a->nauth_mechs; k++) {
-        size_t old = scenario_path_key(c, "auth_mechs");
-        size_t at = scenario_path_index(c, k);
-        int rc = scenario_check_enum(c, NULL, a->auth_mechs[k], scenario_mechs);
-        scenario_path_pop(c, at);
-        scenario_path_pop(c, old);
-        if (rc < 0) {
-            return -1;
-        }
-    }
-    return 0;
-}
-
-static int scenario_parse_transport(struct scenario_parser *p, const cJSON *o,
-                                    struct scenario_agent *a)
-{
-    struct scenario_ctx *c = &p->c;
-    const cJSON *map;
-    size_t n;
-    if (scenario_get_list(c, o, "transport", 0, true, &map, &n) < 0) {
-        return -1;
-    }
-    if (!map || scenario_alloc(c, "transport", n, sizeof *a->transports, &a->transports,
-                               &a->ntransports) < 0) {
-        return map ? -1 : 0;
-    }
-    struct scenario_names seen = {0};
-    if (scenario_names_init(&seen, n) < 0) {
-        return scenario_fail(c, "transport", "out of memory");
-    }
-    size_t old = scenario_path_key(c, "transport"), i = 0, first;
-    int rc = 0;
-    for (const cJSON *e = map->child; e && rc == 0; e = e->next, i++) {
-        struct scenario_transport *t = &a->transports[i];
-        char q[80];
-        if (!scenario_is_domain(e->string)) {
-            rc = scenario_fail(c, NULL, "expected domains as keys, got %s",
-                               scenario_quote(e->string, q, sizeof q));
-        } else if (scenario_names_add(&seen, e->string, i, &first) == 0) {
-            rc = scenario_fail(c, e->string, "the key appears twice in one object");
-        } else if (!cJSON_IsString(e) || !e->valuestring) {
-            rc = scenario_fail_type(c, e->string, e, "a host name from $.hosts");
-        } else if (!(t->domain = strdup(e->string)) || !(t->nexthop = strdup(e->valuestring))) {
-            rc = scenario_fail(c, NULL, "out of memory");
-        } else {
-            rc = scenario_ref(c, e->string, t->nexthop, &p->hosts, "a host name from $.hosts",
-                              NULL);
-        }
-    }
-    scenario_path_pop(c, old);
-    scenario_names_free(&seen);
-    return rc;
-}
-
-static int scenario_parse_mta(struct scenario_parser *p, const cJSON *o,
-                              struct scenario_agent *a)
-{
-    struct scenario_ctx *c = &p->c;
-    bool listen = true;
-    int64_t step = 0, attempts = 0, size = 0, rcpts = 0;
-    a->permit_sasl_authenticated = true;
-    if (scenario_get_string(c, o, "hostname", 0, scenario_is_domain, scenario_host_form,
-                            &a->hostname) < 0 ||
-        scenario_port(c, o, "port", &a->port) < 0 || scenario_get_bool(c, o, "listen", &listen) ||
-        scenario_get_strings(c, o, "mydestination", 0, scenario_is_domain, scenario_domain_form,
-                             &a->mydestination, &a->nmydestination) < 0 ||
-        scenario_get_strings(c, o, "relay_domains", 0, scenario_is_domain, scenario_domain_form,
-                             &a->relay_domains, &a->nrelay_domains) < 0 ||
-        scenario_get_strings(c, o, "mynetworks", 0, scenario_is_cidr,
-                             "a CIDR block such as \"192.0.2.0/24\"", &a->mynetworks,
-                             &a->nmynetworks) < 0 ||
-        scenario_get_bool(c, o, "permit_sasl_authenticated", &a->permit_sasl_authenticated) <
-            0 ||
-        scenario_get_bool(c, o, "open_relay", &a->open_relay) < 0 ||
-        scenario_parse_transport(p, o, a) < 0 ||
-        scenario_host_key(p, o, "relayhost", 0, &a->relayhost) < 0 ||
-        scenario_get_string(c, o, "mda", 0, NULL, NULL, &a->mda) < 0 ||
-        scenario_get_string(c, o, "dns", 0, NULL, NULL, &a->dns) < 0 ||
-        scenario_get_int(c, o, "relay_step", 0, 0, 5, &step) < 0 ||
-        scenario_get_duration(c, o, "retry", 0, &a->retry_us) < 0 ||
-        scenario_get_int(c, o, "max_attempts", 0, 0, 1000000, &attempts) < 0 ||
-        scenario_get_int(c, o, "max_message_size", 0, 0, SCENARIO_INT_MAX, &size) < 0 ||
-        scenario_get_int(c, o, "max_recipients", 0, 0, SCENARIO_INT_MAX, &rcpts) < 0) {
-        return -1;
-    }
-    if (step == 1 || step == 2) {
-        return scenario_fail(c, "relay_step",
-                             "expected 3, 4 or 5 (the step this agent's relaying shows), or 0, "
-                             "got %lld",
-                             (long long)step);
-    }
-    if (a->nmydestination > 0 && !a->mda) {
-        return scenario_fail(c, NULL,
-                             "missing required key \"mda\" (mail for mydestination is delivered "
-                             "through an mda agent)");
-    }
-    a->no_listen = !listen;
-    a->relay_step = (int)step;
-    a->max_attempts = (unsigned)attempts;
-    a->max_message_size = (uint64_t)size;
-    a->max_recipients = (uint64_t)rcpts;
-    return 0;
-}
-
-static int scenario_parse_mx(struct scenario_parser *p, const cJSON *o, size_t i)
-{
-    static const char *const keys[] = {"domain", "preference", "exchange", NULL};
-    struct scenario_agent *a = p->agent;
-    struct scenario_mx *mx = &a->mx[i];
-    struct scenario_ctx *c = &p->c;
-    int64_t pref = 0;
-    if (scenario_check_keys(c, o, keys, "in an mx record") < 0 ||
-        scenario_get_string(c, o, "domain", SCENARIO_REQUIRED, scenario_is_domain,
-                            scenario_domain_form, &mx->domain) < 0 ||
-        scenario_get_int(c, o, "preference", SCENARIO_REQUIRED, 0, 65535, &pref) < 0 ||
-        scenario_get_string(c, o, "exchange", SCENARIO_REQUIRED, NULL, NULL, &mx->exchange) < 0) {
-        return -1;
-    }
-    mx->preference = (int)pref;
-    return scenario_ref(c, "exchange", mx->exchange, &p->hosts, "a host name from $.hosts", NULL);
-}
-
-static int scenario_parse_role(struct scenario_parser *p, const cJSON *o, struct scenario_agent *a)
-{
-    struct scenario_ctx *c = &p->c;
-    if (strcmp(a->role, "mua") == 0) {
-        return scenario_parse_mua(p, o, a);
-    } else if (strcmp(a->role, "msa") == 0) {
-        return scenario_parse_msa(p, o, a);
-    } else if (strcmp(a->role, "mta") == 0 || strcmp(a->role, "filter") == 0) {
-        return scenario_parse_mta(p, o, a);
-    } else if (strcmp(a->role, "mra") == 0) {
-        bool user_pass = true;
-        int rc = scenario_get_string(c, o, "mda", SCENARIO_REQUIRED, NULL, NULL, &a->mda);
-        if (rc == 0 && (rc = scenario_port(c, o, "port", &a->port)) == 0 &&
-            (rc = scenario_get_string(c, o, "hostname", 0, scenario_is_domain,
-                                      scenario_host_form, &a->hostname)) == 0 &&
-            (rc = scenario_get_bool(c, o, "apop", &a->apop)) == 0) {
-            rc = scenario_get_bool(c, o, "user_pass", &user_pass);
-        }
-        a->no_user_pass = !user_pass;
-        return rc;
-    } else if (strcmp(a->role, "dns") == 0) {
-        const cJSON *list;
-        size_t n;
-        if (scenario_get_list(c, o, "mx", 0, false, &list, &n) < 0 ||
-            (list && scenario_alloc(c, "mx", n, sizeof *a->mx, &a->mx, &a->nmx) < 0)) {
-            return -1;
-        }
-        return list ? scenario_each(p, list, "mx", scenario_parse_mx) : 0;
-    }
-    return 0; /* mda: nothing of its own */
-}
-
-static int scenario_parse_agent(struct scenario_parser *p, const cJSON *o, size_t i)
-{
-    struct scenario_agent *a = &p->s->agents[i];
-    struct scenario_ctx *c = &p->c;
-    if (!cJSON_IsObject(o)) {
-        return scenario_fail_type(c, NULL, o, "an object");
-    }
-    if (scenario_get_string(c, o, "role", SCENARIO_REQUIRED, NULL, NULL, &a->role) < 0 ||
-        scenario_check_enum(c, "role", a->role, scenario_role_names) < 0) {
-        return -1;
-    }
-    const struct scenario_role *r = &scenario_roles[scenario_find_word(scenario_role_names,
-                                                                       a->role)];
-    const char *allowed[32];
-    size_t n = 0;
-    for (size_t k = 0; scenario_agent_keys[k]; k++) {
-        allowed[n++] = scenario_agent_keys[k];
-    }
-    for (size_t k = 0; r->keys[k]; k++) {
-        allowed[n++] = r->keys[k];
-    }
-    allowed[n] = NULL;
-    const char *bad = scenario_unknown_key(o, allowed);
-    if (bad) {
-        /* A key of another role says more than a list: "mx" is for role dns. */
-        char hint[120] = "", q[80];
-        for (size_t k = 0; k < SCENARIO_NROLES && !hint[0]; k++) {
-            if (scenario_roles[k].keys[scenario_find_word(scenario_roles[k].keys, bad)]) {
-                snprintf(hint, sizeof hint, "%s is a key for role %s",
-                         scenario_quote(bad, q, sizeof q), scenario_roles[k].name);
-            }
-        }
-        char what[32];
-        snprintf(what, sizeof what, "for role %s", a->role);
-        return scenario_fail_unknown(c, bad, allowed, what, hint[0] ? hint : NULL);
-    }
-    p->agent = a;
-    if (scenario_check_keys(c, o, allowed, NULL) < 0 ||
-        scenario_get_string(c, o, "id", SCENARIO_REQUIRED, scenario_is_id, scenario_id_form,
-                            &a->id) < 0 ||
-        scenario_unique(p, &p->agents, "id", a->id, i, "agent id", "$.agents") < 0 ||
-        scenario_get_string(c, o, "host", SCENARIO_REQUIRED, NULL, NULL, &a->host) < 0 ||
-        scenario_ref(c, "host", a->host, &p->hosts, "a host name from $.hosts", NULL) < 0 ||
-        scenario_get_string(c, o, "program", 0, NULL, NULL, &a->program) < 0) {
-        return -1;
-    }
-    return scenario_parse_role(p, o, a);
-}
-
-/* References from one agent to another, once all are known. */
-static int scenario_link_agent(struct scenario_parser *p, const cJSON *o, size_t i)
-{
-    struct scenario_agent *a = &p->s->agents[i];
-    (void)o;
-    if (strcmp(a->role, "msa") == 0) {
-        return scenario_agent_ref(p, "mta", a->mta, scenario_only_mta);
-    }
-    if ((a->mda && scenario_agent_ref(p, "mda", a->mda, scenario_only_mda) < 0) ||
-        (a->dns && scenario_agent_ref(p, "dns", a->dns, scenario_only_dns) < 0)) {
-        return -1;
-    }
-    return 0;
-}
-
 /* ---- timeline ---- */
 
 /* Splits "base-K" (K a decimal without leading zeros) into base and K. */
@@ -615,8 +246,8 @@ static bool scenario_split_repeat(const char *mail, char *base, size_t n, unsign
 {
     const char *dash = strrchr(mail, '-');
     size_t blen = dash ? (size_t)(dash - mail) : 0;
-    if (!dash || blen == 0 || blen >= n || dash[1] < '1' || dash[1] > '9' ||
-        strlen(dash + 1) > 7 || strspn(dash + 1, "0123456789") != strlen(dash + 1)) {
+    if (!dash || blen == 0 || blen >= n || dash[1] < '1' || dash[1] > '9' || strlen(dash + 1) > 7 ||
+        strspn(dash + 1, "0123456789") != strlen(dash + 1)) {
         return false;
     }
     memcpy(base, mail, blen);
@@ -627,8 +258,7 @@ static bool scenario_split_repeat(const char *mail, char *base, size_t n, unsign
 
 /* Whether mail is an id some send produces: its own, or "id-K" for one that repeats. When it
  * names a send that repeats, *repeated is that event. */
-static bool scenario_mail_known(const struct scenario_parser *p, const char *mail,
-                                size_t *repeated)
+static bool scenario_mail_known(const struct scenario_parser *p, const char *mail, size_t *repeated)
 {
     size_t ev;
     unsigned long k;
@@ -653,7 +283,8 @@ static int scenario_parse_event(struct scenario_parser *p, const cJSON *o, size_
     if (!cJSON_IsObject(o)) {
         return scenario_fail_type(c, NULL, o, "an object");
     }
-    int rc = scenario_get_string(c, o, "action", SCENARIO_REQUIRED, NULL, NULL, &action);
+    int rc = scenario_get_string(c, o, "action", SCENARIO_REQUIRED, NULL,
+                                 "one of send, fetch, down, up", &action);
     if (rc == 0) {
         rc = scenario_check_enum(c, "action", action, scenario_actions);
     }
@@ -700,9 +331,8 @@ static int scenario_parse_event(struct scenario_parser *p, const cJSON *o, size_
                             "a mail id such as \"m1\" (letters, digits, '.', '_' or '-')",
                             &ev->mail) < 0 ||
         scenario_unique(p, &p->mails, "mail", ev->mail, i, "mail id", "$.timeline") < 0 ||
-        scenario_get_strings(c, o, "to", SCENARIO_REQUIRED | SCENARIO_NONEMPTY,
-                             scenario_is_address, "an address such as \"bob@b.example\"", &ev->to,
-                             &ev->nto) < 0 ||
+        scenario_get_strings(c, o, "to", SCENARIO_REQUIRED | SCENARIO_NONEMPTY, scenario_is_address,
+                             "an address such as \"bob@b.example\"", &ev->to, &ev->nto) < 0 ||
         scenario_get_string(c, o, "subject", 0, NULL, NULL, &ev->subject) < 0 ||
         scenario_get_string(c, o, "body", 0, NULL, NULL, &ev->body) < 0 ||
         scenario_get_int(c, o, "repeat", 0, 1, SCENARIO_MAX_REPEAT, &repeat) < 0 ||
@@ -713,8 +343,9 @@ static int scenario_parse_event(struct scenario_parser *p, const cJSON *o, size_
     ev->repeat = (unsigned)repeat;
     ev->body_bytes = (uint64_t)bytes;
     if (ev->interval_us && (uint64_t)(repeat - 1) > (UINT64_MAX - ev->at_us) / ev->interval_us) {
-        return scenario_fail(c, "interval", "the last of the repeated mails would be sent past "
-                                            "the end of time");
+        return scenario_fail(c, "interval",
+                             "the last of the repeated mails would be sent past "
+                             "the end of time");
     }
     return 0;
 }
@@ -756,8 +387,7 @@ static int scenario_mail_ref(struct scenario_parser *p, const char *key, const c
                              "$.timeline[%zu] repeats: its mails are \"%s-1\" to \"%s-%u\")",
                              scenario_quote(mail, q, sizeof q), rep, mail, mail, n);
     }
-    return scenario_ref(&p->c, key, mail, &p->mails, "a mail id from a send in $.timeline",
-                        NULL);
+    return scenario_ref(&p->c, key, mail, &p->mails, "a mail id from a send in $.timeline", NULL);
 }
 
 static int scenario_parse_expect_mail(struct scenario_parser *p, const cJSON *o, size_t i)
@@ -811,8 +441,7 @@ static int scenario_parse_received(struct scenario_parser *p, const cJSON *o)
     size_t old = scenario_path_key(c, "received");
     int rc = scenario_check_keys(c, o, keys, "in expect.received");
     if (rc == 0) {
-        rc = scenario_get_string(c, o, "agent", SCENARIO_REQUIRED, NULL, NULL,
-                                 &x->received_agent);
+        rc = scenario_get_string(c, o, "agent", SCENARIO_REQUIRED, NULL, NULL, &x->received_agent);
     }
     if (rc == 0) {
         rc = scenario_agent_ref(p, "agent", x->received_agent, scenario_only_mua);
@@ -827,8 +456,8 @@ static int scenario_parse_received(struct scenario_parser *p, const cJSON *o)
 
 static int scenario_parse_expect(struct scenario_parser *p, const cJSON *o)
 {
-    static const char *const keys[] = {"delivered", "retrieved",      "bounced",  "rejected",
-                                       "steps",     "steps_mail",     "mails",    "mailboxes",
+    static const char *const keys[] = {"delivered", "retrieved",      "bounced", "rejected",
+                                       "steps",     "steps_mail",     "mails",   "mailboxes",
                                        "received",  "trace_contains", NULL};
     static const char *const counts[] = {"delivered", "retrieved", "bounced", "rejected"};
     struct scenario_expect *x = &p->s->expect;
@@ -847,14 +476,14 @@ static int scenario_parse_expect(struct scenario_parser *p, const cJSON *o)
         *fields[k] = (long)v;
     }
     if (scenario_get_list(c, o, "steps", 0, false, &steps, &nsteps) < 0 ||
-        (steps && scenario_alloc(c, "steps", nsteps, sizeof *x->steps, &x->steps, &x->nsteps) <
-                      0) ||
+        (steps &&
+         scenario_alloc(c, "steps", nsteps, sizeof *x->steps, &x->steps, &x->nsteps) < 0) ||
         scenario_each(p, steps, "steps", scenario_parse_step) < 0 ||
         scenario_get_string(c, o, "steps_mail", 0, NULL, NULL, &x->steps_mail) < 0 ||
         (x->steps_mail && scenario_mail_ref(p, "steps_mail", x->steps_mail) < 0) ||
         scenario_get_list(c, o, "mails", 0, false, &mails, &nmails) < 0 ||
-        (mails && scenario_alloc(c, "mails", nmails, sizeof *x->mails, &x->mails, &x->nmails) <
-                      0) ||
+        (mails &&
+         scenario_alloc(c, "mails", nmails, sizeof *x->mails, &x->mails, &x->nmails) < 0) ||
         scenario_each(p, mails, "mails", scenario_parse_expect_mail) < 0 ||
         scenario_get_list(c, o, "mailboxes", 0, false, &boxes, &nboxes) < 0 ||
         (boxes && scenario_alloc(c, "mailboxes", nboxes, sizeof *x->mailboxes, &x->mailboxes,
@@ -885,9 +514,9 @@ static int scenario_section(struct scenario_parser *p, const cJSON *root, const 
 
 static int scenario_parse_root(struct scenario_parser *p, const cJSON *root)
 {
-    static const char *const keys[] = {"$schema", "meta",   "seed",     "start",
-                                       "until",   "zones",  "hosts",    "links",
-                                       "accounts", "agents", "timeline", "expect", NULL};
+    static const char *const keys[] = {"$schema",  "meta",   "seed",  "start",    "until",
+                                       "zones",    "hosts",  "links", "accounts", "agents",
+                                       "timeline", "expect", NULL};
     struct scenario *s = p->s;
     struct scenario_ctx *c = &p->c;
     const cJSON *meta, *expect, *agents;
@@ -899,7 +528,7 @@ static int scenario_parse_root(struct scenario_parser *p, const cJSON *root)
         scenario_get_list(c, root, "meta", SCENARIO_REQUIRED, true, &meta, NULL) < 0 ||
         scenario_parse_meta(p, meta) < 0 ||
         scenario_get_int(c, root, "seed", 0, 0, SCENARIO_INT_MAX, &seed) < 0 ||
-        scenario_get_string(c, root, "start", 0, NULL, NULL, &start) < 0) {
+        scenario_get_string(c, root, "start", 0, NULL, SCENARIO_TIME_FORM, &start) < 0) {
         free(schema);
         free(start);
         return -1;
@@ -909,16 +538,15 @@ static int scenario_parse_root(struct scenario_parser *p, const cJSON *root)
     if (scenario_parse_time(start ? start : SCENARIO_DEFAULT_START, &s->epoch, &s->tz_minutes) <
         0) {
         char q[80];
-        scenario_fail(c, "start", "expected a time such as \"2026-04-01T09:00:00+09:00\" or "
-                                  "\"2026-04-01T00:00:00Z\" (RFC 3339), got %s",
-                      scenario_quote(start, q, sizeof q));
+        scenario_fail(c, "start", "expected %s, got %s", SCENARIO_TIME_FORM,
+                      scenario_quote(start ? start : "", q, sizeof q));
         free(start);
         return -1;
     }
     free(start);
     if (scenario_get_duration(c, root, "until", 0, &s->until_us) < 0 ||
-        scenario_section(p, root, "zones", SCENARIO_REQUIRED | SCENARIO_NONEMPTY,
-                         sizeof *s->zones, &s->zones, &s->nzones, scenario_parse_zone) < 0) {
+        scenario_section(p, root, "zones", SCENARIO_REQUIRED | SCENARIO_NONEMPTY, sizeof *s->zones,
+                         &s->zones, &s->nzones, scenario_parse_zone) < 0) {
         return -1;
     }
     if (scenario_section(p, root, "hosts", SCENARIO_REQUIRED, sizeof *s->hosts, &s->hosts,
@@ -927,16 +555,16 @@ static int scenario_parse_root(struct scenario_parser *p, const cJSON *root)
     }
     if (scenario_section(p, root, "links", 0, sizeof *s->links, &s->links, &s->nlinks,
                          scenario_parse_link) < 0 ||
-        scenario_section(p, root, "accounts", 0, sizeof *s->accounts, &s->accounts,
-                         &s->naccounts, scenario_parse_account) < 0 ||
+        scenario_section(p, root, "accounts", 0, sizeof *s->accounts, &s->accounts, &s->naccounts,
+                         scenario_parse_account) < 0 ||
         scenario_get_list(c, root, "agents", 0, false, &agents, &n) < 0 ||
         scenario_alloc(c, "agents", n, sizeof *s->agents, &s->agents, &s->nagents) < 0) {
         return -1;
     }
     if (scenario_each(p, agents, "agents", scenario_parse_agent) < 0 ||
         scenario_each(p, agents, "agents", scenario_link_agent) < 0 ||
-        scenario_section(p, root, "timeline", 0, sizeof *s->timeline, &s->timeline,
-                         &s->ntimeline, scenario_parse_event) < 0 ||
+        scenario_section(p, root, "timeline", 0, sizeof *s->timeline, &s->timeline, &s->ntimeline,
+                         scenario_parse_event) < 0 ||
         scenario_each(p, cJSON_GetObjectItemCaseSensitive(root, "timeline"), "timeline",
                       scenario_check_mail_ids) < 0 ||
         scenario_get_list(c, root, "expect", 0, true, &expect, NULL) < 0) {
@@ -1073,8 +701,8 @@ struct scenario *scenario_load(const char *path, char *err, size_t errlen)
     ssize_t got = 1;
     while (buf && len <= SCENARIO_MAX_BYTES && got > 0) {
         if (len == cap) {
-            size_t more = cap * 2 > (size_t)SCENARIO_MAX_BYTES + 1 ? (size_t)SCENARIO_MAX_BYTES + 1
-                                                                   : cap * 2;
+            size_t more =
+                cap * 2 > (size_t)SCENARIO_MAX_BYTES + 1 ? (size_t)SCENARIO_MAX_BYTES + 1 : cap * 2;
             char *grown = more > cap ? realloc(buf, more) : NULL;
             if (!grown) {
                 break;
@@ -1119,9 +747,9 @@ static void scenario_free_strings(char **v, size_t n)
 
 static void scenario_free_agent(struct scenario_agent *a)
 {
-    char *strings[] = {a->id,       a->role,     a->host,      a->program,  a->user,
+    char *strings[] = {a->id,           a->role,        a->host,      a->program,  a->user,
                        a->display_name, a->submit_host, a->auth_mech, a->pop_host, a->mta,
-                       a->hostname, a->relayhost, a->mda,      a->dns};
+                       a->hostname,     a->relayhost,   a->mda,       a->dns};
     for (size_t k = 0; k < sizeof strings / sizeof strings[0]; k++) {
         free(strings[k]);
     }

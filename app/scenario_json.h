@@ -1,6 +1,7 @@
 /* scenario_json: the JSON half of the scenario parser, private to app/ — checking the text
- * (UTF-8, syntax, nesting) with errors located by line and column, then walking cJSON's tree
- * with a JSON path for messages, typed getters, a name table and the small value formats. */
+ * (UTF-8, syntax, nesting) with errors located by line and column (scenario_text.c), then
+ * walking cJSON's tree with a JSON path for messages, typed getters, a name table and the
+ * small value forms (scenario_json.c). */
 #ifndef MAILSIM_SCENARIO_JSON_H
 #define MAILSIM_SCENARIO_JSON_H
 
@@ -39,6 +40,8 @@ int scenario_fail(struct scenario_ctx *c, const char *key, const char *fmt, ...)
 /* "expected WHAT, got a string \"5\"" for item at PATH[.key]. Returns -1. */
 int scenario_fail_type(struct scenario_ctx *c, const char *key, const cJSON *item,
                        const char *what);
+/* Replaces the end of buf with "..." when snprintf's result wrote was cut short. */
+void scenario_ellipsis(char *buf, size_t n, int wrote);
 /* A printable ASCII rendering of s, quoted, shortened when long, for messages. */
 const char *scenario_quote(const char *s, char *buf, size_t n);
 /* The nearest of cands[0..n) to s within edit distance 2, or NULL. */
@@ -88,6 +91,22 @@ int scenario_names_add(struct scenario_names *t, const char *key, size_t val, si
 bool scenario_names_find(const struct scenario_names *t, const char *key, size_t *val);
 /* The nearest name within edit distance 2, for "did you mean", or NULL. */
 const char *scenario_names_suggest(const struct scenario_names *t, const char *s);
+
+/* The index of s in list (NULL-ended), or the index of its NULL. */
+size_t scenario_find_word(const char *const *list, const char *s);
+/* value (the string at key) must be one of list; else a message that lists them. */
+int scenario_check_enum(struct scenario_ctx *c, const char *key, const char *value,
+                        const char *const *list);
+/* value (the string at key) must be a name in t, which the message calls what ("a host name
+ * from $.hosts"); *index (when set) is its value in t. */
+int scenario_ref(struct scenario_ctx *c, const char *key, const char *value,
+                 const struct scenario_names *t, const char *what, size_t *index);
+/* An optional port (1 to 65535) at key. */
+int scenario_port(struct scenario_ctx *c, const cJSON *o, const char *key, uint16_t *out);
+/* n zeroed structs of size bytes into *(void **)out, and *nout = n at once, so that
+ * scenario_free can clean up after a failure part way. */
+int scenario_alloc(struct scenario_ctx *c, const char *key, size_t n, size_t size, void *out,
+                   size_t *nout);
 
 /* Value forms. */
 bool scenario_is_ipv4(const char *s);

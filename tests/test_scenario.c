@@ -58,9 +58,8 @@ static bool test_located(const char *err, const char *name)
     size_t n = strlen(name);
     unsigned long line, col;
     char tail[16];
-    return strncmp(err, name, n) == 0 &&
-           sscanf(err + n, ":%lu:%lu: %7s", &line, &col, tail) == 3 && line > 0 && col > 0 &&
-           strcmp(tail, "error:") == 0;
+    return strncmp(err, name, n) == 0 && sscanf(err + n, ":%lu:%lu: %7s", &line, &col, tail) == 3 &&
+           line > 0 && col > 0 && strcmp(tail, "error:") == 0;
 }
 
 static void test_good_file(struct harness *h)
@@ -295,16 +294,16 @@ static void test_truncated(struct harness *h)
 
 /* A small valid scenario; EXTRA is spliced in as more top-level keys. */
 #define BASE                                                                                       \
-    "{\"meta\": {\"id\": \"t\", \"title\": {\"ja\": \"t\", \"en\": \"t\"}},\n"                    \
-    " \"zones\": [{\"id\": \"z\", \"label\": {\"ja\": \"z\", \"en\": \"z\"}}],\n"                 \
-    " \"hosts\": [{\"name\": \"h1.example\", \"zone\": \"z\", \"ip\": \"192.0.2.1\"},\n"          \
-    "             {\"name\": \"h2.example\", \"zone\": \"z\", \"ip\": \"192.0.2.2\"}],\n"         \
-    " \"links\": [{\"a\": \"h1.example\", \"b\": \"h2.example\"}],\n"                             \
-    " \"accounts\": [{\"user\": \"al\", \"password\": \"pw\", \"address\": \"al@b.example\"}],\n" \
-    " \"agents\": [{\"id\": \"ua\", \"role\": \"mua\", \"host\": \"h1.example\", \"user\": "      \
-    "\"al\"},\n"                                                                                  \
-    "   {\"id\": \"mt\", \"role\": \"mta\", \"host\": \"h2.example\", \"mydestination\": "        \
-    "[\"b.example\"], \"mda\": \"md\"},\n"                                                        \
+    "{\"meta\": {\"id\": \"t\", \"title\": {\"ja\": \"t\", \"en\": \"t\"}},\n"                     \
+    " \"zones\": [{\"id\": \"z\", \"label\": {\"ja\": \"z\", \"en\": \"z\"}}],\n"                  \
+    " \"hosts\": [{\"name\": \"h1.example\", \"zone\": \"z\", \"ip\": \"192.0.2.1\"},\n"           \
+    "             {\"name\": \"h2.example\", \"zone\": \"z\", \"ip\": \"192.0.2.2\"}],\n"          \
+    " \"links\": [{\"a\": \"h1.example\", \"b\": \"h2.example\"}],\n"                              \
+    " \"accounts\": [{\"user\": \"al\", \"password\": \"pw\", \"address\": \"al@b.example\"}],\n"  \
+    " \"agents\": [{\"id\": \"ua\", \"role\": \"mua\", \"host\": \"h1.example\", \"user\": "       \
+    "\"al\"},\n"                                                                                   \
+    "   {\"id\": \"mt\", \"role\": \"mta\", \"host\": \"h2.example\", \"mydestination\": "         \
+    "[\"b.example\"], \"mda\": \"md\"},\n"                                                         \
     "   {\"id\": \"md\", \"role\": \"mda\", \"host\": \"h2.example\"}]"
 
 struct test_inline {
@@ -348,8 +347,7 @@ static void test_inline_cases(struct harness *h)
         {BASE ", \"timeline\": [{\"at\": \"1s\", \"agent\": \"ua\", \"action\": \"send\", "
               "\"mail\": \"m\", \"to\": [\"x@b.example\"], \"repeat\": 0}]}",
          "at $.timeline[0].repeat: expected an integer from 1 to 1000000, got the number 0"},
-        {BASE ", \"timeline\": [{\"at\": \"1s\", \"agent\": \"mt\", \"action\": \"down\"}]}",
-         NULL},
+        {BASE ", \"timeline\": [{\"at\": \"1s\", \"agent\": \"mt\", \"action\": \"down\"}]}", NULL},
         {BASE ", \"timeline\": [{\"agent\": \"mt\", \"action\": \"down\"}]}",
          "at $.timeline[0]: missing required key \"at\""},
         {BASE ", \"timeline\": [{\"at\": \"1s\", \"agent\": \"mt\", \"action\": \"up\", "
@@ -385,7 +383,8 @@ static void test_inline_cases(struct harness *h)
          "\"zone\": \"z\", \"ip\": \"192.0.2.1\"}]}",
          "at $.hosts[1].ip: duplicate address \"192.0.2.1\" (also at $.hosts[0])"},
         /* Syntax, with columns counted in characters and CR LF line ends. */
-        {"{\"a\": \"\xe6\x97\xa5\xe6\x9c\xac\" 1}", "t:1:11: error: JSON syntax error: expected ','"},
+        {"{\"a\": \"\xe6\x97\xa5\xe6\x9c\xac\" 1}",
+         "t:1:11: error: JSON syntax error: expected ','"},
         {"{\r\n  \"a\": 1,\r\n  \"b\" 2\r\n}", "t:3:7: error: JSON syntax error: expected ':'"},
         {"{\"a\": \"x\ty\"}", "t:1:9: error: JSON syntax error: control character U+0009"},
         {"{\"a\": \"\\ud800\"}", "t:1:8: error: JSON syntax error: \\uD800 must be followed"},
@@ -393,10 +392,14 @@ static void test_inline_cases(struct harness *h)
         {"{\"a\": 01}", "t:1:7: error: JSON syntax error: not a number, near '01}'"},
         {"{\"a\": [1, 2,, 3]}", "t:1:13: error: JSON syntax error: expected a value before ','"},
         {"{\"a\": }", "t:1:7: error: JSON syntax error: expected a value before '}'"},
-        {"{a: 1}", "t:1:2: error: JSON syntax error: expected a key in double quotes, near 'a: 1}'"},
-        {"{\"a\": 1} {\"b\": 2}", "t:1:10: error: JSON syntax error: unexpected text after the end"},
-        {"{\"a\": [1, 2}", "t:1:12: error: JSON syntax error: '}' cannot close the array opened at 1:7"},
-        {"{\"a\": [1, 2]", "t:1:13: error: JSON syntax error: the file ends inside the object opened at 1:1"},
+        {"{a: 1}",
+         "t:1:2: error: JSON syntax error: expected a key in double quotes, near 'a: 1}'"},
+        {"{\"a\": 1} {\"b\": 2}",
+         "t:1:10: error: JSON syntax error: unexpected text after the end"},
+        {"{\"a\": [1, 2}",
+         "t:1:12: error: JSON syntax error: '}' cannot close the array opened at 1:7"},
+        {"{\"a\": [1, 2]",
+         "t:1:13: error: JSON syntax error: the file ends inside the object opened at 1:1"},
         {"{\"a\": \"abc", "t:1:7: error: JSON syntax error: unterminated string: the file ends"},
         {"{\"a\": \"abc\\", "t:1:7: error: JSON syntax error: unterminated string: the file ends"},
         {"/* hi */ {}", "t:1:1: error: JSON syntax error: comments are not allowed"},
@@ -408,13 +411,13 @@ static void test_inline_cases(struct harness *h)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char err[1024] = "";
-        struct scenario *s = scenario_parse(cases[i].json, strlen(cases[i].json), "t", err,
-                                            sizeof err);
-        bool ok = cases[i].want ? !s && strstr(err, cases[i].want) && test_plain_ascii(err)
-                                : s != NULL;
+        struct scenario *s =
+            scenario_parse(cases[i].json, strlen(cases[i].json), "t", err, sizeof err);
+        bool ok =
+            cases[i].want ? !s && strstr(err, cases[i].want) && test_plain_ascii(err) : s != NULL;
         if (!CHECK(h, ok)) {
-            fprintf(stderr, "    case %zu\n    got:  %s\n    want: %s\n", i,
-                    s ? "(parsed)" : err, cases[i].want ? cases[i].want : "(parsed)");
+            fprintf(stderr, "    case %zu\n    got:  %s\n    want: %s\n", i, s ? "(parsed)" : err,
+                    cases[i].want ? cases[i].want : "(parsed)");
         }
         scenario_free(s);
     }
@@ -435,8 +438,9 @@ static void test_inline_cases(struct harness *h)
         CHECK(h, s->description.en == NULL && s->ntopics == 0 && s->ntimeline == 0);
     }
     scenario_free(s);
-    static const char times[] = BASE ", \"start\": \"2000-03-01T00:00:00-05:30\", \"until\": \"2h\","
-                                     " \"seed\": 9007199254740991}";
+    static const char times[] =
+        BASE ", \"start\": \"2000-03-01T00:00:00-05:30\", \"until\": \"2h\","
+             " \"seed\": 9007199254740991}";
     s = scenario_parse(times, strlen(times), "t", err, sizeof err);
     if (CHECK(h, s != NULL)) {
         CHECK_INT(h, s->epoch, 951868800 + 5 * 3600 + 30 * 60);
@@ -458,8 +462,9 @@ static void test_limits(struct harness *h)
 {
     char err[1024] = "";
     CHECK(h, scenario_load("bad-scenarios/no-such-file.json", err, sizeof err) == NULL);
-    CHECK_STR(h, err, "bad-scenarios/no-such-file.json: error: cannot open: No such file or "
-                      "directory");
+    CHECK_STR(h, err,
+              "bad-scenarios/no-such-file.json: error: cannot open: No such file or "
+              "directory");
     CHECK(h, scenario_load(BAD_DIR, err, sizeof err) == NULL);
     CHECK_STR(h, err, "bad-scenarios: error: cannot read: Is a directory");
     CHECK(h, scenario_parse("", 0, "t", err, sizeof err) == NULL);
@@ -480,13 +485,16 @@ static void test_limits(struct harness *h)
                  "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[", 32,
                  "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]");
     CHECK(h, scenario_parse(deep, (size_t)n, "t", err, sizeof err) == NULL);
-    CHECK_STR(h, err, "t:1:41: error: nested too deeply: more than 32 levels of arrays and objects");
+    CHECK_STR(h, err,
+              "t:1:41: error: nested too deeply: more than 32 levels of arrays and objects");
 
     /* One entry too many in an array. */
     size_t cap = 128 + (size_t)(SCENARIO_MAX_ITEMS + 1) * 4;
     char *big = malloc(cap);
     if (CHECK(h, big != NULL)) {
-        size_t len = (size_t)snprintf(big, cap, "{\"meta\": {\"id\": \"t\", \"title\": {\"ja\": \"t\", \"en\": \"t\"}, \"topics\": [");
+        size_t len = (size_t)snprintf(
+            big, cap,
+            "{\"meta\": {\"id\": \"t\", \"title\": {\"ja\": \"t\", \"en\": \"t\"}, \"topics\": [");
         for (int i = 0; i <= SCENARIO_MAX_ITEMS; i++) {
             memcpy(big + len, i ? ",\"a\"" : "\"a\"", i ? 4 : 3);
             len += i ? 4 : 3;
@@ -513,8 +521,8 @@ static void test_limits(struct harness *h)
             CHECK(h, write(fd, huge, over) == (ssize_t)over);
             close(fd);
             CHECK(h, scenario_load(path, err, sizeof err) == NULL);
-            CHECK(h, strstr(err, ": error: the file is too large (more than 16777216 bytes)") !=
-                         NULL);
+            CHECK(h,
+                  strstr(err, ": error: the file is too large (more than 16777216 bytes)") != NULL);
             unlink(path);
         }
         free(huge);

@@ -1,0 +1,314 @@
+/* scenario_agents: the agents of a scenario — the keys each role takes (a key of another role
+ * is an error that says whose it is), their values, and the references from one agent to a
+ * host, an account or another agent. Part of the parser in scenario.c. */
+#include "scenario.h"
+
+#include "scenario_json.h"
+#include "scenario_parser.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const scenario_mua_keys[] = {
+    "user",     "display_name", "submit_host", "submit_port",    "auth_mech",
+    "pop_host", "pop_port",     "apop",        "keep_on_server", NULL};
+static const char *const scenario_msa_keys[] = {"mta", "port", "hostname", "auth_mechs", NULL};
+static const char *const scenario_mta_keys[] = {"hostname",
+                                                "port",
+                                                "listen",
+                                                "mydestination",
+                                                "relay_domains",
+                                                "mynetworks",
+                                                "permit_sasl_authenticated",
+                                                "open_relay",
+                                                "transport",
+                                                "relayhost",
+                                                "mda",
+                                                "dns",
+                                                "relay_step",
+                                                "retry",
+                                                "max_attempts",
+                                                "max_message_size",
+                                                "max_recipients",
+                                                NULL};
+static const char *const scenario_mda_keys[] = {NULL};
+static const char *const scenario_mra_keys[] = {"mda",  "port",      "hostname",
+                                                "apop", "user_pass", NULL};
+static const char *const scenario_dns_keys[] = {"mx", NULL};
+
+static const struct scenario_role {
+    const char *name;
+    const char *const *keys;
+} scenario_roles[] = {
+    {"mua", scenario_mua_keys},    {"msa", scenario_msa_keys}, {"mta", scenario_mta_keys},
+    {"filter", scenario_mta_keys}, {"mda", scenario_mda_keys}, {"mra", scenario_mra_keys},
+    {"dns", scenario_dns_keys},
+};
+#define SCENARIO_NROLES (sizeof scenario_roles / sizeof scenario_roles[0])
+
+static const char *const scenario_agent_keys[] = {"id", "role", "host", "program", NULL};
+static const char *const scenario_role_names[] = {"mua", "msa", "mta", "filter",
+                                                  "mda", "mra", "dns", NULL};
+static const char *const scenario_mechs[] = {"PLAIN", "LOGIN", "CRAM-MD5", NULL};
+
+/* Which roles may be referred to from a place, and how a message says so. */
+const char *const scenario_only_mua[] = {"mua", NULL};
+const char *const scenario_only_mta[] = {"mta", NULL};
+const char *const scenario_only_mda[] = {"mda", NULL};
+const char *const scenario_only_dns[] = {"dns", NULL};
+const char *const scenario_servers[] = {"mta", "filter", "msa", "mra", NULL};
+
+static int scenario_parse_mua(struct scenario_parser *p, const cJSON *o, struct scenario_agent *a)
+{
+    struct scenario_ctx *c = &p->c;
+    if (scenario_get_string(c, o, "user", SCENARIO_REQUIRED, NULL, NULL, &a->user) < 0 ||
+        scenario_ref(c, "user", a->user, &p->accounts, "a user from $.accounts", NULL) < 0 ||
+        scenario_get_string(c, o, "display_name", 0, NULL, NULL, &a->display_name) < 0 ||
+        scenario_host_key(p, o, "submit_host", 0, &a->submit_host) < 0 ||
+        scenario_port(c, o, "submit_port", &a->submit_port) < 0 ||
+        scenario_get_string(c, o, "auth_mech", 0, NULL, NULL, &a->auth_mech) < 0 ||
+        (a->auth_mech && scenario_check_enum(c, "auth_mech", a->auth_mech, scenario_mechs) < 0) ||
+        scenario_host_key(p, o, "pop_host", 0, &a->pop_host) < 0 ||
+        scenario_port(c, o, "pop_port", &a->pop_port) < 0 ||
+        scenario_get_bool(c, o, "apop", &a->apop) < 0) {
+        return -1;
+    }
+    return scenario_get_bool(c, o, "keep_on_server", &a->keep_on_server);
+}
+
+static int scenario_parse_msa(struct scenario_parser *p, const cJSON *o, struct scenario_agent *a)
+{
+    struct scenario_ctx *c = &p->c;
+    if (scenario_get_string(c, o, "mta", SCENARIO_REQUIRED, NULL, NULL, &a->mta) < 0 ||
+        scenario_port(c, o, "port", &a->port) < 0 ||
+        scenario_get_string(c, o, "hostname", 0, scenario_is_domain, SCENARIO_HOST_FORM,
+                            &a->hostname) < 0 ||
+        scenario_get_strings(c, o, "auth_mechs", 0, NULL, NULL, &a->auth_mechs, &a->nauth_mechs) <
+            0) {
+        return -1;
+    }
+    for (size_t k = 0; k < a->nauth_mechs; k++) {
+        size_t old = scenario_path_key(c, "auth_mechs");
+        size_t at = scenario_path_index(c, k);
+        int rc = scenario_check_enum(c, NULL, a->auth_mechs[k], scenario_mechs);
+        scenario_path_pop(c, at);
+        scenario_path_pop(c, old);
+        if (rc < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int scenario_parse_transport(struct scenario_parser *p, const cJSON *o,
+                                    struct scenario_agent *a)
+{
+    struct scenario_ctx *c = &p->c;
+    const cJSON *map;
+    size_t n;
+    if (scenario_get_list(c, o, "transport", 0, true, &map, &n) < 0) {
+        return -1;
+    }
+    if (!map || scenario_alloc(c, "transport", n, sizeof *a->transports, &a->transports,
+                               &a->ntransports) < 0) {
+        return map ? -1 : 0;
+    }
+    struct scenario_names seen = {0};
+    if (scenario_names_init(&seen, n) < 0) {
+        return scenario_fail(c, "transport", "out of memory");
+    }
+    size_t old = scenario_path_key(c, "transport"), i = 0, first;
+    int rc = 0;
+    for (const cJSON *e = map->child; e && rc == 0; e = e->next, i++) {
+        struct scenario_transport *t = &a->transports[i];
+        char q[80];
+        if (!scenario_is_domain(e->string)) {
+            rc = scenario_fail(c, NULL, "expected domains as keys, got %s",
+                               scenario_quote(e->string, q, sizeof q));
+        } else if (scenario_names_add(&seen, e->string, i, &first) == 0) {
+            rc = scenario_fail(c, e->string, "the key appears twice in one object");
+        } else if (!cJSON_IsString(e) || !e->valuestring) {
+            rc = scenario_fail_type(c, e->string, e, "a host name from $.hosts");
+        } else if (!(t->domain = strdup(e->string)) || !(t->nexthop = strdup(e->valuestring))) {
+            rc = scenario_fail(c, NULL, "out of memory");
+        } else {
+            rc =
+                scenario_ref(c, e->string, t->nexthop, &p->hosts, "a host name from $.hosts", NULL);
+        }
+    }
+    scenario_path_pop(c, old);
+    scenario_names_free(&seen);
+    return rc;
+}
+
+static int scenario_parse_mta(struct scenario_parser *p, const cJSON *o, struct scenario_agent *a)
+{
+    struct scenario_ctx *c = &p->c;
+    bool listen = true;
+    int64_t step = 0, attempts = 0, size = 0, rcpts = 0;
+    a->permit_sasl_authenticated = true;
+    if (scenario_get_string(c, o, "hostname", 0, scenario_is_domain, SCENARIO_HOST_FORM,
+                            &a->hostname) < 0 ||
+        scenario_port(c, o, "port", &a->port) < 0 ||
+        scenario_get_bool(c, o, "listen", &listen) < 0 ||
+        scenario_get_strings(c, o, "mydestination", 0, scenario_is_domain, SCENARIO_DOMAIN_FORM,
+                             &a->mydestination, &a->nmydestination) < 0 ||
+        scenario_get_strings(c, o, "relay_domains", 0, scenario_is_domain, SCENARIO_DOMAIN_FORM,
+                             &a->relay_domains, &a->nrelay_domains) < 0 ||
+        scenario_get_strings(c, o, "mynetworks", 0, scenario_is_cidr,
+                             "a CIDR block such as \"192.0.2.0/24\"", &a->mynetworks,
+                             &a->nmynetworks) < 0 ||
+        scenario_get_bool(c, o, "permit_sasl_authenticated", &a->permit_sasl_authenticated) < 0 ||
+        scenario_get_bool(c, o, "open_relay", &a->open_relay) < 0 ||
+        scenario_parse_transport(p, o, a) < 0 ||
+        scenario_host_key(p, o, "relayhost", 0, &a->relayhost) < 0 ||
+        scenario_get_string(c, o, "mda", 0, NULL, NULL, &a->mda) < 0 ||
+        scenario_get_string(c, o, "dns", 0, NULL, NULL, &a->dns) < 0 ||
+        scenario_get_int(c, o, "relay_step", 0, 0, 5, &step) < 0 ||
+        scenario_get_duration(c, o, "retry", 0, &a->retry_us) < 0 ||
+        scenario_get_int(c, o, "max_attempts", 0, 0, 1000000, &attempts) < 0 ||
+        scenario_get_int(c, o, "max_message_size", 0, 0, SCENARIO_INT_MAX, &size) < 0 ||
+        scenario_get_int(c, o, "max_recipients", 0, 0, SCENARIO_INT_MAX, &rcpts) < 0) {
+        return -1;
+    }
+    if (step == 1 || step == 2) {
+        return scenario_fail(c, "relay_step",
+                             "expected 3, 4 or 5 (the step this agent's relaying shows), or 0, "
+                             "got %lld",
+                             (long long)step);
+    }
+    if (a->nmydestination > 0 && !a->mda) {
+        return scenario_fail(c, NULL,
+                             "missing required key \"mda\" (mail for mydestination is delivered "
+                             "through an mda agent)");
+    }
+    a->no_listen = !listen;
+    a->relay_step = (int)step;
+    a->max_attempts = (unsigned)attempts;
+    a->max_message_size = (uint64_t)size;
+    a->max_recipients = (uint64_t)rcpts;
+    return 0;
+}
+
+static int scenario_parse_mx(struct scenario_parser *p, const cJSON *o, size_t i)
+{
+    static const char *const keys[] = {"domain", "preference", "exchange", NULL};
+    struct scenario_agent *a = p->agent;
+    struct scenario_mx *mx = &a->mx[i];
+    struct scenario_ctx *c = &p->c;
+    int64_t pref = 0;
+    if (scenario_check_keys(c, o, keys, "in an mx record") < 0 ||
+        scenario_get_string(c, o, "domain", SCENARIO_REQUIRED, scenario_is_domain,
+                            SCENARIO_DOMAIN_FORM, &mx->domain) < 0 ||
+        scenario_get_int(c, o, "preference", SCENARIO_REQUIRED, 0, 65535, &pref) < 0 ||
+        scenario_get_string(c, o, "exchange", SCENARIO_REQUIRED, NULL, NULL, &mx->exchange) < 0) {
+        return -1;
+    }
+    mx->preference = (int)pref;
+    return scenario_ref(c, "exchange", mx->exchange, &p->hosts, "a host name from $.hosts", NULL);
+}
+
+static int scenario_parse_role(struct scenario_parser *p, const cJSON *o, struct scenario_agent *a)
+{
+    struct scenario_ctx *c = &p->c;
+    if (strcmp(a->role, "mua") == 0) {
+        return scenario_parse_mua(p, o, a);
+    } else if (strcmp(a->role, "msa") == 0) {
+        return scenario_parse_msa(p, o, a);
+    } else if (strcmp(a->role, "mta") == 0 || strcmp(a->role, "filter") == 0) {
+        return scenario_parse_mta(p, o, a);
+    } else if (strcmp(a->role, "mra") == 0) {
+        bool user_pass = true;
+        if (scenario_get_string(c, o, "mda", SCENARIO_REQUIRED, NULL, NULL, &a->mda) < 0 ||
+            scenario_port(c, o, "port", &a->port) < 0 ||
+            scenario_get_string(c, o, "hostname", 0, scenario_is_domain, SCENARIO_HOST_FORM,
+                                &a->hostname) < 0 ||
+            scenario_get_bool(c, o, "apop", &a->apop) < 0 ||
+            scenario_get_bool(c, o, "user_pass", &user_pass) < 0) {
+            return -1;
+        }
+        a->no_user_pass = !user_pass;
+        return 0;
+    } else if (strcmp(a->role, "dns") == 0) {
+        const cJSON *list;
+        size_t n;
+        if (scenario_get_list(c, o, "mx", 0, false, &list, &n) < 0 ||
+            (list && scenario_alloc(c, "mx", n, sizeof *a->mx, &a->mx, &a->nmx) < 0)) {
+            return -1;
+        }
+        return list ? scenario_each(p, list, "mx", scenario_parse_mx) : 0;
+    }
+    return 0; /* mda: nothing of its own */
+}
+
+int scenario_parse_agent(struct scenario_parser *p, const cJSON *o, size_t i)
+{
+    struct scenario_agent *a = &p->s->agents[i];
+    struct scenario_ctx *c = &p->c;
+    if (!cJSON_IsObject(o)) {
+        return scenario_fail_type(c, NULL, o, "an object");
+    }
+    if (scenario_get_string(c, o, "role", SCENARIO_REQUIRED, NULL,
+                            "one of mua, msa, mta, filter, mda, mra, dns", &a->role) < 0 ||
+        scenario_check_enum(c, "role", a->role, scenario_role_names) < 0) {
+        return -1;
+    }
+    const struct scenario_role *r =
+        &scenario_roles[scenario_find_word(scenario_role_names, a->role)];
+    const char *allowed[32];
+    size_t n = 0;
+    for (size_t k = 0; scenario_agent_keys[k]; k++) {
+        allowed[n++] = scenario_agent_keys[k];
+    }
+    for (size_t k = 0; r->keys[k]; k++) {
+        allowed[n++] = r->keys[k];
+    }
+    allowed[n] = NULL;
+    const char *bad = scenario_unknown_key(o, allowed);
+    if (bad) {
+        /* A key of other roles says more than a list: "mx" is a key for role dns. */
+        char roles[64] = "", hint[160] = "", q[80];
+        size_t nroles = 0;
+        for (size_t k = 0; k < SCENARIO_NROLES; k++) {
+            if (scenario_roles[k].keys[scenario_find_word(scenario_roles[k].keys, bad)]) {
+                size_t used = strlen(roles);
+                snprintf(roles + used, sizeof roles - used, "%s%s", nroles++ ? ", " : "",
+                         scenario_roles[k].name);
+            }
+        }
+        if (nroles > 0) {
+            snprintf(hint, sizeof hint, "%s is a key for role%s %s",
+                     scenario_quote(bad, q, sizeof q), nroles > 1 ? "s" : "", roles);
+        }
+        char what[32];
+        snprintf(what, sizeof what, "for role %s", a->role);
+        return scenario_fail_unknown(c, bad, allowed, what, hint[0] ? hint : NULL);
+    }
+    p->agent = a;
+    if (scenario_check_keys(c, o, allowed, NULL) < 0 ||
+        scenario_get_string(c, o, "id", SCENARIO_REQUIRED, scenario_is_id, SCENARIO_ID_FORM,
+                            &a->id) < 0 ||
+        scenario_unique(p, &p->agents, "id", a->id, i, "agent id", "$.agents") < 0 ||
+        scenario_get_string(c, o, "host", SCENARIO_REQUIRED, NULL, NULL, &a->host) < 0 ||
+        scenario_ref(c, "host", a->host, &p->hosts, "a host name from $.hosts", NULL) < 0 ||
+        scenario_get_string(c, o, "program", 0, NULL, NULL, &a->program) < 0) {
+        return -1;
+    }
+    return scenario_parse_role(p, o, a);
+}
+
+/* References from one agent to another, once all are known. */
+int scenario_link_agent(struct scenario_parser *p, const cJSON *o, size_t i)
+{
+    struct scenario_agent *a = &p->s->agents[i];
+    (void)o;
+    if (strcmp(a->role, "msa") == 0) {
+        return scenario_agent_ref(p, "mta", a->mta, scenario_only_mta);
+    }
+    if ((a->mda && scenario_agent_ref(p, "mda", a->mda, scenario_only_mda) < 0) ||
+        (a->dns && scenario_agent_ref(p, "dns", a->dns, scenario_only_dns) < 0)) {
+        return -1;
+    }
+    return 0;
+}
