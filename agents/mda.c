@@ -142,8 +142,9 @@ int mda_deliver(struct mda *m, const char *mail, const char *return_path, const 
      * inserts a return-path line at the beginning of the mail data." */
     struct buf out;
     buf_init(&out, 0);
+    /* The mailbox keeps this copy for the rest of the run: sized exactly, not doubled. */
     if (buf_printf(&out, "Return-Path: <%s>\r\nDelivered-To: %s\r\n", return_path, rcpt) != 0 ||
-        buf_append(&out, data, len) != 0) {
+        buf_reserve(&out, len) != 0 || buf_append(&out, data, len) != 0) {
         abort();
     }
     if (box->n == box->cap) {

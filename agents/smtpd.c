@@ -173,7 +173,8 @@ static bool smtpd_on_message(void *ctx, const struct smtp_envelope *env, const u
     /* RFC 5321 §4.4: "When an SMTP server receives a message for delivery or further
      * processing, it MUST insert trace ("time stamp" or "Received") information at the
      * beginning of the message content." */
-    if (message_received_line(&rec, &msg) != MESSAGE_OK || buf_append(&msg, data, len) != 0) {
+    if (message_received_line(&rec, &msg) != MESSAGE_OK || buf_reserve(&msg, len) != 0 ||
+        buf_append(&msg, data, len) != 0) {
         buf_free(&msg);
         smtp_reply_set(reply, 451, "4.3.0", "Error: queue file write error");
         return false;

@@ -27,7 +27,19 @@ bool buf_can_append(const struct buf *b, size_t n)
     return n <= b->max && b->len <= b->max - n;
 }
 
-static int buf_reserve(struct buf *b, size_t need)
+static int buf_resize(struct buf *b, size_t cap)
+{
+    uint8_t *p = realloc(b->data, cap);
+    if (!p) {
+        return -1;
+    }
+    b->data = p;
+    b->cap = cap;
+    return 0;
+}
+
+/* Grows the capacity to at least need, doubling. */
+static int buf_grow(struct buf *b, size_t need)
 {
     if (need <= b->cap) {
         return 0;
@@ -40,13 +52,16 @@ static int buf_reserve(struct buf *b, size_t need)
         }
         cap *= 2;
     }
-    uint8_t *p = realloc(b->data, cap);
-    if (!p) {
+    return buf_resize(b, cap);
+}
+
+int buf_reserve(struct buf *b, size_t n)
+{
+    if (!buf_can_append(b, n) || n == SIZE_MAX - b->len) {
         return -1;
     }
-    b->data = p;
-    b->cap = cap;
-    return 0;
+    size_t need = b->len + n + 1;
+    return need <= b->cap ? 0 : buf_resize(b, need);
 }
 
 int buf_append(struct buf *b, const void *p, size_t n)
@@ -58,7 +73,7 @@ int buf_append(struct buf *b, const void *p, size_t n)
         return 0;
     }
     /* One spare byte so that text users can always NUL-terminate in place. */
-    if (buf_reserve(b, b->len + n + 1) != 0) {
+    if (buf_grow(b, b->len + n + 1) != 0) {
         return -1;
     }
     memcpy(b->data + b->len, p, n);

@@ -22,6 +22,11 @@ void buf_free(struct buf *b);
 /* True when n more bytes fit under the limit. */
 bool buf_can_append(const struct buf *b, size_t n);
 
+/* Makes room for n more bytes, allocating exactly that (and the spare NUL byte) when it must
+ * grow: a writer that knows its size ahead skips the doubling steps and their slack. Returns 0,
+ * or -1 (buffer unchanged) when the limit or memory is exhausted. */
+int buf_reserve(struct buf *b, size_t n);
+
 /* Appends n bytes. Returns 0, or -1 (buffer unchanged) when the limit or memory is exhausted. */
 int buf_append(struct buf *b, const void *p, size_t n);
 int buf_append_str(struct buf *b, const char *s);

@@ -274,7 +274,13 @@ int sim_tap_add(struct sim_world *w, const char *name, int link, sim_tap_fn fn, 
     return (int)(w->ntaps - 1);
 }
 
-/* ---- event queue: a binary min-heap on (time, sequence) ---- */
+/* ---- event queue: a 4-ary min-heap on (time, sequence) ----
+ * A long run keeps every scheduled submission in the queue from the start, so the heap is deep.
+ * Four children per node halve its height, and they share cache lines; sifting moves a hole
+ * instead of swapping. (time, sequence) is a total order, so the order events run in does not
+ * depend on the shape of the heap. */
+
+#define SIM_HEAP_ARITY 4
 
 static bool sim_event_before(const struct sim_event *a, const struct sim_event *b)
 {
@@ -286,41 +292,46 @@ void sim_schedule(struct sim_world *w, uint64_t at_us, sim_event_fn fn, void *ct
     if (at_us < w->now) {
         sim_fatal("an event was scheduled in the past");
     }
-    struct sim_event *e = SIM_PUSH(w, heap, nheap, cap_heap);
-    *e = (struct sim_event){at_us, w->seq++, fn, ctx, arg};
+    SIM_PUSH(w, heap, nheap, cap_heap);
+    struct sim_event e = {at_us, w->seq++, fn, ctx, arg};
     size_t i = w->nheap - 1;
     while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (!sim_event_before(&w->heap[i], &w->heap[parent])) {
+        size_t parent = (i - 1) / SIM_HEAP_ARITY;
+        if (!sim_event_before(&e, &w->heap[parent])) {
             break;
         }
-        struct sim_event tmp = w->heap[i];
         w->heap[i] = w->heap[parent];
-        w->heap[parent] = tmp;
         i = parent;
     }
+    w->heap[i] = e;
 }
 
 static struct sim_event sim_pop(struct sim_world *w)
 {
     struct sim_event top = w->heap[0];
-    w->heap[0] = w->heap[--w->nheap];
+    struct sim_event last = w->heap[--w->nheap];
+    size_t n = w->nheap;
     size_t i = 0;
     for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < w->nheap && sim_event_before(&w->heap[l], &w->heap[m])) {
-            m = l;
-        }
-        if (r < w->nheap && sim_event_before(&w->heap[r], &w->heap[m])) {
-            m = r;
-        }
-        if (m == i) {
+        size_t first = SIM_HEAP_ARITY * i + 1;
+        if (first >= n) {
             break;
         }
-        struct sim_event tmp = w->heap[i];
+        size_t end = first + SIM_HEAP_ARITY < n ? first + SIM_HEAP_ARITY : n;
+        size_t m = first;
+        for (size_t c = first + 1; c < end; c++) {
+            if (sim_event_before(&w->heap[c], &w->heap[m])) {
+                m = c;
+            }
+        }
+        if (!sim_event_before(&w->heap[m], &last)) {
+            break;
+        }
         w->heap[i] = w->heap[m];
-        w->heap[m] = tmp;
         i = m;
+    }
+    if (n > 0) {
+        w->heap[i] = last;
     }
     return top;
 }

@@ -1,11 +1,16 @@
 /* trace: append-only events, world header, and the arena that holds their bytes. */
 #include "trace.h"
 
+#include "pages.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define TRACE_CHUNK_SIZE ((size_t)1 << 20)
+/* Arena chunks and event blocks come from pages_alloc(), in whole huge pages. */
+#define TRACE_CHUNK_SIZE PAGES_UNIT
+_Static_assert(TRACE_BLOCK_EVENTS * sizeof(struct trace_event) % PAGES_UNIT == 0,
+               "an event block fills whole huge pages");
 
 struct trace_arena_chunk {
     size_t cap;
@@ -56,12 +61,13 @@ static struct trace_bytes trace_arena_put(struct trace *tr, const void *p, size_
     }
     struct trace_arena_chunk *c = tr->nchunks ? tr->chunks[tr->nchunks - 1] : NULL;
     if (!c || c->cap - c->used < need) {
-        size_t cap = need > TRACE_CHUNK_SIZE ? need : TRACE_CHUNK_SIZE;
-        c = malloc(sizeof *c + cap);
+        size_t size =
+            (sizeof *c + need + TRACE_CHUNK_SIZE - 1) / TRACE_CHUNK_SIZE * TRACE_CHUNK_SIZE;
+        c = pages_alloc(size);
         if (!c) {
             trace_oom();
         }
-        c->cap = cap;
+        c->cap = size - sizeof *c;
         c->used = 0;
         *TRACE_PUSH(tr, chunks, nchunks, cap_chunks) = c;
     }
@@ -110,11 +116,11 @@ int trace_init(struct trace *tr)
 void trace_free(struct trace *tr)
 {
     for (size_t i = 0; i < tr->nchunks; i++) {
-        free(tr->chunks[i]);
+        pages_free(tr->chunks[i], sizeof *tr->chunks[i] + tr->chunks[i]->cap);
     }
     free(tr->chunks);
     for (size_t i = 0; i < tr->nblocks; i++) {
-        free(tr->blocks[i]);
+        pages_free(tr->blocks[i], TRACE_BLOCK_EVENTS * sizeof *tr->blocks[i]);
     }
     free(tr->blocks);
     free(tr->zones);
@@ -173,13 +179,28 @@ static void trace_rehash(struct trace *tr)
     free(old);
 }
 
+/* The cache slot for the string at address s. */
+static size_t trace_intern_cache_slot(const char *s)
+{
+    uintptr_t a = (uintptr_t)s;
+    return (size_t)((a >> 3) ^ (a >> 11)) & (TRACE_INTERN_CACHE - 1);
+}
+
 trace_str trace_intern(struct trace *tr, const char *s)
 {
     if (!s || !*s) {
         return 0;
     }
+    /* A hit still compares the text: the same address may hold other text by now (a freed and
+     * reused buffer), and then the slow path below is taken. */
+    size_t c = trace_intern_cache_slot(s);
+    if (tr->intern_cache[c].text == s && strcmp(trace_string(tr, tr->intern_cache[c].id), s) == 0) {
+        return tr->intern_cache[c].id;
+    }
     size_t slot = trace_hash_slot(tr, s);
     if (tr->str_hash[slot]) {
+        tr->intern_cache[c].text = s;
+        tr->intern_cache[c].id = tr->str_hash[slot];
         return tr->str_hash[slot];
     }
     if (tr->nstrs >= UINT32_MAX) {
@@ -191,6 +212,8 @@ trace_str trace_intern(struct trace *tr, const char *s)
     if (tr->nstrs * 2 > tr->hash_cap) {
         trace_rehash(tr);
     }
+    tr->intern_cache[c].text = s;
+    tr->intern_cache[c].id = id;
     return id;
 }
 
@@ -241,7 +264,7 @@ uint32_t trace_add_tap(struct trace *tr, const char *name, uint32_t link)
 static struct trace_event *trace_event_new(struct trace *tr, uint64_t t, enum trace_kind kind)
 {
     if (tr->nevents == tr->nblocks * TRACE_BLOCK_EVENTS) {
-        struct trace_event *block = malloc(TRACE_BLOCK_EVENTS * sizeof *block);
+        struct trace_event *block = pages_alloc(TRACE_BLOCK_EVENTS * sizeof *block);
         if (!block) {
             trace_oom();
         }

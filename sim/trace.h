@@ -102,9 +102,12 @@ struct trace_conn {
 struct trace_arena_chunk;
 
 /* Events live in fixed blocks, so the list grows without copying and without the slack of a
- * doubling array: a long run's trace stays close to the size of what it holds. */
-#define TRACE_BLOCK_SHIFT 14
+ * doubling array: a long run's trace stays close to the size of what it holds. A block of
+ * 2^17 events of 48 bytes is 6 MiB, three whole huge pages (see pages.h). */
+#define TRACE_BLOCK_SHIFT 17
 #define TRACE_BLOCK_EVENTS ((size_t)1 << TRACE_BLOCK_SHIFT)
+
+#define TRACE_INTERN_CACHE 64 /* a power of two */
 
 struct trace {
     struct trace_event **blocks;
@@ -127,6 +130,13 @@ struct trace {
     size_t nstrs, cap_strs;
     uint32_t *str_hash;
     size_t hash_cap;
+    /* Callers intern the same few strings (agent ids, machine and state names) millions of
+     * times, mostly through the same pointers: a small cache keyed by the address skips the
+     * hashing. See trace_intern(). */
+    struct {
+        const char *text;
+        trace_str id;
+    } intern_cache[TRACE_INTERN_CACHE];
 
     size_t payload_bytes; /* data and sniff bytes recorded */
     uint64_t seed;

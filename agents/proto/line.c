@@ -2,6 +2,7 @@
 #include "line.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 int line_reader_init(struct line_reader *r, size_t max_line, enum line_end end)
 {
@@ -34,23 +35,36 @@ void line_reader_reset(struct line_reader *r)
     r->pending_cr = false;
 }
 
-static void line_keep(struct line_reader *r, uint8_t c)
+/* The octets of the current line that fit under the limit. The limit counts the CRLF. In LF
+ * mode the CR is kept until the LF shows it was part of the terminator, so one more octet of
+ * room is needed there. */
+static size_t line_room(const struct line_reader *r)
 {
-    /* The limit counts the CRLF. In LF mode the CR is kept until the LF shows it was part of
-     * the terminator, so one more octet of room is needed there. */
     size_t room = r->max_line >= 2 ? r->max_line - 2 : 0;
-    if (r->end == LINE_END_LF) {
-        room++;
-    }
-    r->total++;
-    if (c == 0) {
+    return r->end == LINE_END_LF ? room + 1 : room;
+}
+
+/* Keeps n octets that are all text of the current line. Whole runs are kept at once, so a
+ * long DATA line costs one memcpy rather than a call per octet. */
+static void line_keep_run(struct line_reader *r, const uint8_t *p, size_t n)
+{
+    size_t room = line_room(r);
+    size_t take = r->len < room ? room - r->len : 0;
+    r->total += n;
+    if (memchr(p, 0, n)) {
         r->flags |= LINE_HAS_NUL;
     }
-    if (r->len < room) {
-        r->buf[r->len++] = c;
-    } else {
+    if (n > take) {
         r->flags |= LINE_TOO_LONG;
+        n = take;
     }
+    memcpy(r->buf + r->len, p, n);
+    r->len += n;
+}
+
+static void line_keep(struct line_reader *r, uint8_t c)
+{
+    line_keep_run(r, &c, 1);
 }
 
 static void line_finish(struct line_reader *r, struct line *out)
@@ -70,32 +84,41 @@ static void line_finish(struct line_reader *r, struct line *out)
     r->pending_cr = false;
 }
 
-int line_reader_feed(struct line_reader *r, const uint8_t *in, size_t n, size_t *consumed,
-                     struct line *out)
+/* LF mode: every octet before the LF is text; a CR just before it belongs to the CRLF. */
+static int line_feed_lf(struct line_reader *r, const uint8_t *in, size_t n, size_t *consumed,
+                        struct line *out)
 {
-    for (size_t i = 0; i < n; i++) {
-        uint8_t c = in[i];
-        if (r->end == LINE_END_LF) {
-            if (c == '\n') {
-                if (r->pending_cr) {
-                    if (!(r->flags & LINE_TOO_LONG)) {
-                        r->len--; /* the CR was kept: drop it, it belongs to the CRLF */
-                    }
-                } else {
-                    r->flags |= LINE_BARE_LF;
-                }
-                *consumed = i + 1;
-                line_finish(r, out);
-                return 1;
-            }
-            /* Remember a CR even when the line is too long to keep it. */
-            r->pending_cr = (c == '\r');
-            line_keep(r, c);
-            continue;
+    const uint8_t *lf = memchr(in, '\n', n);
+    size_t run = lf ? (size_t)(lf - in) : n;
+    if (run > 0) {
+        /* Remember a CR even when the line is too long to keep it. */
+        r->pending_cr = (in[run - 1] == '\r');
+        line_keep_run(r, in, run);
+    }
+    if (!lf) {
+        *consumed = n;
+        return 0;
+    }
+    if (r->pending_cr) {
+        if (!(r->flags & LINE_TOO_LONG)) {
+            r->len--; /* the CR was kept: drop it, it belongs to the CRLF */
         }
-        /* CRLF mode: a CR is held back until we know whether LF follows. */
+    } else {
+        r->flags |= LINE_BARE_LF;
+    }
+    *consumed = run + 1;
+    line_finish(r, out);
+    return 1;
+}
+
+/* CRLF mode: a CR is held back until we know whether LF follows; a bare LF is text. */
+static int line_feed_crlf(struct line_reader *r, const uint8_t *in, size_t n, size_t *consumed,
+                          struct line *out)
+{
+    size_t i = 0;
+    while (i < n) {
         if (r->pending_cr) {
-            if (c == '\n') {
+            if (in[i] == '\n') {
                 *consumed = i + 1;
                 line_finish(r, out);
                 return 1;
@@ -103,12 +126,30 @@ int line_reader_feed(struct line_reader *r, const uint8_t *in, size_t n, size_t 
             line_keep(r, '\r');
             r->pending_cr = false;
         }
-        if (c == '\r') {
+        const uint8_t *cr = memchr(in + i, '\r', n - i);
+        size_t run = cr ? (size_t)(cr - (in + i)) : n - i;
+        if (run > 0) {
+            line_keep_run(r, in + i, run);
+        }
+        i += run;
+        if (cr) {
             r->pending_cr = true;
-        } else {
-            line_keep(r, c);
+            i++;
         }
     }
     *consumed = n;
     return 0;
+}
+
+int line_reader_feed(struct line_reader *r, const uint8_t *in, size_t n, size_t *consumed,
+                     struct line *out)
+{
+    if (n == 0) {
+        *consumed = 0;
+        return 0;
+    }
+    if (r->end == LINE_END_LF) {
+        return line_feed_lf(r, in, n, consumed, out);
+    }
+    return line_feed_crlf(r, in, n, consumed, out);
 }

@@ -241,6 +241,14 @@ void smtp_server_cmd_data(struct smtp_server *s, const char *arg)
         return;
     }
     buf_init(&s->msg, s->cfg.max_message_size);
+    /* RFC 1870 §6: "the size of the message ... is the number of octets, including CR-LF
+     * pairs, but not the SMTP DATA command's terminating dot or doubled quoting dots". That is
+     * what s->msg will hold, so it is allocated once instead of doubling line by line. Only a
+     * hint: a wrong SIZE costs a realloc, and a client is trusted with no more than the cap. */
+    size_t hint = s->env.declared_size;
+    if (hint > 0) {
+        (void)buf_reserve(&s->msg, hint < SMTP_SERVER_SIZE_HINT ? hint : SMTP_SERVER_SIZE_HINT);
+    }
     s->msg_size = 0;
     smtp_server_set_state(s, SMTP_SERVER_STATE_DATA);
 }

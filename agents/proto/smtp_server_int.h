@@ -10,6 +10,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The most of the message buffer allocated up front on a client's SIZE= (see DATA). */
+#define SMTP_SERVER_SIZE_HINT ((size_t)1 << 20)
+
 struct smtp_server {
     struct smtp_server_config cfg; /* hostname and banner point at the copies below */
     char *hostname;
