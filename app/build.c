@@ -290,17 +290,18 @@ struct mail_world *build_world(const struct scenario *sc, const struct build_opt
         return NULL;
     }
     struct build_ctx b = {sc, mw, err, errlen};
-    free(tr->title);
-    tr->title = mw_strdup(sc->id);
+    trace_set_title(tr, sc->id, sc->title.ja, sc->title.en);
     mw->epoch = sc->epoch;
     mw->tz_minutes = sc->tz_minutes;
     if (opt && opt->maildir) {
         mw->maildir_root = mw_strdup(opt->maildir);
     }
     for (size_t i = 0; i < sc->nzones; i++) {
-        if (sim_zone_add(mw->sim, sc->zones[i].id, err, errlen) < 0) {
+        int z = sim_zone_add(mw->sim, sc->zones[i].id, err, errlen);
+        if (z < 0) {
             goto fail;
         }
+        trace_set_zone_label(tr, (uint32_t)z, sc->zones[i].label.ja, sc->zones[i].label.en);
     }
     for (size_t i = 0; i < sc->nhosts; i++) {
         const struct scenario_host *h = &sc->hosts[i];

@@ -112,14 +112,35 @@ static void jsonl_world(const struct trace *tr, FILE *out)
 {
     fprintf(out, "{\"t\":0,\"kind\":\"world\",\"seed\":%" PRIu64, tr->seed);
     if (tr->title) {
-        jsonl_str(out, "title", tr->title);
+        jsonl_str(out, "scenario", tr->title);
+    }
+    if (tr->title_ja || tr->title_en) {
+        fputs(",\"title\":{\"ja\":\"", out);
+        const char *ja = tr->title_ja ? tr->title_ja : "";
+        const char *en = tr->title_en ? tr->title_en : "";
+        export_json_escape(out, (const uint8_t *)ja, strlen(ja));
+        fputs("\",\"en\":\"", out);
+        export_json_escape(out, (const uint8_t *)en, strlen(en));
+        fputs("\"}", out);
     }
     fputs(",\"zones\":[", out);
     for (size_t i = 0; i < tr->nzones; i++) {
+        const struct trace_zone *z = &tr->zones[i];
         fprintf(out, "%s{\"name\":\"", i ? "," : "");
-        const char *s = trace_string(tr, tr->zones[i].name);
+        const char *s = trace_string(tr, z->name);
         export_json_escape(out, (const uint8_t *)s, strlen(s));
-        fputs("\"}", out);
+        fputc('"', out);
+        if (z->label_ja || z->label_en) {
+            fputs(",\"label\":{", out);
+            const char *ja = trace_string(tr, z->label_ja);
+            const char *en = trace_string(tr, z->label_en);
+            fputs("\"ja\":\"", out);
+            export_json_escape(out, (const uint8_t *)ja, strlen(ja));
+            fputs("\",\"en\":\"", out);
+            export_json_escape(out, (const uint8_t *)en, strlen(en));
+            fputs("\"}", out);
+        }
+        fputc('}', out);
     }
     fputs("],\"hosts\":[", out);
     for (size_t i = 0; i < tr->nhosts; i++) {

@@ -132,6 +132,8 @@ void trace_free(struct trace *tr)
     free(tr->strs);
     free(tr->str_hash);
     free(tr->title);
+    free(tr->title_ja);
+    free(tr->title_en);
     memset(tr, 0, sizeof *tr);
 }
 
@@ -219,9 +221,44 @@ trace_str trace_intern(struct trace *tr, const char *s)
 
 uint32_t trace_add_zone(struct trace *tr, const char *name)
 {
+    trace_str id = trace_intern(tr, name);
     struct trace_zone *z = TRACE_PUSH(tr, zones, nzones, cap_zones);
-    z->name = trace_intern(tr, name);
+    z->name = id;
+    z->label_ja = 0;
+    z->label_en = 0;
     return (uint32_t)(tr->nzones - 1);
+}
+
+void trace_set_zone_label(struct trace *tr, uint32_t zone, const char *ja, const char *en)
+{
+    if (zone < tr->nzones) {
+        tr->zones[zone].label_ja = trace_intern(tr, ja);
+        tr->zones[zone].label_en = trace_intern(tr, en);
+    }
+}
+
+static char *trace_strdup(const char *s)
+{
+    if (!s) {
+        return NULL;
+    }
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (!d) {
+        trace_oom();
+    }
+    memcpy(d, s, n);
+    return d;
+}
+
+void trace_set_title(struct trace *tr, const char *id, const char *ja, const char *en)
+{
+    free(tr->title);
+    free(tr->title_ja);
+    free(tr->title_en);
+    tr->title = trace_strdup(id);
+    tr->title_ja = trace_strdup(ja);
+    tr->title_en = trace_strdup(en);
 }
 
 uint32_t trace_add_host(struct trace *tr, const char *name, uint32_t zone, uint32_t ip)

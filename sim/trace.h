@@ -68,6 +68,7 @@ enum trace_flags { TRACE_TLS = 1 << 0, TRACE_OK = 1 << 1, TRACE_REFUSED = 1 << 2
 /* The world header. Indices are 0-based positions in the arrays below. */
 struct trace_zone {
     trace_str name;
+    trace_str label_ja, label_en; /* what a viewer calls it: "送信側LAN", "Sender's LAN" */
 };
 struct trace_host {
     trace_str name;
@@ -140,7 +141,9 @@ struct trace {
 
     size_t payload_bytes; /* data and sniff bytes recorded */
     uint64_t seed;
-    char *title;
+    char *title;    /* the scenario's id */
+    char *title_ja; /* its title in Japanese and in English, for viewers */
+    char *title_en;
 };
 
 /* Returns 0, or -1 when memory is exhausted. Every append below aborts on exhaustion instead:
@@ -157,6 +160,9 @@ const uint8_t *trace_bytes_ptr(const struct trace *tr, struct trace_bytes b);
 
 /* World header. Each returns the new index. */
 uint32_t trace_add_zone(struct trace *tr, const char *name);
+void trace_set_zone_label(struct trace *tr, uint32_t zone, const char *ja, const char *en);
+/* Sets the scenario's id and titles (copied; any may be NULL). */
+void trace_set_title(struct trace *tr, const char *id, const char *ja, const char *en);
 uint32_t trace_add_host(struct trace *tr, const char *name, uint32_t zone, uint32_t ip);
 uint32_t trace_add_agent(struct trace *tr, const char *id, const char *role,
                          const char *program, uint32_t host);
