@@ -26,8 +26,7 @@ int export_text(const struct trace *tr, const struct export_text_labels *labels,
 int export_jsonl(const struct trace *tr, FILE *out);
 
 /* Appends s[0..n) to out as the inside of a JSON string (RFC 8259 §7). The bytes must be valid
- * UTF-8; see export_utf8_valid(). */
+ * UTF-8; see utf8_valid() in utf8.h. */
 void export_json_escape(FILE *out, const uint8_t *s, size_t n);
-bool export_utf8_valid(const uint8_t *s, size_t n);
 
 #endif

@@ -2,51 +2,11 @@
  * line is the world header. Field names are a contract: tests and tools read them. */
 #include "base64.h"
 #include "export.h"
+#include "utf8.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-
-bool export_utf8_valid(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        size_t len;
-        uint32_t cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            len = 2;
-            cp = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            len = 3;
-            cp = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (i + len > n) {
-            return false;
-        }
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xc0) != 0x80) {
-                return false;
-            }
-            cp = cp << 6 | (s[i + k] & 0x3f);
-        }
-        /* RFC 3629 §3: no overlong forms, no surrogates, nothing past U+10FFFF. */
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-            (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) {
-            return false;
-        }
-        i += len;
-    }
-    return true;
-}
 
 void export_json_escape(FILE *out, const uint8_t *s, size_t n)
 {
@@ -88,7 +48,7 @@ static void jsonl_str(FILE *out, const char *key, const char *value)
 /* Bytes as "key":"text" when they are UTF-8, else as "key_b64":"...". */
 static void jsonl_bytes(FILE *out, const char *key, const uint8_t *p, size_t n)
 {
-    if (export_utf8_valid(p, n)) {
+    if (utf8_valid(p, n)) {
         fprintf(out, ",\"%s\":\"", key);
         export_json_escape(out, p, n);
         fputc('"', out);

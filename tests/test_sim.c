@@ -3,6 +3,7 @@
 #include "export.h"
 #include "harness.h"
 #include "sim.h"
+#include "utf8.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -330,10 +331,10 @@ static void test_exporters(struct harness *h)
                           "\"conn\":1}") != NULL);
     free(text);
 
-    CHECK(h, export_utf8_valid((const uint8_t *)"会議", strlen("会議")));
-    CHECK(h, !export_utf8_valid((const uint8_t *)"\xc0\xaf", 2));       /* overlong */
-    CHECK(h, !export_utf8_valid((const uint8_t *)"\xed\xa0\x80", 3));   /* surrogate */
-    CHECK(h, !export_utf8_valid((const uint8_t *)"\xe4\xbc", 2));       /* truncated */
+    CHECK(h, utf8_valid((const uint8_t *)"会議", strlen("会議")));
+    CHECK(h, !utf8_valid((const uint8_t *)"\xc0\xaf", 2));       /* overlong */
+    CHECK(h, !utf8_valid((const uint8_t *)"\xed\xa0\x80", 3));   /* surrogate */
+    CHECK(h, !utf8_valid((const uint8_t *)"\xe4\xbc", 2));       /* truncated */
     CHECK(h, trace_memory(&tr) > tr.payload_bytes);
     trace_free(&tr);
 }

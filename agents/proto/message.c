@@ -3,6 +3,8 @@
  * library's time zone machinery, so the same input gives the same bytes everywhere. */
 #include "message.h"
 
+#include "utf8.h"
+
 #include "base64.h"
 
 #include <stdio.h>
@@ -189,47 +191,6 @@ static enum message_error message_ascii_value(const char *s)
     return MESSAGE_OK;
 }
 
-/* Well-formed UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing past U+10FFFF. */
-static bool message_utf8_valid(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        size_t more;
-        uint32_t cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xc2 && c <= 0xdf) {
-            more = 1;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            more = 2;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            more = 3;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (n - i <= more) {
-            return false;
-        }
-        for (size_t k = 1; k <= more; k++) {
-            if ((s[i + k] & 0xc0) != 0x80) {
-                return false;
-            }
-            cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-        if ((more == 2 && cp < 0x800) || (more == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff)) {
-            return false;
-        }
-        i += more + 1;
-    }
-    return true;
-}
-
 /* "Name: a, b, c" folded between addresses to stay within 78 columns where possible. */
 static void message_address_field(struct message_writer *w, const char *name,
                                   const char *const *list, size_t count)
@@ -343,7 +304,7 @@ static enum message_error message_subject(struct message_writer *w, const char *
         }
         plain = plain && c < 0x80;
     }
-    if (!message_utf8_valid((const uint8_t *)subject, n)) {
+    if (!utf8_valid((const uint8_t *)subject, n)) {
         return MESSAGE_ERR_BAD_UTF8;
     }
     if (plain) {
@@ -408,7 +369,7 @@ static enum message_error message_build_into(const struct message_spec *sp, stru
     }
     const char *body = sp->body ? sp->body : "";
     size_t body_len = strlen(body);
-    if (!message_utf8_valid((const uint8_t *)body, body_len)) {
+    if (!utf8_valid((const uint8_t *)body, body_len)) {
         return MESSAGE_ERR_BAD_UTF8;
     }
     bool eight_bit = false;
