@@ -8,6 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A successful login, for POP before SMTP: the client address and the last time. */
+struct mra_login {
+    uint32_t ip;
+    uint64_t at;
+};
+
 struct mra {
     struct agent base;
     char *hostname;
@@ -15,6 +21,9 @@ struct mra {
     bool allow_user_pass;
     struct mda *mda;
     int listener;
+    struct mra_login *logins; /* one per client address */
+    size_t nlogins, cap_logins;
+    bool trace_logins;
 };
 
 struct mra_conn {
@@ -23,12 +32,14 @@ struct mra_conn {
     struct mailbox *box;
     struct pop3_message *view; /* what the engine sees; points into the mailbox */
     char user[256];
+    uint32_t client_ip; /* as the server saw it (a NAT's address when there was one) */
 };
 
 static void mra_destroy(struct agent *a)
 {
     struct mra *m = (struct mra *)a;
     free(m->hostname);
+    free(m->logins);
     agent_fini(a);
     free(m);
 }
@@ -65,11 +76,55 @@ static const char *mra_get_apop_secret(void *ctx, const char *user)
     return a ? a->password : NULL;
 }
 
+static void mra_remember_login(struct mra *m, uint32_t ip, uint64_t now)
+{
+    for (size_t i = 0; i < m->nlogins; i++) {
+        if (m->logins[i].ip == ip) {
+            m->logins[i].at = now;
+            return;
+        }
+    }
+    if (m->nlogins == m->cap_logins) {
+        m->cap_logins = m->cap_logins ? m->cap_logins * 2 : 8;
+        m->logins = realloc(m->logins, m->cap_logins * sizeof *m->logins);
+        if (!m->logins) {
+            abort();
+        }
+    }
+    m->logins[m->nlogins].ip = ip;
+    m->logins[m->nlogins].at = now;
+    m->nlogins++;
+}
+
 static void mra_on_auth_result(void *ctx, const char *mech, const char *user, bool ok)
 {
     struct mra_conn *c = ctx;
-    struct mail_world *mw = c->mra->base.mw;
-    trace_auth(mw->tr, sim_now(mw->sim), c->mra->base.id, user, mech, ok, c->conn);
+    struct mra *m = c->mra;
+    struct mail_world *mw = m->base.mw;
+    uint64_t now = sim_now(mw->sim);
+    trace_auth(mw->tr, now, m->base.id, user, mech, ok, c->conn);
+    if (ok) {
+        mra_remember_login(m, c->client_ip, now);
+        if (m->trace_logins) {
+            trace_policy(mw->tr, now, m->base.id, "pop_before_smtp", "open", 0, c->conn);
+        }
+    }
+}
+
+bool mra_last_login(const struct mra *m, uint32_t ip, uint64_t *at_us)
+{
+    for (size_t i = 0; i < m->nlogins; i++) {
+        if (m->logins[i].ip == ip) {
+            *at_us = m->logins[i].at;
+            return true;
+        }
+    }
+    return false;
+}
+
+void mra_open_relay_windows(struct mra *m)
+{
+    m->trace_logins = true;
 }
 
 static bool mra_open_maildrop(void *ctx, const char *user, struct pop3_maildrop *out)
@@ -131,6 +186,7 @@ static bool mra_accept(struct sim_world *w, void *ctx, uint32_t conn, struct sim
     }
     c->mra = m;
     c->conn = conn;
+    c->client_ip = trace_conn_seen_ip(m->base.mw->tr, trace_conn_get(m->base.mw->tr, conn));
     /* RFC 1939 §7: the timestamp "MUST be different each time the POP3 server issues a banner
      * greeting"; the seeded RNG makes it so while keeping runs reproducible. */
     char stamp[300];

@@ -19,4 +19,12 @@ struct mra;
 /* Creates the MRA and starts listening. Returns NULL when the port is taken. */
 struct mra *mra_new(struct mail_world *mw, const char *id, int host, const struct mra_config *cfg);
 
+/* POP before SMTP (DRAC, pop-before-smtp): the MRA remembers the client address of every
+ * successful login. Returns true and the time of the last one from ip (the address the MRA saw,
+ * a NAT's when there was one), or false when there was none. */
+bool mra_last_login(const struct mra *m, uint32_t ip, uint64_t *at_us);
+/* Makes the MRA the login source of an MTA's pop_before_smtp rule: each successful login is
+ * then also recorded as a policy event (rule "pop_before_smtp", decision "open"). */
+void mra_open_relay_windows(struct mra *m);
+
 #endif

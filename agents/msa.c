@@ -40,6 +40,8 @@ struct msa *msa_new(struct mail_world *mw, const char *id, int host, const struc
     sc.port = cfg->port ? cfg->port : 587;
     sc.proto = "submission";
     sc.submission = true;
+    sc.submission_open = cfg->no_auth_required;
+    sc.maillog = cfg->mta && mta_maillog(cfg->mta); /* one Postfix, one log */
     sc.auth_mechs = cfg->auth_mechs ? cfg->auth_mechs
                                     : SASL_MECH_BIT(SASL_MECH_PLAIN) | SASL_MECH_BIT(SASL_MECH_LOGIN);
     sc.mta = cfg->mta;

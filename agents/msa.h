@@ -11,6 +11,8 @@ struct msa_config {
     uint16_t port;        /* 587 */
     unsigned auth_mechs;  /* SASL_MECH_BIT() mask; 0: PLAIN and LOGIN */
     struct mta *mta;      /* where accepted mail goes */
+    /* The misconfiguration of an open submission port: mail without AUTH is taken too. */
+    bool no_auth_required;
 };
 
 struct msa;

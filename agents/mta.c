@@ -2,7 +2,9 @@
 #include "mta.h"
 
 #include "buf.h"
+#include "maillog.h"
 #include "message.h"
+#include "mra.h"
 #include "session.h"
 #include "smtp_client.h"
 #include "smtpd.h"
@@ -21,6 +23,12 @@ struct mta_cidr {
     uint32_t net, mask;
 };
 
+/* What the log lines of a queue entry carry. */
+struct mta_entry_log {
+    char qid[16]; /* Postfix's queue id */
+    uint64_t queued_at;
+};
+
 /* A recipient's fate within a queue entry. */
 enum mta_rcpt_state { MTA_RCPT_PENDING, MTA_RCPT_INFLIGHT, MTA_RCPT_DONE };
 
@@ -37,6 +45,8 @@ struct mta_entry {
     unsigned inflight; /* outbound sessions still carrying it */
     bool scheduled;
     struct mta_entry *next, *prev; /* in the queue list */
+    /* Only when the MTA keeps a log (one element then): a busy queue stays as small as it was. */
+    struct mta_entry_log log[];
 };
 
 struct mta {
@@ -62,6 +72,10 @@ struct mta {
     struct mta_entry *queue;
     size_t queued;
     uint64_t bounces;
+    bool maillog;
+    uint64_t qids; /* queue ids the MTA made itself */
+    struct mra *pop_mra;
+    uint64_t pop_window_us;
 };
 
 /* One outbound SMTP session carrying one entry to one next hop. */
@@ -71,6 +85,7 @@ struct mta_out {
     size_t n;
     bool finished;
     uint32_t conn;
+    uint32_t ip; /* the next hop */
 };
 
 static char **mta_strv(const char *const *v, size_t n)
@@ -189,30 +204,59 @@ static int mta_parse_cidr(const char *s, struct mta_cidr *out)
 }
 
 bool mta_relay_allowed(const struct mta *m, uint32_t client_ip, bool authenticated,
-                       const char *rcpt, const char **rule)
+                       const char *rcpt, struct mta_relay_decision *d)
 {
+    d->pop_expired = false;
     if (m->open_relay) {
-        *rule = "open_relay";
+        d->rule = "open_relay";
         return true;
     }
     for (size_t i = 0; i < m->nmynetworks; i++) {
         if ((client_ip & m->mynetworks[i].mask) == m->mynetworks[i].net) {
-            *rule = "permit_mynetworks";
+            d->rule = "permit_mynetworks";
             return true;
         }
     }
     if (authenticated && m->permit_sasl_authenticated) {
-        *rule = "permit_sasl_authenticated";
+        d->rule = "permit_sasl_authenticated";
         return true;
+    }
+    /* POP before SMTP trusts an address, not a person: whoever sends from the address that
+     * logged in (everyone behind the same NAT) may relay until the window closes. */
+    uint64_t at;
+    if (m->pop_mra && mra_last_login(m->pop_mra, client_ip, &at)) {
+        if (sim_now(m->base.mw->sim) - at <= m->pop_window_us) {
+            d->rule = "pop_before_smtp";
+            return true;
+        }
+        d->pop_expired = true;
     }
     /* reject_unauth_destination: only mail for our own domains, or those we relay for. */
     const char *domain = mta_domain_of(rcpt);
     if (mta_is_local(m, domain) || mta_in_list(m->relay_domains, m->nrelay_domains, domain)) {
-        *rule = "permit_auth_destination";
+        d->rule = "permit_auth_destination";
         return true;
     }
-    *rule = "reject_unauth_destination";
+    d->rule = "reject_unauth_destination";
     return false;
+}
+
+void mta_set_pop_before_smtp(struct mta *m, struct mra *mra, uint64_t window_us)
+{
+    m->pop_mra = mra;
+    m->pop_window_us = window_us;
+    mra_open_relay_windows(mra);
+}
+
+bool mta_maillog(const struct mta *m)
+{
+    return m->maillog;
+}
+
+/* Postfix's "delay=": seconds since the message entered the queue. */
+static double mta_delay(const struct mta_entry *e)
+{
+    return (double)(sim_now(e->m->base.mw->sim) - e->log[0].queued_at) / 1e6;
 }
 
 const char *mta_hostname(const struct mta *m)
@@ -279,6 +323,10 @@ static void mta_entry_settle(struct mta_entry *e)
         mta_schedule(e, e->m->retry_us);
         return;
     }
+    if (e->m->maillog) {
+        maillog_line(e->m->base.mw, e->m->base.id, e->m->hostname, "postfix/qmgr", 0, "%s: removed",
+                     e->log[0].qid);
+    }
     mta_unlink(e->m, e);
     mta_entry_free(e);
 }
@@ -286,8 +334,14 @@ static void mta_entry_settle(struct mta_entry *e)
 void mta_enqueue(struct mta *m, const char *mail, const char *from, const char *const *rcpts,
                  size_t nrcpt, const uint8_t *data, size_t len)
 {
+    mta_enqueue_qid(m, NULL, mail, from, rcpts, nrcpt, data, len);
+}
+
+void mta_enqueue_qid(struct mta *m, const char *qid, const char *mail, const char *from,
+                     const char *const *rcpts, size_t nrcpt, const uint8_t *data, size_t len)
+{
     struct mail_world *mw = m->base.mw;
-    struct mta_entry *e = calloc(1, sizeof *e);
+    struct mta_entry *e = calloc(1, sizeof *e + (m->maillog ? sizeof e->log[0] : 0));
     if (!e) {
         abort();
     }
@@ -310,6 +364,19 @@ void mta_enqueue(struct mta *m, const char *mail, const char *from, const char *
     m->queue = e;
     m->queued++;
     trace_mail(mw->tr, sim_now(mw->sim), mail, "queued", m->base.id, 0);
+    if (m->maillog) {
+        struct mta_entry_log *l = &e->log[0];
+        l->queued_at = sim_now(mw->sim);
+        if (qid) {
+            snprintf(l->qid, sizeof l->qid, "%s", qid);
+        } else {
+            /* Not from the RNG: a log must not change the run it records. */
+            snprintf(l->qid, sizeof l->qid, "%010llX",
+                     (unsigned long long)((0xB0A7ull << 24) + ++m->qids) & 0xffffffffffULL);
+        }
+        maillog_line(mw, m->base.id, m->hostname, "postfix/qmgr", 0,
+                     "%s: from=<%s>, size=%zu, nrcpt=%zu (queue active)", l->qid, from, len, nrcpt);
+    }
     mta_schedule(e, MTA_PICKUP_US);
 }
 
@@ -381,6 +448,28 @@ static void mta_bounce(struct mta *m, struct mta_entry *e, size_t rcpt, const st
 
 /* ---- outbound ---- */
 
+/* Postfix's smtp(8) delivery line: "to=<rcpt>, relay=host[ip]:25, delay=..., dsn=...,
+ * status=sent (the server's reply)". */
+static void mta_out_log(const struct mta_out *o, size_t k, const char *status,
+                        const struct smtp_reply *r)
+{
+    struct mta_entry *e = o->e;
+    struct mta *m = e->m;
+    struct mail_world *mw = m->base.mw;
+    if (!m->maillog) {
+        return;
+    }
+    char ip[16];
+    sim_format_ipv4(o->ip, ip, sizeof ip);
+    int h = sim_host_by_ip(mw->sim, o->ip);
+    const char *name = h >= 0 ? trace_string(mw->tr, mw->tr->hosts[h].name) : "unknown";
+    maillog_line(mw, m->base.id, m->hostname, "postfix/smtp", o->conn,
+                 "%s: to=<%s>, relay=%s[%s]:25, delay=%.2f, dsn=%s, status=%s (%d %s%s%s)",
+                 e->log[0].qid, e->rcpts[k], name, ip, mta_delay(e),
+                 r->enhanced[0] ? r->enhanced : "-", status, r->code, r->enhanced,
+                 r->enhanced[0] ? " " : "", r->text);
+}
+
 static void mta_out_rcpt(void *ctx, size_t mail, size_t rcpt, const struct smtp_reply *r)
 {
     (void)mail;
@@ -388,6 +477,7 @@ static void mta_out_rcpt(void *ctx, size_t mail, size_t rcpt, const struct smtp_
     struct mta_entry *e = o->e;
     size_t k = o->rcpt_index[rcpt];
     if (smtp_reply_is_permanent(r)) {
+        mta_out_log(o, k, "bounced", r);
         e->state[k] = MTA_RCPT_DONE;
         mta_bounce(e->m, e, k, r);
     }
@@ -407,6 +497,7 @@ static void mta_out_result(void *ctx, size_t mail, const struct smtp_reply *r)
             size_t k = o->rcpt_index[i];
             if (e->state[k] == MTA_RCPT_INFLIGHT) {
                 e->state[k] = MTA_RCPT_DONE;
+                mta_out_log(o, k, "sent", r);
             }
         }
         trace_mail(mw->tr, now, e->mail, "relayed", m->base.id, r->code);
@@ -418,6 +509,7 @@ static void mta_out_result(void *ctx, size_t mail, const struct smtp_reply *r)
         if (e->state[k] != MTA_RCPT_INFLIGHT) {
             continue;
         }
+        mta_out_log(o, k, permanent ? "bounced" : "deferred", r);
         if (permanent) {
             e->state[k] = MTA_RCPT_DONE;
             mta_bounce(m, e, k, r);
@@ -489,7 +581,18 @@ static void mta_deliver_local(struct mta *m, struct mta_entry *e, size_t k)
         struct smtp_reply r = {0};
         smtp_reply_set(&r, 550, "5.1.1", "<%s>: Recipient address rejected: User unknown",
                        e->rcpts[k]);
+        if (m->maillog) {
+            maillog_line(mw, m->base.id, m->hostname, "postfix/local", 0,
+                         "%s: to=<%s>, relay=local, delay=%.2f, dsn=5.1.1, status=bounced "
+                         "(unknown user)",
+                         e->log[0].qid, e->rcpts[k], mta_delay(e));
+        }
         mta_bounce(m, e, k, &r);
+    } else if (m->maillog) {
+        maillog_line(mw, m->base.id, m->hostname, "postfix/local", 0,
+                     "%s: to=<%s>, relay=local, delay=%.2f, dsn=2.0.0, status=sent (delivered to "
+                     "mailbox)",
+                     e->log[0].qid, e->rcpts[k], mta_delay(e));
     }
 }
 
@@ -503,6 +606,7 @@ static void mta_send(struct mta *m, struct mta_entry *e, uint32_t ip, size_t *id
     o->e = e;
     o->rcpt_index = idx;
     o->n = n;
+    o->ip = ip;
     struct smtp_client_config cfg = {0};
     cfg.ehlo_name = m->hostname;
     cfg.want_pipelining = true;
@@ -652,6 +756,7 @@ struct mta *mta_new(struct mail_world *mw, const char *id, int host, const struc
     m->relay_step = cfg->relay_step;
     m->retry_us = cfg->retry_us ? cfg->retry_us : MTA_DEFAULT_RETRY_US;
     m->max_attempts = cfg->max_attempts ? cfg->max_attempts : MTA_DEFAULT_ATTEMPTS;
+    m->maillog = cfg->maillog;
     if (cfg->port) {
         struct smtpd_config sc = {0};
         sc.agent = id;
@@ -662,6 +767,7 @@ struct mta *mta_new(struct mail_world *mw, const char *id, int host, const struc
         sc.scan_eicar = cfg->scan_eicar;
         sc.max_message_size = cfg->max_message_size;
         sc.max_recipients = cfg->max_recipients;
+        sc.maillog = cfg->maillog;
         m->smtpd = smtpd_new(mw, host, &sc);
         if (!m->smtpd) {
             snprintf(err, errlen, "port %u is already taken on this host", cfg->port);

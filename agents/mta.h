@@ -29,6 +29,8 @@ struct mta_policy {
     bool open_relay; /* the misconfiguration of the security chapter: permit everything */
 };
 
+struct mra;
+
 struct mta_config {
     const char *role;     /* "mta" or "filter" (the trace role); NULL: "mta" */
     const char *program;  /* example software, for the viewer; NULL: "Postfix" */
@@ -50,6 +52,7 @@ struct mta_config {
     size_t max_message_size;  /* SIZE; 0: 10240000 as Postfix */
     size_t max_recipients;    /* per transaction; 0: 1000 as Postfix */
     bool scan_eicar;          /* reject the EICAR test file (the content filter) */
+    bool maillog;             /* record Postfix-style log lines (trace kind "log") */
 };
 
 struct mta;
@@ -66,6 +69,16 @@ const char *mta_id(const struct mta *m);
  * at once. Copies everything. */
 void mta_enqueue(struct mta *m, const char *mail, const char *from, const char *const *rcpts,
                  size_t nrcpt, const uint8_t *data, size_t len);
+/* The same under the queue id the SMTP service gave it ("250 2.0.0 Ok: queued as <qid>"), which
+ * the MTA's log lines then carry. qid NULL: the MTA makes one. */
+void mta_enqueue_qid(struct mta *m, const char *qid, const char *mail, const char *from,
+                     const char *const *rcpts, size_t nrcpt, const uint8_t *data, size_t len);
+
+/* POP before SMTP: relaying is also permitted for a client address that logged in to mra over
+ * POP3 at most window_us ago (Postfix with DRAC or pop-before-smtp; rule "pop_before_smtp"). */
+void mta_set_pop_before_smtp(struct mta *m, struct mra *mra, uint64_t window_us);
+/* Whether the MTA keeps a mail log (trace kind "log"). */
+bool mta_maillog(const struct mta *m);
 
 /* Messages waiting in the queue (deferred or in flight). */
 size_t mta_queue_length(const struct mta *m);
@@ -73,11 +86,19 @@ size_t mta_queue_length(const struct mta *m);
 /* Stops or resumes the SMTP service, as an outage in a scenario's timeline. */
 void mta_set_down(struct mta *m, bool down);
 
-/* The relay decision for a recipient, as the SMTP service makes it (exposed for tests):
- * returns true to accept, else fills reply_text with the 554 text. rule names the restriction
- * that decided. */
+/* What the relay policy decided for one recipient. */
+struct mta_relay_decision {
+    const char *rule; /* the restriction that decided: "permit_mynetworks", ... */
+    /* POP before SMTP: a login from this address was found, but longer ago than the window
+     * (the rule then did not permit, and a later one decided). */
+    bool pop_expired;
+};
+
+/* The relay decision for a recipient, as the SMTP service makes it at RCPT time: returns true
+ * to accept (the caller answers 554 5.7.1 otherwise); d says why. client_ip is the address the
+ * server saw. */
 bool mta_relay_allowed(const struct mta *m, uint32_t client_ip, bool authenticated,
-                       const char *rcpt, const char **rule);
+                       const char *rcpt, struct mta_relay_decision *d);
 /* true when domain is one of this MTA's final destinations. */
 bool mta_is_local(const struct mta *m, const char *domain);
 /* true when a local recipient has an account. */

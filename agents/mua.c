@@ -22,6 +22,8 @@ struct mua_job {
     uint8_t *data;
     size_t len;
     uint32_t conn;
+    bool no_auth;
+    char *password;              /* NULL: the account's */
     struct mua_job *next, *prev; /* in the MUA's list of jobs */
 };
 
@@ -53,6 +55,7 @@ static void mua_job_free(struct mua_job *j)
     }
     free(j->to);
     free(j->data);
+    free(j->password);
     free(j);
 }
 
@@ -158,8 +161,8 @@ static void mua_submit(struct sim_world *w, void *ctx, uint64_t arg)
     struct smtp_client_config cfg = {0};
     const char *host_name = trace_string(mw->tr, mw->tr->hosts[u->base.host].name);
     cfg.ehlo_name = host_name;
-    cfg.user = u->user;
-    cfg.password = u->password;
+    cfg.user = j->no_auth ? NULL : u->user;
+    cfg.password = j->password ? j->password : u->password;
     cfg.mech = u->mech;
     cfg.want_pipelining = true;
     struct smtp_client_hooks hooks = {0};
@@ -189,6 +192,13 @@ static void mua_submit(struct sim_world *w, void *ctx, uint64_t arg)
 
 int mua_send(struct mua *u, uint64_t at_us, const char *mail, const char *const *to, size_t nto,
              const char *subject, const char *body, char *err, size_t errlen)
+{
+    return mua_send_with(u, at_us, mail, to, nto, subject, body, NULL, err, errlen);
+}
+
+int mua_send_with(struct mua *u, uint64_t at_us, const char *mail, const char *const *to,
+                  size_t nto, const char *subject, const char *body,
+                  const struct mua_send_options *opt, char *err, size_t errlen)
 {
     struct mail_world *mw = u->base.mw;
     char from[512], local[128], domain[256];
@@ -238,6 +248,8 @@ int mua_send(struct mua *u, uint64_t at_us, const char *mail, const char *const 
     j->nto = nto;
     j->data = msg.data; /* ownership moves to the job */
     j->len = msg.len;
+    j->no_auth = opt && opt->no_auth;
+    j->password = opt && opt->password ? mw_strdup(opt->password) : NULL;
     j->next = u->jobs;
     if (u->jobs) {
         u->jobs->prev = j;

@@ -35,6 +35,17 @@ struct mua *mua_new(struct mail_world *mw, const char *id, int host, const struc
 int mua_send(struct mua *u, uint64_t at_us, const char *mail, const char *const *to, size_t nto,
              const char *subject, const char *body, char *err, size_t errlen);
 
+/* How one submission differs from the MUA's settings. */
+struct mua_send_options {
+    bool no_auth;         /* submit without SMTP AUTH (port 25 of old, or a refused try) */
+    const char *password; /* NULL: the account's; else this one (a mistyped password) */
+};
+
+/* mua_send with options (opt may be NULL). */
+int mua_send_with(struct mua *u, uint64_t at_us, const char *mail, const char *const *to,
+                  size_t nto, const char *subject, const char *body,
+                  const struct mua_send_options *opt, char *err, size_t errlen);
+
 /* At virtual time at_us, fetches the mailbox over POP3; each message is read one second later. */
 void mua_fetch(struct mua *u, uint64_t at_us);
 

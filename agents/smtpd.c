@@ -1,6 +1,7 @@
 /* smtpd: the receiving side of SMTP for the MSA and the MTA. */
 #include "smtpd.h"
 
+#include "maillog.h"
 #include "message.h"
 #include "session.h"
 #include "smtp_server.h"
@@ -17,6 +18,8 @@ struct smtpd {
     char *agent;
     char *hostname;
     bool submission;
+    bool submission_open;
+    bool maillog;
     unsigned auth_mechs;
     struct mta *mta;
     bool scan_eicar;
@@ -45,6 +48,12 @@ bool smtpd_has_eicar(const uint8_t *data, size_t len)
         }
     }
     return false;
+}
+
+/* Postfix names the submission service's smtpd by its master.cf entry. */
+static const char *smtpd_program(const struct smtpd *d)
+{
+    return d->submission ? "postfix/submission/smtpd" : "postfix/smtpd";
 }
 
 static uint64_t smtpd_now(const struct smtpd_conn *c)
@@ -94,11 +103,16 @@ static bool smtpd_on_mail(void *ctx, const struct smtp_envelope *env, const char
     struct smtpd_conn *c = ctx;
     /* RFC 6409 §4.3: the MSA "MUST by default issue an error response to the MAIL command if
      * the session has not been authenticated". Postfix's submission service says 530. */
-    if (c->d->submission && !env->authenticated) {
+    if (c->d->submission && !env->authenticated && !c->d->submission_open) {
         smtp_reply_set(reply, 530, "5.7.0", "Authentication required");
         trace_policy(c->d->mw->tr, smtpd_now(c), c->d->agent, "submission_requires_auth",
                      "reject", 530, c->conn);
         return false;
+    }
+    if (c->d->submission && !env->authenticated) {
+        /* The misconfiguration: a submission port that takes mail from anyone, for anywhere. */
+        trace_policy(c->d->mw->tr, smtpd_now(c), c->d->agent, "submission_open", "permit", 250,
+                     c->conn);
     }
     return true;
 }
@@ -112,14 +126,29 @@ static bool smtpd_on_rcpt(void *ctx, const struct smtp_envelope *env, const char
         /* Authenticated submission may go anywhere (permit_sasl_authenticated). */
         return true;
     }
-    const char *rule = "";
-    if (!mta_relay_allowed(d->mta, c->client_ip, env->authenticated, forward_path, &rule)) {
+    struct mta_relay_decision v;
+    bool ok = mta_relay_allowed(d->mta, c->client_ip, env->authenticated, forward_path, &v);
+    if (v.pop_expired) {
+        trace_policy(d->mw->tr, smtpd_now(c), d->agent, "pop_before_smtp", "expired", 0, c->conn);
+    }
+    if (!ok) {
         /* Postfix's reject_unauth_destination: "554 5.7.1 <addr>: Relay access denied". */
         smtp_reply_set(reply, 554, "5.7.1", "<%s>: Relay access denied", forward_path);
-        trace_policy(d->mw->tr, smtpd_now(c), d->agent, rule, "reject", 554, c->conn);
+        trace_policy(d->mw->tr, smtpd_now(c), d->agent, v.rule, "reject", 554, c->conn);
+        if (d->maillog) {
+            /* The line an administrator greps for: who (client), claiming to be whom (from),
+             * tried to reach whom (to). */
+            char client[300];
+            maillog_client(d->mw, c->conn, client, sizeof client);
+            maillog_line(d->mw, d->agent, d->hostname, smtpd_program(d), c->conn,
+                         "NOQUEUE: reject: RCPT from %s: %d %s %s; from=<%s> to=<%s> proto=%s "
+                         "helo=<%s>",
+                         client, reply->code, reply->enhanced, reply->text, env->mail_from,
+                         forward_path, env->esmtp ? "ESMTP" : "SMTP", env->helo);
+        }
         return false;
     }
-    trace_policy(d->mw->tr, smtpd_now(c), d->agent, rule, "permit", 250, c->conn);
+    trace_policy(d->mw->tr, smtpd_now(c), d->agent, v.rule, "permit", 250, c->conn);
     if (mta_is_local(d->mta, mta_domain_of(forward_path)) &&
         !mta_local_user_exists(d->mta, forward_path)) {
         smtp_reply_set(reply, 550, "5.1.1",
@@ -160,7 +189,7 @@ static bool smtpd_on_message(void *ctx, const struct smtp_envelope *env, const u
     const struct trace_conn *tc = trace_conn_get(mw->tr, c->conn);
     struct message_received rec = {0};
     rec.helo = env->helo;
-    rec.rdns = trace_string(mw->tr, mw->tr->hosts[tc->client_host].name);
+    rec.rdns = trace_string(mw->tr, mw->tr->hosts[trace_conn_seen_host(mw->tr, tc)].name);
     rec.ip = ip;
     rec.by = d->hostname;
     rec.with = message_with_for(env->esmtp, env->tls, env->authenticated);
@@ -182,8 +211,24 @@ static bool smtpd_on_message(void *ctx, const struct smtp_envelope *env, const u
     if (d->submission) {
         trace_step(mw->tr, smtpd_now(c), 2, mail, d->agent, c->conn);
     }
-    mta_enqueue(d->mta, mail, env->mail_from, (const char *const *)env->rcpt, env->nrcpt,
-                msg.data, msg.len);
+    if (d->maillog) {
+        char client[300], msgid[300];
+        maillog_client(mw, c->conn, client, sizeof client);
+        if (env->authenticated) {
+            maillog_line(mw, d->agent, d->hostname, smtpd_program(d), c->conn,
+                         "%s: client=%s, sasl_method=%s, sasl_username=%s", qid, client,
+                         sasl_mech_name(env->auth_mech), env->auth_user);
+        } else {
+            maillog_line(mw, d->agent, d->hostname, smtpd_program(d), c->conn, "%s: client=%s", qid,
+                         client);
+        }
+        if (message_header_get(data, len, "Message-ID", msgid, sizeof msgid) >= 0) {
+            maillog_line(mw, d->agent, d->hostname, "postfix/cleanup", c->conn, "%s: message-id=%s",
+                         qid, msgid);
+        }
+    }
+    mta_enqueue_qid(d->mta, qid, mail, env->mail_from, (const char *const *)env->rcpt, env->nrcpt,
+                    msg.data, msg.len);
     buf_free(&msg);
     smtp_reply_set(reply, 250, "2.0.0", "Ok: queued as %s", qid);
     return true;
@@ -205,7 +250,7 @@ static bool smtpd_accept(struct sim_world *w, void *ctx, uint32_t conn, struct s
     }
     c->d = d;
     c->conn = conn;
-    c->client_ip = trace_conn_get(d->mw->tr, conn)->client_ip;
+    c->client_ip = trace_conn_seen_ip(d->mw->tr, trace_conn_get(d->mw->tr, conn));
     struct smtp_server_config cfg = {0};
     cfg.hostname = d->hostname;
     cfg.banner = "ESMTP Postfix (mailsim)";
@@ -245,6 +290,8 @@ struct smtpd *smtpd_new(struct mail_world *mw, int host, const struct smtpd_conf
     d->agent = mw_strdup(cfg->agent);
     d->hostname = mw_strdup(cfg->hostname);
     d->submission = cfg->submission;
+    d->submission_open = cfg->submission_open;
+    d->maillog = cfg->maillog;
     d->auth_mechs = cfg->auth_mechs;
     d->mta = cfg->mta;
     d->scan_eicar = cfg->scan_eicar;

@@ -12,6 +12,10 @@ struct smtpd_config {
     uint16_t port;
     const char *proto;     /* "smtp" or "submission", as the trace names the connection */
     bool submission;       /* RFC 6409: AUTH before MAIL; mark step 2 on acceptance */
+    /* Submission only: false is the misconfiguration of an open submission port (MAIL without
+     * AUTH is accepted, and every recipient with it). */
+    bool submission_open;
+    bool maillog;          /* write Postfix-style log lines (the MTA's "maillog") */
     unsigned auth_mechs;   /* SASL_MECH_BIT() mask offered; 0: no AUTH */
     struct mta *mta;       /* accepted mail goes into its queue; its relay policy applies */
     bool scan_eicar;

@@ -75,6 +75,12 @@ void mail_world_free(struct mail_world *mw)
     }
     free(mw->tags);
     free(mw->tag_index);
+    for (size_t i = 0; i < mw->nnotes; i++) {
+        free(mw->notes[i].agent);
+        free(mw->notes[i].ja);
+        free(mw->notes[i].en);
+    }
+    free(mw->notes);
     free(mw->maildir_root);
     sim_world_free(mw->sim);
     free(mw);
@@ -223,6 +229,23 @@ const char *mail_world_mail_of(const struct mail_world *mw, const uint8_t *data,
     }
     size_t k = mw->tag_index[mw_tag_slot(mw, p)];
     return k ? mw->tags[k - 1].mail : "";
+}
+
+static void mw_note_due(struct sim_world *w, void *ctx, uint64_t index)
+{
+    struct mail_world *mw = ctx;
+    const struct mail_note *n = &mw->notes[index];
+    trace_note(mw->tr, sim_now(w), n->agent, n->ja, n->en);
+}
+
+void mail_world_note(struct mail_world *mw, uint64_t at_us, const char *agent, const char *ja,
+                     const char *en)
+{
+    struct mail_note *n = MW_PUSH(mw, notes, nnotes, cap_notes);
+    n->agent = mw_strdup(agent);
+    n->ja = mw_strdup(ja);
+    n->en = mw_strdup(en);
+    sim_schedule(mw->sim, at_us, mw_note_due, mw, mw->nnotes - 1);
 }
 
 int64_t mail_world_time(const struct mail_world *mw)

@@ -40,6 +40,13 @@ struct mail_tag {
     uint64_t submitted_at;
 };
 
+/* A narration text waiting for its moment (mail_world_note). */
+struct mail_note {
+    char *agent;
+    char *ja;
+    char *en;
+};
+
 struct mail_world {
     struct sim_world *sim;
     struct trace *tr;
@@ -51,6 +58,8 @@ struct mail_world {
     size_t ntags, cap_tags;
     size_t *tag_index; /* open addressing on message_id: tag position + 1, 0 empty */
     size_t tag_index_cap;
+    struct mail_note *notes;
+    size_t nnotes, cap_notes;
     char *maildir_root; /* when set, MDAs also write real Maildirs under it */
     int64_t epoch;      /* the wall-clock time (Unix seconds) at virtual time 0, for Date: */
     int tz_minutes;     /* the zone of Date: and Received: lines, e.g. 540 for +0900 */
@@ -86,6 +95,11 @@ const char *mail_world_mail_of(const struct mail_world *mw, const uint8_t *data,
 void agent_init(struct agent *a, const struct agent_ops *ops, struct mail_world *mw,
                 const char *id, int host);
 void agent_fini(struct agent *a);
+
+/* At virtual time at_us, records a narration note (kind "note") about agent ("" or NULL for
+ * none) in Japanese and English. Copies the texts. */
+void mail_world_note(struct mail_world *mw, uint64_t at_us, const char *agent, const char *ja,
+                     const char *en);
 
 /* The wall-clock time of the virtual now, for Date: and Received: lines. */
 int64_t mail_world_time(const struct mail_world *mw);

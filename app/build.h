@@ -24,4 +24,10 @@ struct mail_world *build_world(const struct scenario *sc, const struct build_opt
  * to out, naming it ("expect.steps: ..."). Returns the number of failures. */
 int build_check(const struct scenario *sc, const struct mail_world *mw, FILE *out);
 
+/* Whether a run shows the attack (or legitimate use) succeeding: its mail reached the state, or
+ * a tap recorded the finding (with that value and on that tap, when they are given). */
+bool build_attack_succeeded(const struct scenario_attack *a, const struct trace *tr);
+/* Whether some tap (tap NULL: any) recorded finding (with value, when not NULL). */
+bool build_sniffed(const struct trace *tr, const char *finding, const char *value, const char *tap);
+
 #endif

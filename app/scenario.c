@@ -1,7 +1,9 @@
 /* scenario: reading a scenario file into plain C data. The format's rules live here — which
  * keys each part takes, their types, and the references between parts — and every error names
- * the JSON path of what is wrong. Agents are in scenario_agents.c; the JSON text is checked in
- * scenario_text.c and walked with the helpers of scenario_json.c. */
+ * the JSON path of what is wrong. Agents are in scenario_agents.c, the timeline in
+ * scenario_timeline.c, expect in scenario_expect.c, taps, countermeasures and attacks in
+ * scenario_security.c; the JSON text is checked in scenario_text.c and walked with the helpers
+ * of scenario_json.c. */
 #include "scenario.h"
 
 #include "scenario_json.h"
@@ -15,21 +17,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* A send's body is padded to at most this (the load scenarios use kilobytes). */
-#define SCENARIO_MAX_BODY_BYTES (64u << 20)
-#define SCENARIO_MAX_REPEAT 1000000
-
 #define SCENARIO_DEFAULT_START "2026-04-01T09:00:00+09:00"
 #define SCENARIO_TIME_FORM                                                                         \
     "a time such as \"2026-04-01T09:00:00+09:00\" or \"2026-04-01T00:00:00Z\" (RFC 3339)"
-
-static const char *const scenario_actions[] = {"send", "fetch", "down", "up", NULL};
-static const char *const scenario_event_keys[] = {"at", "agent", "action", NULL};
-static const char *const scenario_send_keys[] = {"mail",   "to",       "subject",    "body",
-                                                 "repeat", "interval", "body_bytes", NULL};
-static const char *const scenario_states[] = {"submitted", "queued",  "relayed",   "rejected",
-                                              "deferred",  "bounced", "delivered", "retrieved",
-                                              "read",      NULL};
 
 /* ---- Helpers shared with scenario_agents.c ---- */
 
@@ -171,7 +161,7 @@ static int scenario_parse_zone(struct scenario_parser *p, const cJSON *o, size_t
 
 static int scenario_parse_host(struct scenario_parser *p, const cJSON *o, size_t i)
 {
-    static const char *const keys[] = {"name", "zone", "ip", NULL};
+    static const char *const keys[] = {"name", "zone", "ip", "nat", NULL};
     struct scenario_host *h = &p->s->hosts[i];
     struct scenario_ctx *c = &p->c;
     if (scenario_check_keys(c, o, keys, "in a host") < 0 ||
@@ -181,10 +171,26 @@ static int scenario_parse_host(struct scenario_parser *p, const cJSON *o, size_t
         scenario_get_string(c, o, "zone", SCENARIO_REQUIRED, NULL, NULL, &h->zone) < 0 ||
         scenario_ref(c, "zone", h->zone, &p->zones, "a zone id from $.zones", NULL) < 0 ||
         scenario_get_string(c, o, "ip", SCENARIO_REQUIRED, scenario_is_ipv4,
-                            "an IPv4 address such as \"192.0.2.10\"", &h->ip) < 0) {
+                            "an IPv4 address such as \"192.0.2.10\"", &h->ip) < 0 ||
+        scenario_get_string(c, o, "nat", SCENARIO_NONEMPTY, NULL, SCENARIO_HOST_FORM, &h->nat) <
+            0) {
         return -1;
     }
     return scenario_unique(p, &p->ips, "ip", h->ip, i, "address", "$.hosts");
+}
+
+/* A host's NAT gateway, once all hosts are known. */
+static int scenario_link_host(struct scenario_parser *p, const cJSON *o, size_t i)
+{
+    const struct scenario_host *h = &p->s->hosts[i];
+    (void)o;
+    if (!h->nat) {
+        return 0;
+    }
+    if (strcmp(h->nat, h->name) == 0) {
+        return scenario_fail(&p->c, "nat", "a host cannot sit behind itself");
+    }
+    return scenario_ref(&p->c, "nat", h->nat, &p->hosts, "a host name from $.hosts", NULL);
 }
 
 static int scenario_parse_link(struct scenario_parser *p, const cJSON *o, size_t i)
@@ -239,264 +245,6 @@ static int scenario_parse_account(struct scenario_parser *p, const cJSON *o, siz
                                "an address such as \"alice@a.example\"", &a->address);
 }
 
-/* ---- timeline ---- */
-
-/* Splits "base-K" (K a decimal without leading zeros) into base and K. */
-static bool scenario_split_repeat(const char *mail, char *base, size_t n, unsigned long *k)
-{
-    const char *dash = strrchr(mail, '-');
-    size_t blen = dash ? (size_t)(dash - mail) : 0;
-    if (!dash || blen == 0 || blen >= n || dash[1] < '1' || dash[1] > '9' || strlen(dash + 1) > 7 ||
-        strspn(dash + 1, "0123456789") != strlen(dash + 1)) {
-        return false;
-    }
-    memcpy(base, mail, blen);
-    base[blen] = '\0';
-    *k = strtoul(dash + 1, NULL, 10);
-    return true;
-}
-
-/* Whether mail is an id some send produces: its own, or "id-K" for one that repeats. When it
- * names a send that repeats, *repeated is that event. */
-static bool scenario_mail_known(const struct scenario_parser *p, const char *mail, size_t *repeated)
-{
-    size_t ev;
-    unsigned long k;
-    char base[80];
-    *repeated = SIZE_MAX;
-    if (scenario_names_find(&p->mails, mail, &ev)) {
-        if (p->s->timeline[ev].repeat <= 1) {
-            return true;
-        }
-        *repeated = ev;
-    }
-    return scenario_split_repeat(mail, base, sizeof base, &k) &&
-           scenario_names_find(&p->mails, base, &ev) && p->s->timeline[ev].repeat > 1 &&
-           k <= p->s->timeline[ev].repeat;
-}
-
-static int scenario_parse_event(struct scenario_parser *p, const cJSON *o, size_t i)
-{
-    struct scenario_event *ev = &p->s->timeline[i];
-    struct scenario_ctx *c = &p->c;
-    char *action = NULL;
-    if (!cJSON_IsObject(o)) {
-        return scenario_fail_type(c, NULL, o, "an object");
-    }
-    int rc = scenario_get_string(c, o, "action", SCENARIO_REQUIRED, NULL,
-                                 "one of send, fetch, down, up", &action);
-    if (rc == 0) {
-        rc = scenario_check_enum(c, "action", action, scenario_actions);
-    }
-    if (rc < 0) {
-        free(action);
-        return -1;
-    }
-    ev->action = (enum scenario_action)scenario_find_word(scenario_actions, action);
-    bool send = ev->action == SCENARIO_SEND;
-    const char *allowed[16];
-    size_t n = 0;
-    for (size_t k = 0; scenario_event_keys[k]; k++) {
-        allowed[n++] = scenario_event_keys[k];
-    }
-    for (size_t k = 0; send && scenario_send_keys[k]; k++) {
-        allowed[n++] = scenario_send_keys[k];
-    }
-    allowed[n] = NULL;
-    const char *bad = scenario_unknown_key(o, allowed);
-    char what[32], hint[120] = "", q[80];
-    snprintf(what, sizeof what, "for action %s", action);
-    free(action);
-    if (bad) {
-        if (scenario_send_keys[scenario_find_word(scenario_send_keys, bad)]) {
-            snprintf(hint, sizeof hint, "%s is a key for action send",
-                     scenario_quote(bad, q, sizeof q));
-        }
-        return scenario_fail_unknown(c, bad, allowed, what, hint[0] ? hint : NULL);
-    }
-    const char *const *roles = ev->action == SCENARIO_SEND || ev->action == SCENARIO_FETCH
-                                   ? scenario_only_mua
-                                   : scenario_servers;
-    int64_t repeat = 1, bytes = 0;
-    if (scenario_check_keys(c, o, allowed, what) < 0 ||
-        scenario_get_duration(c, o, "at", SCENARIO_REQUIRED, &ev->at_us) < 0 ||
-        scenario_get_string(c, o, "agent", SCENARIO_REQUIRED, NULL, NULL, &ev->agent) < 0 ||
-        scenario_agent_ref(p, "agent", ev->agent, roles) < 0) {
-        return -1;
-    }
-    if (!send) {
-        return 0;
-    }
-    if (scenario_get_string(c, o, "mail", SCENARIO_REQUIRED, scenario_is_id,
-                            "a mail id such as \"m1\" (letters, digits, '.', '_' or '-')",
-                            &ev->mail) < 0 ||
-        scenario_unique(p, &p->mails, "mail", ev->mail, i, "mail id", "$.timeline") < 0 ||
-        scenario_get_strings(c, o, "to", SCENARIO_REQUIRED | SCENARIO_NONEMPTY, scenario_is_address,
-                             "an address such as \"bob@b.example\"", &ev->to, &ev->nto) < 0 ||
-        scenario_get_string(c, o, "subject", 0, NULL, NULL, &ev->subject) < 0 ||
-        scenario_get_string(c, o, "body", 0, NULL, NULL, &ev->body) < 0 ||
-        scenario_get_int(c, o, "repeat", 0, 1, SCENARIO_MAX_REPEAT, &repeat) < 0 ||
-        scenario_get_duration(c, o, "interval", 0, &ev->interval_us) < 0 ||
-        scenario_get_int(c, o, "body_bytes", 0, 0, SCENARIO_MAX_BODY_BYTES, &bytes) < 0) {
-        return -1;
-    }
-    ev->repeat = (unsigned)repeat;
-    ev->body_bytes = (uint64_t)bytes;
-    if (ev->interval_us && (uint64_t)(repeat - 1) > (UINT64_MAX - ev->at_us) / ev->interval_us) {
-        return scenario_fail(c, "interval",
-                             "the last of the repeated mails would be sent past "
-                             "the end of time");
-    }
-    return 0;
-}
-
-/* A send's id must not be one a repeating send makes ("m-2" beside "m" with repeat 3). */
-static int scenario_check_mail_ids(struct scenario_parser *p, const cJSON *o, size_t i)
-{
-    const struct scenario_event *ev = &p->s->timeline[i];
-    size_t other;
-    unsigned long k;
-    char base[80];
-    (void)o;
-    if (ev->action != SCENARIO_SEND || ev->repeat > 1 ||
-        !scenario_split_repeat(ev->mail, base, sizeof base, &k) ||
-        !scenario_names_find(&p->mails, base, &other) || p->s->timeline[other].repeat <= 1 ||
-        k > p->s->timeline[other].repeat) {
-        return 0;
-    }
-    return scenario_fail(&p->c, "mail",
-                         "mail id \"%s\" is also made by the send at $.timeline[%zu] (\"%s\" "
-                         "with repeat %u makes \"%s-1\" to \"%s-%u\")",
-                         ev->mail, other, base, p->s->timeline[other].repeat, base, base,
-                         p->s->timeline[other].repeat);
-}
-
-/* ---- expect ---- */
-
-static int scenario_mail_ref(struct scenario_parser *p, const char *key, const char *mail)
-{
-    size_t rep;
-    if (scenario_mail_known(p, mail, &rep)) {
-        return 0;
-    }
-    char q[80];
-    if (rep != SIZE_MAX) {
-        unsigned n = p->s->timeline[rep].repeat;
-        return scenario_fail(&p->c, key,
-                             "expected a mail id from a send in $.timeline, got %s (the send at "
-                             "$.timeline[%zu] repeats: its mails are \"%s-1\" to \"%s-%u\")",
-                             scenario_quote(mail, q, sizeof q), rep, mail, mail, n);
-    }
-    return scenario_ref(&p->c, key, mail, &p->mails, "a mail id from a send in $.timeline", NULL);
-}
-
-static int scenario_parse_expect_mail(struct scenario_parser *p, const cJSON *o, size_t i)
-{
-    static const char *const keys[] = {"mail", "state", NULL};
-    struct scenario_expect_mail *m = &p->s->expect.mails[i];
-    struct scenario_ctx *c = &p->c;
-    if (scenario_check_keys(c, o, keys, "in an expected mail") < 0 ||
-        scenario_get_string(c, o, "mail", SCENARIO_REQUIRED, NULL, NULL, &m->mail) < 0 ||
-        scenario_mail_ref(p, "mail", m->mail) < 0 ||
-        scenario_get_string(c, o, "state", SCENARIO_REQUIRED, NULL, NULL, &m->state) < 0) {
-        return -1;
-    }
-    return scenario_check_enum(c, "state", m->state, scenario_states);
-}
-
-static int scenario_parse_mailbox(struct scenario_parser *p, const cJSON *o, size_t i)
-{
-    static const char *const keys[] = {"agent", "user", "count", NULL};
-    struct scenario_expect_mailbox *m = &p->s->expect.mailboxes[i];
-    struct scenario_ctx *c = &p->c;
-    int64_t count = 0;
-    if (scenario_check_keys(c, o, keys, "in an expected mailbox") < 0 ||
-        scenario_get_string(c, o, "agent", SCENARIO_REQUIRED, NULL, NULL, &m->agent) < 0 ||
-        scenario_agent_ref(p, "agent", m->agent, scenario_only_mda) < 0 ||
-        scenario_get_string(c, o, "user", SCENARIO_REQUIRED, NULL, NULL, &m->user) < 0 ||
-        scenario_ref(c, "user", m->user, &p->accounts, "a user from $.accounts", NULL) < 0 ||
-        scenario_get_int(c, o, "count", SCENARIO_REQUIRED, 0, SCENARIO_INT_MAX, &count) < 0) {
-        return -1;
-    }
-    m->count = (long)count;
-    return 0;
-}
-
-static int scenario_parse_step(struct scenario_parser *p, const cJSON *o, size_t i)
-{
-    double d = o->valuedouble;
-    if (!cJSON_IsNumber(o) || !(d >= 1 && d <= 9) || (double)(int)d != d) {
-        return scenario_fail_type(&p->c, NULL, o, "a step number from 1 to 9");
-    }
-    p->s->expect.steps[i] = (int)d;
-    return 0;
-}
-
-static int scenario_parse_received(struct scenario_parser *p, const cJSON *o)
-{
-    static const char *const keys[] = {"agent", "min", NULL};
-    struct scenario_expect *x = &p->s->expect;
-    struct scenario_ctx *c = &p->c;
-    int64_t min = 1;
-    size_t old = scenario_path_key(c, "received");
-    int rc = scenario_check_keys(c, o, keys, "in expect.received");
-    if (rc == 0) {
-        rc = scenario_get_string(c, o, "agent", SCENARIO_REQUIRED, NULL, NULL, &x->received_agent);
-    }
-    if (rc == 0) {
-        rc = scenario_agent_ref(p, "agent", x->received_agent, scenario_only_mua);
-    }
-    if (rc == 0) {
-        rc = scenario_get_int(c, o, "min", 0, 0, SCENARIO_INT_MAX, &min);
-    }
-    x->received_min = (long)min;
-    scenario_path_pop(c, old);
-    return rc;
-}
-
-static int scenario_parse_expect(struct scenario_parser *p, const cJSON *o)
-{
-    static const char *const keys[] = {"delivered", "retrieved",      "bounced", "rejected",
-                                       "steps",     "steps_mail",     "mails",   "mailboxes",
-                                       "received",  "trace_contains", NULL};
-    static const char *const counts[] = {"delivered", "retrieved", "bounced", "rejected"};
-    struct scenario_expect *x = &p->s->expect;
-    struct scenario_ctx *c = &p->c;
-    long *fields[] = {&x->delivered, &x->retrieved, &x->bounced, &x->rejected};
-    const cJSON *steps, *mails, *boxes, *received;
-    size_t nsteps, nmails, nboxes;
-    if (scenario_check_keys(c, o, keys, "in expect") < 0) {
-        return -1;
-    }
-    for (size_t k = 0; k < 4; k++) {
-        int64_t v = -1;
-        if (scenario_get_int(c, o, counts[k], 0, 0, SCENARIO_INT_MAX, &v) < 0) {
-            return -1;
-        }
-        *fields[k] = (long)v;
-    }
-    if (scenario_get_list(c, o, "steps", 0, false, &steps, &nsteps) < 0 ||
-        (steps &&
-         scenario_alloc(c, "steps", nsteps, sizeof *x->steps, &x->steps, &x->nsteps) < 0) ||
-        scenario_each(p, steps, "steps", scenario_parse_step) < 0 ||
-        scenario_get_string(c, o, "steps_mail", 0, NULL, NULL, &x->steps_mail) < 0 ||
-        (x->steps_mail && scenario_mail_ref(p, "steps_mail", x->steps_mail) < 0) ||
-        scenario_get_list(c, o, "mails", 0, false, &mails, &nmails) < 0 ||
-        (mails &&
-         scenario_alloc(c, "mails", nmails, sizeof *x->mails, &x->mails, &x->nmails) < 0) ||
-        scenario_each(p, mails, "mails", scenario_parse_expect_mail) < 0 ||
-        scenario_get_list(c, o, "mailboxes", 0, false, &boxes, &nboxes) < 0 ||
-        (boxes && scenario_alloc(c, "mailboxes", nboxes, sizeof *x->mailboxes, &x->mailboxes,
-                                 &x->nmailboxes) < 0) ||
-        scenario_each(p, boxes, "mailboxes", scenario_parse_mailbox) < 0 ||
-        scenario_get_list(c, o, "received", 0, true, &received, NULL) < 0 ||
-        (received && scenario_parse_received(p, received) < 0)) {
-        return -1;
-    }
-    return scenario_get_strings(c, o, "trace_contains", 0, NULL, NULL, &x->trace_contains,
-                                &x->ntrace_contains);
-}
-
 /* ---- the whole file ---- */
 
 /* Parses the array at key with each, after allocating its structs. */
@@ -514,9 +262,9 @@ static int scenario_section(struct scenario_parser *p, const cJSON *root, const 
 
 static int scenario_parse_root(struct scenario_parser *p, const cJSON *root)
 {
-    static const char *const keys[] = {"$schema",  "meta",   "seed",  "start",    "until",
-                                       "zones",    "hosts",  "links", "accounts", "agents",
-                                       "timeline", "expect", NULL};
+    static const char *const keys[] = {
+        "$schema",  "meta",   "seed",     "start",  "until", "zones",           "hosts",   "links",
+        "accounts", "agents", "timeline", "expect", "taps",  "countermeasures", "attacks", NULL};
     struct scenario *s = p->s;
     struct scenario_ctx *c = &p->c;
     const cJSON *meta, *expect, *agents;
@@ -550,11 +298,14 @@ static int scenario_parse_root(struct scenario_parser *p, const cJSON *root)
         return -1;
     }
     if (scenario_section(p, root, "hosts", SCENARIO_REQUIRED, sizeof *s->hosts, &s->hosts,
-                         &s->nhosts, scenario_parse_host) < 0) {
+                         &s->nhosts, scenario_parse_host) < 0 ||
+        scenario_each(p, cJSON_GetObjectItemCaseSensitive(root, "hosts"), "hosts",
+                      scenario_link_host) < 0) {
         return -1;
     }
     if (scenario_section(p, root, "links", 0, sizeof *s->links, &s->links, &s->nlinks,
                          scenario_parse_link) < 0 ||
+        scenario_parse_taps(p, root) < 0 ||
         scenario_section(p, root, "accounts", 0, sizeof *s->accounts, &s->accounts, &s->naccounts,
                          scenario_parse_account) < 0 ||
         scenario_get_list(c, root, "agents", 0, false, &agents, &n) < 0 ||
@@ -574,9 +325,11 @@ static int scenario_parse_root(struct scenario_parser *p, const cJSON *root)
         size_t old = scenario_path_key(c, "expect");
         int rc = scenario_parse_expect(p, expect);
         scenario_path_pop(c, old);
-        return rc;
+        if (rc < 0) {
+            return -1;
+        }
     }
-    return 0;
+    return scenario_parse_security(p, root);
 }
 
 /* Entries of the array at key, at most SCENARIO_MAX_ITEMS (more is an error found later). */
@@ -600,7 +353,8 @@ static int scenario_parser_init(struct scenario_parser *p, const cJSON *root)
         scenario_names_init(&p->links, nlinks) < 0 ||
         scenario_names_init(&p->accounts, scenario_count(root, "accounts")) < 0 ||
         scenario_names_init(&p->agents, scenario_count(root, "agents")) < 0 ||
-        scenario_names_init(&p->mails, scenario_count(root, "timeline")) < 0) {
+        scenario_names_init(&p->mails, scenario_count(root, "timeline")) < 0 ||
+        scenario_names_init(&p->taps, scenario_count(root, "taps")) < 0) {
         return scenario_fail(&p->c, NULL, "out of memory");
     }
     p->nlink_keys = nlinks;
@@ -609,8 +363,8 @@ static int scenario_parser_init(struct scenario_parser *p, const cJSON *root)
 
 static void scenario_parser_free(struct scenario_parser *p)
 {
-    struct scenario_names *tables[] = {&p->zones,    &p->hosts,  &p->ips,  &p->links,
-                                       &p->accounts, &p->agents, &p->mails};
+    struct scenario_names *tables[] = {&p->zones,    &p->hosts,  &p->ips,   &p->links,
+                                       &p->accounts, &p->agents, &p->mails, &p->taps};
     for (size_t k = 0; k < sizeof tables / sizeof tables[0]; k++) {
         scenario_names_free(tables[k]);
     }
@@ -623,8 +377,15 @@ static void scenario_parser_free(struct scenario_parser *p)
 struct scenario *scenario_parse(const char *text, size_t len, const char *name, char *err,
                                 size_t errlen)
 {
+    return scenario_parse_text(text, len, name, false, err, errlen);
+}
+
+struct scenario *scenario_parse_text(const char *text, size_t len, const char *name, bool variant,
+                                     char *err, size_t errlen)
+{
     char spare[2];
     struct scenario_parser p = {0};
+    p.variant = variant;
     p.c.name = name ? name : "(scenario)";
     p.c.err = err && errlen > 0 ? err : spare;
     p.c.errlen = err && errlen > 0 ? errlen : sizeof spare;
@@ -646,12 +407,15 @@ struct scenario *scenario_parse(const char *text, size_t len, const char *name, 
     }
     p.s = calloc(1, sizeof *p.s);
     int rc = -1;
-    if (!p.s || !(p.s->path = strdup(p.c.name))) {
+    if (!p.s || !(p.s->path = strdup(p.c.name)) || !(p.s->source = malloc(len + 1))) {
         scenario_fail(&p.c, NULL, "out of memory");
     } else if (scenario_parser_init(&p, root) == 0) {
         p.s->expect.delivered = p.s->expect.retrieved = -1;
         p.s->expect.bounced = p.s->expect.rejected = -1;
         p.s->expect.received_min = -1;
+        memcpy(p.s->source, text, len);
+        p.s->source[len] = 0;
+        p.s->source_len = len;
         rc = scenario_parse_root(&p, root);
     }
     scenario_parser_free(&p);
@@ -747,9 +511,10 @@ static void scenario_free_strings(char **v, size_t n)
 
 static void scenario_free_agent(struct scenario_agent *a)
 {
-    char *strings[] = {a->id,           a->role,        a->host,      a->program,  a->user,
-                       a->display_name, a->submit_host, a->auth_mech, a->pop_host, a->mta,
-                       a->hostname,     a->relayhost,   a->mda,       a->dns};
+    char *strings[] = {a->id,       a->role,         a->host,        a->program,
+                       a->user,     a->display_name, a->submit_host, a->auth_mech,
+                       a->pop_host, a->mta,          a->hostname,    a->relayhost,
+                       a->mda,      a->dns,          a->pop_mra,     a->helo};
     for (size_t k = 0; k < sizeof strings / sizeof strings[0]; k++) {
         free(strings[k]);
     }
@@ -757,6 +522,8 @@ static void scenario_free_agent(struct scenario_agent *a)
     scenario_free_strings(a->mydestination, a->nmydestination);
     scenario_free_strings(a->relay_domains, a->nrelay_domains);
     scenario_free_strings(a->mynetworks, a->nmynetworks);
+    scenario_free_strings(a->taps, a->ntaps);
+    scenario_free_strings(a->dictionary, a->ndictionary);
     for (size_t k = 0; a->transports && k < a->ntransports; k++) {
         free(a->transports[k].domain);
         free(a->transports[k].nexthop);
@@ -791,6 +558,7 @@ void scenario_free(struct scenario *s)
         free(s->hosts[i].name);
         free(s->hosts[i].zone);
         free(s->hosts[i].ip);
+        free(s->hosts[i].nat);
     }
     free(s->hosts);
     for (size_t i = 0; s->links && i < s->nlinks; i++) {
@@ -814,6 +582,12 @@ void scenario_free(struct scenario *s)
         scenario_free_strings(s->timeline[i].to, s->timeline[i].nto);
         free(s->timeline[i].subject);
         free(s->timeline[i].body);
+        free(s->timeline[i].note.ja);
+        free(s->timeline[i].note.en);
+        free(s->timeline[i].password);
+        free(s->timeline[i].target);
+        free(s->timeline[i].from);
+        free(s->timeline[i].header_from);
     }
     free(s->timeline);
     struct scenario_expect *x = &s->expect;
@@ -831,5 +605,21 @@ void scenario_free(struct scenario *s)
     free(x->mailboxes);
     free(x->received_agent);
     scenario_free_strings(x->trace_contains, x->ntrace_contains);
+    scenario_free_strings(x->trace_lacks, x->ntrace_lacks);
+    scenario_free_strings(x->log_contains, x->nlog_contains);
+    for (size_t i = 0; x->sniffed && i < x->nsniffed; i++) {
+        free(x->sniffed[i].finding);
+        free(x->sniffed[i].value);
+        free(x->sniffed[i].tap);
+    }
+    free(x->sniffed);
+    for (size_t i = 0; x->policies && i < x->npolicies; i++) {
+        free(x->policies[i].agent);
+        free(x->policies[i].rule);
+        free(x->policies[i].decision);
+    }
+    free(x->policies);
+    scenario_free_security(s);
+    free(s->source);
     free(s);
 }

@@ -27,6 +27,13 @@ struct scenario_host {
     char *name; /* a host name, usually an FQDN: "mail.a.example" */
     char *zone; /* a zone id */
     char *ip;   /* dotted quad in a documentation range */
+    char *nat;  /* the NAT gateway (a host name) its connections leave through; NULL: none */
+};
+
+/* A tap: an eavesdropper's view of every byte on the link between two hosts. */
+struct scenario_tap {
+    char *name;
+    char *a, *b; /* host names; a link between them must exist */
 };
 
 struct scenario_link {
@@ -55,7 +62,7 @@ struct scenario_transport {
  * to the role, so a typo or a misplaced setting is caught. */
 struct scenario_agent {
     char *id;
-    char *role; /* mua msa mta filter mda mra dns */
+    char *role; /* mua msa mta filter mda mra dns spammer sniffer */
     char *host;
     char *program; /* optional: the real software shown for it */
     /* mua */
@@ -72,6 +79,7 @@ struct scenario_agent {
     char *mta; /* the MTA agent that takes submitted mail */
     char **auth_mechs;
     size_t nauth_mechs;
+    bool no_auth_required; /* "require_auth": false, an open submission port */
     /* mta, filter */
     char *hostname; /* banner and Received name; NULL: the host's name */
     uint16_t port;  /* 0: 25 for mta and filter, 587 for msa, 110 for mra */
@@ -94,20 +102,39 @@ struct scenario_agent {
     unsigned max_attempts;
     uint64_t max_message_size;
     uint64_t max_recipients;
+    bool maillog;           /* Postfix-style log lines in the trace */
+    char *pop_mra;          /* pop_before_smtp.mra: the MRA whose logins open relaying */
+    uint64_t pop_window_us; /* pop_before_smtp.minutes */
     /* mra */
     bool no_user_pass; /* "user_pass": false */
     /* dns */
     struct scenario_mx *mx;
     size_t nmx;
+    /* spammer */
+    char *helo; /* the EHLO name it claims; NULL: its host's name */
+    /* sniffer */
+    char **taps; /* the taps it reads (names from $.taps); NULL: every tap */
+    size_t ntaps;
+    char **dictionary; /* words for its offline attack on APOP */
+    size_t ndictionary;
 };
 
-enum scenario_action { SCENARIO_SEND, SCENARIO_FETCH, SCENARIO_DOWN, SCENARIO_UP };
+enum scenario_action {
+    SCENARIO_SEND,
+    SCENARIO_FETCH,
+    SCENARIO_DOWN,
+    SCENARIO_UP,
+    SCENARIO_NOTE,  /* narration only */
+    SCENARIO_SPAM,  /* a spammer sends forged mail to a target server */
+    SCENARIO_CRACK, /* a sniffer attacks the APOP logins it captured, offline */
+};
 
 struct scenario_event {
     uint64_t at_us;
-    char *agent;
+    char *agent; /* NULL only for a note */
     enum scenario_action action;
-    /* send */
+    struct scenario_text note; /* any event: narration shown as it happens; NULL texts: none */
+    /* send and spam */
     char *mail; /* mail id, "m1" */
     char **to;
     size_t nto;
@@ -116,6 +143,13 @@ struct scenario_event {
     unsigned repeat;       /* send: this many messages (ids mail-1, mail-2, ...); 0 or 1: one */
     uint64_t interval_us;  /* send with repeat: time between two of them */
     uint64_t body_bytes;   /* send: pad the body to this size (the load scenario) */
+    bool no_auth;          /* send: "auth": false, submit without SMTP AUTH */
+    char *password;        /* send: log in with this password instead of the account's */
+    /* spam */
+    char *target;      /* the host it connects to */
+    uint16_t port;     /* 0: 25 */
+    char *from;        /* MAIL FROM (forged) */
+    char *header_from; /* From: (forged); NULL: from */
 };
 
 /* What must hold after the run; every field is optional (negative or NULL: not checked). */
@@ -128,6 +162,19 @@ struct scenario_expect_mailbox {
     char *agent; /* an mda */
     char *user;
     long count;
+};
+
+struct scenario_expect_sniff {
+    char *finding; /* "password", "body", ... */
+    char *value;   /* NULL: any value */
+    char *tap;     /* NULL: any tap */
+};
+
+struct scenario_expect_policy {
+    char *agent;
+    char *rule;
+    char *decision;
+    long code; /* -1: any */
 };
 
 struct scenario_expect {
@@ -143,7 +190,50 @@ struct scenario_expect {
     long received_min;
     char **trace_contains; /* byte strings that must have crossed some link */
     size_t ntrace_contains;
+    char **trace_lacks; /* byte strings that must never have crossed a link */
+    size_t ntrace_lacks;
+    struct scenario_expect_sniff *sniffed; /* findings some tap must have recorded */
+    size_t nsniffed;
+    struct scenario_expect_policy *policies; /* policy decisions that must have been made */
+    size_t npolicies;
+    char **log_contains; /* texts some log line must contain */
+    size_t nlog_contains;
 };
+
+/* One agent setting a countermeasure changes: the agent's key holds on_json when the
+ * countermeasure is on and off_json when it is off (JSON text; NULL: the key is absent). */
+struct scenario_setting {
+    char *agent;
+    char *key;
+    char *on_json;
+    char *off_json;
+};
+
+/* A countermeasure that can be turned on and off (mailsim matrix runs every combination). The
+ * file as written has it in the state default_on. */
+struct scenario_countermeasure {
+    char *id;
+    struct scenario_text label;
+    bool default_on;
+    struct scenario_setting *set;
+    size_t nset;
+};
+
+/* An attack (or, when legitimate, a use that must keep working) and how a run shows that it
+ * succeeded: a mail reached a state, or a tap recorded a finding. */
+struct scenario_attack {
+    char *id;
+    struct scenario_text label;
+    bool legitimate;
+    char *mail; /* with state */
+    char *state;
+    char *finding; /* with value and tap, each optional */
+    char *value;
+    char *tap;
+};
+
+/* At most this many countermeasures: the matrix runs 2^n worlds. */
+#define SCENARIO_MAX_COUNTERMEASURES 8
 
 struct scenario {
     char *path; /* the file it came from, "(built-in)" for the default */
@@ -169,6 +259,14 @@ struct scenario {
     struct scenario_event *timeline;
     size_t ntimeline;
     struct scenario_expect expect;
+    struct scenario_tap *taps;
+    size_t ntaps;
+    struct scenario_countermeasure *countermeasures;
+    size_t ncountermeasures;
+    struct scenario_attack *attacks;
+    size_t nattacks;
+    char *source; /* the JSON text it was read from, for variants */
+    size_t source_len;
 };
 
 /* Parses JSON text. name is what error messages call the file. On success returns a scenario
@@ -182,6 +280,13 @@ struct scenario *scenario_parse(const char *text, size_t len, const char *name, 
  * one, or one over SCENARIO_MAX_BYTES, included). */
 struct scenario *scenario_load(const char *path, char *err, size_t errlen);
 void scenario_free(struct scenario *s);
+
+/* The scenario with its countermeasures switched: bit i of on_mask turns countermeasures[i] on,
+ * a clear bit off. Returns a new scenario (free it with scenario_free) or NULL with err. */
+struct scenario *scenario_variant(const struct scenario *sc, unsigned on_mask, char *err,
+                                  size_t errlen);
+/* The on_mask of the file as written. */
+unsigned scenario_default_mask(const struct scenario *sc);
 
 /* "1500ms", "2s", "5m", "1h", "250us", or a bare integer of microseconds. Returns 0, or -1. */
 int scenario_parse_duration(const char *s, uint64_t *us);

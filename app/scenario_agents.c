@@ -13,7 +13,8 @@
 static const char *const scenario_mua_keys[] = {
     "user",     "display_name", "submit_host", "submit_port",    "auth_mech",
     "pop_host", "pop_port",     "apop",        "keep_on_server", NULL};
-static const char *const scenario_msa_keys[] = {"mta", "port", "hostname", "auth_mechs", NULL};
+static const char *const scenario_msa_keys[] = {"mta",        "port",         "hostname",
+                                                "auth_mechs", "require_auth", NULL};
 static const char *const scenario_mta_keys[] = {"hostname",
                                                 "port",
                                                 "listen",
@@ -31,25 +32,31 @@ static const char *const scenario_mta_keys[] = {"hostname",
                                                 "max_attempts",
                                                 "max_message_size",
                                                 "max_recipients",
+                                                "maillog",
+                                                "pop_before_smtp",
                                                 NULL};
 static const char *const scenario_mda_keys[] = {NULL};
 static const char *const scenario_mra_keys[] = {"mda",  "port",      "hostname",
                                                 "apop", "user_pass", NULL};
 static const char *const scenario_dns_keys[] = {"mx", NULL};
+static const char *const scenario_spammer_keys[] = {"helo", NULL};
+static const char *const scenario_sniffer_keys[] = {"taps", "dictionary", NULL};
 
 static const struct scenario_role {
     const char *name;
     const char *const *keys;
 } scenario_roles[] = {
-    {"mua", scenario_mua_keys},    {"msa", scenario_msa_keys}, {"mta", scenario_mta_keys},
-    {"filter", scenario_mta_keys}, {"mda", scenario_mda_keys}, {"mra", scenario_mra_keys},
-    {"dns", scenario_dns_keys},
+    {"mua", scenario_mua_keys},         {"msa", scenario_msa_keys},
+    {"mta", scenario_mta_keys},         {"filter", scenario_mta_keys},
+    {"mda", scenario_mda_keys},         {"mra", scenario_mra_keys},
+    {"dns", scenario_dns_keys},         {"spammer", scenario_spammer_keys},
+    {"sniffer", scenario_sniffer_keys},
 };
 #define SCENARIO_NROLES (sizeof scenario_roles / sizeof scenario_roles[0])
 
 static const char *const scenario_agent_keys[] = {"id", "role", "host", "program", NULL};
-static const char *const scenario_role_names[] = {"mua", "msa", "mta", "filter",
-                                                  "mda", "mra", "dns", NULL};
+static const char *const scenario_role_names[] = {"mua", "msa", "mta",     "filter",  "mda",
+                                                  "mra", "dns", "spammer", "sniffer", NULL};
 static const char *const scenario_mechs[] = {"PLAIN", "LOGIN", "CRAM-MD5", NULL};
 
 /* Which roles may be referred to from a place, and how a message says so. */
@@ -58,6 +65,13 @@ const char *const scenario_only_mta[] = {"mta", NULL};
 const char *const scenario_only_mda[] = {"mda", NULL};
 const char *const scenario_only_dns[] = {"dns", NULL};
 const char *const scenario_servers[] = {"mta", "filter", "msa", "mra", NULL};
+static const char *const scenario_only_mra[] = {"mra", NULL};
+
+const char *const *scenario_role_keys(const char *role)
+{
+    size_t k = scenario_find_word(scenario_role_names, role);
+    return scenario_role_names[k] ? scenario_roles[k].keys : NULL;
+}
 
 static int scenario_parse_mua(struct scenario_parser *p, const cJSON *o, struct scenario_agent *a)
 {
@@ -88,6 +102,11 @@ static int scenario_parse_msa(struct scenario_parser *p, const cJSON *o, struct 
             0) {
         return -1;
     }
+    bool require_auth = true;
+    if (scenario_get_bool(c, o, "require_auth", &require_auth) < 0) {
+        return -1;
+    }
+    a->no_auth_required = !require_auth;
     for (size_t k = 0; k < a->nauth_mechs; k++) {
         size_t old = scenario_path_key(c, "auth_mechs");
         size_t at = scenario_path_index(c, k);
@@ -142,6 +161,34 @@ static int scenario_parse_transport(struct scenario_parser *p, const cJSON *o,
     return rc;
 }
 
+/* "pop_before_smtp": {"mra": "mra.a", "minutes": 10} */
+static int scenario_parse_pop_before_smtp(struct scenario_parser *p, const cJSON *o,
+                                          struct scenario_agent *a)
+{
+    static const char *const keys[] = {"mra", "minutes", NULL};
+    struct scenario_ctx *c = &p->c;
+    const cJSON *pop;
+    int64_t minutes = 0;
+    if (scenario_get_list(c, o, "pop_before_smtp", 0, true, &pop, NULL) < 0) {
+        return -1;
+    }
+    if (!pop) {
+        return 0;
+    }
+    size_t old = scenario_path_key(c, "pop_before_smtp");
+    int rc = scenario_check_keys(c, pop, keys, "in pop_before_smtp");
+    if (rc == 0) {
+        rc = scenario_get_string(c, pop, "mra", SCENARIO_REQUIRED, NULL, NULL, &a->pop_mra);
+    }
+    if (rc == 0) {
+        /* DRAC's default is 30 minutes; a day is the most anyone would open a hole for. */
+        rc = scenario_get_int(c, pop, "minutes", SCENARIO_REQUIRED, 1, 1440, &minutes);
+    }
+    scenario_path_pop(c, old);
+    a->pop_window_us = (uint64_t)minutes * 60000000u;
+    return rc;
+}
+
 static int scenario_parse_mta(struct scenario_parser *p, const cJSON *o, struct scenario_agent *a)
 {
     struct scenario_ctx *c = &p->c;
@@ -169,7 +216,9 @@ static int scenario_parse_mta(struct scenario_parser *p, const cJSON *o, struct 
         scenario_get_duration(c, o, "retry", 0, &a->retry_us) < 0 ||
         scenario_get_int(c, o, "max_attempts", 0, 0, 1000000, &attempts) < 0 ||
         scenario_get_int(c, o, "max_message_size", 0, 0, SCENARIO_INT_MAX, &size) < 0 ||
-        scenario_get_int(c, o, "max_recipients", 0, 0, SCENARIO_INT_MAX, &rcpts) < 0) {
+        scenario_get_int(c, o, "max_recipients", 0, 0, SCENARIO_INT_MAX, &rcpts) < 0 ||
+        scenario_get_bool(c, o, "maillog", &a->maillog) < 0 ||
+        scenario_parse_pop_before_smtp(p, o, a) < 0) {
         return -1;
     }
     if (step == 1 || step == 2) {
@@ -238,6 +287,15 @@ static int scenario_parse_role(struct scenario_parser *p, const cJSON *o, struct
             return -1;
         }
         return list ? scenario_each(p, list, "mx", scenario_parse_mx) : 0;
+    } else if (strcmp(a->role, "spammer") == 0) {
+        return scenario_get_string(c, o, "helo", SCENARIO_NONEMPTY, scenario_is_domain,
+                                   SCENARIO_HOST_FORM, &a->helo);
+    } else if (strcmp(a->role, "sniffer") == 0) {
+        return scenario_get_strings(c, o, "taps", 0, NULL, NULL, &a->taps, &a->ntaps) < 0 ||
+                       scenario_get_strings(c, o, "dictionary", 0, NULL, NULL, &a->dictionary,
+                                            &a->ndictionary) < 0
+                   ? -1
+                   : 0;
     }
     return 0; /* mda: nothing of its own */
 }
@@ -250,7 +308,8 @@ int scenario_parse_agent(struct scenario_parser *p, const cJSON *o, size_t i)
         return scenario_fail_type(c, NULL, o, "an object");
     }
     if (scenario_get_string(c, o, "role", SCENARIO_REQUIRED, NULL,
-                            "one of mua, msa, mta, filter, mda, mra, dns", &a->role) < 0 ||
+                            "one of mua, msa, mta, filter, mda, mra, dns, spammer, sniffer",
+                            &a->role) < 0 ||
         scenario_check_enum(c, "role", a->role, scenario_role_names) < 0) {
         return -1;
     }
@@ -298,6 +357,43 @@ int scenario_parse_agent(struct scenario_parser *p, const cJSON *o, size_t i)
     return scenario_parse_role(p, o, a);
 }
 
+/* A sniffer's taps: each names a tap, and no tap is read by two sniffers (a tap hands its bytes
+ * to one reader). */
+static int scenario_link_sniffer(struct scenario_parser *p, size_t i)
+{
+    struct scenario_agent *a = &p->s->agents[i];
+    struct scenario_ctx *c = &p->c;
+    for (size_t j = 0; a->ntaps == 0 && j < p->s->nagents; j++) {
+        if (j != i && strcmp(p->s->agents[j].role, "sniffer") == 0) {
+            return scenario_fail(c, NULL,
+                                 "missing required key \"taps\" (with more than one sniffer, "
+                                 "each names the taps it reads)");
+        }
+    }
+    for (size_t k = 0; k < a->ntaps; k++) {
+        size_t old = scenario_path_key(c, "taps");
+        size_t at = scenario_path_index(c, k);
+        int rc = scenario_ref(c, NULL, a->taps[k], &p->taps, "a tap name from $.taps", NULL);
+        for (size_t j = 0; rc == 0 && j < i; j++) {
+            const struct scenario_agent *b = &p->s->agents[j];
+            bool all = strcmp(b->role, "sniffer") == 0 && b->ntaps == 0;
+            for (size_t m = 0; !all && m < b->ntaps; m++) {
+                all = strcmp(b->taps[m], a->taps[k]) == 0;
+            }
+            if (all && strcmp(b->role, "sniffer") == 0) {
+                rc = scenario_fail(c, NULL, "tap \"%s\" is already read by sniffer \"%s\"",
+                                   a->taps[k], b->id);
+            }
+        }
+        scenario_path_pop(c, at);
+        scenario_path_pop(c, old);
+        if (rc < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* References from one agent to another, once all are known. */
 int scenario_link_agent(struct scenario_parser *p, const cJSON *o, size_t i)
 {
@@ -306,9 +402,18 @@ int scenario_link_agent(struct scenario_parser *p, const cJSON *o, size_t i)
     if (strcmp(a->role, "msa") == 0) {
         return scenario_agent_ref(p, "mta", a->mta, scenario_only_mta);
     }
+    if (strcmp(a->role, "sniffer") == 0) {
+        return scenario_link_sniffer(p, i);
+    }
     if ((a->mda && scenario_agent_ref(p, "mda", a->mda, scenario_only_mda) < 0) ||
         (a->dns && scenario_agent_ref(p, "dns", a->dns, scenario_only_dns) < 0)) {
         return -1;
+    }
+    if (a->pop_mra) {
+        size_t old = scenario_path_key(&p->c, "pop_before_smtp");
+        int rc = scenario_agent_ref(p, "mra", a->pop_mra, scenario_only_mra);
+        scenario_path_pop(&p->c, old);
+        return rc;
     }
     return 0;
 }

@@ -10,10 +10,11 @@
 struct scenario_parser {
     struct scenario_ctx c;
     struct scenario *s;
-    struct scenario_names zones, hosts, ips, links, accounts, agents, mails;
+    struct scenario_names zones, hosts, ips, links, accounts, agents, mails, taps;
     char **link_keys; /* "A\nB", host indexes A < B, owned: duplicate links */
     size_t nlink_keys;
     struct scenario_agent *agent; /* the one being parsed */
+    bool variant;                 /* parsing a variant: its countermeasures were checked */
 };
 
 #define SCENARIO_ID_FORM "an id of letters, digits, '.', '_' or '-' (at most 64 characters)"
@@ -26,6 +27,9 @@ extern const char *const scenario_only_mta[];
 extern const char *const scenario_only_mda[];
 extern const char *const scenario_only_dns[];
 extern const char *const scenario_servers[]; /* mta, filter, msa, mra: what down and up stop */
+extern const char *const scenario_findings[]; /* the finding names of sniff events */
+/* The keys an agent of role may have, NULL-ended; NULL for an unknown role. */
+const char *const *scenario_role_keys(const char *role);
 
 /* value (the string at key) must be the id of an agent whose role is in roles. */
 int scenario_agent_ref(struct scenario_parser *p, const char *key, const char *value,
@@ -44,5 +48,30 @@ int scenario_each(struct scenario_parser *p, const cJSON *arr, const char *key,
 /* scenario_agents.c: one agent, then (once all are known) its references to others. */
 int scenario_parse_agent(struct scenario_parser *p, const cJSON *o, size_t i);
 int scenario_link_agent(struct scenario_parser *p, const cJSON *o, size_t i);
+
+/* scenario_timeline.c: the timeline's events, then the mail ids they make. */
+int scenario_parse_event(struct scenario_parser *p, const cJSON *o, size_t i);
+int scenario_check_mail_ids(struct scenario_parser *p, const cJSON *o, size_t i);
+/* mail (the string at key) must be a mail id a send or spam makes. */
+int scenario_mail_ref(struct scenario_parser *p, const char *key, const char *mail);
+
+/* scenario_expect.c: the expect block (o is its object; the path is at $.expect). */
+int scenario_parse_expect(struct scenario_parser *p, const cJSON *o);
+/* state (the string at key) must be one of the mail states. */
+int scenario_check_state(struct scenario_parser *p, const char *key, const char *state);
+/* "finding" (required, one of the sniff findings), "value" and "tap" (a tap name) of o. */
+int scenario_parse_sniff_match(struct scenario_parser *p, const cJSON *o, char **finding,
+                               char **value, char **tap);
+
+/* scenario_security.c: taps (after hosts and links), countermeasures and attacks (after
+ * everything else), and the check that each countermeasure's other state is a valid scenario
+ * (skipped when p->variant: a variant is being parsed). */
+int scenario_parse_taps(struct scenario_parser *p, const cJSON *root);
+int scenario_parse_security(struct scenario_parser *p, const cJSON *root);
+void scenario_free_security(struct scenario *s);
+/* Parses text as a scenario; variant: it is a variant made by scenario_variant (its toggles are
+ * not tried again). */
+struct scenario *scenario_parse_text(const char *text, size_t len, const char *name, bool variant,
+                                     char *err, size_t errlen);
 
 #endif

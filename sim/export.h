@@ -20,6 +20,8 @@ struct export_text_labels {
     const char *mail;           /* "mail" */
     const char *policy;         /* "policy" */
     const char *sniffed;        /* "sniffed" */
+    const char *log;            /* "log" */
+    const char *lang;           /* which text of a narration note to print: "ja" or "en" (NULL) */
 };
 
 int export_text(const struct trace *tr, const struct export_text_labels *labels, FILE *out);

@@ -177,6 +177,16 @@ static void jsonl_event(const struct trace *tr, const struct trace_event *e, FIL
                        c->client_port);
         jsonl_endpoint(tr, out, "server", c->server_host, c->server_agent, c->server_ip,
                        c->server_port);
+        const struct trace_nat *nat = trace_conn_nat(tr, e->conn);
+        if (nat) {
+            /* What the server saw: the client's connection left through this NAT. */
+            fputs(",\"nat\":{\"host\":\"", out);
+            const char *h = trace_string(tr, tr->hosts[nat->host].name);
+            export_json_escape(out, (const uint8_t *)h, strlen(h));
+            fputs("\",\"ip\":", out);
+            jsonl_ip(out, nat->ip);
+            fputc('}', out);
+        }
         break;
     }
     case TRACE_DATA:
@@ -240,6 +250,21 @@ static void jsonl_event(const struct trace *tr, const struct trace_event *e, FIL
         jsonl_str(out, "agent", s0);
         jsonl_str(out, "query", s1);
         jsonl_bytes(out, "answer", bytes, e->bytes.len);
+        break;
+    case TRACE_NOTE:
+        if (*s0) {
+            jsonl_str(out, "agent", s0);
+        }
+        jsonl_str(out, "ja", s1);
+        jsonl_str(out, "en", s2);
+        break;
+    case TRACE_LOG:
+        jsonl_str(out, "agent", s0);
+        jsonl_str(out, "program", s1);
+        if (e->conn) {
+            fprintf(out, ",\"conn\":%" PRIu32, e->conn);
+        }
+        jsonl_bytes(out, "text", bytes, e->bytes.len);
         break;
     case TRACE_KIND_COUNT:
         break;

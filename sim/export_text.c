@@ -97,7 +97,14 @@ static void text_event(const struct trace *tr, const struct export_text_labels *
         fputs(" -> ", out);
         text_endpoint(tr, out, c->server_agent, c->server_host, c->server_ip, c->server_port);
         const char *proto = trace_string(tr, c->proto);
-        fprintf(out, "%s%s%s\n", *proto ? " (" : "", proto, *proto ? ")" : "");
+        fprintf(out, "%s%s%s", *proto ? " (" : "", proto, *proto ? ")" : "");
+        const struct trace_nat *nat = trace_conn_nat(tr, e->conn);
+        if (nat) {
+            fprintf(out, " [NAT %s ", trace_string(tr, tr->hosts[nat->host].name));
+            text_ip(out, nat->ip);
+            fputc(']', out);
+        }
+        fputc('\n', out);
         break;
     }
     case TRACE_DATA:
@@ -156,6 +163,26 @@ static void text_event(const struct trace *tr, const struct export_text_labels *
     case TRACE_DNS:
         text_time(out, e->t);
         fprintf(out, "DNS %s: %s -> ", s0, s1);
+        text_octets(out, trace_bytes_ptr(tr, e->bytes), e->bytes.len);
+        fputc('\n', out);
+        break;
+    case TRACE_NOTE: {
+        bool ja = lb->lang && strcmp(lb->lang, "ja") == 0;
+        const char *text = ja ? s1 : s2;
+        fputs("\n", out);
+        text_time(out, e->t);
+        /* A note may run over several lines; each continues under the first. */
+        for (const char *p = text; *p;) {
+            const char *nl = strchr(p, '\n');
+            size_t n = nl ? (size_t)(nl - p) : strlen(p);
+            fprintf(out, "%s» %.*s\n", p == text ? "" : "             ", (int)n, p);
+            p += n + (nl ? 1 : 0);
+        }
+        break;
+    }
+    case TRACE_LOG:
+        text_time(out, e->t);
+        fprintf(out, "%s %s: ", text_or(lb->log, "log"), s0);
         text_octets(out, trace_bytes_ptr(tr, e->bytes), e->bytes.len);
         fputc('\n', out);
         break;

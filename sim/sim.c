@@ -18,6 +18,7 @@ struct sim_host {
     trace_str name;
     int zone;
     uint32_t ip;
+    int nat; /* the NAT gateway this host sits behind, or -1 */
 };
 
 struct sim_link {
@@ -232,6 +233,7 @@ int sim_host_add(struct sim_world *w, const char *name, int zone, const char *ip
     struct sim_host *h = SIM_PUSH(w, hosts, nhosts, cap_hosts);
     h->zone = zone;
     h->ip = addr;
+    h->nat = -1;
     trace_add_host(w->tr, name, (uint32_t)zone, addr);
     h->name = trace_lookup(w->tr, name);
     return (int)(w->nhosts - 1);
@@ -272,6 +274,27 @@ int sim_tap_add(struct sim_world *w, const char *name, int link, sim_tap_fn fn, 
     t->ctx = ctx;
     trace_add_tap(w->tr, name, (uint32_t)link);
     return (int)(w->ntaps - 1);
+}
+
+int sim_link_find(const struct sim_world *w, int host_a, int host_b)
+{
+    for (size_t i = 0; i < w->nlinks; i++) {
+        const struct sim_link *l = &w->links[i];
+        if ((l->a == host_a && l->b == host_b) || (l->a == host_b && l->b == host_a)) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+int sim_host_set_nat(struct sim_world *w, int host, int nat_host)
+{
+    if (host < 0 || nat_host < 0 || (size_t)host >= w->nhosts || (size_t)nat_host >= w->nhosts ||
+        host == nat_host) {
+        return -1;
+    }
+    w->hosts[host].nat = nat_host;
+    return 0;
 }
 
 /* ---- event queue: a 4-ary min-heap on (time, sequence) ----
@@ -559,12 +582,24 @@ uint32_t sim_connect(struct sim_world *w, int client_host, const char *client_ag
     w->next_port = w->next_port == 65535 ? 49152 : w->next_port + 1;
     tc.server_port = port;
     tc.latency_us = latency;
+    /* RFC 3022: "Network Address Port Translation, or NAPT is a method by which many network
+     * addresses and their TCP/UDP ... ports are translated into a single network address and
+     * its TCP/UDP ports." A server beyond the gateway sees the gateway's address. (The client
+     * keeps its own port here, so the pcap stays one stream per connection.) */
+    int nat = w->hosts[client_host].nat;
+    bool through_nat = false;
+    for (size_t i = 0; nat >= 0 && nat != server_host && i < npath; i++) {
+        through_nat |= w->links[path[i]].a == nat || w->links[path[i]].b == nat;
+    }
     int listener = sim_find_listener(w, server_host, port);
     if (listener >= 0) {
         tc.proto = w->listeners[listener].proto;
         tc.server_agent = w->listeners[listener].agent;
     }
     uint32_t id = trace_connect(w->tr, w->now, &tc);
+    if (through_nat) {
+        trace_set_nat(w->tr, id, (uint32_t)nat, w->hosts[nat].ip);
+    }
     struct sim_conn *c = SIM_PUSH(w, conns, nconns, cap_conns);
     memset(c, 0, sizeof *c);
     if (id != w->nconns) {
@@ -627,6 +662,11 @@ void sim_close(struct sim_world *w, uint32_t conn, enum trace_side from)
     c->closed[from] = true;
     trace_close(w->tr, w->now, conn, from);
     sim_schedule(w, w->now + sim_latency(w, conn), sim_deliver_close, NULL, w->tr->nevents - 1);
+}
+
+bool sim_is_tls(const struct sim_world *w, uint32_t conn, enum trace_side from)
+{
+    return conn > 0 && conn <= w->nconns && w->conns[conn - 1].tls[from];
 }
 
 bool sim_is_closed(const struct sim_world *w, uint32_t conn, enum trace_side side)

@@ -58,6 +58,12 @@ int sim_link_add(struct sim_world *w, int host_a, int host_b, uint32_t latency_u
 int sim_agent_add(struct sim_world *w, const char *id, const char *role, const char *program,
                   int host);
 int sim_tap_add(struct sim_world *w, const char *name, int link, sim_tap_fn fn, void *ctx);
+/* The link between two hosts, or -1 when they are not linked directly. */
+int sim_link_find(const struct sim_world *w, int host_a, int host_b);
+/* Puts host behind the NAT gateway nat_host: its connections whose path passes through
+ * nat_host leave with nat_host's address, which is what servers see (the trace records it with
+ * trace_set_nat). Returns 0, or -1 for a bad host or a host behind itself. */
+int sim_host_set_nat(struct sim_world *w, int host, int nat_host);
 
 /* Parses a dotted quad into host byte order. Returns 0, or -1 when it is not one. */
 int sim_parse_ipv4(const char *s, uint32_t *out);
@@ -87,6 +93,8 @@ uint32_t sim_connect(struct sim_world *w, int client_host, const char *client_ag
 void sim_send(struct sim_world *w, uint32_t conn, enum trace_side from, const void *p, size_t n);
 /* Marks bytes that follow as TLS records (set by the TLS layer of a later issue). */
 void sim_set_tls(struct sim_world *w, uint32_t conn, enum trace_side from, bool on);
+/* Whether bytes sent now from that side are TLS records (a tap asks while it sees them). */
+bool sim_is_tls(const struct sim_world *w, uint32_t conn, enum trace_side from);
 /* Closes one side (FIN). The peer's on_close runs after the bytes already in flight. */
 void sim_close(struct sim_world *w, uint32_t conn, enum trace_side from);
 bool sim_is_closed(const struct sim_world *w, uint32_t conn, enum trace_side side);

@@ -129,6 +129,7 @@ void trace_free(struct trace *tr)
     free(tr->links);
     free(tr->taps);
     free(tr->conns);
+    free(tr->nats);
     free(tr->strs);
     free(tr->str_hash);
     free(tr->title);
@@ -437,6 +438,30 @@ void trace_dns(struct trace *tr, uint64_t t, const char *agent, const char *quer
     e->bytes = b;
 }
 
+void trace_note(struct trace *tr, uint64_t t, const char *agent, const char *ja, const char *en)
+{
+    trace_str a = trace_intern(tr, agent ? agent : "");
+    trace_str j = trace_intern(tr, ja ? ja : "");
+    trace_str n = trace_intern(tr, en ? en : "");
+    struct trace_event *e = trace_event_new(tr, t, TRACE_NOTE);
+    e->s[0] = a;
+    e->s[1] = j;
+    e->s[2] = n;
+}
+
+void trace_log(struct trace *tr, uint64_t t, const char *agent, const char *program, uint32_t conn,
+               const char *line)
+{
+    trace_str a = trace_intern(tr, agent);
+    trace_str p = trace_intern(tr, program);
+    struct trace_bytes b = trace_arena_put(tr, line, strlen(line), false);
+    struct trace_event *e = trace_event_new(tr, t, TRACE_LOG);
+    e->s[0] = a;
+    e->s[1] = p;
+    e->conn = conn;
+    e->bytes = b;
+}
+
 const struct trace_conn *trace_conn_get(const struct trace *tr, uint32_t conn)
 {
     if (conn == 0 || conn > tr->nconns) {
@@ -445,14 +470,49 @@ const struct trace_conn *trace_conn_get(const struct trace *tr, uint32_t conn)
     return &tr->conns[conn - 1];
 }
 
+void trace_set_nat(struct trace *tr, uint32_t conn, uint32_t host, uint32_t ip)
+{
+    struct trace_nat *n = TRACE_PUSH(tr, nats, nnats, cap_nats);
+    n->conn = conn;
+    n->host = host;
+    n->ip = ip;
+}
+
+const struct trace_nat *trace_conn_nat(const struct trace *tr, uint32_t conn)
+{
+    size_t lo = 0, hi = tr->nnats;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (tr->nats[mid].conn < conn) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo < tr->nnats && tr->nats[lo].conn == conn ? &tr->nats[lo] : NULL;
+}
+
+uint32_t trace_conn_seen_ip(const struct trace *tr, const struct trace_conn *c)
+{
+    const struct trace_nat *n = trace_conn_nat(tr, c->id);
+    return n ? n->ip : c->client_ip;
+}
+
+uint32_t trace_conn_seen_host(const struct trace *tr, const struct trace_conn *c)
+{
+    const struct trace_nat *n = trace_conn_nat(tr, c->id);
+    return n ? n->host : c->client_host;
+}
+
 size_t trace_memory(const struct trace *tr)
 {
     size_t m = tr->nblocks * TRACE_BLOCK_EVENTS * sizeof(struct trace_event) +
                tr->cap_blocks * sizeof *tr->blocks + tr->cap_zones * sizeof *tr->zones +
                tr->cap_hosts * sizeof *tr->hosts + tr->cap_agents * sizeof *tr->agents +
                tr->cap_links * sizeof *tr->links + tr->cap_taps * sizeof *tr->taps +
-               tr->cap_conns * sizeof *tr->conns + tr->cap_chunks * sizeof *tr->chunks +
-               tr->cap_strs * sizeof *tr->strs + tr->hash_cap * sizeof *tr->str_hash;
+               tr->cap_conns * sizeof *tr->conns + tr->cap_nats * sizeof *tr->nats +
+               tr->cap_chunks * sizeof *tr->chunks + tr->cap_strs * sizeof *tr->strs +
+               tr->hash_cap * sizeof *tr->str_hash;
     for (size_t i = 0; i < tr->nchunks; i++) {
         m += sizeof *tr->chunks[i] + tr->chunks[i]->cap;
     }

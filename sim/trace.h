@@ -20,7 +20,9 @@
     X(TRACE_POLICY, "policy")                                                                      \
     X(TRACE_SNIFF, "sniff")                                                                        \
     X(TRACE_STATE, "state")                                                                        \
-    X(TRACE_DNS, "dns")
+    X(TRACE_DNS, "dns")                                                                            \
+    X(TRACE_NOTE, "note")                                                                          \
+    X(TRACE_LOG, "log")
 
 #define TRACE_KIND_ENUM(name, text) name,
 enum trace_kind { TRACE_KINDS(TRACE_KIND_ENUM) TRACE_KIND_COUNT };
@@ -50,7 +52,11 @@ struct trace_bytes {
  *   policy   s[0] agent, s[1] rule, s[2] decision, num = reply code, conn
  *   sniff    s[0] tap, s[1] finding, conn, bytes = the value found
  *   state    s[0] agent, s[1] machine ("smtp-server", ...), s[2] new state, conn
- *   dns      s[0] agent that asked, s[1] query ("MX b.example"), bytes = the answer as text */
+ *   dns      s[0] agent that asked, s[1] query ("MX b.example"), bytes = the answer as text
+ *   note     s[0] agent it is about ("" for none), s[1] Japanese text, s[2] English text: the
+ *            scenario's narration at that moment
+ *   log      s[0] agent, s[1] program ("postfix/smtpd"), conn (0 when none), bytes = one line
+ *            of the agent's mail log, in the real program's format */
 struct trace_event {
     uint64_t t; /* virtual microseconds */
     uint16_t kind;
@@ -100,6 +106,14 @@ struct trace_conn {
     uint64_t t_open;
 };
 
+/* A connection whose client sat behind NAT: it left through host, so the server saw ip as the
+ * client's address. Kept apart from trace_conn, which stays 48 bytes for the load runs. */
+struct trace_nat {
+    uint32_t conn;
+    uint32_t host;
+    uint32_t ip;
+};
+
 struct trace_arena_chunk;
 
 /* Events live in fixed blocks, so the list grows without copying and without the slack of a
@@ -120,8 +134,9 @@ struct trace {
     struct trace_link *links;
     struct trace_tap *taps;
     struct trace_conn *conns;
-    size_t nzones, nhosts, nagents, nlinks, ntaps, nconns;
-    size_t cap_zones, cap_hosts, cap_agents, cap_links, cap_taps, cap_conns;
+    struct trace_nat *nats; /* in connection order */
+    size_t nzones, nhosts, nagents, nlinks, ntaps, nconns, nnats;
+    size_t cap_zones, cap_hosts, cap_agents, cap_links, cap_taps, cap_conns, cap_nats;
 
     struct trace_arena_chunk **chunks;
     size_t nchunks, cap_chunks;
@@ -190,6 +205,10 @@ void trace_state(struct trace *tr, uint64_t t, const char *agent, const char *ma
 
 void trace_dns(struct trace *tr, uint64_t t, const char *agent, const char *query,
                const char *answer);
+/* agent may be "" (narration about no one in particular). */
+void trace_note(struct trace *tr, uint64_t t, const char *agent, const char *ja, const char *en);
+void trace_log(struct trace *tr, uint64_t t, const char *agent, const char *program, uint32_t conn,
+               const char *line);
 
 /* Event i, 0 <= i < nevents. */
 static inline const struct trace_event *trace_event_at(const struct trace *tr, size_t i)
@@ -202,6 +221,14 @@ static inline struct trace_event *trace_event_mut(struct trace *tr, size_t i)
 }
 
 const struct trace_conn *trace_conn_get(const struct trace *tr, uint32_t conn);
+
+/* Records that conn's client went through NAT (conns are recorded in increasing order). */
+void trace_set_nat(struct trace *tr, uint32_t conn, uint32_t host, uint32_t ip);
+/* conn's NAT translation, or NULL when there was none. */
+const struct trace_nat *trace_conn_nat(const struct trace *tr, uint32_t conn);
+/* The client address the server saw (the NAT's when there was one), and that host. */
+uint32_t trace_conn_seen_ip(const struct trace *tr, const struct trace_conn *c);
+uint32_t trace_conn_seen_host(const struct trace *tr, const struct trace_conn *c);
 
 /* Bytes held by the trace (events, header, arena, string table), for memory budgets. */
 size_t trace_memory(const struct trace *tr);

@@ -1,0 +1,501 @@
+/* sniff: line parsers for an eavesdropper — each side of a connection through a line reader,
+ * one small machine per protocol, and a message reader (headers, then the first body lines)
+ * shared by SMTP DATA and POP3 RETR. */
+#include "sniff.h"
+
+#include "buf.h"
+#include "line.h"
+#include "message.h"
+#include "sasl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define SNIFF_FINDING_NAME(id, name) name,
+static const char *const sniff_finding_names[] = {SNIFF_FINDING_LIST(SNIFF_FINDING_NAME)};
+#undef SNIFF_FINDING_NAME
+
+const char *sniff_finding_name(enum sniff_finding f)
+{
+    return (unsigned)f < SNIFF_FINDING_COUNT ? sniff_finding_names[f] : "?";
+}
+
+/* The longest line kept: an AUTH response may be this long (RFC 4954 §4, with CRLF). */
+#define SNIFF_LINE_MAX SASL_RESPONSE_LINE_MAX
+/* POP3 commands whose replies are still to come (POP3 clients may pipeline, RFC 2449). */
+#define SNIFF_POP3_PENDING 32
+
+enum sniff_auth {
+    SNIFF_AUTH_NONE,
+    SNIFF_AUTH_PLAIN,
+    SNIFF_AUTH_LOGIN_USER,
+    SNIFF_AUTH_LOGIN_PASS,
+    SNIFF_AUTH_CRAM
+};
+
+/* What a POP3 command's +OK reply brings. */
+enum sniff_pop3_reply { SNIFF_POP3_ONE_LINE, SNIFF_POP3_LISTING, SNIFF_POP3_MESSAGE };
+
+struct sniff_message {
+    bool active;
+    bool in_body;
+    struct buf header;
+    char body[SNIFF_BODY_MAX + 1];
+    size_t body_len;
+    bool body_full;
+};
+
+struct sniff_stream {
+    enum sniff_proto proto;
+    sniff_found_fn found;
+    void *ctx;
+    struct line_reader lr[2]; /* by enum trace_side */
+    bool tls_seen[2];
+    struct sniff_message msg;
+    /* SMTP */
+    enum sniff_auth auth;
+    unsigned challenges; /* 334 lines not answered yet */
+    bool in_data;        /* between the 354 and the "." line */
+    /* POP3 */
+    bool greeted;
+    enum sniff_pop3_reply pending[SNIFF_POP3_PENDING];
+    size_t npending;
+    bool multiline; /* inside a multi-line +OK response */
+    struct sniff_apop apop;
+    bool have_timestamp, have_apop;
+};
+
+struct sniff_stream *sniff_stream_new(enum sniff_proto proto, sniff_found_fn found, void *ctx)
+{
+    struct sniff_stream *s = calloc(1, sizeof *s);
+    if (!s) {
+        return NULL;
+    }
+    s->proto = proto;
+    s->found = found;
+    s->ctx = ctx;
+    buf_init(&s->msg.header, SNIFF_HEADER_MAX);
+    /* Lenient line ends: an eavesdropper reads what is there, bare LF or not. */
+    if (line_reader_init(&s->lr[0], SNIFF_LINE_MAX, LINE_END_LF) != 0 ||
+        line_reader_init(&s->lr[1], SNIFF_LINE_MAX, LINE_END_LF) != 0) {
+        sniff_stream_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void sniff_stream_free(struct sniff_stream *s)
+{
+    if (!s) {
+        return;
+    }
+    line_reader_free(&s->lr[0]);
+    line_reader_free(&s->lr[1]);
+    buf_free(&s->msg.header);
+    free(s);
+}
+
+bool sniff_stream_apop(const struct sniff_stream *s, struct sniff_apop *out)
+{
+    if (!s->have_apop) {
+        return false;
+    }
+    *out = s->apop;
+    return true;
+}
+
+static void sniff_report(struct sniff_stream *s, enum sniff_finding f, const char *v, size_t n)
+{
+    if (s->found) {
+        s->found(s->ctx, f, v, n);
+    }
+}
+
+static void sniff_report_str(struct sniff_stream *s, enum sniff_finding f, const char *v)
+{
+    sniff_report(s, f, v, strlen(v));
+}
+
+/* Case-insensitive: does line start with word, followed by the end or a space? */
+static bool sniff_command(const char *line, const char *word, const char **args)
+{
+    size_t n = strlen(word);
+    if (strncasecmp(line, word, n) != 0 || (line[n] != 0 && line[n] != ' ')) {
+        return false;
+    }
+    *args = line + n + (line[n] == ' ');
+    return true;
+}
+
+/* ---- a message: headers, then the first lines of the body ---- */
+
+static void sniff_message_start(struct sniff_stream *s)
+{
+    buf_clear(&s->msg.header);
+    s->msg.active = true;
+    s->msg.in_body = false;
+    s->msg.body_len = 0;
+    s->msg.body_full = false;
+}
+
+static void sniff_message_headers(struct sniff_stream *s)
+{
+    char raw[1024], text[1024];
+    const uint8_t *h = s->msg.header.data ? s->msg.header.data : (const uint8_t *)"";
+    size_t n = s->msg.header.len;
+    if (message_header_get(h, n, "From", raw, sizeof raw) >= 0) {
+        sniff_report_str(s, SNIFF_HEADER_FROM, raw);
+    }
+    if (message_header_get(h, n, "Subject", raw, sizeof raw) >= 0) {
+        /* RFC 2047 encoded-words are an encoding for 8-bit text, not a secret: decode them. */
+        sniff_report_str(s, SNIFF_SUBJECT,
+                         message_decode_words(raw, text, sizeof text) >= 0 ? text : raw);
+    }
+}
+
+/* Appends a body line to the excerpt, cutting at a UTF-8 character boundary. */
+static void sniff_message_body_line(struct sniff_message *m, const char *line, size_t n)
+{
+    while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t')) {
+        n--;
+    }
+    if (m->body_full || n == 0) {
+        return;
+    }
+    size_t room = SNIFF_BODY_MAX - m->body_len - (m->body_len ? 1 : 0);
+    if (n > room) {
+        n = room;
+        while (n > 0 && ((unsigned char)line[n] & 0xc0) == 0x80) {
+            n--;
+        }
+        m->body_full = true;
+    }
+    if (m->body_len && n) {
+        m->body[m->body_len++] = ' ';
+    }
+    memcpy(m->body + m->body_len, line, n);
+    m->body_len += n;
+    m->body[m->body_len] = 0;
+}
+
+/* One line of the message, already unstuffed. */
+static void sniff_message_line(struct sniff_stream *s, const char *line, size_t n)
+{
+    if (!s->msg.in_body) {
+        if (n == 0) {
+            s->msg.in_body = true;
+            sniff_message_headers(s);
+            return;
+        }
+        if (buf_can_append(&s->msg.header, n + 2)) {
+            buf_append(&s->msg.header, line, n);
+            buf_append(&s->msg.header, "\r\n", 2);
+        }
+        return;
+    }
+    sniff_message_body_line(&s->msg, line, n);
+}
+
+static void sniff_message_end(struct sniff_stream *s)
+{
+    if (!s->msg.active) {
+        return;
+    }
+    if (!s->msg.in_body) {
+        sniff_message_headers(s); /* a message of headers only */
+    }
+    if (s->msg.body_len > 0) {
+        sniff_report(s, SNIFF_BODY, s->msg.body, s->msg.body_len);
+    }
+    s->msg.active = false;
+}
+
+/* A line inside DATA or a RETR response: "." ends it, a leading dot was doubled. */
+static void sniff_stuffed_line(struct sniff_stream *s, const char *line, size_t n, bool *inside)
+{
+    if (n == 1 && line[0] == '.') {
+        sniff_message_end(s);
+        *inside = false;
+        return;
+    }
+    if (line[0] == '.') {
+        line++;
+        n--;
+    }
+    if (s->msg.active) {
+        sniff_message_line(s, line, n);
+    }
+}
+
+/* ---- SMTP ---- */
+
+/* "<path>" from "FROM:<path> SIZE=..." (the part in angle brackets, else the first word). */
+static void sniff_path(struct sniff_stream *s, enum sniff_finding f, const char *args)
+{
+    const char *colon = strchr(args, ':');
+    const char *p = colon ? colon + 1 : args;
+    while (*p == ' ') {
+        p++;
+    }
+    const char *lt = *p == '<' ? p : NULL;
+    const char *gt = lt ? strchr(lt, '>') : NULL;
+    if (lt && gt) {
+        sniff_report(s, f, lt + 1, (size_t)(gt - lt - 1));
+    } else {
+        sniff_report(s, f, p, strcspn(p, " "));
+    }
+}
+
+/* RFC 4616 §2: the PLAIN message is "[authzid] UTF8NUL authcid UTF8NUL passwd", in base64 —
+ * which anyone can decode. */
+static void sniff_plain(struct sniff_stream *s, const char *b64, size_t n)
+{
+    struct sasl_credentials cred;
+    if (sasl_plain_decode(b64, n, &cred) == 0) {
+        sniff_report_str(s, SNIFF_USERNAME, cred.user);
+        sniff_report_str(s, SNIFF_PASSWORD, cred.password);
+    }
+}
+
+static void sniff_login_field(struct sniff_stream *s, enum sniff_finding f, const char *b64,
+                              size_t n)
+{
+    char field[SASL_FIELD_MAX + 1];
+    if (sasl_login_decode(b64, n, field, sizeof field) == 0) {
+        sniff_report_str(s, f, field);
+    }
+}
+
+/* The client's answer to a 334 challenge. RFC 4954 §4: "If the client wishes to cancel the
+ * authentication exchange, it issues a line with a single "*"." */
+static void sniff_smtp_response(struct sniff_stream *s, const char *line, size_t n)
+{
+    s->challenges--;
+    if (n == 1 && line[0] == '*') {
+        s->auth = SNIFF_AUTH_NONE;
+        return;
+    }
+    switch (s->auth) {
+    case SNIFF_AUTH_PLAIN:
+        sniff_plain(s, line, n);
+        s->auth = SNIFF_AUTH_NONE;
+        break;
+    case SNIFF_AUTH_LOGIN_USER:
+        sniff_login_field(s, SNIFF_USERNAME, line, n);
+        s->auth = SNIFF_AUTH_LOGIN_PASS;
+        break;
+    case SNIFF_AUTH_LOGIN_PASS:
+        sniff_login_field(s, SNIFF_PASSWORD, line, n);
+        s->auth = SNIFF_AUTH_NONE;
+        break;
+    case SNIFF_AUTH_CRAM: {
+        /* RFC 2195: "user SP digest" — the user name is readable, the secret is not on the
+         * wire (a keyed MD5 digest of the challenge instead). */
+        char user[SASL_FIELD_MAX + 1], digest[SASL_CRAM_MD5_HEX_LEN + 1];
+        if (sasl_cram_md5_decode(line, n, user, sizeof user, digest) == 0) {
+            sniff_report_str(s, SNIFF_USERNAME, user);
+        }
+        s->auth = SNIFF_AUTH_NONE;
+        break;
+    }
+    case SNIFF_AUTH_NONE:
+        break;
+    }
+}
+
+static void sniff_smtp_auth(struct sniff_stream *s, const char *args)
+{
+    const char *initial = NULL;
+    size_t mech_len = strcspn(args, " ");
+    if (args[mech_len] == ' ') {
+        initial = args + mech_len + 1;
+    }
+    s->challenges = 0;
+    s->auth = SNIFF_AUTH_NONE;
+    if (mech_len == 5 && strncasecmp(args, "PLAIN", 5) == 0) {
+        /* RFC 4954 §4: an initial response of zero length is sent as "=". */
+        if (initial && strcmp(initial, "=") != 0) {
+            sniff_plain(s, initial, strlen(initial));
+        } else {
+            s->auth = SNIFF_AUTH_PLAIN;
+        }
+    } else if (mech_len == 5 && strncasecmp(args, "LOGIN", 5) == 0) {
+        if (initial && strcmp(initial, "=") != 0) {
+            sniff_login_field(s, SNIFF_USERNAME, initial, strlen(initial));
+            s->auth = SNIFF_AUTH_LOGIN_PASS;
+        } else {
+            s->auth = SNIFF_AUTH_LOGIN_USER;
+        }
+    } else if (mech_len == 8 && strncasecmp(args, "CRAM-MD5", 8) == 0) {
+        s->auth = SNIFF_AUTH_CRAM;
+    }
+}
+
+static void sniff_smtp_client(struct sniff_stream *s, const char *line, size_t n)
+{
+    const char *args;
+    if (s->in_data) {
+        sniff_stuffed_line(s, line, n, &s->in_data);
+    } else if (s->auth != SNIFF_AUTH_NONE && s->challenges > 0) {
+        sniff_smtp_response(s, line, n);
+    } else if (sniff_command(line, "AUTH", &args)) {
+        sniff_smtp_auth(s, args);
+    } else if (sniff_command(line, "MAIL", &args)) {
+        sniff_path(s, SNIFF_MAIL_FROM, args);
+    } else if (sniff_command(line, "RCPT", &args)) {
+        sniff_path(s, SNIFF_RCPT_TO, args);
+    }
+}
+
+static void sniff_smtp_server(struct sniff_stream *s, const char *line, size_t n)
+{
+    if (n < 3 || line[0] < '1' || line[0] > '5') {
+        return;
+    }
+    int code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+    bool last = n == 3 || line[3] == ' ';
+    if (!last) {
+        return; /* a continuation line of a multi-line reply */
+    }
+    if (code == 334 && s->auth != SNIFF_AUTH_NONE) {
+        /* RFC 4954 §4: "A server challenge is sent as a 334 reply". The client's next line
+         * answers it. */
+        s->challenges++;
+    } else if (code == 354) {
+        /* RFC 5321 §4.1.1.4: after the 354 the server "considers all succeeding lines up to but
+         * not including the end of mail data indicator to be the message text." */
+        s->in_data = true;
+        sniff_message_start(s);
+    } else if (s->auth != SNIFF_AUTH_NONE) {
+        s->auth = SNIFF_AUTH_NONE; /* 235, or the exchange failed */
+        s->challenges = 0;
+    }
+}
+
+/* ---- POP3 ---- */
+
+static void sniff_pop3_push(struct sniff_stream *s, enum sniff_pop3_reply r)
+{
+    if (s->npending < SNIFF_POP3_PENDING) {
+        s->pending[s->npending++] = r;
+    }
+}
+
+static void sniff_pop3_client(struct sniff_stream *s, const char *line)
+{
+    const char *args;
+    if (sniff_command(line, "USER", &args)) {
+        sniff_report_str(s, SNIFF_USERNAME, args);
+    } else if (sniff_command(line, "PASS", &args)) {
+        /* RFC 1939 §7 PASS: the password itself, in the clear. */
+        sniff_report_str(s, SNIFF_PASSWORD, args);
+    } else if (sniff_command(line, "APOP", &args)) {
+        /* RFC 1939 §7: "APOP name digest" — the name in the clear, the digest MD5(timestamp +
+         * secret). Keep both, with the greeting's timestamp, for an offline guess. */
+        size_t ulen = strcspn(args, " ");
+        snprintf(s->apop.user, sizeof s->apop.user, "%.*s", (int)ulen, args);
+        const char *d = args[ulen] ? args + ulen + 1 : "";
+        snprintf(s->apop.digest, sizeof s->apop.digest, "%s", d);
+        sniff_report_str(s, SNIFF_USERNAME, s->apop.user);
+        sniff_report_str(s, SNIFF_APOP_DIGEST, s->apop.digest);
+        s->have_apop = s->have_timestamp;
+    }
+    if (sniff_command(line, "RETR", &args) || sniff_command(line, "TOP", &args)) {
+        sniff_pop3_push(s, SNIFF_POP3_MESSAGE);
+    } else if (sniff_command(line, "CAPA", &args) ||
+               ((sniff_command(line, "LIST", &args) || sniff_command(line, "UIDL", &args)) &&
+                !*args)) {
+        sniff_pop3_push(s, SNIFF_POP3_LISTING);
+    } else if (line[0]) {
+        sniff_pop3_push(s, SNIFF_POP3_ONE_LINE);
+    }
+}
+
+static void sniff_pop3_greeting(struct sniff_stream *s, const char *line)
+{
+    /* RFC 1939 §7: "A POP3 server which implements the APOP command will include a timestamp in
+     * its banner greeting." The timestamp travels in the clear: it is the challenge. */
+    const char *lt = strchr(line, '<');
+    const char *gt = lt ? strchr(lt, '>') : NULL;
+    if (strncmp(line, "+OK", 3) == 0 && lt && gt && memchr(lt, '@', (size_t)(gt - lt))) {
+        snprintf(s->apop.timestamp, sizeof s->apop.timestamp, "%.*s", (int)(gt - lt + 1), lt);
+        s->have_timestamp = true;
+        sniff_report_str(s, SNIFF_APOP_TIMESTAMP, s->apop.timestamp);
+    }
+}
+
+static void sniff_pop3_server(struct sniff_stream *s, const char *line, size_t n)
+{
+    if (!s->greeted) {
+        s->greeted = true;
+        sniff_pop3_greeting(s, line);
+        return;
+    }
+    if (s->multiline) {
+        sniff_stuffed_line(s, line, n, &s->multiline);
+        return;
+    }
+    enum sniff_pop3_reply r = SNIFF_POP3_ONE_LINE;
+    if (s->npending > 0) {
+        r = s->pending[0];
+        memmove(s->pending, s->pending + 1, --s->npending * sizeof s->pending[0]);
+    }
+    if (strncmp(line, "+OK", 3) == 0 && r != SNIFF_POP3_ONE_LINE) {
+        s->multiline = true;
+        if (r == SNIFF_POP3_MESSAGE) {
+            sniff_message_start(s);
+        }
+    }
+}
+
+/* ---- feeding ---- */
+
+static void sniff_line(struct sniff_stream *s, enum trace_side from, const struct line *l)
+{
+    if (l->flags & (LINE_TOO_LONG | LINE_HAS_NUL)) {
+        return;
+    }
+    if (s->proto == SNIFF_SMTP) {
+        if (from == TRACE_CLIENT) {
+            sniff_smtp_client(s, l->text, l->len);
+        } else {
+            sniff_smtp_server(s, l->text, l->len);
+        }
+    } else if (from == TRACE_CLIENT) {
+        sniff_pop3_client(s, l->text);
+    } else {
+        sniff_pop3_server(s, l->text, l->len);
+    }
+}
+
+void sniff_stream_feed(struct sniff_stream *s, enum trace_side from, bool tls, const uint8_t *p,
+                       size_t n)
+{
+    int side = from == TRACE_CLIENT ? 0 : 1;
+    if (tls) {
+        /* TLS records: the bytes are there, their meaning is not. Said once per direction. */
+        if (!s->tls_seen[side]) {
+            s->tls_seen[side] = true;
+            char what[64];
+            snprintf(what, sizeof what, "%zu octets of TLS records", n);
+            sniff_report_str(s, SNIFF_CIPHERTEXT, what);
+        }
+        line_reader_reset(&s->lr[side]);
+        return;
+    }
+    while (n > 0) {
+        size_t used = 0;
+        struct line l;
+        int got = line_reader_feed(&s->lr[side], p, n, &used, &l);
+        if (got == 1) {
+            sniff_line(s, from, &l);
+        }
+        p += used;
+        n -= used;
+        if (used == 0) {
+            break;
+        }
+    }
+}

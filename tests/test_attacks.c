@@ -1,0 +1,268 @@
+/* test_attacks: the simulation side of the attack scenarios — NAT in the engine and in the
+ * trace, narration notes and mail logs in both exporters, the MTA's log lines in Postfix's
+ * format, the sniffer's offline attack when the dictionary misses, and the messages of the new
+ * expectations when they fail. */
+#include "build.h"
+#include "export.h"
+#include "harness.h"
+#include "scenario.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SCENARIOS "../scenarios/"
+
+/* Runs a scenario into tr; returns the world (the caller frees it) or NULL. */
+static struct mail_world *attacks_run(struct harness *h, const struct scenario *sc,
+                                      struct trace *tr)
+{
+    char err[512] = "";
+    if (trace_init(tr) != 0) {
+        abort();
+    }
+    struct mail_world *mw = build_world(sc, NULL, tr, err, sizeof err);
+    if (!CHECK(h, mw != NULL)) {
+        fprintf(stderr, "    %s\n", err);
+        return NULL;
+    }
+    mail_world_run(mw, sc->until_us ? sc->until_us : UINT64_MAX);
+    return mw;
+}
+
+static char *attacks_export(const struct trace *tr, bool jsonl, const char *lang)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    if (!out) {
+        abort();
+    }
+    if (jsonl) {
+        export_jsonl(tr, out);
+    } else {
+        struct export_text_labels lb = {0};
+        lb.lang = lang;
+        export_text(tr, &lb, out);
+    }
+    fclose(out);
+    return text;
+}
+
+/* A host behind NAT: connections through the gateway show its address; others do not. */
+static void test_sim_nat(struct harness *h)
+{
+    struct trace tr;
+    char err[256];
+    if (trace_init(&tr) != 0) {
+        abort();
+    }
+    struct sim_world *w = sim_world_new(1, &tr);
+    int z = sim_zone_add(w, "z", err, sizeof err);
+    int pc = sim_host_add(w, "pc.example", z, "198.51.100.10", err, sizeof err);
+    int gw = sim_host_add(w, "gw.example", z, "198.51.100.200", err, sizeof err);
+    int far = sim_host_add(w, "far.example", z, "203.0.113.25", err, sizeof err);
+    int near = sim_host_add(w, "near.example", z, "198.51.100.20", err, sizeof err);
+    sim_link_add(w, pc, gw, 1000, err, sizeof err);
+    sim_link_add(w, gw, far, 1000, err, sizeof err);
+    sim_link_add(w, pc, near, 1000, err, sizeof err);
+    CHECK_INT(h, sim_host_set_nat(w, pc, gw), 0);
+    CHECK_INT(h, sim_host_set_nat(w, pc, pc), -1);
+    CHECK_INT(h, sim_link_find(w, gw, pc), 0);
+    CHECK_INT(h, sim_link_find(w, far, near), -1);
+    struct sim_endpoint ep = {0};
+    uint32_t c1 = sim_connect(w, pc, "a", sim_host_ip(w, far), 25, &ep);
+    uint32_t c2 = sim_connect(w, pc, "a", sim_host_ip(w, near), 25, &ep);
+    uint32_t c3 = sim_connect(w, pc, "a", sim_host_ip(w, gw), 25, &ep);
+    const struct trace_conn *t1 = trace_conn_get(&tr, c1);
+    const struct trace_conn *t2 = trace_conn_get(&tr, c2);
+    const struct trace_conn *t3 = trace_conn_get(&tr, c3);
+    CHECK_INT(h, t1->client_ip, sim_host_ip(w, pc));
+    CHECK_INT(h, trace_conn_seen_ip(&tr, t1), sim_host_ip(w, gw));
+    CHECK_INT(h, trace_conn_seen_host(&tr, t1), gw);
+    CHECK(h, trace_conn_nat(&tr, c1) != NULL);
+    CHECK(h, trace_conn_nat(&tr, c2) == NULL);
+    CHECK_INT(h, trace_conn_seen_ip(&tr, t2), sim_host_ip(w, pc));
+    CHECK_INT(h, trace_conn_seen_host(&tr, t3), pc); /* to the gateway itself: no NAT */
+    CHECK(h, trace_conn_nat(&tr, c3) == NULL);
+    CHECK(h, trace_conn_nat(&tr, 0) == NULL && trace_conn_nat(&tr, 99) == NULL);
+    CHECK(h, !sim_is_tls(w, c1, TRACE_CLIENT));
+    sim_set_tls(w, c1, TRACE_CLIENT, true);
+    CHECK(h, sim_is_tls(w, c1, TRACE_CLIENT));
+    sim_run(w, UINT64_MAX);
+    sim_world_free(w);
+    trace_free(&tr);
+}
+
+/* pop-before-smtp in the exporters: the NAT field, notes, logs, the MRA's window. */
+static void test_exports(struct harness *h)
+{
+    char err[1024] = "";
+    struct scenario *sc = scenario_load(SCENARIOS "pop-before-smtp.json", err, sizeof err);
+    if (!CHECK(h, sc != NULL)) {
+        fprintf(stderr, "    %s\n", err);
+        return;
+    }
+    struct trace tr;
+    struct mail_world *mw = attacks_run(h, sc, &tr);
+    if (mw) {
+        char *jsonl = attacks_export(&tr, true, NULL);
+        CHECK(h, strstr(jsonl, "\"client\":{\"host\":\"carol-laptop.hotel.example\",\"agent\":"
+                               "\"carol\",\"ip\":\"198.51.100.10\"") != NULL);
+        CHECK(h, strstr(jsonl, "\"nat\":{\"host\":\"gw.hotel.example\",\"ip\":"
+                               "\"198.51.100.200\"}") != NULL);
+        CHECK(h, strstr(jsonl, "{\"t\":0,\"kind\":\"note\",\"ja\":\"carol のノートPC") != NULL);
+        CHECK(h, strstr(jsonl, "\"kind\":\"note\",\"agent\":\"carol\",\"ja\":") != NULL);
+        CHECK(h, strstr(jsonl, "\"kind\":\"log\",\"agent\":\"mta.a\",\"program\":\"postfix/"
+                               "smtpd\",\"conn\":") != NULL);
+        CHECK(h, strstr(jsonl, "\"kind\":\"policy\",\"agent\":\"mra.a\",\"rule\":\"pop_before_"
+                               "smtp\",\"decision\":\"open\",\"code\":0") != NULL);
+        CHECK(h, strstr(jsonl, "\"rule\":\"pop_before_smtp\",\"decision\":\"expired\"") != NULL);
+        /* Syslog's stamp and Postfix's process names. */
+        CHECK(h, strstr(jsonl, "\"text\":\"Apr  1 09:01:00 mail postfix/smtpd[") != NULL);
+        CHECK(h, strstr(jsonl, "]: NOQUEUE: reject: RCPT from gw.hotel.example[198.51.100.200]: "
+                               "554 5.7.1 <bob@b.example>: Relay access denied;") != NULL);
+        free(jsonl);
+        char *ja = attacks_export(&tr, false, "ja");
+        char *en = attacks_export(&tr, false, "en");
+        CHECK(h, strstr(ja, "» carol のノートPC") != NULL);
+        CHECK(h, strstr(en, "» carol's laptop") != NULL);
+        CHECK(h, strstr(en, "[NAT gw.hotel.example 198.51.100.200]") != NULL);
+        CHECK(h, strstr(en, "log mta.a: Apr  1 09:11:00 mail postfix/smtpd[") != NULL);
+        free(ja);
+        free(en);
+        /* The Received line names what the server saw: the NAT. */
+        CHECK(h, build_check(sc, mw, stderr) == 0);
+        mail_world_free(mw);
+    }
+    trace_free(&tr);
+    scenario_free(sc);
+}
+
+/* Replaces the first "from" in text (which must hold it) with "to". Returns a new string. */
+static char *attacks_edit(const char *text, const char *from, const char *to)
+{
+    const char *at = strstr(text, from);
+    if (!at) {
+        return NULL;
+    }
+    size_t a = (size_t)(at - text), nf = strlen(from), nt = strlen(to), n = strlen(text);
+    char *out = malloc(n - nf + nt + 1);
+    if (!out) {
+        abort();
+    }
+    memcpy(out, text, a);
+    memcpy(out + a, to, nt);
+    memcpy(out + a + nt, at + nf, n - a - nf + 1);
+    return out;
+}
+
+static struct scenario *attacks_variant_text(struct harness *h, const char *file, const char *from,
+                                             const char *to)
+{
+    char err[1024] = "";
+    struct scenario *sc = scenario_load(file, err, sizeof err);
+    if (!CHECK(h, sc != NULL)) {
+        fprintf(stderr, "    %s\n", err);
+        return NULL;
+    }
+    char *edited = attacks_edit(sc->source, from, to);
+    struct scenario *v = NULL;
+    if (CHECK(h, edited != NULL)) {
+        v = scenario_parse(edited, strlen(edited), "edited.json", err, sizeof err);
+        if (!CHECK(h, v != NULL)) {
+            fprintf(stderr, "    %s\n", err);
+        }
+    }
+    free(edited);
+    scenario_free(sc);
+    return v;
+}
+
+/* A dictionary without the password: the attack fails, and says so. */
+static void test_crack_failed(struct harness *h)
+{
+    struct scenario *sc = attacks_variant_text(h, SCENARIOS "apop.json",
+                                               "\"princess\", \"sunshine\"", "\"princess\"");
+    if (!sc) {
+        return;
+    }
+    struct trace tr;
+    struct mail_world *mw = attacks_run(h, sc, &tr);
+    if (mw) {
+        CHECK(h, build_sniffed(&tr, "crack_failed", "bob", "b-lan-tap"));
+        CHECK(h, !build_sniffed(&tr, "password", NULL, NULL));
+        CHECK(h, build_sniffed(&tr, "apop_digest", NULL, NULL));
+        mail_world_free(mw);
+    }
+    trace_free(&tr);
+    scenario_free(sc);
+}
+
+/* Each new expectation, when it does not hold, names itself. */
+static void test_failed_expectations(struct harness *h)
+{
+    struct scenario *sc = attacks_variant_text(
+        h, SCENARIOS "nine-steps.json", "\"expect\": {",
+        "\"expect\": {\"trace_lacks\": [\"AUTH PLAIN\"], "
+        "\"sniffed\": [{\"finding\": \"password\", \"value\": \"x\"}], "
+        "\"policy\": [{\"agent\": \"mx.b\", \"rule\": \"open_relay\", \"decision\": \"permit\"}], "
+        "\"log_contains\": [\"status=sent\"],");
+    if (!sc) {
+        return;
+    }
+    struct trace tr;
+    struct mail_world *mw = attacks_run(h, sc, &tr);
+    if (mw) {
+        char *text = NULL;
+        size_t len = 0;
+        FILE *out = open_memstream(&text, &len);
+        CHECK_INT(h, build_check(sc, mw, out), 4);
+        fclose(out);
+        CHECK(h, strstr(text, "expect.trace_lacks[0]: \"AUTH PLAIN\" crossed a link\n"));
+        CHECK(h, strstr(text, "expect.sniffed[0]: no tap found password \"x\"\n"));
+        CHECK(h, strstr(text, "expect.policy[0]: mx.b never decided permit by open_relay\n"));
+        CHECK(h, strstr(text, "expect.log_contains[0]: no log line holds \"status=sent\"\n"));
+        free(text);
+        mail_world_free(mw);
+    }
+    trace_free(&tr);
+    scenario_free(sc);
+}
+
+/* The nine-step trace has none of the new kinds: it stays as it was recorded. */
+static void test_nine_steps_untouched(struct harness *h)
+{
+    char err[1024] = "";
+    struct scenario *sc = scenario_load(SCENARIOS "nine-steps.json", err, sizeof err);
+    if (!CHECK(h, sc != NULL)) {
+        return;
+    }
+    struct trace tr;
+    struct mail_world *mw = attacks_run(h, sc, &tr);
+    if (mw) {
+        size_t notes = 0, logs = 0, nat = 0;
+        for (size_t i = 0; i < tr.nevents; i++) {
+            notes += trace_event_at(&tr, i)->kind == TRACE_NOTE;
+            logs += trace_event_at(&tr, i)->kind == TRACE_LOG;
+        }
+        nat = tr.nnats;
+        CHECK_INT(h, notes + logs + nat, 0);
+        CHECK_STR(h, trace_kind_name(TRACE_NOTE), "note");
+        CHECK_STR(h, trace_kind_name(TRACE_LOG), "log");
+        mail_world_free(mw);
+    }
+    trace_free(&tr);
+    scenario_free(sc);
+}
+
+int main(void)
+{
+    struct harness h = {"test_attacks", 0, 0};
+    test_sim_nat(&h);
+    test_exports(&h);
+    test_crack_failed(&h);
+    test_failed_expectations(&h);
+    test_nine_steps_untouched(&h);
+    return harness_finish(&h);
+}
