@@ -1,26 +1,23 @@
-/* main: the mailsim command line — run a scenario headless (transcript, JSON lines, summary,
- * pcap), check scenarios' expectations, list the bundled ones. Exit status: 0 ok,
- * 1 an expectation failed, 2 usage or bad input. */
+/* main: the mailsim command line — the window, a run headless (transcript, JSON lines, summary,
+ * pcap), pictures without a display (shot), checks of scenarios' expectations, the bundled
+ * list. Exit status: 0 ok, 1 an expectation failed, 2 usage or bad input. */
 #include "build.h"
+#include "catalog.h"
 #include "export.h"
 #include "export_pcap.h"
 #include "mua.h"
 #include "paths.h"
 #include "scenario.h"
 #include "strings.h"
+#include "viewer.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <unistd.h>
-
-extern const unsigned char default_scenario_json[];
-extern const size_t default_scenario_json_len;
 
 #define EXIT_EXPECT 1
 #define EXIT_USAGE 2
@@ -34,15 +31,20 @@ struct main_opts {
     const char *lang;
     struct build_options build;
     bool no_check;
+    const char *font; /* the window and shot: a font file instead of fontconfig's choice */
+    bool presenter;
 };
 
 static void main_usage(FILE *out)
 {
-    fputs("usage: mailsim [SCENARIO]\n"
+    fputs("usage: mailsim [SCENARIO] [--lang ja|en] [--presenter] [--font FILE]\n"
           "       mailsim run [SCENARIO] [--format text|jsonl|summary] [--pcap FILE]\n"
           "                   [--lang ja|en] [--seed N] [--maildir DIR] [--no-check]\n"
           "       mailsim check SCENARIO...\n"
           "       mailsim list [--lang ja|en]\n"
+          "       mailsim shot [SCENARIO] (--step N | --time T) [--out FILE.png] [--size WxH]\n"
+          "                    [--lang ja|en] [--presenter] [--font FILE]\n"
+          "                    [--frames N [--speed X] --stats]\n"
           "       mailsim --help | --version\n"
           "\n"
           "Internet mail, simulated: agents (MUA, MSA, MTA, MDA, MRA, DNS, a content filter)\n"
@@ -52,10 +54,13 @@ static void main_usage(FILE *out)
           "(`mailsim list`); without one, the built-in nine-step delivery is used.\n"
           "\n"
           "commands:\n"
-          "  (none)   open the window; without a display, print the transcript\n"
+          "  (none)   open the window and play the run; without a display, print the\n"
+          "           transcript (keys: F1 or ? in the window)\n"
           "  run      run headless and print the transcript (C:/S: lines under step headers)\n"
           "  check    run each scenario and test its expect block\n"
           "  list     the bundled scenarios with their titles\n"
+          "  shot     draw the window's picture at one moment into a PNG file, without a\n"
+          "           display\n"
           "\n"
           "options of run:\n"
           "  --format text     the transcript, in the chosen language (default)\n"
@@ -66,6 +71,19 @@ static void main_usage(FILE *out)
           "  --seed N          another seed than the scenario's (ports, ids, timestamps)\n"
           "  --maildir DIR     also deliver into real Maildirs under DIR\n"
           "  --no-check        do not test the expect block\n"
+          "\n"
+          "options of the window and of shot:\n"
+          "  --presenter       larger text and thicker lines, for a projector\n"
+          "  --font FILE       draw every text with this font (default: found by fontconfig)\n"
+          "\n"
+          "options of shot:\n"
+          "  --step N          show step N (1-9) shortly after it begins\n"
+          "  --time T          show the moment T seconds into the presentation\n"
+          "  --out FILE.png    where to write the picture\n"
+          "  --size WxH        picture size in pixels (default 1920x1080)\n"
+          "  --frames N        then play N frames of 1/60 s; the last one is written\n"
+          "  --speed X         playback speed of those frames, 0.25 to 8 (default 1)\n"
+          "  --stats           print one JSON line: frames, median_ms, p99_ms, width, height\n"
           "\n"
           "exit status: 0 ok, 1 an expectation failed, 2 usage or bad input\n",
           out);
@@ -79,34 +97,6 @@ static int main_usage_error(const char *fmt, const char *arg)
     return EXIT_USAGE;
 }
 
-static bool main_is_file(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0;
-}
-
-/* A file path, a bundled scenario's name, or NULL for the built-in default. */
-static struct scenario *main_load(const char *arg, char *err, size_t errlen)
-{
-    if (!arg) {
-        return scenario_parse((const char *)default_scenario_json, default_scenario_json_len,
-                              "(built-in nine-steps)", err, errlen);
-    }
-    if (strchr(arg, '/') || main_is_file(arg) || strstr(arg, ".json")) {
-        return scenario_load(arg, err, errlen);
-    }
-    char rel[PATH_MAX], path[PATH_MAX];
-    snprintf(rel, sizeof rel, "scenarios/%s.json", arg);
-    if (paths_data_file(rel, path, sizeof path) != 0 || !main_is_file(path)) {
-        snprintf(err, errlen,
-                 "%s: error: no such file, and no bundled scenario of that name "
-                 "(see `mailsim list`)",
-                 arg);
-        return NULL;
-    }
-    return scenario_load(path, err, errlen);
-}
-
 static int main_parse_opts(int argc, char **argv, int first, struct main_opts *o)
 {
     for (int i = first; i < argc; i++) {
@@ -114,7 +104,7 @@ static int main_parse_opts(int argc, char **argv, int first, struct main_opts *o
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         bool takes = strcmp(a, "--format") == 0 || strcmp(a, "--pcap") == 0 ||
                      strcmp(a, "--lang") == 0 || strcmp(a, "--seed") == 0 ||
-                     strcmp(a, "--maildir") == 0;
+                     strcmp(a, "--maildir") == 0 || strcmp(a, "--font") == 0;
         if (takes && !v) {
             return main_usage_error("option %s needs a value", a);
         }
@@ -146,8 +136,13 @@ static int main_parse_opts(int argc, char **argv, int first, struct main_opts *o
             }
             o->build.seed = s;
             o->build.has_seed = true;
+        } else if (strcmp(a, "--font") == 0) {
+            o->font = v;
         } else if (strcmp(a, "--no-check") == 0) {
             o->no_check = true;
+            continue;
+        } else if (strcmp(a, "--presenter") == 0) {
+            o->presenter = true;
             continue;
         } else if (a[0] == '-' && a[1] != 0) {
             return main_usage_error("unknown option %s", a);
@@ -234,10 +229,10 @@ static int main_write_pcap(const struct trace *tr, const char *path)
 }
 
 /* Runs one scenario; prints what the options ask for. Returns the exit status. */
-static int main_run(const struct main_opts *o, const char *note_key)
+static int main_run(const struct main_opts *o, const char *note_key, const char *note_detail)
 {
     char err[1024];
-    struct scenario *sc = main_load(o->scenario, err, sizeof err);
+    struct scenario *sc = catalog_load(o->scenario, err, sizeof err);
     if (!sc) {
         fprintf(stderr, "%s\n", err);
         return EXIT_USAGE;
@@ -274,7 +269,9 @@ static int main_run(const struct main_opts *o, const char *note_key)
         const char *title = strcmp(o->lang, "ja") == 0 ? sc->title.ja : sc->title.en;
         printf("mailsim %s — %s (seed %llu)\n", sc->id, title ? title : "",
                (unsigned long long)tr.seed);
-        if (note_key) {
+        if (note_key && note_detail) {
+            printf("%s (%s)\n", ui_string(ui, note_key), note_detail);
+        } else if (note_key) {
             printf("%s\n", ui_string(ui, note_key));
         }
         export_text(&tr, &lb, stdout);
@@ -308,7 +305,7 @@ static int main_check(int argc, char **argv, int first)
     int worst = 0;
     for (int i = first; i < argc; i++) {
         char err[1024];
-        struct scenario *sc = main_load(argv[i], err, sizeof err);
+        struct scenario *sc = catalog_load(argv[i], err, sizeof err);
         if (!sc) {
             fprintf(stderr, "%s\n", err);
             worst = EXIT_USAGE;
@@ -335,40 +332,19 @@ static int main_check(int argc, char **argv, int first)
     return worst;
 }
 
-static int main_compare_names(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
+#define MAIN_MAX_SCENARIOS 64
 
 static int main_list(const char *lang)
 {
-    char dir[PATH_MAX];
-    if (paths_data_file("scenarios", dir, sizeof dir) != 0) {
-        fprintf(stderr, "mailsim: cannot find the scenarios directory\n");
+    char *paths[MAIN_MAX_SCENARIOS];
+    int n = catalog_bundled(paths, MAIN_MAX_SCENARIOS);
+    if (n < 0) {
         return EXIT_USAGE;
     }
-    DIR *d = opendir(dir);
-    if (!d) {
-        fprintf(stderr, "mailsim: %s: %s\n", dir, strerror(errno));
-        return EXIT_USAGE;
-    }
-    char *names[256];
-    size_t n = 0;
-    struct dirent *de;
-    while ((de = readdir(d)) && n < sizeof names / sizeof names[0]) {
-        size_t len = strlen(de->d_name);
-        if (len > 5 && strcmp(de->d_name + len - 5, ".json") == 0 &&
-            strstr(de->d_name, ".schema.") == NULL) {
-            names[n++] = strdup(de->d_name);
-        }
-    }
-    closedir(d);
-    qsort(names, n, sizeof names[0], main_compare_names);
     int status = 0;
-    for (size_t i = 0; i < n; i++) {
-        char path[PATH_MAX + 256], err[1024];
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        struct scenario *sc = scenario_load(path, err, sizeof err);
+    for (int i = 0; i < n; i++) {
+        char err[1024];
+        struct scenario *sc = scenario_load(paths[i], err, sizeof err);
         if (!sc) {
             fprintf(stderr, "%s\n", err);
             status = EXIT_USAGE;
@@ -377,9 +353,157 @@ static int main_list(const char *lang)
             printf("%-24s %s\n", sc->id, title ? title : "");
             scenario_free(sc);
         }
-        free(names[i]);
+        free(paths[i]);
     }
     return status;
+}
+
+struct main_shot_opts {
+    struct viz_shot_options so;
+    bool has_step, has_time, stats, has_speed;
+};
+
+static int main_parse_number(const char *opt, const char *v, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    if (errno || end == v || *end || !(x >= lo && x <= hi)) {
+        fprintf(stderr, "mailsim: %s: \"%s\" is not a number from %g to %g\n", opt, v, lo, hi);
+        fputs("Try 'mailsim --help'.\n", stderr);
+        return EXIT_USAGE;
+    }
+    *out = x;
+    return 0;
+}
+
+static int main_parse_size(const char *v, int *w, int *h)
+{
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    long y = (*end == 'x' || *end == 'X') ? strtol(end + 1, &end, 10) : -1;
+    if (errno || *end || x < 64 || x > 8192 || y < 64 || y > 8192) {
+        return main_usage_error("--size: \"%s\" is not WIDTHxHEIGHT (64 to 8192 pixels each)", v);
+    }
+    *w = (int)x;
+    *h = (int)y;
+    return 0;
+}
+
+/* shot's own options, then run's shared ones (scenario, --lang, --seed, --font, --presenter). */
+static int main_parse_shot(int argc, char **argv, struct main_opts *o, struct main_shot_opts *s)
+{
+    s->so.width = 1920;
+    s->so.height = 1080;
+    s->so.speed = 1;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        double x = 0;
+        int rc = 0;
+        bool own = true;
+        bool takes = strcmp(a, "--step") == 0 || strcmp(a, "--time") == 0 ||
+                     strcmp(a, "--out") == 0 || strcmp(a, "--size") == 0 ||
+                     strcmp(a, "--frames") == 0 || strcmp(a, "--speed") == 0;
+        if (takes && !v) {
+            return main_usage_error("option %s needs a value", a);
+        }
+        if (strcmp(a, "--step") == 0) {
+            rc = main_parse_number(a, v, 1, 9, &x);
+            s->so.step = (int)x;
+            s->has_step = true;
+            if (!rc && x != (double)s->so.step) {
+                rc = main_usage_error("--step: \"%s\" is not a whole step number", v);
+            }
+        } else if (strcmp(a, "--time") == 0) {
+            rc = main_parse_number(a, v, 0, 1e9, &s->so.time);
+            s->has_time = true;
+        } else if (strcmp(a, "--out") == 0) {
+            s->so.out = v;
+        } else if (strcmp(a, "--size") == 0) {
+            rc = main_parse_size(v, &s->so.width, &s->so.height);
+        } else if (strcmp(a, "--frames") == 0) {
+            rc = main_parse_number(a, v, 1, 100000, &x);
+            s->so.frames = (int)x;
+            if (!rc && x != (double)s->so.frames) {
+                rc = main_usage_error("--frames: \"%s\" is not a whole number", v);
+            }
+        } else if (strcmp(a, "--speed") == 0) {
+            rc = main_parse_number(a, v, 0.25, 8, &s->so.speed);
+            s->has_speed = true;
+        } else if (strcmp(a, "--stats") == 0) {
+            s->stats = true;
+            own = false;
+        } else {
+            own = false;
+            /* Everything else is run's: hand over this one argument (and its value). */
+            char *pair[3] = {argv[0], argv[i], NULL};
+            int n = 2;
+            bool value =
+                strcmp(a, "--lang") == 0 || strcmp(a, "--seed") == 0 || strcmp(a, "--font") == 0;
+            if (value && v) {
+                pair[2] = argv[i + 1];
+                n = 3;
+                i++;
+            }
+            if (strcmp(a, "--format") == 0 || strcmp(a, "--pcap") == 0 ||
+                strcmp(a, "--maildir") == 0 || strcmp(a, "--no-check") == 0) {
+                return main_usage_error("option %s is not one of shot's", a);
+            }
+            rc = main_parse_opts(n, pair, 1, o);
+        }
+        if (rc) {
+            return rc;
+        }
+        if (own) {
+            i++;
+        }
+    }
+    if (s->has_step == s->has_time) {
+        return main_usage_error("shot needs either --step N or --time T%s",
+                                s->has_step ? ", not both" : "");
+    }
+    if (!s->so.out && !s->stats) {
+        return main_usage_error("shot needs --out FILE.png (or --stats)%s", "");
+    }
+    if (s->has_speed && !s->so.frames) {
+        return main_usage_error("--speed goes with --frames N%s", "");
+    }
+    return 0;
+}
+
+static int main_shot(int argc, char **argv, struct main_opts *o)
+{
+    struct main_shot_opts s = {0};
+    int rc = main_parse_shot(argc, argv, o, &s);
+    if (rc) {
+        return rc;
+    }
+    s.so.presenter = o->presenter;
+    s.so.font = o->font;
+    return viewer_shot(o->scenario, o->lang, &o->build, &s.so, s.stats);
+}
+
+static int main_window(const struct main_opts *o)
+{
+    struct viz_window_options wo = {0};
+    wo.scenario = o->scenario;
+    wo.lang = o->lang;
+    wo.font = o->font;
+    wo.presenter = o->presenter;
+    const char *timing = getenv("MAILSIM_TIMING");
+    wo.timing = timing && *timing;
+    char err[1024];
+    switch (viewer_window(&wo, &o->build, err, sizeof err)) {
+    case VIZ_WINDOW_NO_DISPLAY:
+        return main_run(o, "cli.no_window", err);
+    case VIZ_WINDOW_FAILED:
+        fprintf(stderr, "%s%s\n", strncmp(err, "mailsim:", 8) == 0 || strstr(err, "error:") ? "" : "mailsim: ", err);
+        return EXIT_USAGE;
+    default:
+        return 0;
+    }
 }
 
 int main(int argc, char **argv)
@@ -399,7 +523,7 @@ int main(int argc, char **argv)
     }
     if (argc >= 2 && strcmp(argv[1], "run") == 0) {
         int rc = main_parse_opts(argc, argv, 2, &o);
-        return rc ? rc : main_run(&o, NULL);
+        return rc ? rc : main_run(&o, NULL, NULL);
     }
     if (argc >= 2 && strcmp(argv[1], "check") == 0) {
         return main_check(argc, argv, 2);
@@ -408,8 +532,10 @@ int main(int argc, char **argv)
         int rc = main_parse_opts(argc, argv, 2, &o);
         return rc ? rc : main_list(o.lang);
     }
-    /* No command: the window. It comes with the visualizer; until then, and always without a
-     * display, the transcript stands in for it. */
+    if (argc >= 2 && strcmp(argv[1], "shot") == 0) {
+        return main_shot(argc, argv, &o);
+    }
+    /* No command: the window; without a display, the transcript stands in for it. */
     int rc = main_parse_opts(argc, argv, 1, &o);
     if (rc) {
         return rc;
@@ -417,5 +543,5 @@ int main(int argc, char **argv)
     const char *display = getenv("DISPLAY");
     const char *wayland = getenv("WAYLAND_DISPLAY");
     bool has_display = (display && *display) || (wayland && *wayland);
-    return main_run(&o, has_display ? "cli.no_window_yet" : "cli.no_display");
+    return has_display ? main_window(&o) : main_run(&o, "cli.no_display", NULL);
 }

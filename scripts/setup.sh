@@ -8,7 +8,7 @@ pkgs=(
     build-essential cmake pkg-config clang
     libssl-dev libcjson-dev
     libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev
-    fontconfig fonts-noto-cjk
+    fontconfig libfontconfig-dev fonts-noto-cjk
     tshark python3
 )
 if [ "${1:-}" = "bench" ]; then

@@ -1,0 +1,26 @@
+/* catalog: where a scenario comes from — a file path, the name of a bundled one, or the
+ * built-in default — the list of bundled ones, and a scenario run into a trace. */
+#ifndef MAILSIM_CATALOG_H
+#define MAILSIM_CATALOG_H
+
+#include "build.h"
+#include "scenario.h"
+#include "trace.h"
+
+#include <stddef.h>
+
+/* arg: a file path, a bundled scenario's name (`nine-steps`), or NULL for the built-in copy of
+ * nine-steps. NULL with a message in err (naming the file) when it cannot be loaded. */
+struct scenario *catalog_load(const char *arg, char *err, size_t errlen);
+
+/* The bundled scenario files (the .json files of scenarios/ but the schema), sorted, into
+ * paths[0..cap); the caller frees each. Returns their number, or -1 with a message on stderr. */
+int catalog_bundled(char **paths, size_t cap);
+
+/* Loads, builds and runs a scenario (arg as for catalog_load) into a new trace on the heap, to
+ * be freed with trace_free() and free(). Expectations are not checked. NULL with a message in
+ * err. Safe to call from another thread: it shares no state. */
+struct trace *catalog_build_trace(const char *arg, const struct build_options *opt, char *err,
+                                  size_t errlen);
+
+#endif

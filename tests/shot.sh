@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# shot.sh: `mailsim shot` without a display — a PNG of the asked size, the frame-time JSON line,
+# and exit status 2 with a message for each kind of bad argument.
+set -u
+bin=${1:?usage: shot.sh MAILSIM}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); }
+bad() { echo "shot: $*"; failed=$((failed + 1)); }
+
+# A PNG: its signature, then the IHDR chunk's width and height (big-endian, bytes 16..23).
+png_size() { od -An -tu1 -j16 -N8 "$1" | awk '{ print $1*16777216+$2*65536+$3*256+$4 "x" $5*16777216+$6*65536+$7*256+$8 }'; }
+
+unset DISPLAY WAYLAND_DISPLAY
+if "$bin" shot nine-steps --step 4 --size 640x360 --lang ja --out "$tmp/s4.png" 2>"$tmp/err"; then
+    if [ "$(head -c 8 "$tmp/s4.png" | od -An -tx1 | tr -d ' \n')" != "89504e470d0a1a0a" ]; then
+        bad "no PNG signature"
+    elif [ "$(png_size "$tmp/s4.png")" != "640x360" ]; then
+        bad "size $(png_size "$tmp/s4.png"), want 640x360"
+    elif [ "$(stat -c %s "$tmp/s4.png")" -lt 10000 ]; then
+        bad "a PNG of $(stat -c %s "$tmp/s4.png") bytes is too small to hold the picture"
+    else
+        ok
+    fi
+else
+    bad "shot failed: $(head -3 "$tmp/err")"
+fi
+ls "$tmp"/*.tmp-* >/dev/null 2>&1 && bad "a temporary file was left behind" || ok
+
+out=$("$bin" shot nine-steps --time 3 --frames 5 --speed 2 --stats --size 320x180 2>&1)
+if echo "$out" | grep -qE '^\{"frames":5,"median_ms":[0-9.]+,"p99_ms":[0-9.]+,"width":320,"height":180\}$'; then
+    ok
+else
+    bad "--stats printed: $out"
+fi
+
+usage() { # usage NAME PATTERN ARGS...: exit status 2 and a line matching PATTERN on stderr
+    local name=$1 pattern=$2
+    shift 2
+    "$bin" shot "$@" >"$tmp/out" 2>"$tmp/err"
+    local rc=$?
+    if [ "$rc" -ne 2 ]; then
+        bad "$name: exit status $rc, want 2"
+    elif ! grep -q -- "$pattern" "$tmp/err"; then
+        bad "$name: no '$pattern' in: $(head -2 "$tmp/err")"
+    elif [ -s "$tmp/out" ]; then
+        bad "$name: printed on stdout"
+    else
+        ok
+    fi
+}
+usage no-moment "needs either --step N or --time T" nine-steps --out "$tmp/x.png"
+usage both "not both" nine-steps --step 2 --time 1 --out "$tmp/x.png"
+usage no-out "needs --out" nine-steps --step 2
+usage step-range "not a number from 1 to 9" nine-steps --step 10 --out "$tmp/x.png"
+usage step-word "not a number" nine-steps --step four --out "$tmp/x.png"
+usage size "not WIDTHxHEIGHT" nine-steps --step 2 --size 640 --out "$tmp/x.png"
+usage speed "goes with --frames" nine-steps --step 2 --speed 2 --out "$tmp/x.png"
+usage lang "is not ja or en" nine-steps --step 2 --lang fr --out "$tmp/x.png"
+usage unknown "unknown option --frobnicate" nine-steps --step 2 --frobnicate --out "$tmp/x.png"
+usage no-scenario "no bundled scenario" no-such-thing --step 2 --out "$tmp/x.png"
+usage unwritable "cannot write" nine-steps --step 2 --out /nonexistent/dir/x.png
+usage value "needs a value" nine-steps --step
+# retry-and-bounce has no step 8 or 9 for its first mail? Whatever it lacks is said plainly.
+for n in 1 2 3 4 5 6 7 8 9; do
+    "$bin" shot retry-and-bounce --step $n --size 320x180 --out "$tmp/r.png" 2>"$tmp/err"
+    rc=$?
+    if [ $rc -ne 0 ] && ! { [ $rc -eq 2 ] && grep -q "this run has no step $n" "$tmp/err"; }; then
+        bad "retry-and-bounce --step $n: status $rc: $(head -2 "$tmp/err")"
+    fi
+done
+ok
+
+echo "shot: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

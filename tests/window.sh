@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# window.sh: the window as a user meets it. Without a usable display, one line and the transcript.
+# Under a virtual X display (Xvfb, when installed): the first scene frame appears, keys work, F12
+# writes a PNG into the current directory, and Escape closes overlays and then the window.
+set -u
+bin=${1:?usage: window.sh MAILSIM}
+tmp=$(mktemp -d)
+xpid=""
+apid=""
+cleanup() {
+    [ -n "$apid" ] && kill "$apid" 2>/dev/null
+    [ -n "$xpid" ] && kill "$xpid" 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); }
+bad() { echo "window: $*"; failed=$((failed + 1)); }
+
+# A DISPLAY that names no server: SDL fails, and mailsim says so once and prints the transcript.
+DISPLAY=:59999 WAYLAND_DISPLAY= LANG=C "$bin" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ $rc -ne 0 ]; then
+    bad "no server: exit status $rc"
+elif [ "$(grep -c "Cannot open a window" "$tmp/out")" -ne 1 ] || ! grep -q "C: EHLO" "$tmp/out"; then
+    bad "no server: not one notice and the transcript: $(head -3 "$tmp/out")"
+elif [ -s "$tmp/err" ]; then
+    bad "no server: printed on stderr: $(head -2 "$tmp/err")"
+else
+    ok
+fi
+
+if ! command -v Xvfb >/dev/null || ! command -v xdotool >/dev/null; then
+    echo "window: $passed passed, $failed failed (Xvfb or xdotool missing: the live window was not tried)"
+    [ "$failed" -eq 0 ]
+    exit
+fi
+
+disp=""
+for n in $(seq 120 160); do
+    if [ ! -e "/tmp/.X$n-lock" ] && [ ! -e "/tmp/.X11-unix/X$n" ]; then
+        disp=:$n
+        break
+    fi
+done
+Xvfb "$disp" -screen 0 1280x720x24 -nolisten tcp >/dev/null 2>&1 &
+xpid=$!
+for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X${disp#:}" ] && break; sleep 0.1; done
+
+# wait_for FILE PATTERN SECONDS
+wait_for() {
+    for _ in $(seq $(($3 * 10))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+    return 1
+}
+
+(cd "$tmp" && DISPLAY=$disp MAILSIM_TIMING=1 exec "$bin" --lang en >"$tmp/wout" 2>"$tmp/werr") &
+apid=$!
+if wait_for "$tmp/werr" "first scene frame" 10; then
+    ok
+else
+    bad "no first scene frame within 10 s: $(head -3 "$tmp/werr")"
+fi
+key() { DISPLAY=$disp xdotool key "$@"; sleep 0.3; }
+key space Right Right Down l o Down Escape F1 Escape p p
+key F12
+if wait_for "$tmp/wout" "mailsim-.*\.png" 5 && f=$(grep -o "mailsim-.*\.png" "$tmp/wout") &&
+    [ "$(head -c 4 "$tmp/$f" | od -An -tx1 | tr -d ' \n')" = "89504e47" ]; then
+    ok
+else
+    bad "F12 wrote no PNG: $(cat "$tmp/wout" "$tmp/werr" | head -3)"
+fi
+key Escape Escape
+for _ in $(seq 50); do kill -0 "$apid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$apid" 2>/dev/null; then
+    bad "Escape did not close the window"
+else
+    wait "$apid"
+    rc=$?
+    apid=""
+    [ $rc -eq 0 ] && ok || bad "the window exited with status $rc: $(head -3 "$tmp/werr")"
+fi
+grep "mailsim: first" "$tmp/werr"
+
+echo "window: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,132 @@
+/* display: the display list's storage — items in a growing array, their strings in one arena —
+ * and the hit test that turns a point into what is drawn there. No SDL: tests read the list
+ * without pixels. */
+#include "display.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void dl_oom(void)
+{
+    fprintf(stderr, "mailsim: out of memory while building the picture\n");
+    abort();
+}
+
+void dl_init(struct display_list *dl)
+{
+    memset(dl, 0, sizeof *dl);
+}
+
+void dl_free(struct display_list *dl)
+{
+    free(dl->items);
+    free(dl->text);
+    memset(dl, 0, sizeof *dl);
+}
+
+void dl_clear(struct display_list *dl, int width, int height)
+{
+    dl->n = 0;
+    dl->text_len = 0;
+    dl->width = width;
+    dl->height = height;
+}
+
+struct dl_item *dl_push(struct display_list *dl, enum dl_kind kind)
+{
+    if (dl->n == dl->cap) {
+        size_t cap = dl->cap ? dl->cap * 2 : 256;
+        struct dl_item *items = realloc(dl->items, cap * sizeof *items);
+        if (!items) {
+            dl_oom();
+        }
+        dl->items = items;
+        dl->cap = cap;
+    }
+    struct dl_item *it = &dl->items[dl->n++];
+    /* memset, not a compound literal: the padding bytes are zeroed too, so two lists built
+     * from the same input compare equal byte for byte. */
+    memset(it, 0, sizeof *it);
+    it->kind = kind;
+    return it;
+}
+
+void dl_set_text(struct display_list *dl, struct dl_item *it, const char *text)
+{
+    size_t n = strlen(text);
+    if (n >= UINT32_MAX || dl->text_len > UINT32_MAX - n - 1) {
+        dl_oom();
+    }
+    if (dl->text_len + n + 1 > dl->text_cap) {
+        size_t cap = dl->text_cap ? dl->text_cap : 4096;
+        while (cap < dl->text_len + n + 1) {
+            cap *= 2;
+        }
+        char *t = realloc(dl->text, cap);
+        if (!t) {
+            dl_oom();
+        }
+        dl->text = t;
+        dl->text_cap = cap;
+    }
+    memcpy(dl->text + dl->text_len, text, n + 1);
+    it->text = (uint32_t)dl->text_len;
+    it->text_len = (uint32_t)n;
+    it->has_text = true;
+    dl->text_len += n + 1;
+}
+
+const char *dl_text(const struct display_list *dl, const struct dl_item *it)
+{
+    if (!it->has_text || it->text >= dl->text_len) {
+        return "";
+    }
+    return dl->text + it->text;
+}
+
+/* Whether (x, y) is within reach of the segment: its thickness, but at least a few pixels so
+ * that a thin link can still be pointed at. */
+static bool dl_near_line(const struct dl_item *it, float x, float y)
+{
+    float dx = it->x2 - it->x, dy = it->y2 - it->y;
+    float len2 = dx * dx + dy * dy;
+    float u = len2 > 0 ? ((x - it->x) * dx + (y - it->y) * dy) / len2 : 0;
+    u = u < 0 ? 0 : (u > 1 ? 1 : u);
+    float ex = it->x + u * dx - x, ey = it->y + u * dy - y;
+    float reach = it->thickness / 2 > 6 ? it->thickness / 2 : 6;
+    return ex * ex + ey * ey <= reach * reach;
+}
+
+static bool dl_contains(const struct dl_item *it, float x, float y)
+{
+    switch (it->kind) {
+    case DL_RECT:
+    case DL_TEXT:
+        return x >= it->x && x < it->x + it->w && y >= it->y && y < it->y + it->h;
+    case DL_LINE:
+        return dl_near_line(it, x, y);
+    case DL_ENVELOPE:
+    case DL_ICON: {
+        float r = it->w / 2;
+        return x >= it->x - r && x < it->x + r && y >= it->y - r && y < it->y + r;
+    }
+    case DL_KIND_COUNT:
+        break;
+    }
+    return false;
+}
+
+const struct dl_item *dl_hit(const struct display_list *dl, float x, float y)
+{
+    const struct dl_item *best = NULL;
+    for (size_t i = 0; i < dl->n; i++) {
+        const struct dl_item *it = &dl->items[i];
+        /* Later items of the same layer are drawn over earlier ones, hence >=. */
+        if (it->target != DL_TARGET_NONE && (!best || it->layer >= best->layer) &&
+            dl_contains(it, x, y)) {
+            best = it;
+        }
+    }
+    return best;
+}

@@ -1,0 +1,97 @@
+/* layout: where things go for a window size — the bars and panels of the screen, the zone
+ * bands, the host boxes — and the one table of font sizes that the scene lays text out with and
+ * the renderer draws text with. No SDL: the scene does not know glyph widths, so it sizes text
+ * boxes from these font sizes and the renderer ellipsises what does not fit. */
+#ifndef MAILSIM_LAYOUT_H
+#define MAILSIM_LAYOUT_H
+
+#include "display.h"
+#include "scene.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Font sizes at a 1080-line window, outside presenter mode; they grow with the window's height
+ * and by LAYOUT_PRESENTER in presenter mode. */
+#define LAYOUT_BODY_PX 18.0f
+#define LAYOUT_SMALL_PX 14.0f
+#define LAYOUT_TITLE_PX 28.0f
+#define LAYOUT_MONO_PX 15.0f
+#define LAYOUT_PRESENTER 1.35f
+#define LAYOUT_MIN_PX 8
+
+/* The em size in whole pixels of a font in this view. The renderer must draw with exactly this
+ * size, since the scene laid its text out for it. */
+int layout_font_px(enum dl_font f, const struct viz_view *v);
+/* The distance between two lines of that font. */
+float layout_line_px(enum dl_font f, const struct viz_view *v);
+/* An estimate, on the generous side, of the width of s in that font: the scene uses it to
+ * choose a smaller font or to break a sentence into lines before the renderer has to cut it. */
+float layout_text_width(const char *s, enum dl_font f, bool bold, const struct viz_view *v);
+/* The end of the longest prefix of s, broken at a space (or between two CJK characters), that
+ * fits width; s itself when nothing fits, the end of s when all of it fits. */
+const char *layout_text_break(const char *s, float width, enum dl_font f, bool bold,
+                              const struct viz_view *v);
+
+struct layout_box {
+    float x, y, w, h;
+};
+
+struct layout_zone {
+    struct layout_box band;
+    struct layout_box label;
+    enum dl_font label_font; /* the title font when every zone's label fits, else the body font */
+};
+
+struct layout_host {
+    struct layout_box box;
+    float cx, cy;     /* where links and envelopes meet it */
+    bool main;        /* on the route of the first mail: its box sits on the flow line */
+    bool small;       /* on no connection's route (a DNS server): smaller type */
+    bool compact;     /* too many hosts in its column: name and roles only */
+    bool split_name;  /* the name is too wide for the box: its first label on one line,
+                         the rest (".a.example") on the next in small type */
+    bool has_mailbox; /* an MDA lives here: a mailbox row below the box */
+    struct layout_box mailbox;
+};
+
+struct layout {
+    float u;     /* geometry unit: 1 at 1920x1080 */
+    float thick; /* line thickness unit: u, and half again in presenter mode */
+    float pad;   /* inner padding of boxes */
+    struct layout_box top, net, transcript, inspector, timeline;
+    struct layout_box track;   /* the timeline's bar, x..x+w spans [0, duration] */
+    struct layout_box content; /* the part of net below the zone labels */
+    float flow_y;              /* the height of the main path of mail */
+    struct layout_zone *zones;
+    size_t nzones;
+    struct layout_host *hosts;
+    size_t nhosts;
+};
+
+/* The bars and panels only: they depend on the view alone. */
+void layout_frame(struct layout *L, const struct viz_view *v);
+/* Everything: the frame, then zones and hosts. Returns 0, or -1 on OOM. layout_free() after. */
+int layout_build(struct layout *L, const struct trace *tr, const struct viz_timeline *tl,
+                 const struct viz_view *v);
+void layout_free(struct layout *L);
+
+/* The zone's label in the viewer's language (lang "ja" or "en"), else its name. */
+const char *layout_zone_label(const struct trace *tr, size_t zone, const char *lang);
+/* The geometry unit of a view: 1 at 1920x1080, smaller or larger with the window. */
+float layout_unit(const struct viz_view *v);
+/* The width of an agent's row in a host box with role and program on one line. */
+float layout_agent_width(const struct trace *tr, size_t agent, const struct viz_view *v);
+/* Whether an agent's role and program need two lines in a host box of inner width w. */
+bool layout_agent_two_lines(const struct trace *tr, size_t agent, float w,
+                            const struct viz_view *v);
+/* Where a host name is broken when it is too wide: at its first dot (0: nowhere). */
+size_t layout_name_split(const char *name);
+/* The role as shown: capitals ("MTA"). Writes into buf. */
+const char *layout_role(const struct trace *tr, size_t agent, char *buf, size_t len);
+
+/* The x of presentation time p on the track, and back. */
+float layout_track_x(const struct layout *L, double p, double duration);
+double layout_track_p(const struct layout *L, float x, double duration);
+
+#endif

@@ -1,0 +1,87 @@
+/* scene: the picture of a run at one moment — a pure function of (trace, playback time, view
+ * state) that fills a display list (DESIGN.md principle 3). It never calls into sim or agents;
+ * pausing, stepping and seeking are moves of the playback time. No SDL here: tests read the
+ * display list without pixels. */
+#ifndef MAILSIM_SCENE_H
+#define MAILSIM_SCENE_H
+
+#include "display.h"
+#include "trace.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* ---- presentation time ----
+ * The virtual clock of a run has long idle stretches (Bob fetches his mail a minute later) and
+ * busy milliseconds. Presentation time p (seconds at 1x speed) stretches the busy parts so that
+ * an envelope is seen to travel, and shortens every idle gap to a short pause. */
+struct viz_timeline;
+
+/* Builds the mapping for a trace; NULL on OOM. The trace must outlive it. */
+struct viz_timeline *viz_timeline_new(const struct trace *tr);
+void viz_timeline_free(struct viz_timeline *tl);
+double viz_timeline_duration(const struct viz_timeline *tl);
+uint64_t viz_timeline_to_virtual(const struct viz_timeline *tl, double p);
+double viz_timeline_from_virtual(const struct viz_timeline *tl, uint64_t t_us);
+/* The presentation time of the first mark of step n (1..9) of the first mail, or -1. */
+double viz_timeline_step_time(const struct viz_timeline *tl, int n);
+/* The step shown at p: the last step mark at or before p (0 before the first). */
+int viz_timeline_step_at(const struct viz_timeline *tl, double p);
+/* Navigation: the next/previous protocol line (a data event) or step mark strictly after/before
+ * p; p itself when there is none. */
+double viz_timeline_next_line(const struct viz_timeline *tl, double p);
+double viz_timeline_prev_line(const struct viz_timeline *tl, double p);
+double viz_timeline_next_step(const struct viz_timeline *tl, double p);
+double viz_timeline_prev_step(const struct viz_timeline *tl, double p);
+
+/* ---- what the viewer chose ---- */
+
+/* Words on screen, in the viewer's language; they come from assets/, never from C. */
+struct viz_strings {
+    const char *lang;            /* "ja" or "en": picks zone labels and titles from the trace */
+    const char *step_title[10];  /* [1]..[9] one-sentence narration of each step */
+    const char *transcript;      /* panel titles */
+    const char *inspector;
+    const char *eavesdropper;
+    const char *mailbox;         /* "mailbox" */
+    const char *help_title;
+    const char *const *help_lines; /* the help overlay, one key per line */
+    size_t nhelp_lines;
+    const char *paused;
+    const char *playing;
+    /* Words of the inspector, each optional (NULL: the value is shown without its word). */
+    const char *word_ip;      /* "IP address" */
+    const char *word_zone;    /* "zone" */
+    const char *word_program; /* "program" */
+    const char *word_host;    /* "host" */
+    const char *word_latency; /* "latency (one way)" */
+    const char *word_bytes;   /* "bytes so far" */
+    const char *word_payload; /* "last payload" */
+    const char *word_client;  /* "client" */
+    const char *word_server;  /* "server" */
+    const char *word_tap;     /* "tap" */
+};
+
+struct viz_view {
+    int width, height;     /* window pixels */
+    float scale;           /* pixels per logical unit from high-DPI; 1 normally */
+    bool presenter;        /* larger type and thicker lines for a projector */
+    double p;              /* presentation time */
+    double speed;          /* 0.25 .. 8 */
+    bool playing;
+    bool help;             /* the help overlay */
+    uint32_t focus_conn;   /* the transcript's connection; 0: the one active at p */
+    enum dl_target selected;
+    uint32_t selected_id;
+    float mouse_x, mouse_y; /* for hover tooltips; negative: none */
+    const struct viz_strings *strings;
+};
+
+void scene_build(const struct trace *tr, const struct viz_timeline *tl, const struct viz_view *v,
+                 struct display_list *out);
+
+/* The presentation time under window x on the timeline's track, clamped to [0, duration]: for
+ * dragging the scrubber or clicking the track (items with DL_TARGET_SCRUBBER). */
+double scene_p_at_x(const struct viz_timeline *tl, const struct viz_view *v, float x);
+
+#endif

@@ -1,0 +1,345 @@
+/* scene_bars: the top bar (the step's circled number and its narration, play state and speed),
+ * the timeline with its nine step markers and the scrubber, the hover tooltip, and the help
+ * overlay. */
+#include "scene_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ---- top bar ---- */
+
+/* Breaks text into at most max lines of width w in font f; the rest goes on the last line
+ * (the renderer ellipsises it). Returns the number of lines, or 0 when more were needed. */
+static size_t bars_wrap(const struct scene *sc, const char *text, float w, enum dl_font f,
+                        size_t max, const char **starts, size_t *lens)
+{
+    const char *s = text;
+    size_t n = 0;
+    while (*s && n < max) {
+        const char *end = n + 1 == max ? s + strlen(s) : layout_text_break(s, w, f, false, sc->v);
+        starts[n] = s;
+        lens[n] = (size_t)(end - s);
+        n++;
+        s = end;
+        while (*s == ' ') {
+            s++;
+        }
+    }
+    if (*s || (n == max && layout_text_width(starts[n - 1], f, false, sc->v) > w)) {
+        return 0;
+    }
+    return n;
+}
+
+static void bars_narration(struct scene *sc, struct layout_box b, const char *text, int step)
+{
+    const char *starts[3];
+    size_t lens[3];
+    enum dl_font font = DL_FONT_TITLE;
+    size_t n = bars_wrap(sc, text, b.w, font, 2, starts, lens);
+    if (n == 0) {
+        font = DL_FONT_BODY;
+        n = bars_wrap(sc, text, b.w, font, 3, starts, lens);
+        if (n == 0) {
+            /* does not fit even so: three lines, the last one cut by the renderer */
+            const char *s = text;
+            for (n = 0; n < 3 && *s; n++) {
+                const char *end =
+                    n == 2 ? s + strlen(s) : layout_text_break(s, b.w, font, false, sc->v);
+                starts[n] = s;
+                lens[n] = (size_t)(end - s);
+                for (s = end; *s == ' '; s++) {
+                }
+            }
+        }
+    }
+    float lh = layout_line_px(font, sc->v);
+    float y = b.y + (b.h - lh * (float)n) / 2;
+    for (size_t i = 0; i < n; i++) {
+        char line[1024];
+        size_t k = lens[i] < sizeof line - 1 ? lens[i] : sizeof line - 1;
+        memcpy(line, starts[i], k);
+        line[k] = 0;
+        struct dl_item *it = scene_text(sc, (struct layout_box){b.x, y + lh * (float)i, b.w, lh},
+                                        line, font, false, DL_ALIGN_LEFT, SC_TEXT, LAYER_BAR_TEXT);
+        scene_target(it, step > 0 ? DL_TARGET_STEP : DL_TARGET_NONE, (uint32_t)step);
+    }
+}
+
+/* The run's title in the viewer's language. */
+static const char *bars_title(const struct scene *sc)
+{
+    const struct trace *tr = sc->tr;
+    bool ja = sc->s->lang && strcmp(sc->s->lang, "ja") == 0;
+    const char *t = ja ? tr->title_ja : tr->title_en;
+    t = t && *t ? t : (ja ? tr->title_en : tr->title_ja);
+    t = t && *t ? t : tr->title;
+    return t ? t : "";
+}
+
+void scene_top_bar(struct scene *sc)
+{
+    const struct viz_view *v = sc->v;
+    const struct layout_box *top = &sc->L.top;
+    float u = sc->L.u, m = 12 * u;
+    scene_rect(sc, *top, SC_PANEL, SC_NONE, 0, 0, LAYER_BAR);
+    scene_line(sc, top->x, top->y + top->h - 1, top->x + top->w, top->y + top->h - 1, SC_BORDER,
+               1.5f * sc->L.thick, LAYER_BAR);
+    float d = top->h - 14 * u;
+    struct dl_color accent = scene_step_color(sc->step);
+    struct layout_box disc = {m, top->y + (top->h - d) / 2, d, d};
+    if (sc->step > 0) {
+        struct dl_item *c = scene_rect(sc, disc, accent, SC_NONE, 0, d / 2, LAYER_BAR);
+        scene_target(c, DL_TARGET_STEP, (uint32_t)sc->step);
+        char digit[4];
+        snprintf(digit, sizeof digit, "%d", sc->step);
+        struct dl_item *t = scene_text(sc, disc, digit, DL_FONT_TITLE, true, DL_ALIGN_CENTER,
+                                       SC_RGB(255, 255, 255), LAYER_BAR_TEXT);
+        scene_target(t, DL_TARGET_STEP, (uint32_t)sc->step);
+    }
+    float right_w = top->w * 0.16f;
+    float nx = disc.x + d + 16 * u;
+    struct layout_box nb = {nx, top->y + 4 * u, top->x + top->w - right_w - m - nx - 8 * u,
+                            top->h - 8 * u};
+    const char *narration = sc->step > 0 ? scene_str(sc->s->step_title[sc->step]) : "";
+    bars_narration(sc, nb, *narration ? narration : bars_title(sc), sc->step);
+    /* right: the run's title, then the play state and the speed */
+    float rx = top->x + top->w - right_w - m, body = layout_line_px(DL_FONT_BODY, v);
+    float small = layout_line_px(DL_FONT_SMALL, v);
+    float ry = top->y + (top->h - small - body * 1.2f) / 2;
+    scene_text(sc, (struct layout_box){rx, ry, right_w, small}, bars_title(sc), DL_FONT_SMALL,
+               false, DL_ALIGN_RIGHT, SC_MUTED, LAYER_BAR_TEXT);
+    char speed[32];
+    snprintf(speed, sizeof speed, "%g×", v->speed > 0 ? v->speed : 1.0);
+    float sw = layout_text_width(speed, DL_FONT_BODY, true, v) + 4 * u;
+    float y2 = ry + small;
+    scene_text(sc, (struct layout_box){rx + right_w - sw, y2, sw, body * 1.2f}, speed, DL_FONT_BODY,
+               true, DL_ALIGN_RIGHT, SC_TEXT, LAYER_BAR_TEXT);
+    const char *state = scene_str(v->playing ? sc->s->playing : sc->s->paused);
+    float stw = layout_text_width(state, DL_FONT_BODY, false, v) + 4 * u;
+    float sx = rx + right_w - sw - 12 * u - stw;
+    scene_text(sc, (struct layout_box){sx, y2, stw, body * 1.2f}, state, DL_FONT_BODY, false,
+               DL_ALIGN_RIGHT, SC_TEXT, LAYER_BAR_TEXT);
+    scene_icon(sc, v->playing ? DL_ICON_PLAY : DL_ICON_PAUSE, sx - body * 0.6f, y2 + body * 0.6f,
+               body * 0.9f, accent, LAYER_BAR_TEXT);
+}
+
+/* ---- timeline ---- */
+
+/* Presentation time as a clock: "25.3 s", "12:05.0", "5:50:56". */
+static void bars_time(double p, char *buf, size_t len)
+{
+    p = p < 0 ? 0 : p;
+    if (p < 60) {
+        snprintf(buf, len, "%.1f s", p);
+    } else if (p < 3600) {
+        int m = (int)(p / 60);
+        snprintf(buf, len, "%d:%04.1f", m, p - 60.0 * m);
+    } else {
+        long s = (long)p;
+        snprintf(buf, len, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+    }
+}
+
+void scene_timeline_bar(struct scene *sc)
+{
+    const struct viz_view *v = sc->v;
+    const struct viz_timeline *tl = sc->tl;
+    const struct layout_box *tb = &sc->L.timeline, *track = &sc->L.track;
+    float u = sc->L.u, body = layout_line_px(DL_FONT_BODY, v);
+    double d = viz_timeline_duration(tl);
+    scene_rect(sc, *tb, SC_PANEL, SC_BORDER, 1.5f * sc->L.thick, 8 * u, LAYER_BAR);
+    struct dl_item *bar =
+        scene_rect(sc, *track, SC_BAR, SC_BORDER, 1 * sc->L.thick, track->h / 2, LAYER_BAR);
+    scene_target(bar, DL_TARGET_SCRUBBER, 0);
+    float px = layout_track_x(&sc->L, sc->p, d);
+    struct dl_color accent = scene_step_color(sc->step);
+    if (px > track->x) {
+        struct dl_color played = accent;
+        played.a = 150;
+        struct dl_item *it =
+            scene_rect(sc, (struct layout_box){track->x, track->y, px - track->x, track->h}, played,
+                       SC_NONE, 0, track->h / 2, LAYER_BAR);
+        scene_target(it, DL_TARGET_SCRUBBER, 0);
+    }
+    /* step markers in time order, their labels pushed apart where steps crowd together */
+    int order[9];
+    size_t n = 0;
+    for (int k = 1; k <= 9; k++) {
+        if (tl->marks[k].set) {
+            size_t i = n++;
+            while (i > 0 && tl->marks[order[i - 1]].p > tl->marks[k].p) {
+                order[i] = order[i - 1];
+                i--;
+            }
+            order[i] = k;
+        }
+    }
+    float lx[9], gap = body * 1.15f, right = track->x + track->w;
+    for (size_t i = 0; i < n; i++) {
+        lx[i] = layout_track_x(&sc->L, tl->marks[order[i]].p, d);
+        lx[i] = i > 0 && lx[i] < lx[i - 1] + gap ? lx[i - 1] + gap : lx[i];
+    }
+    for (size_t i = n; i > 0; i--) {
+        float lim = i == n ? right : lx[i] - gap;
+        lx[i - 1] = lx[i - 1] > lim ? lim : lx[i - 1];
+    }
+    for (size_t i = 0; i < n; i++) {
+        int k = order[i];
+        float x = layout_track_x(&sc->L, tl->marks[k].p, d);
+        bool reached = tl->marks[k].p <= sc->p, current = k == sc->step;
+        struct dl_color c = reached ? scene_step_color(k) : SC_FAINT;
+        struct dl_item *tick = scene_line(sc, x, track->y - 3 * u, x, track->y + track->h + 3 * u,
+                                          c, 2 * sc->L.thick, LAYER_BAR_TEXT);
+        scene_target(tick, DL_TARGET_STEP, (uint32_t)k);
+        struct layout_box lb = {lx[i] - gap / 2, tb->y + 3 * u, gap, body * 1.3f};
+        if (current) {
+            struct dl_color ring = c;
+            ring.a = 40;
+            scene_rect(sc, lb, ring, c, 1.5f * sc->L.thick, 6 * u, LAYER_BAR);
+        }
+        struct dl_item *t = scene_text(sc, lb, scene_circled(k), DL_FONT_BODY, current || reached,
+                                       DL_ALIGN_CENTER, c, LAYER_BAR_TEXT);
+        scene_target(t, DL_TARGET_STEP, (uint32_t)k);
+    }
+    float knob = track->h * 2.2f;
+    struct dl_item *k = scene_rect(
+        sc, (struct layout_box){px - knob / 2, track->y + track->h / 2 - knob / 2, knob, knob},
+        SC_TEXT, SC_RGB(255, 255, 255), 2 * sc->L.thick, knob / 2, LAYER_BAR_TEXT);
+    scene_target(k, DL_TARGET_SCRUBBER, 0);
+    char times[64], now[24], all[24];
+    bars_time(sc->p, now, sizeof now);
+    bars_time(d, all, sizeof all);
+    snprintf(times, sizeof times, "%s / %s", now, all);
+    float tx = right + 10 * u;
+    scene_text(sc,
+               (struct layout_box){tx, track->y + track->h / 2 - body / 2,
+                                   tb->x + tb->w - tx - 8 * u, body},
+               times, DL_FONT_SMALL, false, DL_ALIGN_RIGHT, SC_MUTED, LAYER_BAR_TEXT);
+}
+
+/* ---- tooltip ---- */
+
+static size_t bars_tip_text(const struct scene *sc, const struct dl_item *hit, char lines[3][256])
+{
+    const struct trace *tr = sc->tr;
+    uint32_t id = hit->target_id;
+    char a[24];
+    switch (hit->target) {
+    case DL_TARGET_HOST:
+    case DL_TARGET_MAILBOX:
+        if (id >= tr->nhosts) {
+            return 0;
+        }
+        scene_ip(tr->hosts[id].ip, a, sizeof a);
+        snprintf(lines[0], 256, "%s  %s", scene_host_name(sc, id), a);
+        if (hit->target == DL_TARGET_MAILBOX) {
+            snprintf(lines[1], 256, "%s %d", scene_str(sc->s->mailbox),
+                     (int)viz_mailbox_count(sc->tl, id, sc->nvis));
+            return 2;
+        }
+        return 1;
+    case DL_TARGET_AGENT: {
+        if (id >= tr->nagents) {
+            return 0;
+        }
+        char role[32];
+        layout_role(tr, id, role, sizeof role);
+        snprintf(lines[0], 256, "%s  %s  %s", role, trace_string(tr, tr->agents[id].id),
+                 trace_string(tr, tr->agents[id].program));
+        return 1;
+    }
+    case DL_TARGET_LINK: {
+        if (id >= tr->nlinks) {
+            return 0;
+        }
+        const struct trace_link *l = &tr->links[id];
+        snprintf(lines[0], 256, "%s ↔ %s  %.1f ms", scene_host_name(sc, l->a),
+                 scene_host_name(sc, l->b), l->latency_us / 1000.0);
+        snprintf(lines[1], 256, "%llu B", (unsigned long long)viz_link_bytes(sc->tl, id, sc->nvis));
+        return 2;
+    }
+    case DL_TARGET_CONN:
+        scene_conn_header(sc, id, lines[0], 256);
+        return lines[0][0] ? 1 : 0;
+    case DL_TARGET_STEP:
+        if (id < 1 || id > 9) {
+            return 0;
+        }
+        snprintf(lines[0], 256, "%s %s", scene_circled((int)id), scene_str(sc->s->step_title[id]));
+        return 1;
+    case DL_TARGET_SCRUBBER: {
+        double p = layout_track_p(&sc->L, sc->v->mouse_x, viz_timeline_duration(sc->tl));
+        bars_time(p, lines[0], 256);
+        return 1;
+    }
+    case DL_TARGET_NONE:
+        break;
+    }
+    return 0;
+}
+
+void scene_tooltip(struct scene *sc)
+{
+    const struct viz_view *v = sc->v;
+    if (v->mouse_x < 0 || v->mouse_y < 0 || v->help) {
+        return;
+    }
+    const struct dl_item *hit = dl_hit(sc->out, v->mouse_x, v->mouse_y);
+    char lines[3][256];
+    size_t n = hit ? bars_tip_text(sc, hit, lines) : 0;
+    if (n == 0) {
+        return;
+    }
+    float u = sc->L.u, pad = sc->L.pad, lh = layout_line_px(DL_FONT_BODY, v);
+    float w = 0;
+    for (size_t i = 0; i < n; i++) {
+        float tw = layout_text_width(lines[i], DL_FONT_BODY, i == 0, v);
+        w = tw > w ? tw : w;
+    }
+    float W = (float)v->width, H = (float)v->height;
+    w += 2 * pad;
+    w = w < W * 0.6f ? w : W * 0.6f;
+    float h = lh * (float)n + 2 * pad;
+    float x = v->mouse_x + 16 * u, y = v->mouse_y + 20 * u;
+    x = x + w > W ? W - w : x;
+    y = y + h > H ? v->mouse_y - h - 8 * u : y;
+    x = x < 0 ? 0 : x;
+    y = y < 0 ? 0 : y;
+    scene_rect(sc, (struct layout_box){x, y, w, h}, SC_RGB(255, 253, 240), SC_HOST_EDGE,
+               1 * sc->L.thick, 6 * u, LAYER_TOOLTIP);
+    for (size_t i = 0; i < n; i++) {
+        scene_text(sc, (struct layout_box){x + pad, y + pad + lh * (float)i, w - 2 * pad, lh},
+                   lines[i], DL_FONT_BODY, i == 0, DL_ALIGN_LEFT, SC_TEXT, LAYER_TOOLTIP);
+    }
+}
+
+/* ---- help ---- */
+
+void scene_help(struct scene *sc)
+{
+    const struct viz_view *v = sc->v;
+    if (!v->help) {
+        return;
+    }
+    float W = (float)v->width, H = (float)v->height, u = sc->L.u, pad = 2 * sc->L.pad;
+    scene_rect(sc, (struct layout_box){0, 0, W, H}, SC_RGBA(20, 26, 33, 150), SC_NONE, 0, 0,
+               LAYER_HELP);
+    float title = layout_line_px(DL_FONT_TITLE, v), body = layout_line_px(DL_FONT_BODY, v);
+    size_t n = sc->s->help_lines ? sc->s->nhelp_lines : 0;
+    float w = W * 0.6f > 1000 * u ? 1000 * u : W * 0.6f;
+    float h = 3 * pad + title + body * (float)n;
+    h = h > H - 40 * u ? H - 40 * u : h;
+    struct layout_box box = {(W - w) / 2, (H - h) / 2, w, h};
+    scene_rect(sc, box, SC_PANEL, SC_BORDER, 1.5f * sc->L.thick, 12 * u, LAYER_HELP);
+    scene_text(sc, (struct layout_box){box.x + pad, box.y + pad, w - 2 * pad, title},
+               scene_str(sc->s->help_title), DL_FONT_TITLE, true, DL_ALIGN_CENTER, SC_TEXT,
+               LAYER_HELP_TEXT);
+    float y = box.y + 2 * pad + title;
+    for (size_t i = 0; i < n && y + body <= box.y + h - pad + 1; i++) {
+        scene_text(sc, (struct layout_box){box.x + pad, y, w - 2 * pad, body},
+                   scene_str(sc->s->help_lines[i]), DL_FONT_BODY, false, DL_ALIGN_LEFT, SC_TEXT,
+                   LAYER_HELP_TEXT);
+        y += body;
+    }
+}

@@ -1,0 +1,468 @@
+/* timeline_index: what the scene needs to know about a trace before drawing any frame — the
+ * route of each connection (the same breadth-first search as sim/sim.c), which protocols each
+ * link carried, byte counters, mailbox counts, sniff findings and the hosts' left-to-right
+ * order — computed once, so that a frame of a 5-million-event trace only searches. */
+#include "timeline_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Breadth-first search from every host that opened a connection, visiting links in trace order,
+ * so that the path found is sim_route's: the fewest links, the first found. */
+static int index_routes(struct viz_timeline *tl)
+{
+    const struct trace *tr = tl->tr;
+    size_t n = tr->nhosts;
+    tl->via_slot = malloc((n ? n : 1) * sizeof *tl->via_slot);
+    uint32_t *queue = malloc((n ? n : 1) * sizeof *queue);
+    if (!tl->via_slot || !queue) {
+        free(queue);
+        return -1;
+    }
+    for (size_t h = 0; h < n; h++) {
+        tl->via_slot[h] = -1;
+    }
+    size_t slots = 0;
+    for (size_t c = 0; c < tr->nconns; c++) {
+        uint32_t h = tr->conns[c].client_host;
+        if (h < n && tl->via_slot[h] < 0) {
+            tl->via_slot[h] = (int32_t)slots++;
+        }
+    }
+    tl->via = malloc((slots ? slots : 1) * (n ? n : 1) * sizeof *tl->via);
+    if (!tl->via) {
+        free(queue);
+        return -1;
+    }
+    for (size_t from = 0; from < n; from++) {
+        if (tl->via_slot[from] < 0) {
+            continue;
+        }
+        int32_t *via = &tl->via[(size_t)tl->via_slot[from] * n];
+        for (size_t i = 0; i < n; i++) {
+            via[i] = -1;
+        }
+        size_t head = 0, tail = 0;
+        queue[tail++] = (uint32_t)from;
+        via[from] = -2;
+        while (head < tail) {
+            uint32_t h = queue[head++];
+            for (size_t i = 0; i < tr->nlinks; i++) {
+                const struct trace_link *l = &tr->links[i];
+                uint32_t other = l->a == h ? l->b : (l->b == h ? l->a : UINT32_MAX);
+                if (other < n && via[other] == -1) {
+                    via[other] = (int32_t)i;
+                    queue[tail++] = other;
+                }
+            }
+        }
+    }
+    free(queue);
+    return 0;
+}
+
+int viz_route(const struct viz_timeline *tl, uint32_t from, uint32_t to, uint32_t *links,
+              size_t cap)
+{
+    const struct trace *tr = tl->tr;
+    size_t n = tr->nhosts;
+    if (!tl->via || from >= n || to >= n || tl->via_slot[from] < 0) {
+        return -1;
+    }
+    const int32_t *via = &tl->via[(size_t)tl->via_slot[from] * n];
+    if (via[to] == -1) {
+        return -1;
+    }
+    size_t len = 0;
+    for (uint32_t h = to; h != from; len++) {
+        const struct trace_link *l = &tr->links[via[h]];
+        h = l->a == h ? l->b : l->a;
+    }
+    if (len > cap) {
+        return -1;
+    }
+    size_t k = len;
+    for (uint32_t h = to; h != from;) {
+        links[--k] = (uint32_t)via[h];
+        const struct trace_link *l = &tr->links[via[h]];
+        h = l->a == h ? l->b : l->a;
+    }
+    return (int)len;
+}
+
+int viz_conn_route(const struct viz_timeline *tl, uint32_t conn, uint32_t *links, size_t cap)
+{
+    const struct trace_conn *c = trace_conn_get(tl->tr, conn);
+    if (!c) {
+        return -1;
+    }
+    return viz_route(tl, c->client_host, c->server_host, links, cap);
+}
+
+/* Per connection: the step it carries and where it starts; per link: protocols and TLS. */
+static int index_conns(struct viz_timeline *tl)
+{
+    const struct trace *tr = tl->tr;
+    size_t nc = tr->nconns;
+    tl->conn_step = calloc(nc + 1, sizeof *tl->conn_step);
+    tl->conn_first = calloc(nc + 1, sizeof *tl->conn_first);
+    tl->links = calloc(tr->nlinks ? tr->nlinks : 1, sizeof *tl->links);
+    if (!tl->conn_step || !tl->conn_first || !tl->links) {
+        return -1;
+    }
+    for (size_t l = 0; l < tr->nlinks; l++) {
+        tl->links[l].first_tls = SIZE_MAX;
+    }
+    for (size_t i = 0; i < tr->ntaps; i++) {
+        if (tr->taps[i].link < tr->nlinks) {
+            tl->links[tr->taps[i].link].tapped = true;
+        }
+    }
+    uint32_t route[VIZ_ROUTE_MAX];
+    for (size_t i = 0; i < tl->nevents; i++) {
+        const struct trace_event *e = trace_event_at(tr, i);
+        if (e->conn == 0 || e->conn > nc) {
+            continue;
+        }
+        const struct trace_conn *c = &tr->conns[e->conn - 1];
+        if (e->kind == TRACE_CONNECT) {
+            tl->conn_first[e->conn] = i;
+            tl->max_latency = c->latency_us > tl->max_latency ? c->latency_us : tl->max_latency;
+            int len = viz_route(tl, c->client_host, c->server_host, route, VIZ_ROUTE_MAX);
+            for (int k = 0; k < len; k++) {
+                struct viz_link_info *li = &tl->links[route[k]];
+                li->used = true;
+                /* a refused connection has no protocol: its port is named by another's */
+                bool seen = false;
+                for (size_t j = 0; j < li->nlabels; j++) {
+                    struct viz_link_label *lb = &li->labels[j];
+                    if (lb->port == c->server_port && lb->proto == 0 && c->proto != 0) {
+                        lb->proto = c->proto;
+                    }
+                    seen = seen ||
+                           (lb->port == c->server_port && (lb->proto == c->proto || c->proto == 0));
+                }
+                if (!seen && li->nlabels < VIZ_LINK_LABELS) {
+                    li->labels[li->nlabels++] =
+                        (struct viz_link_label){c->proto, c->server_port, i};
+                }
+            }
+        } else if (e->kind == TRACE_STEP && e->num >= 1 && e->num <= 9 &&
+                   tl->conn_step[e->conn] == 0) {
+            tl->conn_step[e->conn] = (uint8_t)e->num;
+        } else if (e->kind == TRACE_DATA && (e->flags & TRACE_TLS)) {
+            int len = viz_route(tl, c->client_host, c->server_host, route, VIZ_ROUTE_MAX);
+            for (int k = 0; k < len; k++) {
+                struct viz_link_info *li = &tl->links[route[k]];
+                li->first_tls = li->first_tls < i ? li->first_tls : i;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Byte counters per link at every VIZ_CHECKPOINT-th event. Routes are looked up once per
+ * connection and kept while its events run, which is most of the time. */
+static int index_bytes(struct viz_timeline *tl)
+{
+    const struct trace *tr = tl->tr;
+    size_t nl = tr->nlinks ? tr->nlinks : 1;
+    tl->ncheckpoints = tl->nevents / VIZ_CHECKPOINT + 1;
+    tl->link_bytes = calloc(tl->ncheckpoints * nl, sizeof *tl->link_bytes);
+    uint64_t *acc = calloc(nl, sizeof *acc);
+    if (!tl->link_bytes || !acc) {
+        free(acc);
+        return -1;
+    }
+    uint32_t route[VIZ_ROUTE_MAX];
+    int len = 0;
+    uint32_t route_conn = 0;
+    for (size_t i = 0; i < tl->nevents; i++) {
+        if (i % VIZ_CHECKPOINT == 0) {
+            memcpy(&tl->link_bytes[(i / VIZ_CHECKPOINT) * nl], acc, nl * sizeof *acc);
+        }
+        const struct trace_event *e = trace_event_at(tr, i);
+        if (e->kind != TRACE_DATA) {
+            continue;
+        }
+        if (e->conn != route_conn) {
+            len = viz_conn_route(tl, e->conn, route, VIZ_ROUTE_MAX);
+            route_conn = e->conn;
+        }
+        for (int k = 0; k < len; k++) {
+            acc[route[k]] += e->bytes.len;
+        }
+    }
+    free(acc);
+    return 0;
+}
+
+uint64_t viz_link_bytes(const struct viz_timeline *tl, uint32_t l, size_t nvis)
+{
+    const struct trace *tr = tl->tr;
+    if (l >= tr->nlinks) {
+        return 0;
+    }
+    nvis = nvis < tl->nevents ? nvis : tl->nevents;
+    size_t k = nvis / VIZ_CHECKPOINT;
+    uint64_t sum = tl->link_bytes[k * tr->nlinks + l];
+    uint32_t route[VIZ_ROUTE_MAX];
+    for (size_t i = k * VIZ_CHECKPOINT; i < nvis; i++) {
+        const struct trace_event *e = trace_event_at(tr, i);
+        if (e->kind != TRACE_DATA) {
+            continue;
+        }
+        int len = viz_conn_route(tl, e->conn, route, VIZ_ROUTE_MAX);
+        for (int j = 0; j < len; j++) {
+            sum += route[j] == l ? e->bytes.len : 0;
+        }
+    }
+    return sum;
+}
+
+static int32_t index_agent_host(const struct trace *tr, trace_str id)
+{
+    for (size_t a = 0; a < tr->nagents; a++) {
+        if (tr->agents[a].id == id) {
+            return (int32_t)tr->agents[a].host;
+        }
+    }
+    return -1;
+}
+
+/* The host a message was retrieved from: the server of the step-8 connection that the MUA
+ * marked just before it recorded "retrieved". */
+static int32_t index_retrieved_host(const struct viz_timeline *tl, size_t i, trace_str mail)
+{
+    size_t stop = i > 64 ? i - 64 : 0;
+    while (i > stop) {
+        const struct trace_event *e = trace_event_at(tl->tr, --i);
+        if (e->kind == TRACE_STEP && e->num == 8 && e->s[0] == mail) {
+            const struct trace_conn *c = trace_conn_get(tl->tr, e->conn);
+            return c ? (int32_t)c->server_host : -1;
+        }
+    }
+    return -1;
+}
+
+/* Mailbox counts: +1 when an MDA delivers, -1 when a message is retrieved from its host. */
+static int index_mailboxes(struct viz_timeline *tl)
+{
+    const struct trace *tr = tl->tr;
+    size_t nh = tr->nhosts;
+    tl->mbox_start = calloc(nh + 1, sizeof *tl->mbox_start);
+    tl->host_has_mda = calloc(nh ? nh : 1, sizeof *tl->host_has_mda);
+    int32_t *count = calloc(nh ? nh : 1, sizeof *count);
+    if (!tl->mbox_start || !tl->host_has_mda || !count) {
+        free(count);
+        return -1;
+    }
+    for (size_t a = 0; a < tr->nagents; a++) {
+        if (strcmp(trace_string(tr, tr->agents[a].role), "mda") == 0 && tr->agents[a].host < nh) {
+            tl->host_has_mda[tr->agents[a].host] = true;
+        }
+    }
+    trace_str delivered = trace_lookup(tr, "delivered");
+    trace_str retrieved = trace_lookup(tr, "retrieved");
+    /* Two passes: count the changes per host, then place them. */
+    struct viz_mbox_change *tmp = NULL;
+    uint32_t *tmp_host = NULL;
+    size_t ntmp = 0, cap = 0;
+    for (size_t i = 0; i < tl->nevents; i++) {
+        const struct trace_event *e = trace_event_at(tr, i);
+        if (e->kind != TRACE_MAIL || (e->s[1] != delivered && e->s[1] != retrieved) ||
+            e->s[1] == 0) {
+            continue;
+        }
+        int32_t h = e->s[1] == delivered ? index_agent_host(tr, e->s[2])
+                                         : index_retrieved_host(tl, i, e->s[0]);
+        if (h < 0 || !tl->host_has_mda[h]) {
+            continue;
+        }
+        if (ntmp == cap) {
+            cap = cap ? cap * 2 : 64;
+            void *a = realloc(tmp, cap * sizeof *tmp),
+                 *b = realloc(tmp_host, cap * sizeof *tmp_host);
+            tmp = a ? a : tmp;
+            tmp_host = b ? b : tmp_host;
+            if (!a || !b) {
+                free(tmp);
+                free(tmp_host);
+                free(count);
+                return -1;
+            }
+        }
+        count[h] += e->s[1] == delivered ? 1 : -1;
+        tmp[ntmp] = (struct viz_mbox_change){i, count[h]};
+        tmp_host[ntmp++] = (uint32_t)h;
+        tl->mbox_start[h + 1]++;
+    }
+    for (size_t h = 0; h < nh; h++) {
+        tl->mbox_start[h + 1] += tl->mbox_start[h];
+    }
+    tl->mbox = malloc((ntmp ? ntmp : 1) * sizeof *tl->mbox);
+    if (!tl->mbox) {
+        free(tmp);
+        free(tmp_host);
+        free(count);
+        return -1;
+    }
+    memset(count, 0, (nh ? nh : 1) * sizeof *count);
+    for (size_t k = 0; k < ntmp; k++) {
+        uint32_t h = tmp_host[k];
+        tl->mbox[tl->mbox_start[h] + (size_t)count[h]++] = tmp[k];
+    }
+    free(tmp);
+    free(tmp_host);
+    free(count);
+    return 0;
+}
+
+int32_t viz_mailbox_count(const struct viz_timeline *tl, uint32_t h, size_t nvis)
+{
+    if (h >= tl->tr->nhosts) {
+        return 0;
+    }
+    /* the last change of this host before nvis */
+    size_t lo = tl->mbox_start[h], hi = tl->mbox_start[h + 1];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (tl->mbox[mid].idx < nvis) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo > tl->mbox_start[h] ? tl->mbox[lo - 1].count : 0;
+}
+
+static int index_sniffs(struct viz_timeline *tl)
+{
+    size_t cap = 0;
+    for (size_t i = 0; i < tl->nevents; i++) {
+        if (trace_event_at(tl->tr, i)->kind != TRACE_SNIFF) {
+            continue;
+        }
+        if (tl->nsniffs == cap) {
+            cap = cap ? cap * 2 : 64;
+            size_t *s = realloc(tl->sniffs, cap * sizeof *s);
+            if (!s) {
+                return -1;
+            }
+            tl->sniffs = s;
+        }
+        tl->sniffs[tl->nsniffs++] = i;
+    }
+    return 0;
+}
+
+/* Left-to-right order: hop distance from the hosts that only ever open connections (the
+ * senders' PCs) in the zone of the first connection's client. Hosts on no connection's route
+ * get -1 and are drawn small, below the others. */
+static int index_ranks(struct viz_timeline *tl)
+{
+    const struct trace *tr = tl->tr;
+    size_t n = tr->nhosts;
+    tl->host_rank = malloc((n ? n : 1) * sizeof *tl->host_rank);
+    uint8_t *role = calloc(n ? n : 1, 1); /* bit 0 client, bit 1 server, bit 2 on a route */
+    uint32_t *queue = malloc((n ? n : 1) * sizeof *queue);
+    if (!tl->host_rank || !role || !queue) {
+        free(role);
+        free(queue);
+        return -1;
+    }
+    uint32_t route[VIZ_ROUTE_MAX];
+    for (size_t c = 0; c < tr->nconns; c++) {
+        const struct trace_conn *k = &tr->conns[c];
+        role[k->client_host] |= 1 | 4;
+        role[k->server_host] |= 2 | 4;
+        int len = viz_route(tl, k->client_host, k->server_host, route, VIZ_ROUTE_MAX);
+        for (int j = 0; j < len; j++) {
+            role[tr->links[route[j]].a] |= 4;
+            role[tr->links[route[j]].b] |= 4;
+        }
+    }
+    int32_t *dist = tl->host_rank;
+    for (size_t h = 0; h < n; h++) {
+        dist[h] = -1;
+    }
+    size_t head = 0, tail = 0;
+    if (tr->nconns > 0) {
+        uint32_t zone = tr->hosts[tr->conns[0].client_host].zone;
+        for (size_t h = 0; h < n; h++) {
+            if ((role[h] & 3) == 1 && tr->hosts[h].zone == zone) {
+                dist[h] = 0;
+                queue[tail++] = (uint32_t)h;
+            }
+        }
+        if (tail == 0) {
+            dist[tr->conns[0].client_host] = 0;
+            queue[tail++] = tr->conns[0].client_host;
+        }
+    } else if (n > 0) {
+        dist[0] = 0;
+        queue[tail++] = 0;
+    }
+    while (head < tail) {
+        uint32_t h = queue[head++];
+        for (size_t i = 0; i < tr->nlinks; i++) {
+            const struct trace_link *l = &tr->links[i];
+            uint32_t other = l->a == h ? l->b : (l->b == h ? l->a : UINT32_MAX);
+            if (other < n && dist[other] < 0) {
+                dist[other] = dist[h] + 1;
+                queue[tail++] = other;
+            }
+        }
+    }
+    for (size_t h = 0; h < n; h++) {
+        if (!(role[h] & 4) && tr->nconns > 0) {
+            dist[h] = -1;
+        }
+    }
+    /* the main line: the hosts the first mail's marked connections pass */
+    tl->host_main = calloc(n ? n : 1, sizeof *tl->host_main);
+    if (!tl->host_main) {
+        free(role);
+        free(queue);
+        return -1;
+    }
+    for (int k = 1; k <= 9; k++) {
+        const struct trace_conn *c = trace_conn_get(tr, tl->marks[k].conn);
+        int len = c ? viz_route(tl, c->client_host, c->server_host, route, VIZ_ROUTE_MAX) : -1;
+        if (len < 0) {
+            continue;
+        }
+        tl->host_main[c->client_host] = tl->host_main[c->server_host] = true;
+        for (int j = 0; j < len; j++) {
+            tl->host_main[tr->links[route[j]].a] = tl->host_main[tr->links[route[j]].b] = true;
+        }
+    }
+    free(role);
+    free(queue);
+    return 0;
+}
+
+int viz_index_build(struct viz_timeline *tl)
+{
+    if (index_routes(tl) != 0 || index_conns(tl) != 0 || index_bytes(tl) != 0 ||
+        index_mailboxes(tl) != 0 || index_sniffs(tl) != 0 || index_ranks(tl) != 0) {
+        return -1;
+    }
+    return 0;
+}
+
+void viz_index_free(struct viz_timeline *tl)
+{
+    free(tl->via);
+    free(tl->via_slot);
+    free(tl->conn_step);
+    free(tl->conn_first);
+    free(tl->links);
+    free(tl->link_bytes);
+    free(tl->mbox);
+    free(tl->mbox_start);
+    free(tl->host_has_mda);
+    free(tl->sniffs);
+    free(tl->host_rank);
+    free(tl->host_main);
+}

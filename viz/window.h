@@ -1,0 +1,66 @@
+/* window: the interactive visualizer — a resizable window that plays a trace. Keys and the mouse
+ * become intents that change one view state; a fixed-step update moves the playback clock, and
+ * drawing (scene → display list → pixels) only reads that state. */
+#ifndef MAILSIM_WINDOW_H
+#define MAILSIM_WINDOW_H
+
+#include "scene.h"
+#include "trace.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Words of the window's own overlays (the scenario list, notices); the scene's are in
+ * struct viz_strings. Like those they come from assets/, never from C. */
+struct viz_words {
+    const char *open_title;  /* the scenario list's title */
+    const char *open_hint;   /* how to use it */
+    const char *loading;     /* while a scenario is built and run */
+    const char *load_failed; /* followed by the error */
+    const char *screenshot;  /* followed by the file's path */
+};
+
+struct viz_scenario_entry {
+    const char *id;    /* what load() takes */
+    const char *title; /* in the language asked for */
+};
+
+/* What the application gives the window. words() and scenarios() are called on the window's
+ * thread; load() on a loader thread of its own, so that a long run (load-100k takes seconds)
+ * does not freeze the window: it must not touch anything words() returned. */
+struct viz_host {
+    void *ctx;
+    /* Fills the words of lang ("ja" or "en"). They stay valid until the next call. 0 or -1. */
+    int (*words)(void *ctx, const char *lang, struct viz_strings *s, struct viz_words *w);
+    /* The bundled scenarios, titled in lang, into out[0..cap); returns how many. The strings
+     * stay valid until the next call. */
+    size_t (*scenarios)(void *ctx, const char *lang, struct viz_scenario_entry *out, size_t cap);
+    /* Builds and runs a scenario (an id from scenarios(), a path, or NULL for the default) into
+     * a new trace on the heap, which the window frees with trace_free() and free(). NULL with a
+     * message in err on failure. */
+    struct trace *(*load)(void *ctx, const char *scenario, char *err, size_t errlen);
+};
+
+struct viz_window_options {
+    const char *scenario; /* NULL: the default */
+    const char *lang;     /* "ja" or "en" */
+    const char *font;     /* a font file for every face; NULL: fontconfig chooses */
+    bool presenter;
+    int width, height; /* 0: 1600×900 */
+    /* Print on stderr how long the first frames took (for measuring start-up). */
+    bool timing;
+};
+
+enum viz_window_status {
+    VIZ_WINDOW_OK,         /* the user closed it */
+    VIZ_WINDOW_NO_DISPLAY, /* SDL could not open a window: the caller falls back to text */
+    VIZ_WINDOW_FAILED,     /* something else failed; err says what */
+    VIZ_WINDOW_BUSY,       /* closed while a scenario was still being built: the loader thread
+                            * still runs and uses the host, so the caller must exit without
+                            * freeing what the host holds */
+};
+
+enum viz_window_status viz_window_run(const struct viz_window_options *o,
+                                      const struct viz_host *host, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,392 @@
+/* window_input: keys and the mouse become intents, and intents change the window's state —
+ * the playback clock, the view, the overlays. Nothing here draws; the fixed-step update that
+ * moves the clock lives here too. */
+#include "window_int.h"
+
+#include "layout.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const double window_speeds[] = {0.25, 0.5, 1, 2, 4, 8};
+
+/* Keys and what they mean. need: 0 any modifiers, SHIFT or CTRL required. A key named twice
+ * covers keyboard layouts: '+' is shift+'=' on US keyboards and shift+';' on Japanese ones. */
+enum { NEED_ANY, NEED_SHIFT, NEED_CTRL };
+struct window_key {
+    SDL_Keycode sym;
+    int need;
+    enum window_intent_kind kind;
+};
+
+static const struct window_key window_keys[] = {
+    {SDLK_SPACE, NEED_ANY, WI_PLAY},
+    {SDLK_RIGHT, NEED_ANY, WI_LINE_NEXT},
+    {SDLK_LEFT, NEED_ANY, WI_LINE_PREV},
+    {SDLK_UP, NEED_ANY, WI_STEP_PREV},
+    {SDLK_PAGEUP, NEED_ANY, WI_STEP_PREV},
+    {SDLK_DOWN, NEED_ANY, WI_STEP_NEXT},
+    {SDLK_PAGEDOWN, NEED_ANY, WI_STEP_NEXT},
+    {SDLK_HOME, NEED_ANY, WI_RESTART},
+    {SDLK_PLUS, NEED_ANY, WI_FASTER},
+    {SDLK_KP_PLUS, NEED_ANY, WI_FASTER},
+    {SDLK_EQUALS, NEED_ANY, WI_FASTER},
+    {SDLK_SEMICOLON, NEED_SHIFT, WI_FASTER},
+    {SDLK_MINUS, NEED_ANY, WI_SLOWER},
+    {SDLK_KP_MINUS, NEED_ANY, WI_SLOWER},
+    {SDLK_l, NEED_ANY, WI_LANG},
+    {SDLK_o, NEED_ANY, WI_OPEN},
+    {SDLK_F1, NEED_ANY, WI_HELP},
+    {SDLK_QUESTION, NEED_ANY, WI_HELP},
+    {SDLK_SLASH, NEED_SHIFT, WI_HELP},
+    {SDLK_F11, NEED_ANY, WI_FULLSCREEN},
+    {SDLK_p, NEED_ANY, WI_PRESENTER},
+    {SDLK_F12, NEED_ANY, WI_SCREENSHOT},
+    {SDLK_ESCAPE, NEED_ANY, WI_BACK},
+    {SDLK_q, NEED_CTRL, WI_QUIT},
+    {SDLK_w, NEED_CTRL, WI_QUIT},
+};
+
+/* While the scenario list is open, keys move in it. */
+static const struct window_key window_list_keys[] = {
+    {SDLK_UP, NEED_ANY, WI_LIST_UP},
+    {SDLK_DOWN, NEED_ANY, WI_LIST_DOWN},
+    {SDLK_RETURN, NEED_ANY, WI_LIST_CHOOSE},
+    {SDLK_KP_ENTER, NEED_ANY, WI_LIST_CHOOSE},
+    {SDLK_ESCAPE, NEED_ANY, WI_BACK},
+    {SDLK_o, NEED_ANY, WI_BACK},
+    {SDLK_q, NEED_CTRL, WI_QUIT},
+};
+
+static struct window_intent window_key(const struct window_app *a, const SDL_KeyboardEvent *k)
+{
+    struct window_intent in = {WI_NONE, 0, 0};
+    const struct window_key *map = a->list_open ? window_list_keys : window_keys;
+    size_t n = a->list_open ? sizeof window_list_keys / sizeof window_list_keys[0]
+                            : sizeof window_keys / sizeof window_keys[0];
+    bool shift = (k->keysym.mod & KMOD_SHIFT) != 0, ctrl = (k->keysym.mod & KMOD_CTRL) != 0;
+    for (size_t i = 0; i < n && in.kind == WI_NONE; i++) {
+        if (map[i].sym == k->keysym.sym && (map[i].need != NEED_SHIFT || shift) &&
+            (map[i].need != NEED_CTRL || ctrl)) {
+            in.kind = map[i].kind;
+        }
+    }
+    /* A held key repeats moves through time and through the list, not toggles. */
+    bool moves = in.kind == WI_LINE_NEXT || in.kind == WI_LINE_PREV || in.kind == WI_STEP_NEXT ||
+                 in.kind == WI_STEP_PREV || in.kind == WI_FASTER || in.kind == WI_SLOWER ||
+                 in.kind == WI_LIST_UP || in.kind == WI_LIST_DOWN;
+    if (k->repeat && !moves) {
+        in.kind = WI_NONE;
+    }
+    return in;
+}
+
+struct window_intent window_intent_of(const struct window_app *a, const SDL_Event *e)
+{
+    struct window_intent in = {WI_NONE, 0, 0};
+    float s = a->view.scale > 0 ? a->view.scale : 1;
+    switch (e->type) {
+    case SDL_QUIT:
+        in.kind = WI_QUIT;
+        break;
+    case SDL_WINDOWEVENT:
+        if (e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED) {
+            in.kind = WI_RESIZE;
+        } else if (e->window.event == SDL_WINDOWEVENT_LEAVE) {
+            in.kind = WI_LEAVE;
+        } else if (e->window.event == SDL_WINDOWEVENT_EXPOSED ||
+                   e->window.event == SDL_WINDOWEVENT_RESTORED) {
+            in.kind = WI_REDRAW;
+        }
+        break;
+    case SDL_KEYDOWN:
+        in = window_key(a, &e->key);
+        break;
+    case SDL_MOUSEBUTTONDOWN:
+    case SDL_MOUSEBUTTONUP:
+        if (e->button.button == SDL_BUTTON_LEFT) {
+            in.kind = e->type == SDL_MOUSEBUTTONDOWN ? WI_PRESS : WI_RELEASE;
+            in.x = (float)e->button.x * s;
+            in.y = (float)e->button.y * s;
+        }
+        break;
+    case SDL_MOUSEMOTION:
+        in.kind = WI_MOVE;
+        in.x = (float)e->motion.x * s;
+        in.y = (float)e->motion.y * s;
+        break;
+    }
+    return in;
+}
+
+static void window_seek_x(struct window_app *a, float x)
+{
+    if (a->tl) {
+        a->view.p = scene_p_at_x(a->tl, &a->view, x);
+    }
+}
+
+void window_set_lang(struct window_app *a, const char *lang)
+{
+    struct viz_strings s;
+    struct viz_words w;
+    if (a->host->words(a->host->ctx, lang, &s, &w) != 0) {
+        return;
+    }
+    snprintf(a->lang, sizeof a->lang, "%s", lang);
+    a->strings = s;
+    a->words = w;
+    a->view.strings = &a->strings;
+    if (a->list_open) {
+        a->nlist = a->host->scenarios(a->host->ctx, a->lang, a->list, WINDOW_MAX_SCENARIOS);
+    }
+}
+
+void window_update_size(struct window_app *a)
+{
+    int ww, wh, dw, dh;
+    SDL_GetWindowSize(a->win, &ww, &wh);
+    if (SDL_GetRendererOutputSize(a->r, &dw, &dh) != 0) {
+        dw = ww;
+        dh = wh;
+    }
+    a->view.width = dw;
+    a->view.height = dh;
+    /* High-DPI: the scene lays out in drawable pixels; the mouse comes in window units. */
+    a->view.scale = ww > 0 ? (float)dw / (float)ww : 1;
+}
+
+/* ---- the scenario list ---- */
+
+struct window_list_geom window_list_layout(const struct window_app *a)
+{
+    struct window_list_geom g;
+    const struct viz_view *v = &a->view;
+    g.body_px = layout_font_px(DL_FONT_BODY, v);
+    g.title_px = layout_font_px(DL_FONT_TITLE, v);
+    g.pad = (float)g.body_px;
+    g.row_h = (float)g.body_px * 2.2f;
+    float w = (float)v->width * 0.6f,
+          h = g.pad * 3 + (float)g.title_px * 1.6f + g.row_h * (float)(a->nlist + 1);
+    h = h > (float)v->height * 0.9f ? (float)v->height * 0.9f : h;
+    g.panel = (SDL_FRect){((float)v->width - w) / 2, ((float)v->height - h) / 2, w, h};
+    g.row_y0 = g.panel.y + g.pad + (float)g.title_px * 1.6f;
+    return g;
+}
+
+static int window_list_row_at(const struct window_app *a, float x, float y)
+{
+    struct window_list_geom g = window_list_layout(a);
+    if (x < g.panel.x || x > g.panel.x + g.panel.w || y < g.row_y0) {
+        return -1;
+    }
+    size_t row = (size_t)((y - g.row_y0) / g.row_h);
+    return row < a->nlist ? (int)row : -1;
+}
+
+/* The row of the scenario on screen: its name is the file name without ".json". */
+static size_t window_list_current(const struct window_app *a)
+{
+    const char *base = strrchr(a->current, '/');
+    base = base ? base + 1 : a->current;
+    size_t len = strlen(base);
+    len = len > 5 && strcmp(base + len - 5, ".json") == 0 ? len - 5 : len;
+    for (size_t i = 0; i < a->nlist; i++) {
+        if (strlen(a->list[i].id) == len && strncmp(a->list[i].id, base, len) == 0) {
+            return i;
+        }
+    }
+    return 0;
+}
+
+static void window_choose(struct window_app *a, size_t row)
+{
+    if (row < a->nlist) {
+        a->list_open = false;
+        window_load(a, a->list[row].id);
+    }
+}
+
+/* ---- applying intents ---- */
+
+static void window_press(struct window_app *a, float x, float y)
+{
+    struct viz_view *v = &a->view;
+    if (a->list_open) {
+        int row = window_list_row_at(a, x, y);
+        if (row >= 0) {
+            window_choose(a, (size_t)row);
+        } else {
+            struct window_list_geom g = window_list_layout(a);
+            bool inside = x >= g.panel.x && x <= g.panel.x + g.panel.w && y >= g.panel.y &&
+                          y <= g.panel.y + g.panel.h;
+            a->list_open = inside;
+        }
+        return;
+    }
+    const struct dl_item *it = dl_hit(&a->dl, x, y);
+    if (!it) {
+        v->selected = DL_TARGET_NONE;
+        v->selected_id = 0;
+    } else if (it->target == DL_TARGET_SCRUBBER) {
+        a->dragging = true;
+        window_seek_x(a, x);
+    } else if (it->target == DL_TARGET_STEP) {
+        double p = a->tl ? viz_timeline_step_time(a->tl, (int)it->target_id) : -1;
+        if (p >= 0) {
+            v->p = p;
+        }
+    } else {
+        v->selected = it->target;
+        v->selected_id = it->target_id;
+        if (it->target == DL_TARGET_CONN) {
+            v->focus_conn = it->target_id;
+        }
+    }
+}
+
+static void window_back(struct window_app *a)
+{
+    struct viz_view *v = &a->view;
+    if (a->list_open) {
+        a->list_open = false;
+    } else if (v->help) {
+        v->help = false;
+    } else if (v->selected != DL_TARGET_NONE || v->focus_conn) {
+        v->selected = DL_TARGET_NONE;
+        v->selected_id = 0;
+        v->focus_conn = 0;
+    } else {
+        a->quit = true;
+    }
+}
+
+static void window_speed(struct window_app *a, int dir)
+{
+    size_t n = sizeof window_speeds / sizeof window_speeds[0], i = 0;
+    while (i + 1 < n && window_speeds[i] < a->view.speed - 1e-9) {
+        i++;
+    }
+    if (dir > 0 && i + 1 < n) {
+        i++;
+    } else if (dir < 0 && i > 0) {
+        i--;
+    }
+    a->view.speed = window_speeds[i];
+}
+
+void window_apply(struct window_app *a, struct window_intent in)
+{
+    struct viz_view *v = &a->view;
+    const struct viz_timeline *tl = a->tl;
+    double duration = tl ? viz_timeline_duration(tl) : 0;
+    switch (in.kind) {
+    case WI_NONE:
+        return;
+    case WI_QUIT:
+        a->quit = true;
+        break;
+    case WI_BACK:
+        window_back(a);
+        break;
+    case WI_PLAY:
+        if (tl && !v->playing && v->p >= duration) {
+            v->p = 0; /* play again from the start */
+        }
+        v->playing = tl && !v->playing;
+        break;
+    case WI_LINE_NEXT:
+    case WI_LINE_PREV:
+    case WI_STEP_NEXT:
+    case WI_STEP_PREV:
+        if (tl) {
+            v->playing = false; /* stepping is for looking: the clock waits */
+            v->p = in.kind == WI_LINE_NEXT   ? viz_timeline_next_line(tl, v->p)
+                   : in.kind == WI_LINE_PREV ? viz_timeline_prev_line(tl, v->p)
+                   : in.kind == WI_STEP_NEXT ? viz_timeline_next_step(tl, v->p)
+                                             : viz_timeline_prev_step(tl, v->p);
+        }
+        break;
+    case WI_RESTART:
+        v->p = 0;
+        v->playing = tl != NULL;
+        break;
+    case WI_FASTER:
+    case WI_SLOWER:
+        window_speed(a, in.kind == WI_FASTER ? 1 : -1);
+        break;
+    case WI_LANG:
+        window_set_lang(a, strcmp(a->lang, "ja") == 0 ? "en" : "ja");
+        break;
+    case WI_OPEN:
+        a->list_open = !a->list_open;
+        if (a->list_open) {
+            v->help = false;
+            a->nlist = a->host->scenarios(a->host->ctx, a->lang, a->list, WINDOW_MAX_SCENARIOS);
+            a->list_sel = window_list_current(a);
+        }
+        break;
+    case WI_HELP:
+        v->help = !v->help;
+        a->list_open = false;
+        break;
+    case WI_FULLSCREEN:
+        a->fullscreen = !a->fullscreen;
+        SDL_SetWindowFullscreen(a->win, a->fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
+        window_update_size(a);
+        break;
+    case WI_PRESENTER:
+        v->presenter = !v->presenter;
+        break;
+    case WI_SCREENSHOT:
+        a->shot_wanted = true;
+        break;
+    case WI_LIST_UP:
+        a->list_sel = a->list_sel > 0 ? a->list_sel - 1 : a->list_sel;
+        break;
+    case WI_LIST_DOWN:
+        a->list_sel = a->list_sel + 1 < a->nlist ? a->list_sel + 1 : a->list_sel;
+        break;
+    case WI_LIST_CHOOSE:
+        window_choose(a, a->list_sel);
+        break;
+    case WI_PRESS:
+        window_press(a, in.x, in.y);
+        break;
+    case WI_MOVE:
+        v->mouse_x = in.x;
+        v->mouse_y = in.y;
+        if (a->dragging) {
+            window_seek_x(a, in.x);
+        } else if (a->list_open) {
+            int row = window_list_row_at(a, in.x, in.y);
+            a->list_sel = row >= 0 ? (size_t)row : a->list_sel;
+        }
+        break;
+    case WI_RELEASE:
+        a->dragging = false;
+        break;
+    case WI_LEAVE:
+        v->mouse_x = v->mouse_y = -1;
+        break;
+    case WI_RESIZE:
+        window_update_size(a);
+        break;
+    case WI_REDRAW:
+        break;
+    }
+    a->dirty = true;
+}
+
+void window_update(struct window_app *a, double dt)
+{
+    struct viz_view *v = &a->view;
+    if (a->tl && v->playing && !a->dragging) {
+        double duration = viz_timeline_duration(a->tl);
+        v->p += dt * v->speed;
+        if (v->p >= duration) {
+            v->p = duration;
+            v->playing = false;
+        }
+    }
+}

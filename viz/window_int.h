@@ -1,0 +1,118 @@
+/* window_int: the window's state, shared by window.c (SDL, the loop, loading, drawing) and
+ * window_input.c (events → intents → state). One heap struct; drawing only reads it. */
+#ifndef MAILSIM_WINDOW_INT_H
+#define MAILSIM_WINDOW_INT_H
+
+#include "render.h"
+#include "window.h"
+
+#include <SDL.h>
+#include <stdbool.h>
+
+#define WINDOW_STEP (1.0 / 120.0) /* the update's fixed step, seconds */
+#define WINDOW_FRAME (1.0 / 60.0) /* the frame pace when the renderer has no vsync */
+#define WINDOW_MAX_SCENARIOS 64
+#define WINDOW_NOTICE_SECONDS 4.0
+/* Above everything the scene draws. */
+#define WINDOW_LAYER 0x40000000u
+
+enum window_intent_kind {
+    WI_NONE,
+    WI_QUIT,
+    WI_BACK, /* Escape: close the top overlay, or quit */
+    WI_PLAY,
+    WI_LINE_NEXT,
+    WI_LINE_PREV,
+    WI_STEP_NEXT,
+    WI_STEP_PREV,
+    WI_RESTART,
+    WI_FASTER,
+    WI_SLOWER,
+    WI_LANG,
+    WI_OPEN,
+    WI_HELP,
+    WI_FULLSCREEN,
+    WI_PRESENTER,
+    WI_SCREENSHOT,
+    WI_LIST_UP,
+    WI_LIST_DOWN,
+    WI_LIST_CHOOSE,
+    WI_PRESS,
+    WI_MOVE,
+    WI_RELEASE,
+    WI_LEAVE,
+    WI_RESIZE,
+    WI_REDRAW,
+};
+
+struct window_intent {
+    enum window_intent_kind kind;
+    float x, y; /* drawable pixels, for the mouse */
+};
+
+struct window_loader {
+    SDL_Thread *thread;
+    SDL_atomic_t done;
+    const struct viz_host *host;
+    char scenario[1024];
+    bool has_scenario;
+    struct trace *tr;
+    char err[1024];
+};
+
+struct window_app {
+    const struct viz_host *host;
+    SDL_Window *win;
+    SDL_Renderer *r;
+    struct viz_render *rd;
+    bool vsync;
+
+    char lang[3];
+    struct viz_strings strings;
+    struct viz_words words;
+
+    struct trace *tr;
+    struct viz_timeline *tl;
+    struct viz_view view;
+    struct display_list dl; /* the last frame's picture: what a click hits */
+
+    struct window_loader *loader; /* while a scenario is being built */
+
+    char current[1024]; /* the scenario shown, as it was asked for ("" the default) */
+    bool list_open;
+    size_t list_sel, nlist;
+    struct viz_scenario_entry list[WINDOW_MAX_SCENARIOS];
+
+    bool dragging; /* the scrubber */
+    bool fullscreen;
+    bool shot_wanted;
+    char notice[1200];
+    double notice_until;
+    double clock; /* seconds since the window opened */
+    bool quit;
+    bool dirty;
+};
+
+/* window_input.c */
+struct window_intent window_intent_of(const struct window_app *a, const SDL_Event *e);
+void window_apply(struct window_app *a, struct window_intent in);
+/* The fixed-step update: the playback clock runs while playing and stops at the end. */
+void window_update(struct window_app *a, double dt);
+void window_set_lang(struct window_app *a, const char *lang);
+void window_update_size(struct window_app *a);
+
+/* The scenario list overlay: one geometry for drawing and for clicks. */
+struct window_list_geom {
+    SDL_FRect panel;
+    float row_y0, row_h, pad;
+    int title_px, body_px;
+};
+struct window_list_geom window_list_layout(const struct window_app *a);
+
+/* window.c */
+/* Starts building a scenario on the loader thread (NULL: the default). */
+void window_load(struct window_app *a, const char *scenario);
+/* Shows a line at the bottom for a few seconds: what, then detail when not NULL. */
+void window_notice(struct window_app *a, const char *what, const char *detail);
+
+#endif
