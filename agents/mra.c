@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* A successful login, for POP before SMTP: the client address and the last time. */
 struct mra_login {
@@ -170,6 +171,24 @@ static void mra_close_maildrop(void *ctx, const char *user)
     c->view = NULL;
 }
 
+/* Step 8 is the MRA sending a message: mark it as RETR starts, so that the message is seen
+ * travelling under step 8's narration. A bad number is left to the engine to refuse. */
+static const char *mra_policy(void *ctx, const char *command, const char *args)
+{
+    struct mra_conn *c = ctx;
+    if (strcasecmp(command, "RETR") != 0 || !c->box) {
+        return NULL;
+    }
+    char *end;
+    unsigned long n = strtoul(args, &end, 10);
+    if (end != args && *end == 0 && n >= 1 && n <= c->box->n) {
+        struct mail_world *mw = c->mra->base.mw;
+        trace_step(mw->tr, sim_now(mw->sim), 8, c->box->msgs[n - 1].mail, c->mra->base.id,
+                   c->conn);
+    }
+    return NULL;
+}
+
 static void mra_session_end(struct sim_world *w, void *agent_ctx, struct session *s)
 {
     (void)w;
@@ -205,6 +224,7 @@ static bool mra_accept(struct sim_world *w, void *ctx, uint32_t conn, struct sim
     hooks.open_maildrop = mra_open_maildrop;
     hooks.commit = mra_commit;
     hooks.close_maildrop = mra_close_maildrop;
+    hooks.policy = mra_policy;
     struct pop3_server *engine = pop3_server_new(&cfg, &hooks, c);
     if (!engine) {
         free(c);

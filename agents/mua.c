@@ -43,7 +43,6 @@ struct mua {
     struct mua_job *jobs; /* built but not yet finished */
     struct mua_message *inbox;
     size_t ninbox, cap_inbox;
-    uint32_t pop_conn;
     size_t reads_pending;
 };
 
@@ -293,7 +292,6 @@ static void mua_pop_message(void *ctx, size_t index, const uint8_t *data, size_t
     m->len = len;
     m->mail = mw_strdup(mail_world_mail_of(mw, data, len));
     uint64_t now = sim_now(mw->sim);
-    trace_step(mw->tr, now, 8, m->mail, u->base.id, u->pop_conn);
     trace_mail(mw->tr, now, m->mail, "retrieved", u->base.id, 0);
     mw->retrieved++;
     u->reads_pending++;
@@ -304,14 +302,6 @@ static void mua_pop_auth(void *ctx, bool ok)
 {
     (void)ctx;
     (void)ok;
-}
-
-static void mua_pop_end(struct sim_world *w, void *agent_ctx, struct session *s)
-{
-    (void)w;
-    (void)s;
-    struct mua *u = agent_ctx;
-    u->pop_conn = 0;
 }
 
 static void mua_pop_start(struct sim_world *w, void *ctx, uint64_t arg)
@@ -332,13 +322,12 @@ static void mua_pop_start(struct sim_world *w, void *ctx, uint64_t arg)
     }
     bool found;
     uint32_t ip = mua_host_ip(u, u->pop_host, &found);
-    struct session *s = found ? session_connect(w, u->base.host, u->base.id, ip, u->pop_port,
-                                                &session_pop3_client_ops, c, u, mua_pop_end)
-                              : NULL;
     if (!found) {
         pop3_client_free(c);
+        return;
     }
-    u->pop_conn = s ? s->conn : 0;
+    session_connect(w, u->base.host, u->base.id, ip, u->pop_port, &session_pop3_client_ops, c, u,
+                    NULL);
 }
 
 void mua_fetch(struct mua *u, uint64_t at_us)

@@ -6,6 +6,7 @@
 #include "export.h"
 #include "export_pcap.h"
 #include "mua.h"
+#include "matrix.h"
 #include "paths.h"
 #include "scenario.h"
 #include "strings.h"
@@ -41,6 +42,7 @@ static void main_usage(FILE *out)
           "       mailsim run [SCENARIO] [--format text|jsonl|summary] [--pcap FILE]\n"
           "                   [--lang ja|en] [--seed N] [--maildir DIR] [--no-check]\n"
           "       mailsim check SCENARIO...\n"
+          "       mailsim matrix SCENARIO [--format text|csv|md] [--lang ja|en] [--seed N]\n"
           "       mailsim list [--lang ja|en]\n"
           "       mailsim shot [SCENARIO] (--step N | --time T) [--out FILE.png] [--size WxH]\n"
           "                    [--lang ja|en] [--presenter] [--font FILE]\n"
@@ -58,6 +60,8 @@ static void main_usage(FILE *out)
           "           transcript (keys: F1 or ? in the window)\n"
           "  run      run headless and print the transcript (C:/S: lines under step headers)\n"
           "  check    run each scenario and test its expect block\n"
+          "  matrix   run the scenario under every combination of its countermeasures and\n"
+          "           print which attacks succeed, one row a combination\n"
           "  list     the bundled scenarios with their titles\n"
           "  shot     draw the window's picture at one moment into a PNG file, without a\n"
           "           display\n"
@@ -173,6 +177,7 @@ static void main_labels(const struct ui_strings *s, struct export_text_labels *l
     lb->mail = ui_string(s, "word.mail");
     lb->policy = ui_string(s, "word.policy");
     lb->sniffed = ui_string(s, "word.sniffed");
+    lb->log = ui_string(s, "word.log");
 }
 
 static long main_peak_rss_kib(void)
@@ -266,6 +271,7 @@ static int main_run(const struct main_opts *o, const char *note_key, const char 
     case FORMAT_TEXT: {
         struct export_text_labels lb;
         main_labels(ui, &lb);
+        lb.lang = o->lang;
         const char *title = strcmp(o->lang, "ja") == 0 ? sc->title.ja : sc->title.en;
         printf("mailsim %s — %s (seed %llu)\n", sc->id, title ? title : "",
                (unsigned long long)tr.seed);
@@ -498,9 +504,12 @@ static int main_window(const struct main_opts *o)
     switch (viewer_window(&wo, &o->build, err, sizeof err)) {
     case VIZ_WINDOW_NO_DISPLAY:
         return main_run(o, "cli.no_window", err);
-    case VIZ_WINDOW_FAILED:
-        fprintf(stderr, "%s%s\n", strncmp(err, "mailsim:", 8) == 0 || strstr(err, "error:") ? "" : "mailsim: ", err);
+    case VIZ_WINDOW_FAILED: {
+        /* err names its file already ("x.json: error: ...") or says "mailsim:" itself */
+        bool named = strncmp(err, "mailsim:", 8) == 0 || strstr(err, "error:");
+        fprintf(stderr, "%s%s\n", named ? "" : "mailsim: ", err);
         return EXIT_USAGE;
+    }
     default:
         return 0;
     }
@@ -531,6 +540,9 @@ int main(int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "list") == 0) {
         int rc = main_parse_opts(argc, argv, 2, &o);
         return rc ? rc : main_list(o.lang);
+    }
+    if (argc >= 2 && strcmp(argv[1], "matrix") == 0) {
+        return matrix_main(argc - 1, argv + 1);
     }
     if (argc >= 2 && strcmp(argv[1], "shot") == 0) {
         return main_shot(argc, argv, &o);

@@ -37,6 +37,8 @@ check run-ja 0 "MDAが受信者のメールボックスにメールを格納す�
 check run-jsonl 0 '"kind":"world"' out -- "$bin" run --format jsonl
 check run-summary 0 '"messages_delivered":1' out -- "$bin" run --format summary
 check list 0 "nine-steps" out -- "$bin" list --lang en
+check matrix 0 "relay_restriction" out -- "$bin" matrix open-relay --lang en
+check matrix-csv 0 "^on,no,yes,no" out -- "$bin" matrix open-relay --format csv
 check check-ok 0 "ok (nine-steps)" out -- "$bin" check "$here/../scenarios/nine-steps.json"
 check lang-from-locale 0 "メール配送の9ステップ" out -- env LANG=ja_JP.UTF-8 "$bin" run
 check no-display 0 "No display found" out -- env -u DISPLAY -u WAYLAND_DISPLAY LANG=C "$bin"

@@ -37,7 +37,7 @@ check(times == sorted(times), "step times never go back")
 
 want_port = {1: 587, 3: 25, 4: 25, 5: 25, 8: 110}
 want_role = {1: "mua", 2: "msa", 3: ("mta", "filter"), 4: "mta", 5: "mta", 6: "mta", 7: "mda",
-             8: "mua", 9: "mua"}
+             8: "mra", 9: "mua"}
 for s in steps:
     n = s["n"]
     role = roles.get(s["agent"])
