@@ -49,12 +49,19 @@ static uint32_t layout_utf8(const char **s)
     return c;
 }
 
+/* Characters that Noto Sans CJK draws a full em wide: CJK and fullwidth forms, and the
+ * symbols it takes from its CJK set (×, …, arrows, curly quotes). */
 static bool layout_wide(uint32_t c)
 {
+    if (c == 0xD7 || c == 0x2026 || (c >= 0x2018 && c <= 0x201F) ||
+        (c >= 0x2190 && c <= 0x21FF)) {
+        return true;
+    }
     return c >= 0x1100 && !(c >= 0x2000 && c < 0x2460);
 }
 
-/* Widths in ems; generous, so that a line the scene thinks fits does. */
+/* Widths in ems by class; a little generous, never under, so that a line the scene thinks fits
+ * does, without throwing away room the way one width for all would. */
 static float layout_char_em(uint32_t c, enum dl_font f)
 {
     if (layout_wide(c)) {
@@ -64,22 +71,22 @@ static float layout_char_em(uint32_t c, enum dl_font f)
         return 0.62f;
     }
     if (c >= 0x80) {
-        /* Latin letters with accents are narrow; symbols (×, →) are wide in CJK fonts */
-        return c >= 0xC0 && c < 0x250 && c != 0xD7 && c != 0xF7 ? 0.62f : 1.0f;
+        /* Latin letters with accents; other symbols as wide as a CJK glyph */
+        return c >= 0xC0 && c < 0x250 && c != 0xF7 ? 0.62f : 1.0f;
     }
-    if (c == ' ' || strchr("il.,:;'|!`", (int)c)) {
+    if (c == ' ') {
+        return 0.28f;
+    }
+    if (strchr("il.,:;'|!`", (int)c)) {
         return 0.3f;
     }
-    if (strchr("mwMW@", (int)c)) {
+    if (strchr("mwMW@%", (int)c)) {
         return 0.88f;
     }
-    if (isupper((int)c)) {
-        return 0.68f;
+    if (isupper((int)c) || isdigit((int)c)) {
+        return 0.62f;
     }
-    if (isdigit((int)c)) {
-        return 0.58f;
-    }
-    return 0.55f;
+    return 0.52f;
 }
 
 float layout_text_width(const char *s, enum dl_font f, bool bold, const struct viz_view *v)
@@ -211,6 +218,47 @@ bool layout_agent_two_lines(const struct trace *tr, size_t agent, float w, const
     return *trace_string(tr, tr->agents[agent].program) && layout_agent_width(tr, agent, v) > w;
 }
 
+const char *layout_word_break(const char *s, float width, enum dl_font f,
+                              const struct viz_view *v)
+{
+    const char *p = s, *brk = NULL;
+    float px = (float)layout_font_px(f, v), x = 0;
+    while (*p) {
+        const char *at = p;
+        uint32_t c = layout_utf8(&p);
+        if (c == ' ' && at != s) {
+            brk = at;
+        }
+        x += layout_char_em(c, f) * px;
+        if (x > width && brk) {
+            return brk;
+        }
+        if (c == '-' && *p) {
+            brk = p;
+        }
+    }
+    return p;
+}
+
+int layout_agent_program_lines(const struct trace *tr, size_t agent, float w,
+                               const struct viz_view *v)
+{
+    if (!layout_agent_two_lines(tr, agent, w, v)) {
+        return 0;
+    }
+    const char *s = trace_string(tr, tr->agents[agent].program);
+    int n = 0;
+    while (*s && n < LAYOUT_PROGRAM_LINES) {
+        const char *end = layout_word_break(s, w, DL_FONT_SMALL, v);
+        n++;
+        s = end == s ? s + strlen(s) : end;
+        while (*s == ' ') {
+            s++;
+        }
+    }
+    return n ? n : 1;
+}
+
 size_t layout_name_split(const char *name)
 {
     const char *dot = strchr(name, '.');
@@ -306,7 +354,7 @@ static float layout_host_height(const struct layout *L, const struct trace *tr, 
     float inner = lh->box.w - 2 * L->pad;
     for (size_t a = 0; a < tr->nagents; a++) {
         if (tr->agents[a].host == h) {
-            y += body + (layout_agent_two_lines(tr, a, inner, v) ? small : 0);
+            y += body + small * (float)layout_agent_program_lines(tr, a, inner, v);
         }
     }
     return y + (layout_agents_on(tr, h) ? L->pad * 0.5f : 0);
@@ -474,19 +522,43 @@ static int layout_hosts(struct layout *L, const struct trace *tr, const struct v
 {
     size_t nh = tr->nhosts, nz = w->nz;
     float gap = 8 * L->u, u = L->u;
-    size_t total_cols = 0;
-    for (size_t z = 0; z < nz; z++) {
-        total_cols += w->nranks[z] ? w->nranks[z] : 1;
-    }
     float avail = L->net.w - gap * (float)(nz - 1), x = L->net.x;
     float label_h = layout_line_px(DL_FONT_TITLE, v) * 1.15f;
-    /* Bands share the width by their columns, but each is at least as wide as its label in
-     * the title font; when that cannot be, every label takes the body font instead. */
+    float min_gap = layout_text_width("SMTP 25", DL_FONT_SMALL, true, v) + 24 * u;
+    /* Bands share the width by what their columns of boxes want (with room for the links'
+     * labels between them), but each is at least as wide as its label in the title font; when
+     * that cannot be, every label takes the body font instead. */
     float *need = calloc(nz, sizeof *need), *bw = calloc(nz, sizeof *bw);
-    if (!need || !bw) {
+    float *wt = calloc(nz, sizeof *wt), *colw = calloc(nh ? nh : 1, sizeof *colw);
+    if (!need || !bw || !wt || !colw) {
         free(need);
         free(bw);
+        free(wt);
+        free(colw);
         return -1;
+    }
+    for (size_t h = 0; h < nh; h++) {
+        struct layout_host *lh = &L->hosts[h];
+        lh->small = tl->host_rank[h] < 0;
+        lh->main = tl->host_main[h] && !lh->small;
+        lh->has_mailbox = tl->host_has_mda[h];
+        lh->split_name = false;
+        lh->box.w = layout_host_width(L, tr, h, false, v);
+    }
+    float total_wt = 0;
+    for (size_t z = 0; z < nz; z++) {
+        size_t cols = w->nranks[z] ? w->nranks[z] : 1;
+        wt[z] = min_gap * (float)cols;
+        for (size_t c = 0; c < cols; c++) {
+            float cw = 0;
+            for (size_t h = 0; h < nh; h++) {
+                if (layout_zone_of(tr, nz, h) == z && w->col[h] == c) {
+                    cw = L->hosts[h].box.w > cw ? L->hosts[h].box.w : cw;
+                }
+            }
+            wt[z] += cw;
+        }
+        total_wt += wt[z];
     }
     const char *lang = v->strings ? v->strings->lang : NULL;
     float need_total = 0;
@@ -496,8 +568,7 @@ static int layout_hosts(struct layout *L, const struct trace *tr, const struct v
         need_total += need[z];
     }
     bool fit = need_total <= avail;
-    float rest = avail;
-    size_t rest_cols = total_cols;
+    float rest = avail, rest_wt = total_wt;
     bool changed = true;
     for (size_t z = 0; z < nz; z++) {
         bw[z] = -1;
@@ -506,22 +577,20 @@ static int layout_hosts(struct layout *L, const struct trace *tr, const struct v
         /* fix the bands whose share is narrower than their label; share out the rest again */
         changed = false;
         for (size_t z = 0; z < nz; z++) {
-            size_t cols = w->nranks[z] ? w->nranks[z] : 1;
-            if (bw[z] < 0 && rest * (float)cols / (float)rest_cols < need[z]) {
+            if (bw[z] < 0 && rest * wt[z] / rest_wt < need[z]) {
                 bw[z] = need[z];
                 rest -= need[z];
-                rest_cols -= cols;
+                rest_wt -= wt[z];
                 changed = true;
             }
         }
-        if (rest_cols == 0) {
+        if (rest_wt <= 0) {
             break;
         }
     }
     for (size_t z = 0; z < nz; z++) {
-        size_t cols = w->nranks[z] ? w->nranks[z] : 1;
-        float width = fit ? (bw[z] >= 0 ? bw[z] : rest * (float)cols / (float)rest_cols)
-                          : avail * (float)cols / (float)total_cols;
+        float width = fit ? (bw[z] >= 0 ? bw[z] : rest * wt[z] / rest_wt)
+                          : avail * wt[z] / total_wt;
         struct layout_zone *lz = &L->zones[z];
         lz->band = (struct layout_box){x, L->net.y, width, L->net.h};
         lz->label = (struct layout_box){x + L->pad, L->net.y, width - 2 * L->pad, label_h};
@@ -530,26 +599,73 @@ static int layout_hosts(struct layout *L, const struct trace *tr, const struct v
     }
     free(need);
     free(bw);
-    /* widths: as wide as the text wants, leaving room between boxes for the links' labels */
-    float min_gap = layout_text_width("SMTP", DL_FONT_SMALL, true, v) + 24 * u;
-    for (size_t h = 0; h < nh; h++) {
-        struct layout_host *lh = &L->hosts[h];
-        size_t z = layout_zone_of(tr, nz, h);
+    free(wt);
+    /* widths: as wide as the text wants, leaving room between boxes for the links' labels;
+     * each column of a band gets what its widest box wants when the band has room, a share
+     * of the band in proportion to that when not (programs then wrap; addresses never cut) */
+    for (size_t z = 0; z < nz; z++) {
         const struct layout_box *band = &L->zones[z].band;
         size_t cols = w->nranks[z] ? w->nranks[z] : 1;
-        float cw = band->w / (float)cols;
-        lh->small = tl->host_rank[h] < 0;
-        lh->main = tl->host_main[h] && !lh->small;
-        lh->has_mailbox = tl->host_has_mda[h];
-        float limit = cw - min_gap > cw * 0.5f ? cw - min_gap : cw * 0.5f;
-        float want = layout_host_width(L, tr, h, false, v);
-        const char *name = trace_string(tr, tr->hosts[h].name);
-        float name_w = layout_text_width(name, lh->small ? DL_FONT_SMALL : DL_FONT_BODY, true, v);
-        lh->split_name = name_w + 2 * L->pad + 2 * u > limit && layout_name_split(name);
-        want = lh->split_name ? layout_host_width(L, tr, h, true, v) : want;
-        lh->box.w = want < limit ? want : limit;
-        lh->box.x = band->x + cw * ((float)w->col[h] + 0.5f) - lh->box.w / 2;
+        float want = 0;
+        for (size_t c = 0; c < cols; c++) {
+            colw[c] = 0;
+            for (size_t h = 0; h < nh; h++) {
+                if (layout_zone_of(tr, nz, h) == z && w->col[h] == c) {
+                    colw[c] = L->hosts[h].box.w > colw[c] ? L->hosts[h].box.w : colw[c];
+                }
+            }
+            want += colw[c];
+        }
+        float room = band->w - min_gap * (float)cols;
+        room = room > band->w * 0.4f ? room : band->w * 0.4f;
+        float k = want > room ? room / want : 1.0f;
+        float spare = band->w - want * k;
+        float cx = band->x;
+        for (size_t c = 0; c < cols; c++) {
+            float slot = colw[c] * k + spare / (float)cols;
+            for (size_t h = 0; h < nh; h++) {
+                struct layout_host *lh = &L->hosts[h];
+                if (layout_zone_of(tr, nz, h) != z || w->col[h] != c) {
+                    continue;
+                }
+                float limit = colw[c] * k;
+                const char *name = trace_string(tr, tr->hosts[h].name);
+                float name_w =
+                    layout_text_width(name, lh->small ? DL_FONT_SMALL : DL_FONT_BODY, true, v);
+                lh->split_name = name_w + 2 * L->pad + 2 * u > limit && layout_name_split(name);
+                float fw = lh->split_name ? layout_host_width(L, tr, h, true, v) : lh->box.w;
+                fw = fw < limit ? fw : limit;
+                /* an address is never cut */
+                char ip[24];
+                uint32_t a = tr->hosts[h].ip;
+                snprintf(ip, sizeof ip, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255,
+                         a & 255);
+                float iw = layout_text_width(ip, DL_FONT_SMALL, false, v);
+                /* nor is a word of a program's name */
+                for (size_t ag = 0; ag < tr->nagents; ag++) {
+                    const char *p = tr->agents[ag].host == h
+                                        ? trace_string(tr, tr->agents[ag].program)
+                                        : "";
+                    while (*p) {
+                        size_t n = strcspn(p, " -");
+                        char word[64];
+                        snprintf(word, sizeof word, "%.*s", (int)n, p);
+                        float ww = layout_text_width(word, DL_FONT_SMALL, false, v);
+                        iw = ww > iw ? ww : iw;
+                        p += n;
+                        p += *p ? 1 : 0;
+                    }
+                }
+                iw += 2 * L->pad + 2 * u;
+                lh->box.w = fw > iw ? fw : iw;
+                /* but never into the next column's box */
+                lh->box.w = lh->box.w < slot - 6 * u ? lh->box.w : slot - 6 * u;
+                lh->box.x = cx + slot / 2 - lh->box.w / 2;
+            }
+            cx += slot;
+        }
     }
+    free(colw);
     size_t *stack = malloc((nh ? nh : 1) * sizeof *stack);
     float *hgt = malloc((nh ? nh : 1) * 2 * sizeof *hgt), *rel = hgt + (nh ? nh : 1);
     if (!stack || !hgt) {

@@ -85,6 +85,16 @@ float layout_agent_width(const struct trace *tr, size_t agent, const struct viz_
 /* Whether an agent's role and program need two lines in a host box of inner width w. */
 bool layout_agent_two_lines(const struct trace *tr, size_t agent, float w,
                             const struct viz_view *v);
+/* Like layout_text_break, but only at a space or after a hyphen: a word that does not fit
+ * stays whole (the renderer cuts it) rather than being split. */
+const char *layout_word_break(const char *s, float width, enum dl_font f,
+                              const struct viz_view *v);
+/* How many lines of small type an agent's program takes under its role in a host box of inner
+ * width w: 0 when role and program share one line, else 1 or more (at most
+ * LAYOUT_PROGRAM_LINES; the renderer cuts the last). */
+#define LAYOUT_PROGRAM_LINES 3
+int layout_agent_program_lines(const struct trace *tr, size_t agent, float w,
+                               const struct viz_view *v);
 /* Where a host name is broken when it is too wide: at its first dot (0: nowhere). */
 size_t layout_name_split(const char *name);
 /* The role as shown: capitals ("MTA"). Writes into buf. */

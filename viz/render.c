@@ -1,6 +1,6 @@
-/* render: display list → SDL_Renderer. Filled shapes are triangle lists (SDL_RenderGeometry),
- * which both the software and the accelerated renderers draw; rounded corners, thick lines,
- * the envelope and the icons are built from them here. */
+/* render: display list → SDL_Renderer. Rectangles are filled on whole pixels; rounded corners,
+ * discs and rings are copies from the shape cache; slanted lines, the envelope's flap and the
+ * icons are anti-aliased triangle lists (SDL_RenderGeometry). Both renderers draw all of it. */
 #include "render.h"
 
 #include "layout.h"

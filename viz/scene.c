@@ -106,6 +106,19 @@ void scene_target(struct dl_item *it, enum dl_target t, uint32_t id)
     it->target_id = id;
 }
 
+void scene_avoid(struct scene *sc, struct layout_box b)
+{
+    if (sc->navoid < SCENE_MAX_AVOID) {
+        sc->avoid[sc->navoid++] = b;
+    }
+}
+
+bool scene_boxes_meet(struct layout_box a, struct layout_box b, float margin)
+{
+    return a.x - margin < b.x + b.w && b.x - margin < a.x + a.w && a.y - margin < b.y + b.h &&
+           b.y - margin < a.y + a.h;
+}
+
 const char *scene_host_name(const struct scene *sc, uint32_t h)
 {
     return h < sc->tr->nhosts ? trace_string(sc->tr, sc->tr->hosts[h].name) : "";
@@ -195,6 +208,7 @@ static void scene_link_labels(struct scene *sc, uint32_t l, float mx, float my, 
         bool used = li->labels[k].first < sc->nvis;
         struct dl_color c = used ? SC_TEXT : SC_FAINT;
         scene_rect(sc, b, SC_RGBA(255, 255, 255, 200), SC_NONE, 0, 4 * u, LAYER_LABEL);
+        scene_avoid(sc, b);
         if (stacked && *proto[k]) {
             struct dl_item *t1 = scene_text(sc, (struct layout_box){b.x, b.y, w, lh}, proto[k],
                                             DL_FONT_SMALL, used, DL_ALIGN_CENTER, c, LAYER_LABEL);
@@ -252,12 +266,14 @@ static void scene_links(struct scene *sc)
         float iy = vertical ? my : my + isz * 0.9f;
         if (li->first_tls < sc->nvis) {
             struct dl_item *ic = scene_icon(sc, DL_ICON_LOCK, ix, iy, isz, SC_TEXT, LAYER_LABEL);
+            scene_avoid(sc, (struct layout_box){ix - isz / 2, iy - isz / 2, isz, isz});
             scene_target(ic, DL_TARGET_LINK, l);
             ix += vertical ? 0 : isz * 1.2f;
             iy += vertical ? isz * 1.2f : 0;
         }
         if (li->tapped) {
             struct dl_item *ic = scene_icon(sc, DL_ICON_EYE, ix, iy, isz, SC_RED, LAYER_LABEL);
+            scene_avoid(sc, (struct layout_box){ix - isz / 2, iy - isz / 2, isz, isz});
             scene_target(ic, DL_TARGET_LINK, l);
         }
     }
@@ -289,8 +305,9 @@ static void scene_host_agents(struct scene *sc, uint32_t h, const struct layout_
             y += small;
             continue;
         }
-        bool two = layout_agent_two_lines(tr, a, inner, v);
-        float rows = body + (two ? small : 0);
+        int plines = layout_agent_program_lines(tr, a, inner, v);
+        bool two = plines > 0;
+        float rows = body + small * (float)plines;
         struct dl_item *row = scene_rect(sc, (struct layout_box){x, y, inner, rows},
                                          acting ? SC_RGBA(rc.r, rc.g, rc.b, 28) : SC_NONE, SC_NONE,
                                          0, 4 * sc->L.u, LAYER_HOST);
@@ -299,10 +316,23 @@ static void scene_host_agents(struct scene *sc, uint32_t h, const struct layout_
         rw = rw < inner ? rw : inner;
         scene_text(sc, (struct layout_box){x, y, two ? inner : rw, body}, role, DL_FONT_BODY, true,
                    DL_ALIGN_LEFT, rc, LAYER_HOST_TEXT);
-        struct layout_box pb =
-            two ? (struct layout_box){x, y + body, inner, small}
-                : (struct layout_box){x + rw + small * 0.4f, y, inner - rw - small * 0.4f, body};
-        if (*prog) {
+        if (two) {
+            /* the program under the role, wrapped rather than cut */
+            const char *s = prog;
+            for (int i = 0; i < plines && *s; i++) {
+                const char *end = i + 1 == plines
+                                      ? s + strlen(s)
+                                      : layout_word_break(s, inner, DL_FONT_SMALL, v);
+                end = end == s ? s + strlen(s) : end;
+                char part[128];
+                snprintf(part, sizeof part, "%.*s", (int)(end - s), s);
+                scene_text(sc, (struct layout_box){x, y + body + small * (float)i, inner, small},
+                           part, DL_FONT_SMALL, false, DL_ALIGN_LEFT, SC_MUTED, LAYER_HOST_TEXT);
+                for (s = end; *s == ' '; s++) {
+                }
+            }
+        } else if (*prog) {
+            struct layout_box pb = {x + rw + small * 0.4f, y, inner - rw - small * 0.4f, body};
             scene_text(sc, pb, prog, DL_FONT_SMALL, false, DL_ALIGN_LEFT, SC_MUTED,
                        LAYER_HOST_TEXT);
         }
@@ -456,8 +486,24 @@ static bool scene_position(const struct scene *sc, const struct trace_conn *c, b
             float f = lat > 0 ? (float)(d / lat) : 1.0f;
             f = f < 0 ? 0 : (f > 1 ? 1 : f);
             const struct layout_host *a = &sc->L.hosts[h], *b = &sc->L.hosts[next];
-            *x = a->cx + (b->cx - a->cx) * f;
-            *y = a->cy + (b->cy - a->cy) * f;
+            /* along the part of the line between the two boxes, so that what travels never
+             * hides a box's text */
+            float dx = b->cx - a->cx, dy = b->cy - a->cy;
+            float m = 16 * sc->L.u;
+            struct layout_box ab = {a->box.x - m, a->box.y - m, a->box.w + 2 * m,
+                                    a->box.h + 2 * m};
+            struct layout_box bb = {b->box.x - m, b->box.y - m, b->box.w + 2 * m,
+                                    b->box.h + 2 * m};
+            float t0 = scene_exit(&ab, dx, dy), t1 = 1 - scene_exit(&bb, dx, dy);
+            if (t0 >= t1) {
+                t0 = scene_exit(&a->box, dx, dy);
+                t1 = 1 - scene_exit(&b->box, dx, dy);
+            }
+            if (t0 < t1) {
+                f = t0 + (t1 - t0) * f;
+            }
+            *x = a->cx + dx * f;
+            *y = a->cy + dy * f;
             return true;
         }
         d -= lat;
@@ -466,18 +512,104 @@ static bool scene_position(const struct scene *sc, const struct trace_conn *c, b
     return false;
 }
 
+/* Whether box b, grown by margin, touches a host's box or its mailbox row. */
+static bool scene_on_host(const struct scene *sc, struct layout_box b, float margin)
+{
+    for (size_t h = 0; h < sc->L.nhosts; h++) {
+        const struct layout_host *lh = &sc->L.hosts[h];
+        if (scene_boxes_meet(b, lh->box, margin) ||
+            (lh->has_mailbox && scene_boxes_meet(b, lh->mailbox, margin))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Narrows a label centred near x to the free span between the host boxes at its height (the
+ * renderer ellipsises its text), unless that leaves less than min_w. */
+static void scene_fit_between(const struct scene *sc, struct layout_box *b, float x, float min_w)
+{
+    float u = sc->L.u, left = 2 * u, right = (float)sc->v->width - 2 * u;
+    for (size_t h = 0; h < sc->L.nhosts; h++) {
+        const struct layout_box *hb = &sc->L.hosts[h].box;
+        if (hb->y > b->y + b->h || hb->y + hb->h < b->y) {
+            continue;
+        }
+        if (hb->x + hb->w <= x) {
+            left = hb->x + hb->w + 4 * u > left ? hb->x + hb->w + 4 * u : left;
+        } else if (hb->x >= x) {
+            right = hb->x - 4 * u < right ? hb->x - 4 * u : right;
+        } else {
+            return;
+        }
+    }
+    if (right - left < min_w) {
+        return;
+    }
+    b->w = b->w < right - left ? b->w : right - left;
+    b->x = x - b->w / 2;
+    b->x = b->x < left ? left : (b->x + b->w > right ? right - b->w : b->x);
+}
+
+/* A label beside a dot at (x, y): below the line first (the links' labels ride above it),
+ * then above, then further out; never on a host's box, inside the window, clear of the links'
+ * labels and of other flight labels when it can be. No label while the dot is on a box. */
 static void scene_flight_label(struct scene *sc, float x, float y, bool above, const char *text,
                                struct dl_color c, bool bold, bool secret)
 {
-    float u = sc->L.u, lh = layout_line_px(DL_FONT_SMALL, sc->v);
+    float u = sc->L.u, lh = layout_line_px(DL_FONT_SMALL, sc->v) * 1.1f;
+    float W = (float)sc->v->width, H = (float)sc->v->height;
     float w = layout_text_width(text, DL_FONT_SMALL, bold, sc->v) + 10 * u;
-    float maxw = 260 * u;
+    float maxw = 300 * u;
     w = w < maxw ? w : maxw;
-    float bx = x - w / 2;
-    bx = bx < 0 ? 0 : (bx + w > (float)sc->v->width ? (float)sc->v->width - w : bx);
-    float by = above ? y - 14 * u - lh : y + 14 * u;
-    struct layout_box b = {bx, by, w, lh};
-    scene_rect(sc, b, secret ? SC_SECRET_BG : SC_RGBA(255, 255, 255, 225),
+    float r = 9 * u;
+    if (scene_on_host(sc, (struct layout_box){x - r, y - r, 2 * r, 2 * r}, 0)) {
+        return;
+    }
+    float off = 14 * u;
+    struct layout_box cand[6] = {
+        {x - w / 2, y + off, w, lh},
+        {x - w / 2, y - off - lh, w, lh},
+        {x - w / 2, y + off + lh + 4 * u, w, lh},
+        {x - w / 2, y - off - 2 * lh - 4 * u, w, lh},
+        {x + off, y - lh / 2, w, lh},
+        {x - off - w, y - lh / 2, w, lh},
+    };
+    if (above) {
+        /* the client's words above, the server's below, when both are clear */
+        struct layout_box t = cand[0];
+        cand[0] = cand[1];
+        cand[1] = t;
+    }
+    int best = -1, best_hits = 1 << 30;
+    for (int i = 0; i < 6; i++) {
+        struct layout_box *b = &cand[i];
+        b->x = b->x < 2 * u ? 2 * u : (b->x + b->w > W - 2 * u ? W - 2 * u - b->w : b->x);
+        if (i < 4) {
+            scene_fit_between(sc, b, x, 60 * u);
+        }
+        if (b->y < sc->L.net.y || b->y + b->h > sc->L.net.y + sc->L.net.h || b->y + b->h > H ||
+            scene_on_host(sc, *b, 2 * u)) {
+            continue;
+        }
+        int hits = 0;
+        for (size_t k = 0; k < sc->navoid; k++) {
+            hits += scene_boxes_meet(*b, sc->avoid[k], 1 * u);
+        }
+        if (hits < best_hits) {
+            best = i;
+            best_hits = hits;
+        }
+        if (hits == 0) {
+            break;
+        }
+    }
+    if (best < 0) {
+        return;
+    }
+    struct layout_box b = cand[best];
+    scene_avoid(sc, b);
+    scene_rect(sc, b, secret ? SC_SECRET_BG : SC_RGBA(255, 255, 255, 235),
                SC_RGBA(c.r, c.g, c.b, 160), 1 * sc->L.thick, 4 * u, LAYER_MOTION_TEXT);
     scene_text(sc, b, text, DL_FONT_SMALL, bold, DL_ALIGN_CENTER, c, LAYER_MOTION_TEXT);
 }
@@ -588,6 +720,65 @@ void scene_motion(struct scene *sc)
     }
 }
 
+/* ---- the scenario's narration ---- */
+
+/* A note stays on screen this long (presentation seconds) after it happens. */
+#define SCENE_NOTE_HOLD 8.0
+
+/* The latest note at or before the moment shown, in the viewer's language, as a callout at
+ * the top of the network area, for a few seconds after it happens. */
+static void scene_note(struct scene *sc)
+{
+    const struct trace *tr = sc->tr;
+    size_t stop = sc->nvis > SCENE_FLIGHT_SCAN ? sc->nvis - SCENE_FLIGHT_SCAN : 0;
+    const struct trace_event *note = NULL;
+    for (size_t i = sc->nvis; i > stop; i--) {
+        const struct trace_event *e = trace_event_at(tr, i - 1);
+        if (sc->p - viz_timeline_event_p(sc->tl, i - 1) > SCENE_NOTE_HOLD) {
+            break;
+        }
+        if (e->kind == TRACE_NOTE) {
+            note = e;
+            break;
+        }
+    }
+    if (!note) {
+        return;
+    }
+    bool ja = sc->s->lang && strcmp(sc->s->lang, "ja") == 0;
+    const char *text = trace_string(tr, ja ? note->s[1] : note->s[2]);
+    text = *text ? text : trace_string(tr, ja ? note->s[2] : note->s[1]);
+    if (!*text) {
+        return;
+    }
+    const struct viz_view *v = sc->v;
+    float u = sc->L.u, pad = sc->L.pad, lh = layout_line_px(DL_FONT_BODY, v);
+    float w = sc->L.net.w * 0.86f, tw = layout_text_width(text, DL_FONT_BODY, false, v);
+    const char *starts[3];
+    size_t lens[3], n = 0;
+    for (const char *s = text; *s && n < 3; n++) {
+        const char *end = n == 2 ? s + strlen(s) : layout_text_break(s, w - 2 * pad, DL_FONT_BODY,
+                                                                     false, v);
+        end = end == s ? s + strlen(s) : end;
+        starts[n] = s;
+        lens[n] = (size_t)(end - s);
+        for (s = end; *s == ' '; s++) {
+        }
+    }
+    float bw = tw + 2 * pad < w ? tw + 2 * pad : w;
+    struct layout_box b = {sc->L.net.x + (sc->L.net.w - bw) / 2, sc->L.content.y, bw,
+                           lh * (float)n + pad};
+    scene_rect(sc, b, SC_RGBA(255, 250, 225, 240), SC_RGB(214, 170, 40), 1.5f * sc->L.thick,
+               6 * u, LAYER_MOTION_TEXT);
+    for (size_t i = 0; i < n; i++) {
+        char line[1024];
+        snprintf(line, sizeof line, "%.*s", (int)lens[i], starts[i]);
+        scene_text(sc, (struct layout_box){b.x + pad, b.y + pad / 2 + lh * (float)i, b.w - 2 * pad,
+                                           lh},
+                   line, DL_FONT_BODY, false, DL_ALIGN_LEFT, SC_TEXT, LAYER_MOTION_TEXT);
+    }
+}
+
 /* ---- the frame ---- */
 
 /* The transcript follows the chosen connection, else the one that last sent a line. */
@@ -631,6 +822,7 @@ void scene_build(const struct trace *tr, const struct viz_timeline *tl, const st
     sc.focus = scene_focus(&sc);
     scene_network(&sc);
     scene_motion(&sc);
+    scene_note(&sc);
     scene_transcript(&sc);
     scene_inspector(&sc);
     scene_top_bar(&sc);

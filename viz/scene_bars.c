@@ -335,11 +335,32 @@ void scene_help(struct scene *sc)
     scene_text(sc, (struct layout_box){box.x + pad, box.y + pad, w - 2 * pad, title},
                scene_str(sc->s->help_title), DL_FONT_TITLE, true, DL_ALIGN_CENTER, SC_TEXT,
                LAYER_HELP_TEXT);
+    /* "KEY<TAB>description": keys right-aligned in a column as wide as the widest key */
+    float kw = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *line = scene_str(sc->s->help_lines[i]), *tab = strchr(line, '\t');
+        if (tab) {
+            char key[128];
+            snprintf(key, sizeof key, "%.*s", (int)(tab - line), line);
+            float tw = layout_text_width(key, DL_FONT_BODY, true, v);
+            kw = tw > kw ? tw : kw;
+        }
+    }
+    kw = kw < (w - 2 * pad) * 0.4f ? kw : (w - 2 * pad) * 0.4f;
+    float colgap = kw > 0 ? 16 * u : 0;
     float y = box.y + 2 * pad + title;
     for (size_t i = 0; i < n && y + body <= box.y + h - pad + 1; i++) {
-        scene_text(sc, (struct layout_box){box.x + pad, y, w - 2 * pad, body},
-                   scene_str(sc->s->help_lines[i]), DL_FONT_BODY, false, DL_ALIGN_LEFT, SC_TEXT,
-                   LAYER_HELP_TEXT);
+        const char *line = scene_str(sc->s->help_lines[i]), *tab = strchr(line, '\t');
+        if (tab) {
+            char key[128];
+            snprintf(key, sizeof key, "%.*s", (int)(tab - line), line);
+            scene_text(sc, (struct layout_box){box.x + pad, y, kw, body}, key, DL_FONT_BODY, true,
+                       DL_ALIGN_RIGHT, SC_ROLE, LAYER_HELP_TEXT);
+            line = tab + 1;
+        }
+        float dx = box.x + pad + kw + colgap;
+        scene_text(sc, (struct layout_box){dx, y, box.x + w - pad - dx, body}, line, DL_FONT_BODY,
+                   false, DL_ALIGN_LEFT, SC_TEXT, LAYER_HELP_TEXT);
         y += body;
     }
 }

@@ -51,6 +51,8 @@ struct dl_color scene_zone_tint(size_t z);
 /* "①".."⑨"; "" for 0. */
 const char *scene_circled(int n);
 
+#define SCENE_MAX_AVOID 160
+
 struct scene {
     const struct trace *tr;
     const struct viz_timeline *tl;
@@ -63,6 +65,10 @@ struct scene {
     size_t nvis;    /* events shown: [0, nvis) */
     int step;       /* the step narrated */
     uint32_t focus; /* the transcript's connection, 0 none */
+    /* boxes that labels in flight keep clear of: the links' protocol labels, then the flight
+     * labels already placed */
+    struct layout_box avoid[SCENE_MAX_AVOID];
+    size_t navoid;
 };
 
 /* A string of the viewer's language, or "" when the strings lack it. */
@@ -82,6 +88,10 @@ struct dl_item *scene_text(struct scene *sc, struct layout_box b, const char *te
 struct dl_item *scene_icon(struct scene *sc, enum dl_icon icon, float x, float y, float size,
                            struct dl_color c, enum scene_layer layer);
 void scene_target(struct dl_item *it, enum dl_target t, uint32_t id);
+/* Remembers a box that labels in flight should not cover (dropped when the list is full). */
+void scene_avoid(struct scene *sc, struct layout_box b);
+/* Whether two boxes overlap, each grown by margin. */
+bool scene_boxes_meet(struct layout_box a, struct layout_box b, float margin);
 
 /* Host names and addresses as shown. */
 const char *scene_host_name(const struct scene *sc, uint32_t h);

@@ -203,10 +203,21 @@ struct rows {
     float y;
 };
 
-/* The width of the word column. */
+/* The width of the word column: the widest word the inspector may show, and a gap, so that
+ * no word runs into its value; at most 45% of the panel. */
 static float rows_word_width(const struct rows *r)
 {
-    float ww = r->area.w * 0.3f, cap = 170 * r->sc->L.u;
+    const struct viz_strings *s = r->sc->s;
+    const char *words[] = {s->word_ip,      s->word_zone,   s->word_program, s->word_host,
+                           s->word_latency, s->word_bytes,  s->word_payload, s->word_client,
+                           s->word_server,  s->word_tap,    s->mailbox};
+    float ww = 0;
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        float w = words[i] ? layout_text_width(words[i], DL_FONT_SMALL, false, r->sc->v) : 0;
+        ww = w > ww ? w : ww;
+    }
+    ww += 2 * r->sc->L.pad;
+    float cap = r->area.w * 0.45f;
     return ww < cap ? ww : cap;
 }
 

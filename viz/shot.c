@@ -145,6 +145,9 @@ static int shot_frames(const struct trace *tr, const struct viz_timeline *tl,
         v->p = p < duration ? p : duration;
         Uint64 t0 = SDL_GetPerformanceCounter();
         scene_build(tr, tl, v, &dl);
+        if (o->overlay) {
+            overlay_table_draw(&dl, v, o->overlay, OVERLAY_LAYER);
+        }
         /* The renderer may batch its commands: the flush is part of drawing the frame. */
         if (viz_render_draw(c->rd, &dl, v) != 0 || SDL_RenderFlush(c->r) != 0) {
             rc = -1;

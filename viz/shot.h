@@ -3,6 +3,7 @@
 #ifndef MAILSIM_SHOT_H
 #define MAILSIM_SHOT_H
 
+#include "overlay.h"
 #include "render.h"
 #include "scene.h"
 #include "trace.h"
@@ -31,6 +32,7 @@ struct viz_shot_options {
     const char *out;  /* PNG file of the last frame; NULL: none */
     const char *font; /* a font file for every face; NULL: fontconfig chooses */
     const struct viz_strings *strings;
+    const struct overlay_table *overlay; /* drawn over the scene (--matrix); NULL: none */
 };
 
 struct viz_shot_stats {

@@ -22,8 +22,12 @@
 static int window_loader_main(void *arg)
 {
     struct window_loader *ld = arg;
-    ld->tr = ld->host->load(ld->host->ctx, ld->has_scenario ? ld->scenario : NULL, ld->err,
-                            sizeof ld->err);
+    const char *scenario = ld->has_scenario ? ld->scenario : NULL;
+    ld->tr = ld->host->load(ld->host->ctx, scenario, ld->err, sizeof ld->err);
+    if (ld->tr && ld->host->matrix) {
+        ld->matrix =
+            ld->host->matrix(ld->host->ctx, scenario, ld->matrix_err, sizeof ld->matrix_err);
+    }
     SDL_AtomicSet(&ld->done, 1);
     return 0;
 }
@@ -59,6 +63,8 @@ void window_load(struct window_app *a, const char *scenario)
 
 static void window_free_trace(struct window_app *a)
 {
+    overlay_matrix_free(a->matrix);
+    a->matrix = NULL;
     if (a->tl) {
         viz_timeline_free(a->tl);
         a->tl = NULL;
@@ -90,12 +96,15 @@ static void window_poll_loader(struct window_app *a)
             trace_free(ld->tr);
             free(ld->tr);
         }
+        overlay_matrix_free(ld->matrix);
         free(ld);
         return;
     }
     window_free_trace(a);
     a->tr = ld->tr;
     a->tl = tl;
+    a->matrix = ld->matrix;
+    snprintf(a->matrix_err, sizeof a->matrix_err, "%s", ld->matrix ? "" : ld->matrix_err);
     snprintf(a->current, sizeof a->current, "%s", ld->has_scenario ? ld->scenario : "");
     free(ld);
     a->view.p = 0;
@@ -184,6 +193,21 @@ static void window_draw_notice(const struct window_app *a, struct display_list *
     window_push_text(dl, t, window_white, DL_FONT_BODY, false, DL_ALIGN_CENTER, text);
 }
 
+/* The countermeasure matrix (M): the table of the scenario shown, in the window's language. It
+ * only arranges what the loader thread computed. */
+static void window_draw_matrix(struct window_app *a, struct display_list *dl)
+{
+    struct overlay_table t;
+    if (a->matrix) {
+        overlay_matrix_table(a->matrix, a->lang, &a->words.matrix, &t);
+    } else {
+        memset(&t, 0, sizeof t);
+        t.words = &a->words.matrix;
+        t.message = a->loader ? a->words.loading : a->matrix_err[0] ? a->matrix_err : NULL;
+    }
+    a->matrix_box = overlay_table_draw(dl, &a->view, &t, WINDOW_LAYER);
+}
+
 /* Builds this frame's picture into a->dl. It reads the state and writes only the picture. */
 static void window_picture(struct window_app *a)
 {
@@ -192,6 +216,9 @@ static void window_picture(struct window_app *a)
         scene_build(a->tr, a->tl, v, &a->dl);
     } else {
         dl_clear(&a->dl, v->width, v->height);
+    }
+    if (a->matrix_open) {
+        window_draw_matrix(a, &a->dl);
     }
     if (a->list_open) {
         window_draw_list(a, &a->dl);

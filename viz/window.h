@@ -4,6 +4,7 @@
 #ifndef MAILSIM_WINDOW_H
 #define MAILSIM_WINDOW_H
 
+#include "overlay.h"
 #include "scene.h"
 #include "trace.h"
 
@@ -18,6 +19,7 @@ struct viz_words {
     const char *loading;     /* while a scenario is built and run */
     const char *load_failed; /* followed by the error */
     const char *screenshot;  /* followed by the file's path */
+    struct overlay_words matrix; /* the countermeasure matrix (M) */
 };
 
 struct viz_scenario_entry {
@@ -39,6 +41,12 @@ struct viz_host {
      * a new trace on the heap, which the window frees with trace_free() and free(). NULL with a
      * message in err on failure. */
     struct trace *(*load)(void *ctx, const char *scenario, char *err, size_t errlen);
+    /* The countermeasure matrix of the same scenario, for the overlay of key M: called on the
+     * loader thread right after load() succeeded, so that it is computed once per scenario and
+     * never while drawing. A matrix without columns for a scenario without countermeasures;
+     * NULL with a message in err on failure. The window frees it with overlay_matrix_free().
+     * May be NULL: the overlay then says nothing is known. */
+    struct overlay_matrix *(*matrix)(void *ctx, const char *scenario, char *err, size_t errlen);
 };
 
 struct viz_window_options {

@@ -41,6 +41,7 @@ static const struct window_key window_keys[] = {
     {SDLK_SLASH, NEED_SHIFT, WI_HELP},
     {SDLK_F11, NEED_ANY, WI_FULLSCREEN},
     {SDLK_p, NEED_ANY, WI_PRESENTER},
+    {SDLK_m, NEED_ANY, WI_MATRIX},
     {SDLK_F12, NEED_ANY, WI_SCREENSHOT},
     {SDLK_ESCAPE, NEED_ANY, WI_BACK},
     {SDLK_q, NEED_CTRL, WI_QUIT},
@@ -224,6 +225,11 @@ static void window_press(struct window_app *a, float x, float y)
         }
         return;
     }
+    if (a->matrix_open) { /* a click beside the table closes it; on it, does nothing */
+        struct overlay_box b = a->matrix_box;
+        a->matrix_open = x >= b.x && x <= b.x + b.w && y >= b.y && y <= b.y + b.h;
+        return;
+    }
     const struct dl_item *it = dl_hit(&a->dl, x, y);
     if (!it) {
         v->selected = DL_TARGET_NONE;
@@ -250,6 +256,8 @@ static void window_back(struct window_app *a)
     struct viz_view *v = &a->view;
     if (a->list_open) {
         a->list_open = false;
+    } else if (a->matrix_open) {
+        a->matrix_open = false;
     } else if (v->help) {
         v->help = false;
     } else if (v->selected != DL_TARGET_NONE || v->focus_conn) {
@@ -322,6 +330,7 @@ void window_apply(struct window_app *a, struct window_intent in)
         a->list_open = !a->list_open;
         if (a->list_open) {
             v->help = false;
+            a->matrix_open = false;
             a->nlist = a->host->scenarios(a->host->ctx, a->lang, a->list, WINDOW_MAX_SCENARIOS);
             a->list_sel = window_list_current(a);
         }
@@ -329,6 +338,11 @@ void window_apply(struct window_app *a, struct window_intent in)
     case WI_HELP:
         v->help = !v->help;
         a->list_open = false;
+        a->matrix_open = false;
+        break;
+    case WI_MATRIX:
+        a->matrix_open = !a->matrix_open;
+        v->help = v->help && !a->matrix_open;
         break;
     case WI_FULLSCREEN:
         a->fullscreen = !a->fullscreen;

@@ -31,6 +31,7 @@ enum window_intent_kind {
     WI_LANG,
     WI_OPEN,
     WI_HELP,
+    WI_MATRIX, /* M: the countermeasure matrix */
     WI_FULLSCREEN,
     WI_PRESENTER,
     WI_SCREENSHOT,
@@ -58,6 +59,8 @@ struct window_loader {
     bool has_scenario;
     struct trace *tr;
     char err[1024];
+    struct overlay_matrix *matrix; /* host->matrix()'s, when tr was built */
+    char matrix_err[512];
 };
 
 struct window_app {
@@ -82,6 +85,13 @@ struct window_app {
     bool list_open;
     size_t list_sel, nlist;
     struct viz_scenario_entry list[WINDOW_MAX_SCENARIOS];
+
+    /* The countermeasure matrix of the scenario shown, computed on the loader thread with its
+     * trace (NULL: none, matrix_err says why); the overlay (M) and where its panel was drawn. */
+    struct overlay_matrix *matrix;
+    char matrix_err[512];
+    bool matrix_open;
+    struct overlay_box matrix_box;
 
     bool dragging; /* the scrubber */
     bool fullscreen;

@@ -1,0 +1,368 @@
+/* overlay: the countermeasure matrix as display-list items — a dimmed screen, a panel with the
+ * scenario's title, wrapped column headers, one row a combination with coloured cells, the row
+ * of the file as written marked — and the matrix the window keeps, in both languages. */
+#include "overlay.h"
+
+#include "layout.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OV_RGB(r, g, b) ((struct dl_color){(r), (g), (b), 255})
+#define OV_INK OV_RGB(31, 41, 51)
+#define OV_MUTED OV_RGB(92, 102, 115)
+#define OV_BORDER OV_RGB(196, 203, 212)
+#define OV_PANEL OV_RGB(255, 255, 255)
+#define OV_ZEBRA OV_RGB(244, 246, 249)
+#define OV_MARK_BG OV_RGB(255, 240, 186)
+#define OV_MARK_EDGE OV_RGB(214, 160, 30)
+#define OV_RED OV_RGB(200, 36, 36)
+#define OV_GREEN OV_RGB(28, 128, 66)
+#define OV_WHITE OV_RGB(255, 255, 255)
+
+/* Widest a column gets, in geometry units (1 at 1920x1080): a narrow table is easier to read
+ * across than one stretched over a projector's width. */
+#define OV_MAX_COL 330.0f
+
+struct ov {
+    struct display_list *dl;
+    const struct viz_view *v;
+    uint32_t layer;
+};
+
+static struct dl_item *ov_rect(struct ov *o, struct overlay_box b, struct dl_color fill,
+                               struct dl_color stroke, float thickness, float radius)
+{
+    struct dl_item *it = dl_push(o->dl, DL_RECT);
+    it->x = b.x;
+    it->y = b.y;
+    it->w = b.w;
+    it->h = b.h;
+    it->fill = fill;
+    it->stroke = stroke;
+    it->thickness = thickness;
+    it->radius = radius;
+    it->layer = o->layer;
+    return it;
+}
+
+static void ov_text(struct ov *o, struct overlay_box b, const char *s, enum dl_font font, bool bold,
+                    enum dl_align align, struct dl_color c)
+{
+    if (!s || !*s) {
+        return;
+    }
+    struct dl_item *it = dl_push(o->dl, DL_TEXT);
+    it->x = b.x;
+    it->y = b.y;
+    it->w = b.w;
+    it->h = b.h;
+    it->fill = c;
+    it->font = font;
+    it->bold = bold;
+    it->align = align;
+    it->layer = o->layer;
+    dl_set_text(o->dl, it, s);
+}
+
+/* Part of s (len bytes) as a text item. */
+static void ov_text_n(struct ov *o, struct overlay_box b, const char *s, size_t len,
+                      enum dl_font font, bool bold, struct dl_color c)
+{
+    char buf[512];
+    while (len > 0 && s[len - 1] == ' ') {
+        len--;
+    }
+    len = len < sizeof buf - 1 ? len : sizeof buf - 1;
+    memcpy(buf, s, len);
+    buf[len] = 0;
+    ov_text(o, b, buf, font, bold, DL_ALIGN_CENTER, c);
+}
+
+static void ov_line(struct ov *o, float x, float y, float x2, float y2, float thickness,
+                    struct dl_color c)
+{
+    struct dl_item *it = dl_push(o->dl, DL_LINE);
+    it->x = x;
+    it->y = y;
+    it->x2 = x2;
+    it->y2 = y2;
+    it->thickness = thickness;
+    it->stroke = c;
+    it->layer = o->layer;
+}
+
+static const char *ov_skip_spaces(const char *s)
+{
+    while (*s == ' ') {
+        s++;
+    }
+    return s;
+}
+
+/* How many lines s takes wrapped to width (at most OVERLAY_HEADER_LINES); the lines' starts and
+ * ends into starts[] and ends[] when not NULL. The last line keeps the rest of s. */
+static int ov_wrap(const char *s, float width, const struct viz_view *v, const char **starts,
+                   const char **ends)
+{
+    int n = 0;
+    s = ov_skip_spaces(s ? s : "");
+    while (*s && n < OVERLAY_HEADER_LINES) {
+        const char *end = n + 1 < OVERLAY_HEADER_LINES
+                              ? layout_text_break(s, width, DL_FONT_BODY, true, v)
+                              : s + strlen(s);
+        end = end == s ? s + strlen(s) : end;
+        /* A parenthesis begins a line rather than being split ("…制限 / (mynetworks と…)"),
+         * unless that leaves the line too short. */
+        const char *paren = NULL;
+        for (const char *q = s + 1; *end && q < end; q++) {
+            paren = *q == '(' || strncmp(q, "\xef\xbc\x88", 3) == 0 ? q : paren; /* ( ( */
+        }
+        end = paren && paren - s >= (end - s) / 3 ? paren : end;
+        if (starts) {
+            starts[n] = s;
+            ends[n] = end;
+        }
+        n++;
+        s = ov_skip_spaces(end);
+    }
+    return n;
+}
+
+static bool ov_bad(enum overlay_cell c)
+{
+    return c == OVERLAY_SUCCEEDS || c == OVERLAY_BROKEN;
+}
+
+static const char *ov_word(const struct overlay_table *t, enum overlay_cell c)
+{
+    return t->words && (unsigned)c < OVERLAY_CELL_COUNT ? t->words->cell[c] : NULL;
+}
+
+/* A panel with the title and one line: no countermeasures, still loading, an error. */
+static struct overlay_box ov_message(struct ov *o, const struct overlay_table *t, const char *line)
+{
+    const struct viz_view *v = o->v;
+    float W = (float)v->width, H = (float)v->height, u = layout_unit(v);
+    float pad = layout_line_px(DL_FONT_BODY, v), title = layout_line_px(DL_FONT_TITLE, v);
+    float body = layout_line_px(DL_FONT_BODY, v);
+    float want = layout_text_width(t->title ? t->title : "", DL_FONT_TITLE, true, v);
+    float lw = layout_text_width(line ? line : "", DL_FONT_BODY, false, v);
+    want = (want > lw ? want : lw) + 2 * pad;
+    want = want < 700 * u ? 700 * u : want;
+    float w = want < W - 2 * pad ? want : W - 2 * pad, h = 2 * pad + title + 0.5f * pad + body;
+    h = h < H ? h : H;
+    struct overlay_box p = {(W - w) / 2, (H - h) / 2, w, h};
+    ov_rect(o, p, OV_PANEL, OV_BORDER, 1.5f * u, 12 * u);
+    ov_text(o, (struct overlay_box){p.x + pad, p.y + pad, w - 2 * pad, title}, t->title,
+            DL_FONT_TITLE, true, DL_ALIGN_LEFT, OV_INK);
+    ov_text(o, (struct overlay_box){p.x + pad, p.y + pad + title + 0.5f * pad, w - 2 * pad, body},
+            line, DL_FONT_BODY, false, DL_ALIGN_LEFT, OV_MUTED);
+    return p;
+}
+
+/* Whether column c holds legitimate use (its cells say works or BROKEN). */
+static bool ov_legitimate(const struct overlay_table *t, size_t c)
+{
+    enum overlay_cell k = t->cells[c];
+    return c >= t->ngroup && (k == OVERLAY_WORKS || k == OVERLAY_BROKEN);
+}
+
+static void ov_cell(struct ov *o, const struct overlay_table *t, enum overlay_cell k,
+                    struct overlay_box b, float cell_pad)
+{
+    const struct viz_view *v = o->v;
+    const char *word = ov_word(t, k);
+    if (k == OVERLAY_ON || k == OVERLAY_OFF) {
+        ov_text(o, b, word, DL_FONT_BODY, k == OVERLAY_ON, DL_ALIGN_CENTER,
+                k == OVERLAY_ON ? OV_INK : OV_MUTED);
+        return;
+    }
+    float px = (float)layout_font_px(DL_FONT_BODY, v);
+    float tw = layout_text_width(word ? word : "", DL_FONT_BODY, true, v) + 2 * px;
+    float w = tw < b.w - 2 * cell_pad ? tw : b.w - 2 * cell_pad, h = b.h * 0.74f;
+    w = w < 4 * px ? 4 * px : w;
+    struct overlay_box pill = {b.x + (b.w - w) / 2, b.y + (b.h - h) / 2, w, h};
+    ov_rect(o, pill, ov_bad(k) ? OV_RED : OV_GREEN, (struct dl_color){0, 0, 0, 0}, 0, h / 2);
+    ov_text(o, (struct overlay_box){pill.x + px * 0.4f, pill.y, pill.w - px * 0.8f, pill.h}, word,
+            DL_FONT_BODY, true, DL_ALIGN_CENTER, OV_WHITE);
+}
+
+struct overlay_box overlay_table_draw(struct display_list *dl, const struct viz_view *v,
+                                      const struct overlay_table *t, uint32_t layer)
+{
+    struct ov o = {dl, v, layer};
+    float W = (float)v->width, H = (float)v->height, u = layout_unit(v);
+    ov_rect(&o, (struct overlay_box){0, 0, W, H}, (struct dl_color){20, 26, 33, 150},
+            (struct dl_color){0, 0, 0, 0}, 0, 0);
+    const struct overlay_words *wd = t->words;
+    if (t->message || t->ngroup == 0 || t->ncols == 0 || t->nrows == 0 || !t->cells) {
+        return ov_message(&o, t, t->message ? t->message : (wd ? wd->none : NULL));
+    }
+    float pad = layout_line_px(DL_FONT_BODY, v), body = layout_line_px(DL_FONT_BODY, v);
+    float title = layout_line_px(DL_FONT_TITLE, v), small = layout_line_px(DL_FONT_SMALL, v);
+    float cell_pad = 0.4f * pad, mark_w = 1.4f * pad;
+    /* Columns share the width, up to OV_MAX_COL each; the panel is at least as wide as its
+     * title wants (up to the screen's width). */
+    float max_w = W - 2 * pad;
+    float col_w = (max_w - 2 * pad - mark_w) / (float)t->ncols;
+    col_w = col_w > OV_MAX_COL * u ? OV_MAX_COL * u : col_w;
+    float table_w = mark_w + col_w * (float)t->ncols;
+    float tw = layout_text_width(t->title ? t->title : "", DL_FONT_TITLE, true, v);
+    float pw = table_w + 2 * pad;
+    pw = pw < tw + 2 * pad ? tw + 2 * pad : pw;
+    pw = pw < 900 * u ? 900 * u : pw;
+    pw = pw > max_w ? max_w : pw;
+    /* The header's height: the most lines a label wraps to, and a line for "legitimate use". */
+    int hl = 1;
+    bool legit = false;
+    for (size_t c = 0; c < t->ncols; c++) {
+        int n = ov_wrap(t->headers ? t->headers[c] : NULL, col_w - 2 * cell_pad, v, NULL, NULL);
+        hl = n > hl ? n : hl;
+        legit = legit || ov_legitimate(t, c);
+    }
+    float head_h = (float)hl * body + (legit ? small : 0);
+    float foot_h = t->marked < t->nrows ? small + 0.4f * pad : 0;
+    float fixed = 2 * pad + title + body + 0.6f * pad + head_h + 0.3f * pad + foot_h;
+    float row_h = 1.6f * body, room = H - 2 * pad - fixed;
+    if (row_h * (float)t->nrows > room) {
+        row_h = room / (float)t->nrows;
+        row_h = row_h < 1.1f * body ? 1.1f * body : row_h;
+    }
+    size_t rows = t->nrows;
+    while (rows > 1 && row_h * (float)rows > room) {
+        rows--; /* 2^8 rows on a small window: what fits */
+    }
+    float ph = fixed + row_h * (float)rows;
+    ph = ph > H ? H : ph;
+    struct overlay_box p = {(W - pw) / 2, (H - ph) / 2, pw, ph};
+    ov_rect(&o, p, OV_PANEL, OV_BORDER, 1.5f * u, 12 * u);
+    float y = p.y + pad;
+    ov_text(&o, (struct overlay_box){p.x + pad, y, pw - 2 * pad, title}, t->title, DL_FONT_TITLE,
+            true, DL_ALIGN_LEFT, OV_INK);
+    y += title;
+    char sub[256];
+    snprintf(sub, sizeof sub, "%zu %s", t->nrows, wd && wd->combinations ? wd->combinations : "");
+    ov_text(&o, (struct overlay_box){p.x + pad, y, pw - 2 * pad, body}, sub, DL_FONT_BODY, false,
+            DL_ALIGN_LEFT, OV_MUTED);
+    y += body + 0.6f * pad;
+    /* The table, centred in the panel. */
+    float x0 = p.x + (pw - table_w) / 2, cx0 = x0 + mark_w;
+    for (size_t c = 0; c < t->ncols; c++) {
+        const char *starts[OVERLAY_HEADER_LINES], *ends[OVERLAY_HEADER_LINES];
+        int n = ov_wrap(t->headers ? t->headers[c] : NULL, col_w - 2 * cell_pad, v, starts, ends);
+        float cx = cx0 + col_w * (float)c, bottom = y + (float)hl * body;
+        for (int i = 0; i < n; i++) {
+            struct overlay_box b = {cx + cell_pad, bottom - (float)(n - i) * body,
+                                    col_w - 2 * cell_pad, body};
+            ov_text_n(&o, b, starts[i], (size_t)(ends[i] - starts[i]), DL_FONT_BODY, true, OV_INK);
+        }
+        if (ov_legitimate(t, c) && wd) {
+            ov_text(&o, (struct overlay_box){cx + cell_pad, bottom, col_w - 2 * cell_pad, small},
+                    wd->legitimate, DL_FONT_SMALL, false, DL_ALIGN_CENTER, OV_MUTED);
+        }
+    }
+    y += head_h + 0.3f * pad;
+    float rows_y = y, thick = 2 * u < 1 ? 1 : 2 * u;
+    ov_line(&o, x0, rows_y, x0 + table_w, rows_y, thick, OV_BORDER);
+    for (size_t r = 0; r < rows; r++) {
+        struct overlay_box row = {x0, rows_y + row_h * (float)r, table_w, row_h};
+        if (r == t->marked) {
+            ov_rect(&o, row, OV_MARK_BG, OV_MARK_EDGE, thick, 6 * u);
+            /* An asterisk sits high in its line: lowered to the middle of the row. */
+            float lower = 0.28f * (float)layout_font_px(DL_FONT_TITLE, v);
+            ov_text(&o, (struct overlay_box){x0, row.y + lower, mark_w, row_h - lower}, "*",
+                    DL_FONT_TITLE, true, DL_ALIGN_CENTER, OV_INK);
+        } else if (r % 2) {
+            ov_rect(&o, row, OV_ZEBRA, (struct dl_color){0, 0, 0, 0}, 0, 0);
+        }
+        for (size_t c = 0; c < t->ncols; c++) {
+            struct overlay_box b = {cx0 + col_w * (float)c, row.y, col_w, row_h};
+            ov_cell(&o, t, t->cells[r * t->ncols + c], b, cell_pad);
+        }
+    }
+    /* Countermeasures | attacks, as in the terminal's table. */
+    float sx = cx0 + col_w * (float)t->ngroup;
+    if (t->ngroup < t->ncols) {
+        ov_line(&o, sx, p.y + pad + title + body + 0.6f * pad, sx, rows_y + row_h * (float)rows,
+                thick, OV_BORDER);
+    }
+    if (foot_h > 0 && wd && wd->as_written) {
+        char foot[512];
+        snprintf(foot, sizeof foot, "* %s", wd->as_written);
+        ov_text(&o,
+                (struct overlay_box){x0, rows_y + row_h * (float)rows + 0.4f * pad, table_w, small},
+                foot, DL_FONT_SMALL, false, DL_ALIGN_LEFT, OV_MUTED);
+    }
+    return p;
+}
+
+/* ---- the matrix the window keeps ---- */
+
+char *overlay_strdup(const char *s)
+{
+    if (!s) {
+        return NULL;
+    }
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d) {
+        memcpy(d, s, n);
+    }
+    return d;
+}
+
+struct overlay_matrix *overlay_matrix_new(size_t nrows, size_t ncols, size_t ngroup)
+{
+    struct overlay_matrix *m = calloc(1, sizeof *m);
+    if (!m) {
+        return NULL;
+    }
+    m->nrows = nrows;
+    m->ncols = ncols;
+    m->ngroup = ngroup;
+    m->marked = nrows;
+    m->cells = calloc(nrows * ncols + 1, sizeof *m->cells);
+    bool ok = m->cells != NULL;
+    for (int l = 0; l < OVERLAY_LANGS; l++) {
+        m->headers[l] = calloc(ncols + 1, sizeof *m->headers[l]);
+        ok = ok && m->headers[l];
+    }
+    if (!ok) {
+        overlay_matrix_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void overlay_matrix_free(struct overlay_matrix *m)
+{
+    if (!m) {
+        return;
+    }
+    for (int l = 0; l < OVERLAY_LANGS; l++) {
+        for (size_t c = 0; m->headers[l] && c < m->ncols; c++) {
+            free(m->headers[l][c]);
+        }
+        free(m->headers[l]);
+        free(m->title[l]);
+    }
+    free(m->cells);
+    free(m);
+}
+
+void overlay_matrix_table(const struct overlay_matrix *m, const char *lang,
+                          const struct overlay_words *words, struct overlay_table *out)
+{
+    int l = lang && strcmp(lang, "ja") == 0 ? OVERLAY_JA : OVERLAY_EN;
+    memset(out, 0, sizeof *out);
+    out->title = m->title[l];
+    out->ncols = m->ncols;
+    out->ngroup = m->ngroup;
+    out->headers = (const char *const *)m->headers[l];
+    out->nrows = m->nrows;
+    out->cells = m->cells;
+    out->marked = m->marked;
+    out->words = words;
+}
