@@ -336,6 +336,31 @@ static void test_bounce(struct harness *h, const struct run *r, const struct wor
     dl_free(&dl);
 }
 
+/* An MTA's mail log is the right panel of a run without taps: after the spam was relayed it
+ * shows the line with the outside client, and before any log line it shows none. */
+static void test_maillog(struct harness *h, const struct run *r, const struct words *w)
+{
+    struct display_list dl;
+    dl_init(&dl);
+    uint64_t first_log = 0;
+    for (size_t i = 0; i < r->tr.nevents && !first_log; i++) {
+        const struct trace_event *e = trace_event_at(&r->tr, i);
+        first_log = e->kind == TRACE_LOG ? e->t : 0;
+    }
+    CHECK(h, first_log > 0);
+    double p = viz_timeline_from_virtual(r->tl, first_log) + 0.5;
+    struct viz_view v = view_at(w, 1920, 1080, p);
+    scene_build(&r->tr, r->tl, &v, &dl);
+    CHECK(h, find_text(&dl, "client=pc66.dyn.isp.example[198.51.100.66]") != NULL);
+    v = view_at(w, 1920, 1080, viz_timeline_duration(r->tl));
+    scene_build(&r->tr, r->tl, &v, &dl);
+    CHECK(h, find_text(&dl, "to=<victim@c.example>") != NULL);
+    v = view_at(w, 1920, 1080, 0);
+    scene_build(&r->tr, r->tl, &v, &dl);
+    CHECK(h, find_text(&dl, "client=pc66") == NULL);
+    dl_free(&dl);
+}
+
 /* Every step of a run builds a picture, and each differs from the one before. */
 static void test_steps(struct harness *h, const char *name, const struct run *r,
                        const struct words *w)
@@ -587,6 +612,11 @@ int main(int argc, char **argv)
         test_steps(&h, "retry-and-bounce", &rb, &en);
     }
     run_free(&rb);
+    struct run relay;
+    if (CHECK(&h, run_load(&relay, "../scenarios/open-relay.json") == 0)) {
+        test_maillog(&h, &relay, &en);
+    }
+    run_free(&relay);
     test_eavesdropper(&h, &en);
     test_odd_traces(&h, &en);
     if (!quick) {

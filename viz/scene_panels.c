@@ -425,6 +425,49 @@ static void inspect_eavesdropper(struct rows *r)
     }
 }
 
+/* An MTA's mail log up to the moment shown, newest at the bottom: the evidence an
+ * administrator reads (an open relay's outside client, outside sender, outside recipient). */
+static void inspect_maillog(struct rows *r)
+{
+    const struct scene *sc = r->sc;
+    const struct viz_timeline *tl = sc->tl;
+    size_t shown = 0;
+    while (shown < tl->nlogs && tl->logs[shown] < sc->nvis) {
+        shown++;
+    }
+    float lh = layout_line_px(DL_FONT_MONO, sc->v);
+    size_t fit = r->area.h > 2 * lh ? (size_t)(r->area.h / (2 * lh)) : 0;
+    for (size_t k = shown > fit ? shown - fit : 0; k < shown; k++) {
+        const struct trace_event *e = trace_event_at(sc->tr, tl->logs[k]);
+        char text[400];
+        scene_clean_line(trace_bytes_ptr(sc->tr, e->bytes), e->bytes.len, text, sizeof text);
+        /* Syslog's date and host first, then the program and what it says: two rows, so that
+         * the part a student reads is not cut off. */
+        const char *what = strstr(text, "postfix/");
+        struct layout_box b = {r->area.x, r->y, r->area.w, lh};
+        if (what && what > text) {
+            char head[128];
+            size_t n = (size_t)(what - text) < sizeof head ? (size_t)(what - text) : sizeof head - 1;
+            memcpy(head, text, n);
+            head[n] = 0;
+            scene_text(r->sc, b, head, DL_FONT_MONO, false, DL_ALIGN_LEFT, SC_MUTED,
+                       LAYER_PANEL_TEXT);
+            r->y += lh;
+            b.y = r->y;
+            b.x += 2 * lh;
+            b.w -= 2 * lh;
+        } else {
+            what = text;
+        }
+        struct dl_item *it = scene_text(r->sc, b, what, DL_FONT_MONO, false, DL_ALIGN_LEFT,
+                                        SC_TEXT, LAYER_PANEL_TEXT);
+        if (e->conn) {
+            scene_target(it, DL_TARGET_CONN, e->conn);
+        }
+        r->y += lh;
+    }
+}
+
 void scene_inspector(struct scene *sc)
 {
     const struct viz_view *v = sc->v;
@@ -437,11 +480,19 @@ void scene_inspector(struct scene *sc)
                  (t == DL_TARGET_CONN && trace_conn_get(tr, id)) ||
                  (t == DL_TARGET_MAILBOX && id < tr->nhosts);
     bool eaves = !valid && tr->ntaps > 0;
+    bool maillog = !valid && !eaves && sc->tl->nlogs > 0;
     const char *title = scene_str(eaves ? sc->s->eavesdropper : sc->s->inspector);
+    if (maillog) {
+        title = sc->s->maillog ? sc->s->maillog : "mail log";
+    }
     struct rows r = {sc, panel_frame(sc, sc->L.inspector, title, NULL, DL_TARGET_NONE, 0), 0};
     r.y = r.area.y;
     if (eaves) {
         inspect_eavesdropper(&r);
+        return;
+    }
+    if (maillog) {
+        inspect_maillog(&r);
         return;
     }
     if (!valid) {

@@ -336,24 +336,33 @@ int32_t viz_mailbox_count(const struct viz_timeline *tl, uint32_t h, size_t nvis
     return lo > tl->mbox_start[h] ? tl->mbox[lo - 1].count : 0;
 }
 
-static int index_sniffs(struct viz_timeline *tl)
+/* The indices of every event of one kind, in order, for the panels that list them. */
+static int index_kind(struct viz_timeline *tl, enum trace_kind kind, size_t **out, size_t *n)
 {
     size_t cap = 0;
     for (size_t i = 0; i < tl->nevents; i++) {
-        if (trace_event_at(tl->tr, i)->kind != TRACE_SNIFF) {
+        if (trace_event_at(tl->tr, i)->kind != kind) {
             continue;
         }
-        if (tl->nsniffs == cap) {
+        if (*n == cap) {
             cap = cap ? cap * 2 : 64;
-            size_t *s = realloc(tl->sniffs, cap * sizeof *s);
+            size_t *s = realloc(*out, cap * sizeof *s);
             if (!s) {
                 return -1;
             }
-            tl->sniffs = s;
+            *out = s;
         }
-        tl->sniffs[tl->nsniffs++] = i;
+        (*out)[(*n)++] = i;
     }
     return 0;
+}
+
+static int index_sniffs(struct viz_timeline *tl)
+{
+    return index_kind(tl, TRACE_SNIFF, &tl->sniffs, &tl->nsniffs) != 0 ||
+                   index_kind(tl, TRACE_LOG, &tl->logs, &tl->nlogs) != 0
+               ? -1
+               : 0;
 }
 
 /* Left-to-right order: hop distance from the hosts that only ever open connections (the
@@ -463,6 +472,7 @@ void viz_index_free(struct viz_timeline *tl)
     free(tl->mbox_start);
     free(tl->host_has_mda);
     free(tl->sniffs);
+    free(tl->logs);
     free(tl->host_rank);
     free(tl->host_main);
 }

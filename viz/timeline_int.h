@@ -98,6 +98,8 @@ struct viz_timeline {
 
     size_t *sniffs; /* indices of sniff events, in order */
     size_t nsniffs;
+    size_t *logs; /* indices of mail-log events (Postfix-style lines), in order */
+    size_t nlogs;
 
     /* for the layout: a host's hop distance from the sending clients, -1 when it is on no
      * connection's route (DNS servers, idle hosts) */
