@@ -46,7 +46,7 @@ static void main_usage(FILE *out)
           "       mailsim list [--lang ja|en]\n"
           "       mailsim shot [SCENARIO] (--step N | --time T) [--out FILE.png] [--size WxH]\n"
           "                    [--lang ja|en] [--presenter] [--font FILE]\n"
-          "                    [--frames N [--speed X] --stats]\n"
+          "                    [--frames N [--speed X] --stats] [--matrix]\n"
           "       mailsim --help | --version\n"
           "\n"
           "Internet mail, simulated: agents (MUA, MSA, MTA, MDA, MRA, DNS, a content filter)\n"
@@ -88,6 +88,7 @@ static void main_usage(FILE *out)
           "  --frames N        then play N frames of 1/60 s; the last one is written\n"
           "  --speed X         playback speed of those frames, 0.25 to 8 (default 1)\n"
           "  --stats           print one JSON line: frames, median_ms, p99_ms, width, height\n"
+          "  --matrix          draw the countermeasure matrix over it (the window's M key)\n"
           "\n"
           "exit status: 0 ok, 1 an expectation failed, 2 usage or bad input\n",
           out);
@@ -366,7 +367,7 @@ static int main_list(const char *lang)
 
 struct main_shot_opts {
     struct viz_shot_options so;
-    bool has_step, has_time, stats, has_speed;
+    bool has_step, has_time, stats, has_speed, matrix;
 };
 
 static int main_parse_number(const char *opt, const char *v, double lo, double hi, double *out)
@@ -441,6 +442,9 @@ static int main_parse_shot(int argc, char **argv, struct main_opts *o, struct ma
         } else if (strcmp(a, "--stats") == 0) {
             s->stats = true;
             own = false;
+        } else if (strcmp(a, "--matrix") == 0) {
+            s->matrix = true;
+            own = false;
         } else {
             own = false;
             /* Everything else is run's: hand over this one argument (and its value). */
@@ -488,7 +492,7 @@ static int main_shot(int argc, char **argv, struct main_opts *o)
     }
     s.so.presenter = o->presenter;
     s.so.font = o->font;
-    return viewer_shot(o->scenario, o->lang, &o->build, &s.so, s.stats);
+    return viewer_shot(o->scenario, o->lang, &o->build, &s.so, s.stats, s.matrix);
 }
 
 static int main_window(const struct main_opts *o)

@@ -3,6 +3,7 @@
 #include "viewer.h"
 
 #include "catalog.h"
+#include "matrix.h"
 #include "strings.h"
 
 #include <errno.h>
@@ -13,6 +14,88 @@
 
 #define VIEWER_MAX_HELP 32
 #define VIEWER_MAX_SCENARIOS 64
+
+/* The matrix overlay's words: the terminal table's (matrix.*) and the overlay's own. */
+static void viewer_matrix_words(const struct ui_strings *ui, struct overlay_words *w)
+{
+    memset(w, 0, sizeof *w);
+    w->cell[OVERLAY_OFF] = ui_string(ui, "matrix.off");
+    w->cell[OVERLAY_ON] = ui_string(ui, "matrix.on");
+    w->cell[OVERLAY_SUCCEEDS] = ui_string(ui, "matrix.succeeds");
+    w->cell[OVERLAY_BLOCKED] = ui_string(ui, "matrix.blocked");
+    w->cell[OVERLAY_WORKS] = ui_string(ui, "matrix.works");
+    w->cell[OVERLAY_BROKEN] = ui_string(ui, "matrix.broken");
+    w->as_written = ui_string(ui, "matrix.as_written");
+    w->legitimate = ui_string(ui, "matrix.legitimate");
+    w->combinations = ui_string(ui, "matrix.combinations");
+    w->none = ui_string(ui, "ui.matrix.none");
+}
+
+/* A text of the scenario in both languages into out[OVERLAY_EN], out[OVERLAY_JA] (the other
+ * language, then fallback, when one is missing). Returns false on OOM. */
+static bool viewer_texts(const struct scenario_text *t, const char *fallback, char **out)
+{
+    const char *en = t->en ? t->en : t->ja ? t->ja : fallback;
+    const char *ja = t->ja ? t->ja : en;
+    out[OVERLAY_EN] = overlay_strdup(en);
+    out[OVERLAY_JA] = overlay_strdup(ja);
+    return (!en || out[OVERLAY_EN]) && (!ja || out[OVERLAY_JA]);
+}
+
+/* The countermeasure matrix of a scenario as the overlay shows it: every combination run (none
+ * for a scenario without countermeasures). NULL with a message in err. Thread-safe. */
+static struct overlay_matrix *
+viewer_matrix_of(const char *scenario, const struct build_options *build, char *err, size_t errlen)
+{
+    struct scenario *sc = catalog_load(scenario, err, errlen);
+    if (!sc) {
+        return NULL;
+    }
+    struct matrix m;
+    memset(&m, 0, sizeof m);
+    size_t k = sc->ncountermeasures, na = sc->nattacks;
+    struct build_options opt = *build;
+    opt.maildir = NULL; /* the shown run's Maildirs only, not those of 2^k variants */
+    if (k > 0 && matrix_compute(sc, &opt, &m, err, errlen) != 0) {
+        matrix_free(&m);
+        scenario_free(sc);
+        return NULL;
+    }
+    struct overlay_matrix *om =
+        k ? overlay_matrix_new(m.nrows, k + na, k) : overlay_matrix_new(0, 0, 0);
+    bool ok = om && viewer_texts(&sc->title, sc->id, om->title);
+    for (size_t c = 0; ok && c < k + na; c++) {
+        const struct scenario_text *label =
+            c < k ? &sc->countermeasures[c].label : &sc->attacks[c - k].label;
+        const char *id = c < k ? sc->countermeasures[c].id : sc->attacks[c - k].id;
+        char *texts[OVERLAY_LANGS];
+        ok = viewer_texts(label, id, texts);
+        om->headers[OVERLAY_EN][c] = texts[OVERLAY_EN];
+        om->headers[OVERLAY_JA][c] = texts[OVERLAY_JA];
+    }
+    for (size_t r = 0; ok && r < m.nrows; r++) {
+        om->marked = m.mask[r] == m.default_mask ? r : om->marked;
+        for (size_t c = 0; c < k + na; c++) {
+            enum overlay_cell cell;
+            if (c < k) {
+                cell = matrix_on(&m, r, c) ? OVERLAY_ON : OVERLAY_OFF;
+            } else if (sc->attacks[c - k].legitimate) {
+                cell = matrix_succeeded(&m, r, c - k) ? OVERLAY_WORKS : OVERLAY_BROKEN;
+            } else {
+                cell = matrix_succeeded(&m, r, c - k) ? OVERLAY_SUCCEEDS : OVERLAY_BLOCKED;
+            }
+            om->cells[r * (k + na) + c] = cell;
+        }
+    }
+    if (!ok) {
+        snprintf(err, errlen, "out of memory");
+        overlay_matrix_free(om);
+        om = NULL;
+    }
+    matrix_free(&m);
+    scenario_free(sc);
+    return om;
+}
 
 /* Points s and w at the strings of ui; help[] receives the help lines' pointers. */
 static void viewer_words_of(const struct ui_strings *ui, struct viz_strings *s, struct viz_words *w,
@@ -28,6 +111,7 @@ static void viewer_words_of(const struct ui_strings *ui, struct viz_strings *s, 
     s->transcript = ui_string(ui, "ui.transcript");
     s->inspector = ui_string(ui, "ui.inspector");
     s->eavesdropper = ui_string(ui, "ui.eavesdropper");
+    s->maillog = ui_string(ui, "ui.maillog");
     s->mailbox = ui_string(ui, "ui.mailbox");
     s->help_title = ui_string(ui, "ui.help.title");
     s->paused = ui_string(ui, "ui.paused");
@@ -60,6 +144,7 @@ static void viewer_words_of(const struct ui_strings *ui, struct viz_strings *s, 
         w->loading = ui_string(ui, "ui.loading");
         w->load_failed = ui_string(ui, "ui.load_failed");
         w->screenshot = ui_string(ui, "ui.screenshot");
+        viewer_matrix_words(ui, &w->matrix);
     }
 }
 
@@ -122,6 +207,14 @@ static struct trace *viewer_load(void *ctx, const char *scenario, char *err, siz
     return catalog_build_trace(scenario, &mv->build, err, errlen);
 }
 
+/* Runs on the loader thread too, after viewer_load. */
+static struct overlay_matrix *viewer_matrix(void *ctx, const char *scenario, char *err,
+                                            size_t errlen)
+{
+    const struct viewer *mv = ctx;
+    return viewer_matrix_of(scenario, &mv->build, err, errlen);
+}
+
 enum viz_window_status viewer_window(const struct viz_window_options *wo,
                                      const struct build_options *build, char *err, size_t errlen)
 {
@@ -141,7 +234,7 @@ enum viz_window_status viewer_window(const struct viz_window_options *wo,
         return VIZ_WINDOW_FAILED;
     }
     mv->build = *build;
-    struct viz_host host = {mv, viewer_words, viewer_scenarios, viewer_load};
+    struct viz_host host = {mv, viewer_words, viewer_scenarios, viewer_load, viewer_matrix};
     enum viz_window_status st = viz_window_run(wo, &host, err, errlen);
     if (st == VIZ_WINDOW_BUSY) {
         /* A scenario is still being built on its thread, using mv: end without freeing it. */
@@ -154,7 +247,7 @@ enum viz_window_status viewer_window(const struct viz_window_options *wo,
 }
 
 int viewer_shot(const char *scenario, const char *lang, const struct build_options *build,
-                struct viz_shot_options *so, bool stats)
+                struct viz_shot_options *so, bool stats, bool matrix)
 {
     char err[1024];
     struct ui_strings *ui = ui_strings_load(lang, err, sizeof err);
@@ -169,11 +262,28 @@ int viewer_shot(const char *scenario, const char *lang, const struct build_optio
         return 2;
     }
     struct viz_strings words;
+    struct viz_words vw;
     const char *help[VIEWER_MAX_HELP];
-    viewer_words_of(ui, &words, NULL, help);
+    viewer_words_of(ui, &words, &vw, help);
     so->strings = &words;
+    struct overlay_matrix *om = NULL;
+    struct overlay_table table;
+    if (matrix) {
+        om = viewer_matrix_of(scenario, build, err, sizeof err);
+        if (!om) {
+            fprintf(stderr, "%s\n", err);
+            trace_free(tr);
+            free(tr);
+            ui_strings_free(ui);
+            return 2;
+        }
+        overlay_matrix_table(om, lang, &vw.matrix, &table);
+        so->overlay = &table;
+    }
     struct viz_shot_stats st;
     int status = viz_shot_run(tr, so, &st, err, sizeof err);
+    so->overlay = NULL;
+    overlay_matrix_free(om);
     if (status != 0) {
         fprintf(stderr, "mailsim: %s\n", err);
         status = 2;

@@ -16,8 +16,9 @@ enum viz_window_status viewer_window(const struct viz_window_options *wo,
                                      const struct build_options *build, char *err, size_t errlen);
 
 /* Builds the scenario and draws it as so says (so->strings is filled here). With stats, prints
- * the frame-time JSON line. Returns the exit status: 0, or 2 with a message on stderr. */
+ * the frame-time JSON line; with matrix, the countermeasure matrix is drawn over it (the
+ * window's M). Returns the exit status: 0, or 2 with a message on stderr. */
 int viewer_shot(const char *scenario, const char *lang, const struct build_options *build,
-                struct viz_shot_options *so, bool stats);
+                struct viz_shot_options *so, bool stats, bool matrix);
 
 #endif

@@ -73,5 +73,18 @@ for n in 1 2 3 4 5 6 7 8 9; do
 done
 ok
 
+# The countermeasure matrix over the picture (the window's M): a PNG is written.
+if "$bin" shot open-relay --time 5 --matrix --size 640x360 --out "$tmp/mx.png" 2>"$tmp/err"; then
+    if [ "$(head -c 8 "$tmp/mx.png" | od -An -tx1 | tr -d ' \n')" != "89504e470d0a1a0a" ]; then
+        bad "--matrix: no PNG signature"
+    elif [ "$(png_size "$tmp/mx.png")" != "640x360" ]; then
+        bad "--matrix: size $(png_size "$tmp/mx.png"), want 640x360"
+    else
+        ok
+    fi
+else
+    bad "--matrix failed: $(head -3 "$tmp/err")"
+fi
+
 echo "shot: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

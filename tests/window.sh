@@ -63,7 +63,7 @@ else
     bad "no first scene frame within 10 s: $(head -3 "$tmp/werr")"
 fi
 key() { DISPLAY=$disp xdotool key "$@"; sleep 0.3; }
-key space Right Right Down l o Down Escape F1 Escape p p
+key space Right Right Down l o Down Escape F1 Escape m Escape p p
 key F12
 if wait_for "$tmp/wout" "mailsim-.*\.png" 5 && f=$(grep -o "mailsim-.*\.png" "$tmp/wout") &&
     [ "$(head -c 4 "$tmp/$f" | od -An -tx1 | tr -d ' \n')" = "89504e47" ]; then

@@ -21,9 +21,9 @@
 #define OV_GREEN OV_RGB(28, 128, 66)
 #define OV_WHITE OV_RGB(255, 255, 255)
 
-/* Widest a column gets, in geometry units (1 at 1920x1080): a narrow table is easier to read
- * across than one stretched over a projector's width. */
-#define OV_MAX_COL 330.0f
+/* Widest a column gets, in ems of the body font: a narrow table is easier to read across than
+ * one stretched over a projector's width. */
+#define OV_MAX_COL_EM 18.0f
 
 struct ov {
     struct display_list *dl;
@@ -101,10 +101,12 @@ static const char *ov_skip_spaces(const char *s)
     return s;
 }
 
-/* How many lines s takes wrapped to width (at most OVERLAY_HEADER_LINES); the lines' starts and
- * ends into starts[] and ends[] when not NULL. The last line keeps the rest of s. */
-static int ov_wrap(const char *s, float width, const struct viz_view *v, const char **starts,
-                   const char **ends)
+/* Wraps s to width in at most OVERLAY_HEADER_LINES lines, their starts and ends into starts[]
+ * and ends[]; the last line keeps the rest of s. With parens, a line breaks at its last space or
+ * before a parenthesis ("…制限 / (mynetworks と…)", "…SMTP-AUTH を / 必須にする") rather than
+ * inside a word, unless that leaves it too short. */
+static int ov_wrap_as(const char *s, float width, const struct viz_view *v, bool parens,
+                      const char **starts, const char **ends)
 {
     int n = 0;
     s = ov_skip_spaces(s ? s : "");
@@ -113,19 +115,65 @@ static int ov_wrap(const char *s, float width, const struct viz_view *v, const c
                               ? layout_text_break(s, width, DL_FONT_BODY, true, v)
                               : s + strlen(s);
         end = end == s ? s + strlen(s) : end;
-        /* A parenthesis begins a line rather than being split ("…制限 / (mynetworks と…)"),
-         * unless that leaves the line too short. */
-        const char *paren = NULL;
-        for (const char *q = s + 1; *end && q < end; q++) {
-            paren = *q == '(' || strncmp(q, "\xef\xbc\x88", 3) == 0 ? q : paren; /* ( ( */
+        const char *paren = NULL, *space = NULL;
+        for (const char *q = s + 1; parens && *end && q < end; q++) {
+            bool open = *q == '(' || strncmp(q, "\xef\xbc\x88", 3) == 0; /* ( or ( */
+            paren = open ? q : paren;
+            space = *q == ' ' && *end != ' ' ? q : space; /* not already at a space */
         }
+        paren = paren ? paren : space;
         end = paren && paren - s >= (end - s) / 3 ? paren : end;
-        if (starts) {
-            starts[n] = s;
-            ends[n] = end;
-        }
+        starts[n] = s;
+        ends[n] = end;
         n++;
         s = ov_skip_spaces(end);
+    }
+    return n;
+}
+
+/* Whether the last of n lines fits width (the others do by construction). */
+static bool ov_last_fits(const char *const *st, const char *const *en, int n, float width,
+                         const struct viz_view *v)
+{
+    char last[512];
+    size_t len = n ? (size_t)(en[n - 1] - st[n - 1]) : 0;
+    len = len < sizeof last - 1 ? len : sizeof last - 1;
+    memcpy(last, n ? st[n - 1] : "", len);
+    last[len] = 0;
+    return layout_text_width(last, DL_FONT_BODY, true, v) <= width;
+}
+
+/* How many lines s takes wrapped to width (at most OVERLAY_HEADER_LINES, the renderer
+ * ellipsising the last); the lines into starts[] and ends[] when not NULL. Breaking at spaces and
+ * before parentheses is preferred when all of s still fits; otherwise the lines are balanced
+ * (the narrowest width giving as many lines), so that no word is left alone on the last. */
+static int ov_wrap(const char *s, float width, const struct viz_view *v, const char **starts,
+                   const char **ends)
+{
+    const char *st[OVERLAY_HEADER_LINES], *en[OVERLAY_HEADER_LINES];
+    const char *pst[OVERLAY_HEADER_LINES], *pen[OVERLAY_HEADER_LINES];
+    int n = ov_wrap_as(s, width, v, false, st, en);
+    int pn = ov_wrap_as(s, width, v, true, pst, pen);
+    bool preferred = pn && ov_last_fits(pst, pen, pn, width, v) &&
+                     (pn != n || memcmp(pen, en, (size_t)n * sizeof en[0]) != 0);
+    if (preferred) { /* breaks at spaces and before parentheses: kept as they are */
+        n = pn;
+        memcpy(st, pst, sizeof st);
+        memcpy(en, pen, sizeof en);
+    } else if (n > 1 && ov_last_fits(st, en, n, width, v)) {
+        for (float k = 0.95f; k > 0.5f; k -= 0.05f) {
+            const char *st2[OVERLAY_HEADER_LINES], *en2[OVERLAY_HEADER_LINES];
+            int n2 = ov_wrap_as(s, width * k, v, false, st2, en2);
+            if (n2 != n || !ov_last_fits(st2, en2, n2, width * k, v)) {
+                break;
+            }
+            memcpy(st, st2, sizeof st);
+            memcpy(en, en2, sizeof en);
+        }
+    }
+    for (int i = 0; starts && i < n; i++) {
+        starts[i] = st[i];
+        ends[i] = en[i];
     }
     return n;
 }
@@ -207,7 +255,8 @@ struct overlay_box overlay_table_draw(struct display_list *dl, const struct viz_
      * title wants (up to the screen's width). */
     float max_w = W - 2 * pad;
     float col_w = (max_w - 2 * pad - mark_w) / (float)t->ncols;
-    col_w = col_w > OV_MAX_COL * u ? OV_MAX_COL * u : col_w;
+    float col_max = OV_MAX_COL_EM * (float)layout_font_px(DL_FONT_BODY, v);
+    col_w = col_w > col_max ? col_max : col_w;
     float table_w = mark_w + col_w * (float)t->ncols;
     float tw = layout_text_width(t->title ? t->title : "", DL_FONT_TITLE, true, v);
     float pw = table_w + 2 * pad;

@@ -36,14 +36,14 @@ struct overlay_words {
 
 /* One table, as plain data. */
 struct overlay_table {
-    const char *title;           /* the scenario's title */
-    size_t ncols;                /* columns: the countermeasures, then the attacks */
-    size_t ngroup;               /* how many of them are countermeasures; 0: the "none" line */
-    const char *const *headers;  /* ncols labels, in the viewer's language */
-    size_t nrows;                /* combinations */
+    const char *title;              /* the scenario's title */
+    size_t ncols;                   /* columns: the countermeasures, then the attacks */
+    size_t ngroup;                  /* how many of them are countermeasures; 0: the "none" line */
+    const char *const *headers;     /* ncols labels, in the viewer's language */
+    size_t nrows;                   /* combinations */
     const enum overlay_cell *cells; /* nrows * ncols: column c of row r at [r * ncols + c] */
-    size_t marked;               /* the row of the file as written; nrows or more: none */
-    const char *message;         /* instead of a table (still loading, or an error); NULL */
+    size_t marked;                  /* the row of the file as written; nrows or more: none */
+    const char *message;            /* instead of a table (still loading, or an error); NULL */
     const struct overlay_words *words;
 };
 
@@ -71,8 +71,8 @@ enum { OVERLAY_EN, OVERLAY_JA, OVERLAY_LANGS };
 
 struct overlay_matrix {
     size_t nrows, ncols, ngroup, marked;
-    enum overlay_cell *cells;         /* nrows * ncols */
-    char **headers[OVERLAY_LANGS];    /* ncols each; entries may be NULL (shown empty) */
+    enum overlay_cell *cells;      /* nrows * ncols */
+    char **headers[OVERLAY_LANGS]; /* ncols each; entries may be NULL (shown empty) */
     char *title[OVERLAY_LANGS];
 };
 

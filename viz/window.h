@@ -19,7 +19,8 @@ struct viz_words {
     const char *loading;     /* while a scenario is built and run */
     const char *load_failed; /* followed by the error */
     const char *screenshot;  /* followed by the file's path */
-    struct overlay_words matrix; /* the countermeasure matrix (M) */
+    /* The countermeasure matrix's (M). */
+    struct overlay_words matrix;
 };
 
 struct viz_scenario_entry {
