@@ -130,3 +130,38 @@ const struct dl_item *dl_hit(const struct display_list *dl, float x, float y)
     }
     return best;
 }
+
+struct dl_item *dl_rect(struct display_list *dl, float x, float y, float w, float h,
+                        struct dl_color fill, struct dl_color stroke, float thickness,
+                        float radius, uint32_t layer)
+{
+    struct dl_item *it = dl_push(dl, DL_RECT);
+    it->x = x;
+    it->y = y;
+    it->w = w;
+    it->h = h;
+    it->fill = fill;
+    it->stroke = stroke;
+    it->thickness = thickness;
+    it->radius = radius;
+    it->layer = layer;
+    return it;
+}
+
+struct dl_item *dl_text_box(struct display_list *dl, float x, float y, float w, float h,
+                            const char *text, enum dl_font font, bool bold, enum dl_align align,
+                            struct dl_color color, uint32_t layer)
+{
+    struct dl_item *it = dl_push(dl, DL_TEXT);
+    it->x = x;
+    it->y = y;
+    it->w = w;
+    it->h = h;
+    it->font = font;
+    it->bold = bold;
+    it->align = align;
+    it->fill = color;
+    it->layer = layer;
+    dl_set_text(dl, it, text);
+    return it;
+}

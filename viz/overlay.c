@@ -34,17 +34,7 @@ struct ov {
 static struct dl_item *ov_rect(struct ov *o, struct overlay_box b, struct dl_color fill,
                                struct dl_color stroke, float thickness, float radius)
 {
-    struct dl_item *it = dl_push(o->dl, DL_RECT);
-    it->x = b.x;
-    it->y = b.y;
-    it->w = b.w;
-    it->h = b.h;
-    it->fill = fill;
-    it->stroke = stroke;
-    it->thickness = thickness;
-    it->radius = radius;
-    it->layer = o->layer;
-    return it;
+    return dl_rect(o->dl, b.x, b.y, b.w, b.h, fill, stroke, thickness, radius, o->layer);
 }
 
 static void ov_text(struct ov *o, struct overlay_box b, const char *s, enum dl_font font, bool bold,
@@ -53,17 +43,7 @@ static void ov_text(struct ov *o, struct overlay_box b, const char *s, enum dl_f
     if (!s || !*s) {
         return;
     }
-    struct dl_item *it = dl_push(o->dl, DL_TEXT);
-    it->x = b.x;
-    it->y = b.y;
-    it->w = b.w;
-    it->h = b.h;
-    it->fill = c;
-    it->font = font;
-    it->bold = bold;
-    it->align = align;
-    it->layer = o->layer;
-    dl_set_text(o->dl, it, s);
+    dl_text_box(o->dl, b.x, b.y, b.w, b.h, s, font, bold, align, c, o->layer);
 }
 
 /* Part of s (len bytes) as a text item. */

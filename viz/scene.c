@@ -41,17 +41,7 @@ struct dl_item *scene_rect(struct scene *sc, struct layout_box b, struct dl_colo
                            struct dl_color stroke, float thickness, float radius,
                            enum scene_layer layer)
 {
-    struct dl_item *it = dl_push(sc->out, DL_RECT);
-    it->x = b.x;
-    it->y = b.y;
-    it->w = b.w;
-    it->h = b.h;
-    it->fill = fill;
-    it->stroke = stroke;
-    it->thickness = thickness;
-    it->radius = radius;
-    it->layer = layer;
-    return it;
+    return dl_rect(sc->out, b.x, b.y, b.w, b.h, fill, stroke, thickness, radius, layer);
 }
 
 struct dl_item *scene_line(struct scene *sc, float x, float y, float x2, float y2,
@@ -72,18 +62,7 @@ struct dl_item *scene_text(struct scene *sc, struct layout_box b, const char *te
                            enum dl_font font, bool bold, enum dl_align align, struct dl_color c,
                            enum scene_layer layer)
 {
-    struct dl_item *it = dl_push(sc->out, DL_TEXT);
-    it->x = b.x;
-    it->y = b.y;
-    it->w = b.w;
-    it->h = b.h;
-    it->font = font;
-    it->bold = bold;
-    it->align = align;
-    it->fill = c;
-    it->layer = layer;
-    dl_set_text(sc->out, it, text);
-    return it;
+    return dl_text_box(sc->out, b.x, b.y, b.w, b.h, text, font, bold, align, c, layer);
 }
 
 struct dl_item *scene_icon(struct scene *sc, enum dl_icon icon, float x, float y, float size,
