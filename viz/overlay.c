@@ -334,12 +334,7 @@ char *overlay_strdup(const char *s)
     if (!s) {
         return NULL;
     }
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d) {
-        memcpy(d, s, n);
-    }
-    return d;
+    return strdup(s);
 }
 
 struct overlay_matrix *overlay_matrix_new(size_t nrows, size_t ncols, size_t ngroup)

@@ -63,16 +63,6 @@ const char *pop3_client_state_name(enum pop3_client_state st)
     return pop3_client_state_names[i];
 }
 
-static char *pop3_client_strdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p) {
-        memcpy(p, s, n);
-    }
-    return p;
-}
-
 static void pop3_client_finish(struct pop3_client *c, bool ok, const char *reason)
 {
     if (c->done) {
@@ -425,8 +415,8 @@ struct pop3_client *pop3_client_new(const struct pop3_client_config *cfg,
     c->state = POP3_CLIENT_GREETING;
     buf_init(&c->out, 0);
     buf_init(&c->multi, cfg->max_message ? cfg->max_message : POP3_CLIENT_DEFAULT_MESSAGE_MAX);
-    c->user = pop3_client_strdup(cfg->user);
-    c->password = pop3_client_strdup(cfg->password);
+    c->user = strdup(cfg->user);
+    c->password = strdup(cfg->password);
     if (!c->user || !c->password || line_reader_init(&c->reader, POP3_LINE_MAX, LINE_END_LF)) {
         pop3_client_free(c);
         return NULL;

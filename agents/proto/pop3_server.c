@@ -44,16 +44,6 @@ const char *pop3_server_state_name(enum pop3_server_state st)
     return pop3_server_state_names[i];
 }
 
-static char *pop3_server_strdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p) {
-        memcpy(p, s, n);
-    }
-    return p;
-}
-
 static bool pop3_server_line_safe(const char *s)
 {
     return s && strpbrk(s, "\r\n") == NULL;
@@ -411,14 +401,14 @@ struct pop3_server *pop3_server_new(const struct pop3_server_config *cfg,
     }
     s->ctx = ctx;
     bool ok = line_reader_init(&s->reader, POP3_LINE_MAX, LINE_END_LF) == 0;
-    s->greeting = ok ? pop3_server_strdup(greeting) : NULL;
+    s->greeting = ok ? strdup(greeting) : NULL;
     ok = ok && s->greeting;
     if (ok && cfg->apop_timestamp) {
-        s->timestamp = pop3_server_strdup(cfg->apop_timestamp);
+        s->timestamp = strdup(cfg->apop_timestamp);
         ok = s->timestamp != NULL;
     }
     for (size_t i = 0; ok && i < cfg->capa_extra_count; i++) {
-        s->capa_extra[i] = pop3_server_strdup(cfg->capa_extra[i]);
+        s->capa_extra[i] = strdup(cfg->capa_extra[i]);
         ok = s->capa_extra[i] != NULL;
         s->capa_extra_count = i + 1;
     }
