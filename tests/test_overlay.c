@@ -20,8 +20,8 @@ static const struct overlay_words words = {
 /* smtp-auth-587: two countermeasures, two attacks and one legitimate use. */
 static const char *const headers[] = {
     "Require SMTP AUTH on port 587",
-    "Relay restriction on port 25 (mynetworks and own domain only), with a label long enough "
-    "to need more than three lines in any column of any window this test draws",
+    /* one string on purpose: a label long enough for three lines in any column of any window */
+    "Relay restriction on port 25 (mynetworks and own domain only), with a label long enough to need more than three lines in any column of any window this test draws",
     "Spam through port 587 without credentials",
     "Spam relayed through the MX",
     "alice on the road sends with her password",
