@@ -112,6 +112,7 @@ static void viewer_words_of(const struct ui_strings *ui, struct viz_strings *s, 
     s->inspector = ui_string(ui, "ui.inspector");
     s->eavesdropper = ui_string(ui, "ui.eavesdropper");
     s->maillog = ui_string(ui, "ui.maillog");
+    s->read = ui_string(ui, "ui.read");
     s->mailbox = ui_string(ui, "ui.mailbox");
     s->help_title = ui_string(ui, "ui.help.title");
     s->paused = ui_string(ui, "ui.paused");

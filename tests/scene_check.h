@@ -99,6 +99,7 @@ static inline void words_load(struct words *w, const char *lang)
     w->s.paused = "paused";
     w->s.playing = "playing";
     w->s.word_ip = "IP";
+    w->s.read = w->ui ? ui_string(w->ui, "ui.read") : "read";
 }
 
 static inline struct viz_view view_at(const struct words *w, int width, int height, double p)

@@ -361,6 +361,23 @@ static void test_maillog(struct harness *h, const struct run *r, const struct wo
     dl_free(&dl);
 }
 
+/* Step 9 has nothing on the wire: a "read" badge appears at the reader's MUA, and only then. */
+static void test_read_badge(struct harness *h, const struct run *r, const struct words *w)
+{
+    struct display_list dl;
+    dl_init(&dl);
+    struct viz_view v = view_at(w, 1920, 1080, viz_timeline_step_time(r->tl, 9) + 0.2);
+    scene_build(&r->tr, r->tl, &v, &dl);
+    const struct dl_item *badge = find_text(&dl, w->s.read);
+    CHECK(h, badge != NULL);
+    const struct dl_item *bob = find_text(&dl, "bob-pc");
+    CHECK(h, badge && bob && badge->y > bob->y && badge->x < bob->x + 200);
+    v = view_at(w, 1920, 1080, viz_timeline_step_time(r->tl, 8) + 0.2);
+    scene_build(&r->tr, r->tl, &v, &dl);
+    CHECK(h, find_text(&dl, w->s.read) == NULL);
+    dl_free(&dl);
+}
+
 /* Every step of a run builds a picture, and each differs from the one before. */
 static void test_steps(struct harness *h, const char *name, const struct run *r,
                        const struct words *w)
@@ -603,6 +620,8 @@ int main(int argc, char **argv)
         test_layout(&h, &nine, &en);
         test_layout(&h, &nine, &ja);
         test_panels(&h, &nine, &en);
+        test_read_badge(&h, &nine, &en);
+        test_read_badge(&h, &nine, &ja);
         test_steps(&h, "nine-steps", &nine, &en);
         test_steps(&h, "nine-steps (ja)", &nine, &ja);
     }

@@ -388,6 +388,18 @@ static void scene_host(struct scene *sc, uint32_t h)
             DL_FONT_BODY, true, DL_ALIGN_LEFT, SC_TEXT, LAYER_HOST_TEXT);
         scene_target(t, DL_TARGET_MAILBOX, h);
     }
+    /* Step 9 happens inside the reader's MUA, with nothing on the wire: a badge under the box
+     * says what happened there. */
+    const char *read = scene_str(sc->s->read);
+    if (acting && sc->step == 9 && *read) {
+        float bh = layout_line_px(DL_FONT_BODY, v) + 4 * u;
+        float bw = layout_text_width(read, DL_FONT_BODY, true, v) + 16 * u;
+        struct layout_box badge = {lh->box.x + (lh->box.w - bw) / 2, lh->box.y + lh->box.h + 6 * u,
+                                   bw, bh};
+        scene_rect(sc, badge, scene_step_color(9), SC_NONE, 0, bh / 2, LAYER_HOST);
+        scene_text(sc, badge, read, DL_FONT_BODY, true, DL_ALIGN_CENTER, SC_PANEL,
+                   LAYER_HOST_TEXT);
+    }
 }
 
 void scene_network(struct scene *sc)

@@ -44,6 +44,7 @@ struct viz_strings {
     const char *inspector;
     const char *eavesdropper;
     const char *maillog;         /* the panel of an MTA's mail log (NULL: "mail log") */
+    const char *read;            /* the badge at the reader's MUA in step 9: "read" */
     const char *mailbox;         /* "mailbox" */
     const char *help_title;
     const char *const *help_lines; /* the help overlay, one key per line */
