@@ -298,12 +298,6 @@ static void mua_pop_message(void *ctx, size_t index, const uint8_t *data, size_t
     sim_schedule(mw->sim, now + MUA_READ_DELAY_US, mua_read, u, u->ninbox - 1);
 }
 
-static void mua_pop_auth(void *ctx, bool ok)
-{
-    (void)ctx;
-    (void)ok;
-}
-
 static void mua_pop_start(struct sim_world *w, void *ctx, uint64_t arg)
 {
     (void)arg;
@@ -315,7 +309,6 @@ static void mua_pop_start(struct sim_world *w, void *ctx, uint64_t arg)
     cfg.delete_after_retrieve = !u->keep_on_server;
     struct pop3_client_hooks hooks = {0};
     hooks.on_message = mua_pop_message;
-    hooks.on_auth_result = mua_pop_auth;
     struct pop3_client *c = pop3_client_new(&cfg, &hooks, u);
     if (!c) {
         abort();

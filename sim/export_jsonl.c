@@ -65,7 +65,9 @@ static void jsonl_bytes(FILE *out, const char *key, const uint8_t *p, size_t n)
 
 static void jsonl_ip(FILE *out, uint32_t ip)
 {
-    fprintf(out, "\"%u.%u.%u.%u\"", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+    char dotted[16];
+    trace_format_ipv4(ip, dotted, sizeof dotted);
+    fprintf(out, "\"%s\"", dotted);
 }
 
 static void jsonl_world(const struct trace *tr, FILE *out)

@@ -20,7 +20,9 @@ static void text_time(FILE *out, uint64_t t)
 
 static void text_ip(FILE *out, uint32_t ip)
 {
-    fprintf(out, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+    char dotted[16];
+    trace_format_ipv4(ip, dotted, sizeof dotted);
+    fputs(dotted, out);
 }
 
 /* Prints one line's octets; the printable ones (and UTF-8) as they are. */

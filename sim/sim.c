@@ -154,7 +154,7 @@ int sim_parse_ipv4(const char *s, uint32_t *out)
 
 void sim_format_ipv4(uint32_t ip, char *out, size_t cap)
 {
-    snprintf(out, cap, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+    trace_format_ipv4(ip, out, cap);
 }
 
 /* RFC 5737 §3: "The blocks 192.0.2.0/24 (TEST-NET-1), 198.51.100.0/24 (TEST-NET-2), and

@@ -462,6 +462,11 @@ void trace_log(struct trace *tr, uint64_t t, const char *agent, const char *prog
     e->bytes = b;
 }
 
+void trace_format_ipv4(uint32_t ip, char *out, size_t cap)
+{
+    snprintf(out, cap, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+}
+
 const struct trace_conn *trace_conn_get(const struct trace *tr, uint32_t conn)
 {
     if (conn == 0 || conn > tr->nconns) {

@@ -220,6 +220,10 @@ static inline struct trace_event *trace_event_mut(struct trace *tr, size_t i)
     return &tr->blocks[i >> TRACE_BLOCK_SHIFT][i & (TRACE_BLOCK_EVENTS - 1)];
 }
 
+/* Writes ip (host byte order) as a dotted quad into out, which holds at least 16 bytes. The one
+ * formatter of addresses: the engine, the exporters and the viewer all call it. */
+void trace_format_ipv4(uint32_t ip, char *out, size_t cap);
+
 const struct trace_conn *trace_conn_get(const struct trace *tr, uint32_t conn);
 
 /* Records that conn's client went through NAT (conns are recorded in increasing order). */

@@ -103,11 +103,6 @@ const char *scene_host_name(const struct scene *sc, uint32_t h)
     return h < sc->tr->nhosts ? trace_string(sc->tr, sc->tr->hosts[h].name) : "";
 }
 
-void scene_ip(uint32_t ip, char *buf, size_t len)
-{
-    snprintf(buf, len, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
-}
-
 void scene_proto(const struct trace *tr, const struct trace_conn *c, char *buf, size_t len)
 {
     const char *p = trace_string(tr, c->proto);
@@ -367,7 +362,7 @@ static void scene_host(struct scene *sc, uint32_t h)
             }
         }
     } else {
-        scene_ip(tr->hosts[h].ip, second, sizeof second);
+        trace_format_ipv4(tr->hosts[h].ip, second, sizeof second);
     }
     scene_text(sc, (struct layout_box){x, y, w, small}, second, DL_FONT_SMALL, false, DL_ALIGN_LEFT,
                lh->compact ? SC_ROLE : SC_MUTED, LAYER_HOST_TEXT);

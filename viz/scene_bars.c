@@ -231,7 +231,7 @@ static size_t bars_tip_text(const struct scene *sc, const struct dl_item *hit, c
         if (id >= tr->nhosts) {
             return 0;
         }
-        scene_ip(tr->hosts[id].ip, a, sizeof a);
+        trace_format_ipv4(tr->hosts[id].ip, a, sizeof a);
         snprintf(lines[0], 256, "%s  %s", scene_host_name(sc, id), a);
         if (hit->target == DL_TARGET_MAILBOX) {
             snprintf(lines[1], 256, "%s %d", scene_str(sc->s->mailbox),

@@ -95,7 +95,6 @@ bool scene_boxes_meet(struct layout_box a, struct layout_box b, float margin);
 
 /* Host names and addresses as shown. */
 const char *scene_host_name(const struct scene *sc, uint32_t h);
-void scene_ip(uint32_t ip, char *buf, size_t len);
 /* "#4 SMTP  gw.a.example (gw.a) 192.0.2.140:52461 → mx.b.example (mx.b) 203.0.113.140:25" */
 void scene_conn_header(const struct scene *sc, uint32_t conn, char *buf, size_t len);
 /* The protocol as people name it: "SMTP" for submission too, "POP3". */

@@ -41,7 +41,7 @@ static void panel_endpoint(const struct scene *sc, uint32_t host, trace_str agen
                            uint16_t port, char *buf, size_t len)
 {
     char a[24];
-    scene_ip(ip, a, sizeof a);
+    trace_format_ipv4(ip, a, sizeof a);
     const char *ag = trace_string(sc->tr, agent);
     snprintf(buf, len, "%s%s%s%s %s:%u", scene_host_name(sc, host), *ag ? " (" : "", ag,
              *ag ? ")" : "", a, (unsigned)port);
@@ -259,7 +259,7 @@ static void inspect_host(struct rows *r, uint32_t h)
     const struct scene *sc = r->sc;
     const struct trace *tr = sc->tr;
     char ip[24];
-    scene_ip(tr->hosts[h].ip, ip, sizeof ip);
+    trace_format_ipv4(tr->hosts[h].ip, ip, sizeof ip);
     rows_add(r, NULL, scene_host_name(sc, h), DL_FONT_BODY, true, SC_TEXT);
     rows_add(r, sc->s->word_ip, ip, DL_FONT_BODY, false, SC_TEXT);
     rows_add(r, sc->s->word_zone, layout_zone_label(tr, tr->hosts[h].zone, sc->s->lang),
@@ -287,7 +287,7 @@ static void inspect_agent(struct rows *r, uint32_t a)
     rows_add(r, sc->s->word_program, trace_string(tr, tr->agents[a].program), DL_FONT_BODY, false,
              SC_TEXT);
     uint32_t h = tr->agents[a].host;
-    scene_ip(tr->hosts[h].ip, ip, sizeof ip);
+    trace_format_ipv4(tr->hosts[h].ip, ip, sizeof ip);
     snprintf(line, sizeof line, "%s  %s", scene_host_name(sc, h), ip);
     rows_add(r, sc->s->word_host, line, DL_FONT_BODY, false, SC_TEXT);
 }
