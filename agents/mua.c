@@ -43,7 +43,6 @@ struct mua {
     struct mua_job *jobs; /* built but not yet finished */
     struct mua_message *inbox;
     size_t ninbox, cap_inbox;
-    size_t reads_pending;
 };
 
 static void mua_job_free(struct mua_job *j)
@@ -264,7 +263,6 @@ static void mua_read(struct sim_world *w, void *ctx, uint64_t index)
 {
     struct mua *u = ctx;
     struct mail_world *mw = u->base.mw;
-    u->reads_pending--;
     const char *mail = u->inbox[index].mail;
     /* RFC 3501 would set \Seen on the server; POP3 has no flags, so "read" lives in the MUA. */
     trace_step(mw->tr, sim_now(w), 9, mail, u->base.id, 0);
@@ -294,7 +292,6 @@ static void mua_pop_message(void *ctx, size_t index, const uint8_t *data, size_t
     uint64_t now = sim_now(mw->sim);
     trace_mail(mw->tr, now, m->mail, "retrieved", u->base.id, 0);
     mw->retrieved++;
-    u->reads_pending++;
     sim_schedule(mw->sim, now + MUA_READ_DELAY_US, mua_read, u, u->ninbox - 1);
 }
 

@@ -111,7 +111,6 @@ static void session_on_open(struct sim_world *w, void *ctx, uint32_t conn)
     (void)w;
     (void)conn;
     struct session *s = ctx;
-    s->started = true;
     s->ops->start(s->engine);
     session_pump(s);
 }
@@ -146,7 +145,6 @@ bool session_accept(struct sim_world *w, uint32_t conn, const struct session_ops
     ep->on_close = session_on_close;
     ep->on_open = NULL;
     ep->ctx = s;
-    s->started = true;
     ops->start(engine);
     session_flush(s);
     return true;

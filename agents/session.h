@@ -41,7 +41,6 @@ struct session {
     void *engine;
     void *agent_ctx;
     session_end_fn on_end;
-    bool started;
 };
 
 /* A session for the server side of an accepted connection: fills *ep for sim's accept callback
