@@ -29,6 +29,7 @@ struct main_opts {
     const char *scenario; /* NULL: the built-in default */
     enum main_format format;
     const char *pcap;
+    const char *keylog;
     const char *lang;
     struct build_options build;
     bool no_check;
@@ -40,7 +41,8 @@ static void main_usage(FILE *out)
 {
     fputs("usage: mailsim [SCENARIO] [--lang ja|en] [--presenter] [--font FILE]\n"
           "       mailsim run [SCENARIO] [--format text|jsonl|summary] [--pcap FILE]\n"
-          "                   [--lang ja|en] [--seed N] [--maildir DIR] [--no-check]\n"
+          "                   [--keylog FILE] [--lang ja|en] [--seed N] [--maildir DIR]\n"
+          "                   [--no-check]\n"
           "       mailsim check SCENARIO...\n"
           "       mailsim matrix SCENARIO [--format text|csv|md] [--lang ja|en] [--seed N]\n"
           "       mailsim list [--lang ja|en]\n"
@@ -71,6 +73,8 @@ static void main_usage(FILE *out)
           "  --format jsonl    the trace, one JSON object a line\n"
           "  --format summary  one JSON line: messages delivered, events, virtual seconds\n"
           "  --pcap FILE       also write the run as a pcap file for Wireshark or tshark\n"
+          "  --keylog FILE     write the TLS secrets of the run (NSS key log, SSLKEYLOGFILE\n"
+          "                    format) so that Wireshark or tshark can decrypt the pcap\n"
           "  --lang ja|en      language of the transcript (default: from the locale)\n"
           "  --seed N          another seed than the scenario's (ports, ids, timestamps)\n"
           "  --maildir DIR     also deliver into real Maildirs under DIR\n"
@@ -108,6 +112,7 @@ static int main_parse_opts(int argc, char **argv, int first, struct main_opts *o
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         bool takes = strcmp(a, "--format") == 0 || strcmp(a, "--pcap") == 0 ||
+                     strcmp(a, "--keylog") == 0 ||
                      strcmp(a, "--lang") == 0 || strcmp(a, "--seed") == 0 ||
                      strcmp(a, "--maildir") == 0 || strcmp(a, "--font") == 0;
         if (takes && !v) {
@@ -125,6 +130,8 @@ static int main_parse_opts(int argc, char **argv, int first, struct main_opts *o
             }
         } else if (strcmp(a, "--pcap") == 0) {
             o->pcap = v;
+        } else if (strcmp(a, "--keylog") == 0) {
+            o->keylog = v;
         } else if (strcmp(a, "--maildir") == 0) {
             o->build.maildir = v;
         } else if (strcmp(a, "--lang") == 0) {
@@ -179,6 +186,11 @@ static void main_labels(const struct ui_strings *s, struct export_text_labels *l
     lb->policy = ui_string(s, "word.policy");
     lb->sniffed = ui_string(s, "word.sniffed");
     lb->log = ui_string(s, "word.log");
+    lb->records = ui_string(s, "word.records");
+    lb->octets = ui_string(s, "word.octets");
+    lb->secure_ok = ui_string(s, "word.secure_ok");
+    lb->secure_failed = ui_string(s, "word.secure_failed");
+    lb->tampered = ui_string(s, "word.tampered");
 }
 
 static long main_peak_rss_kib(void)
@@ -254,8 +266,24 @@ static int main_run(const struct main_opts *o, const char *note_key, const char 
         fprintf(stderr, "mailsim: out of memory\n");
         return EXIT_USAGE;
     }
-    struct mail_world *mw = build_world(sc, &o->build, &tr, err, sizeof err);
+    struct build_options bo = o->build;
+    struct tls_keylog keylog = {0};
+    if (o->keylog) {
+        keylog.file = fopen(o->keylog, "w");
+        if (!keylog.file) {
+            fprintf(stderr, "mailsim: cannot write %s: %s\n", o->keylog, strerror(errno));
+            trace_free(&tr);
+            ui_strings_free(ui);
+            scenario_free(sc);
+            return EXIT_USAGE;
+        }
+        bo.keylog = &keylog;
+    }
+    struct mail_world *mw = build_world(sc, &bo, &tr, err, sizeof err);
     if (!mw) {
+        if (keylog.file) {
+            fclose(keylog.file);
+        }
         fprintf(stderr, "%s: error: %s\n", sc->path, err);
         trace_free(&tr);
         ui_strings_free(ui);
@@ -298,6 +326,10 @@ static int main_run(const struct main_opts *o, const char *note_key, const char 
         status = EXIT_USAGE;
     }
     mail_world_free(mw);
+    if (keylog.file && fclose(keylog.file) != 0) {
+        fprintf(stderr, "mailsim: cannot write %s\n", o->keylog);
+        status = EXIT_USAGE;
+    }
     trace_free(&tr);
     ui_strings_free(ui);
     scenario_free(sc);
@@ -458,7 +490,7 @@ static int main_parse_shot(int argc, char **argv, struct main_opts *o, struct ma
                 i++;
             }
             if (strcmp(a, "--format") == 0 || strcmp(a, "--pcap") == 0 ||
-                strcmp(a, "--maildir") == 0 || strcmp(a, "--no-check") == 0) {
+                strcmp(a, "--keylog") == 0 || strcmp(a, "--maildir") == 0 || strcmp(a, "--no-check") == 0) {
                 return main_usage_error("option %s is not one of shot's", a);
             }
             rc = main_parse_opts(n, pair, 1, o);

@@ -21,6 +21,11 @@ struct export_text_labels {
     const char *policy;         /* "policy" */
     const char *sniffed;        /* "sniffed" */
     const char *log;            /* "log" */
+    const char *records;        /* "TLS records" (ciphertext on the wire) */
+    const char *octets;         /* "octets" */
+    const char *secure_ok;      /* "encrypted channel established" */
+    const char *secure_failed;  /* "encrypted channel failed" */
+    const char *tampered;       /* "rewrote it; the other side received" */
     const char *lang;           /* which text of a narration note to print: "ja" or "en" (NULL) */
 };
 

@@ -268,6 +268,23 @@ static void jsonl_event(const struct trace *tr, const struct trace_event *e, FIL
         }
         jsonl_bytes(out, "text", bytes, e->bytes.len);
         break;
+    case TRACE_PLAIN:
+        fprintf(out, ",\"conn\":%" PRIu32 ",\"from\":\"%s\"", e->conn, jsonl_side(e->from));
+        jsonl_bytes(out, "text", bytes, e->bytes.len);
+        break;
+    case TRACE_TAMPER:
+        fprintf(out, ",\"conn\":%" PRIu32 ",\"from\":\"%s\"", e->conn, jsonl_side(e->from));
+        jsonl_str(out, "agent", s0);
+        jsonl_bytes(out, "text", bytes, e->bytes.len);
+        break;
+    case TRACE_SECURE:
+        fprintf(out, ",\"conn\":%" PRIu32 ",\"from\":\"%s\"", e->conn, jsonl_side(e->from));
+        jsonl_str(out, "agent", s0);
+        jsonl_str(out, "version", s1);
+        jsonl_str(out, "cipher", s2);
+        fprintf(out, ",\"ok\":%s", (e->flags & TRACE_OK) ? "true" : "false");
+        jsonl_bytes(out, "detail", bytes, e->bytes.len);
+        break;
     case TRACE_KIND_COUNT:
         break;
     }

@@ -44,13 +44,30 @@ static void text_octets(FILE *out, const uint8_t *p, size_t n)
     }
 }
 
-/* Splits a payload at CRLF; a final piece without CRLF is marked as unterminated. */
+/* Records on the wire of an encrypted channel: how many octets, and the first few in hex, which
+ * is all an eavesdropper gets (the plaintext follows as [TLS] lines from "plain" events). */
+static void text_records(const struct export_text_labels *lb, const struct trace *tr,
+                         const struct trace_event *e, FILE *out)
+{
+    const uint8_t *p = trace_bytes_ptr(tr, e->bytes);
+    size_t n = e->bytes.len;
+    text_time(out, e->t);
+    fprintf(out, "#%" PRIu32 " %s ~ %s, %zu %s:", e->conn, e->from == TRACE_CLIENT ? "C:" : "S:",
+            text_or(lb->records, "TLS records"), n, text_or(lb->octets, "octets"));
+    for (size_t i = 0; i < n && i < 8; i++) {
+        fprintf(out, " %02x", p[i]);
+    }
+    fputs(n > 8 ? " ...\n" : "\n", out);
+}
+
+/* Splits a payload at CRLF; a final piece without CRLF is marked as unterminated. Plaintext
+ * carried inside an encrypted channel is marked [TLS]. */
 static void text_data(const struct trace *tr, const struct trace_event *e, FILE *out)
 {
     const uint8_t *p = trace_bytes_ptr(tr, e->bytes);
     size_t n = e->bytes.len;
     const char *who = e->from == TRACE_CLIENT ? "C:" : "S:";
-    const char *tls = (e->flags & TRACE_TLS) ? " [TLS]" : "";
+    const char *tls = e->kind == TRACE_PLAIN ? " [TLS]" : e->kind == TRACE_TAMPER ? " [!]" : "";
     size_t start = 0;
     bool first = true;
     while (start < n) {
@@ -110,7 +127,34 @@ static void text_event(const struct trace *tr, const struct export_text_labels *
         break;
     }
     case TRACE_DATA:
+        if (e->flags & TRACE_TLS) {
+            text_records(lb, tr, e, out);
+        } else {
+            text_data(tr, e, out);
+        }
+        break;
+    case TRACE_PLAIN:
         text_data(tr, e, out);
+        break;
+    case TRACE_TAMPER:
+        text_time(out, e->t);
+        fprintf(out, "#%" PRIu32 " %s %s:\n", e->conn, s0,
+                text_or(lb->tampered, "rewrote it; the other side received"));
+        text_data(tr, e, out);
+        break;
+    case TRACE_SECURE:
+        text_time(out, e->t);
+        fprintf(out, "#%" PRIu32 " %s: %s", e->conn, s0,
+                (e->flags & TRACE_OK) ? text_or(lb->secure_ok, "encrypted channel established")
+                                      : text_or(lb->secure_failed, "encrypted channel failed"));
+        if (*s1) {
+            fprintf(out, " (%s%s%s)", s1, *s2 ? ", " : "", s2);
+        }
+        if (e->bytes.len) {
+            fputs(": ", out);
+            text_octets(out, trace_bytes_ptr(tr, e->bytes), e->bytes.len);
+        }
+        fputc('\n', out);
         break;
     case TRACE_CLOSE:
         text_time(out, e->t);

@@ -32,6 +32,13 @@ struct sim_tap {
     void *ctx;
 };
 
+struct sim_tamper {
+    int link;
+    trace_str agent;
+    sim_tamper_fn fn;
+    void *ctx;
+};
+
 struct sim_listener {
     int host;
     uint16_t port;
@@ -66,6 +73,8 @@ struct sim_world {
     size_t nlinks, cap_links;
     struct sim_tap *taps;
     size_t ntaps, cap_taps;
+    struct sim_tamper *tampers;
+    size_t ntampers, cap_tampers;
     struct sim_listener *listeners;
     size_t nlisteners, cap_listeners;
     struct sim_conn *conns; /* conns[id - 1] */
@@ -121,6 +130,7 @@ void sim_world_free(struct sim_world *w)
     free(w->hosts);
     free(w->links);
     free(w->taps);
+    free(w->tampers);
     free(w->listeners);
     free(w);
 }
@@ -274,6 +284,19 @@ int sim_tap_add(struct sim_world *w, const char *name, int link, sim_tap_fn fn, 
     t->ctx = ctx;
     trace_add_tap(w->tr, name, (uint32_t)link);
     return (int)(w->ntaps - 1);
+}
+
+int sim_tamper_add(struct sim_world *w, int link, const char *agent, sim_tamper_fn fn, void *ctx)
+{
+    if (link < 0 || (size_t)link >= w->nlinks) {
+        return -1;
+    }
+    struct sim_tamper *t = SIM_PUSH(w, tampers, ntampers, cap_tampers);
+    t->link = link;
+    t->agent = trace_intern(w->tr, agent);
+    t->fn = fn;
+    t->ctx = ctx;
+    return 0;
 }
 
 int sim_link_find(const struct sim_world *w, int host_a, int host_b)
@@ -641,6 +664,22 @@ void sim_send(struct sim_world *w, uint32_t conn, enum trace_side from, const vo
         for (size_t k = 0; k < w->ntaps; k++) {
             if (w->taps[k].link == c->path[i] && w->taps[k].fn) {
                 w->taps[k].fn(w, w->taps[k].ctx, (uint32_t)k, conn, from, rec, n);
+                c = sim_conn_of(w, conn);
+            }
+        }
+    }
+    /* A man in the middle rewrites what passes; the receiver gets his version. */
+    for (size_t i = 0; i < c->npath && w->ntampers > 0; i++) {
+        for (size_t k = 0; k < w->ntampers; k++) {
+            const uint8_t *out;
+            size_t nout;
+            if (w->tampers[k].link == c->path[i] &&
+                w->tampers[k].fn(w, w->tampers[k].ctx, conn, from, rec, n, &out, &nout)) {
+                trace_tamper(w->tr, w->now, conn, from, trace_string(w->tr, w->tampers[k].agent),
+                             out, nout);
+                event = w->tr->nevents - 1;
+                rec = trace_bytes_ptr(w->tr, trace_event_at(w->tr, event)->bytes);
+                n = nout;
                 c = sim_conn_of(w, conn);
             }
         }

@@ -36,6 +36,14 @@ typedef bool (*sim_accept_fn)(struct sim_world *w, void *ctx, uint32_t conn,
 typedef void (*sim_tap_fn)(struct sim_world *w, void *ctx, uint32_t tap, uint32_t conn,
                            enum trace_side from, const uint8_t *p, size_t n);
 
+/* A man in the middle on a link (an attacker's box in the path): called at send time with the
+ * bytes one side sent along a path that crosses its link. Returning true with *out and *nout
+ * set (memory the callee owns until its next call) delivers those bytes to the other side
+ * instead; the trace then holds both, the sent bytes as "data" and the delivered ones as
+ * "tamper". Taps see the bytes as they were sent. */
+typedef bool (*sim_tamper_fn)(struct sim_world *w, void *ctx, uint32_t conn, enum trace_side from,
+                              const uint8_t *p, size_t n, const uint8_t **out, size_t *nout);
+
 /* The world records into tr, which the caller owns and must keep alive. Returns NULL on OOM. */
 struct sim_world *sim_world_new(uint64_t seed, struct trace *tr);
 void sim_world_free(struct sim_world *w);
@@ -58,6 +66,8 @@ int sim_link_add(struct sim_world *w, int host_a, int host_b, uint32_t latency_u
 int sim_agent_add(struct sim_world *w, const char *id, const char *role, const char *program,
                   int host);
 int sim_tap_add(struct sim_world *w, const char *name, int link, sim_tap_fn fn, void *ctx);
+/* Puts agent's tamper function on link. Returns 0, or -1 for a link that does not exist. */
+int sim_tamper_add(struct sim_world *w, int link, const char *agent, sim_tamper_fn fn, void *ctx);
 /* The link between two hosts, or -1 when they are not linked directly. */
 int sim_link_find(const struct sim_world *w, int host_a, int host_b);
 /* Puts host behind the NAT gateway nat_host: its connections whose path passes through

@@ -339,6 +339,50 @@ struct trace_bytes trace_data(struct trace *tr, uint64_t t, uint32_t conn, enum 
     return b;
 }
 
+void trace_plain(struct trace *tr, uint64_t t, uint32_t conn, enum trace_side from,
+                 const uint8_t *p, size_t n)
+{
+    struct trace_bytes b = trace_arena_put(tr, p, n, false);
+    struct trace_event *e = trace_event_new(tr, t, TRACE_PLAIN);
+    e->conn = conn;
+    e->from = (uint8_t)from;
+    e->flags = TRACE_TLS;
+    e->bytes = b;
+    tr->payload_bytes += n;
+}
+
+void trace_tamper(struct trace *tr, uint64_t t, uint32_t conn, enum trace_side from,
+                  const char *agent, const uint8_t *p, size_t n)
+{
+    trace_str a = trace_intern(tr, agent);
+    struct trace_bytes b = trace_arena_put(tr, p, n, false);
+    struct trace_event *e = trace_event_new(tr, t, TRACE_TAMPER);
+    e->conn = conn;
+    e->from = (uint8_t)from;
+    e->s[0] = a;
+    e->bytes = b;
+    tr->payload_bytes += n;
+}
+
+void trace_secure(struct trace *tr, uint64_t t, uint32_t conn, enum trace_side from,
+                  const char *agent, const char *version, const char *cipher, bool ok,
+                  const char *detail)
+{
+    trace_str a = trace_intern(tr, agent);
+    trace_str v = trace_intern(tr, version ? version : "");
+    trace_str c = trace_intern(tr, cipher ? cipher : "");
+    size_t n = detail ? strlen(detail) : 0;
+    struct trace_bytes b = trace_arena_put(tr, (const uint8_t *)(detail ? detail : ""), n, false);
+    struct trace_event *e = trace_event_new(tr, t, TRACE_SECURE);
+    e->conn = conn;
+    e->from = (uint8_t)from;
+    e->s[0] = a;
+    e->s[1] = v;
+    e->s[2] = c;
+    e->flags = ok ? TRACE_OK : 0;
+    e->bytes = b;
+}
+
 void trace_close(struct trace *tr, uint64_t t, uint32_t conn, enum trace_side from)
 {
     struct trace_event *e = trace_event_new(tr, t, TRACE_CLOSE);

@@ -22,7 +22,10 @@
     X(TRACE_STATE, "state")                                                                        \
     X(TRACE_DNS, "dns")                                                                            \
     X(TRACE_NOTE, "note")                                                                          \
-    X(TRACE_LOG, "log")
+    X(TRACE_LOG, "log")                                                                            \
+    X(TRACE_PLAIN, "plain")                                                                        \
+    X(TRACE_SECURE, "secure")                                                                      \
+    X(TRACE_TAMPER, "tamper")
 
 #define TRACE_KIND_ENUM(name, text) name,
 enum trace_kind { TRACE_KINDS(TRACE_KIND_ENUM) TRACE_KIND_COUNT };
@@ -56,7 +59,15 @@ struct trace_bytes {
  *   note     s[0] agent it is about ("" for none), s[1] Japanese text, s[2] English text: the
  *            scenario's narration at that moment
  *   log      s[0] agent, s[1] program ("postfix/smtpd"), conn (0 when none), bytes = one line
- *            of the agent's mail log, in the real program's format */
+ *            of the agent's mail log, in the real program's format
+ *   plain    conn, from, bytes = application data one side put into an encrypted channel (TLS
+ *            or SSH), as that endpoint saw it; the wire carried only the records (data events
+ *            with TRACE_TLS), so taps never see these bytes
+ *   secure   conn, from (the side that finished), s[0] agent, s[1] protocol version ("TLSv1.3",
+ *            "SSH-2.0"), s[2] cipher, flags & TRACE_OK (established) or not (failed), bytes =
+ *            the server name checked, or the reason of the failure
+ *   tamper   conn, from (the side that sent), s[0] the man in the middle, bytes = what the other
+ *            side received instead of the data event just before (same conn and side) */
 struct trace_event {
     uint64_t t; /* virtual microseconds */
     uint16_t kind;
@@ -209,6 +220,16 @@ void trace_dns(struct trace *tr, uint64_t t, const char *agent, const char *quer
 void trace_note(struct trace *tr, uint64_t t, const char *agent, const char *ja, const char *en);
 void trace_log(struct trace *tr, uint64_t t, const char *agent, const char *program, uint32_t conn,
                const char *line);
+/* Plaintext inside an encrypted channel (see "plain" above); counts as payload. */
+void trace_plain(struct trace *tr, uint64_t t, uint32_t conn, enum trace_side from,
+                 const uint8_t *p, size_t n);
+/* A man in the middle replaced what from sent with p (see "tamper" above). */
+void trace_tamper(struct trace *tr, uint64_t t, uint32_t conn, enum trace_side from,
+                  const char *agent, const uint8_t *p, size_t n);
+/* An encrypted channel established (ok) or failed; detail: server name or reason. */
+void trace_secure(struct trace *tr, uint64_t t, uint32_t conn, enum trace_side from,
+                  const char *agent, const char *version, const char *cipher, bool ok,
+                  const char *detail);
 
 /* Event i, 0 <= i < nevents. */
 static inline const struct trace_event *trace_event_at(const struct trace *tr, size_t i)
