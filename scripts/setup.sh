@@ -6,7 +6,7 @@ set -eu
 
 pkgs=(
     build-essential cmake pkg-config clang
-    libssl-dev libcjson-dev
+    libssl-dev libcjson-dev librnp-dev libssh-dev
     libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev
     fontconfig libfontconfig-dev fonts-noto-cjk
     tshark python3

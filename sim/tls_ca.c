@@ -1,11 +1,13 @@
 /* tls_ca: the scenario CA, its server certificates and the SSL_CTX constructors (see tls_ca.h).
- * EC keys (P-256 or Ed25519): quick to make, and small certificates keep handshakes short. */
+ * EC keys (P-256 or Ed25519): quick to make, and small certificates keep handshakes short.
+ * S/MIME certificates get RSA 2048 keys: what mail clients expect to encrypt to. */
 #include "tls_ca.h"
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -147,6 +149,67 @@ int tls_ca_issue(struct tls_ca *ca, const char *const *names, size_t n, struct t
         return -1;
     }
     buf_free(&san);
+    return 0;
+}
+
+/* An e-mail address for the certificate: printable ASCII, one '@' with text either side, and
+ * none of the characters that would end a value in OpenSSL's extension syntax. */
+static bool email_ok(const char *address)
+{
+    const char *at = strchr(address, '@');
+    if (!at || at == address || at[1] == '\0' || strchr(at + 1, '@')) {
+        return false;
+    }
+    for (const char *p = address; *p; p++) {
+        if (*p <= ' ' || *p > '~' || *p == ',') {
+            return false;
+        }
+    }
+    return true;
+}
+
+int tls_ca_issue_email(struct tls_ca *ca, const char *address, const char *display_name,
+                       struct tls_cert *out, char *err, size_t errlen)
+{
+    char san[320];
+    if (!ca->root.cert || !address || !email_ok(address) || strlen(address) > 254) {
+        if (err && errlen) {
+            snprintf(err, errlen, "certificate address: missing or not a plain e-mail address");
+        }
+        return -1;
+    }
+    snprintf(san, sizeof san, "email:%s", address);
+    /* RFC 8550 4.4.2: keyEncipherment lets senders encrypt to the key (RSA key transport),
+     * digitalSignature lets its owner sign; 4.4.4: emailProtection. */
+    const struct {
+        int nid;
+        const char *value;
+    } exts[] = {
+        {NID_basic_constraints, "critical,CA:FALSE"},
+        {NID_key_usage, "critical,digitalSignature,keyEncipherment"},
+        {NID_ext_key_usage, "emailProtection"},
+        {NID_subject_key_identifier, "hash"},
+        {NID_authority_key_identifier, "keyid:always"},
+        {NID_subject_alt_name, san},
+    };
+    out->key = EVP_RSA_gen(2048);
+    out->cert = out->key
+                    ? new_cert(out->key, display_name ? display_name : address, ca->next_serial++)
+                    : NULL;
+    /* RFC 8550 3: the address belongs in subjectAltName; emailAddress in the subject is the
+     * legacy place some clients still show. */
+    bool ok = out->cert &&
+              X509_NAME_add_entry_by_txt(X509_get_subject_name(out->cert), "emailAddress",
+                                         MBSTRING_ASC, (const unsigned char *)address, -1, -1, 0) &&
+              X509_set_issuer_name(out->cert, X509_get_subject_name(ca->root.cert));
+    for (size_t i = 0; ok && i < sizeof exts / sizeof exts[0]; i++) {
+        ok = add_ext(out->cert, ca->root.cert, exts[i].nid, exts[i].value) == 0;
+    }
+    if (!ok || sign(out->cert, ca) <= 0) {
+        tls_cert_free(out);
+        fail(err, errlen, "e-mail certificate");
+        return -1;
+    }
     return 0;
 }
 

@@ -1,6 +1,7 @@
 /* tls_ca: a scenario certificate authority made at run time (EC P-256 or Ed25519, X509 v3), the
  * server certificates it signs for given DNS names, its PEM export, the SSL_CTX constructors for
- * clients (trusting only this CA) and servers, and an NSS key log hook (SSLKEYLOGFILE). */
+ * clients (trusting only this CA) and servers, and an NSS key log hook (SSLKEYLOGFILE). It also
+ * issues S/MIME certificates (RSA) for e-mail addresses. */
 #ifndef MAILSIM_TLS_CA_H
 #define MAILSIM_TLS_CA_H
 
@@ -48,6 +49,17 @@ void tls_ca_free(struct tls_ca *ca);
 int tls_ca_issue(struct tls_ca *ca, const char *const *names, size_t n, struct tls_cert *out,
                  char *err, size_t errlen);
 void tls_cert_free(struct tls_cert *c);
+
+/* Issues an S/MIME certificate (RFC 8550 4.4) for one e-mail address, e.g. "alice@a.example":
+ * an RSA 2048 key whatever ca->alg is (the key S/MIME users commonly have; every client can
+ * encrypt to it), subject O=mailsim, CN display_name (UTF-8; NULL: the address) and
+ * emailAddress, subjectAltName rfc822Name, keyUsage digitalSignature and keyEncipherment,
+ * extendedKeyUsage emailProtection, CA:FALSE, subject and authority key identifiers, signed by
+ * ca. out must be empty; on success it owns the new key and certificate (tls_cert_free). The
+ * address must be printable ASCII with one '@', no space and no comma. Returns 0, or -1 with a
+ * message in err. */
+int tls_ca_issue_email(struct tls_ca *ca, const char *address, const char *display_name,
+                       struct tls_cert *out, char *err, size_t errlen);
 
 /* Appends the CA certificate in PEM ("-----BEGIN CERTIFICATE-----" ...). Returns 0 or -1. */
 int tls_ca_pem(const struct tls_ca *ca, struct buf *out);
