@@ -22,6 +22,8 @@ struct mra {
     bool allow_user_pass;
     struct mda *mda;
     int listener;
+    int listener_tls; /* 995, or -1 */
+    bool stls;
     struct mra_login *logins; /* one per client address */
     size_t nlogins, cap_logins;
     bool trace_logins;
@@ -29,6 +31,7 @@ struct mra {
 
 struct mra_conn {
     struct mra *mra;
+    struct session *session;
     uint32_t conn;
     struct mailbox *box;
     struct pop3_message *view; /* what the engine sees; points into the mailbox */
@@ -49,6 +52,9 @@ static void mra_set_down(struct agent *a, bool down)
 {
     struct mra *m = (struct mra *)a;
     sim_listen_set_down(a->mw->sim, m->listener, down);
+    if (m->listener_tls >= 0) {
+        sim_listen_set_down(a->mw->sim, m->listener_tls, down);
+    }
 }
 
 static const struct agent_ops mra_ops = {"mra", "Dovecot", mra_destroy, mra_set_down};
@@ -196,9 +202,17 @@ static void mra_session_end(struct sim_world *w, void *agent_ctx, struct session
     free(agent_ctx);
 }
 
-static bool mra_accept(struct sim_world *w, void *ctx, uint32_t conn, struct sim_endpoint *ep)
+static bool mra_on_stls(void *ctx)
 {
-    struct mra *m = ctx;
+    struct mra_conn *c = ctx;
+    struct mra *m = c->mra;
+    session_starttls(c->session, tls_server_new(mail_world_tls_server(m->base.mw, m->base.host)));
+    return true;
+}
+
+static bool mra_accept_any(struct sim_world *w, struct mra *m, uint32_t conn,
+                           struct sim_endpoint *ep, bool implicit_tls)
+{
     struct mra_conn *c = calloc(1, sizeof *c);
     if (!c) {
         return false;
@@ -216,7 +230,9 @@ static bool mra_accept(struct sim_world *w, void *ctx, uint32_t conn, struct sim
     cfg.hostname = m->hostname;
     cfg.apop_timestamp = m->apop ? stamp : NULL;
     cfg.allow_user_pass = m->allow_user_pass;
+    cfg.tls_available = m->stls && !implicit_tls;
     struct pop3_server_hooks hooks = {0};
+    hooks.on_stls = mra_on_stls;
     hooks.on_state = mra_on_state;
     hooks.check_password = mra_check_password;
     hooks.get_apop_secret = mra_get_apop_secret;
@@ -230,11 +246,33 @@ static bool mra_accept(struct sim_world *w, void *ctx, uint32_t conn, struct sim
         free(c);
         return false;
     }
-    if (!session_accept(w, conn, &session_pop3_server_ops, engine, c, mra_session_end, ep)) {
+    struct tls_endpoint *tls = NULL;
+    if (implicit_tls) {
+        tls = tls_server_new(mail_world_tls_server(m->base.mw, m->base.host));
+        if (!tls) {
+            pop3_server_free(engine);
+            free(c);
+            return false;
+        }
+    }
+    c->session =
+        session_accept_tls(w, conn, &session_pop3_server_ops, engine, c, mra_session_end, tls, ep);
+    if (!c->session) {
         free(c);
         return false;
     }
     return true;
+}
+
+static bool mra_accept(struct sim_world *w, void *ctx, uint32_t conn, struct sim_endpoint *ep)
+{
+    return mra_accept_any(w, ctx, conn, ep, false);
+}
+
+/* POP3S: the same service, TLS from the first byte. */
+static bool mra_accept_tls(struct sim_world *w, void *ctx, uint32_t conn, struct sim_endpoint *ep)
+{
+    return mra_accept_any(w, ctx, conn, ep, true);
 }
 
 struct mra *mra_new(struct mail_world *mw, const char *id, int host, const struct mra_config *cfg)
@@ -248,10 +286,18 @@ struct mra *mra_new(struct mail_world *mw, const char *id, int host, const struc
     m->apop = cfg->apop;
     m->allow_user_pass = cfg->allow_user_pass;
     m->mda = cfg->mda;
+    m->stls = cfg->stls;
+    m->listener_tls = -1;
     mail_world_add_agent(mw, &m->base);
     m->listener = sim_listen(mw->sim, host, cfg->port ? cfg->port : 110, "pop3", id, mra_accept, m);
     if (m->listener < 0) {
         return NULL;
+    }
+    if (cfg->pop3s) {
+        m->listener_tls = sim_listen(mw->sim, host, 995, "pop3s", id, mra_accept_tls, m);
+        if (m->listener_tls < 0) {
+            return NULL;
+        }
     }
     return m;
 }

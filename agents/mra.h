@@ -12,6 +12,8 @@ struct mra_config {
     bool apop;             /* offer APOP (a timestamp in the banner) */
     bool allow_user_pass;  /* accept USER/PASS */
     struct mda *mda;       /* whose mailboxes are served */
+    bool stls;             /* offer STLS on 110 (RFC 2595) */
+    bool pop3s;            /* also serve POP3 over implicit TLS on 995 (RFC 8314) */
 };
 
 struct mra;

@@ -9,19 +9,25 @@
 struct msa {
     struct agent base;
     struct smtpd *smtpd;
+    struct smtpd *smtps; /* port 465, when configured */
 };
 
 static void msa_destroy(struct agent *a)
 {
     struct msa *m = (struct msa *)a;
     smtpd_free(m->smtpd);
+    smtpd_free(m->smtps);
     agent_fini(a);
     free(m);
 }
 
 static void msa_set_down(struct agent *a, bool down)
 {
-    smtpd_set_down(((struct msa *)a)->smtpd, down);
+    struct msa *m = (struct msa *)a;
+    smtpd_set_down(m->smtpd, down);
+    if (m->smtps) {
+        smtpd_set_down(m->smtps, down);
+    }
 }
 
 static const struct agent_ops msa_ops = {"msa", "Postfix submission", msa_destroy, msa_set_down};
@@ -45,6 +51,18 @@ struct msa *msa_new(struct mail_world *mw, const char *id, int host, const struc
     sc.auth_mechs = cfg->auth_mechs ? cfg->auth_mechs
                                     : SASL_MECH_BIT(SASL_MECH_PLAIN) | SASL_MECH_BIT(SASL_MECH_LOGIN);
     sc.mta = cfg->mta;
+    sc.starttls = cfg->starttls;
+    sc.tls_auth_only = cfg->tls_auth_only;
     m->smtpd = smtpd_new(mw, host, &sc);
+    if (m->smtpd && cfg->smtps) {
+        sc.port = 465;
+        sc.proto = "smtps";
+        sc.starttls = false;
+        sc.wrappermode = true;
+        m->smtps = smtpd_new(mw, host, &sc);
+        if (!m->smtps) {
+            return NULL;
+        }
+    }
     return m->smtpd ? m : NULL;
 }

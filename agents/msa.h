@@ -13,6 +13,9 @@ struct msa_config {
     struct mta *mta;      /* where accepted mail goes */
     /* The misconfiguration of an open submission port: mail without AUTH is taken too. */
     bool no_auth_required;
+    bool starttls;      /* offer STARTTLS on the submission port (RFC 3207) */
+    bool smtps;         /* also serve implicit TLS on 465 (RFC 8314), the same service */
+    bool tls_auth_only; /* offer AUTH only inside TLS (Postfix's smtpd_tls_auth_only) */
 };
 
 struct msa;

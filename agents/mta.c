@@ -73,6 +73,7 @@ struct mta {
     size_t queued;
     uint64_t bounces;
     bool maillog;
+    enum mta_tls_level smtp_tls;
     uint64_t qids; /* queue ids the MTA made itself */
     struct mra *pop_mra;
     uint64_t pop_window_us;
@@ -86,6 +87,7 @@ struct mta_out {
     bool finished;
     uint32_t conn;
     uint32_t ip; /* the next hop */
+    struct session *session;
 };
 
 static char **mta_strv(const char *const *v, size_t n)
@@ -596,6 +598,18 @@ static void mta_deliver_local(struct mta *m, struct mta_entry *e, size_t k)
     }
 }
 
+/* "220 2.0.0 Ready to start TLS": the handshake checks that the certificate names the host
+ * the MX lookup gave. */
+static int mta_out_starttls(void *ctx)
+{
+    struct mta_out *o = ctx;
+    struct mail_world *mw = o->e->m->base.mw;
+    int host = sim_host_by_ip(mw->sim, o->ip);
+    const char *name = host >= 0 ? trace_string(mw->tr, mw->tr->hosts[host].name) : "";
+    session_starttls(o->session, tls_client_new(mail_world_tls_client(mw), name));
+    return 0;
+}
+
 static void mta_send(struct mta *m, struct mta_entry *e, uint32_t ip, size_t *idx, size_t n)
 {
     struct mail_world *mw = m->base.mw;
@@ -610,7 +624,10 @@ static void mta_send(struct mta *m, struct mta_entry *e, uint32_t ip, size_t *id
     struct smtp_client_config cfg = {0};
     cfg.ehlo_name = m->hostname;
     cfg.want_pipelining = true;
+    cfg.want_starttls = m->smtp_tls != MTA_TLS_NONE;
+    cfg.require_tls = m->smtp_tls == MTA_TLS_ENCRYPT;
     struct smtp_client_hooks hooks = {0};
+    hooks.on_starttls_ready = mta_out_starttls;
     hooks.on_rcpt_result = mta_out_rcpt;
     hooks.on_mail_result = mta_out_result;
     struct smtp_client *c = smtp_client_new(&cfg, &hooks, o);
@@ -639,6 +656,7 @@ static void mta_send(struct mta *m, struct mta_entry *e, uint32_t ip, size_t *id
         return;
     }
     o->conn = s->conn;
+    o->session = s;
     if (m->relay_step > 0) {
         trace_step(mw->tr, sim_now(mw->sim), m->relay_step, e->mail, m->base.id, s->conn);
     }
@@ -757,6 +775,7 @@ struct mta *mta_new(struct mail_world *mw, const char *id, int host, const struc
     m->retry_us = cfg->retry_us ? cfg->retry_us : MTA_DEFAULT_RETRY_US;
     m->max_attempts = cfg->max_attempts ? cfg->max_attempts : MTA_DEFAULT_ATTEMPTS;
     m->maillog = cfg->maillog;
+    m->smtp_tls = cfg->smtp_tls;
     if (cfg->port) {
         struct smtpd_config sc = {0};
         sc.agent = id;
@@ -768,6 +787,7 @@ struct mta *mta_new(struct mail_world *mw, const char *id, int host, const struc
         sc.max_message_size = cfg->max_message_size;
         sc.max_recipients = cfg->max_recipients;
         sc.maillog = cfg->maillog;
+        sc.starttls = cfg->smtpd_tls;
         m->smtpd = smtpd_new(mw, host, &sc);
         if (!m->smtpd) {
             snprintf(err, errlen, "port %u is already taken on this host", cfg->port);

@@ -53,6 +53,11 @@ struct mta_config {
     size_t max_recipients;    /* per transaction; 0: 1000 as Postfix */
     bool scan_eicar;          /* reject the EICAR test file (the content filter) */
     bool maillog;             /* record Postfix-style log lines (trace kind "log") */
+    /* TLS, in Postfix's terms. smtpd_tls: offer STARTTLS on port 25 (smtpd_tls_security_level
+     * = may). smtp_tls: what the sending side does (smtp_tls_security_level): none; may
+     * (STARTTLS when the server offers it, else plaintext); encrypt (TLS or defer). */
+    bool smtpd_tls;
+    enum mta_tls_level { MTA_TLS_NONE, MTA_TLS_MAY, MTA_TLS_ENCRYPT } smtp_tls;
 };
 
 struct mta;

@@ -22,6 +22,7 @@ struct mua_job {
     uint8_t *data;
     size_t len;
     uint32_t conn;
+    struct session *session;
     bool no_auth;
     char *password;              /* NULL: the account's */
     struct mua_job *next, *prev; /* in the MUA's list of jobs */
@@ -40,6 +41,9 @@ struct mua {
     uint16_t pop_port;
     bool apop;
     bool keep_on_server;
+    enum mua_tls submit_tls;
+    enum mua_tls pop_tls;
+    enum mua_e2e e2e;
     struct mua_job *jobs; /* built but not yet finished */
     struct mua_message *inbox;
     size_t ninbox, cap_inbox;
@@ -112,12 +116,20 @@ struct mua *mua_new(struct mail_world *mw, const char *id, int host, const struc
     u->address = mw_strdup(acct->address);
     u->display_name = mw_strdup(cfg->display_name ? cfg->display_name : "");
     u->submit_host = mw_strdup(cfg->submit_host ? cfg->submit_host : "");
-    u->submit_port = cfg->submit_port ? cfg->submit_port : 587;
+    u->submit_port = cfg->submit_port                        ? cfg->submit_port
+                     : cfg->submit_tls == MUA_TLS_IMPLICIT ? 465
+                                                           : 587;
     u->mech = cfg->mech;
     u->pop_host = mw_strdup(cfg->pop_host ? cfg->pop_host : "");
-    u->pop_port = cfg->pop_port ? cfg->pop_port : 110;
+    u->pop_port = cfg->pop_port                        ? cfg->pop_port
+                  : cfg->pop_tls == MUA_TLS_IMPLICIT ? 995
+                                                     : 110;
     u->apop = cfg->apop;
     u->keep_on_server = cfg->keep_on_server;
+    u->submit_tls = cfg->submit_tls;
+    u->pop_tls = cfg->pop_tls;
+    u->e2e = cfg->e2e;
+    mua_crypt_enroll(mw, u->e2e, u->address, u->display_name);
     return u;
 }
 
@@ -150,6 +162,19 @@ static uint32_t mua_host_ip(struct mua *u, const char *name, bool *found)
     return h >= 0 ? sim_host_ip(u->base.mw->sim, h) : 0;
 }
 
+/* A client endpoint that checks the certificate names the server the user configured. */
+static struct tls_endpoint *mua_tls(struct mua *u, const char *server_name)
+{
+    return tls_client_new(mail_world_tls_client(u->base.mw), server_name);
+}
+
+static int mua_submit_starttls(void *ctx)
+{
+    struct mua_job *j = ctx;
+    session_starttls(j->session, mua_tls(j->u, j->u->submit_host));
+    return 0;
+}
+
 static void mua_submit(struct sim_world *w, void *ctx, uint64_t arg)
 {
     (void)arg;
@@ -163,11 +188,30 @@ static void mua_submit(struct sim_world *w, void *ctx, uint64_t arg)
     cfg.password = j->password ? j->password : u->password;
     cfg.mech = u->mech;
     cfg.want_pipelining = true;
+    cfg.want_starttls = u->submit_tls == MUA_TLS_STARTTLS;
+    cfg.require_tls = cfg.want_starttls;
     struct smtp_client_hooks hooks = {0};
     hooks.on_mail_result = mua_submit_result;
+    hooks.on_starttls_ready = mua_submit_starttls;
     struct smtp_client *c = smtp_client_new(&cfg, &hooks, j);
     if (!c) {
         abort();
+    }
+    if (u->e2e != MUA_E2E_NONE) {
+        /* Signed and encrypted in the sender's MUA, before the first hop: end to end. */
+        struct buf msg = {0};
+        buf_init(&msg, 0);
+        if (buf_append(&msg, j->data, j->len) != 0) {
+            abort();
+        }
+        if (mua_crypt_seal(mw, u->base.id, j->mail, u->e2e, u->address, u->display_name,
+                           (const char *const *)j->to, j->nto, &msg) == 0) {
+            free(j->data);
+            j->data = msg.data;
+            j->len = msg.len;
+        } else {
+            buf_free(&msg);
+        }
     }
     smtp_client_add_mail(c, u->address, (const char *const *)j->to, j->nto, j->data, j->len);
     bool found;
@@ -185,6 +229,10 @@ static void mua_submit(struct sim_world *w, void *ctx, uint64_t arg)
         return;
     }
     j->conn = s->conn;
+    j->session = s;
+    if (u->submit_tls == MUA_TLS_IMPLICIT) {
+        session_use_tls(s, mua_tls(u, u->submit_host));
+    }
     trace_step(mw->tr, sim_now(w), 1, j->mail, u->base.id, s->conn);
 }
 
@@ -264,15 +312,22 @@ static void mua_read(struct sim_world *w, void *ctx, uint64_t index)
     struct mua *u = ctx;
     struct mail_world *mw = u->base.mw;
     const char *mail = u->inbox[index].mail;
+    mua_crypt_open(mw, u->base.id, mail, u->address, u->inbox[index].data, u->inbox[index].len);
     /* RFC 3501 would set \Seen on the server; POP3 has no flags, so "read" lives in the MUA. */
     trace_step(mw->tr, sim_now(w), 9, mail, u->base.id, 0);
     trace_mail(mw->tr, sim_now(w), mail, "read", u->base.id, 0);
 }
 
+/* One retrieval session: the MUA and the session its STLS hook must upgrade. */
+struct mua_fetch {
+    struct mua *u;
+    struct session *session;
+};
+
 static void mua_pop_message(void *ctx, size_t index, const uint8_t *data, size_t len)
 {
     (void)index;
-    struct mua *u = ctx;
+    struct mua *u = ((struct mua_fetch *)ctx)->u;
     struct mail_world *mw = u->base.mw;
     if (u->ninbox == u->cap_inbox) {
         u->cap_inbox = u->cap_inbox ? u->cap_inbox * 2 : 8;
@@ -295,18 +350,40 @@ static void mua_pop_message(void *ctx, size_t index, const uint8_t *data, size_t
     sim_schedule(mw->sim, now + MUA_READ_DELAY_US, mua_read, u, u->ninbox - 1);
 }
 
+static int mua_pop_stls(void *ctx)
+{
+    struct mua_fetch *f = ctx;
+    session_starttls(f->session, mua_tls(f->u, f->u->pop_host));
+    return 0;
+}
+
+static void mua_fetch_end(struct sim_world *w, void *agent_ctx, struct session *s)
+{
+    (void)w;
+    (void)s;
+    free(agent_ctx);
+}
+
 static void mua_pop_start(struct sim_world *w, void *ctx, uint64_t arg)
 {
     (void)arg;
     struct mua *u = ctx;
+    struct mua_fetch *f = calloc(1, sizeof *f);
+    if (!f) {
+        abort();
+    }
+    f->u = u;
     struct pop3_client_config cfg = {0};
     cfg.user = u->user;
     cfg.password = u->password;
     cfg.use_apop = u->apop;
     cfg.delete_after_retrieve = !u->keep_on_server;
+    cfg.want_stls = u->pop_tls == MUA_TLS_STARTTLS;
+    cfg.require_tls = cfg.want_stls;
     struct pop3_client_hooks hooks = {0};
     hooks.on_message = mua_pop_message;
-    struct pop3_client *c = pop3_client_new(&cfg, &hooks, u);
+    hooks.on_stls_ready = mua_pop_stls;
+    struct pop3_client *c = pop3_client_new(&cfg, &hooks, f);
     if (!c) {
         abort();
     }
@@ -314,10 +391,16 @@ static void mua_pop_start(struct sim_world *w, void *ctx, uint64_t arg)
     uint32_t ip = mua_host_ip(u, u->pop_host, &found);
     if (!found) {
         pop3_client_free(c);
+        free(f);
         return;
     }
-    session_connect(w, u->base.host, u->base.id, ip, u->pop_port, &session_pop3_client_ops, c, u,
-                    NULL);
+    f->session = session_connect(w, u->base.host, u->base.id, ip, u->pop_port,
+                                 &session_pop3_client_ops, c, f, mua_fetch_end);
+    if (!f->session) {
+        free(f);
+    } else if (u->pop_tls == MUA_TLS_IMPLICIT) {
+        session_use_tls(f->session, mua_tls(u, u->pop_host));
+    }
 }
 
 void mua_fetch(struct mua *u, uint64_t at_us)

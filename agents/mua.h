@@ -6,7 +6,13 @@
 
 #include "world.h"
 
+#include "mua_crypt.h"
 #include "sasl.h"
+
+/* How a connection to a server is protected, as a mail program's settings say it: none, an
+ * upgrade inside the session (STARTTLS for SMTP, STLS for POP3; required once chosen, as
+ * Thunderbird does), or TLS from the first byte (SMTPS on 465, POP3S on 995). */
+enum mua_tls { MUA_TLS_NONE, MUA_TLS_STARTTLS, MUA_TLS_IMPLICIT };
 
 struct mua_config {
     const char *user;          /* the account this MUA logs in as */
@@ -18,6 +24,9 @@ struct mua_config {
     uint16_t pop_port;         /* 110 */
     bool apop;                 /* log in with APOP instead of USER/PASS */
     bool keep_on_server;       /* do not DELE after RETR */
+    enum mua_tls submit_tls;   /* submission: none, STARTTLS, or SMTPS */
+    enum mua_tls pop_tls;      /* retrieval: none, STLS, or POP3S */
+    enum mua_e2e e2e;          /* sign and encrypt what it sends: none, S/MIME, OpenPGP */
 };
 
 struct mua;

@@ -6,7 +6,9 @@
 #include "smtp_client.h"
 #include "smtp_server.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Each engine's functions take its own struct; these wrappers give them one shape. */
 #define SESSION_ENGINE_OPS(prefix, type, name)                                                     \
@@ -38,10 +40,14 @@
     {                                                                                              \
         prefix##_free((type *)e);                                                                  \
     }                                                                                              \
+    static void prefix##_w_tls_started(void *e)                                                    \
+    {                                                                                              \
+        prefix##_tls_started((type *)e);                                                           \
+    }                                                                                              \
     const struct session_ops session_##prefix##_ops = {                                            \
-        name,                 prefix##_w_start,       prefix##_w_feed,                             \
-        prefix##_w_output,    prefix##_w_consumed,    prefix##_w_done,                             \
-        prefix##_w_peer_closed, prefix##_w_destroy,                                                \
+        name,                   prefix##_w_start,   prefix##_w_feed,                               \
+        prefix##_w_output,      prefix##_w_consumed, prefix##_w_done,                              \
+        prefix##_w_peer_closed, prefix##_w_destroy, prefix##_w_tls_started,                        \
     };
 
 SESSION_ENGINE_OPS(smtp_server, struct smtp_server, "smtp-server")
@@ -53,10 +59,67 @@ static void session_end(struct session *s)
 {
     s->ops->destroy(s->engine);
     s->engine = NULL;
+    tls_free(s->tls);
+    tls_free(s->tls_next);
+    s->tls = s->tls_next = NULL;
     if (s->on_end) {
         s->on_end(s->w, s->agent_ctx, s);
     }
     free(s);
+}
+
+static const char *session_agent(const struct session *s)
+{
+    struct trace *tr = sim_trace(s->w);
+    const struct trace_conn *c = trace_conn_get(tr, s->conn);
+    return trace_string(tr, s->side == TRACE_CLIENT ? c->client_agent : c->server_agent);
+}
+
+/* Puts the endpoint's records on the wire. */
+static void session_send_records(struct session *s)
+{
+    const uint8_t *p;
+    size_t n;
+    while ((n = tls_ciphertext_output(s->tls, &p)) > 0) {
+        sim_send(s->w, s->conn, s->side, p, n);
+        tls_ciphertext_consumed(s->tls, n);
+    }
+}
+
+/* The engine's output, in the clear or into TLS (recorded as the plaintext this side wrote). */
+static void session_send_engine_output(struct session *s)
+{
+    const uint8_t *p;
+    size_t n;
+    /* An engine may queue more as its output drains (a POP3 server with pipelined RETRs). */
+    while ((n = s->ops->output(s->engine, &p)) > 0) {
+        if (s->tls) {
+            trace_plain(sim_trace(s->w), sim_now(s->w), s->conn, s->side, p, n);
+            if (tls_write_plaintext(s->tls, p, n) < 0) {
+                break;
+            }
+        } else {
+            sim_send(s->w, s->conn, s->side, p, n);
+        }
+        s->ops->consumed(s->engine, n);
+    }
+}
+
+/* Records the end of the handshake once, and tells an engine that upgraded. */
+static void session_tls_progress(struct session *s)
+{
+    if (!s->tls_up && tls_handshake_done(s->tls)) {
+        s->tls_up = true;
+        const struct trace_conn *c = trace_conn_get(sim_trace(s->w), s->conn);
+        char name[300];
+        snprintf(name, sizeof name, "%s",
+                 trace_string(sim_trace(s->w), sim_trace(s->w)->hosts[c->server_host].name));
+        trace_secure(sim_trace(s->w), sim_now(s->w), s->conn, s->side, session_agent(s),
+                     tls_version(s->tls), tls_cipher(s->tls), true, name);
+        if (s->tls_upgrade && s->ops->tls_started) {
+            s->ops->tls_started(s->engine);
+        }
+    }
 }
 
 /* Returns true when the session ended (and s was freed). */
@@ -65,12 +128,36 @@ static bool session_flush(struct session *s)
     if (sim_is_closed(s->w, s->conn, s->side)) {
         return false;
     }
-    const uint8_t *p;
-    size_t n;
-    /* An engine may queue more as its output drains (a POP3 server with pipelined RETRs). */
-    while ((n = s->ops->output(s->engine, &p)) > 0) {
-        sim_send(s->w, s->conn, s->side, p, n);
-        s->ops->consumed(s->engine, n);
+    if (!s->tls) {
+        session_send_engine_output(s);
+        if (s->tls_next) {
+            /* STARTTLS: the 220 (or +OK) went out in the clear; from here on, records. */
+            s->tls = s->tls_next;
+            s->tls_next = NULL;
+            s->tls_upgrade = true;
+            sim_set_tls(s->w, s->conn, s->side, true);
+        }
+    }
+    if (s->tls) {
+        session_tls_progress(s);
+        /* Until the handshake is done, the engine's bytes wait in the engine. */
+        if (s->tls_up) {
+            session_send_engine_output(s);
+        }
+        if (s->ops->done(s->engine)) {
+            tls_close(s->tls); /* close_notify after the last data */
+        }
+        session_send_records(s);
+        const char *err = tls_error(s->tls);
+        if (err) {
+            /* A failed handshake or a broken record: nothing more can be said safely. */
+            trace_secure(sim_trace(s->w), sim_now(s->w), s->conn, s->side, session_agent(s),
+                         NULL, NULL, false, err);
+            s->ops->peer_closed(s->engine);
+            sim_close(s->w, s->conn, s->side);
+            session_end(s);
+            return true;
+        }
     }
     if (s->ops->done(s->engine)) {
         sim_close(s->w, s->conn, s->side);
@@ -91,7 +178,18 @@ static void session_on_data(struct sim_world *w, void *ctx, uint32_t conn, const
     (void)w;
     (void)conn;
     struct session *s = ctx;
-    s->ops->feed(s->engine, p, n);
+    if (!s->tls) {
+        s->ops->feed(s->engine, p, n);
+        session_pump(s);
+        return;
+    }
+    tls_feed_ciphertext(s->tls, p, n);
+    session_tls_progress(s);
+    uint8_t plain[16384];
+    size_t got;
+    while (!tls_error(s->tls) && (got = tls_read_plaintext(s->tls, plain, sizeof plain)) > 0) {
+        s->ops->feed(s->engine, plain, got);
+    }
     session_pump(s);
 }
 
@@ -108,9 +206,11 @@ static void session_on_close(struct sim_world *w, void *ctx, uint32_t conn)
 
 static void session_on_open(struct sim_world *w, void *ctx, uint32_t conn)
 {
-    (void)w;
     (void)conn;
     struct session *s = ctx;
+    if (s->tls) {
+        sim_set_tls(w, s->conn, s->side, true); /* implicit TLS: the ClientHello first */
+    }
     s->ops->start(s->engine);
     session_pump(s);
 }
@@ -133,21 +233,51 @@ static struct session *session_new(struct sim_world *w, enum trace_side side,
     return s;
 }
 
-bool session_accept(struct sim_world *w, uint32_t conn, const struct session_ops *ops,
-                    void *engine, void *agent_ctx, session_end_fn on_end, struct sim_endpoint *ep)
+struct session *session_accept_tls(struct sim_world *w, uint32_t conn,
+                                   const struct session_ops *ops, void *engine, void *agent_ctx,
+                                   session_end_fn on_end, struct tls_endpoint *tls,
+                                   struct sim_endpoint *ep)
 {
     struct session *s = session_new(w, TRACE_SERVER, ops, engine, agent_ctx, on_end);
     if (!s) {
-        return false;
+        tls_free(tls);
+        return NULL;
     }
     s->conn = conn;
+    s->tls = tls;
+    if (tls) {
+        sim_set_tls(w, conn, TRACE_SERVER, true);
+    }
     ep->on_data = session_on_data;
     ep->on_close = session_on_close;
     ep->on_open = NULL;
     ep->ctx = s;
     ops->start(engine);
+    /* The session cannot end here: a server's engine is never done before its greeting. */
     session_flush(s);
-    return true;
+    return s;
+}
+
+struct session *session_accept(struct sim_world *w, uint32_t conn, const struct session_ops *ops,
+                               void *engine, void *agent_ctx, session_end_fn on_end,
+                               struct sim_endpoint *ep)
+{
+    return session_accept_tls(w, conn, ops, engine, agent_ctx, on_end, NULL, ep);
+}
+
+void session_use_tls(struct session *s, struct tls_endpoint *tls)
+{
+    tls_free(s->tls);
+    s->tls = tls;
+}
+
+void session_starttls(struct session *s, struct tls_endpoint *tls)
+{
+    if (!tls) {
+        abort(); /* out of memory: a session half upgraded would teach something false */
+    }
+    tls_free(s->tls_next);
+    s->tls_next = tls;
 }
 
 struct session *session_connect(struct sim_world *w, int client_host, const char *client_agent,

@@ -5,6 +5,7 @@
 #define MAILSIM_SESSION_H
 
 #include "sim.h"
+#include "tls.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,6 +21,8 @@ struct session_ops {
     bool (*done)(const void *engine);
     void (*peer_closed)(void *engine);
     void (*destroy)(void *engine);
+    /* The TLS handshake after STARTTLS or STLS succeeded (NULL: the engine has no such step). */
+    void (*tls_started)(void *engine);
 };
 
 extern const struct session_ops session_smtp_server_ops;
@@ -41,13 +44,26 @@ struct session {
     void *engine;
     void *agent_ctx;
     session_end_fn on_end;
+    /* TLS: once set, every byte on the wire from this side is a TLS record of this endpoint,
+     * and the engine's bytes are its plaintext (recorded as "plain" events). */
+    struct tls_endpoint *tls;
+    struct tls_endpoint *tls_next; /* STARTTLS/STLS: takes over after the queued plaintext */
+    bool tls_upgrade;              /* tls came from STARTTLS/STLS (tell the engine when up) */
+    bool tls_up;                   /* handshake done and recorded */
 };
 
 /* A session for the server side of an accepted connection: fills *ep for sim's accept callback
  * and starts the engine (a server's greeting goes out at once). Takes ownership of engine.
  * Returns false on OOM (the engine is freed then). */
-bool session_accept(struct sim_world *w, uint32_t conn, const struct session_ops *ops,
-                    void *engine, void *agent_ctx, session_end_fn on_end, struct sim_endpoint *ep);
+struct session *session_accept(struct sim_world *w, uint32_t conn, const struct session_ops *ops,
+                               void *engine, void *agent_ctx, session_end_fn on_end,
+                               struct sim_endpoint *ep);
+/* session_accept for implicit TLS (SMTPS on 465, POP3S on 995, RFC 8314): the handshake comes
+ * first and the engine's greeting goes out inside it. Takes ownership of tls as well. */
+struct session *session_accept_tls(struct sim_world *w, uint32_t conn,
+                                   const struct session_ops *ops, void *engine, void *agent_ctx,
+                                   session_end_fn on_end, struct tls_endpoint *tls,
+                                   struct sim_endpoint *ep);
 
 /* A client session: connects from client_host to ip:port and starts the engine when the
  * connection opens. Takes ownership of engine. Returns NULL (engine freed) when there is no
@@ -55,6 +71,16 @@ bool session_accept(struct sim_world *w, uint32_t conn, const struct session_ops
 struct session *session_connect(struct sim_world *w, int client_host, const char *client_agent,
                                 uint32_t ip, uint16_t port, const struct session_ops *ops,
                                 void *engine, void *agent_ctx, session_end_fn on_end);
+
+/* Implicit TLS on a client session (call right after session_connect): the ClientHello goes
+ * out when the connection opens. Takes ownership of tls. */
+void session_use_tls(struct session *s, struct tls_endpoint *tls);
+
+/* STARTTLS (RFC 3207) or STLS (RFC 2595), from an engine's hook: the plaintext the engine has
+ * queued so far (the server's "220 Ready to start TLS") still goes out in the clear, then the
+ * connection carries TLS through tls; the engine's tls_started op runs once the handshake is
+ * done. Takes ownership of tls; a NULL tls (no memory) ends the session. */
+void session_starttls(struct session *s, struct tls_endpoint *tls);
 
 /* Sends what the engine has queued, and closes the side once the engine is done; the session is
  * freed then, so s must not be used after this call. Agents call it after they changed an engine

@@ -25,11 +25,15 @@ struct smtpd {
     bool scan_eicar;
     size_t max_message_size;
     size_t max_recipients;
+    bool starttls;
+    bool wrappermode;
+    bool tls_auth_only;
     uint64_t sessions;
 };
 
 struct smtpd_conn {
     struct smtpd *d;
+    struct session *session;
     uint32_t conn;
     uint32_t client_ip;
 };
@@ -234,6 +238,15 @@ static bool smtpd_on_message(void *ctx, const struct smtp_envelope *env, const u
     return true;
 }
 
+/* STARTTLS: the engine answers 220 2.0.0 Ready to start TLS; the session then switches. */
+static int smtpd_on_starttls(void *ctx)
+{
+    struct smtpd_conn *c = ctx;
+    struct smtpd *d = c->d;
+    session_starttls(c->session, tls_server_new(mail_world_tls_server(d->mw, d->host)));
+    return 0;
+}
+
 static void smtpd_session_end(struct sim_world *w, void *agent_ctx, struct session *s)
 {
     (void)w;
@@ -259,7 +272,11 @@ static bool smtpd_accept(struct sim_world *w, void *ctx, uint32_t conn, struct s
     cfg.max_errors = 20;
     cfg.auth_mechs = d->auth_mechs;
     cfg.session_id = (unsigned long)++d->sessions;
+    cfg.tls_available = d->starttls && !d->wrappermode;
+    cfg.tls_active = d->wrappermode;
+    cfg.auth_requires_tls = d->tls_auth_only;
     struct smtp_server_hooks hooks = {0};
+    hooks.on_starttls = smtpd_on_starttls;
     hooks.on_state = smtpd_on_state;
     hooks.on_auth = smtpd_on_auth;
     hooks.get_secret = smtpd_get_secret;
@@ -272,7 +289,18 @@ static bool smtpd_accept(struct sim_world *w, void *ctx, uint32_t conn, struct s
         free(c);
         return false;
     }
-    if (!session_accept(w, conn, &session_smtp_server_ops, engine, c, smtpd_session_end, ep)) {
+    struct tls_endpoint *tls = NULL;
+    if (d->wrappermode) {
+        tls = tls_server_new(mail_world_tls_server(d->mw, d->host));
+        if (!tls) {
+            smtp_server_free(engine);
+            free(c);
+            return false;
+        }
+    }
+    c->session = session_accept_tls(w, conn, &session_smtp_server_ops, engine, c,
+                                    smtpd_session_end, tls, ep);
+    if (!c->session) {
         free(c);
         return false;
     }
@@ -297,6 +325,9 @@ struct smtpd *smtpd_new(struct mail_world *mw, int host, const struct smtpd_conf
     d->scan_eicar = cfg->scan_eicar;
     d->max_message_size = cfg->max_message_size ? cfg->max_message_size : 10240000;
     d->max_recipients = cfg->max_recipients ? cfg->max_recipients : 1000;
+    d->starttls = cfg->starttls;
+    d->wrappermode = cfg->wrappermode;
+    d->tls_auth_only = cfg->tls_auth_only;
     d->listener = sim_listen(mw->sim, host, cfg->port, cfg->proto, cfg->agent, smtpd_accept, d);
     if (d->listener < 0) {
         smtpd_free(d);

@@ -21,6 +21,12 @@ struct smtpd_config {
     bool scan_eicar;
     size_t max_message_size;
     size_t max_recipients;
+    /* TLS in Postfix's terms: smtpd_tls_security_level=may offers STARTTLS (RFC 3207);
+     * smtpd_tls_wrappermode is implicit TLS from the first byte (SMTPS on 465, RFC 8314);
+     * smtpd_tls_auth_only offers AUTH only once the session is encrypted. */
+    bool starttls;
+    bool wrappermode;
+    bool tls_auth_only;
 };
 
 struct smtpd;

@@ -45,6 +45,8 @@ struct sniff_message {
     char body[SNIFF_BODY_MAX + 1];
     size_t body_len;
     bool body_full;
+    const char *sealed; /* an end-to-end encrypted body: what kind, else NULL */
+    size_t sealed_octets;
 };
 
 struct sniff_stream {
@@ -138,6 +140,8 @@ static void sniff_message_start(struct sniff_stream *s)
     s->msg.in_body = false;
     s->msg.body_len = 0;
     s->msg.body_full = false;
+    s->msg.sealed = NULL;
+    s->msg.sealed_octets = 0;
 }
 
 static void sniff_message_headers(struct sniff_stream *s)
@@ -152,6 +156,15 @@ static void sniff_message_headers(struct sniff_stream *s)
         /* RFC 2047 encoded-words are an encoding for 8-bit text, not a secret: decode them. */
         sniff_report_str(s, SNIFF_SUBJECT,
                          message_decode_words(raw, text, sizeof text) >= 0 ? text : raw);
+    }
+    /* S/MIME (RFC 8551) and PGP/MIME (RFC 3156): the body is ciphertext, whatever its lines
+     * look like; an eavesdropper learns the kind and the size, not the text. */
+    if (message_header_get(h, n, "Content-Type", raw, sizeof raw) >= 0) {
+        if (strncasecmp(raw, "application/pkcs7-mime", 22) == 0) {
+            s->msg.sealed = "S/MIME application/pkcs7-mime";
+        } else if (strncasecmp(raw, "multipart/encrypted", 19) == 0) {
+            s->msg.sealed = "PGP/MIME multipart/encrypted";
+        }
     }
 }
 
@@ -195,6 +208,10 @@ static void sniff_message_line(struct sniff_stream *s, const char *line, size_t 
         }
         return;
     }
+    if (s->msg.sealed) {
+        s->msg.sealed_octets += n + 2;
+        return;
+    }
     sniff_message_body_line(&s->msg, line, n);
 }
 
@@ -206,7 +223,12 @@ static void sniff_message_end(struct sniff_stream *s)
     if (!s->msg.in_body) {
         sniff_message_headers(s); /* a message of headers only */
     }
-    if (s->msg.body_len > 0) {
+    if (s->msg.sealed) {
+        char what[120];
+        snprintf(what, sizeof what, "%s, %zu octets of ciphertext", s->msg.sealed,
+                 s->msg.sealed_octets);
+        sniff_report_str(s, SNIFF_ENCRYPTED_BODY, what);
+    } else if (s->msg.body_len > 0) {
         sniff_report(s, SNIFF_BODY, s->msg.body, s->msg.body_len);
     }
     s->msg.active = false;

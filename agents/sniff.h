@@ -23,7 +23,8 @@
     X(SNIFF_BODY, "body")                     /* the first lines of its body */                    \
     X(SNIFF_APOP_TIMESTAMP, "apop_timestamp") /* the challenge in a POP3 greeting */               \
     X(SNIFF_APOP_DIGEST, "apop_digest")       /* the answer: MD5(timestamp + password) */          \
-    X(SNIFF_CIPHERTEXT, "ciphertext")         /* TLS records: nothing readable */
+    X(SNIFF_CIPHERTEXT, "ciphertext")         /* TLS records: nothing readable */                  \
+    X(SNIFF_ENCRYPTED_BODY, "encrypted_body") /* an S/MIME or PGP/MIME body: its type and size */
 
 #define SNIFF_FINDING_ENUM(id, name) id,
 enum sniff_finding { SNIFF_FINDING_LIST(SNIFF_FINDING_ENUM) SNIFF_FINDING_COUNT };

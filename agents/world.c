@@ -83,6 +83,8 @@ void mail_world_free(struct mail_world *mw)
     free(mw->notes);
     free(mw->maildir_root);
     sim_world_free(mw->sim);
+    mail_world_keys_free(mw);
+    mail_world_tls_free(mw);
     free(mw);
 }
 

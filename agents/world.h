@@ -5,6 +5,7 @@
 #define MAILSIM_WORLD_H
 
 #include "sim.h"
+#include "tls_ca.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -68,6 +69,9 @@ struct mail_world {
     uint64_t retrieved;  /* messages fetched by an MUA */
     uint64_t bounced;    /* delivery status notifications generated */
     uint64_t rejected;   /* messages refused with a 5xx at some hop */
+    struct mail_tls *tls;      /* the scenario CA and contexts, made on first use */
+    struct tls_keylog *keylog; /* where handshake secrets go (--keylog), or NULL */
+    struct mail_keys *keys;    /* S/MIME and OpenPGP identities (world_keys.c), or NULL */
 };
 
 /* The world records into tr, which the caller owns. Returns NULL on OOM. */
@@ -106,6 +110,33 @@ int64_t mail_world_time(const struct mail_world *mw);
 
 /* Runs the simulation until nothing is left to do or until_us passes. */
 uint64_t mail_world_run(struct mail_world *mw, uint64_t until_us);
+
+/* TLS (world_tls.c). The scenario CA, made on first use (Ed25519); it issues S/MIME
+ * certificates too. */
+struct tls_ca *mail_world_tls_ca(struct mail_world *mw);
+/* A client context trusting only the scenario CA, with the key log attached when set. */
+SSL_CTX *mail_world_tls_client(struct mail_world *mw);
+/* A server context presenting a certificate for host's name, issued on first use. */
+SSL_CTX *mail_world_tls_server(struct mail_world *mw, int host);
+/* Handshake secrets of every client connection go to kl (NSS key log format) from now on. */
+void mail_world_set_keylog(struct mail_world *mw, struct tls_keylog *kl);
+void mail_world_tls_free(struct mail_world *mw);
+
+/* End-to-end keys (world_keys.c): each user who uses S/MIME or OpenPGP gets a key when the world
+ * is built, and the world is also the directory where correspondents find each other's public
+ * keys (a certificate exchange, a keyserver or WKD in real life). */
+struct pgp_ring;
+/* The S/MIME identity (RSA key and certificate from the scenario CA) of address: made when
+ * create is set and there is none; NULL when there is none and create is false. */
+const struct tls_cert *mail_world_smime(struct mail_world *mw, const char *address,
+                                        const char *display_name, bool create);
+/* The user's own OpenPGP keyring, holding the user's secret key (made when create is set), and
+ * its fingerprint in fpr (41 bytes). NULL when there is none and create is false. */
+struct pgp_ring *mail_world_pgp(struct mail_world *mw, const char *address,
+                                const char *display_name, bool create, char *fpr);
+/* The public keys of every OpenPGP user, by address (the world's keyserver). */
+struct pgp_ring *mail_world_pgp_directory(struct mail_world *mw);
+void mail_world_keys_free(struct mail_world *mw);
 
 /* strdup that aborts on exhaustion: a world half built would teach something false. */
 char *mw_strdup(const char *s);

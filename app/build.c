@@ -9,6 +9,7 @@
 #include "mta.h"
 #include "mua.h"
 #include "sasl.h"
+#include "mitm.h"
 #include "sniffer.h"
 #include "spammer.h"
 
@@ -96,6 +97,10 @@ static int build_mta(struct build_ctx *b, const struct scenario_agent *sa, int h
     cfg.max_recipients = (size_t)sa->max_recipients;
     cfg.scan_eicar = strcmp(sa->role, "filter") == 0;
     cfg.maillog = sa->maillog;
+    cfg.smtpd_tls = sa->smtpd_tls;
+    cfg.smtp_tls = !sa->smtp_tls || strcmp(sa->smtp_tls, "none") == 0 ? MTA_TLS_NONE
+                   : strcmp(sa->smtp_tls, "may") == 0                 ? MTA_TLS_MAY
+                                                                      : MTA_TLS_ENCRYPT;
     if (!cfg.dns) {
         free(tp);
         return build_fail(b, "agent \"%s\": no dns agent to ask (add one with role dns)%s", sa->id,
@@ -108,6 +113,16 @@ static int build_mta(struct build_ctx *b, const struct scenario_agent *sa, int h
         return build_fail(b, "agent \"%s\": %s", sa->id, why);
     }
     return 0;
+}
+
+/* "starttls"/"stls" and "smtps"/"pop3s" in a scenario; absent or "none": plaintext. */
+static enum mua_tls build_tls(const char *s)
+{
+    if (!s || strcmp(s, "none") == 0) {
+        return MUA_TLS_NONE;
+    }
+    return strcmp(s, "starttls") == 0 || strcmp(s, "stls") == 0 ? MUA_TLS_STARTTLS
+                                                                : MUA_TLS_IMPLICIT;
 }
 
 static int build_agent_one(struct build_ctx *b, const struct scenario_agent *sa)
@@ -143,6 +158,9 @@ static int build_agent_one(struct build_ctx *b, const struct scenario_agent *sa)
         }
         cfg.mta = (struct mta *)build_agent(b, sa->mta, "mta");
         cfg.no_auth_required = sa->no_auth_required;
+        cfg.starttls = sa->starttls;
+        cfg.smtps = sa->smtps;
+        cfg.tls_auth_only = sa->tls_auth_only;
         if (!cfg.mta) {
             return build_fail(b, "agent \"%s\": \"%s\" is not an mta", sa->id, sa->mta);
         }
@@ -157,6 +175,8 @@ static int build_agent_one(struct build_ctx *b, const struct scenario_agent *sa)
         cfg.port = sa->port ? sa->port : 110;
         cfg.apop = sa->apop;
         cfg.allow_user_pass = !sa->no_user_pass;
+        cfg.stls = sa->stls;
+        cfg.pop3s = sa->pop3s;
         cfg.mda = (struct mda *)build_agent(b, sa->mda, "mda");
         if (!cfg.mda) {
             return build_fail(b, "agent \"%s\": \"%s\" is not an mda", sa->id, sa->mda);
@@ -177,6 +197,11 @@ static int build_agent_one(struct build_ctx *b, const struct scenario_agent *sa)
         cfg.pop_port = sa->pop_port;
         cfg.apop = sa->apop;
         cfg.keep_on_server = sa->keep_on_server;
+        cfg.submit_tls = build_tls(sa->submit_tls);
+        cfg.pop_tls = build_tls(sa->pop_tls);
+        cfg.e2e = !sa->encrypt || strcmp(sa->encrypt, "none") == 0 ? MUA_E2E_NONE
+                  : strcmp(sa->encrypt, "smime") == 0              ? MUA_E2E_SMIME
+                                                                   : MUA_E2E_PGP;
         if (!mua_new(b->mw, sa->id, host, &cfg)) {
             return build_fail(b, "agent \"%s\": no account \"%s\"", sa->id, sa->user);
         }
@@ -185,6 +210,18 @@ static int build_agent_one(struct build_ctx *b, const struct scenario_agent *sa)
     if (strcmp(role, "spammer") == 0) {
         struct spammer_config cfg = {sa->helo};
         spammer_new(b->mw, sa->id, host, &cfg);
+        return 0;
+    }
+    if (strcmp(role, "mitm") == 0) {
+        const struct scenario_tap *t = NULL;
+        for (size_t i = 0; i < b->sc->ntaps && !t; i++) {
+            t = strcmp(b->sc->taps[i].name, sa->at) == 0 ? &b->sc->taps[i] : NULL;
+        }
+        struct sim_world *w = b->mw->sim;
+        int link = t ? sim_link_find(w, sim_host_find(w, t->a), sim_host_find(w, t->b)) : -1;
+        if (link < 0 || !mitm_new(b->mw, sa->id, host, link)) {
+            return build_fail(b, "agent \"%s\": no link at tap \"%s\"", sa->id, sa->at);
+        }
         return 0;
     }
     if (strcmp(role, "sniffer") == 0) {
@@ -399,6 +436,9 @@ struct mail_world *build_world(const struct scenario *sc, const struct build_opt
     mw->tz_minutes = sc->tz_minutes;
     if (opt && opt->maildir) {
         mw->maildir_root = mw_strdup(opt->maildir);
+    }
+    if (opt && opt->keylog) {
+        mail_world_set_keylog(mw, opt->keylog);
     }
     for (size_t i = 0; i < sc->nzones; i++) {
         int z = sim_zone_add(mw->sim, sc->zones[i].id, err, errlen);

@@ -12,6 +12,7 @@ struct build_options {
     uint64_t seed;           /* used when has_seed */
     bool has_seed;
     const char *maildir;     /* write real Maildirs under it; NULL: memory only */
+    struct tls_keylog *keylog; /* handshake secrets in NSS key log format; NULL: none */
 };
 
 /* Builds the world into tr (which the caller initialised and owns). Returns NULL with a message

@@ -202,6 +202,15 @@ static int build_check_security(const struct scenario_expect *x, const struct tr
             failed++;
         }
     }
+    for (size_t i = 0; i < x->nnot_sniffed; i++) {
+        const struct scenario_expect_sniff *f = &x->not_sniffed[i];
+        if (build_sniffed(tr, f->finding, f->value, f->tap)) {
+            fprintf(out, "expect.not_sniffed[%zu]: tap%s%s found %s%s%s%s\n", i,
+                    f->tap ? " " : "", f->tap ? f->tap : "", f->finding, f->value ? " \"" : "",
+                    f->value ? f->value : "", f->value ? "\"" : "");
+            failed++;
+        }
+    }
     for (size_t i = 0; i < x->npolicies; i++) {
         const struct scenario_expect_policy *pol = &x->policies[i];
         if (!build_policy_made(tr, pol)) {

@@ -514,7 +514,9 @@ static void scenario_free_agent(struct scenario_agent *a)
     char *strings[] = {a->id,       a->role,         a->host,        a->program,
                        a->user,     a->display_name, a->submit_host, a->auth_mech,
                        a->pop_host, a->mta,          a->hostname,    a->relayhost,
-                       a->mda,      a->dns,          a->pop_mra,     a->helo};
+                       a->mda,      a->dns,          a->pop_mra,     a->helo,
+                       a->submit_tls, a->pop_tls,    a->smtp_tls,    a->at,
+                       a->encrypt};
     for (size_t k = 0; k < sizeof strings / sizeof strings[0]; k++) {
         free(strings[k]);
     }
@@ -613,6 +615,12 @@ void scenario_free(struct scenario *s)
         free(x->sniffed[i].tap);
     }
     free(x->sniffed);
+    for (size_t i = 0; x->not_sniffed && i < x->nnot_sniffed; i++) {
+        free(x->not_sniffed[i].finding);
+        free(x->not_sniffed[i].value);
+        free(x->not_sniffed[i].tap);
+    }
+    free(x->not_sniffed);
     for (size_t i = 0; x->policies && i < x->npolicies; i++) {
         free(x->policies[i].agent);
         free(x->policies[i].rule);

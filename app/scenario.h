@@ -75,11 +75,17 @@ struct scenario_agent {
     uint16_t pop_port; /* 0: 110 */
     bool apop;
     bool keep_on_server;
+    char *submit_tls; /* "none" (default), "starttls", "smtps" */
+    char *pop_tls;    /* "none" (default), "stls", "pop3s" */
+    char *encrypt;    /* end to end: "none" (default), "smime", "pgp" */
     /* msa */
     char *mta; /* the MTA agent that takes submitted mail */
     char **auth_mechs;
     size_t nauth_mechs;
     bool no_auth_required; /* "require_auth": false, an open submission port */
+    bool starttls;         /* offer STARTTLS */
+    bool smtps;            /* also listen on 465 with implicit TLS */
+    bool tls_auth_only;    /* AUTH only inside TLS */
     /* mta, filter */
     char *hostname; /* banner and Received name; NULL: the host's name */
     uint16_t port;  /* 0: 25 for mta and filter, 587 for msa, 110 for mra */
@@ -105,8 +111,12 @@ struct scenario_agent {
     bool maillog;           /* Postfix-style log lines in the trace */
     char *pop_mra;          /* pop_before_smtp.mra: the MRA whose logins open relaying */
     uint64_t pop_window_us; /* pop_before_smtp.minutes */
+    bool smtpd_tls;         /* offer STARTTLS on port 25 */
+    char *smtp_tls;         /* sending: "none" (default), "may", "encrypt" */
     /* mra */
     bool no_user_pass; /* "user_pass": false */
+    bool stls;         /* offer STLS on 110 */
+    bool pop3s;        /* also listen on 995 with implicit TLS */
     /* dns */
     struct scenario_mx *mx;
     size_t nmx;
@@ -116,6 +126,8 @@ struct scenario_agent {
     char **taps; /* the taps it reads (names from $.taps); NULL: every tap */
     size_t ntaps;
     char **dictionary; /* words for its offline attack on APOP */
+    /* mitm */
+    char *at; /* the tap whose link it sits on */
     size_t ndictionary;
 };
 
@@ -194,6 +206,8 @@ struct scenario_expect {
     size_t ntrace_lacks;
     struct scenario_expect_sniff *sniffed; /* findings some tap must have recorded */
     size_t nsniffed;
+    struct scenario_expect_sniff *not_sniffed; /* findings no tap may have recorded */
+    size_t nnot_sniffed;
     struct scenario_expect_policy *policies; /* policy decisions that must have been made */
     size_t npolicies;
     char **log_contains; /* texts some log line must contain */

@@ -12,9 +12,11 @@
 
 static const char *const scenario_mua_keys[] = {
     "user",     "display_name", "submit_host", "submit_port",    "auth_mech",
-    "pop_host", "pop_port",     "apop",        "keep_on_server", NULL};
-static const char *const scenario_msa_keys[] = {"mta",        "port",         "hostname",
-                                                "auth_mechs", "require_auth", NULL};
+    "pop_host", "pop_port",     "apop",        "keep_on_server", "submit_tls",
+    "pop_tls",  "encrypt", NULL};
+static const char *const scenario_msa_keys[] = {"mta",          "port",     "hostname",
+                                                "auth_mechs",   "require_auth", "starttls",
+                                                "smtps",        "tls_auth_only", NULL};
 static const char *const scenario_mta_keys[] = {"hostname",
                                                 "port",
                                                 "listen",
@@ -34,13 +36,16 @@ static const char *const scenario_mta_keys[] = {"hostname",
                                                 "max_recipients",
                                                 "maillog",
                                                 "pop_before_smtp",
+                                                "smtpd_tls",
+                                                "smtp_tls",
                                                 NULL};
 static const char *const scenario_mda_keys[] = {NULL};
-static const char *const scenario_mra_keys[] = {"mda",  "port",      "hostname",
-                                                "apop", "user_pass", NULL};
+static const char *const scenario_mra_keys[] = {"mda",       "port", "hostname", "apop",
+                                                "user_pass", "stls", "pop3s",    NULL};
 static const char *const scenario_dns_keys[] = {"mx", NULL};
 static const char *const scenario_spammer_keys[] = {"helo", NULL};
 static const char *const scenario_sniffer_keys[] = {"taps", "dictionary", NULL};
+static const char *const scenario_mitm_keys[] = {"at", NULL};
 
 static const struct scenario_role {
     const char *name;
@@ -50,13 +55,14 @@ static const struct scenario_role {
     {"mta", scenario_mta_keys},         {"filter", scenario_mta_keys},
     {"mda", scenario_mda_keys},         {"mra", scenario_mra_keys},
     {"dns", scenario_dns_keys},         {"spammer", scenario_spammer_keys},
-    {"sniffer", scenario_sniffer_keys},
+    {"sniffer", scenario_sniffer_keys}, {"mitm", scenario_mitm_keys},
 };
 #define SCENARIO_NROLES (sizeof scenario_roles / sizeof scenario_roles[0])
 
 static const char *const scenario_agent_keys[] = {"id", "role", "host", "program", NULL};
 static const char *const scenario_role_names[] = {"mua", "msa", "mta",     "filter",  "mda",
-                                                  "mra", "dns", "spammer", "sniffer", NULL};
+                                                  "mra", "dns", "spammer", "sniffer", "mitm",
+                                                  NULL};
 static const char *const scenario_mechs[] = {"PLAIN", "LOGIN", "CRAM-MD5", NULL};
 
 /* Which roles may be referred to from a place, and how a message says so. */
@@ -66,6 +72,12 @@ const char *const scenario_only_mda[] = {"mda", NULL};
 const char *const scenario_only_dns[] = {"dns", NULL};
 const char *const scenario_servers[] = {"mta", "filter", "msa", "mra", NULL};
 static const char *const scenario_only_mra[] = {"mra", NULL};
+
+/* TLS settings, in the words of mail programs and of Postfix's smtp_tls_security_level. */
+static const char *const scenario_submit_tls[] = {"none", "starttls", "smtps", NULL};
+static const char *const scenario_pop_tls[] = {"none", "stls", "pop3s", NULL};
+static const char *const scenario_smtp_tls[] = {"none", "may", "encrypt", NULL};
+static const char *const scenario_encrypt[] = {"none", "smime", "pgp", NULL};
 
 const char *const *scenario_role_keys(const char *role)
 {
@@ -85,7 +97,13 @@ static int scenario_parse_mua(struct scenario_parser *p, const cJSON *o, struct 
         (a->auth_mech && scenario_check_enum(c, "auth_mech", a->auth_mech, scenario_mechs) < 0) ||
         scenario_host_key(p, o, "pop_host", 0, &a->pop_host) < 0 ||
         scenario_port(c, o, "pop_port", &a->pop_port) < 0 ||
-        scenario_get_bool(c, o, "apop", &a->apop) < 0) {
+        scenario_get_bool(c, o, "apop", &a->apop) < 0 ||
+        scenario_get_string(c, o, "submit_tls", 0, NULL, NULL, &a->submit_tls) < 0 ||
+        (a->submit_tls && scenario_check_enum(c, "submit_tls", a->submit_tls, scenario_submit_tls) < 0) ||
+        scenario_get_string(c, o, "pop_tls", 0, NULL, NULL, &a->pop_tls) < 0 ||
+        (a->pop_tls && scenario_check_enum(c, "pop_tls", a->pop_tls, scenario_pop_tls) < 0) ||
+        scenario_get_string(c, o, "encrypt", 0, NULL, NULL, &a->encrypt) < 0 ||
+        (a->encrypt && scenario_check_enum(c, "encrypt", a->encrypt, scenario_encrypt) < 0)) {
         return -1;
     }
     return scenario_get_bool(c, o, "keep_on_server", &a->keep_on_server);
@@ -103,7 +121,10 @@ static int scenario_parse_msa(struct scenario_parser *p, const cJSON *o, struct 
         return -1;
     }
     bool require_auth = true;
-    if (scenario_get_bool(c, o, "require_auth", &require_auth) < 0) {
+    if (scenario_get_bool(c, o, "require_auth", &require_auth) < 0 ||
+        scenario_get_bool(c, o, "starttls", &a->starttls) < 0 ||
+        scenario_get_bool(c, o, "smtps", &a->smtps) < 0 ||
+        scenario_get_bool(c, o, "tls_auth_only", &a->tls_auth_only) < 0) {
         return -1;
     }
     a->no_auth_required = !require_auth;
@@ -218,6 +239,9 @@ static int scenario_parse_mta(struct scenario_parser *p, const cJSON *o, struct 
         scenario_get_int(c, o, "max_message_size", 0, 0, SCENARIO_INT_MAX, &size) < 0 ||
         scenario_get_int(c, o, "max_recipients", 0, 0, SCENARIO_INT_MAX, &rcpts) < 0 ||
         scenario_get_bool(c, o, "maillog", &a->maillog) < 0 ||
+        scenario_get_bool(c, o, "smtpd_tls", &a->smtpd_tls) < 0 ||
+        scenario_get_string(c, o, "smtp_tls", 0, NULL, NULL, &a->smtp_tls) < 0 ||
+        (a->smtp_tls && scenario_check_enum(c, "smtp_tls", a->smtp_tls, scenario_smtp_tls) < 0) ||
         scenario_parse_pop_before_smtp(p, o, a) < 0) {
         return -1;
     }
@@ -274,7 +298,9 @@ static int scenario_parse_role(struct scenario_parser *p, const cJSON *o, struct
             scenario_get_string(c, o, "hostname", 0, scenario_is_domain, SCENARIO_HOST_FORM,
                                 &a->hostname) < 0 ||
             scenario_get_bool(c, o, "apop", &a->apop) < 0 ||
-            scenario_get_bool(c, o, "user_pass", &user_pass) < 0) {
+            scenario_get_bool(c, o, "user_pass", &user_pass) < 0 ||
+            scenario_get_bool(c, o, "stls", &a->stls) < 0 ||
+            scenario_get_bool(c, o, "pop3s", &a->pop3s) < 0) {
             return -1;
         }
         a->no_user_pass = !user_pass;
@@ -296,6 +322,8 @@ static int scenario_parse_role(struct scenario_parser *p, const cJSON *o, struct
                                             &a->ndictionary) < 0
                    ? -1
                    : 0;
+    } else if (strcmp(a->role, "mitm") == 0) {
+        return scenario_get_string(c, o, "at", SCENARIO_REQUIRED, NULL, NULL, &a->at);
     }
     return 0; /* mda: nothing of its own */
 }
@@ -308,7 +336,7 @@ int scenario_parse_agent(struct scenario_parser *p, const cJSON *o, size_t i)
         return scenario_fail_type(c, NULL, o, "an object");
     }
     if (scenario_get_string(c, o, "role", SCENARIO_REQUIRED, NULL,
-                            "one of mua, msa, mta, filter, mda, mra, dns, spammer, sniffer",
+                            "one of mua, msa, mta, filter, mda, mra, dns, spammer, sniffer, mitm",
                             &a->role) < 0 ||
         scenario_check_enum(c, "role", a->role, scenario_role_names) < 0) {
         return -1;
@@ -404,6 +432,10 @@ int scenario_link_agent(struct scenario_parser *p, const cJSON *o, size_t i)
     }
     if (strcmp(a->role, "sniffer") == 0) {
         return scenario_link_sniffer(p, i);
+    }
+    if (strcmp(a->role, "mitm") == 0) {
+        /* The man in the middle sits on the link of a tap (where he can see, he can change). */
+        return scenario_ref(&p->c, "at", a->at, &p->taps, "a tap name from $.taps", NULL);
     }
     if ((a->mda && scenario_agent_ref(p, "mda", a->mda, scenario_only_mda) < 0) ||
         (a->dns && scenario_agent_ref(p, "dns", a->dns, scenario_only_dns) < 0)) {

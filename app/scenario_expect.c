@@ -13,12 +13,14 @@
 
 static const char *const scenario_states[] = {"submitted", "queued",  "relayed",   "rejected",
                                               "deferred",  "bounced", "delivered", "retrieved",
-                                              "read",      NULL};
+                                              "read",      "encrypted", "decrypted", "unreadable",
+                                              NULL};
 
 /* The names of sniff findings (agents/sniff.h) and of the offline attack's outcome. */
 const char *const scenario_findings[] = {
     "username", "password",       "mail_from",   "rcpt_to",    "header_from",  "subject",
-    "body",     "apop_timestamp", "apop_digest", "ciphertext", "crack_failed", NULL};
+    "body",     "apop_timestamp", "apop_digest", "ciphertext", "crack_failed", "encrypted_body",
+    NULL};
 static const char *const scenario_decisions[] = {"permit", "reject", "expired",
                                                  "open",   "clean",  NULL};
 
@@ -45,17 +47,31 @@ static int scenario_parse_expect_sniff(struct scenario_parser *p, const cJSON *o
     return scenario_parse_sniff_match(p, o, &x->finding, &x->value, &x->tap);
 }
 
+static int scenario_parse_expect_not_sniff(struct scenario_parser *p, const cJSON *o, size_t i)
+{
+    static const char *const keys[] = {"finding", "value", "tap", NULL};
+    struct scenario_expect_sniff *x = &p->s->expect.not_sniffed[i];
+    if (scenario_check_keys(&p->c, o, keys, "in a finding that must not happen") < 0) {
+        return -1;
+    }
+    return scenario_parse_sniff_match(p, o, &x->finding, &x->value, &x->tap);
+}
+
 static int scenario_parse_expect_sniffs(struct scenario_parser *p, const cJSON *o)
 {
     struct scenario_expect *x = &p->s->expect;
-    const cJSON *list;
-    size_t n;
+    const cJSON *list, *none;
+    size_t n, nnone;
     if (scenario_get_list(&p->c, o, "sniffed", 0, false, &list, &n) < 0 ||
         (list &&
-         scenario_alloc(&p->c, "sniffed", n, sizeof *x->sniffed, &x->sniffed, &x->nsniffed) < 0)) {
+         scenario_alloc(&p->c, "sniffed", n, sizeof *x->sniffed, &x->sniffed, &x->nsniffed) < 0) ||
+        scenario_each(p, list, "sniffed", scenario_parse_expect_sniff) < 0 ||
+        scenario_get_list(&p->c, o, "not_sniffed", 0, false, &none, &nnone) < 0 ||
+        (none && scenario_alloc(&p->c, "not_sniffed", nnone, sizeof *x->not_sniffed,
+                                &x->not_sniffed, &x->nnot_sniffed) < 0)) {
         return -1;
     }
-    return scenario_each(p, list, "sniffed", scenario_parse_expect_sniff);
+    return scenario_each(p, none, "not_sniffed", scenario_parse_expect_not_sniff);
 }
 
 static int scenario_parse_expect_policy(struct scenario_parser *p, const cJSON *o, size_t i)
@@ -165,7 +181,7 @@ int scenario_parse_expect(struct scenario_parser *p, const cJSON *o)
     static const char *const keys[] = {"delivered", "retrieved",      "bounced",     "rejected",
                                        "steps",     "steps_mail",     "mails",       "mailboxes",
                                        "received",  "trace_contains", "trace_lacks", "sniffed",
-                                       "policy",    "log_contains",   NULL};
+                                       "policy",    "log_contains",   "not_sniffed", NULL};
     static const char *const counts[] = {"delivered", "retrieved", "bounced", "rejected"};
     struct scenario_expect *x = &p->s->expect;
     struct scenario_ctx *c = &p->c;

@@ -5,6 +5,7 @@
 #include "build.h"
 #include "export.h"
 #include "harness.h"
+#include "mitm.h"
 #include "scenario.h"
 
 #include <stdio.h>
@@ -256,9 +257,33 @@ static void test_nine_steps_untouched(struct harness *h)
     scenario_free(sc);
 }
 
+/* STARTTLS stripping: the rewrite of an EHLO reply, line by line. */
+static void strip_case(struct harness *h, const char *in, const char *want)
+{
+    uint8_t out[512];
+    size_t n = mitm_strip_starttls((const uint8_t *)in, strlen(in), out);
+    out[n] = 0;
+    CHECK_STR(h, (const char *)out, want);
+}
+
+static void test_mitm_strip(struct harness *h)
+{
+    strip_case(h, "250-mx.b.example\r\n250-PIPELINING\r\n250-STARTTLS\r\n250 8BITMIME\r\n",
+               "250-mx.b.example\r\n250-PIPELINING\r\n250 8BITMIME\r\n");
+    /* STARTTLS as the last line: the line before becomes the last one. */
+    strip_case(h, "250-mx.b.example\r\n250-SIZE 10240000\r\n250 STARTTLS\r\n",
+               "250-mx.b.example\r\n250 SIZE 10240000\r\n");
+    /* Case does not matter to SMTP, so not to the attacker either. */
+    strip_case(h, "250-x\r\n250-starttls\r\n250 8BITMIME\r\n", "250-x\r\n250 8BITMIME\r\n");
+    /* Nothing to strip: untouched, including a STARTTLS that is only part of a longer word. */
+    strip_case(h, "250-x\r\n250-STARTTLSX\r\n250 OK\r\n", "250-x\r\n250-STARTTLSX\r\n250 OK\r\n");
+    strip_case(h, "220 Ready to start TLS\r\n", "220 Ready to start TLS\r\n");
+}
+
 int main(void)
 {
     struct harness h = {"test_attacks", 0, 0};
+    test_mitm_strip(&h);
     test_sim_nat(&h);
     test_exports(&h);
     test_crack_failed(&h);

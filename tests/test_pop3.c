@@ -720,7 +720,7 @@ struct dialog {
 static const struct dialog dialogs[] = {
     {"user/pass, capa, uidl",
      CFG_PLAIN,
-     {"alice", "secret", false, false, true, true, 0},
+     {"alice", "secret", false, false, true, true, 0, false, false},
      false,
      1,
      1,
@@ -730,7 +730,7 @@ static const struct dialog dialogs[] = {
      false},
     {"apop",
      CFG_APOP,
-     {"mrose", "tanstaaf", true, false, false, false, 0},
+     {"mrose", "tanstaaf", true, false, false, false, 0, false, false},
      false,
      1,
      1,
@@ -740,7 +740,7 @@ static const struct dialog dialogs[] = {
      false},
     {"wrong password",
      CFG_PLAIN,
-     {"alice", "guess", false, false, false, false, 0},
+     {"alice", "guess", false, false, false, false, 0, false, false},
      false,
      0,
      0,
@@ -750,7 +750,7 @@ static const struct dialog dialogs[] = {
      false},
     {"wrong apop secret",
      CFG_APOP,
-     {"mrose", "guess", true, false, false, false, 0},
+     {"mrose", "guess", true, false, false, false, 0, false, false},
      false,
      0,
      0,
@@ -760,7 +760,7 @@ static const struct dialog dialogs[] = {
      false},
     {"apop but no timestamp",
      CFG_PLAIN,
-     {"alice", "secret", true, false, false, false, 0},
+     {"alice", "secret", true, false, false, false, 0, false, false},
      false,
      -1,
      0,
@@ -770,7 +770,7 @@ static const struct dialog dialogs[] = {
      false},
     {"delete after retrieve, committed on QUIT",
      CFG_PLAIN,
-     {"alice", "secret", false, true, false, false, 0},
+     {"alice", "secret", false, true, false, false, 0, false, false},
      false,
      1,
      1,
@@ -780,7 +780,7 @@ static const struct dialog dialogs[] = {
      true},
     {"connection lost before QUIT: nothing deleted",
      CFG_PLAIN,
-     {"alice", "secret", false, true, false, false, 0},
+     {"alice", "secret", false, true, false, false, 0, false, false},
      true,
      1,
      0,
@@ -790,7 +790,7 @@ static const struct dialog dialogs[] = {
      false},
     {"message larger than max_message is skipped",
      CFG_PLAIN,
-     {"alice", "secret", false, false, false, false, 43},
+     {"alice", "secret", false, false, false, false, 43, false, false},
      false,
      1,
      1,
@@ -871,7 +871,7 @@ static void test_client_script(struct harness *h)
     for (size_t chunk = 1; chunk <= sizeof server; chunk += sizeof server - 1) {
         struct mua m;
         memset(&m, 0, sizeof m);
-        struct pop3_client_config cfg = {"u", "p w", false, false, false, false, 0};
+        struct pop3_client_config cfg = {"u", "p w", false, false, false, false, 0, false, false};
         struct pop3_client *c = pop3_client_new(&cfg, &client_hooks, &m);
         pop3_client_start(c);
         char sent[256];
@@ -898,14 +898,14 @@ static void test_client_script(struct harness *h)
         pop3_client_free(c);
     }
     /* Configurations that would inject commands are refused. */
-    struct pop3_client_config bad = {"u\r\nDELE 1", "p", false, false, false, false, 0};
+    struct pop3_client_config bad = {"u\r\nDELE 1", "p", false, false, false, false, 0, false, false};
     CHECK(h, pop3_client_new(&bad, &client_hooks, NULL) == NULL);
-    struct pop3_client_config bad2 = {"u", "p\r\nDELE 1", false, false, false, false, 0};
+    struct pop3_client_config bad2 = {"u", "p\r\nDELE 1", false, false, false, false, 0, false, false};
     CHECK(h, pop3_client_new(&bad2, &client_hooks, NULL) == NULL);
     /* Garbage instead of a greeting. */
     struct mua m;
     memset(&m, 0, sizeof m);
-    struct pop3_client_config cfg = {"u", "p", false, false, false, false, 0};
+    struct pop3_client_config cfg = {"u", "p", false, false, false, false, 0, false, false};
     struct pop3_client *c = pop3_client_new(&cfg, &client_hooks, &m);
     pop3_client_feed(c, (const uint8_t *)"220 smtp.example ESMTP\r\n", 24);
     CHECK(h, pop3_client_done(c));
@@ -913,9 +913,79 @@ static void test_client_script(struct harness *h)
     pop3_client_free(c);
 }
 
+static int stls_calls;
+static int client_on_stls(void *ctx)
+{
+    (void)ctx;
+    stls_calls++;
+    return 0;
+}
+
+/* Takes everything the client has queued, as a string. */
+static void client_out(struct pop3_client *c, char *out, size_t cap)
+{
+    const uint8_t *p;
+    size_t n = pop3_client_output(c, &p);
+    snprintf(out, cap, "%.*s", (int)n, (const char *)p);
+    pop3_client_output_consumed(c, n);
+}
+
+/* The client's side of STLS (RFC 2595 §4): STLS after the greeting, nothing more until the glue
+ * says TLS is up, then CAPA again and the login; a refusal with TLS required means QUIT. */
+static void test_client_stls(struct harness *h)
+{
+    struct mua m;
+    memset(&m, 0, sizeof m);
+    struct pop3_client_hooks hooks = client_hooks;
+    hooks.on_stls_ready = client_on_stls;
+    struct pop3_client_config cfg = {"bob", "pw", false, false, true, false, 0, true, true};
+    struct pop3_client *c = pop3_client_new(&cfg, &hooks, &m);
+    char out[256];
+    pop3_client_feed(c, (const uint8_t *)"+OK ready\r\n", 11);
+    client_out(c, out, sizeof out);
+    CHECK_STR(h, out, "STLS\r\n");
+    stls_calls = 0;
+    /* Bytes after the +OK in the same read are plaintext an attacker could have injected. */
+    static const char ok[] = "+OK Begin TLS negotiation now.\r\n+OK injected\r\n";
+    pop3_client_feed(c, (const uint8_t *)ok, sizeof ok - 1);
+    client_out(c, out, sizeof out);
+    CHECK_STR(h, out, "");
+    CHECK_INT(h, stls_calls, 1);
+    CHECK_STR(h, pop3_client_state_name(pop3_client_state(c)), "TLS");
+    pop3_client_tls_started(c);
+    client_out(c, out, sizeof out);
+    CHECK_STR(h, out, "CAPA\r\n");
+    pop3_client_free(c);
+
+    /* The server does not do STLS: with TLS required the client leaves without logging in. */
+    memset(&m, 0, sizeof m);
+    c = pop3_client_new(&cfg, &hooks, &m);
+    pop3_client_feed(c, (const uint8_t *)"+OK ready\r\n", 11);
+    client_out(c, out, sizeof out);
+    pop3_client_feed(c, (const uint8_t *)"-ERR Unknown command.\r\n", 23);
+    client_out(c, out, sizeof out);
+    CHECK_STR(h, out, "QUIT\r\n");
+    pop3_client_feed(c, (const uint8_t *)"+OK Bye\r\n", 9);
+    CHECK(h, pop3_client_done(c) && !m.done_ok);
+    CHECK_STR(h, m.reason, "STLS refused and TLS is required.");
+    pop3_client_free(c);
+
+    /* Opportunistic: on in the clear. */
+    memset(&m, 0, sizeof m);
+    cfg.require_tls = false;
+    c = pop3_client_new(&cfg, &hooks, &m);
+    pop3_client_feed(c, (const uint8_t *)"+OK ready\r\n", 11);
+    client_out(c, out, sizeof out);
+    pop3_client_feed(c, (const uint8_t *)"-ERR Unknown command.\r\n", 23);
+    client_out(c, out, sizeof out);
+    CHECK_STR(h, out, "CAPA\r\n");
+    pop3_client_free(c);
+}
+
 int main(void)
 {
     struct harness h = {"test_pop3", 0, 0};
+    test_client_stls(&h);
     test_greetings(&h);
     test_apop_digest(&h);
     for (size_t i = 0; i < sizeof server_cases / sizeof server_cases[0]; i++) {

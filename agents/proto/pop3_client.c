@@ -34,6 +34,8 @@ struct pop3_client {
     bool delete_after_retrieve;
     bool want_capa;
     bool want_uidl;
+    bool want_stls;
+    bool require_tls;
     struct pop3_client_hooks hooks;
     void *ctx;
 
@@ -134,6 +136,16 @@ static void pop3_client_authenticate(struct pop3_client *c)
         return;
     }
     pop3_client_send(c, POP3_CLIENT_APOP, "APOP %s %s", c->user, digest);
+}
+
+/* After the greeting (or after STLS): CAPA when wanted, else straight to logging in. */
+static void pop3_client_after_greeting(struct pop3_client *c)
+{
+    if (c->want_capa) {
+        pop3_client_send(c, POP3_CLIENT_CAPA, "CAPA");
+    } else {
+        pop3_client_authenticate(c);
+    }
 }
 
 /* The banner timestamp: RFC 1939 §7 gives it msg-id syntax, "<...@...>". */
@@ -324,12 +336,27 @@ static void pop3_client_on_line(struct pop3_client *c, const struct line *l)
             return;
         }
         pop3_client_take_timestamp(c, text);
-        if (c->want_capa) {
-            pop3_client_send(c, POP3_CLIENT_CAPA, "CAPA");
+        if (c->want_stls) {
+            pop3_client_send(c, POP3_CLIENT_STLS, "STLS");
         } else {
-            pop3_client_authenticate(c);
+            pop3_client_after_greeting(c);
         }
         return;
+    case POP3_CLIENT_STLS:
+        if (!ok) {
+            if (c->require_tls) {
+                pop3_client_fail_quit(c, "STLS refused and TLS is required.");
+            } else {
+                pop3_client_after_greeting(c); /* opportunistic: on in the clear */
+            }
+        } else if (!c->hooks.on_stls_ready || c->hooks.on_stls_ready(c->ctx) != 0) {
+            pop3_client_finish(c, false, "TLS could not be started.");
+        } else {
+            c->state = POP3_CLIENT_TLS;
+        }
+        return;
+    case POP3_CLIENT_TLS:
+        return; /* plaintext after +OK to STLS is not trusted; the glue switches to TLS */
     case POP3_CLIENT_CAPA:
         if (ok) {
             pop3_client_start_multi(c);
@@ -408,6 +435,8 @@ struct pop3_client *pop3_client_new(const struct pop3_client_config *cfg,
     c->delete_after_retrieve = cfg->delete_after_retrieve;
     c->want_capa = cfg->want_capa;
     c->want_uidl = cfg->want_uidl;
+    c->want_stls = cfg->want_stls;
+    c->require_tls = cfg->require_tls;
     if (hooks) {
         c->hooks = *hooks;
     }
@@ -482,6 +511,15 @@ bool pop3_client_done(const struct pop3_client *c)
 void pop3_client_peer_closed(struct pop3_client *c)
 {
     pop3_client_finish(c, false, c->failing ? c->reason : "Connection closed by server.");
+}
+
+void pop3_client_tls_started(struct pop3_client *c)
+{
+    if (c->state != POP3_CLIENT_TLS || c->done) {
+        return;
+    }
+    line_reader_reset(&c->reader);
+    pop3_client_after_greeting(c);
 }
 
 enum pop3_client_state pop3_client_state(const struct pop3_client *c)

@@ -12,6 +12,8 @@
 #define POP3_CLIENT_STATE_LIST(X)                                                                  \
     X(POP3_CLIENT_GREETING, "GREETING")                                                            \
     X(POP3_CLIENT_CAPA, "CAPA")                                                                    \
+    X(POP3_CLIENT_STLS, "STLS")                                                                    \
+    X(POP3_CLIENT_TLS, "TLS") /* TLS handshake under way in the glue */                           \
     X(POP3_CLIENT_USER, "USER")                                                                    \
     X(POP3_CLIENT_PASS, "PASS")                                                                    \
     X(POP3_CLIENT_APOP, "APOP")                                                                    \
@@ -41,6 +43,8 @@ struct pop3_client_config {
     bool want_capa;             /* send CAPA first */
     bool want_uidl;             /* send UIDL after STAT */
     size_t max_message;         /* largest multi-line response kept; 0: the default above */
+    bool want_stls;             /* STLS (RFC 2595) after the greeting; needs hooks.on_stls_ready */
+    bool require_tls;           /* with want_stls: QUIT rather than log in in the clear */
 };
 
 /* Every hook may be NULL. ctx is passed through. Pointers passed to hooks are valid during the
@@ -57,6 +61,9 @@ struct pop3_client_hooks {
     /* Called exactly once when the session is over: ok when it ended with QUIT's +OK after a
      * login; reason is a short English sentence. */
     void (*on_done)(void *ctx, bool ok, const char *reason);
+    /* After "+OK" to STLS: return 0 when the glue starts the handshake (it then calls
+     * pop3_client_tls_started()), nonzero to give up. */
+    int (*on_stls_ready)(void *ctx);
 };
 
 struct pop3_client;
@@ -79,6 +86,10 @@ bool pop3_client_done(const struct pop3_client *c);
 /* The server closed the connection; reports failure unless the session was already done. */
 void pop3_client_peer_closed(struct pop3_client *c);
 enum pop3_client_state pop3_client_state(const struct pop3_client *c);
+/* The TLS handshake after STLS succeeded. RFC 2595 §4: the client "MUST discard cached
+ * information about server capabilities" — CAPA again when wanted, then log in. Anything the
+ * server sent in the clear after its +OK is forgotten. */
+void pop3_client_tls_started(struct pop3_client *c);
 
 /* Messages the server announced in STAT and messages retrieved so far. */
 size_t pop3_client_message_count(const struct pop3_client *c);
