@@ -1,0 +1,2 @@
+/* ssh: being written */
+#include "ssh.h"

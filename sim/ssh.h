@@ -1,0 +1,3 @@
+#ifndef MAILSIM_SSH_H
+#define MAILSIM_SSH_H
+#endif
