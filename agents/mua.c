@@ -129,7 +129,7 @@ struct mua *mua_new(struct mail_world *mw, const char *id, int host, const struc
     u->submit_tls = cfg->submit_tls;
     u->pop_tls = cfg->pop_tls;
     u->e2e = cfg->e2e;
-    mua_crypt_enroll(mw, u->e2e, u->address, u->display_name);
+    mua_crypt_enroll(mw, id, u->e2e, u->address, u->display_name);
     return u;
 }
 

@@ -42,13 +42,21 @@ static void crypt_fpr(const char *fpr, char *out, size_t cap)
     out[o] = 0;
 }
 
-void mua_crypt_enroll(struct mail_world *mw, enum mua_e2e kind, const char *address,
-                      const char *display_name)
+void mua_crypt_enroll(struct mail_world *mw, const char *agent, enum mua_e2e kind,
+                      const char *address, const char *display_name)
 {
+    char id[200];
     if (kind == MUA_E2E_SMIME) {
-        mail_world_smime(mw, address, display_name, true);
+        const struct tls_cert *c = mail_world_smime(mw, address, display_name, true);
+        snprintf(id, sizeof id, "certificate serial %ld, issued by mailsim scenario CA",
+                 ASN1_INTEGER_get(X509_get0_serialNumber(c->cert)));
+        trace_key(mw->tr, sim_now(mw->sim), agent, "S/MIME", address, id);
     } else if (kind == MUA_E2E_PGP) {
-        mail_world_pgp(mw, address, display_name, true, NULL);
+        char fpr[PGP_FPR_SIZE], pretty[64];
+        mail_world_pgp(mw, address, display_name, true, fpr);
+        crypt_fpr(fpr, pretty, sizeof pretty);
+        snprintf(id, sizeof id, "fingerprint %s", pretty);
+        trace_key(mw->tr, sim_now(mw->sim), agent, "OpenPGP", address, id);
     }
 }
 

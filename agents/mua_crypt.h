@@ -12,9 +12,9 @@
 enum mua_e2e { MUA_E2E_NONE, MUA_E2E_SMIME, MUA_E2E_PGP };
 
 /* Gives the user (address) a key of that kind when the world is built, so that others can
- * encrypt to it before the user ever sends. */
-void mua_crypt_enroll(struct mail_world *mw, enum mua_e2e kind, const char *address,
-                      const char *display_name);
+ * encrypt to it before the user ever sends; records it as a "key" event of agent. */
+void mua_crypt_enroll(struct mail_world *mw, const char *agent, enum mua_e2e kind,
+                      const char *address, const char *display_name);
 
 /* Replaces msg (a complete RFC 5322 message) with its signed and encrypted form, for the
  * recipients in to that have a key of that kind and for the sender. Records the mail state

@@ -191,6 +191,7 @@ static void main_labels(const struct ui_strings *s, struct export_text_labels *l
     lb->secure_ok = ui_string(s, "word.secure_ok");
     lb->secure_failed = ui_string(s, "word.secure_failed");
     lb->tampered = ui_string(s, "word.tampered");
+    lb->key = ui_string(s, "word.key");
 }
 
 static long main_peak_rss_kib(void)

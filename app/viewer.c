@@ -113,6 +113,10 @@ static void viewer_words_of(const struct ui_strings *ui, struct viz_strings *s, 
     s->eavesdropper = ui_string(ui, "ui.eavesdropper");
     s->maillog = ui_string(ui, "ui.maillog");
     s->read = ui_string(ui, "ui.read");
+    s->read_decrypted = ui_string(ui, "ui.read_decrypted");
+    s->read_unreadable = ui_string(ui, "ui.read_unreadable");
+    s->records = ui_string(ui, "word.records");
+    s->octets = ui_string(ui, "word.octets");
     s->mailbox = ui_string(ui, "ui.mailbox");
     s->help_title = ui_string(ui, "ui.help.title");
     s->paused = ui_string(ui, "ui.paused");

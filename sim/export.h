@@ -26,6 +26,7 @@ struct export_text_labels {
     const char *secure_ok;      /* "encrypted channel established" */
     const char *secure_failed;  /* "encrypted channel failed" */
     const char *tampered;       /* "rewrote it; the other side received" */
+    const char *key;            /* "private key" (an agent holds one) */
     const char *lang;           /* which text of a narration note to print: "ja" or "en" (NULL) */
 };
 

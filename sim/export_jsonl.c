@@ -272,6 +272,12 @@ static void jsonl_event(const struct trace *tr, const struct trace_event *e, FIL
         fprintf(out, ",\"conn\":%" PRIu32 ",\"from\":\"%s\"", e->conn, jsonl_side(e->from));
         jsonl_bytes(out, "text", bytes, e->bytes.len);
         break;
+    case TRACE_KEY:
+        jsonl_str(out, "agent", s0);
+        jsonl_str(out, "system", s1);
+        jsonl_str(out, "identity", s2);
+        jsonl_bytes(out, "id", bytes, e->bytes.len);
+        break;
     case TRACE_TAMPER:
         fprintf(out, ",\"conn\":%" PRIu32 ",\"from\":\"%s\"", e->conn, jsonl_side(e->from));
         jsonl_str(out, "agent", s0);

@@ -136,6 +136,12 @@ static void text_event(const struct trace *tr, const struct export_text_labels *
     case TRACE_PLAIN:
         text_data(tr, e, out);
         break;
+    case TRACE_KEY:
+        text_time(out, e->t);
+        fprintf(out, "%s %s: %s <%s> (", text_or(lb->key, "private key"), s0, s1, s2);
+        text_octets(out, trace_bytes_ptr(tr, e->bytes), e->bytes.len);
+        fputs(")\n", out);
+        break;
     case TRACE_TAMPER:
         text_time(out, e->t);
         fprintf(out, "#%" PRIu32 " %s %s:\n", e->conn, s0,

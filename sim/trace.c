@@ -351,6 +351,20 @@ void trace_plain(struct trace *tr, uint64_t t, uint32_t conn, enum trace_side fr
     tr->payload_bytes += n;
 }
 
+void trace_key(struct trace *tr, uint64_t t, const char *agent, const char *system,
+               const char *identity, const char *id)
+{
+    trace_str a = trace_intern(tr, agent);
+    trace_str s = trace_intern(tr, system);
+    trace_str who = trace_intern(tr, identity);
+    struct trace_bytes b = trace_arena_put(tr, (const uint8_t *)id, strlen(id), false);
+    struct trace_event *e = trace_event_new(tr, t, TRACE_KEY);
+    e->s[0] = a;
+    e->s[1] = s;
+    e->s[2] = who;
+    e->bytes = b;
+}
+
 void trace_tamper(struct trace *tr, uint64_t t, uint32_t conn, enum trace_side from,
                   const char *agent, const uint8_t *p, size_t n)
 {

@@ -25,7 +25,8 @@
     X(TRACE_LOG, "log")                                                                            \
     X(TRACE_PLAIN, "plain")                                                                        \
     X(TRACE_SECURE, "secure")                                                                      \
-    X(TRACE_TAMPER, "tamper")
+    X(TRACE_TAMPER, "tamper")                                                                      \
+    X(TRACE_KEY, "key")
 
 #define TRACE_KIND_ENUM(name, text) name,
 enum trace_kind { TRACE_KINDS(TRACE_KIND_ENUM) TRACE_KIND_COUNT };
@@ -67,7 +68,10 @@ struct trace_bytes {
  *            "SSH-2.0"), s[2] cipher, flags & TRACE_OK (established) or not (failed), bytes =
  *            the server name checked, or the reason of the failure
  *   tamper   conn, from (the side that sent), s[0] the man in the middle, bytes = what the other
- *            side received instead of the data event just before (same conn and side) */
+ *            side received instead of the data event just before (same conn and side)
+ *   key      s[0] agent that holds a private key, s[1] system ("S/MIME", "OpenPGP"), s[2] the
+ *            identity (an address), bytes = how others know the key (a certificate's issuer and
+ *            serial, or an OpenPGP fingerprint) */
 struct trace_event {
     uint64_t t; /* virtual microseconds */
     uint16_t kind;
@@ -223,6 +227,9 @@ void trace_log(struct trace *tr, uint64_t t, const char *agent, const char *prog
 /* Plaintext inside an encrypted channel (see "plain" above); counts as payload. */
 void trace_plain(struct trace *tr, uint64_t t, uint32_t conn, enum trace_side from,
                  const uint8_t *p, size_t n);
+/* agent holds a private key of system for identity; id is how others know it. */
+void trace_key(struct trace *tr, uint64_t t, const char *agent, const char *system,
+               const char *identity, const char *id);
 /* A man in the middle replaced what from sent with p (see "tamper" above). */
 void trace_tamper(struct trace *tr, uint64_t t, uint32_t conn, enum trace_side from,
                   const char *agent, const uint8_t *p, size_t n);

@@ -100,6 +100,10 @@ static inline void words_load(struct words *w, const char *lang)
     w->s.playing = "playing";
     w->s.word_ip = "IP";
     w->s.read = w->ui ? ui_string(w->ui, "ui.read") : "read";
+    w->s.read_decrypted = w->ui ? ui_string(w->ui, "ui.read_decrypted") : "decrypted, read";
+    w->s.read_unreadable = w->ui ? ui_string(w->ui, "ui.read_unreadable") : "cannot read";
+    w->s.records = "TLS records";
+    w->s.octets = "octets";
 }
 
 static inline struct viz_view view_at(const struct words *w, int width, int height, double p)

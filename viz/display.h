@@ -37,7 +37,7 @@ enum dl_font {
 
 enum dl_align { DL_ALIGN_LEFT, DL_ALIGN_CENTER, DL_ALIGN_RIGHT };
 
-enum dl_icon { DL_ICON_LOCK, DL_ICON_EYE, DL_ICON_MAILBOX, DL_ICON_PLAY, DL_ICON_PAUSE };
+enum dl_icon { DL_ICON_LOCK, DL_ICON_EYE, DL_ICON_MAILBOX, DL_ICON_PLAY, DL_ICON_PAUSE, DL_ICON_KEY };
 
 /* What an item stands for, so that a click or a hover can be turned into an inspection.
  * target_id: a host, agent or link index, a connection id, a step number (1..9), the host of a

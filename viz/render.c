@@ -510,6 +510,19 @@ static void render_icon(struct viz_render *rd, const struct dl_item *it)
         render_polygon(rd, p, 3, c);
         break;
     }
+    case DL_ICON_KEY: {
+        /* a round bow with a hole, a shaft to the right, two bits hanging from it */
+        float t = s * 0.12f;
+        render_circle(rd, x - s * 0.22f, y, s * 0.24f, c);
+        render_circle(rd, x - s * 0.22f, y, s * 0.09f, render_white(230));
+        SDL_FRect shaft = {x - s * 0.02f, y - t / 2, s * 0.52f, t};
+        render_fill_rect(rd, shaft, 0, c);
+        SDL_FRect bit1 = {x + s * 0.3f, y, t, s * 0.2f};
+        SDL_FRect bit2 = {x + s * 0.16f, y, t, s * 0.14f};
+        render_fill_rect(rd, bit1, 0, c);
+        render_fill_rect(rd, bit2, 0, c);
+        break;
+    }
     case DL_ICON_PAUSE: {
         SDL_FRect l = {x - s * 0.3f, y - s * 0.36f, s * 0.22f, s * 0.72f};
         SDL_FRect r = {x + s * 0.08f, y - s * 0.36f, s * 0.22f, s * 0.72f};

@@ -314,6 +314,57 @@ static void scene_host_agents(struct scene *sc, uint32_t h, const struct layout_
     }
 }
 
+/* A user's private key for S/MIME or OpenPGP: a gold tag with a key and the system's name on
+ * the top edge of the host's box, at the right, so the class sees who can decrypt (and who
+ * cannot) before anything moves. */
+static void scene_host_keys(struct scene *sc, uint32_t h, const struct layout_host *lh)
+{
+    const struct trace *tr = sc->tr;
+    float u = sc->L.u, row = layout_line_px(DL_FONT_SMALL, sc->v);
+    float x = lh->box.x + lh->box.w - sc->L.pad;
+    for (size_t k = 0; k < sc->tl->nkeys; k++) {
+        const struct trace_event *e = trace_event_at(tr, sc->tl->keys[k]);
+        bool here = false;
+        for (size_t a = 0; a < tr->nagents && !here; a++) {
+            here = tr->agents[a].id == e->s[0] && tr->agents[a].host == h;
+        }
+        if (!here || sc->tl->keys[k] >= sc->nvis) {
+            continue;
+        }
+        const char *sys = trace_string(tr, e->s[1]);
+        const char *label = strcmp(sys, "OpenPGP") == 0 ? "PGP" : sys;
+        float tw = layout_text_width(label, DL_FONT_SMALL, true, sc->v);
+        float isz = row * 0.85f, w = tw + isz + 12 * u, hgt = row + 2 * u;
+        struct layout_box tag = {x - w, lh->box.y - hgt / 2, w, hgt};
+        struct dl_item *bg = scene_rect(sc, tag, SC_GOLD, SC_NONE, 0, hgt / 2, LAYER_LABEL);
+        scene_target(bg, DL_TARGET_HOST, h);
+        scene_icon(sc, DL_ICON_KEY, tag.x + 4 * u + isz / 2, tag.y + hgt / 2, isz, SC_PANEL,
+                   LAYER_LABEL);
+        scene_text(sc, (struct layout_box){tag.x + isz + 7 * u, tag.y + u, tw + 2 * u, row}, label,
+                   DL_FONT_SMALL, true, DL_ALIGN_LEFT, SC_PANEL, LAYER_LABEL);
+        scene_avoid(sc, tag);
+        x -= w + 4 * u;
+    }
+}
+
+/* What the reader's MUA did at step 9: read it, or decrypted it first, or could not. */
+static const char *scene_read_badge(const struct scene *sc, trace_str agent)
+{
+    const struct trace *tr = sc->tr;
+    trace_str decrypted = trace_lookup(tr, "decrypted"), unreadable = trace_lookup(tr, "unreadable");
+    size_t at = sc->tl->marks[9].idx;
+    for (size_t i = at + 1; i > 0 && i + 8 > at && (decrypted || unreadable); i--) {
+        const struct trace_event *e = trace_event_at(tr, i - 1);
+        if (e->kind == TRACE_MAIL && e->s[2] == agent && e->s[1] && e->s[1] == decrypted) {
+            return scene_str(sc->s->read_decrypted);
+        }
+        if (e->kind == TRACE_MAIL && e->s[2] == agent && e->s[1] && e->s[1] == unreadable) {
+            return scene_str(sc->s->read_unreadable);
+        }
+    }
+    return scene_str(sc->s->read);
+}
+
 static void scene_host(struct scene *sc, uint32_t h)
 {
     const struct trace *tr = sc->tr;
@@ -366,6 +417,9 @@ static void scene_host(struct scene *sc, uint32_t h)
     }
     scene_text(sc, (struct layout_box){x, y, w, small}, second, DL_FONT_SMALL, false, DL_ALIGN_LEFT,
                lh->compact ? SC_ROLE : SC_MUTED, LAYER_HOST_TEXT);
+    if (!lh->compact) {
+        scene_host_keys(sc, h, lh);
+    }
     y += small + pad * 0.5f;
     if (!lh->compact) {
         scene_host_agents(sc, h, lh, y);
@@ -385,15 +439,28 @@ static void scene_host(struct scene *sc, uint32_t h)
     }
     /* Step 9 happens inside the reader's MUA, with nothing on the wire: a badge under the box
      * says what happened there. */
-    const char *read = scene_str(sc->s->read);
+    const char *read = scene_read_badge(sc, m->agent);
     if (acting && sc->step == 9 && *read) {
         float bh = layout_line_px(DL_FONT_BODY, v) + 4 * u;
         float bw = layout_text_width(read, DL_FONT_BODY, true, v) + 16 * u;
         struct layout_box badge = {lh->box.x + (lh->box.w - bw) / 2, lh->box.y + lh->box.h + 6 * u,
                                    bw, bh};
-        scene_rect(sc, badge, scene_step_color(9), SC_NONE, 0, bh / 2, LAYER_HOST);
-        scene_text(sc, badge, read, DL_FONT_BODY, true, DL_ALIGN_CENTER, SC_PANEL,
-                   LAYER_HOST_TEXT);
+        /* inside the picture, even when wider than the box at its edge */
+        float right = sc->L.net.x + sc->L.net.w - 4 * u;
+        badge.x = badge.x + bw > right ? right - bw : badge.x;
+        badge.x = badge.x < sc->L.net.x + 4 * u ? sc->L.net.x + 4 * u : badge.x;
+        /* below the box, unless another host's box is there: then above it */
+        for (size_t o = 0; o < tr->nhosts; o++) {
+            const struct layout_box *ob = &sc->L.hosts[o].box;
+            if (o != h && badge.x < ob->x + ob->w && ob->x < badge.x + badge.w &&
+                badge.y < ob->y + ob->h && ob->y < badge.y + badge.h) {
+                badge.y = lh->box.y - bh - 0.8f * layout_line_px(DL_FONT_SMALL, v) - 6 * u;
+                break;
+            }
+        }
+        /* over whatever box sits below this one: the badge is what step 9 is about */
+        scene_rect(sc, badge, scene_step_color(9), SC_NONE, 0, bh / 2, LAYER_LABEL);
+        scene_text(sc, badge, read, DL_FONT_BODY, true, DL_ALIGN_CENTER, SC_PANEL, LAYER_LABEL);
     }
 }
 
@@ -600,6 +667,25 @@ static void scene_flight_label(struct scene *sc, float x, float y, bool above, c
     scene_text(sc, b, text, DL_FONT_SMALL, bold, DL_ALIGN_CENTER, c, LAYER_MOTION_TEXT);
 }
 
+/* The plaintext event that the records e carry: the last "plain" of the same side and
+ * connection just before it (a few events back at most), or NULL. */
+static const struct trace_event *scene_plain_before(const struct scene *sc,
+                                                    const struct trace_event *e)
+{
+    size_t lo = viz_timeline_index_at(sc->tl, e->t);
+    size_t hi = lo;
+    while (hi < sc->tr->nevents && trace_event_at(sc->tr, hi) != e && hi < lo + 64) {
+        hi++;
+    }
+    for (size_t k = hi; k > lo && k + 6 > hi; k--) {
+        const struct trace_event *p = trace_event_at(sc->tr, k - 1);
+        if (p->kind == TRACE_PLAIN && p->conn == e->conn && p->from == e->from) {
+            return p;
+        }
+    }
+    return NULL;
+}
+
 static void scene_flight(struct scene *sc, const struct trace_event *e, int *labels)
 {
     const struct trace *tr = sc->tr;
@@ -615,6 +701,43 @@ static void scene_flight(struct scene *sc, const struct trace_event *e, int *lab
     const uint8_t *p = e->kind == TRACE_DATA ? trace_bytes_ptr(tr, e->bytes) : NULL;
     size_t n = e->kind == TRACE_DATA ? e->bytes.len : 0;
     char code[8];
+    bool tls = e->kind == TRACE_DATA && (e->flags & TRACE_TLS);
+    if (tls) {
+        /* Records: what they carry is judged by the plaintext just written into them (a
+         * message still travels as an envelope, now locked); the label is their size only. */
+        p = NULL;
+        n = 0;
+        const struct trace_event *plain = scene_plain_before(sc, e);
+        bool message = plain && scene_is_message(trace_bytes_ptr(tr, plain->bytes), plain->bytes.len);
+        float isz = 16 * u;
+        if (message) {
+            struct dl_item *env = dl_push(sc->out, DL_ENVELOPE);
+            env->x = x;
+            env->y = y;
+            env->w = 46 * u;
+            env->h = 46 * u * 0.64f;
+            env->fill = col;
+            env->layer = LAYER_MOTION;
+            scene_target(env, DL_TARGET_CONN, e->conn);
+            if (step > 0) {
+                dl_set_text(sc->out, env, scene_circled(step));
+            }
+        } else {
+            struct dl_item *dot =
+                scene_rect(sc, (struct layout_box){x - 8 * u, y - 8 * u, 16 * u, 16 * u}, col,
+                           SC_RGB(255, 255, 255), 1.5f * sc->L.thick, 8 * u, LAYER_MOTION);
+            scene_target(dot, DL_TARGET_CONN, e->conn);
+        }
+        scene_icon(sc, DL_ICON_LOCK, x, message ? y + 23 * u * 0.64f + isz * 0.6f : y, isz,
+                   message ? SC_TEXT : SC_PANEL, LAYER_MOTION);
+        if (*labels < SCENE_MAX_FLIGHT_LABELS) {
+            char label[48];
+            snprintf(label, sizeof label, "TLS %u B", (unsigned)e->bytes.len);
+            scene_flight_label(sc, x, y, !from_server, label, col, false, false);
+            (*labels)++;
+        }
+        return;
+    }
     if (e->kind == TRACE_CLOSE) {
         struct dl_item *dot =
             scene_rect(sc, (struct layout_box){x - 9 * u, y - 9 * u, 18 * u, 18 * u}, SC_RED,

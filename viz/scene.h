@@ -45,6 +45,10 @@ struct viz_strings {
     const char *eavesdropper;
     const char *maillog;         /* the panel of an MTA's mail log (NULL: "mail log") */
     const char *read;            /* the badge at the reader's MUA in step 9: "read" */
+    const char *read_decrypted;  /* ... when the MUA decrypted and verified it */
+    const char *read_unreadable; /* ... when it is ciphertext to this reader */
+    const char *records;         /* "TLS records (ciphertext)", a transcript line of records */
+    const char *octets;          /* "octets" */
     const char *mailbox;         /* "mailbox" */
     const char *help_title;
     const char *const *help_lines; /* the help overlay, one key per line */

@@ -45,6 +45,8 @@ enum scene_layer {
 #define SC_SECRET SC_RGB(176, 26, 26)
 #define SC_BAR SC_RGB(236, 239, 243)
 #define SC_SELECT SC_RGB(25, 113, 194)
+#define SC_GOLD SC_RGB(184, 134, 11) /* a private key */
+#define SC_TLS SC_RGB(22, 120, 72)   /* plaintext an endpoint saw inside TLS */
 
 struct dl_color scene_step_color(int n);
 struct dl_color scene_zone_tint(size_t z);

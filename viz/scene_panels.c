@@ -64,6 +64,32 @@ void scene_conn_header(const struct scene *sc, uint32_t conn, char *buf, size_t 
     snprintf(buf, len, "#%u %s  %s → %s", (unsigned)conn, proto, cl, sv);
 }
 
+/* Whether e carries lines of conn for the transcript: bytes in the clear, the plaintext inside an
+ * encrypted channel, or a man in the middle's version of them. */
+static bool panel_text_event(const struct trace_event *e, uint32_t conn)
+{
+    return e->conn == conn &&
+           ((e->kind == TRACE_DATA && !(e->flags & TRACE_TLS)) || e->kind == TRACE_PLAIN ||
+            e->kind == TRACE_TAMPER);
+}
+
+/* TLS records get a line of their own only when no plaintext of theirs is shown: the handshake
+ * and the close_notify. Records that carry a plaintext line just written stay implicit. */
+static bool panel_records_event(const struct trace *tr, size_t i, const struct trace_event *e,
+                                uint32_t conn)
+{
+    if (e->kind != TRACE_DATA || !(e->flags & TRACE_TLS) || e->conn != conn) {
+        return false;
+    }
+    for (size_t k = i; k > 0 && k + 4 > i; k--) {
+        const struct trace_event *p = trace_event_at(tr, k - 1);
+        if (p->kind == TRACE_PLAIN && p->conn == conn && p->from == e->from) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* The last line the server sent before event ev of the same connection. */
 static bool panel_prev_server(const struct scene *sc, size_t ev, uint32_t conn, const char **line,
                               size_t *len)
@@ -72,7 +98,7 @@ static bool panel_prev_server(const struct scene *sc, size_t ev, uint32_t conn, 
     size_t stop = ev - first > 4096 ? ev - 4096 : first;
     for (size_t i = ev; i > stop; i--) {
         const struct trace_event *e = trace_event_at(sc->tr, i - 1);
-        if (e->kind == TRACE_DATA && e->conn == conn && e->from == TRACE_SERVER) {
+        if (panel_text_event(e, conn) && e->from == TRACE_SERVER) {
             const char *p = (const char *)trace_bytes_ptr(sc->tr, e->bytes);
             size_t n = e->bytes.len;
             while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r')) {
@@ -102,7 +128,11 @@ static size_t panel_collect(const struct scene *sc, uint32_t conn, struct panel_
     size_t stop = sc->nvis - first > PANEL_SCAN ? sc->nvis - PANEL_SCAN : first;
     for (size_t i = sc->nvis; i > stop && n < max; i--) {
         const struct trace_event *e = trace_event_at(sc->tr, i - 1);
-        if (e->kind != TRACE_DATA || e->conn != conn) {
+        if (panel_records_event(sc->tr, i - 1, e, conn)) {
+            lines[n++] = (struct panel_line){i - 1, 0, 0};
+            continue;
+        }
+        if (!panel_text_event(e, conn)) {
             continue;
         }
         const uint8_t *p = trace_bytes_ptr(sc->tr, e->bytes);
@@ -143,6 +173,19 @@ static void panel_line(struct scene *sc, const struct panel_line *pl, uint32_t c
     bool client = e->from == TRACE_CLIENT;
     bool in_flight = (double)(e->t + c->latency_us) > sc->tv;
     char clean[320], decoded[256], text[640];
+    if (e->kind == TRACE_DATA && (e->flags & TRACE_TLS)) {
+        /* records: only their size and first octets are on the wire for anyone to see */
+        char hex[40] = "";
+        for (uint32_t k = 0; k < e->bytes.len && k < 5; k++) {
+            snprintf(hex + 3 * k, sizeof hex - 3 * k, "%02x ", p[k]);
+        }
+        snprintf(text, sizeof text, "%s ~ %s, %u %s: %s…", client ? "C:" : "S:",
+                 scene_str(sc->s->records), (unsigned)e->bytes.len, scene_str(sc->s->octets), hex);
+        struct dl_item *it = scene_text(sc, b, text, DL_FONT_MONO, false, DL_ALIGN_LEFT,
+                                        SC_FAINT, LAYER_PANEL_TEXT);
+        scene_target(it, DL_TARGET_CONN, conn);
+        return;
+    }
     scene_clean_line(p, pl->len, clean, sizeof clean);
     const char *prev = NULL;
     size_t prev_len = 0;
@@ -151,8 +194,11 @@ static void panel_line(struct scene *sc, const struct panel_line *pl, uint32_t c
     }
     bool secret =
         scene_secret((const char *)p, pl->len, client, prev, prev_len, decoded, sizeof decoded);
-    snprintf(text, sizeof text, "%s%s %s%s%s",
-             client ? "C:" : "S:", (e->flags & TRACE_TLS) ? " [TLS]" : "", clean,
+    /* Inside TLS a credential is what the endpoints saw, not what the wire showed: no alarm. */
+    bool sealed = e->kind == TRACE_PLAIN;
+    secret = secret && !sealed;
+    snprintf(text, sizeof text, "%s%s %s%s%s", client ? "C:" : "S:",
+             sealed ? " [TLS]" : (e->kind == TRACE_TAMPER ? " [!]" : ""), clean,
              *decoded ? "  → " : "", decoded);
     struct dl_color col = client ? SC_TEXT : SC_ROLE;
     char code[4];
@@ -166,6 +212,10 @@ static void panel_line(struct scene *sc, const struct panel_line *pl, uint32_t c
     if (secret) {
         scene_rect(sc, b, SC_SECRET_BG, SC_NONE, 0, 3 * sc->L.u, LAYER_PANEL);
         col = SC_SECRET;
+    } else if (sealed) {
+        col = SC_TLS;
+    } else if (e->kind == TRACE_TAMPER) {
+        col = SC_RED;
     }
     if (in_flight) {
         col = SC_MUTED;

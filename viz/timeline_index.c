@@ -360,7 +360,8 @@ static int index_kind(struct viz_timeline *tl, enum trace_kind kind, size_t **ou
 static int index_sniffs(struct viz_timeline *tl)
 {
     return index_kind(tl, TRACE_SNIFF, &tl->sniffs, &tl->nsniffs) != 0 ||
-                   index_kind(tl, TRACE_LOG, &tl->logs, &tl->nlogs) != 0
+                   index_kind(tl, TRACE_LOG, &tl->logs, &tl->nlogs) != 0 ||
+                   index_kind(tl, TRACE_KEY, &tl->keys, &tl->nkeys) != 0
                ? -1
                : 0;
 }
@@ -473,6 +474,7 @@ void viz_index_free(struct viz_timeline *tl)
     free(tl->host_has_mda);
     free(tl->sniffs);
     free(tl->logs);
+    free(tl->keys);
     free(tl->host_rank);
     free(tl->host_main);
 }

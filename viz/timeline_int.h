@@ -100,6 +100,8 @@ struct viz_timeline {
     size_t nsniffs;
     size_t *logs; /* indices of mail-log events (Postfix-style lines), in order */
     size_t nlogs;
+    size_t *keys; /* indices of key events (an agent holds an S/MIME or OpenPGP key) */
+    size_t nkeys;
 
     /* for the layout: a host's hop distance from the sending clients, -1 when it is on no
      * connection's route (DNS servers, idle hosts) */
