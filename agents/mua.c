@@ -44,6 +44,7 @@ struct mua {
     enum mua_tls submit_tls;
     enum mua_tls pop_tls;
     enum mua_e2e e2e;
+    bool pop_ssh;
     struct mua_job *jobs; /* built but not yet finished */
     struct mua_message *inbox;
     size_t ninbox, cap_inbox;
@@ -129,6 +130,7 @@ struct mua *mua_new(struct mail_world *mw, const char *id, int host, const struc
     u->submit_tls = cfg->submit_tls;
     u->pop_tls = cfg->pop_tls;
     u->e2e = cfg->e2e;
+    u->pop_ssh = cfg->pop_ssh;
     mua_crypt_enroll(mw, id, u->e2e, u->address, u->display_name);
     return u;
 }
@@ -394,10 +396,22 @@ static void mua_pop_start(struct sim_world *w, void *ctx, uint64_t arg)
         free(f);
         return;
     }
-    f->session = session_connect(w, u->base.host, u->base.id, ip, u->pop_port,
+    f->session = session_connect(w, u->base.host, u->base.id, ip, u->pop_ssh ? 22 : u->pop_port,
                                  &session_pop3_client_ops, c, f, mua_fetch_end);
     if (!f->session) {
         free(f);
+    } else if (u->pop_ssh) {
+        /* ssh -L: the POP3 client talks to the forwarded port; SSH carries it to the server,
+         * which hands it to its own POP3 service (localhost:110). */
+        char err[256], dest[64];
+        snprintf(dest, sizeof dest, "localhost:%u", (unsigned)u->pop_port);
+        struct ssh_end *ssh =
+            ssh_end_client_new(u->user, u->password, "localhost", u->pop_port, err, sizeof err);
+        if (!ssh) {
+            fprintf(stderr, "mailsim: SSH client: %s\n", err);
+            abort();
+        }
+        session_use_ssh(f->session, ssh, dest);
     } else if (u->pop_tls == MUA_TLS_IMPLICIT) {
         session_use_tls(f->session, mua_tls(u, u->pop_host));
     }

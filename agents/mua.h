@@ -27,6 +27,8 @@ struct mua_config {
     enum mua_tls submit_tls;   /* submission: none, STARTTLS, or SMTPS */
     enum mua_tls pop_tls;      /* retrieval: none, STLS, or POP3S */
     enum mua_e2e e2e;          /* sign and encrypt what it sends: none, S/MIME, OpenPGP */
+    bool pop_ssh;              /* POP3 through an SSH tunnel: connect to pop_host:22 and forward
+                                  to localhost:pop_port there (ssh -L) */
 };
 
 struct mua;

@@ -61,7 +61,9 @@ static void session_end(struct session *s)
     s->engine = NULL;
     tls_free(s->tls);
     tls_free(s->tls_next);
+    ssh_end_free(s->ssh);
     s->tls = s->tls_next = NULL;
+    s->ssh = NULL;
     if (s->on_end) {
         s->on_end(s->w, s->agent_ctx, s);
     }
@@ -75,27 +77,118 @@ static const char *session_agent(const struct session *s)
     return trace_string(tr, s->side == TRACE_CLIENT ? c->client_agent : c->server_agent);
 }
 
-/* Puts the endpoint's records on the wire. */
+/* ---- the encrypted channel under the engine: TLS (records) or SSH (a forwarded channel) ---- */
+
+static bool chan_on(const struct session *s)
+{
+    return s->tls || s->ssh;
+}
+
+static void chan_feed(struct session *s, const uint8_t *p, size_t n)
+{
+    if (s->tls) {
+        tls_feed_ciphertext(s->tls, p, n);
+    } else {
+        ssh_end_feed_wire(s->ssh, p, n);
+    }
+}
+
+static size_t chan_output(struct session *s, const uint8_t **out)
+{
+    return s->tls ? tls_ciphertext_output(s->tls, out) : ssh_end_wire_output(s->ssh, out);
+}
+
+static void chan_consumed(struct session *s, size_t n)
+{
+    if (s->tls) {
+        tls_ciphertext_consumed(s->tls, n);
+    } else {
+        ssh_end_wire_consumed(s->ssh, n);
+    }
+}
+
+static int chan_write(struct session *s, const uint8_t *p, size_t n)
+{
+    return s->tls ? tls_write_plaintext(s->tls, p, n) : ssh_end_write(s->ssh, p, n);
+}
+
+static size_t chan_read(struct session *s, uint8_t *buf, size_t cap)
+{
+    return s->tls ? tls_read_plaintext(s->tls, buf, cap) : ssh_end_read(s->ssh, buf, cap);
+}
+
+static bool chan_ready(const struct session *s)
+{
+    return s->tls ? tls_handshake_done(s->tls) : ssh_end_ready(s->ssh);
+}
+
+static const char *chan_error(const struct session *s)
+{
+    return s->tls ? tls_error(s->tls) : ssh_end_error(s->ssh);
+}
+
+static void chan_close(struct session *s)
+{
+    if (s->tls) {
+        tls_close(s->tls); /* close_notify after the last data */
+    } else {
+        ssh_end_close(s->ssh); /* channel EOF and CLOSE, then DISCONNECT */
+    }
+}
+
+/* May the TCP side close now? TLS: at once after close_notify. SSH: once the peer answered the
+ * channel close and the DISCONNECT went out. */
+static bool chan_finished(const struct session *s)
+{
+    return s->tls ? true : ssh_end_done(s->ssh);
+}
+
+void session_ssh_send(struct sim_world *w, uint32_t conn, enum trace_side side, const uint8_t *p,
+                      size_t n)
+{
+    if (!sim_is_tls(w, conn, side)) {
+        const uint8_t *nl = memchr(p, '\n', n);
+        if (!nl) {
+            sim_send(w, conn, side, p, n);
+            return;
+        }
+        size_t k = (size_t)(nl - p) + 1;
+        sim_send(w, conn, side, p, k);
+        sim_set_tls(w, conn, side, true); /* binary packets from here on */
+        p += k;
+        n -= k;
+    }
+    if (n > 0) {
+        sim_send(w, conn, side, p, n);
+    }
+}
+
+/* Puts the channel's bytes (TLS records, SSH packets) on the wire. */
 static void session_send_records(struct session *s)
 {
     const uint8_t *p;
     size_t n;
-    while ((n = tls_ciphertext_output(s->tls, &p)) > 0) {
-        sim_send(s->w, s->conn, s->side, p, n);
-        tls_ciphertext_consumed(s->tls, n);
+    while ((n = chan_output(s, &p)) > 0) {
+        if (s->ssh) {
+            session_ssh_send(s->w, s->conn, s->side, p, n);
+        } else {
+            sim_send(s->w, s->conn, s->side, p, n);
+        }
+        chan_consumed(s, n);
     }
 }
 
-/* The engine's output, in the clear or into TLS (recorded as the plaintext this side wrote). */
+/* The engine's output, in the clear or into the channel (recorded as the plaintext this side
+ * wrote). */
 static void session_send_engine_output(struct session *s)
 {
     const uint8_t *p;
     size_t n;
     /* An engine may queue more as its output drains (a POP3 server with pipelined RETRs). */
     while ((n = s->ops->output(s->engine, &p)) > 0) {
-        if (s->tls) {
+        if (chan_on(s)) {
             trace_plain(sim_trace(s->w), sim_now(s->w), s->conn, s->side, p, n);
-            if (tls_write_plaintext(s->tls, p, n) < 0) {
+            if (chan_write(s, p, n) < 0) {
                 break;
             }
         } else {
@@ -105,20 +198,29 @@ static void session_send_engine_output(struct session *s)
     }
 }
 
-/* Records the end of the handshake once, and tells an engine that upgraded. */
-static void session_tls_progress(struct session *s)
+/* Records that the channel is up, once, and tells an engine that upgraded with STARTTLS. */
+static void session_chan_progress(struct session *s)
 {
-    if (!s->tls_up && tls_handshake_done(s->tls)) {
-        s->tls_up = true;
-        const struct trace_conn *c = trace_conn_get(sim_trace(s->w), s->conn);
-        char name[300];
-        snprintf(name, sizeof name, "%s",
-                 trace_string(sim_trace(s->w), sim_trace(s->w)->hosts[c->server_host].name));
-        trace_secure(sim_trace(s->w), sim_now(s->w), s->conn, s->side, session_agent(s),
-                     tls_version(s->tls), tls_cipher(s->tls), true, name);
-        if (s->tls_upgrade && s->ops->tls_started) {
-            s->ops->tls_started(s->engine);
-        }
+    if (s->tls_up || !chan_ready(s)) {
+        return;
+    }
+    s->tls_up = true;
+    struct trace *tr = sim_trace(s->w);
+    const struct trace_conn *c = trace_conn_get(tr, s->conn);
+    char detail[300];
+    if (s->tls) {
+        snprintf(detail, sizeof detail, "%s", trace_string(tr, tr->hosts[c->server_host].name));
+        trace_secure(tr, sim_now(s->w), s->conn, s->side, session_agent(s), tls_version(s->tls),
+                     tls_cipher(s->tls), true, detail);
+    } else {
+        const char *banner = ssh_end_banner(s->ssh);
+        snprintf(detail, sizeof detail, "server host key %s; forwarding to %s",
+                 ssh_end_hostkey_fingerprint(s->ssh), s->ssh_dest);
+        trace_secure(tr, sim_now(s->w), s->conn, s->side, session_agent(s), "SSH-2.0",
+                     banner ? banner : "", true, detail);
+    }
+    if (s->tls_upgrade && s->ops->tls_started) {
+        s->ops->tls_started(s->engine);
     }
 }
 
@@ -128,7 +230,7 @@ static bool session_flush(struct session *s)
     if (sim_is_closed(s->w, s->conn, s->side)) {
         return false;
     }
-    if (!s->tls) {
+    if (!chan_on(s)) {
         session_send_engine_output(s);
         if (s->tls_next) {
             /* STARTTLS: the 220 (or +OK) went out in the clear; from here on, records. */
@@ -138,28 +240,32 @@ static bool session_flush(struct session *s)
             sim_set_tls(s->w, s->conn, s->side, true);
         }
     }
-    if (s->tls) {
-        session_tls_progress(s);
+    bool finished = true;
+    if (chan_on(s)) {
+        session_chan_progress(s);
         /* Until the handshake is done, the engine's bytes wait in the engine. */
         if (s->tls_up) {
             session_send_engine_output(s);
         }
-        if (s->ops->done(s->engine)) {
-            tls_close(s->tls); /* close_notify after the last data */
+        if (s->ops->done(s->engine) && !s->closing) {
+            s->closing = true;
+            chan_close(s);
         }
         session_send_records(s);
-        const char *err = tls_error(s->tls);
+        const char *err = chan_error(s);
         if (err) {
-            /* A failed handshake or a broken record: nothing more can be said safely. */
+            /* A failed handshake, login or record: nothing more can be said safely. */
+            session_send_records(s);
             trace_secure(sim_trace(s->w), sim_now(s->w), s->conn, s->side, session_agent(s),
-                         NULL, NULL, false, err);
+                         s->tls ? NULL : "SSH-2.0", NULL, false, err);
             s->ops->peer_closed(s->engine);
             sim_close(s->w, s->conn, s->side);
             session_end(s);
             return true;
         }
+        finished = chan_finished(s);
     }
-    if (s->ops->done(s->engine)) {
+    if (s->ops->done(s->engine) && finished) {
         sim_close(s->w, s->conn, s->side);
         session_end(s);
         return true;
@@ -178,16 +284,16 @@ static void session_on_data(struct sim_world *w, void *ctx, uint32_t conn, const
     (void)w;
     (void)conn;
     struct session *s = ctx;
-    if (!s->tls) {
+    if (!chan_on(s)) {
         s->ops->feed(s->engine, p, n);
         session_pump(s);
         return;
     }
-    tls_feed_ciphertext(s->tls, p, n);
-    session_tls_progress(s);
+    chan_feed(s, p, n);
+    session_chan_progress(s);
     uint8_t plain[16384];
     size_t got;
-    while (!tls_error(s->tls) && (got = tls_read_plaintext(s->tls, plain, sizeof plain)) > 0) {
+    while (!chan_error(s) && (got = chan_read(s, plain, sizeof plain)) > 0) {
         s->ops->feed(s->engine, plain, got);
     }
     session_pump(s);
@@ -196,6 +302,9 @@ static void session_on_data(struct sim_world *w, void *ctx, uint32_t conn, const
 static void session_on_close(struct sim_world *w, void *ctx, uint32_t conn)
 {
     struct session *s = ctx;
+    if (s->ssh) {
+        ssh_end_feed_eof(s->ssh);
+    }
     s->ops->peer_closed(s->engine);
     if (!session_flush(s)) {
         /* The peer is gone, so nothing more can be said: close our side as well. */
@@ -269,6 +378,13 @@ void session_use_tls(struct session *s, struct tls_endpoint *tls)
 {
     tls_free(s->tls);
     s->tls = tls;
+}
+
+void session_use_ssh(struct session *s, struct ssh_end *ssh, const char *dest)
+{
+    ssh_end_free(s->ssh);
+    s->ssh = ssh;
+    snprintf(s->ssh_dest, sizeof s->ssh_dest, "%s", dest ? dest : "");
 }
 
 void session_starttls(struct session *s, struct tls_endpoint *tls)

@@ -5,6 +5,7 @@
 #define MAILSIM_SESSION_H
 
 #include "sim.h"
+#include "ssh.h"
 #include "tls.h"
 
 #include <stdbool.h>
@@ -49,7 +50,11 @@ struct session {
     struct tls_endpoint *tls;
     struct tls_endpoint *tls_next; /* STARTTLS/STLS: takes over after the queued plaintext */
     bool tls_upgrade;              /* tls came from STARTTLS/STLS (tell the engine when up) */
-    bool tls_up;                   /* handshake done and recorded */
+    bool tls_up;                   /* handshake done (or SSH channel open) and recorded */
+    /* SSH port forwarding: the engine's bytes go through the one forwarded channel of ssh. */
+    struct ssh_end *ssh;
+    char ssh_dest[120]; /* "localhost:110", for the trace */
+    bool closing;       /* the engine is done: the channel is being closed */
 };
 
 /* A session for the server side of an accepted connection: fills *ep for sim's accept callback
@@ -75,6 +80,16 @@ struct session *session_connect(struct sim_world *w, int client_host, const char
 /* Implicit TLS on a client session (call right after session_connect): the ClientHello goes
  * out when the connection opens. Takes ownership of tls. */
 void session_use_tls(struct session *s, struct tls_endpoint *tls);
+
+/* SSH port forwarding (ssh -L) on a client session, right after session_connect: the connection
+ * goes to an SSH server, and the engine speaks through the forwarded channel to dest
+ * ("localhost:110"). Takes ownership of ssh. */
+void session_use_ssh(struct session *s, struct ssh_end *ssh, const char *dest);
+
+/* Sends SSH wire bytes from side: the identification string ("SSH-2.0-...\r\n", RFC 4253 4.2)
+ * as plain data, and everything after it as records of an encrypted channel (TRACE_TLS). */
+void session_ssh_send(struct sim_world *w, uint32_t conn, enum trace_side side, const uint8_t *p,
+                      size_t n);
 
 /* STARTTLS (RFC 3207) or STLS (RFC 2595), from an engine's hook: the plaintext the engine has
  * queued so far (the server's "220 Ready to start TLS") still goes out in the clear, then the

@@ -496,6 +496,21 @@ void sniff_stream_feed(struct sniff_stream *s, enum trace_side from, bool tls, c
                        size_t n)
 {
     int side = from == TRACE_CLIENT ? 0 : 1;
+    if (s->proto == SNIFF_SSH) {
+        /* RFC 4253 4.2: "SSH-2.0-softwareversion" in the clear, then binary packets; from the
+         * key exchange on, encrypted. An eavesdropper learns the software and the sizes. */
+        if (!s->tls_seen[side]) {
+            s->tls_seen[side] = true;
+            const uint8_t *nl = memchr(p, '\n', n);
+            size_t k = nl ? (size_t)(nl - p) : n;
+            k = k > 0 && p[k - 1] == '\r' ? k - 1 : k;
+            char what[160];
+            snprintf(what, sizeof what, "SSH: %.*s, then encrypted packets", (int)(k < 100 ? k : 100),
+                     (const char *)p);
+            sniff_report_str(s, SNIFF_CIPHERTEXT, what);
+        }
+        return;
+    }
     if (tls) {
         /* TLS records: the bytes are there, their meaning is not. Said once per direction. */
         if (!s->tls_seen[side]) {

@@ -32,7 +32,9 @@ enum sniff_finding { SNIFF_FINDING_LIST(SNIFF_FINDING_ENUM) SNIFF_FINDING_COUNT 
 
 const char *sniff_finding_name(enum sniff_finding f);
 
-enum sniff_proto { SNIFF_SMTP, SNIFF_POP3 };
+/* SNIFF_SSH: an SSH connection; only the identification strings are plain text, and the
+ * rest is reported as ciphertext. */
+enum sniff_proto { SNIFF_SMTP, SNIFF_POP3, SNIFF_SSH };
 
 /* The body finding holds at most this many octets of text (cut at a character boundary). */
 #define SNIFF_BODY_MAX 120

@@ -94,8 +94,10 @@ static struct sniffer_stream *sniffer_stream_for(struct sniffer *s, uint32_t tap
     st->s = s;
     st->tap = tap;
     st->conn = conn;
-    st->parse =
-        sniff_stream_new(strcmp(proto, "pop3") == 0 ? SNIFF_POP3 : SNIFF_SMTP, sniffer_found, st);
+    enum sniff_proto sp = strcmp(proto, "pop3") == 0  ? SNIFF_POP3
+                          : strcmp(proto, "ssh") == 0 ? SNIFF_SSH
+                                                      : SNIFF_SMTP;
+    st->parse = sniff_stream_new(sp, sniffer_found, st);
     if (!st->parse) {
         abort();
     }

@@ -10,6 +10,7 @@
 #include "mua.h"
 #include "sasl.h"
 #include "mitm.h"
+#include "sshd.h"
 #include "sniffer.h"
 #include "spammer.h"
 
@@ -202,6 +203,7 @@ static int build_agent_one(struct build_ctx *b, const struct scenario_agent *sa)
         cfg.e2e = !sa->encrypt || strcmp(sa->encrypt, "none") == 0 ? MUA_E2E_NONE
                   : strcmp(sa->encrypt, "smime") == 0              ? MUA_E2E_SMIME
                                                                    : MUA_E2E_PGP;
+        cfg.pop_ssh = sa->pop_tunnel && strcmp(sa->pop_tunnel, "ssh") == 0;
         if (!mua_new(b->mw, sa->id, host, &cfg)) {
             return build_fail(b, "agent \"%s\": no account \"%s\"", sa->id, sa->user);
         }
@@ -210,6 +212,14 @@ static int build_agent_one(struct build_ctx *b, const struct scenario_agent *sa)
     if (strcmp(role, "spammer") == 0) {
         struct spammer_config cfg = {sa->helo};
         spammer_new(b->mw, sa->id, host, &cfg);
+        return 0;
+    }
+    if (strcmp(role, "sshd") == 0) {
+        struct sshd_config cfg = {sa->port, sa->user, sa->forward_port};
+        char why[256];
+        if (!sshd_new(b->mw, sa->id, host, &cfg, why, sizeof why)) {
+            return build_fail(b, "agent \"%s\": %s", sa->id, why);
+        }
         return 0;
     }
     if (strcmp(role, "mitm") == 0) {

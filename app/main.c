@@ -187,6 +187,7 @@ static void main_labels(const struct ui_strings *s, struct export_text_labels *l
     lb->sniffed = ui_string(s, "word.sniffed");
     lb->log = ui_string(s, "word.log");
     lb->records = ui_string(s, "word.records");
+    lb->ssh_packets = ui_string(s, "word.ssh_packets");
     lb->octets = ui_string(s, "word.octets");
     lb->secure_ok = ui_string(s, "word.secure_ok");
     lb->secure_failed = ui_string(s, "word.secure_failed");

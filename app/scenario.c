@@ -516,7 +516,7 @@ static void scenario_free_agent(struct scenario_agent *a)
                        a->pop_host, a->mta,          a->hostname,    a->relayhost,
                        a->mda,      a->dns,          a->pop_mra,     a->helo,
                        a->submit_tls, a->pop_tls,    a->smtp_tls,    a->at,
-                       a->encrypt};
+                       a->encrypt,    a->pop_tunnel};
     for (size_t k = 0; k < sizeof strings / sizeof strings[0]; k++) {
         free(strings[k]);
     }

@@ -78,6 +78,7 @@ struct scenario_agent {
     char *submit_tls; /* "none" (default), "starttls", "smtps" */
     char *pop_tls;    /* "none" (default), "stls", "pop3s" */
     char *encrypt;    /* end to end: "none" (default), "smime", "pgp" */
+    char *pop_tunnel; /* "none" (default), "ssh": POP3 through ssh -L to pop_host */
     /* msa */
     char *mta; /* the MTA agent that takes submitted mail */
     char **auth_mechs;
@@ -128,6 +129,8 @@ struct scenario_agent {
     char **dictionary; /* words for its offline attack on APOP */
     /* mitm */
     char *at; /* the tap whose link it sits on */
+    /* sshd (also port, user) */
+    uint16_t forward_port; /* the one forward allowed, localhost:forward_port; 0: 110 */
     size_t ndictionary;
 };
 

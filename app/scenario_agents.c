@@ -13,7 +13,7 @@
 static const char *const scenario_mua_keys[] = {
     "user",     "display_name", "submit_host", "submit_port",    "auth_mech",
     "pop_host", "pop_port",     "apop",        "keep_on_server", "submit_tls",
-    "pop_tls",  "encrypt", NULL};
+    "pop_tls",  "encrypt", "pop_tunnel", NULL};
 static const char *const scenario_msa_keys[] = {"mta",          "port",     "hostname",
                                                 "auth_mechs",   "require_auth", "starttls",
                                                 "smtps",        "tls_auth_only", NULL};
@@ -46,6 +46,7 @@ static const char *const scenario_dns_keys[] = {"mx", NULL};
 static const char *const scenario_spammer_keys[] = {"helo", NULL};
 static const char *const scenario_sniffer_keys[] = {"taps", "dictionary", NULL};
 static const char *const scenario_mitm_keys[] = {"at", NULL};
+static const char *const scenario_sshd_keys[] = {"port", "user", "forward_port", NULL};
 
 static const struct scenario_role {
     const char *name;
@@ -56,13 +57,14 @@ static const struct scenario_role {
     {"mda", scenario_mda_keys},         {"mra", scenario_mra_keys},
     {"dns", scenario_dns_keys},         {"spammer", scenario_spammer_keys},
     {"sniffer", scenario_sniffer_keys}, {"mitm", scenario_mitm_keys},
+    {"sshd", scenario_sshd_keys},
 };
 #define SCENARIO_NROLES (sizeof scenario_roles / sizeof scenario_roles[0])
 
 static const char *const scenario_agent_keys[] = {"id", "role", "host", "program", NULL};
 static const char *const scenario_role_names[] = {"mua", "msa", "mta",     "filter",  "mda",
                                                   "mra", "dns", "spammer", "sniffer", "mitm",
-                                                  NULL};
+                                                  "sshd",    NULL};
 static const char *const scenario_mechs[] = {"PLAIN", "LOGIN", "CRAM-MD5", NULL};
 
 /* Which roles may be referred to from a place, and how a message says so. */
@@ -78,6 +80,7 @@ static const char *const scenario_submit_tls[] = {"none", "starttls", "smtps", N
 static const char *const scenario_pop_tls[] = {"none", "stls", "pop3s", NULL};
 static const char *const scenario_smtp_tls[] = {"none", "may", "encrypt", NULL};
 static const char *const scenario_encrypt[] = {"none", "smime", "pgp", NULL};
+static const char *const scenario_tunnels[] = {"none", "ssh", NULL};
 
 const char *const *scenario_role_keys(const char *role)
 {
@@ -103,7 +106,10 @@ static int scenario_parse_mua(struct scenario_parser *p, const cJSON *o, struct 
         scenario_get_string(c, o, "pop_tls", 0, NULL, NULL, &a->pop_tls) < 0 ||
         (a->pop_tls && scenario_check_enum(c, "pop_tls", a->pop_tls, scenario_pop_tls) < 0) ||
         scenario_get_string(c, o, "encrypt", 0, NULL, NULL, &a->encrypt) < 0 ||
-        (a->encrypt && scenario_check_enum(c, "encrypt", a->encrypt, scenario_encrypt) < 0)) {
+        (a->encrypt && scenario_check_enum(c, "encrypt", a->encrypt, scenario_encrypt) < 0) ||
+        scenario_get_string(c, o, "pop_tunnel", 0, NULL, NULL, &a->pop_tunnel) < 0 ||
+        (a->pop_tunnel &&
+         scenario_check_enum(c, "pop_tunnel", a->pop_tunnel, scenario_tunnels) < 0)) {
         return -1;
     }
     return scenario_get_bool(c, o, "keep_on_server", &a->keep_on_server);
@@ -324,6 +330,15 @@ static int scenario_parse_role(struct scenario_parser *p, const cJSON *o, struct
                    : 0;
     } else if (strcmp(a->role, "mitm") == 0) {
         return scenario_get_string(c, o, "at", SCENARIO_REQUIRED, NULL, NULL, &a->at);
+    } else if (strcmp(a->role, "sshd") == 0) {
+        return scenario_port(c, o, "port", &a->port) < 0 ||
+                       scenario_get_string(c, o, "user", SCENARIO_REQUIRED, NULL, NULL,
+                                           &a->user) < 0 ||
+                       scenario_ref(c, "user", a->user, &p->accounts, "a user from $.accounts",
+                                    NULL) < 0 ||
+                       scenario_port(c, o, "forward_port", &a->forward_port) < 0
+                   ? -1
+                   : 0;
     }
     return 0; /* mda: nothing of its own */
 }
@@ -336,7 +351,7 @@ int scenario_parse_agent(struct scenario_parser *p, const cJSON *o, size_t i)
         return scenario_fail_type(c, NULL, o, "an object");
     }
     if (scenario_get_string(c, o, "role", SCENARIO_REQUIRED, NULL,
-                            "one of mua, msa, mta, filter, mda, mra, dns, spammer, sniffer, mitm",
+                            "one of mua, msa, mta, filter, mda, mra, dns, spammer, sniffer, mitm, sshd",
                             &a->role) < 0 ||
         scenario_check_enum(c, "role", a->role, scenario_role_names) < 0) {
         return -1;

@@ -22,6 +22,7 @@ struct export_text_labels {
     const char *sniffed;        /* "sniffed" */
     const char *log;            /* "log" */
     const char *records;        /* "TLS records" (ciphertext on the wire) */
+    const char *ssh_packets;    /* "SSH packets" (the same for SSH) */
     const char *octets;         /* "octets" */
     const char *secure_ok;      /* "encrypted channel established" */
     const char *secure_failed;  /* "encrypted channel failed" */

@@ -158,6 +158,12 @@ static void jsonl_endpoint(const struct trace *tr, FILE *out, const char *key, u
     fprintf(out, ",\"port\":%u}", port);
 }
 
+static bool jsonl_is_ssh(const struct trace *tr, uint32_t conn)
+{
+    const struct trace_conn *c = trace_conn_get(tr, conn);
+    return c && strcmp(trace_string(tr, c->proto), "ssh") == 0;
+}
+
 static const char *jsonl_side(uint8_t from)
 {
     return from == TRACE_CLIENT ? "client" : "server";
@@ -194,7 +200,11 @@ static void jsonl_event(const struct trace *tr, const struct trace_event *e, FIL
     case TRACE_DATA:
         fprintf(out, ",\"conn\":%" PRIu32 ",\"from\":\"%s\"", e->conn, jsonl_side(e->from));
         jsonl_bytes(out, "text", bytes, e->bytes.len);
-        fprintf(out, ",\"tls\":%s", (e->flags & TRACE_TLS) ? "true" : "false");
+        if ((e->flags & TRACE_TLS) && jsonl_is_ssh(tr, e->conn)) {
+            fputs(",\"tls\":false,\"ssh\":true", out); /* SSH's binary packets */
+        } else {
+            fprintf(out, ",\"tls\":%s", (e->flags & TRACE_TLS) ? "true" : "false");
+        }
         break;
     case TRACE_CLOSE:
         fprintf(out, ",\"conn\":%" PRIu32 ",\"from\":\"%s\"", e->conn, jsonl_side(e->from));

@@ -52,8 +52,11 @@ static void text_records(const struct export_text_labels *lb, const struct trace
     const uint8_t *p = trace_bytes_ptr(tr, e->bytes);
     size_t n = e->bytes.len;
     text_time(out, e->t);
+    const struct trace_conn *c = trace_conn_get(tr, e->conn);
+    bool ssh = c && strcmp(trace_string(tr, c->proto), "ssh") == 0;
     fprintf(out, "#%" PRIu32 " %s ~ %s, %zu %s:", e->conn, e->from == TRACE_CLIENT ? "C:" : "S:",
-            text_or(lb->records, "TLS records"), n, text_or(lb->octets, "octets"));
+            ssh ? text_or(lb->ssh_packets, "SSH packets") : text_or(lb->records, "TLS records"),
+            n, text_or(lb->octets, "octets"));
     for (size_t i = 0; i < n && i < 8; i++) {
         fprintf(out, " %02x", p[i]);
     }
@@ -67,7 +70,11 @@ static void text_data(const struct trace *tr, const struct trace_event *e, FILE 
     const uint8_t *p = trace_bytes_ptr(tr, e->bytes);
     size_t n = e->bytes.len;
     const char *who = e->from == TRACE_CLIENT ? "C:" : "S:";
-    const char *tls = e->kind == TRACE_PLAIN ? " [TLS]" : e->kind == TRACE_TAMPER ? " [!]" : "";
+    const struct trace_conn *conn = trace_conn_get(tr, e->conn);
+    bool ssh = conn && strcmp(trace_string(tr, conn->proto), "ssh") == 0;
+    const char *tls = e->kind == TRACE_PLAIN    ? (ssh ? " [SSH]" : " [TLS]")
+                      : e->kind == TRACE_TAMPER ? " [!]"
+                                                : "";
     size_t start = 0;
     bool first = true;
     while (start < n) {

@@ -20,6 +20,11 @@ and checks, with an empty WIRESHARK_CONFIG_DIR so that no user preference change
                      clear and then TLS on the same stream; no AUTH, PASS or message body is
                      readable without keys; with the key log, AUTH and RETR come out; and the
                      admin's view: bob's Maildir file (--maildir) holds the body in plain text.
+  ssh-tunnel         tshark recognises SSH on port 22 (both identification strings, the key
+                     exchange, encrypted packets), reads no POP3 there, finds no TCP analysis
+                     flag; bob's USER/PASS are not in the bytes on port 22, only in what his
+                     MUA wrote into the channel (plain events) and on sshd's own connection to
+                     localhost:110 on the server.
   starttls-stripping the trace holds the server's 250-STARTTLS as sent and mallory's "tamper"
                      version without it; no TLS at all crosses the Internet hop; the body is IMF
                      in the clear there.
@@ -251,6 +256,41 @@ def starttls_stripping(mailsim, sdir, tmp):
     check(["25"] in imf, "%s: tshark reads the message in the clear on port 25" % name)
 
 
+def ssh_tunnel(mailsim, sdir, tmp):
+    name = "ssh-tunnel"
+    events, pcap, keys = run_mailsim(mailsim, os.path.join(sdir, name + ".json"), tmp, name)
+    s22 = stream_of(pcap, 22)
+    check(len(s22) == 1, "%s: one connection to port 22" % name)
+    if not s22:
+        return
+    rows = tshark(pcap, ["ssh.protocol", "ssh.message_code"], "tcp.stream==%d && ssh" % s22[0])
+    protos = [r[0] for r in rows if r[0]]
+    codes = {c for r in rows for c in r[1].split(",") if c}
+    check(len(protos) == 2 and all(p.startswith("SSH-2.0-") for p in protos),
+          "%s: tshark sees both SSH identification strings (%s)" % (name, ", ".join(protos)))
+    check({"20", "21"} <= codes and ("30" in codes or "31" in codes),
+          "%s: tshark sees KEXINIT, key exchange and NEWKEYS (message codes %s)"
+          % (name, ",".join(sorted(codes, key=int))))
+    enc = tshark(pcap, ["frame.number"], "tcp.stream==%d && ssh && !ssh.message_code && !ssh.protocol" % s22[0])
+    check(len(enc) >= 10, "%s: %d encrypted SSH packets after the key exchange" % (name, len(enc)))
+    check(tshark(pcap, ["frame.number"], "tcp.stream==%d && pop" % s22[0]) == [],
+          "%s: no POP3 readable on the SSH stream" % name)
+    check(tshark(pcap, ["frame.number"], "tcp.stream==%d && tcp.analysis.flags" % s22[0]) == [],
+          "%s: no TCP analysis flags on the SSH stream" % name)
+    raw = b"".join(text_of(e) for e in events if e["kind"] == "data" and
+                   conns(events)[e["conn"]]["server"]["port"] == 22)
+    check(b"builder42" not in raw and b"USER bob" not in raw,
+          "%s: bob's USER and PASS are not in the bytes on port 22" % name)
+    plain = b"".join(text_of(e) for e in events if e["kind"] == "plain" and e["from"] == "client")
+    check(b"PASS builder42" in plain, "%s: the trace keeps what bob's MUA wrote into the tunnel" % name)
+    inner = [c for c, e in conns(events).items() if e["server"]["port"] == 110 and
+             e["client"]["host"] == e["server"]["host"] == "mail.b.example"]
+    check(len(inner) == 1, "%s: sshd forwards to localhost:110 on the server itself" % name)
+    sec = [e for e in events if e["kind"] == "secure" and e["version"] == "SSH-2.0"]
+    check(len(sec) == 2 and all(e["ok"] and "SHA256:" in e["detail"] for e in sec),
+          "%s: both ends record the SSH channel with the host key fingerprint" % name)
+
+
 def main():
     if len(sys.argv) != 3:
         print(__doc__)
@@ -261,6 +301,7 @@ def main():
         pop3s(mailsim, sdir, tmp)
         starttls_all_hops(mailsim, sdir, tmp)
         starttls_stripping(mailsim, sdir, tmp)
+        ssh_tunnel(mailsim, sdir, tmp)
     print("tls_run: %d passed, %d failed" % (PASSED, FAILED))
     return 1 if FAILED else 0
 

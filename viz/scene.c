@@ -732,7 +732,8 @@ static void scene_flight(struct scene *sc, const struct trace_event *e, int *lab
                    message ? SC_TEXT : SC_PANEL, LAYER_MOTION);
         if (*labels < SCENE_MAX_FLIGHT_LABELS) {
             char label[48];
-            snprintf(label, sizeof label, "TLS %u B", (unsigned)e->bytes.len);
+            bool ssh = strcmp(trace_string(tr, c->proto), "ssh") == 0;
+            snprintf(label, sizeof label, "%s %u B", ssh ? "SSH" : "TLS", (unsigned)e->bytes.len);
             scene_flight_label(sc, x, y, !from_server, label, col, false, false);
             (*labels)++;
         }

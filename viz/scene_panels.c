@@ -179,8 +179,10 @@ static void panel_line(struct scene *sc, const struct panel_line *pl, uint32_t c
         for (uint32_t k = 0; k < e->bytes.len && k < 5; k++) {
             snprintf(hex + 3 * k, sizeof hex - 3 * k, "%02x ", p[k]);
         }
+        bool ssh = strcmp(trace_string(sc->tr, c->proto), "ssh") == 0;
         snprintf(text, sizeof text, "%s ~ %s, %u %s: %s…", client ? "C:" : "S:",
-                 scene_str(sc->s->records), (unsigned)e->bytes.len, scene_str(sc->s->octets), hex);
+                 ssh ? "SSH" : scene_str(sc->s->records), (unsigned)e->bytes.len,
+                 scene_str(sc->s->octets), hex);
         struct dl_item *it = scene_text(sc, b, text, DL_FONT_MONO, false, DL_ALIGN_LEFT,
                                         SC_FAINT, LAYER_PANEL_TEXT);
         scene_target(it, DL_TARGET_CONN, conn);
@@ -197,8 +199,9 @@ static void panel_line(struct scene *sc, const struct panel_line *pl, uint32_t c
     /* Inside TLS a credential is what the endpoints saw, not what the wire showed: no alarm. */
     bool sealed = e->kind == TRACE_PLAIN;
     secret = secret && !sealed;
+    bool ssh = strcmp(trace_string(sc->tr, c->proto), "ssh") == 0;
     snprintf(text, sizeof text, "%s%s %s%s%s", client ? "C:" : "S:",
-             sealed ? " [TLS]" : (e->kind == TRACE_TAMPER ? " [!]" : ""), clean,
+             sealed ? (ssh ? " [SSH]" : " [TLS]") : (e->kind == TRACE_TAMPER ? " [!]" : ""), clean,
              *decoded ? "  → " : "", decoded);
     struct dl_color col = client ? SC_TEXT : SC_ROLE;
     char code[4];
