@@ -30,6 +30,7 @@ clean:
 # Benchmarks against real peers, side by side (installs Postfix's smtp-source and smtp-sink).
 bench: build
 	@bash bench/load.sh $(BUILD)
+	@bash bench/live.sh $(BUILD)
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer (clang), in build-asan/.
 # The load-100k expectation is left out: under ASan it takes minutes and gigabytes.

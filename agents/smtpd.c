@@ -172,6 +172,16 @@ static bool smtpd_on_message(void *ctx, const struct smtp_envelope *env, const u
     struct smtpd *d = c->d;
     struct mail_world *mw = d->mw;
     const char *mail = mail_world_mail_of(mw, data, len);
+    if (!*mail && mw->auto_tag) {
+        /* Live mode: a real client's message. Its submission was step 1. */
+        bool fresh;
+        mail = mail_world_auto_tag(mw, data, len, &fresh);
+        if (fresh && d->submission) {
+            const struct trace_conn *tc = trace_conn_get(mw->tr, c->conn);
+            trace_step(mw->tr, smtpd_now(c), 1, mail, trace_string(mw->tr, tc->client_agent),
+                       c->conn);
+        }
+    }
     if (d->scan_eicar && smtpd_has_eicar(data, len)) {
         /* amavisd-new's wording for a virus found at the SMTP stage. */
         smtp_reply_set(reply, 554, "5.7.0", "Reject, id=%s - INFECTED: Eicar-Test-Signature",

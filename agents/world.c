@@ -82,6 +82,7 @@ void mail_world_free(struct mail_world *mw)
     }
     free(mw->notes);
     free(mw->maildir_root);
+    free(mw->tls_name);
     sim_world_free(mw->sim);
     mail_world_keys_free(mw);
     mail_world_tls_free(mw);
@@ -231,6 +232,34 @@ const char *mail_world_mail_of(const struct mail_world *mw, const uint8_t *data,
     }
     size_t k = mw->tag_index[mw_tag_slot(mw, p)];
     return k ? mw->tags[k - 1].mail : "";
+}
+
+const char *mail_world_auto_tag(struct mail_world *mw, const uint8_t *data, size_t len,
+                                bool *fresh)
+{
+    *fresh = false;
+    const char *mail = mail_world_mail_of(mw, data, len);
+    char id[512];
+    if (*mail || message_header_get(data, len, "Message-ID", id, sizeof id) < 0) {
+        return mail;
+    }
+    char *p = id;
+    while (*p == ' ' || *p == '\t' || *p == '<') {
+        p++;
+    }
+    size_t n = strlen(p);
+    while (n > 0 && (p[n - 1] == '>' || p[n - 1] == ' ' || p[n - 1] == '\t')) {
+        n--;
+    }
+    p[n] = 0;
+    if (!*p) {
+        return "";
+    }
+    char name[32];
+    snprintf(name, sizeof name, "live%lu", ++mw->auto_tags);
+    mail_world_tag(mw, p, name);
+    *fresh = true;
+    return mail_world_mail_of(mw, data, len);
 }
 
 static void mw_note_due(struct sim_world *w, void *ctx, uint64_t index)

@@ -72,6 +72,11 @@ struct mail_world {
     struct mail_tls *tls;      /* the scenario CA and contexts, made on first use */
     struct tls_keylog *keylog; /* where handshake secrets go (--keylog), or NULL */
     struct mail_keys *keys;    /* S/MIME and OpenPGP identities (world_keys.c), or NULL */
+    char *tls_name;            /* live mode: a name every server certificate also holds */
+    /* live mode: messages whose Message-ID is new get a mail id ("live1", "live2", ...) when
+     * the first server takes them, so real clients' mail is followed like scripted mail */
+    bool auto_tag;
+    unsigned long auto_tags;
 };
 
 /* The world records into tr, which the caller owns. Returns NULL on OOM. */
@@ -92,6 +97,10 @@ const struct account *mail_world_account_by_address(const struct mail_world *mw,
 
 /* Ties a Message-ID to a mail id. */
 void mail_world_tag(struct mail_world *mw, const char *message_id, const char *mail);
+/* Live mode (auto_tag): gives an untagged message with a Message-ID the next "liveN" mail id
+ * and returns it; "" when it has no Message-ID. *fresh tells whether it was new. */
+const char *mail_world_auto_tag(struct mail_world *mw, const uint8_t *data, size_t len,
+                                bool *fresh);
 /* The mail id of a message (found through its Message-ID header), or "" when untagged. */
 const char *mail_world_mail_of(const struct mail_world *mw, const uint8_t *data, size_t len);
 

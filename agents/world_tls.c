@@ -84,8 +84,10 @@ SSL_CTX *mail_world_tls_server(struct mail_world *mw, int host)
     }
     if (!t->server[host]) {
         char err[256];
-        const char *name = trace_string(mw->tr, mw->tr->hosts[host].name);
-        if (tls_ca_issue(&t->ca, &name, 1, &t->certs[host], err, sizeof err) < 0) {
+        const char *names[2] = {trace_string(mw->tr, mw->tr->hosts[host].name), mw->tls_name};
+        const char *name = names[0];
+        if (tls_ca_issue(&t->ca, names, mw->tls_name ? 2 : 1, &t->certs[host], err,
+                         sizeof err) < 0) {
             mail_tls_fatal(name, err);
         }
         t->server[host] = tls_ca_server_ctx(&t->certs[host], err, sizeof err);

@@ -450,6 +450,9 @@ struct mail_world *build_world(const struct scenario *sc, const struct build_opt
     if (opt && opt->keylog) {
         mail_world_set_keylog(mw, opt->keylog);
     }
+    if (opt && opt->tls_name) {
+        mw->tls_name = mw_strdup(opt->tls_name);
+    }
     for (size_t i = 0; i < sc->nzones; i++) {
         int z = sim_zone_add(mw->sim, sc->zones[i].id, err, errlen);
         if (z < 0) {
@@ -495,7 +498,8 @@ struct mail_world *build_world(const struct scenario *sc, const struct build_opt
             }
         }
     }
-    if (build_pop_before_smtp(&b) != 0 || build_taps(&b) != 0 || build_timeline(&b) != 0) {
+    if (build_pop_before_smtp(&b) != 0 || build_taps(&b) != 0 ||
+        (!(opt && opt->no_timeline) && build_timeline(&b) != 0)) {
         goto fail;
     }
     return mw;

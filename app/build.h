@@ -13,6 +13,8 @@ struct build_options {
     bool has_seed;
     const char *maildir;     /* write real Maildirs under it; NULL: memory only */
     struct tls_keylog *keylog; /* handshake secrets in NSS key log format; NULL: none */
+    bool no_timeline;          /* live mode: the world only, no scripted sends and fetches */
+    const char *tls_name;      /* a name every server certificate also holds ("localhost") */
 };
 
 /* Builds the world into tr (which the caller initialised and owns). Returns NULL with a message

@@ -5,6 +5,7 @@
 #include "catalog.h"
 #include "export.h"
 #include "export_pcap.h"
+#include "serve.h"
 #include "mua.h"
 #include "matrix.h"
 #include "paths.h"
@@ -46,6 +47,8 @@ static void main_usage(FILE *out)
           "       mailsim check SCENARIO...\n"
           "       mailsim matrix SCENARIO [--format text|csv|md] [--lang ja|en] [--seed N]\n"
           "       mailsim list [--lang ja|en]\n"
+          "       mailsim serve [SCENARIO] [--bind ADDR] [--port SERVICE=PORT ...] [--no-gui]\n"
+          "                     (live mode: real mail clients; mailsim serve --help)\n"
           "       mailsim shot [SCENARIO] (--step N | --time T) [--out FILE.png] [--size WxH]\n"
           "                    [--lang ja|en] [--presenter] [--font FILE]\n"
           "                    [--frames N [--speed X] --stats] [--matrix]\n"
@@ -567,6 +570,9 @@ int main(int argc, char **argv)
         printf("mailsim %s\n", MAILSIM_VERSION);
         printf("data: %s\n", paths_data_dir(dir, sizeof dir) == 0 ? dir : "(not found)");
         return 0;
+    }
+    if (argc >= 2 && strcmp(argv[1], "serve") == 0) {
+        return serve_main(argc - 1, argv + 1);
     }
     if (argc >= 2 && strcmp(argv[1], "run") == 0) {
         int rc = main_parse_opts(argc, argv, 2, &o);

@@ -9,7 +9,7 @@ pkgs=(
     libssl-dev libcjson-dev librnp-dev libssh-dev
     libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev
     fontconfig libfontconfig-dev fonts-noto-cjk
-    tshark python3
+    tshark python3 swaks msmtp mpop curl
     xvfb xdotool
 )
 if [ "${1:-}" = "bench" ]; then

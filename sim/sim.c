@@ -408,6 +408,21 @@ size_t sim_pending(const struct sim_world *w)
     return w->nheap;
 }
 
+uint64_t sim_next_at(const struct sim_world *w)
+{
+    return w->nheap > 0 ? w->heap[0].at : UINT64_MAX;
+}
+
+void sim_advance(struct sim_world *w, uint64_t at_us)
+{
+    if (w->nheap > 0 && w->heap[0].at < at_us) {
+        sim_fatal("advancing the clock past a pending event");
+    }
+    if (at_us > w->now) {
+        w->now = at_us;
+    }
+}
+
 /* ---- connections ---- */
 
 int sim_listen(struct sim_world *w, int host, uint16_t port, const char *proto,

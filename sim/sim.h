@@ -87,6 +87,11 @@ bool sim_step(struct sim_world *w);
 /* Runs until the queue is empty or the clock would pass until_us; returns events run. */
 uint64_t sim_run(struct sim_world *w, uint64_t until_us);
 size_t sim_pending(const struct sim_world *w);
+/* Live mode: the time of the next event (UINT64_MAX when none), and moving the clock to a real
+ * moment with nothing due before it (at_us earlier than now is ignored), so that bytes from a
+ * real socket can be sent at the moment they came. */
+uint64_t sim_next_at(const struct sim_world *w);
+void sim_advance(struct sim_world *w, uint64_t at_us);
 
 /* Connections. sim_listen registers a service on host:port for an agent. */
 int sim_listen(struct sim_world *w, int host, uint16_t port, const char *proto,
