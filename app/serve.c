@@ -12,7 +12,11 @@
 #include "export.h"
 #include "export_pcap.h"
 #include "scenario.h"
+#include "strings.h"
+#include "viewer.h"
 #include "world.h"
+
+#include <SDL.h>
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -82,6 +86,7 @@ struct serve {
     size_t max_conns;
     uint64_t idle_timeout_us, command_timeout_us;
     struct timespec t0;
+    uint64_t last_sweep;
     uint64_t accepted, refused, timed_out;
 };
 
@@ -762,48 +767,96 @@ static int serve_outputs(struct serve *sv, const struct serve_opts *o)
     return status;
 }
 
-static void serve_loop(struct serve *sv)
+/* One round: the simulation catches up with the clock, timeouts are swept, and the sockets are
+ * waited on (at most wait_ms, less when the simulation has something due sooner). */
+static void serve_pump(struct serve *sv, int wait_ms)
 {
     struct epoll_event evs[128];
-    uint64_t last_sweep = 0;
-    while (!serve_stop) {
-        uint64_t now = serve_catch_up(sv);
-        if (now - last_sweep >= 250000) {
-            serve_timeouts(sv, now);
-            last_sweep = now;
+    uint64_t now = serve_catch_up(sv);
+    if (now - sv->last_sweep >= 250000) {
+        serve_timeouts(sv, now);
+        sv->last_sweep = now;
+    }
+    uint64_t next = sim_next_at(sv->mw->sim);
+    if (next != UINT64_MAX) {
+        uint64_t d = next > now ? next - now : 0;
+        wait_ms = d / 1000 < (uint64_t)wait_ms ? (int)((d + 999) / 1000) : wait_ms;
+    }
+    int n = epoll_wait(sv->ep, evs, 128, wait_ms);
+    if (n < 0 && errno != EINTR) {
+        perror("mailsim serve: epoll_wait");
+        serve_stop = 1;
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        void *ptr = evs[i].data.ptr;
+        bool listener = false;
+        for (int k = 0; k < SERVE_N && !listener; k++) {
+            if (ptr == &sv->svc[k]) {
+                serve_accept(sv, &sv->svc[k]);
+                listener = true;
+            }
         }
-        uint64_t next = sim_next_at(sv->mw->sim);
-        int wait_ms = 250;
-        if (next != UINT64_MAX) {
-            uint64_t d = next > now ? next - now : 0;
-            wait_ms = d / 1000 < 250 ? (int)((d + 999) / 1000) : 250;
+        if (listener) {
+            continue;
         }
-        int n = epoll_wait(sv->ep, evs, 128, wait_ms);
-        if (n < 0 && errno != EINTR) {
-            perror("mailsim serve: epoll_wait");
-            break;
+        struct serve_conn *c = ptr;
+        if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+            serve_client_read(c);
         }
-        for (int i = 0; i < n; i++) {
-            void *ptr = evs[i].data.ptr;
-            bool listener = false;
-            for (int k = 0; k < SERVE_N && !listener; k++) {
-                if (ptr == &sv->svc[k]) {
-                    serve_accept(sv, &sv->svc[k]);
-                    listener = true;
-                }
-            }
-            if (listener) {
-                continue;
-            }
-            struct serve_conn *c = ptr;
-            if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-                serve_client_read(c);
-            }
-            if (!c->done && (evs[i].events & EPOLLOUT)) {
-                serve_flush(c);
-            }
+        if (!c->done && (evs[i].events & EPOLLOUT)) {
+            serve_flush(c);
         }
     }
+}
+
+static void serve_loop(struct serve *sv)
+{
+    while (!serve_stop) {
+        serve_pump(sv, 250);
+    }
+}
+
+/* The window's hook: serve for a frame; on Ctrl-C, close the window too. */
+static const struct trace *serve_window_pump(void *ctx, int wait_ms)
+{
+    struct serve *sv = ctx;
+    serve_pump(sv, wait_ms);
+    if (serve_stop) {
+        SDL_Event quit;
+        memset(&quit, 0, sizeof quit);
+        quit.type = SDL_QUIT;
+        SDL_PushEvent(&quit);
+    }
+    return sv->tr;
+}
+
+/* The window when a display exists (and --no-gui was not given), else serving without one. */
+static void serve_run(struct serve *sv, const struct serve_opts *o)
+{
+    const char *display = getenv("DISPLAY"), *wayland = getenv("WAYLAND_DISPLAY");
+    if (o->no_gui || !((display && *display) || (wayland && *wayland))) {
+        if (!o->no_gui) {
+            fprintf(stderr, "mailsim serve: no display: serving without a window\n");
+        }
+        serve_loop(sv);
+        return;
+    }
+    struct viz_live live = {sv, serve_window_pump};
+    struct viz_window_options wo;
+    memset(&wo, 0, sizeof wo);
+    wo.lang = o->lang ? o->lang : ui_lang_from_locale();
+    wo.live = &live;
+    struct build_options none;
+    memset(&none, 0, sizeof none);
+    char err[1024];
+    enum viz_window_status st = viewer_window(&wo, &none, err, sizeof err);
+    if (st == VIZ_WINDOW_NO_DISPLAY || st == VIZ_WINDOW_FAILED) {
+        fprintf(stderr, "mailsim serve: %s; serving without a window\n",
+                st == VIZ_WINDOW_FAILED ? err : "no display");
+        serve_loop(sv);
+    }
+    /* the window was closed: the lesson is over */
 }
 
 int serve_main(int argc, char **argv)
@@ -901,7 +954,7 @@ int serve_main(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &sv.t0);
     sim_advance(sv.mw->sim, 0);
     serve_ready(&sv, sc, o.ca_out);
-    serve_loop(&sv);
+    serve_run(&sv, &o);
     status = serve_outputs(&sv, &o);
 out:
     for (int k = 0; k < SERVE_N; k++) {

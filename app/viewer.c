@@ -224,8 +224,8 @@ enum viz_window_status viewer_window(const struct viz_window_options *wo,
                                      const struct build_options *build, char *err, size_t errlen)
 {
     /* A typo in the file name is reported here, on the terminal, before any window opens. */
-    struct scenario *sc = catalog_load(wo->scenario, err, errlen);
-    if (!sc) {
+    struct scenario *sc = wo->live ? NULL : catalog_load(wo->scenario, err, errlen);
+    if (!sc && !wo->live) {
         return VIZ_WINDOW_FAILED;
     }
     scenario_free(sc);

@@ -299,8 +299,46 @@ def main():
     full = [m for m, ns in steps.items() if set(range(1, 9)) <= ns]
     check(len(full) >= len(sent), "the trace marks steps 1-8 for %d live mails (sent %d)" %
           (len(full), len(sent)))
+    live_window(mailsim, tmp)
     print("serve_test: %d passed, %d failed" % (PASSED, FAILED))
     return 1 if FAILED else 0
+
+
+def live_window(mailsim, tmp):
+    """The window follows live: under Xvfb, serve opens it (no --no-gui), a real client's mail
+    goes through, and the window's F12 screenshot shows the live host that played the client."""
+    disp = ":%d" % (120 + os.getpid() % 60)
+    xvfb = subprocess.Popen(["Xvfb", disp, "-screen", "0", "1280x720x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.7)
+        env = dict(os.environ, DISPLAY=disp, WAYLAND_DISPLAY="", LANG="C")
+        proc = subprocess.Popen([mailsim, "serve", "--port", "submission=0", "--port", "smtps=off",
+                                 "--port", "smtp=off", "--port", "pop3=0", "--port", "pop3s=off",
+                                 "--format", "summary"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=env, cwd=tmp)
+        ready = json.loads(proc.stdout.readline())
+        P = ready["ports"]
+        s = smtplib.SMTP("localhost", P["submission"], timeout=10)
+        s.login("alice", "wonderland")
+        s.sendmail("alice@a.example", ["bob@b.example"], message(99, "live window"))
+        s.quit()
+        time.sleep(2.5)
+        shots = set(os.listdir(tmp))
+        subprocess.run(["xdotool", "key", "F12"], env=env, capture_output=True, timeout=20)
+        time.sleep(1.0)
+        new = [f for f in set(os.listdir(tmp)) - shots if f.endswith(".png")]
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+        check(proc.returncode == 0 and "without a window" not in err,
+              "with a display, serve runs in its window and exits 0 on SIGTERM (%s)" % err.strip()[-200:])
+        summary = json.loads(out.strip().splitlines()[-1])
+        check(summary.get("messages_delivered") == 1,
+              "the real client's mail was delivered while the window played (%s)" % summary)
+        check(len(new) == 1 and os.path.getsize(os.path.join(tmp, new[0])) > 20000,
+              "F12 in the live window wrote a screenshot (%s)" % new)
+    finally:
+        xvfb.kill()
 
 
 if __name__ == "__main__":

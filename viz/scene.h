@@ -21,6 +21,8 @@ struct viz_timeline;
 struct viz_timeline *viz_timeline_new(const struct trace *tr);
 void viz_timeline_free(struct viz_timeline *tl);
 double viz_timeline_duration(const struct viz_timeline *tl);
+/* How many events of the trace the timeline was built from (a live trace grows after that). */
+size_t viz_timeline_events(const struct viz_timeline *tl);
 uint64_t viz_timeline_to_virtual(const struct viz_timeline *tl, double p);
 double viz_timeline_from_virtual(const struct viz_timeline *tl, uint64_t t_us);
 /* The presentation time of the first mark of step n (1..9) of the first mail, or -1. */

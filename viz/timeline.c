@@ -214,6 +214,11 @@ void viz_timeline_free(struct viz_timeline *tl)
     free(tl);
 }
 
+size_t viz_timeline_events(const struct viz_timeline *tl)
+{
+    return tl->nevents;
+}
+
 double viz_timeline_duration(const struct viz_timeline *tl)
 {
     return tl->duration;

@@ -40,6 +40,9 @@ void window_notice(struct window_app *a, const char *what, const char *detail)
 
 void window_load(struct window_app *a, const char *scenario)
 {
+    if (a->live) {
+        return; /* live mode shows the one world that real clients drive */
+    }
     if (a->loader) {
         return; /* one at a time; the list stays closed meanwhile */
     }
@@ -69,11 +72,38 @@ static void window_free_trace(struct window_app *a)
         viz_timeline_free(a->tl);
         a->tl = NULL;
     }
-    if (a->tr) {
+    if (a->tr && !a->live) {
         trace_free(a->tr);
         free(a->tr);
-        a->tr = NULL;
     }
+    a->tr = NULL;
+}
+
+/* Live mode: lets the outside world run (it may block up to wait_ms), and when its trace grew,
+ * at most five times a second, builds the timeline again. Playback goes on where it was; a
+ * viewer who was at the end follows the new events. */
+static void window_live(struct window_app *a, int wait_ms)
+{
+    const struct trace *tr = a->live->pump(a->live->ctx, wait_ms);
+    size_t seen = a->tl ? viz_timeline_events(a->tl) : 0;
+    if (!tr || tr->nevents == seen || (a->tl && a->clock - a->live_rebuilt < 0.2)) {
+        return;
+    }
+    struct viz_timeline *tl = viz_timeline_new(tr);
+    if (!tl) {
+        return;
+    }
+    bool at_end = !a->tl || a->view.p >= viz_timeline_duration(a->tl) - 0.05;
+    if (a->tl) {
+        viz_timeline_free(a->tl);
+    }
+    a->tr = (struct trace *)tr;
+    a->tl = tl;
+    a->live_rebuilt = a->clock;
+    if (at_end && !a->view.playing) {
+        a->view.playing = true;
+    }
+    a->dirty = true;
 }
 
 /* Takes a finished load: the new trace replaces the old one and plays from its start. */
@@ -311,7 +341,10 @@ static void window_loop(struct window_app *a, const struct viz_window_options *o
          * briefly while a scenario is being built, to pick it up when it is done. */
         bool moving = a->view.playing || a->dragging || a->clock < a->notice_until + 0.1;
         SDL_Event e;
-        if (!moving && !a->dirty && SDL_WaitEventTimeout(&e, a->loader ? 50 : 500)) {
+        if (a->live) {
+            /* the sockets and the simulation wait here instead of in SDL */
+            window_live(a, moving || a->dirty ? 0 : 15);
+        } else if (!moving && !a->dirty && SDL_WaitEventTimeout(&e, a->loader ? 50 : 500)) {
             window_handle(a, &e);
         }
         while (SDL_PollEvent(&e)) {
@@ -497,7 +530,13 @@ enum viz_window_status viz_window_run(const struct viz_window_options *o,
     }
     if (status == VIZ_WINDOW_OK) {
         window_set_lang(a, o->lang ? o->lang : "en");
-        window_load(a, o->scenario);
+        a->live = o->live;
+        if (a->live) {
+            window_live(a, 0);
+            a->view.playing = true;
+        } else {
+            window_load(a, o->scenario);
+        }
     }
     if (fonts) {
         SDL_WaitThread(fonts, NULL);

@@ -50,6 +50,15 @@ struct viz_host {
     struct overlay_matrix *(*matrix)(void *ctx, const char *scenario, char *err, size_t errlen);
 };
 
+/* Live mode (`mailsim serve`): the world outside the window runs in the same thread. pump() is
+ * called every frame with how long it may block (milliseconds) and returns the trace it grows;
+ * the window shows that trace, rebuilds its timeline when it grew, and keeps playing towards
+ * the newest events. The window never frees that trace and opens no other scenario. */
+struct viz_live {
+    void *ctx;
+    const struct trace *(*pump)(void *ctx, int wait_ms);
+};
+
 struct viz_window_options {
     const char *scenario; /* NULL: the default */
     const char *lang;     /* "ja" or "en" */
@@ -58,6 +67,7 @@ struct viz_window_options {
     int width, height; /* 0: 1600×900 */
     /* Print on stderr how long the first frames took (for measuring start-up). */
     bool timing;
+    const struct viz_live *live; /* NULL: play a scenario */
 };
 
 enum viz_window_status {

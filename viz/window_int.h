@@ -76,6 +76,8 @@ struct window_app {
 
     struct trace *tr;
     struct viz_timeline *tl;
+    const struct viz_live *live; /* live mode: tr belongs to it */
+    double live_rebuilt;         /* clock of the last timeline rebuild */
     struct viz_view view;
     struct display_list dl; /* the last frame's picture: what a click hits */
 
