@@ -77,17 +77,34 @@ struct mta {
     uint64_t qids; /* queue ids the MTA made itself */
     struct mra *pop_mra;
     uint64_t pop_window_us;
+    struct mta_out *outs; /* open outbound sessions, for reuse */
 };
 
-/* One outbound SMTP session carrying one entry to one next hop. */
-struct mta_out {
+/* How many mails without a result yet an outbound session may carry before more mail for the
+ * same next hop opens another connection. */
+#define MTA_REUSE_DEPTH 2
+
+/* One mail an outbound session carries: an entry, and which of its recipients. */
+struct mta_job {
     struct mta_entry *e;
-    size_t *rcpt_index; /* which of e's recipients this session carries */
+    size_t *rcpt_index;
     size_t n;
     bool finished;
+};
+
+/* One outbound SMTP session to one next hop. It may carry several mails: while it is open,
+ * more mail for the same next hop joins it instead of opening a connection of its own, as
+ * Postfix's smtp(8) reuses a connection when mail for a destination is waiting. */
+struct mta_out {
+    struct mta *m;
+    struct mta_job *jobs; /* by the mail index smtp_client_add_mail gave */
+    size_t njobs, cap_jobs;
+    size_t unfinished; /* jobs without a result yet */
     uint32_t conn;
     uint32_t ip; /* the next hop */
     struct session *session;
+    struct smtp_client *client;
+    struct mta_out *next; /* the MTA's open sessions */
 };
 
 static char **mta_strv(const char *const *v, size_t n)
@@ -452,10 +469,10 @@ static void mta_bounce(struct mta *m, struct mta_entry *e, size_t rcpt, const st
 
 /* Postfix's smtp(8) delivery line: "to=<rcpt>, relay=host[ip]:25, delay=..., dsn=...,
  * status=sent (the server's reply)". */
-static void mta_out_log(const struct mta_out *o, size_t k, const char *status,
-                        const struct smtp_reply *r)
+static void mta_out_log(const struct mta_out *o, const struct mta_job *j, size_t k,
+                        const char *status, const struct smtp_reply *r)
 {
-    struct mta_entry *e = o->e;
+    struct mta_entry *e = j->e;
     struct mta *m = e->m;
     struct mail_world *mw = m->base.mw;
     if (!m->maillog) {
@@ -474,12 +491,12 @@ static void mta_out_log(const struct mta_out *o, size_t k, const char *status,
 
 static void mta_out_rcpt(void *ctx, size_t mail, size_t rcpt, const struct smtp_reply *r)
 {
-    (void)mail;
     struct mta_out *o = ctx;
-    struct mta_entry *e = o->e;
-    size_t k = o->rcpt_index[rcpt];
+    struct mta_job *j = &o->jobs[mail];
+    struct mta_entry *e = j->e;
+    size_t k = j->rcpt_index[rcpt];
     if (smtp_reply_is_permanent(r)) {
-        mta_out_log(o, k, "bounced", r);
+        mta_out_log(o, j, k, "bounced", r);
         e->state[k] = MTA_RCPT_DONE;
         mta_bounce(e->m, e, k, r);
     }
@@ -487,31 +504,32 @@ static void mta_out_rcpt(void *ctx, size_t mail, size_t rcpt, const struct smtp_
 
 static void mta_out_result(void *ctx, size_t mail, const struct smtp_reply *r)
 {
-    (void)mail;
     struct mta_out *o = ctx;
-    struct mta_entry *e = o->e;
+    struct mta_job *j = &o->jobs[mail];
+    struct mta_entry *e = j->e;
     struct mta *m = e->m;
     struct mail_world *mw = m->base.mw;
-    o->finished = true;
+    j->finished = true;
+    o->unfinished--;
     uint64_t now = sim_now(mw->sim);
     if (r->code >= 200 && r->code < 300) {
-        for (size_t i = 0; i < o->n; i++) {
-            size_t k = o->rcpt_index[i];
+        for (size_t i = 0; i < j->n; i++) {
+            size_t k = j->rcpt_index[i];
             if (e->state[k] == MTA_RCPT_INFLIGHT) {
                 e->state[k] = MTA_RCPT_DONE;
-                mta_out_log(o, k, "sent", r);
+                mta_out_log(o, j, k, "sent", r);
             }
         }
         trace_mail(mw->tr, now, e->mail, "relayed", m->base.id, r->code);
         return;
     }
     bool permanent = smtp_reply_is_permanent(r);
-    for (size_t i = 0; i < o->n; i++) {
-        size_t k = o->rcpt_index[i];
+    for (size_t i = 0; i < j->n; i++) {
+        size_t k = j->rcpt_index[i];
         if (e->state[k] != MTA_RCPT_INFLIGHT) {
             continue;
         }
-        mta_out_log(o, k, permanent ? "bounced" : "deferred", r);
+        mta_out_log(o, j, k, permanent ? "bounced" : "deferred", r);
         if (permanent) {
             e->state[k] = MTA_RCPT_DONE;
             mta_bounce(m, e, k, r);
@@ -531,19 +549,29 @@ static void mta_out_end(struct sim_world *w, void *agent_ctx, struct session *s)
     (void)w;
     (void)s;
     struct mta_out *o = agent_ctx;
-    struct mta_entry *e = o->e;
-    if (!o->finished) {
-        /* The session ended without a result (it cannot, but be safe): try again later. */
-        for (size_t i = 0; i < o->n; i++) {
-            if (e->state[o->rcpt_index[i]] == MTA_RCPT_INFLIGHT) {
-                e->state[o->rcpt_index[i]] = MTA_RCPT_PENDING;
-            }
+    for (struct mta_out **pp = &o->m->outs; *pp; pp = &(*pp)->next) {
+        if (*pp == o) {
+            *pp = o->next;
+            break;
         }
     }
-    free(o->rcpt_index);
+    for (size_t i = 0; i < o->njobs; i++) {
+        struct mta_job *j = &o->jobs[i];
+        struct mta_entry *e = j->e;
+        if (!j->finished) {
+            /* The session ended without a result (it cannot, but be safe): again later. */
+            for (size_t r = 0; r < j->n; r++) {
+                if (e->state[j->rcpt_index[r]] == MTA_RCPT_INFLIGHT) {
+                    e->state[j->rcpt_index[r]] = MTA_RCPT_PENDING;
+                }
+            }
+        }
+        free(j->rcpt_index);
+        e->inflight--;
+        mta_entry_settle(e);
+    }
+    free(o->jobs);
     free(o);
-    e->inflight--;
-    mta_entry_settle(e);
 }
 
 /* Where mail for a domain goes next: an address, or 0 with a reason. */
@@ -603,23 +631,72 @@ static void mta_deliver_local(struct mta *m, struct mta_entry *e, size_t k)
 static int mta_out_starttls(void *ctx)
 {
     struct mta_out *o = ctx;
-    struct mail_world *mw = o->e->m->base.mw;
+    struct mail_world *mw = o->m->base.mw;
     int host = sim_host_by_ip(mw->sim, o->ip);
     const char *name = host >= 0 ? trace_string(mw->tr, mw->tr->hosts[host].name) : "";
     session_starttls(o->session, tls_client_new(mail_world_tls_client(mw), name));
     return 0;
 }
 
+/* Adds one mail (e's recipients idx[0..n)) to session o; false when o cannot take it any more
+ * (it has said QUIT). Takes idx on success. */
+static bool mta_out_add(struct mta_out *o, struct mta_entry *e, size_t *idx, size_t n)
+{
+    const char **rcpts = calloc(n, sizeof *rcpts);
+    if (!rcpts) {
+        abort();
+    }
+    for (size_t i = 0; i < n; i++) {
+        rcpts[i] = e->rcpts[idx[i]];
+    }
+    long mail = smtp_client_add_mail(o->client, e->from, rcpts, n, e->data, e->len);
+    free(rcpts);
+    if (mail < 0) {
+        return false;
+    }
+    if ((size_t)mail >= o->cap_jobs) {
+        size_t cap = o->cap_jobs ? o->cap_jobs * 2 : 4;
+        while (cap <= (size_t)mail) {
+            cap *= 2;
+        }
+        struct mta_job *jobs = realloc(o->jobs, cap * sizeof *jobs);
+        if (!jobs) {
+            abort();
+        }
+        o->jobs = jobs;
+        o->cap_jobs = cap;
+    }
+    o->jobs[mail] = (struct mta_job){e, idx, n, false};
+    o->unfinished++;
+    o->njobs = (size_t)mail + 1 > o->njobs ? (size_t)mail + 1 : o->njobs;
+    for (size_t i = 0; i < n; i++) {
+        e->state[idx[i]] = MTA_RCPT_INFLIGHT;
+    }
+    e->inflight++;
+    return true;
+}
+
 static void mta_send(struct mta *m, struct mta_entry *e, uint32_t ip, size_t *idx, size_t n)
 {
     struct mail_world *mw = m->base.mw;
+    for (struct mta_out *o = m->outs; o; o = o->next) {
+        /* A session with a mail or two still under way takes one more; a busier one does not,
+         * so that a backlog is spread over several connections (Postfix's destination
+         * concurrency) and each of them is reused. */
+        if (o->ip == ip && o->session && o->unfinished < MTA_REUSE_DEPTH &&
+            mta_out_add(o, e, idx, n)) {
+            if (m->relay_step > 0) {
+                trace_step(mw->tr, sim_now(mw->sim), m->relay_step, e->mail, m->base.id, o->conn);
+            }
+            session_pump(o->session);
+            return;
+        }
+    }
     struct mta_out *o = calloc(1, sizeof *o);
     if (!o) {
         abort();
     }
-    o->e = e;
-    o->rcpt_index = idx;
-    o->n = n;
+    o->m = m;
     o->ip = ip;
     struct smtp_client_config cfg = {0};
     cfg.ehlo_name = m->hostname;
@@ -630,33 +707,28 @@ static void mta_send(struct mta *m, struct mta_entry *e, uint32_t ip, size_t *id
     hooks.on_starttls_ready = mta_out_starttls;
     hooks.on_rcpt_result = mta_out_rcpt;
     hooks.on_mail_result = mta_out_result;
-    struct smtp_client *c = smtp_client_new(&cfg, &hooks, o);
-    const char **rcpts = calloc(n, sizeof *rcpts);
-    if (!c || !rcpts) {
+    o->client = smtp_client_new(&cfg, &hooks, o);
+    if (!o->client || !mta_out_add(o, e, idx, n)) {
         abort();
     }
-    for (size_t i = 0; i < n; i++) {
-        rcpts[i] = e->rcpts[idx[i]];
-        e->state[idx[i]] = MTA_RCPT_INFLIGHT;
-    }
-    smtp_client_add_mail(c, e->from, rcpts, n, e->data, e->len);
-    free(rcpts);
-    e->inflight++;
     struct session *s = session_connect(mw->sim, m->base.host, m->base.id, ip, 25,
-                                        &session_smtp_client_ops, c, o, mta_out_end);
+                                        &session_smtp_client_ops, o->client, o, mta_out_end);
     if (!s) {
-        /* No route at all: as good as a refused connection. */
+        /* No route at all: as good as a refused connection (session_connect freed the client). */
         e->inflight--;
         for (size_t i = 0; i < n; i++) {
             e->state[idx[i]] = MTA_RCPT_PENDING;
         }
         trace_mail(mw->tr, sim_now(mw->sim), e->mail, "deferred", m->base.id, 0);
         free(idx);
+        free(o->jobs);
         free(o);
         return;
     }
     o->conn = s->conn;
     o->session = s;
+    o->next = m->outs;
+    m->outs = o;
     if (m->relay_step > 0) {
         trace_step(mw->tr, sim_now(mw->sim), m->relay_step, e->mail, m->base.id, s->conn);
     }

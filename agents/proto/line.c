@@ -6,10 +6,9 @@
 
 int line_reader_init(struct line_reader *r, size_t max_line, enum line_end end)
 {
-    r->buf = malloc(max_line + 1);
-    if (!r->buf) {
-        return -1;
-    }
+    /* The buffer comes with the first line: a session that never reads a SASL response or a
+     * DATA line (most of them, under load) never pays for one. */
+    r->buf = NULL;
     r->max_line = max_line;
     r->end = end;
     line_reader_reset(r);
@@ -44,10 +43,23 @@ static size_t line_room(const struct line_reader *r)
     return r->end == LINE_END_LF ? room + 1 : room;
 }
 
+/* The line buffer, made on first use. Running out of memory for one line is not a protocol
+ * error a peer could provoke (the size is fixed at init): it aborts, as an allocator would. */
+static void line_need_buf(struct line_reader *r)
+{
+    if (!r->buf) {
+        r->buf = malloc(r->max_line + 1);
+        if (!r->buf) {
+            abort();
+        }
+    }
+}
+
 /* Keeps n octets that are all text of the current line. Whole runs are kept at once, so a
  * long DATA line costs one memcpy rather than a call per octet. */
 static void line_keep_run(struct line_reader *r, const uint8_t *p, size_t n)
 {
+    line_need_buf(r);
     size_t room = line_room(r);
     size_t take = r->len < room ? room - r->len : 0;
     r->total += n;
@@ -69,6 +81,7 @@ static void line_keep(struct line_reader *r, uint8_t c)
 
 static void line_finish(struct line_reader *r, struct line *out)
 {
+    line_need_buf(r);
     size_t text_max = r->max_line >= 2 ? r->max_line - 2 : 0;
     if (r->len > text_max) {
         r->len = text_max;
