@@ -31,6 +31,7 @@ clean:
 bench: build
 	@bash bench/load.sh $(BUILD)
 	@bash bench/live.sh $(BUILD)
+	@bash bench/frames.sh $(BUILD)
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer (clang), in build-asan/.
 # The load-100k expectation is left out: under ASan it takes minutes and gigabytes.
