@@ -40,4 +40,4 @@ sanitize: setup
 	    -DCMAKE_C_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" >/dev/null
 	@cmake --build build-asan -j $(JOBS)
 	@cd build-asan && ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
-	    MAILSIM_TEST_LOAD=0 ctest --output-on-failure -j $(JOBS) -E scenario_load-100k
+	    MAILSIM_TEST_LOAD=0 ctest --output-on-failure -j $(JOBS) -E "scenario_load-100k|valgrind"
