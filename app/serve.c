@@ -620,6 +620,16 @@ static int serve_parse(int argc, char **argv, struct serve_opts *o)
             o->scenario = a;
             continue;
         }
+        static const char *const with_value[] = {
+            "--bind",         "--ca-out",       "--pcap",          "--keylog", "--lang", "--format",
+            "--max-connections", "--idle-timeout", "--command-timeout", "--port", NULL};
+        bool known = false;
+        for (size_t k = 0; with_value[k] && !known; k++) {
+            known = strcmp(a, with_value[k]) == 0;
+        }
+        if (!known) {
+            return serve_fail("unknown option %s", a);
+        }
         if (!v) {
             return serve_fail("option %s needs a value", a);
         }

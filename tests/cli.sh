@@ -38,6 +38,12 @@ check run-jsonl 0 '"kind":"world"' out -- "$bin" run --format jsonl
 check run-summary 0 '"messages_delivered":1' out -- "$bin" run --format summary
 check list 0 "nine-steps" out -- "$bin" list --lang en
 check matrix 0 "relay_restriction" out -- "$bin" matrix open-relay --lang en
+check serve-help 0 "usage: mailsim serve" out -- "$bin" serve --help
+check serve-unknown 2 "unknown option --frobnicate" err -- "$bin" serve --frobnicate
+check serve-port 2 "is not SERVICE=PORT" err -- "$bin" serve --port imap=143
+check serve-port-range 2 "no port number from 0 to 65535" err -- "$bin" serve --port smtp=70000
+check serve-value 2 "option --port needs a value" err -- "$bin" serve --port
+check serve-scenario 2 "no bundled scenario of that name" err -- "$bin" serve no-such-thing
 check matrix-csv 0 "^on,no,yes,no" out -- "$bin" matrix open-relay --format csv
 check check-ok 0 "ok (nine-steps)" out -- "$bin" check "$here/../scenarios/nine-steps.json"
 check lang-from-locale 0 "メール配送の9ステップ" out -- env LANG=ja_JP.UTF-8 "$bin" run
