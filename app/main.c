@@ -9,6 +9,7 @@
 #include "mua.h"
 #include "matrix.h"
 #include "paths.h"
+#include "quiz.h"
 #include "scenario.h"
 #include "strings.h"
 #include "viewer.h"
@@ -47,6 +48,8 @@ static void main_usage(FILE *out)
           "       mailsim check SCENARIO...\n"
           "       mailsim matrix SCENARIO [--format text|csv|md] [--lang ja|en] [--seed N]\n"
           "       mailsim list [--lang ja|en]\n"
+          "       mailsim quiz [--lang ja|en] [--topic T] [--count N] [--review]\n"
+          "                    (exam study mode; also --list, --glossary: mailsim quiz --help)\n"
           "       mailsim serve [SCENARIO] [--bind ADDR] [--port SERVICE=PORT ...] [--no-gui]\n"
           "                     (live mode: real mail clients; mailsim serve --help)\n"
           "       mailsim shot [SCENARIO] (--step N | --time T) [--out FILE.png] [--size WxH]\n"
@@ -68,6 +71,7 @@ static void main_usage(FILE *out)
           "  matrix   run the scenario under every combination of its countermeasures and\n"
           "           print which attacks succeed, one row a combination\n"
           "  list     the bundled scenarios with their titles\n"
+          "  quiz     exam study: questions on what the scenarios show, with explanations\n"
           "  shot     draw the window's picture at one moment into a PNG file, without a\n"
           "           display\n"
           "\n"
@@ -587,6 +591,9 @@ int main(int argc, char **argv)
     }
     if (argc >= 2 && strcmp(argv[1], "matrix") == 0) {
         return matrix_main(argc - 1, argv + 1);
+    }
+    if (argc >= 2 && strcmp(argv[1], "quiz") == 0) {
+        return quiz_main(argc - 1, argv + 1);
     }
     if (argc >= 2 && strcmp(argv[1], "shot") == 0) {
         return main_shot(argc, argv, &o);

@@ -10,6 +10,7 @@ pkgs=(
     libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev
     fontconfig libfontconfig-dev fonts-noto-cjk
     tshark python3 swaks msmtp mpop curl
+    python3-jsonschema
     xvfb xdotool valgrind
 )
 if [ "${1:-}" = "bench" ]; then

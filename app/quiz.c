@@ -1,0 +1,513 @@
+/* quiz: the question bank — read and checked with the scenario parser's JSON walker, so a bad
+ * bank is reported like a bad scenario (file, line:column or JSON path, what was expected) —
+ * and the choice of a round's questions. */
+#include "quiz.h"
+
+#include "catalog.h"
+#include "paths.h"
+#include "quiz_check.h"
+#include "scenario.h"
+#include "scenario_json.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define QUIZ_TOPIC_NAME(name, text) text,
+static const char *const quiz_topic_names[] = {QUIZ_TOPICS(QUIZ_TOPIC_NAME) NULL};
+#undef QUIZ_TOPIC_NAME
+
+#define QUIZ_BANK_MAX_BYTES (8u << 20)
+#define QUIZ_MAX_BUNDLED 64
+
+const char *quiz_topic_name(enum quiz_topic t)
+{
+    return (unsigned)t < QUIZ_TOPIC_COUNT ? quiz_topic_names[t] : NULL;
+}
+
+int quiz_topic_find(const char *name)
+{
+    size_t k = scenario_find_word(quiz_topic_names, name);
+    return quiz_topic_names[k] ? (int)k : -1;
+}
+
+const struct quiz_text *quiz_text_in(const struct quiz_question *q, const char *lang)
+{
+    return lang && strcmp(lang, "ja") == 0 ? &q->ja : &q->en;
+}
+
+bool quiz_click_agent_right(const struct quiz_question *q, const char *agent)
+{
+    return q->kind == QUIZ_CLICK && q->answer_agent && agent && strcmp(q->answer_agent, agent) == 0;
+}
+
+bool quiz_click_link_right(const struct quiz_question *q, const char *a, const char *b)
+{
+    if (q->kind != QUIZ_CLICK || !q->answer_link[0] || !a || !b) {
+        return false;
+    }
+    const char *x = q->answer_link[0], *y = q->answer_link[1];
+    return (strcmp(x, a) == 0 && strcmp(y, b) == 0) || (strcmp(x, b) == 0 && strcmp(y, a) == 0);
+}
+
+/* ---- Parsing ---- */
+
+struct quiz_parser {
+    struct scenario_ctx c;
+    char *bundled[QUIZ_MAX_BUNDLED]; /* the bundled scenarios' names */
+    size_t nbundled;
+};
+
+static void quiz_text_free(struct quiz_text *t)
+{
+    free(t->question);
+    for (size_t i = 0; i < t->nchoices; i++) {
+        free(t->choices[i]);
+    }
+    free(t->explanation);
+}
+
+void quiz_bank_free(struct quiz_bank *b)
+{
+    if (!b) {
+        return;
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        struct quiz_question *q = &b->q[i];
+        free(q->id);
+        free(q->scenario);
+        quiz_text_free(&q->ja);
+        quiz_text_free(&q->en);
+        free(q->answer_agent);
+        free(q->answer_link[0]);
+        free(q->answer_link[1]);
+        cJSON_Delete(q->check);
+    }
+    free(b->q);
+    free(b->name);
+    free(b);
+}
+
+static int quiz_load_bundled(struct quiz_parser *p)
+{
+    char *paths[QUIZ_MAX_BUNDLED];
+    int n = catalog_bundled(paths, QUIZ_MAX_BUNDLED);
+    if (n < 0) {
+        return scenario_fail(&p->c, NULL, "cannot list the bundled scenarios");
+    }
+    for (int i = 0; i < n; i++) {
+        const char *base = strrchr(paths[i], '/');
+        base = base ? base + 1 : paths[i];
+        size_t len = strlen(base);
+        char *name = strdup(base);
+        if (name && len > 5) {
+            name[len - 5] = '\0'; /* ".json" */
+        }
+        if (name) {
+            p->bundled[p->nbundled++] = name;
+        }
+        free(paths[i]);
+    }
+    return 0;
+}
+
+static bool quiz_is_question_id(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++) {
+        char ch = s[n];
+        bool word = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+        if (!word && !(ch == '-' && n > 0 && s[n + 1] && s[n + 1] != '-')) {
+            return false;
+        }
+    }
+    return n > 0 && n <= 64;
+}
+
+static int quiz_parse_scenario(struct quiz_parser *p, const cJSON *obj, struct quiz_question *q)
+{
+    struct scenario_ctx *c = &p->c;
+    if (scenario_get_string(c, obj, "scenario", SCENARIO_NONEMPTY | SCENARIO_REQUIRED, NULL,
+                            "the name of a bundled scenario", &q->scenario) < 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < p->nbundled; i++) {
+        if (strcmp(p->bundled[i], q->scenario) == 0) {
+            return 0;
+        }
+    }
+    char qq[80], mean[120] = "";
+    const char *best = scenario_suggest(q->scenario, (const char *const *)p->bundled, p->nbundled);
+    if (best) {
+        snprintf(mean, sizeof mean, " (did you mean \"%s\"?)", best);
+    }
+    return scenario_fail(c, "scenario",
+                         "expected a bundled scenario (see `mailsim list`), got %s%s",
+                         scenario_quote(q->scenario, qq, sizeof qq), mean);
+}
+
+static int quiz_parse_text(struct quiz_parser *p, const cJSON *obj, const char *lang,
+                           enum quiz_kind kind, struct quiz_text *t)
+{
+    static const char *const keys[] = {"question", "choices", "explanation", NULL};
+    struct scenario_ctx *c = &p->c;
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, lang);
+    if (!it) {
+        return scenario_fail(c, NULL,
+                             "missing required key \"%s\" (every question is in "
+                             "Japanese and in English)",
+                             lang);
+    }
+    if (!cJSON_IsObject(it)) {
+        return scenario_fail_type(c, lang, it,
+                                  "an object {\"question\": ..., \"choices\": [...], "
+                                  "\"explanation\": ...}");
+    }
+    size_t old = scenario_path_key(c, lang);
+    int rc = scenario_check_keys(c, it, keys, NULL);
+    if (rc == 0) {
+        rc = scenario_get_string(c, it, "question", SCENARIO_REQUIRED | SCENARIO_NONEMPTY, NULL,
+                                 NULL, &t->question);
+    }
+    const cJSON *choices = cJSON_GetObjectItemCaseSensitive(it, "choices");
+    if (rc == 0 && kind == QUIZ_CLICK && choices) {
+        rc = scenario_fail(c, "choices",
+                           "a click question has no choices: the scenario's agents "
+                           "(or links) are what the student chooses from");
+    } else if (rc == 0 && kind == QUIZ_CHOICE) {
+        if (!choices) {
+            rc = scenario_fail(c, NULL, "missing required key \"choices\" (a choice question)");
+        } else if (!cJSON_IsArray(choices) || cJSON_GetArraySize(choices) < 2 ||
+                   cJSON_GetArraySize(choices) > QUIZ_MAX_CHOICES) {
+            rc = scenario_fail_type(c, "choices", choices, "an array of 2 to 6 choices");
+        } else {
+            size_t at = scenario_path_key(c, "choices");
+            for (const cJSON *e = choices->child; e && rc == 0; e = e->next) {
+                size_t ai = scenario_path_index(c, t->nchoices);
+                if (!cJSON_IsString(e) || !e->valuestring || !e->valuestring[0]) {
+                    rc = scenario_fail_type(c, NULL, e, "a non-empty string");
+                } else if (!(t->choices[t->nchoices] = strdup(e->valuestring))) {
+                    rc = scenario_fail(c, NULL, "out of memory");
+                } else {
+                    t->nchoices++;
+                }
+                scenario_path_pop(c, ai);
+            }
+            scenario_path_pop(c, at);
+        }
+    }
+    if (rc == 0) {
+        rc = scenario_get_string(c, it, "explanation", SCENARIO_REQUIRED | SCENARIO_NONEMPTY, NULL,
+                                 NULL, &t->explanation);
+    }
+    scenario_path_pop(c, old);
+    return rc;
+}
+
+static int quiz_parse_answer(struct quiz_parser *p, const cJSON *obj, struct quiz_question *q)
+{
+    struct scenario_ctx *c = &p->c;
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(obj, "answer");
+    if (!a) {
+        return scenario_fail(c, NULL, "missing required key \"answer\"");
+    }
+    if (q->kind == QUIZ_CHOICE) {
+        int64_t v = 0;
+        if (scenario_get_int(c, obj, "answer", SCENARIO_REQUIRED, 0, (int64_t)q->en.nchoices - 1,
+                             &v) < 0) {
+            return -1;
+        }
+        q->answer = (size_t)v;
+        return 0;
+    }
+    static const char what[] = "an agent id such as \"mx.b\", or a link as two host names such as "
+                               "[\"gw.a.example\", \"router.example\"]";
+    if (cJSON_IsString(a) && a->valuestring && scenario_is_id(a->valuestring)) {
+        q->answer_agent = strdup(a->valuestring);
+        return q->answer_agent ? 0 : scenario_fail(c, "answer", "out of memory");
+    }
+    const cJSON *x = cJSON_IsArray(a) && cJSON_GetArraySize(a) == 2 ? a->child : NULL;
+    const cJSON *y = x ? x->next : NULL;
+    if (!cJSON_IsString(x) || !cJSON_IsString(y) || !scenario_is_domain(x->valuestring) ||
+        !scenario_is_domain(y->valuestring) || strcmp(x->valuestring, y->valuestring) == 0) {
+        return scenario_fail_type(c, "answer", a, what);
+    }
+    q->answer_link[0] = strdup(x->valuestring);
+    q->answer_link[1] = strdup(y->valuestring);
+    return q->answer_link[0] && q->answer_link[1] ? 0 : scenario_fail(c, "answer", "out of memory");
+}
+
+static int quiz_parse_question(struct quiz_parser *p, const cJSON *obj, struct quiz_question *q,
+                               struct scenario_names *ids, size_t index)
+{
+    static const char *const keys[] = {"id", "topic", "scenario", "step",  "kind",
+                                       "ja", "en",    "answer",   "check", NULL};
+    static const char *const kinds[] = {"choice", "click", NULL};
+    struct scenario_ctx *c = &p->c;
+    char *text = NULL;
+    int64_t step = 0;
+    if (scenario_check_keys(c, obj, keys, "for a question") < 0 ||
+        scenario_get_string(c, obj, "id", SCENARIO_REQUIRED | SCENARIO_NONEMPTY, NULL, NULL,
+                            &q->id) < 0) {
+        return -1;
+    }
+    if (!quiz_is_question_id(q->id)) {
+        char qq[80];
+        return scenario_fail(c, "id",
+                             "expected lowercase letters, digits and single '-' (at most 64), "
+                             "such as \"ports-smtps-465\", got %s",
+                             scenario_quote(q->id, qq, sizeof qq));
+    }
+    size_t first;
+    int added = scenario_names_add(ids, q->id, index, &first);
+    if (added < 0) {
+        return scenario_fail(c, "id", "out of memory");
+    }
+    if (added == 0) {
+        return scenario_fail(c, "id", "\"%s\" is already the id of $.questions[%zu]", q->id, first);
+    }
+    if (scenario_get_string(c, obj, "topic", SCENARIO_REQUIRED | SCENARIO_NONEMPTY, NULL, NULL,
+                            &text) < 0 ||
+        scenario_check_enum(c, "topic", text, quiz_topic_names) < 0) {
+        free(text);
+        return -1;
+    }
+    q->topic = (enum quiz_topic)quiz_topic_find(text);
+    free(text);
+    text = NULL;
+    if (quiz_parse_scenario(p, obj, q) < 0 ||
+        scenario_get_int(c, obj, "step", SCENARIO_REQUIRED, 0, 9, &step) < 0) {
+        return -1;
+    }
+    q->step = (int)step;
+    if (scenario_get_string(c, obj, "kind", SCENARIO_REQUIRED | SCENARIO_NONEMPTY, NULL, NULL,
+                            &text) < 0 ||
+        scenario_check_enum(c, "kind", text, kinds) < 0) {
+        free(text);
+        return -1;
+    }
+    q->kind = strcmp(text, "click") == 0 ? QUIZ_CLICK : QUIZ_CHOICE;
+    free(text);
+    if (quiz_parse_text(p, obj, "ja", q->kind, &q->ja) < 0 ||
+        quiz_parse_text(p, obj, "en", q->kind, &q->en) < 0) {
+        return -1;
+    }
+    if (q->ja.nchoices != q->en.nchoices) {
+        size_t old = scenario_path_key(c, "en");
+        scenario_fail(c, "choices",
+                      "%zu choices, but ja has %zu: the two languages must offer "
+                      "the same choices in the same order",
+                      q->en.nchoices, q->ja.nchoices);
+        scenario_path_pop(c, old);
+        return -1;
+    }
+    if (quiz_parse_answer(p, obj, q) < 0) {
+        return -1;
+    }
+    const cJSON *check = cJSON_GetObjectItemCaseSensitive(obj, "check");
+    if (check) {
+        size_t old = scenario_path_key(c, "check");
+        int rc = quiz_check_validate(c, check);
+        scenario_path_pop(c, old);
+        if (rc < 0) {
+            return -1;
+        }
+        if (!(q->check = cJSON_Duplicate(check, true))) {
+            return scenario_fail(c, "check", "out of memory");
+        }
+    }
+    return 0;
+}
+
+static int quiz_parse_root(struct quiz_parser *p, const cJSON *root, struct quiz_bank *b)
+{
+    static const char *const keys[] = {"$schema", "version", "questions", NULL};
+    struct scenario_ctx *c = &p->c;
+    int64_t version = 0;
+    const cJSON *list;
+    size_t n;
+    if (scenario_check_keys(c, root, keys, NULL) < 0 ||
+        scenario_get_int(c, root, "version", SCENARIO_REQUIRED, 1, 1, &version) < 0 ||
+        scenario_get_list(c, root, "questions", SCENARIO_REQUIRED | SCENARIO_NONEMPTY, false, &list,
+                          &n) < 0 ||
+        quiz_load_bundled(p) < 0) {
+        return -1;
+    }
+    if (!(b->q = calloc(n, sizeof *b->q))) {
+        return scenario_fail(c, "questions", "out of memory");
+    }
+    struct scenario_names ids;
+    if (scenario_names_init(&ids, n) < 0) {
+        return scenario_fail(c, "questions", "out of memory");
+    }
+    size_t old = scenario_path_key(c, "questions");
+    int rc = 0;
+    for (const cJSON *e = list->child; e && rc == 0; e = e->next) {
+        size_t at = scenario_path_index(c, b->n);
+        rc = quiz_parse_question(p, e, &b->q[b->n], &ids, b->n);
+        b->n++; /* counted even when it failed half way, so that quiz_bank_free frees it */
+        scenario_path_pop(c, at);
+    }
+    scenario_path_pop(c, old);
+    scenario_names_free(&ids);
+    return rc;
+}
+
+struct quiz_bank *quiz_bank_parse(const char *text, size_t len, const char *name, char *err,
+                                  size_t errlen)
+{
+    char spare[2];
+    if (!err || errlen == 0) {
+        err = spare;
+        errlen = sizeof spare;
+    }
+    struct quiz_parser p;
+    memset(&p, 0, sizeof p);
+    p.c.name = name ? name : "(questions)";
+    p.c.err = err;
+    p.c.errlen = errlen;
+    snprintf(p.c.path, sizeof p.c.path, "$");
+    p.c.pathlen = 1;
+    struct quiz_bank *b = calloc(1, sizeof *b);
+    if (!b || !(b->name = strdup(p.c.name))) {
+        free(b);
+        snprintf(err, errlen, "%s: error: out of memory", p.c.name);
+        return NULL;
+    }
+    cJSON *root = scenario_json_parse(&p.c, text, len);
+    int rc = root ? quiz_parse_root(&p, root, b) : -1;
+    cJSON_Delete(root);
+    for (size_t i = 0; i < p.nbundled; i++) {
+        free(p.bundled[i]);
+    }
+    if (rc < 0) {
+        quiz_bank_free(b);
+        return NULL;
+    }
+    return b;
+}
+
+/* The whole file, NUL-terminated, or NULL with "PATH: error: ..." in err. */
+static char *quiz_read_file(const char *path, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: error: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap + 1);
+    while (buf) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (n > QUIZ_BANK_MAX_BYTES) {
+            snprintf(err, errlen, "%s: error: larger than %u bytes", path, QUIZ_BANK_MAX_BYTES);
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        if (got == 0 || n < cap) {
+            if (ferror(f)) {
+                snprintf(err, errlen, "%s: error: cannot read: %s", path, strerror(errno));
+                free(buf);
+                buf = NULL;
+            }
+            break;
+        }
+        char *grown = realloc(buf, cap * 2 + 1);
+        if (!grown) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = grown;
+        cap *= 2;
+    }
+    fclose(f);
+    if (!buf) {
+        if (!strstr(err, "error:")) {
+            snprintf(err, errlen, "%s: error: out of memory", path);
+        }
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+struct quiz_bank *quiz_bank_load(const char *path, char *err, size_t errlen)
+{
+    char found[PATH_MAX];
+    err[0] = '\0';
+    if (!path) {
+        if (paths_data_file("assets/quiz/questions.json", found, sizeof found) != 0) {
+            snprintf(err, errlen,
+                     "mailsim: cannot find assets/quiz/questions.json (set "
+                     "MAILSIM_DATA_DIR to mailsim's data directory)");
+            return NULL;
+        }
+        path = found;
+    }
+    size_t len;
+    char *text = quiz_read_file(path, &len, err, errlen);
+    if (!text) {
+        return NULL;
+    }
+    struct quiz_bank *b = quiz_bank_parse(text, len, path, err, errlen);
+    free(text);
+    return b;
+}
+
+/* ---- A round ---- */
+
+static uint64_t quiz_splitmix(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static unsigned long quiz_times_asked(const struct quiz_progress *p, const char *id)
+{
+    const struct quiz_record *r = p ? quiz_progress_find(p, id) : NULL;
+    return r ? r->asked : 0;
+}
+
+size_t quiz_select(const struct quiz_bank *b, const struct quiz_progress *p,
+                   const struct quiz_filter *f, uint64_t seed, size_t count, size_t *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        const struct quiz_question *q = &b->q[i];
+        const struct quiz_record *r = p ? quiz_progress_find(p, q->id) : NULL;
+        if ((f->topic >= 0 && (int)q->topic != f->topic) ||
+            (f->scenario && strcmp(f->scenario, q->scenario) != 0) ||
+            (f->review && (!r || r->last != QUIZ_LAST_WRONG))) {
+            continue;
+        }
+        out[n++] = i;
+    }
+    uint64_t s = seed;
+    for (size_t i = n; i > 1; i--) { /* Fisher-Yates */
+        size_t j = (size_t)(quiz_splitmix(&s) % i);
+        size_t t = out[i - 1];
+        out[i - 1] = out[j];
+        out[j] = t;
+    }
+    /* Least asked first, so that rounds work through the whole bank; a stable insertion sort
+     * keeps the shuffled order among equals. */
+    for (size_t i = 1; i < n; i++) {
+        size_t v = out[i];
+        unsigned long key = quiz_times_asked(p, b->q[v].id);
+        size_t j = i;
+        while (j > 0 && quiz_times_asked(p, b->q[out[j - 1]].id) > key) {
+            out[j] = out[j - 1];
+            j--;
+        }
+        out[j] = v;
+    }
+    return count && count < n ? count : n;
+}

@@ -1,0 +1,738 @@
+/* quiz_cli: `mailsim quiz` — a round of questions in the terminal (answers read from stdin, so
+ * it also runs without a display and under a script), the bank as text or JSON lines, the
+ * verification of every question against its run, and the glossary. Its words come from
+ * assets/quiz/ui.json, in Japanese and English. */
+#include "quiz.h"
+
+#include "catalog.h"
+#include "glossary.h"
+#include "paths.h"
+#include "quiz_check.h"
+#include "scenario.h"
+#include "strings.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define QUIZ_EXIT_FAILED 1
+#define QUIZ_EXIT_USAGE 2
+#define QUIZ_MAX_COUNT 100000
+
+enum quiz_mode { QUIZ_MODE_ROUND, QUIZ_MODE_LIST, QUIZ_MODE_VERIFY, QUIZ_MODE_GLOSSARY };
+
+struct quiz_opts {
+    enum quiz_mode mode;
+    const char *lang;
+    struct quiz_filter filter;
+    size_t count;
+    bool count_set;
+    uint64_t seed;
+    bool has_seed;
+    bool jsonl;
+    bool format_set;
+    const char *bank;
+};
+
+static const char *const quiz_circled[10] = {"", "①", "②", "③", "④", "⑤", "⑥", "⑦", "⑧", "⑨"};
+
+/* ---- Words ---- */
+
+struct quiz_ui {
+    cJSON *root;
+    const cJSON *lang;
+    const cJSON *en;
+};
+
+static int quiz_ui_load(struct quiz_ui *ui, const char *lang, char *err, size_t errlen)
+{
+    char path[PATH_MAX];
+    memset(ui, 0, sizeof *ui);
+    if (paths_data_file("assets/quiz/ui.json", path, sizeof path) != 0) {
+        snprintf(err, errlen,
+                 "cannot find assets/quiz/ui.json (set MAILSIM_DATA_DIR to "
+                 "mailsim's data directory)");
+        return -1;
+    }
+    FILE *f = fopen(path, "rb");
+    char buf[1 << 16];
+    size_t len = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f) {
+        fclose(f);
+    }
+    if (len == sizeof buf - 1) {
+        snprintf(err, errlen, "%.900s: larger than %zu bytes", path, sizeof buf - 2);
+        return -1;
+    }
+    ui->root = len ? cJSON_ParseWithLength(buf, len) : NULL;
+    ui->en = cJSON_GetObjectItemCaseSensitive(ui->root, "en");
+    ui->lang = cJSON_GetObjectItemCaseSensitive(ui->root, lang);
+    if (!cJSON_IsObject(ui->en) || !cJSON_IsObject(ui->lang)) {
+        snprintf(err, errlen, "%.900s: not an object of \"ja\" and \"en\" strings", path);
+        cJSON_Delete(ui->root);
+        ui->root = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static const char *quiz_ui(const struct quiz_ui *ui, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(ui->lang, key);
+    if (!cJSON_IsString(v)) {
+        v = cJSON_GetObjectItemCaseSensitive(ui->en, key);
+    }
+    return cJSON_IsString(v) ? v->valuestring : key;
+}
+
+/* ---- Options ---- */
+
+static void quiz_usage(FILE *out)
+{
+    fputs("usage: mailsim quiz [--lang ja|en] [--topic T] [--scenario S] [--count N|all]\n"
+          "                    [--seed N] [--review]\n"
+          "       mailsim quiz --list [--format text|jsonl] [--topic T] [--scenario S]\n"
+          "       mailsim quiz --verify [--topic T] [--scenario S]\n"
+          "       mailsim quiz --glossary [--lang ja|en] [--format text|jsonl]\n"
+          "\n"
+          "The exam study mode: questions on what the bundled scenarios show, each tied to a\n"
+          "scenario and a step of it. A round asks them one by one; type the number of your\n"
+          "answer (for a question about the diagram, the number or the agent's name), or q to\n"
+          "stop. Each answer is followed by the explanation, and the round by the score.\n"
+          "\n"
+          "options:\n"
+          "  --lang ja|en     the language (default: from the locale, as `mailsim run`)\n"
+          "  --topic T        only questions of topic T: nine-steps, ports, open-relay,\n"
+          "                   relay-control, smtp-auth, pop-before-smtp, sniffing, tls,\n"
+          "                   end-to-end, apop, pop3s-ssh, starttls-stripping, headers\n"
+          "  --scenario S     only questions on bundled scenario S (see `mailsim list`)\n"
+          "  --count N|all    how many questions in the round (default 10)\n"
+          "  --seed N         the order of the round (default: from the clock); questions\n"
+          "                   asked less often come first\n"
+          "  --review         only questions whose last answer was wrong\n"
+          "  --list           print the bank instead: text, or --format jsonl (one JSON\n"
+          "                   object a question: id, topic, scenario, step, kind, answer, ja,\n"
+          "                   en, check)\n"
+          "  --verify         run every question's scenario and check what the question says\n"
+          "                   about it (the port of a step, who took a step, what a tap saw);\n"
+          "                   one line a question; exit status 1 when one fails\n"
+          "  --glossary       print the glossary (用語集) of the terms mailsim uses\n"
+          "  --bank FILE      another question bank (same format as assets/quiz/questions.json)\n"
+          "\n"
+          "Progress (times asked, times right, the last result) is kept per question in\n"
+          "$XDG_DATA_HOME/mailsim/progress.json (default ~/.local/share/mailsim/).\n"
+          "\n"
+          "exit status: 0 ok, 1 a question failed --verify, 2 usage or bad input\n",
+          out);
+}
+
+static int quiz_usage_error(const char *fmt, const char *arg)
+{
+    fputs("mailsim quiz: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputs("\nTry 'mailsim quiz --help'.\n", stderr);
+    return QUIZ_EXIT_USAGE;
+}
+
+static int quiz_parse_number(const char *opt, const char *v, unsigned long long max,
+                             unsigned long long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(v, &end, 10);
+    if (errno || *end || end == v || v[0] == '-' || v[0] == '+' || x > max) {
+        fprintf(stderr, "mailsim quiz: %s: \"%s\" is not a whole number from %s to %llu\n", opt, v,
+                strcmp(opt, "--count") == 0 ? "1" : "0", max);
+        fputs("Try 'mailsim quiz --help'.\n", stderr);
+        return QUIZ_EXIT_USAGE;
+    }
+    *out = x;
+    return 0;
+}
+
+static int quiz_set_mode(struct quiz_opts *o, enum quiz_mode m, const char *opt)
+{
+    if (o->mode != QUIZ_MODE_ROUND && o->mode != m) {
+        return quiz_usage_error("%s: choose one of --list, --verify and --glossary", opt);
+    }
+    o->mode = m;
+    return 0;
+}
+
+static int quiz_parse_opts(int argc, char **argv, struct quiz_opts *o, bool *help)
+{
+    bool topic_set = false, seed_or_review = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        bool takes = strcmp(a, "--lang") == 0 || strcmp(a, "--topic") == 0 ||
+                     strcmp(a, "--scenario") == 0 || strcmp(a, "--count") == 0 ||
+                     strcmp(a, "--seed") == 0 || strcmp(a, "--format") == 0 ||
+                     strcmp(a, "--bank") == 0;
+        if (takes && !v) {
+            return quiz_usage_error("option %s needs a value", a);
+        }
+        int rc = 0;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            *help = true;
+            return 0;
+        } else if (strcmp(a, "--lang") == 0) {
+            if (strcmp(v, "ja") != 0 && strcmp(v, "en") != 0) {
+                return quiz_usage_error("--lang: \"%s\" is not ja or en", v);
+            }
+            o->lang = v;
+        } else if (strcmp(a, "--topic") == 0) {
+            o->filter.topic = quiz_topic_find(v);
+            topic_set = true;
+            if (o->filter.topic < 0) {
+                return quiz_usage_error(
+                    "--topic: \"%s\" is not one of nine-steps, ports, open-relay, relay-control, "
+                    "smtp-auth, pop-before-smtp, sniffing, tls, end-to-end, apop, pop3s-ssh, "
+                    "starttls-stripping, headers",
+                    v);
+            }
+        } else if (strcmp(a, "--scenario") == 0) {
+            o->filter.scenario = v;
+        } else if (strcmp(a, "--count") == 0) {
+            unsigned long long x = 0;
+            if (strcmp(v, "all") != 0) {
+                rc = quiz_parse_number(a, v, QUIZ_MAX_COUNT, &x);
+                if (rc == 0 && x == 0) {
+                    return quiz_usage_error("--count: \"%s\" is not a whole number from 1 to "
+                                            "100000 (or all)",
+                                            v);
+                }
+            }
+            o->count = (size_t)x;
+            o->count_set = true;
+        } else if (strcmp(a, "--seed") == 0) {
+            unsigned long long x = 0;
+            rc = quiz_parse_number(a, v, UINT64_MAX, &x);
+            o->seed = x;
+            o->has_seed = true;
+            seed_or_review = true;
+        } else if (strcmp(a, "--format") == 0) {
+            if (strcmp(v, "text") != 0 && strcmp(v, "jsonl") != 0) {
+                return quiz_usage_error("--format: \"%s\" is not text or jsonl", v);
+            }
+            o->jsonl = strcmp(v, "jsonl") == 0;
+            o->format_set = true;
+        } else if (strcmp(a, "--bank") == 0) {
+            o->bank = v;
+        } else if (strcmp(a, "--review") == 0) {
+            o->filter.review = true;
+            seed_or_review = true;
+            continue;
+        } else if (strcmp(a, "--list") == 0) {
+            rc = quiz_set_mode(o, QUIZ_MODE_LIST, a);
+        } else if (strcmp(a, "--verify") == 0) {
+            rc = quiz_set_mode(o, QUIZ_MODE_VERIFY, a);
+        } else if (strcmp(a, "--glossary") == 0) {
+            rc = quiz_set_mode(o, QUIZ_MODE_GLOSSARY, a);
+        } else if (a[0] == '-') {
+            return quiz_usage_error("unknown option %s", a);
+        } else {
+            return quiz_usage_error("unexpected argument \"%s\" (a scenario goes with --scenario)",
+                                    a);
+        }
+        if (rc) {
+            return rc;
+        }
+        if (takes) {
+            i++;
+        }
+    }
+    if (o->mode != QUIZ_MODE_ROUND && (o->count_set || seed_or_review)) {
+        return quiz_usage_error("%s goes with a round, not with --list, --verify or --glossary",
+                                o->count_set ? "--count" : "--seed or --review");
+    }
+    if (o->format_set && o->mode != QUIZ_MODE_LIST && o->mode != QUIZ_MODE_GLOSSARY) {
+        return quiz_usage_error("--format goes with --list or --glossary%s", "");
+    }
+    if (o->mode == QUIZ_MODE_GLOSSARY && (topic_set || o->filter.scenario || o->bank)) {
+        return quiz_usage_error("--glossary takes only --lang and --format%s", "");
+    }
+    return 0;
+}
+
+/* ---- A round ---- */
+
+/* What the student can pick for a click question: the scenario's agents or links. */
+struct quiz_targets {
+    struct scenario *sc;
+    size_t n;
+    bool links;
+};
+
+static const char *quiz_role_label(const struct quiz_ui *ui, const char *role)
+{
+    char key[48];
+    snprintf(key, sizeof key, "role.%s", role);
+    const char *label = quiz_ui(ui, key);
+    return strcmp(label, key) == 0 ? role : label;
+}
+
+static void quiz_print_target(const struct quiz_targets *t, size_t i, const struct quiz_ui *ui,
+                              FILE *out)
+{
+    if (t->links) {
+        fprintf(out, "%s — %s", t->sc->links[i].a, t->sc->links[i].b);
+    } else {
+        const struct scenario_agent *a = &t->sc->agents[i];
+        fprintf(out, "%s (%s, %s)", a->id, quiz_role_label(ui, a->role), a->host);
+    }
+}
+
+static bool quiz_target_right(const struct quiz_question *q, const struct quiz_targets *t, size_t i)
+{
+    return t->links ? quiz_click_link_right(q, t->sc->links[i].a, t->sc->links[i].b)
+                    : quiz_click_agent_right(q, t->sc->agents[i].id);
+}
+
+/* The choice a typed line names: 1-based number, or (click) an agent's id or a link's two host
+ * names. 0 when it names none. */
+static size_t quiz_parse_answer(const char *line, size_t n, const struct quiz_targets *t)
+{
+    char *end;
+    errno = 0;
+    unsigned long x = strtoul(line, &end, 10);
+    if (!errno && end != line && *end == '\0' && line[0] != '-' && line[0] != '+') {
+        return x >= 1 && x <= n ? (size_t)x : 0;
+    }
+    if (!t || !t->sc) {
+        return 0;
+    }
+    if (!t->links) {
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(t->sc->agents[i].id, line) == 0) {
+                return i + 1;
+            }
+        }
+        return 0;
+    }
+    char copy[256], *words[2] = {NULL, NULL}, *save = NULL;
+    size_t k = 0;
+    snprintf(copy, sizeof copy, "%s", line);
+    for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+        if (strcmp(w, "-") == 0 || strcmp(w, "—") == 0) {
+            continue;
+        }
+        if (k == 2) {
+            return 0;
+        }
+        words[k++] = w;
+    }
+    for (size_t i = 0; k == 2 && i < n; i++) {
+        const struct scenario_link *l = &t->sc->links[i];
+        if ((strcmp(l->a, words[0]) == 0 && strcmp(l->b, words[1]) == 0) ||
+            (strcmp(l->a, words[1]) == 0 && strcmp(l->b, words[0]) == 0)) {
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+/* Reads one answer line, trimmed. false at the end of input. */
+static bool quiz_read_line(char *line, size_t cap)
+{
+    if (!fgets(line, (int)cap, stdin)) {
+        return false;
+    }
+    size_t len = strlen(line);
+    if (len == cap - 1 && line[len - 1] != '\n') {
+        int ch;
+        while ((ch = getchar()) != EOF && ch != '\n') {
+        }
+    }
+    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' ' ||
+                       line[len - 1] == '\t')) {
+        line[--len] = '\0';
+    }
+    size_t start = strspn(line, " \t");
+    memmove(line, line + start, len - start + 1);
+    if (!isatty(STDIN_FILENO)) {
+        printf("%s\n", line); /* a piped answer shows in the transcript as if typed */
+    }
+    return true;
+}
+
+static void quiz_print_place(const struct quiz_question *q, const struct quiz_ui *ui, FILE *out)
+{
+    char key[48];
+    snprintf(key, sizeof key, "topic.%s", quiz_topic_name(q->topic));
+    fprintf(out, "%s · %s ", quiz_ui(ui, key), q->scenario);
+    if (q->step > 0) {
+        fprintf(out, "%s", quiz_circled[q->step]);
+    } else {
+        fputs(quiz_ui(ui, "whole_scenario"), out);
+    }
+}
+
+/* Asks q; 1 right, 0 wrong, -1 the student stopped (q or the end of input), -2 the scenario of a
+ * click question cannot be loaded. */
+static int quiz_ask(const struct quiz_question *q, size_t k, size_t total, const char *lang,
+                    const struct quiz_ui *ui)
+{
+    const struct quiz_text *t = quiz_text_in(q, lang);
+    struct quiz_targets targets = {0};
+    size_t n = t->nchoices, right = q->answer + 1;
+    if (q->kind == QUIZ_CLICK) {
+        char err[1024];
+        targets.sc = catalog_load(q->scenario, err, sizeof err);
+        if (!targets.sc) {
+            fprintf(stderr, "%s\n", err);
+            return -2;
+        }
+        targets.links = q->answer_link[0] != NULL;
+        n = targets.links ? targets.sc->nlinks : targets.sc->nagents;
+        right = 0;
+        for (size_t i = 0; i < n && !right; i++) {
+            right = quiz_target_right(q, &targets, i) ? i + 1 : 0;
+        }
+    }
+    printf("\n[%zu/%zu] ", k, total);
+    quiz_print_place(q, ui, stdout);
+    printf(" · %s\n%s\n", q->id, t->question);
+    if (q->kind == QUIZ_CLICK) {
+        printf("%s\n", quiz_ui(ui, targets.links ? "click_link" : "click_agent"));
+    }
+    for (size_t i = 0; i < n; i++) {
+        printf("  %zu) ", i + 1);
+        if (q->kind == QUIZ_CLICK) {
+            quiz_print_target(&targets, i, ui, stdout);
+            putchar('\n');
+        } else {
+            printf("%s\n", t->choices[i]);
+        }
+    }
+    int result = -1;
+    for (;;) {
+        printf("%s [1-%zu, q]: ", quiz_ui(ui, "prompt"), n);
+        fflush(stdout);
+        char line[256];
+        if (!quiz_read_line(line, sizeof line)) {
+            putchar('\n');
+            break;
+        }
+        if (strcmp(line, "q") == 0 || strcmp(line, "Q") == 0 || strcmp(line, "quit") == 0) {
+            break;
+        }
+        size_t pick = quiz_parse_answer(line, n, q->kind == QUIZ_CLICK ? &targets : NULL);
+        if (!pick) {
+            printf("%s\n", quiz_ui(ui, "bad_answer"));
+            continue;
+        }
+        result = pick == right;
+        printf("%s", quiz_ui(ui, result ? "right" : "wrong"));
+        if (!result && right) {
+            printf(" %s %zu) ", quiz_ui(ui, "the_answer"), right);
+            if (q->kind == QUIZ_CLICK) {
+                quiz_print_target(&targets, right - 1, ui, stdout);
+            } else {
+                fputs(t->choices[right - 1], stdout);
+            }
+        }
+        printf("\n%s\n", t->explanation);
+        break;
+    }
+    scenario_free(targets.sc);
+    return result;
+}
+
+static void quiz_progress_open(struct quiz_progress *p, char *path, size_t cap, bool *keep)
+{
+    char err[PATH_MAX + 128];
+    *keep = quiz_progress_default_path(path, cap) == 0;
+    memset(p, 0, sizeof *p);
+    if (!*keep) {
+        fputs("mailsim quiz: neither XDG_DATA_HOME nor HOME names a directory, so progress is "
+              "not kept\n",
+              stderr);
+        return;
+    }
+    if (quiz_progress_load(p, path, err, sizeof err) != 0) {
+        char bad[PATH_MAX + 8];
+        snprintf(bad, sizeof bad, "%s.bad", path);
+        bool moved = rename(path, bad) == 0;
+        fprintf(stderr, "mailsim quiz: %s; %s\n", err,
+                moved ? "kept it as progress.json.bad and starting afresh"
+                      : "progress is not kept this time");
+        *keep = moved;
+    }
+}
+
+static int quiz_round(const struct quiz_bank *b, const struct quiz_opts *o,
+                      const struct quiz_ui *ui)
+{
+    char path[PATH_MAX], err[PATH_MAX + 128];
+    bool keep;
+    struct quiz_progress p;
+    quiz_progress_open(&p, path, sizeof path, &keep);
+    size_t *order = malloc((b->n ? b->n : 1) * sizeof *order);
+    if (!order) {
+        quiz_progress_free(&p);
+        fputs("mailsim quiz: out of memory\n", stderr);
+        return QUIZ_EXIT_USAGE;
+    }
+    uint64_t seed = o->has_seed ? o->seed : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+    size_t count = o->count_set ? o->count : 10;
+    size_t n = quiz_select(b, &p, &o->filter, seed, count, order);
+    if (n == 0) {
+        printf("%s\n", quiz_ui(ui, o->filter.review ? "nothing_to_review" : "no_questions"));
+        free(order);
+        quiz_progress_free(&p);
+        return 0;
+    }
+    printf("%s: %zu%s (seed %llu)\n%s\n", quiz_ui(ui, "title"), n,
+           quiz_ui(ui, n == 1 ? "question" : "questions"), (unsigned long long)seed,
+           quiz_ui(ui, "how"));
+    size_t asked = 0, right = 0;
+    int status = 0;
+    bool warned = false;
+    for (size_t k = 0; k < n; k++) {
+        const struct quiz_question *q = &b->q[order[k]];
+        int r = quiz_ask(q, k + 1, n, o->lang, ui);
+        if (r == -2) {
+            status = QUIZ_EXIT_USAGE;
+            break;
+        }
+        if (r < 0) {
+            printf("%s\n", quiz_ui(ui, "stopped"));
+            break;
+        }
+        asked++;
+        right += (size_t)r;
+        if (keep &&
+            (quiz_progress_record(&p, q->id, r == 1, (int64_t)time(NULL)) != 0 ||
+             quiz_progress_save(&p, path, err, sizeof err) != 0) &&
+            !warned) {
+            fprintf(stderr, "mailsim quiz: progress not saved: %s\n", err);
+            warned = true;
+        }
+    }
+    if (asked) {
+        printf("\n%s %zu/%zu (%zu%%)\n", quiz_ui(ui, "score"), right, asked,
+               (right * 100 + asked / 2) / asked);
+    }
+    if (keep && asked && !warned) {
+        size_t seen = 0, review = 0;
+        for (size_t i = 0; i < b->n; i++) {
+            const struct quiz_record *r = quiz_progress_find(&p, b->q[i].id);
+            seen += r && r->asked ? 1 : 0;
+            review += r && r->last == QUIZ_LAST_WRONG ? 1 : 0;
+        }
+        printf("%s %zu/%zu\n%s %zu\n%s %s\n", quiz_ui(ui, "so_far"), seen, b->n,
+               quiz_ui(ui, "to_review"), review, quiz_ui(ui, "saved"), path);
+    }
+    free(order);
+    quiz_progress_free(&p);
+    return status;
+}
+
+/* ---- The bank, the glossary ---- */
+
+static cJSON *quiz_text_json(const struct quiz_text *t)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o) {
+        return NULL;
+    }
+    cJSON_AddStringToObject(o, "question", t->question);
+    if (t->nchoices) {
+        cJSON *c = cJSON_AddArrayToObject(o, "choices");
+        for (size_t i = 0; c && i < t->nchoices; i++) {
+            cJSON_AddItemToArray(c, cJSON_CreateString(t->choices[i]));
+        }
+    }
+    cJSON_AddStringToObject(o, "explanation", t->explanation);
+    return o;
+}
+
+static int quiz_list_jsonl(const struct quiz_bank *b, const bool *pick)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        const struct quiz_question *q = &b->q[i];
+        if (!pick[i]) {
+            continue;
+        }
+        cJSON *o = cJSON_CreateObject();
+        if (!o) {
+            return -1;
+        }
+        cJSON_AddStringToObject(o, "id", q->id);
+        cJSON_AddStringToObject(o, "topic", quiz_topic_name(q->topic));
+        cJSON_AddStringToObject(o, "scenario", q->scenario);
+        cJSON_AddNumberToObject(o, "step", q->step);
+        cJSON_AddStringToObject(o, "kind", q->kind == QUIZ_CLICK ? "click" : "choice");
+        if (q->kind == QUIZ_CHOICE) {
+            cJSON_AddNumberToObject(o, "answer", (double)q->answer);
+        } else if (q->answer_agent) {
+            cJSON_AddStringToObject(o, "answer", q->answer_agent);
+        } else {
+            const char *pair[2] = {q->answer_link[0], q->answer_link[1]};
+            cJSON_AddItemToObject(o, "answer", cJSON_CreateStringArray(pair, 2));
+        }
+        cJSON_AddItemToObject(o, "ja", quiz_text_json(&q->ja));
+        cJSON_AddItemToObject(o, "en", quiz_text_json(&q->en));
+        if (q->check) {
+            cJSON_AddItemToObject(o, "check", cJSON_Duplicate(q->check, true));
+        }
+        cJSON_AddBoolToObject(o, "checkable", q->check != NULL);
+        char *line = cJSON_PrintUnformatted(o);
+        cJSON_Delete(o);
+        if (!line) {
+            return -1;
+        }
+        puts(line);
+        cJSON_free(line);
+    }
+    return 0;
+}
+
+static void quiz_list_text(const struct quiz_bank *b, const bool *pick, const char *lang,
+                           const struct quiz_ui *ui)
+{
+    size_t shown = 0, checkable = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        const struct quiz_question *q = &b->q[i];
+        if (!pick[i]) {
+            continue;
+        }
+        shown++;
+        checkable += q->check ? 1 : 0;
+        printf("%-34s ", q->id);
+        quiz_print_place(q, ui, stdout);
+        printf(" · %s%s\n    %s\n", q->kind == QUIZ_CLICK ? "click" : "choice",
+               q->check ? "" : " · -", quiz_text_in(q, lang)->question);
+    }
+    printf("%zu %s (%zu %s)\n", shown, quiz_ui(ui, "listed"), checkable, quiz_ui(ui, "checkable"));
+}
+
+static int quiz_glossary(const struct quiz_opts *o)
+{
+    char err[1024];
+    struct glossary *g = glossary_load(NULL, err, sizeof err);
+    if (!g) {
+        fprintf(stderr, "%s\n", err);
+        return QUIZ_EXIT_USAGE;
+    }
+    for (size_t i = 0; i < g->n; i++) {
+        const struct glossary_entry *e = &g->e[i];
+        if (o->jsonl) {
+            cJSON *obj = cJSON_CreateObject();
+            cJSON *ja = cJSON_AddObjectToObject(obj, "ja");
+            cJSON *en = cJSON_AddObjectToObject(obj, "en");
+            cJSON_AddStringToObject(obj, "id", e->id);
+            cJSON_AddStringToObject(ja, "term", e->term_ja);
+            cJSON_AddStringToObject(ja, "definition", e->definition_ja);
+            cJSON_AddStringToObject(en, "term", e->term_en);
+            cJSON_AddStringToObject(en, "definition", e->definition_en);
+            char *line = cJSON_PrintUnformatted(obj);
+            if (line) {
+                puts(line);
+            }
+            cJSON_free(line);
+            cJSON_Delete(obj);
+        } else {
+            printf("%s%s\n    %s\n", i ? "\n" : "", glossary_term(e, o->lang),
+                   glossary_definition(e, o->lang));
+        }
+    }
+    glossary_free(g);
+    return fflush(stdout) == 0 ? 0 : QUIZ_EXIT_USAGE;
+}
+
+static int quiz_verify_some(const struct quiz_bank *b, const bool *pick)
+{
+    struct quiz_bank view = {b->name, malloc((b->n ? b->n : 1) * sizeof *b->q), 0};
+    if (!view.q) {
+        fputs("mailsim quiz: out of memory\n", stderr);
+        return QUIZ_EXIT_USAGE;
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        if (pick[i]) {
+            view.q[view.n++] = b->q[i]; /* borrowed: the bank still owns every pointer */
+        }
+    }
+    int failed = quiz_verify(&view, stdout);
+    free(view.q);
+    return failed ? QUIZ_EXIT_FAILED : 0;
+}
+
+int quiz_main(int argc, char **argv)
+{
+    struct quiz_opts o = {0};
+    o.lang = ui_lang_from_locale();
+    o.filter.topic = -1;
+    bool help = false;
+    int rc = quiz_parse_opts(argc, argv, &o, &help);
+    if (rc || help) {
+        if (help) {
+            quiz_usage(stdout);
+        }
+        return rc;
+    }
+    if (o.mode == QUIZ_MODE_GLOSSARY) {
+        return quiz_glossary(&o);
+    }
+    char err[1024];
+    struct quiz_bank *b = quiz_bank_load(o.bank, err, sizeof err);
+    if (!b) {
+        fprintf(stderr, "%s\n", err);
+        return QUIZ_EXIT_USAGE;
+    }
+    bool *pick = calloc(b->n, sizeof *pick);
+    size_t picked = 0;
+    for (size_t i = 0; pick && i < b->n; i++) {
+        const struct quiz_question *q = &b->q[i];
+        pick[i] = (o.filter.topic < 0 || (int)q->topic == o.filter.topic) &&
+                  (!o.filter.scenario || strcmp(o.filter.scenario, q->scenario) == 0);
+        picked += pick[i];
+    }
+    struct quiz_ui ui;
+    if (!pick || quiz_ui_load(&ui, o.lang, err, sizeof err) != 0) {
+        fprintf(stderr, "mailsim quiz: %s\n", pick ? err : "out of memory");
+        free(pick);
+        quiz_bank_free(b);
+        return QUIZ_EXIT_USAGE;
+    }
+    if (o.filter.scenario && picked == 0) {
+        bool known = false;
+        for (size_t i = 0; i < b->n && !known; i++) {
+            known = strcmp(b->q[i].scenario, o.filter.scenario) == 0;
+        }
+        if (!known) {
+            rc = quiz_usage_error("--scenario: no question is about \"%s\" (see `mailsim list` "
+                                  "and `mailsim quiz --list`)",
+                                  o.filter.scenario);
+        }
+    }
+    if (rc == 0) {
+        switch (o.mode) {
+        case QUIZ_MODE_LIST:
+            if (o.jsonl) {
+                rc = quiz_list_jsonl(b, pick) == 0 ? 0 : QUIZ_EXIT_USAGE;
+            } else {
+                quiz_list_text(b, pick, o.lang, &ui);
+            }
+            break;
+        case QUIZ_MODE_VERIFY:
+            rc = quiz_verify_some(b, pick);
+            break;
+        default:
+            rc = quiz_round(b, &o, &ui);
+            break;
+        }
+    }
+    if (fflush(stdout) != 0 && rc == 0) {
+        rc = QUIZ_EXIT_USAGE;
+    }
+    cJSON_Delete(ui.root);
+    free(pick);
+    quiz_bank_free(b);
+    return rc;
+}
