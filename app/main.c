@@ -54,7 +54,8 @@ static void main_usage(FILE *out)
           "                     (live mode: real mail clients; mailsim serve --help)\n"
           "       mailsim shot [SCENARIO] (--step N | --time T) [--out FILE.png] [--size WxH]\n"
           "                    [--lang ja|en] [--presenter] [--font FILE]\n"
-          "                    [--frames N [--speed X] --stats] [--matrix]\n"
+          "                    [--frames N [--speed X] --stats] [--matrix] [--quiz N|ID]\n"
+          "                    [--glossary]\n"
           "       mailsim --help | --version\n"
           "\n"
           "Internet mail, simulated: agents (MUA, MSA, MTA, MDA, MRA, DNS, a content filter)\n"
@@ -100,6 +101,10 @@ static void main_usage(FILE *out)
           "  --speed X         playback speed of those frames, 0.25 to 8 (default 1)\n"
           "  --stats           print one JSON line: frames, median_ms, p99_ms, width, height\n"
           "  --matrix          draw the countermeasure matrix over it (the window's M key)\n"
+          "  --quiz N|ID       draw question N of the scenario's questions (in the order the\n"
+          "                    window's Q asks them), or the question ID, over the picture, at\n"
+          "                    its step unless --step or --time says otherwise\n"
+          "  --glossary        draw the glossary over it (the window's G key in the help)\n"
           "\n"
           "exit status: 0 ok, 1 an expectation failed, 2 usage or bad input\n",
           out);
@@ -408,7 +413,8 @@ static int main_list(const char *lang)
 
 struct main_shot_opts {
     struct viz_shot_options so;
-    bool has_step, has_time, stats, has_speed, matrix;
+    bool has_step, has_time, stats, has_speed, matrix, glossary;
+    const char *quiz;
 };
 
 static int main_parse_number(const char *opt, const char *v, double lo, double hi, double *out)
@@ -453,7 +459,8 @@ static int main_parse_shot(int argc, char **argv, struct main_opts *o, struct ma
         bool own = true;
         bool takes = strcmp(a, "--step") == 0 || strcmp(a, "--time") == 0 ||
                      strcmp(a, "--out") == 0 || strcmp(a, "--size") == 0 ||
-                     strcmp(a, "--frames") == 0 || strcmp(a, "--speed") == 0;
+                     strcmp(a, "--frames") == 0 || strcmp(a, "--speed") == 0 ||
+                     strcmp(a, "--quiz") == 0;
         if (takes && !v) {
             return main_usage_error("option %s needs a value", a);
         }
@@ -486,6 +493,11 @@ static int main_parse_shot(int argc, char **argv, struct main_opts *o, struct ma
         } else if (strcmp(a, "--matrix") == 0) {
             s->matrix = true;
             own = false;
+        } else if (strcmp(a, "--quiz") == 0) {
+            s->quiz = v;
+        } else if (strcmp(a, "--glossary") == 0) {
+            s->glossary = true;
+            own = false;
         } else {
             own = false;
             /* Everything else is run's: hand over this one argument (and its value). */
@@ -511,9 +523,12 @@ static int main_parse_shot(int argc, char **argv, struct main_opts *o, struct ma
             i++;
         }
     }
-    if (s->has_step == s->has_time) {
+    if (s->has_step == s->has_time && (s->has_step || (!s->quiz && !s->glossary))) {
         return main_usage_error("shot needs either --step N or --time T%s",
                                 s->has_step ? ", not both" : "");
+    }
+    if (!s->has_step && !s->has_time) {
+        s->so.time = -1; /* --quiz, --glossary: the moment the window shows them at */
     }
     if (!s->so.out && !s->stats) {
         return main_usage_error("shot needs --out FILE.png (or --stats)%s", "");
@@ -533,7 +548,8 @@ static int main_shot(int argc, char **argv, struct main_opts *o)
     }
     s.so.presenter = o->presenter;
     s.so.font = o->font;
-    return viewer_shot(o->scenario, o->lang, &o->build, &s.so, s.stats, s.matrix);
+    struct viewer_shot_extras x = {s.stats, s.matrix, s.quiz, s.glossary};
+    return viewer_shot(o->scenario, o->lang, &o->build, &s.so, &x);
 }
 
 static int main_window(const struct main_opts *o)

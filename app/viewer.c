@@ -3,17 +3,22 @@
 #include "viewer.h"
 
 #include "catalog.h"
+#include "glossary.h"
 #include "matrix.h"
+#include "quiz.h"
 #include "strings.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define VIEWER_MAX_HELP 32
 #define VIEWER_MAX_SCENARIOS 64
+#define VIEWER_MAX_QUESTIONS 256 /* about one scenario */
 
 /* The matrix overlay's words: the terminal table's (matrix.*) and the overlay's own. */
 static void viewer_matrix_words(const struct ui_strings *ui, struct overlay_words *w)
@@ -97,6 +102,37 @@ viewer_matrix_of(const char *scenario, const struct build_options *build, char *
     return om;
 }
 
+/* The study mode's words (quiz.*) and the glossary's. */
+static void viewer_quiz_words(const struct ui_strings *ui, struct viz_words *w)
+{
+    struct quiz_overlay_words *q = &w->quiz;
+    q->title = ui_string(ui, "quiz.title");
+    q->review_title = ui_string(ui, "quiz.review_title");
+    q->question = ui_string(ui, "quiz.question");
+    q->whole = ui_string(ui, "quiz.whole");
+    q->so_far = ui_string(ui, "quiz.so_far");
+    q->keys_choice = ui_string(ui, "quiz.keys_choice");
+    q->keys_agent = ui_string(ui, "quiz.keys_agent");
+    q->keys_link = ui_string(ui, "quiz.keys_link");
+    q->right = ui_string(ui, "quiz.right");
+    q->wrong = ui_string(ui, "quiz.wrong");
+    q->the_answer = ui_string(ui, "quiz.the_answer");
+    q->replay = ui_string(ui, "quiz.replay");
+    q->keys_next = ui_string(ui, "quiz.keys_next");
+    q->keys_last = ui_string(ui, "quiz.keys_last");
+    q->score = ui_string(ui, "quiz.score");
+    q->missed = ui_string(ui, "quiz.missed");
+    q->keys_review = ui_string(ui, "quiz.keys_review");
+    q->keys_done = ui_string(ui, "quiz.keys_done");
+    w->quiz_unavailable = ui_string(ui, "quiz.unavailable");
+    w->quiz_none = ui_string(ui, "quiz.none");
+    w->quiz_click_agent = ui_string(ui, "quiz.click_agent");
+    w->quiz_not_saved = ui_string(ui, "quiz.not_saved");
+    w->glossary_title = ui_string(ui, "quiz.glossary.title");
+    w->glossary_hint = ui_string(ui, "quiz.glossary.hint");
+    w->glossary_unavailable = ui_string(ui, "quiz.glossary.unavailable");
+}
+
 /* Points s and w at the strings of ui; help[] receives the help lines' pointers. */
 static void viewer_words_of(const struct ui_strings *ui, struct viz_strings *s, struct viz_words *w,
                             const char **help)
@@ -150,7 +186,63 @@ static void viewer_words_of(const struct ui_strings *ui, struct viz_strings *s, 
         w->load_failed = ui_string(ui, "ui.load_failed");
         w->screenshot = ui_string(ui, "ui.screenshot");
         viewer_matrix_words(ui, &w->matrix);
+        viewer_quiz_words(ui, w);
     }
+}
+
+/* ---- the study mode's questions, progress and glossary ---- */
+
+/* The bundled scenario's name for a scenario as the window or shot was given it: NULL or ""
+ * is the built-in nine-steps; a path is known by its file name without ".json". */
+static void viewer_scenario_name(const char *scenario, char *out, size_t cap)
+{
+    if (!scenario || !*scenario) {
+        snprintf(out, cap, "nine-steps");
+        return;
+    }
+    const char *base = strrchr(scenario, '/');
+    base = base ? base + 1 : scenario;
+    size_t len = strlen(base);
+    len = len > 5 && strcmp(base + len - 5, ".json") == 0 ? len - 5 : len;
+    snprintf(out, cap, "%.*s", (int)len, base);
+}
+
+/* The questions of the bank about scenario, in lang, into out[0..cap); returns how many there
+ * are. The strings point into the bank. */
+static size_t viewer_quiz_of(const struct quiz_bank *b, const char *scenario, const char *lang,
+                             struct viz_quiz_question *out, size_t cap)
+{
+    char name[256];
+    viewer_scenario_name(scenario, name, sizeof name);
+    size_t n = 0;
+    for (size_t i = 0; b && i < b->n; i++) {
+        const struct quiz_question *q = &b->q[i];
+        if (strcmp(q->scenario, name) != 0) {
+            continue;
+        }
+        if (n < cap) {
+            const struct quiz_text *t = quiz_text_in(q, lang);
+            struct viz_quiz_question *o = &out[n];
+            memset(o, 0, sizeof *o);
+            o->id = q->id;
+            o->step = q->step;
+            o->kind = q->kind == QUIZ_CHOICE ? VIZ_QUIZ_CHOICE
+                      : q->answer_agent      ? VIZ_QUIZ_CLICK_AGENT
+                                             : VIZ_QUIZ_CLICK_LINK;
+            o->question = t->question;
+            o->nchoices = t->nchoices < VIZ_QUIZ_MAX_CHOICES ? t->nchoices : VIZ_QUIZ_MAX_CHOICES;
+            for (size_t c = 0; c < o->nchoices; c++) {
+                o->choices[c] = t->choices[c];
+            }
+            o->answer = q->answer;
+            o->answer_agent = q->answer_agent;
+            o->answer_link[0] = q->answer_link[0];
+            o->answer_link[1] = q->answer_link[1];
+            o->explanation = t->explanation;
+        }
+        n++;
+    }
+    return n;
 }
 
 struct viewer {
@@ -159,7 +251,117 @@ struct viewer {
     const char *help[VIEWER_MAX_HELP];
     char ids[VIEWER_MAX_SCENARIOS][64];
     char titles[VIEWER_MAX_SCENARIOS][256];
+    /* The study mode's, loaded when first asked for. */
+    struct quiz_bank *bank;
+    bool bank_tried;
+    struct glossary *glossary;
+    bool glossary_tried;
+    struct quiz_progress progress;
+    bool progress_tried, progress_kept; /* kept: progress_path is where it is saved */
+    char progress_path[PATH_MAX];
+    char progress_err[PATH_MAX + 256];
 };
+
+static size_t viewer_quiz_questions(void *ctx, const char *scenario, const char *lang,
+                                    struct viz_quiz_question *out, size_t cap)
+{
+    struct viewer *mv = ctx;
+    if (!mv->bank_tried) {
+        char err[1024];
+        mv->bank_tried = true;
+        mv->bank = quiz_bank_load(NULL, err, sizeof err);
+        if (!mv->bank) {
+            fprintf(stderr, "mailsim: %s\n", err);
+        }
+    }
+    return viewer_quiz_of(mv->bank, scenario, lang, out, cap);
+}
+
+/* The progress file, as `mailsim quiz` keeps it: a malformed one is set aside as .bad. */
+static void viewer_progress_open(struct viewer *mv)
+{
+    if (mv->progress_tried) {
+        return;
+    }
+    mv->progress_tried = true;
+    if (quiz_progress_default_path(mv->progress_path, sizeof mv->progress_path) != 0) {
+        snprintf(mv->progress_err, sizeof mv->progress_err,
+                 "neither XDG_DATA_HOME nor HOME names a directory, so progress is not kept");
+        return;
+    }
+    char err[PATH_MAX + 128];
+    if (quiz_progress_load(&mv->progress, mv->progress_path, err, sizeof err) != 0) {
+        char bad[PATH_MAX + 8];
+        snprintf(bad, sizeof bad, "%s.bad", mv->progress_path);
+        if (rename(mv->progress_path, bad) != 0) {
+            snprintf(mv->progress_err, sizeof mv->progress_err, "%s", err);
+            return;
+        }
+        fprintf(stderr, "mailsim: %s; kept it as progress.json.bad and starting afresh\n", err);
+    }
+    mv->progress_kept = true;
+}
+
+static int viewer_quiz_record(void *ctx, const char *id, bool right, char *err, size_t errlen)
+{
+    struct viewer *mv = ctx;
+    viewer_progress_open(mv);
+    if (quiz_progress_record(&mv->progress, id, right, (int64_t)time(NULL)) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (!mv->progress_kept) {
+        snprintf(err, errlen, "%s", mv->progress_err);
+        return -1;
+    }
+    return quiz_progress_save(&mv->progress, mv->progress_path, err, errlen);
+}
+
+static int viewer_quiz_history(void *ctx, const char *id, unsigned long *asked,
+                               unsigned long *right)
+{
+    struct viewer *mv = ctx;
+    viewer_progress_open(mv);
+    const struct quiz_record *r = quiz_progress_find(&mv->progress, id);
+    *asked = r ? r->asked : 0;
+    *right = r ? r->right : 0;
+    return !r || r->last == QUIZ_LAST_NONE ? -1 : r->last == QUIZ_LAST_RIGHT;
+}
+
+/* The glossary in lang, into out[0..cap); how many entries it has. */
+static size_t viewer_glossary_of(const struct glossary *g, const char *lang,
+                                 struct viz_glossary_entry *out, size_t cap)
+{
+    for (size_t i = 0; g && i < g->n && i < cap; i++) {
+        out[i].term = glossary_term(&g->e[i], lang);
+        out[i].definition = glossary_definition(&g->e[i], lang);
+    }
+    return g ? g->n : 0;
+}
+
+static size_t viewer_glossary(void *ctx, const char *lang, struct viz_glossary_entry *out,
+                              size_t cap)
+{
+    struct viewer *mv = ctx;
+    if (!mv->glossary_tried) {
+        char err[1024];
+        mv->glossary_tried = true;
+        mv->glossary = glossary_load(NULL, err, sizeof err);
+        if (!mv->glossary) {
+            fprintf(stderr, "mailsim: %s\n", err);
+        }
+    }
+    return viewer_glossary_of(mv->glossary, lang, out, cap);
+}
+
+static void viewer_free(struct viewer *mv)
+{
+    ui_strings_free(mv->ui);
+    quiz_bank_free(mv->bank);
+    glossary_free(mv->glossary);
+    quiz_progress_free(&mv->progress);
+    free(mv);
+}
 
 static int viewer_words(void *ctx, const char *lang, struct viz_strings *s, struct viz_words *w)
 {
@@ -239,20 +441,73 @@ enum viz_window_status viewer_window(const struct viz_window_options *wo,
         return VIZ_WINDOW_FAILED;
     }
     mv->build = *build;
-    struct viz_host host = {mv, viewer_words, viewer_scenarios, viewer_load, viewer_matrix};
+    struct viz_host host = {
+        .ctx = mv,
+        .words = viewer_words,
+        .scenarios = viewer_scenarios,
+        .load = viewer_load,
+        .matrix = viewer_matrix,
+        .quiz_questions = viewer_quiz_questions,
+        .quiz_record = viewer_quiz_record,
+        .quiz_history = viewer_quiz_history,
+        .glossary = viewer_glossary,
+    };
     enum viz_window_status st = viz_window_run(wo, &host, err, errlen);
     if (st == VIZ_WINDOW_BUSY) {
         /* A scenario is still being built on its thread, using mv: end without freeing it. */
         fflush(stdout);
         _exit(0);
     }
-    ui_strings_free(mv->ui);
-    free(mv);
+    viewer_free(mv);
     return st;
 }
 
+/* The study mode's question for `mailsim shot --quiz WHICH` in the round's order, asked as the
+ * window asks it, into st (whose strings point into bank and words). 0, or 2 with a message. */
+static int viewer_shot_quiz(const struct quiz_bank *bank, const char *scenario, const char *lang,
+                            const char *which, const struct viz_words *vw,
+                            struct viz_quiz_question *qs, size_t cap,
+                            struct quiz_overlay_state *st)
+{
+    char name[256];
+    viewer_scenario_name(scenario, name, sizeof name);
+    size_t n = viewer_quiz_of(bank, scenario, lang, qs, cap);
+    n = n < cap ? n : cap;
+    size_t order[VIEWER_MAX_QUESTIONS];
+    quiz_overlay_order(qs, n, order);
+    char *end;
+    errno = 0;
+    unsigned long k = strtoul(which, &end, 10);
+    bool number = !errno && end != which && !*end && which[0] != '-' && which[0] != '+';
+    size_t pos = n;
+    for (size_t i = 0; i < n; i++) {
+        if (number ? k == i + 1 : strcmp(qs[order[i]].id, which) == 0) {
+            pos = i;
+        }
+    }
+    if (pos == n) {
+        if (n == 0) {
+            fprintf(stderr, "mailsim: --quiz: no question is about %s\n", name);
+        } else if (number) {
+            fprintf(stderr, "mailsim: --quiz: \"%s\" is not a number from 1 to %zu (the "
+                            "questions about %s)\n", which, n, name);
+        } else {
+            fprintf(stderr, "mailsim: --quiz: no question \"%s\" about %s (see `mailsim quiz "
+                            "--list --scenario %s`)\n", which, name, name);
+        }
+        return 2;
+    }
+    memset(st, 0, sizeof *st);
+    st->phase = QUIZ_OVERLAY_ASK;
+    st->q = &qs[order[pos]];
+    st->index = pos + 1;
+    st->total = n;
+    st->words = &vw->quiz;
+    return 0;
+}
+
 int viewer_shot(const char *scenario, const char *lang, const struct build_options *build,
-                struct viz_shot_options *so, bool stats, bool matrix)
+                struct viz_shot_options *so, const struct viewer_shot_extras *x)
 {
     char err[1024];
     struct ui_strings *ui = ui_strings_load(lang, err, sizeof err);
@@ -260,44 +515,89 @@ int viewer_shot(const char *scenario, const char *lang, const struct build_optio
         fprintf(stderr, "mailsim: %s\n", err);
         return 2;
     }
-    struct trace *tr = catalog_build_trace(scenario, build, err, sizeof err);
-    if (!tr) {
-        fprintf(stderr, "%s\n", err);
-        ui_strings_free(ui);
-        return 2;
-    }
     struct viz_strings words;
     struct viz_words vw;
     const char *help[VIEWER_MAX_HELP];
     viewer_words_of(ui, &words, &vw, help);
     so->strings = &words;
+    int status = 0;
+    struct quiz_bank *bank = NULL;
+    struct glossary *gl = NULL;
+    struct viz_quiz_question qs[VIEWER_MAX_QUESTIONS];
+    struct quiz_overlay_state qst;
+    struct viz_glossary_entry *entries = NULL;
+    struct glossary_overlay gov;
+    struct trace *tr = NULL;
     struct overlay_matrix *om = NULL;
     struct overlay_table table;
-    if (matrix) {
+    bool at_default = so->step == 0 && so->time < 0;
+    if (x->quiz) {
+        bank = quiz_bank_load(NULL, err, sizeof err);
+        status = bank ? viewer_shot_quiz(bank, scenario, lang, x->quiz, &vw, qs,
+                                         VIEWER_MAX_QUESTIONS, &qst)
+                      : (fprintf(stderr, "%s\n", err), 2);
+        if (status == 0) {
+            so->quiz = &qst;
+            so->step_start = at_default ? (qst.q->step >= 1 ? qst.q->step : -1) : 0;
+        }
+    }
+    if (status == 0 && x->glossary) {
+        gl = glossary_load(NULL, err, sizeof err);
+        entries = gl ? calloc(gl->n ? gl->n : 1, sizeof *entries) : NULL;
+        if (!entries) {
+            fprintf(stderr, "%s\n", gl ? "mailsim: out of memory" : err);
+            status = 2;
+        } else {
+            memset(&gov, 0, sizeof gov);
+            gov.title = vw.glossary_title;
+            gov.hint = vw.glossary_hint;
+            gov.e = entries;
+            gov.n = viewer_glossary_of(gl, lang, entries, gl->n);
+            so->glossary = &gov;
+            so->step_start = at_default && !x->quiz ? -1 : so->step_start;
+        }
+    }
+    if (status == 0) {
+        tr = catalog_build_trace(scenario, build, err, sizeof err);
+        if (!tr) {
+            fprintf(stderr, "%s\n", err);
+            status = 2;
+        }
+    }
+    if (status == 0 && x->matrix) {
         om = viewer_matrix_of(scenario, build, err, sizeof err);
         if (!om) {
             fprintf(stderr, "%s\n", err);
-            trace_free(tr);
-            free(tr);
-            ui_strings_free(ui);
-            return 2;
+            status = 2;
+        } else {
+            overlay_matrix_table(om, lang, &vw.matrix, &table);
+            so->overlay = &table;
         }
-        overlay_matrix_table(om, lang, &vw.matrix, &table);
-        so->overlay = &table;
     }
-    struct viz_shot_stats st;
-    int status = viz_shot_run(tr, so, &st, err, sizeof err);
+    if (status == 0) {
+        so->time = so->time < 0 ? 0 : so->time;
+        struct viz_shot_stats st;
+        status = viz_shot_run(tr, so, &st, err, sizeof err);
+        if (status != 0) {
+            fprintf(stderr, "mailsim: %s\n", err);
+            status = 2;
+        } else if (x->stats) {
+            printf("{\"frames\":%d,\"median_ms\":%.3f,\"p99_ms\":%.3f,\"width\":%d,"
+                   "\"height\":%d}\n",
+                   st.frames, st.median_ms, st.p99_ms, so->width, so->height);
+        }
+    }
     so->overlay = NULL;
+    so->quiz = NULL;
+    so->glossary = NULL;
     overlay_matrix_free(om);
-    if (status != 0) {
-        fprintf(stderr, "mailsim: %s\n", err);
-        status = 2;
-    } else if (stats) {
-        printf("{\"frames\":%d,\"median_ms\":%.3f,\"p99_ms\":%.3f,\"width\":%d,\"height\":%d}\n",
-               st.frames, st.median_ms, st.p99_ms, so->width, so->height);
+    if (tr) {
+        trace_free(tr);
+        free(tr);
     }
-    trace_free(tr);
-    free(tr);
+    free(entries);
+    glossary_free(gl);
+    quiz_bank_free(bank);
     ui_strings_free(ui);
     return status;
 }

@@ -15,10 +15,20 @@
 enum viz_window_status viewer_window(const struct viz_window_options *wo,
                                      const struct build_options *build, char *err, size_t errlen);
 
-/* Builds the scenario and draws it as so says (so->strings is filled here). With stats, prints
- * the frame-time JSON line; with matrix, the countermeasure matrix is drawn over it (the
- * window's M). Returns the exit status: 0, or 2 with a message on stderr. */
+/* What `mailsim shot` draws over the picture besides the scene. */
+struct viewer_shot_extras {
+    bool stats;       /* print the frame-time JSON line */
+    bool matrix;      /* the countermeasure matrix (the window's M) */
+    const char *quiz; /* the study mode's question (the window's Q): its number in the round
+                       * of the scenario's questions, from 1, or its id; NULL: none */
+    bool glossary;    /* the glossary (the window's G) */
+};
+
+/* Builds the scenario and draws it as so says (so->strings is filled here), with the extras.
+ * With a question and neither so->step nor a time (so->time < 0), the picture is at the
+ * question's step as the window asks it; with the glossary alone, at the end. Returns the exit
+ * status: 0, or 2 with a message on stderr. */
 int viewer_shot(const char *scenario, const char *lang, const struct build_options *build,
-                struct viz_shot_options *so, bool stats, bool matrix);
+                struct viz_shot_options *so, const struct viewer_shot_extras *x);
 
 #endif

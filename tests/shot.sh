@@ -86,5 +86,33 @@ else
     bad "--matrix failed: $(head -3 "$tmp/err")"
 fi
 
+# The study mode's question (the window's Q) and the glossary (G) over the picture: PNGs, without
+# --step or --time (the question's step; the end); a question by number or by id.
+picture() { # picture NAME ARGS...: a PNG of 640x360
+    local name=$1
+    shift
+    if "$bin" shot "$@" --size 640x360 --out "$tmp/$name.png" 2>"$tmp/err"; then
+        if [ "$(head -c 8 "$tmp/$name.png" | od -An -tx1 | tr -d ' \n')" != "89504e470d0a1a0a" ]; then
+            bad "$name: no PNG signature"
+        elif [ "$(png_size "$tmp/$name.png")" != "640x360" ]; then
+            bad "$name: size $(png_size "$tmp/$name.png"), want 640x360"
+        else
+            ok
+        fi
+    else
+        bad "$name failed: $(head -3 "$tmp/err")"
+    fi
+}
+picture quiz-ja nine-steps --quiz 1 --lang ja
+picture quiz-en nine-steps --quiz 2 --lang en
+picture quiz-id nine-steps --quiz nine-steps-4-link --lang ja
+picture quiz-whole open-relay --quiz open-relay-click-relay --lang en
+picture quiz-step nine-steps --quiz 1 --step 3
+picture glossary-ja nine-steps --glossary --lang ja
+picture glossary-en nine-steps --glossary --lang en --presenter
+usage quiz-range "is not a number from 1 to 19" nine-steps --quiz 20 --out "$tmp/x.png"
+usage quiz-id "no question \"nope\"" nine-steps --quiz nope --out "$tmp/x.png"
+usage quiz-value "needs a value" nine-steps --quiz
+
 echo "shot: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

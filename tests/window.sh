@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # window.sh: the window as a user meets it. Without a usable display, one line and the transcript.
 # Under a virtual X display (Xvfb, when installed): the first scene frame appears, keys work, F12
-# writes a PNG into the current directory, and Escape closes overlays and then the window.
+# writes a PNG into the current directory, the study mode keeps progress under XDG_DATA_HOME, and
+# Escape closes overlays and then the window.
 set -u
 bin=${1:?usage: window.sh MAILSIM}
 tmp=$(mktemp -d)
@@ -55,7 +56,8 @@ wait_for() {
     return 1
 }
 
-(cd "$tmp" && DISPLAY=$disp MAILSIM_TIMING=1 exec "$bin" --lang en >"$tmp/wout" 2>"$tmp/werr") &
+(cd "$tmp" && DISPLAY=$disp MAILSIM_TIMING=1 XDG_DATA_HOME="$tmp/xdg" exec "$bin" --lang en \
+    >"$tmp/wout" 2>"$tmp/werr") &
 apid=$!
 if wait_for "$tmp/werr" "first scene frame" 10; then
     ok
@@ -70,6 +72,21 @@ if wait_for "$tmp/wout" "mailsim-.*\.png" 5 && f=$(grep -o "mailsim-.*\.png" "$t
     ok
 else
     bad "F12 wrote no PNG: $(cat "$tmp/wout" "$tmp/werr" | head -3)"
+fi
+# The study mode: Q asks the first question (a click on the diagram, skipped with N), 2 answers
+# the second, and the answer is kept in $XDG_DATA_HOME/mailsim/progress.json; N, then Esc
+# leaves. The glossary opens from the help (F1, G); Esc closes it, then the help.
+key q n 2
+if wait_for "$tmp/xdg/mailsim/progress.json" '"asked"' 5; then
+    ok
+else
+    bad "no progress.json with an entry after answering: $(head -3 "$tmp/werr")"
+fi
+key n L n Escape F1 g Down Next L Escape Escape
+if kill -0 "$apid" 2>/dev/null; then
+    ok
+else
+    bad "the window closed during the quiz or the glossary: $(head -3 "$tmp/werr")"
 fi
 key Escape Escape
 for _ in $(seq 50); do kill -0 "$apid" 2>/dev/null || break; sleep 0.1; done

@@ -148,6 +148,14 @@ static int shot_frames(const struct trace *tr, const struct viz_timeline *tl,
         if (o->overlay) {
             overlay_table_draw(&dl, v, o->overlay, OVERLAY_LAYER);
         }
+        if (o->quiz) {
+            struct quiz_overlay_state q = *o->quiz;
+            q.place = quiz_overlay_place(tr, tl, v);
+            quiz_overlay_draw(&dl, v, &q, OVERLAY_LAYER);
+        }
+        if (o->glossary) {
+            glossary_overlay_draw(&dl, v, o->glossary, OVERLAY_LAYER, NULL);
+        }
         /* The renderer may batch its commands: the flush is part of drawing the frame. */
         if (viz_render_draw(c->rd, &dl, v) != 0 || SDL_RenderFlush(c->r) != 0) {
             rc = -1;
@@ -193,7 +201,10 @@ int viz_shot_run(const struct trace *tr, const struct viz_shot_options *o,
         goto done;
     }
     double p = o->time;
-    if (o->step > 0) {
+    if (o->step_start != 0) {
+        p = o->step_start > 0 ? viz_timeline_step_time(tl, o->step_start) : -1;
+        p = p >= 0 ? p : viz_timeline_duration(tl);
+    } else if (o->step > 0) {
         p = viz_shot_step_time(tr, tl, o->step);
         if (p < 0) {
             snprintf(err, errlen, "--step %d: this run has no step %d", o->step, o->step);

@@ -4,6 +4,7 @@
 #define MAILSIM_SHOT_H
 
 #include "overlay.h"
+#include "quiz_overlay.h"
 #include "render.h"
 #include "scene.h"
 #include "trace.h"
@@ -33,6 +34,13 @@ struct viz_shot_options {
     const char *font; /* a font file for every face; NULL: fontconfig chooses */
     const struct viz_strings *strings;
     const struct overlay_table *overlay; /* drawn over the scene (--matrix); NULL: none */
+    /* The study mode's panel (--quiz) and the glossary (--glossary) over the scene; NULL:
+     * none. */
+    const struct quiz_overlay_state *quiz;
+    const struct glossary_overlay *glossary;
+    /* Instead of step and time, when not 0: the first mark of this step, the moment the study
+     * mode asks a question at (-1: the end of the run). */
+    int step_start;
 };
 
 struct viz_shot_stats {

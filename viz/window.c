@@ -131,6 +131,7 @@ static void window_poll_loader(struct window_app *a)
         return;
     }
     window_free_trace(a);
+    window_quiz_close(a); /* its questions were about the scenario shown until now */
     a->tr = ld->tr;
     a->tl = tl;
     a->matrix = ld->matrix;
@@ -247,6 +248,8 @@ static void window_picture(struct window_app *a)
     } else {
         dl_clear(&a->dl, v->width, v->height);
     }
+    window_quiz_draw(a, &a->dl);
+    window_glossary_draw(a, &a->dl);
     if (a->matrix_open) {
         window_draw_matrix(a, &a->dl);
     }
@@ -510,6 +513,7 @@ enum viz_window_status viz_window_run(const struct viz_window_options *o,
     a->view.speed = 1;
     a->view.presenter = o->presenter;
     a->view.mouse_x = a->view.mouse_y = -1;
+    a->quiz.replay_until = -1;
     dl_init(&a->dl);
     /* Fonts open on their own thread while SDL makes the window and its renderer (the
      * slowest part of start-up): neither waits for the other. */
@@ -564,6 +568,8 @@ enum viz_window_status viz_window_run(const struct viz_window_options *o,
         status = status == VIZ_WINDOW_OK ? VIZ_WINDOW_BUSY : status;
     }
     window_free_trace(a);
+    window_quiz_close(a);
+    window_glossary_free(a);
     viz_render_free(a->rd);
     dl_free(&a->dl);
     if (a->r) {

@@ -5,6 +5,7 @@
 #define MAILSIM_WINDOW_H
 
 #include "overlay.h"
+#include "quiz_overlay.h"
 #include "scene.h"
 #include "trace.h"
 
@@ -21,6 +22,15 @@ struct viz_words {
     const char *screenshot;  /* followed by the file's path */
     /* The countermeasure matrix's (M). */
     struct overlay_words matrix;
+    /* The study mode's (Q) and the glossary's (G). */
+    struct quiz_overlay_words quiz;
+    const char *quiz_unavailable; /* no question bank, or live mode */
+    const char *quiz_none;        /* the scenario shown has no questions */
+    const char *quiz_click_agent; /* a host of several agents was clicked: click a row */
+    const char *quiz_not_saved;   /* followed by why the progress could not be saved */
+    const char *glossary_title;
+    const char *glossary_hint;
+    const char *glossary_unavailable;
 };
 
 struct viz_scenario_entry {
@@ -48,6 +58,23 @@ struct viz_host {
      * NULL with a message in err on failure. The window frees it with overlay_matrix_free().
      * May be NULL: the overlay then says nothing is known. */
     struct overlay_matrix *(*matrix)(void *ctx, const char *scenario, char *err, size_t errlen);
+
+    /* The study mode (学習モード), all on the window's thread; each may be NULL, and the window
+     * then says the feature is unavailable.
+     * The questions about a scenario (as the window was asked to show it: a bundled id, a path,
+     * or NULL for the default) in lang, into out[0..cap); returns how many there are (call with
+     * cap 0 to count). The strings stay valid as long as the host. */
+    size_t (*quiz_questions)(void *ctx, const char *scenario, const char *lang,
+                             struct viz_quiz_question *out, size_t cap);
+    /* Counts an answer to question id in the progress kept between runs, and saves it. 0, or
+     * -1 with a message in err (the answer still counts for the round). */
+    int (*quiz_record)(void *ctx, const char *id, bool right, char *err, size_t errlen);
+    /* The progress kept for question id: times asked and right, and the last result (-1 never
+     * asked, 0 wrong, 1 right). */
+    int (*quiz_history)(void *ctx, const char *id, unsigned long *asked, unsigned long *right);
+    /* The glossary (用語集) in lang, into out[0..cap); returns how many entries there are (cap
+     * 0 counts). The strings stay valid as long as the host. */
+    size_t (*glossary)(void *ctx, const char *lang, struct viz_glossary_entry *out, size_t cap);
 };
 
 /* Live mode (`mailsim serve`): the world outside the window runs in the same thread. pump() is

@@ -46,7 +46,68 @@ static const struct window_key window_keys[] = {
     {SDLK_ESCAPE, NEED_ANY, WI_BACK},
     {SDLK_q, NEED_CTRL, WI_QUIT},
     {SDLK_w, NEED_CTRL, WI_QUIT},
+    /* the study mode; after Ctrl+Q, which the first match takes */
+    {SDLK_q, NEED_ANY, WI_QUIZ},
+    {SDLK_1, NEED_ANY, WI_ANSWER},
+    {SDLK_2, NEED_ANY, WI_ANSWER},
+    {SDLK_3, NEED_ANY, WI_ANSWER},
+    {SDLK_4, NEED_ANY, WI_ANSWER},
+    {SDLK_5, NEED_ANY, WI_ANSWER},
+    {SDLK_6, NEED_ANY, WI_ANSWER},
+    {SDLK_KP_1, NEED_ANY, WI_ANSWER},
+    {SDLK_KP_2, NEED_ANY, WI_ANSWER},
+    {SDLK_KP_3, NEED_ANY, WI_ANSWER},
+    {SDLK_KP_4, NEED_ANY, WI_ANSWER},
+    {SDLK_KP_5, NEED_ANY, WI_ANSWER},
+    {SDLK_KP_6, NEED_ANY, WI_ANSWER},
+    {SDLK_n, NEED_ANY, WI_NEXT},
+    {SDLK_RETURN, NEED_ANY, WI_NEXT},
+    {SDLK_KP_ENTER, NEED_ANY, WI_NEXT},
+    {SDLK_r, NEED_ANY, WI_REVIEW},
+    {SDLK_g, NEED_ANY, WI_GLOSSARY},
 };
+
+/* While the glossary is open, keys scroll it. */
+#define WINDOW_PAGE 1000 /* WI_SCROLL by a page: as many entries as the panel showed */
+static const struct window_key window_glossary_keys[] = {
+    {SDLK_UP, NEED_ANY, WI_SCROLL},
+    {SDLK_DOWN, NEED_ANY, WI_SCROLL},
+    {SDLK_PAGEUP, NEED_ANY, WI_SCROLL},
+    {SDLK_PAGEDOWN, NEED_ANY, WI_SCROLL},
+    {SDLK_HOME, NEED_ANY, WI_SCROLL},
+    {SDLK_SPACE, NEED_ANY, WI_SCROLL},
+    {SDLK_g, NEED_ANY, WI_GLOSSARY},
+    {SDLK_l, NEED_ANY, WI_LANG},
+    {SDLK_ESCAPE, NEED_ANY, WI_BACK},
+    {SDLK_q, NEED_CTRL, WI_QUIT},
+    {SDLK_w, NEED_CTRL, WI_QUIT},
+};
+
+/* The number a key carries: a choice's, or how far it scrolls. */
+static int window_key_number(SDL_Keycode sym)
+{
+    if (sym >= SDLK_1 && sym <= SDLK_9) {
+        return (int)(sym - SDLK_0);
+    }
+    if (sym >= SDLK_KP_1 && sym <= SDLK_KP_9) {
+        return (int)(sym - SDLK_KP_1) + 1;
+    }
+    switch (sym) {
+    case SDLK_UP:
+        return -1;
+    case SDLK_DOWN:
+        return 1;
+    case SDLK_PAGEUP:
+        return -WINDOW_PAGE;
+    case SDLK_PAGEDOWN:
+    case SDLK_SPACE:
+        return WINDOW_PAGE;
+    case SDLK_HOME:
+        return -WINDOW_PAGE * 1000;
+    default:
+        return 0;
+    }
+}
 
 /* While the scenario list is open, keys move in it. */
 static const struct window_key window_list_keys[] = {
@@ -61,10 +122,16 @@ static const struct window_key window_list_keys[] = {
 
 static struct window_intent window_key(const struct window_app *a, const SDL_KeyboardEvent *k)
 {
-    struct window_intent in = {WI_NONE, 0, 0};
-    const struct window_key *map = a->list_open ? window_list_keys : window_keys;
-    size_t n = a->list_open ? sizeof window_list_keys / sizeof window_list_keys[0]
-                            : sizeof window_keys / sizeof window_keys[0];
+    struct window_intent in = {WI_NONE, 0, 0, 0};
+    const struct window_key *map = window_keys;
+    size_t n = sizeof window_keys / sizeof window_keys[0];
+    if (a->list_open) {
+        map = window_list_keys;
+        n = sizeof window_list_keys / sizeof window_list_keys[0];
+    } else if (a->glossary.open) {
+        map = window_glossary_keys;
+        n = sizeof window_glossary_keys / sizeof window_glossary_keys[0];
+    }
     bool shift = (k->keysym.mod & KMOD_SHIFT) != 0, ctrl = (k->keysym.mod & KMOD_CTRL) != 0;
     for (size_t i = 0; i < n && in.kind == WI_NONE; i++) {
         if (map[i].sym == k->keysym.sym && (map[i].need != NEED_SHIFT || shift) &&
@@ -73,9 +140,10 @@ static struct window_intent window_key(const struct window_app *a, const SDL_Key
         }
     }
     /* A held key repeats moves through time and through the list, not toggles. */
+    in.n = window_key_number(k->keysym.sym);
     bool moves = in.kind == WI_LINE_NEXT || in.kind == WI_LINE_PREV || in.kind == WI_STEP_NEXT ||
                  in.kind == WI_STEP_PREV || in.kind == WI_FASTER || in.kind == WI_SLOWER ||
-                 in.kind == WI_LIST_UP || in.kind == WI_LIST_DOWN;
+                 in.kind == WI_LIST_UP || in.kind == WI_LIST_DOWN || in.kind == WI_SCROLL;
     if (k->repeat && !moves) {
         in.kind = WI_NONE;
     }
@@ -84,7 +152,7 @@ static struct window_intent window_key(const struct window_app *a, const SDL_Key
 
 struct window_intent window_intent_of(const struct window_app *a, const SDL_Event *e)
 {
-    struct window_intent in = {WI_NONE, 0, 0};
+    struct window_intent in = {WI_NONE, 0, 0, 0};
     float s = a->view.scale > 0 ? a->view.scale : 1;
     switch (e->type) {
     case SDL_QUIT:
@@ -141,6 +209,7 @@ void window_set_lang(struct window_app *a, const char *lang)
     if (a->list_open) {
         a->nlist = a->host->scenarios(a->host->ctx, a->lang, a->list, WINDOW_MAX_SCENARIOS);
     }
+    window_quiz_relang(a);
 }
 
 void window_update_size(struct window_app *a)
@@ -230,6 +299,9 @@ static void window_press(struct window_app *a, float x, float y)
         a->matrix_open = x >= b.x && x <= b.x + b.w && y >= b.y && y <= b.y + b.h;
         return;
     }
+    if (a->glossary.open || (!v->help && window_quiz_click(a, x, y))) {
+        return; /* the glossary covers all; a question takes its answer */
+    }
     const struct dl_item *it = dl_hit(&a->dl, x, y);
     if (!it) {
         v->selected = DL_TARGET_NONE;
@@ -256,10 +328,14 @@ static void window_back(struct window_app *a)
     struct viz_view *v = &a->view;
     if (a->list_open) {
         a->list_open = false;
+    } else if (a->glossary.open) {
+        a->glossary.open = false;
     } else if (a->matrix_open) {
         a->matrix_open = false;
     } else if (v->help) {
         v->help = false;
+    } else if (a->quiz.open) {
+        window_quiz_close(a);
     } else if (v->selected != DL_TARGET_NONE || v->focus_conn) {
         v->selected = DL_TARGET_NONE;
         v->selected_id = 0;
@@ -364,6 +440,30 @@ void window_apply(struct window_app *a, struct window_intent in)
     case WI_LIST_CHOOSE:
         window_choose(a, a->list_sel);
         break;
+    case WI_QUIZ:
+        window_quiz_toggle(a);
+        break;
+    case WI_ANSWER:
+        window_quiz_answer_choice(a, in.n);
+        break;
+    case WI_NEXT:
+        window_quiz_next(a);
+        break;
+    case WI_REVIEW:
+        window_quiz_review(a);
+        break;
+    case WI_GLOSSARY:
+        window_glossary_toggle(a);
+        break;
+    case WI_SCROLL: {
+        int page = a->glossary.shown > 0 ? (int)a->glossary.shown : 1;
+        int n = in.n;
+        n = n >= WINDOW_PAGE ? page : n <= -WINDOW_PAGE * 1000 ? -(int)a->glossary.n - 1
+                                      : n <= -WINDOW_PAGE        ? -page
+                                                                 : n;
+        window_glossary_scroll(a, n);
+        break;
+    }
     case WI_PRESS:
         window_press(a, in.x, in.y);
         break;
@@ -403,4 +503,5 @@ void window_update(struct window_app *a, double dt)
             v->playing = false;
         }
     }
+    window_quiz_update(a);
 }

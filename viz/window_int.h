@@ -38,6 +38,12 @@ enum window_intent_kind {
     WI_LIST_UP,
     WI_LIST_DOWN,
     WI_LIST_CHOOSE,
+    WI_QUIZ,      /* Q: the study mode on and off */
+    WI_ANSWER,    /* 1-6: a choice (n) */
+    WI_NEXT,      /* N, Enter: the next question */
+    WI_REVIEW,    /* R: a round of the questions answered wrong */
+    WI_GLOSSARY,  /* G: the glossary */
+    WI_SCROLL,    /* in the glossary: n entries down (negative: up) */
     WI_PRESS,
     WI_MOVE,
     WI_RELEASE,
@@ -49,6 +55,32 @@ enum window_intent_kind {
 struct window_intent {
     enum window_intent_kind kind;
     float x, y; /* drawable pixels, for the mouse */
+    int n;      /* WI_ANSWER: the choice's number; WI_SCROLL: entries */
+};
+
+/* The study mode (Q): one round over the questions of the scenario shown. */
+struct window_quiz {
+    bool open;
+    enum quiz_overlay_phase phase;
+    struct viz_quiz_question *q; /* the scenario's questions in the window's language */
+    size_t nq;
+    size_t *round; /* indices into q: this round's questions, in the order asked */
+    size_t nround, cur;
+    bool review;   /* a round of the questions answered wrong */
+    bool *wrong;   /* per question: answered wrong in this round */
+    size_t asked, nright;
+    bool right;    /* the answer to round[cur] */
+    unsigned long asked_before, right_before; /* round[cur]'s progress before it was asked */
+    double replay_until; /* >= 0: the replay of the lines that show why stops there */
+    struct overlay_box box; /* where the panel was drawn; w 0: not drawn */
+    bool warned; /* a failure to save progress was told once */
+};
+
+/* The glossary (G): its entries in the window's language, fetched when opened. */
+struct window_glossary {
+    bool open;
+    struct viz_glossary_entry *e;
+    size_t n, top, shown;
 };
 
 struct window_loader {
@@ -95,6 +127,9 @@ struct window_app {
     bool matrix_open;
     struct overlay_box matrix_box;
 
+    struct window_quiz quiz;
+    struct window_glossary glossary;
+
     bool dragging; /* the scrubber */
     bool fullscreen;
     bool shot_wanted;
@@ -120,6 +155,25 @@ struct window_list_geom {
     int title_px, body_px;
 };
 struct window_list_geom window_list_layout(const struct window_app *a);
+
+/* window_quiz.c: the study mode and the glossary */
+void window_quiz_toggle(struct window_app *a);
+void window_quiz_close(struct window_app *a); /* frees the round too */
+void window_quiz_answer_choice(struct window_app *a, int n);
+/* A click on the diagram while a question waits for one: true when it was taken (as an
+ * answer, or as a click on the panel), false to handle it as any click. */
+bool window_quiz_click(struct window_app *a, float x, float y);
+void window_quiz_next(struct window_app *a);
+void window_quiz_review(struct window_app *a);
+/* After the language changed: the questions and the glossary again, in the new one. */
+void window_quiz_relang(struct window_app *a);
+/* The fixed-step update's part: a replay stops at the end of its step. */
+void window_quiz_update(struct window_app *a);
+void window_quiz_draw(struct window_app *a, struct display_list *dl);
+void window_glossary_toggle(struct window_app *a);
+void window_glossary_scroll(struct window_app *a, int n);
+void window_glossary_draw(struct window_app *a, struct display_list *dl);
+void window_glossary_free(struct window_app *a);
 
 /* window.c */
 /* Starts building a scenario on the loader thread (NULL: the default). */
