@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # CI builds with -Werror; locally a new compiler's new warning should not stop a lesson.
 WERROR ?= $(if $(CI),ON,OFF)
 
-.PHONY: all setup configure build run test bench sanitize clean
+.PHONY: all setup configure build run test bench sanitize fuzz clean
 
 all: build
 
@@ -41,3 +41,13 @@ sanitize: setup
 	@cmake --build build-asan -j $(JOBS)
 	@cd build-asan && ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	    MAILSIM_TEST_LOAD=0 ctest --output-on-failure -j $(JOBS) -E "scenario_load-100k|valgrind"
+
+# Every libFuzzer target (tests/fuzz/) for FUZZ_SECONDS each, one at a time, in build-fuzz/ (clang,
+# AddressSanitizer, UndefinedBehaviorSanitizer). One summary line per target; new corpus entries
+# and findings stay in build-fuzz/fuzz-work/. `make fuzz FUZZ_SECONDS=600` for a long run.
+FUZZ_SECONDS ?= 60
+fuzz: setup
+	@CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAILSIM_FUZZ=ON -DMAILSIM_WERROR=ON \
+	    -DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz_targets
+	@bash tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)

@@ -11,6 +11,12 @@
 #include <string.h>
 #include <strings.h>
 
+/* Postfix's hopcount_limit: a message that already carries this many Received: fields is going
+ * round in circles (RFC 5321 §6.3: "Simple counting of the number of "Received:" header fields
+ * in a message has proven to be an effective, although rarely optimal, technique for detecting
+ * loops in mail systems."). */
+#define SMTPD_HOPCOUNT_LIMIT 50
+
 struct smtpd {
     struct mail_world *mw;
     int host;
@@ -181,6 +187,18 @@ static bool smtpd_on_message(void *ctx, const struct smtp_envelope *env, const u
             trace_step(mw->tr, smtpd_now(c), 1, mail, trace_string(mw->tr, tc->client_agent),
                        c->conn);
         }
+    }
+    /* Without this, two MTAs that each think the other is the way to a domain (a typo in
+     * mydestination is enough) passed one message back and forth for ever, each hop adding a
+     * Received: line, and the run never ended (found by fuzz_scenario). Postfix's smtpd refuses
+     * such a message at the end of DATA; the sender's MTA then bounces it. RFC 3463: X.4.6
+     * "Routing loop detected". */
+    if (message_header_count(data, len, "Received") >= SMTPD_HOPCOUNT_LIMIT) {
+        smtp_reply_set(reply, 554, "5.4.6", "Error: too many hops");
+        trace_policy(mw->tr, smtpd_now(c), d->agent, "hopcount_limit", "reject", 554, c->conn);
+        trace_mail(mw->tr, smtpd_now(c), mail, "rejected", d->agent, 554);
+        mw->rejected++;
+        return false;
     }
     if (d->scan_eicar && smtpd_has_eicar(data, len)) {
         /* amavisd-new's wording for a virus found at the SMTP stage. */

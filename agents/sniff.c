@@ -177,7 +177,15 @@ static void sniff_message_body_line(struct sniff_message *m, const char *line, s
     if (m->body_full || n == 0) {
         return;
     }
-    size_t room = SNIFF_BODY_MAX - m->body_len - (m->body_len ? 1 : 0);
+    /* A line that filled the excerpt exactly left no room, not even for the separating space:
+     * without this check the subtraction below wrapped around and the next line was copied
+     * past the end of body (found by fuzz_message). */
+    size_t sep = m->body_len ? 1 : 0;
+    if (m->body_len + sep >= SNIFF_BODY_MAX) {
+        m->body_full = true;
+        return;
+    }
+    size_t room = SNIFF_BODY_MAX - m->body_len - sep;
     if (n > room) {
         n = room;
         while (n > 0 && ((unsigned char)line[n] & 0xc0) == 0x80) {

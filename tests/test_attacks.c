@@ -200,6 +200,32 @@ static void test_crack_failed(struct harness *h)
     scenario_free(sc);
 }
 
+/* A mail loop: mail.b no longer takes b.example as its own and relays it back to mx.b, which
+ * relays it to mail.b again. At the 50th Received: line a server refuses it (Postfix's
+ * hopcount_limit), the sender's MTA bounces it, and the run ends. */
+static void test_mail_loop(struct harness *h)
+{
+    struct scenario *sc = attacks_variant_text(h, SCENARIOS "sniff-plaintext.json",
+                                               "\"mydestination\": [\"b.example\"]",
+                                               "\"mydestination\": [\"b.ex1mple\"]");
+    if (!sc) {
+        return;
+    }
+    struct trace tr;
+    struct mail_world *mw = attacks_run(h, sc, &tr);
+    if (mw) {
+        CHECK(h, mw->rejected >= 1);
+        CHECK(h, mw->bounced >= 1);
+        char *text = attacks_export(&tr, true, "en");
+        CHECK(h, strstr(text, "\"rule\":\"hopcount_limit\",\"decision\":\"reject\"") != NULL);
+        CHECK(h, strstr(text, "554 5.4.6 Error: too many hops") != NULL);
+        free(text);
+        mail_world_free(mw);
+    }
+    trace_free(&tr);
+    scenario_free(sc);
+}
+
 /* Each new expectation, when it does not hold, names itself. */
 static void test_failed_expectations(struct harness *h)
 {
@@ -288,6 +314,7 @@ int main(void)
     test_exports(&h);
     test_crack_failed(&h);
     test_failed_expectations(&h);
+    test_mail_loop(&h);
     test_nine_steps_untouched(&h);
     return harness_finish(&h);
 }

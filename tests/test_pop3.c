@@ -897,6 +897,23 @@ static void test_client_script(struct harness *h)
         CHECK(h, pop3_client_done(c));
         pop3_client_free(c);
     }
+    /* An empty maildrop: STAT 0, an empty UIDL listing, QUIT. */
+    {
+        static const char empty[] = "+OK hi\r\n+OK\r\n+OK\r\n+OK 0 0\r\n+OK\r\n.\r\n+OK bye\r\n";
+        struct mua m;
+        memset(&m, 0, sizeof m);
+        struct pop3_client_config cfg = {"u", "p", false, false, false, true, 0, false, false};
+        struct pop3_client *c = pop3_client_new(&cfg, &client_hooks, &m);
+        pop3_client_feed(c, (const uint8_t *)empty, sizeof empty - 1);
+        const uint8_t *p;
+        size_t n = pop3_client_output(c, &p);
+        char sent[256];
+        snprintf(sent, sizeof sent, "%.*s", (int)n, (const char *)p);
+        CHECK_STR(h, sent, "USER u\r\nPASS p\r\nSTAT\r\nUIDL\r\nQUIT\r\n");
+        CHECK_STR(h, m.uids, "");
+        CHECK_STR(h, m.reason, "Retrieved 0 of 0 messages.");
+        pop3_client_free(c);
+    }
     /* Configurations that would inject commands are refused. */
     struct pop3_client_config bad = {"u\r\nDELE 1", "p", false, false, false, false, 0, false, false};
     CHECK(h, pop3_client_new(&bad, &client_hooks, NULL) == NULL);

@@ -189,6 +189,11 @@ static void pop3_client_start_multi(struct pop3_client *c)
 
 static void pop3_client_uidl_lines(struct pop3_client *c)
 {
+    /* An empty listing (an empty maildrop) leaves multi.data NULL, and NULL + 0 below is
+     * undefined behaviour (found by fuzz_pop3_client under UBSan). */
+    if (c->multi.len == 0) {
+        return;
+    }
     const char *p = (const char *)c->multi.data;
     const char *end = p + c->multi.len;
     while (p && p < end) {

@@ -1,0 +1,134 @@
+/* fuzz: what the libFuzzer targets of tests/fuzz share. Each target reads a few option bytes
+ * from the front of its input (configuration, how to cut the rest into chunks) and feeds the
+ * rest to an engine; a broken invariant aborts, which libFuzzer reports as a crash and the
+ * replay tests (replay.c) as a failure. Header-only, so every target is one .c file. */
+#ifndef MAILSIM_FUZZ_H
+#define MAILSIM_FUZZ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* libFuzzer's entry point; replay.c calls it too. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* A broken invariant: say which, then abort (a crash to libFuzzer, a failed CTest). */
+#define FUZZ_CHECK(cond)                                                                           \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: invariant broken: %s\n", __FILE__, __LINE__, #cond);         \
+            abort();                                                                               \
+        }                                                                                          \
+    } while (0)
+
+/* The input, read from the front. Past its end every byte reads as 0. */
+struct fuzz_in {
+    const uint8_t *p;
+    size_t n;
+};
+
+static inline uint8_t fuzz_byte(struct fuzz_in *in)
+{
+    if (in->n == 0) {
+        return 0;
+    }
+    in->n--;
+    return *in->p++;
+}
+
+/* How the rest of the input is cut into the chunks fed one call at a time: one option byte
+ * picks the largest chunk (low 3 bits: the whole input, 1, 2, 3, 7, 64, 512 or 4096 octets)
+ * and seeds the sizes in between (high 5 bits), so the same input can be fed whole, one octet
+ * at a time, or cut at irregular places. */
+struct fuzz_chunker {
+    uint32_t state;
+    size_t max; /* 0: everything at once */
+};
+
+static inline void fuzz_chunker_init(struct fuzz_chunker *c, uint8_t option)
+{
+    static const size_t maxes[8] = {0, 1, 2, 3, 7, 64, 512, 4096};
+    c->max = maxes[option & 7];
+    c->state = (uint32_t)(option >> 3) * 2654435761u + 1u;
+}
+
+/* The size of the next chunk of the left octets still to feed (at least 1 when left > 0). */
+static inline size_t fuzz_chunk(struct fuzz_chunker *c, size_t left)
+{
+    if (c->max == 0) {
+        return left;
+    }
+    c->state = c->state * 1103515245u + 12345u;
+    size_t k = 1 + (size_t)(c->state >> 8) % c->max;
+    return k < left ? k : left;
+}
+
+/* A running FNV-1a hash of everything an engine did (bytes out, hook calls), so that two runs
+ * over the same input cut differently can be compared. */
+static inline uint64_t fuzz_hash(uint64_t h, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    if (h == 0) {
+        h = 14695981039346656037ull;
+    }
+    for (size_t i = 0; i < n; i++) {
+        h = (h ^ b[i]) * 1099511628211ull;
+    }
+    return h;
+}
+
+static inline uint64_t fuzz_hash_str(uint64_t h, const char *s)
+{
+    return fuzz_hash(h, s ? s : "(null)", s ? strlen(s) + 1 : 7);
+}
+
+/* Reassembles CRLF-ended lines from output drained in pieces, so each complete line can be
+ * checked. Lines longer than the buffer are flagged, not kept. */
+struct fuzz_lines {
+    char line[1024];
+    size_t len;     /* octets of the current line kept */
+    size_t total;   /* octets of the current line seen */
+    bool after_cr;  /* the last octet was CR */
+};
+
+/* Feeds out[0..n) and calls check(ctx, line, len, total) for each complete line (without its
+ * CRLF; total counts every octet with the CRLF). A bare LF or a CR not followed by LF breaks
+ * the invariant every engine here keeps: it writes CRLF line ends only. */
+static inline void fuzz_lines_feed(struct fuzz_lines *L, const uint8_t *out, size_t n,
+                                   void (*check)(void *ctx, const char *line, size_t len,
+                                                 size_t total),
+                                   void *ctx)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = out[i];
+        L->total++;
+        if (L->after_cr) {
+            FUZZ_CHECK(c == '\n'); /* a CR the engine sent is always followed by LF */
+            L->after_cr = false;
+            L->line[L->len] = 0;
+            if (check) {
+                check(ctx, L->line, L->len, L->total);
+            }
+            L->len = 0;
+            L->total = 0;
+            continue;
+        }
+        FUZZ_CHECK(c != '\n'); /* an LF without CR before it */
+        if (c == '\r') {
+            L->after_cr = true;
+        } else if (L->len < sizeof L->line - 1) {
+            L->line[L->len++] = (char)c;
+        }
+    }
+}
+
+/* True when the output ended at a line end (no partial line is pending). */
+static inline bool fuzz_lines_complete(const struct fuzz_lines *L)
+{
+    return L->total == 0;
+}
+
+#endif
