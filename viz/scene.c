@@ -686,6 +686,23 @@ static const struct trace_event *scene_plain_before(const struct scene *sc,
     return NULL;
 }
 
+/* A message in flight: an envelope at (x, y) in its step's colour, the step's number on it. */
+static void scene_envelope(struct scene *sc, uint32_t conn, float x, float y, float u,
+                           struct dl_color col, int step)
+{
+    struct dl_item *env = dl_push(sc->out, DL_ENVELOPE);
+    env->x = x;
+    env->y = y;
+    env->w = 46 * u;
+    env->h = 46 * u * 0.64f;
+    env->fill = col;
+    env->layer = LAYER_MOTION;
+    scene_target(env, DL_TARGET_CONN, conn);
+    if (step > 0) {
+        dl_set_text(sc->out, env, scene_circled(step));
+    }
+}
+
 static void scene_flight(struct scene *sc, const struct trace_event *e, int *labels)
 {
     const struct trace *tr = sc->tr;
@@ -711,17 +728,7 @@ static void scene_flight(struct scene *sc, const struct trace_event *e, int *lab
         bool message = plain && scene_is_message(trace_bytes_ptr(tr, plain->bytes), plain->bytes.len);
         float isz = 16 * u;
         if (message) {
-            struct dl_item *env = dl_push(sc->out, DL_ENVELOPE);
-            env->x = x;
-            env->y = y;
-            env->w = 46 * u;
-            env->h = 46 * u * 0.64f;
-            env->fill = col;
-            env->layer = LAYER_MOTION;
-            scene_target(env, DL_TARGET_CONN, e->conn);
-            if (step > 0) {
-                dl_set_text(sc->out, env, scene_circled(step));
-            }
+            scene_envelope(sc, e->conn, x, y, u, col, step);
         } else {
             struct dl_item *dot =
                 scene_rect(sc, (struct layout_box){x - 8 * u, y - 8 * u, 16 * u, 16 * u}, col,
@@ -746,17 +753,7 @@ static void scene_flight(struct scene *sc, const struct trace_event *e, int *lab
         scene_target(dot, DL_TARGET_CONN, e->conn);
         scene_flight_label(sc, x, y, !from_server, "RST", SC_RED, true, false);
     } else if (scene_is_message(p, n)) {
-        struct dl_item *env = dl_push(sc->out, DL_ENVELOPE);
-        env->x = x;
-        env->y = y;
-        env->w = 46 * u;
-        env->h = 46 * u * 0.64f;
-        env->fill = col;
-        env->layer = LAYER_MOTION;
-        scene_target(env, DL_TARGET_CONN, e->conn);
-        if (step > 0) {
-            dl_set_text(sc->out, env, scene_circled(step));
-        }
+        scene_envelope(sc, e->conn, x, y, u, col, step);
     } else if (from_server && scene_is_refusal(p, n, code)) {
         struct dl_item *dot =
             scene_rect(sc, (struct layout_box){x - 9 * u, y - 9 * u, 18 * u, 18 * u}, SC_RED,
