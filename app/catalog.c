@@ -76,18 +76,13 @@ int catalog_bundled(char **paths, size_t cap)
     return (int)n;
 }
 
-struct trace *catalog_build_trace(const char *scenario, const struct build_options *opt, char *err,
-                                  size_t errlen)
+struct trace *catalog_run_scenario(const struct scenario *sc, const struct build_options *opt,
+                                   char *err, size_t errlen)
 {
-    struct scenario *sc = catalog_load(scenario, err, errlen);
-    if (!sc) {
-        return NULL;
-    }
     struct trace *tr = malloc(sizeof *tr);
     if (!tr || trace_init(tr) != 0) {
         snprintf(err, errlen, "out of memory");
         free(tr);
-        scenario_free(sc);
         return NULL;
     }
     char why[1024];
@@ -96,11 +91,21 @@ struct trace *catalog_build_trace(const char *scenario, const struct build_optio
         snprintf(err, errlen, "%s: error: %s", sc->path, why);
         trace_free(tr);
         free(tr);
-        scenario_free(sc);
         return NULL;
     }
     mail_world_run(mw, sc->until_us ? sc->until_us : UINT64_MAX);
     mail_world_free(mw);
+    return tr;
+}
+
+struct trace *catalog_build_trace(const char *scenario, const struct build_options *opt, char *err,
+                                  size_t errlen)
+{
+    struct scenario *sc = catalog_load(scenario, err, errlen);
+    if (!sc) {
+        return NULL;
+    }
+    struct trace *tr = catalog_run_scenario(sc, opt, err, errlen);
     scenario_free(sc);
     return tr;
 }

@@ -20,6 +20,11 @@ int catalog_bundled(char **paths, size_t cap);
 /* Loads, builds and runs a scenario (arg as for catalog_load) into a new trace on the heap, to
  * be freed with trace_free() and free(). Expectations are not checked. NULL with a message in
  * err. Safe to call from another thread: it shares no state. */
+/* Builds and runs an already loaded scenario into a new trace on the heap (trace_free() and
+ * free()); NULL with a message in err. sc stays the caller's. */
+struct trace *catalog_run_scenario(const struct scenario *sc, const struct build_options *opt,
+                                   char *err, size_t errlen);
+
 struct trace *catalog_build_trace(const char *arg, const struct build_options *opt, char *err,
                                   size_t errlen);
 

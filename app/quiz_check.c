@@ -834,27 +834,16 @@ static struct quiz_run *quiz_runs_add(struct quiz_runs *r, const char *name, uns
         r->v = v;
         r->cap = cap;
     }
-    struct trace *tr = malloc(sizeof *tr);
     char *copy = strdup(name);
-    if (!tr || !copy || trace_init(tr) != 0) {
-        free(tr);
-        free(copy);
-        scenario_free(sc);
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-    char why[1024];
-    struct mail_world *mw = build_world(sc, NULL, tr, why, sizeof why);
-    if (!mw) {
-        snprintf(err, errlen, "%s: error: %s", sc->path, why);
-        trace_free(tr);
-        free(tr);
+    struct trace *tr = copy ? catalog_run_scenario(sc, NULL, err, errlen) : NULL;
+    if (!tr) {
+        if (!copy) {
+            snprintf(err, errlen, "out of memory");
+        }
         free(copy);
         scenario_free(sc);
         return NULL;
     }
-    mail_world_run(mw, sc->until_us ? sc->until_us : UINT64_MAX);
-    mail_world_free(mw);
     struct quiz_run *run = &r->v[r->n++];
     run->scenario = copy;
     run->mask = mask;
