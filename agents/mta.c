@@ -489,6 +489,19 @@ static void mta_out_log(const struct mta_out *o, const struct mta_job *j, size_t
                  r->enhanced[0] ? " " : "", r->text);
 }
 
+/* Job j has its result: the queue entry no longer waits for this session, so a long reused
+ * session does not hold on to every mail it carried (Postfix's qmgr, too, hears of each
+ * delivery as it ends, not when the connection closes). */
+static void mta_job_settle(struct mta_job *j)
+{
+    struct mta_entry *e = j->e;
+    free(j->rcpt_index);
+    j->rcpt_index = NULL;
+    j->e = NULL;
+    e->inflight--;
+    mta_entry_settle(e);
+}
+
 static void mta_out_rcpt(void *ctx, size_t mail, size_t rcpt, const struct smtp_reply *r)
 {
     struct mta_out *o = ctx;
@@ -521,6 +534,7 @@ static void mta_out_result(void *ctx, size_t mail, const struct smtp_reply *r)
             }
         }
         trace_mail(mw->tr, now, e->mail, "relayed", m->base.id, r->code);
+        mta_job_settle(j);
         return;
     }
     bool permanent = smtp_reply_is_permanent(r);
@@ -542,6 +556,7 @@ static void mta_out_result(void *ctx, size_t mail, const struct smtp_reply *r)
     } else {
         mw->rejected++;
     }
+    mta_job_settle(j);
 }
 
 static void mta_out_end(struct sim_world *w, void *agent_ctx, struct session *s)
@@ -558,6 +573,9 @@ static void mta_out_end(struct sim_world *w, void *agent_ctx, struct session *s)
     for (size_t i = 0; i < o->njobs; i++) {
         struct mta_job *j = &o->jobs[i];
         struct mta_entry *e = j->e;
+        if (!e) {
+            continue; /* settled when its result came */
+        }
         if (!j->finished) {
             /* The session ended without a result (it cannot, but be safe): again later. */
             for (size_t r = 0; r < j->n; r++) {

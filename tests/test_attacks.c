@@ -226,6 +226,93 @@ static void test_mail_loop(struct harness *h)
     scenario_free(sc);
 }
 
+/* Mail on a reused connection: the sending MTA settles each mail when its result comes, so
+ * Postfix's "removed" line for one mail comes before the next mail on the same connection is
+ * sent, and a long session does not keep every message it carried. */
+static void test_reuse_settles(struct harness *h)
+{
+    char err[1024] = "";
+    struct scenario *base = scenario_load(SCENARIOS "load-100k.json", err, sizeof err);
+    if (!CHECK(h, base != NULL)) {
+        fprintf(stderr, "    %s\n", err);
+        return;
+    }
+    static const char *const edits[][2] = {
+        {"\"repeat\": 25000", "\"repeat\": 5"},
+        {"\"interval\": \"4ms\"", "\"interval\": \"1ms\""},
+        {"\"delivered\": 100000", "\"delivered\": 20"},
+        {"\"count\": 100000", "\"count\": 20"},
+    };
+    /* every occurrence (no replacement holds what it replaces), then maillog on the MTAs */
+    char *text = strdup(base->source);
+    for (size_t i = 0; text && i < sizeof edits / sizeof edits[0]; i++) {
+        for (char *next; (next = attacks_edit(text, edits[i][0], edits[i][1])) != NULL;) {
+            free(text);
+            text = next;
+        }
+    }
+    char *logged = text ? attacks_edit(text, "\"relay_step\": 4", "\"relay_step\": 4, \"maillog\": true")
+                        : NULL;
+    free(text);
+    text = logged;
+    scenario_free(base);
+    struct scenario *sc = text ? scenario_parse(text, strlen(text), "reuse.json", err, sizeof err)
+                               : NULL;
+    free(text);
+    if (!CHECK(h, sc != NULL)) {
+        fprintf(stderr, "    %s\n", err);
+        return;
+    }
+    struct trace tr;
+    struct mail_world *mw = attacks_run(h, sc, &tr);
+    if (mw) {
+        CHECK_INT(h, (long long)mw->delivered, 20);
+        /* the queue id last sent on each connection, and the queue ids removed so far */
+        char last[64][16] = {{0}};
+        char removed[64][16] = {{0}};
+        size_t nremoved = 0, reused = 0, settled = 0;
+        for (size_t i = 0; i < tr.nevents; i++) {
+            const struct trace_event *e = trace_event_at(&tr, i);
+            if (e->kind != TRACE_LOG || strcmp(trace_string(&tr, e->s[0]), "mta.a") != 0) {
+                continue;
+            }
+            char line[512]; /* the log text is not NUL-terminated in the arena */
+            snprintf(line, sizeof line, "%.*s", (int)e->bytes.len,
+                     (const char *)trace_bytes_ptr(&tr, e->bytes));
+            const char *qid = strstr(line, "]: ");
+            if (!qid || strlen(qid) < 13) {
+                continue;
+            }
+            qid += 3;
+            char id[16];
+            snprintf(id, sizeof id, "%.10s", qid);
+            if (strstr(line, ": removed") && nremoved < 64) {
+                snprintf(removed[nremoved++], sizeof removed[0], "%s", id);
+            } else if (strstr(line, "status=sent") && e->conn < 64) {
+                if (last[e->conn][0]) {
+                    reused++;
+                    bool gone = false;
+                    for (size_t k = 0; k < nremoved; k++) {
+                        gone |= strcmp(removed[k], last[e->conn]) == 0;
+                    }
+                    settled += gone;
+                    if (!CHECK(h, gone)) {
+                        fprintf(stderr, "    %s was not removed before %s went on conn %u\n",
+                                last[e->conn], id, e->conn);
+                    }
+                }
+                snprintf(last[e->conn], sizeof last[0], "%s", id);
+            }
+        }
+        CHECK(h, reused >= 4); /* the run does reuse connections, or this test proves nothing */
+        CHECK_INT(h, (long long)settled, (long long)reused);
+        CHECK_INT(h, (long long)nremoved, 20);
+        mail_world_free(mw);
+    }
+    trace_free(&tr);
+    scenario_free(sc);
+}
+
 /* Each new expectation, when it does not hold, names itself. */
 static void test_failed_expectations(struct harness *h)
 {
@@ -315,6 +402,7 @@ int main(void)
     test_crack_failed(&h);
     test_failed_expectations(&h);
     test_mail_loop(&h);
+    test_reuse_settles(&h);
     test_nine_steps_untouched(&h);
     return harness_finish(&h);
 }

@@ -164,6 +164,11 @@ static void smtp_client_report(struct smtp_client *c, size_t i, const struct smt
     if (c->hooks.on_mail_result) {
         c->hooks.on_mail_result(c->ctx, i, r);
     }
+    /* The content is in the output buffer or not needed any more: a reused session should not
+     * keep a copy of every message it carried. */
+    free(c->mails[i].data);
+    c->mails[i].data = NULL;
+    c->mails[i].len = 0;
 }
 
 /* Fails the transaction under way and every mail not yet started with r. */
