@@ -522,7 +522,28 @@ void trace_log(struct trace *tr, uint64_t t, const char *agent, const char *prog
 
 void trace_format_ipv4(uint32_t ip, char *out, size_t cap)
 {
-    snprintf(out, cap, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+    /* by hand: every connection and every Received line formats addresses */
+    char text[16];
+    size_t n = 0;
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        unsigned octet = (ip >> shift) & 255;
+        if (octet >= 100) {
+            text[n++] = (char)('0' + octet / 100);
+        }
+        if (octet >= 10) {
+            text[n++] = (char)('0' + octet / 10 % 10);
+        }
+        text[n++] = (char)('0' + octet % 10);
+        if (shift > 0) {
+            text[n++] = '.';
+        }
+    }
+    text[n] = 0;
+    if (cap > 0) {
+        size_t k = n < cap - 1 ? n : cap - 1;
+        memcpy(out, text, k);
+        out[k] = 0;
+    }
 }
 
 const struct trace_conn *trace_conn_get(const struct trace *tr, uint32_t conn)

@@ -1,10 +1,40 @@
 /* utf8: the UTF-8 validator (see utf8.h). */
 #include "utf8.h"
 
+#include <stdint.h>
+#include <string.h>
+
+/* The length of the run of ASCII octets at the start of s[0..n), eight at a time. */
+static size_t utf8_ascii_run(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    while (n - i >= 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (w & UINT64_C(0x8080808080808080)) {
+            break;
+        }
+        i += 8;
+    }
+    while (i < n && s[i] < 0x80) {
+        i++;
+    }
+    return i;
+}
+
+bool utf8_has_8bit(const uint8_t *s, size_t n)
+{
+    return utf8_ascii_run(s, n) < n;
+}
+
 bool utf8_valid(const uint8_t *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
+        i += utf8_ascii_run(s + i, n - i); /* most mail is plain text */
+        if (i >= n) {
+            break;
+        }
         uint8_t c = s[i];
         size_t more;
         uint32_t cp;

@@ -11,4 +11,7 @@
  * nothing past U+10FFFF. */
 bool utf8_valid(const uint8_t *s, size_t n);
 
+/* True when some octet of s[0..n) is above 127 (8bit, not 7bit, in MIME's words). */
+bool utf8_has_8bit(const uint8_t *s, size_t n);
+
 #endif

@@ -54,6 +54,15 @@ static void message_civil(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 /* RFC 5322 §3.3: date-time = [ day-of-week "," ] date time; date = day month year;
  * time = time-of-day zone; zone = (FWS ( "+" / "-" ) 4DIGIT). "The year is any numeric year
  * 1900 or later." */
+/* Writes v as exactly width decimal digits, zero-padded (v < 10^width). */
+static void message_digits(char *out, unsigned v, int width)
+{
+    for (int i = width - 1; i >= 0; i--) {
+        out[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+}
+
 int message_date_format(time_t t, int tz_minutes, char *out, size_t cap)
 {
     static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
@@ -80,15 +89,34 @@ int message_date_format(time_t t, int tz_minutes, char *out, size_t cap)
         return -1;
     }
     unsigned wday = (unsigned)(((day % 7) + 7 + 4) % 7); /* 1970-01-01 was a Thursday */
-    int zone = tz_minutes < 0 ? -tz_minutes : tz_minutes;
-    int n =
-        snprintf(out, cap, "%s, %02u %s %04d %02u:%02u:%02u %c%02d%02d", days[wday], mday,
-                 months[month - 1], (int)year, (unsigned)(sec / 3600), (unsigned)(sec / 60 % 60),
-                 (unsigned)(sec % 60), tz_minutes < 0 ? '-' : '+', zone / 60, zone % 60);
-    if (n < 0 || (size_t)n >= cap) {
+    unsigned zone = (unsigned)(tz_minutes < 0 ? -tz_minutes : tz_minutes);
+    /* "Www, DD Mmm YYYY HH:MM:SS +ZZZZ": fixed width, so written field by field (every mail
+     * and every Received line has one; snprintf was a tenth of a large run). */
+    enum { DATE_LEN = 31 };
+    if (cap < DATE_LEN + 1) {
         return -1;
     }
-    return n;
+    char *o = out;
+    memcpy(o, days[wday], 3);
+    o[3] = ',';
+    o[4] = ' ';
+    message_digits(o + 5, mday, 2);
+    o[7] = ' ';
+    memcpy(o + 8, months[month - 1], 3);
+    o[11] = ' ';
+    message_digits(o + 12, (unsigned)year, 4);
+    o[16] = ' ';
+    message_digits(o + 17, (unsigned)(sec / 3600), 2);
+    o[19] = ':';
+    message_digits(o + 20, (unsigned)(sec / 60 % 60), 2);
+    o[22] = ':';
+    message_digits(o + 23, (unsigned)(sec % 60), 2);
+    o[25] = ' ';
+    o[26] = tz_minutes < 0 ? '-' : '+';
+    message_digits(o + 27, zone / 60, 2);
+    message_digits(o + 29, zone % 60, 2);
+    o[DATE_LEN] = 0;
+    return DATE_LEN;
 }
 
 /* ---- Message-ID ---------------------------------------------------------------------------- */
@@ -153,10 +181,15 @@ static void message_put(struct message_writer *w, const void *p, size_t n)
         w->err = MESSAGE_ERR_NOMEM;
         return;
     }
+    /* the column after the last LF written, or further along the same line */
     const uint8_t *b = p;
-    for (size_t i = 0; i < n; i++) {
-        w->col = (b[i] == '\n') ? 0 : w->col + 1;
+    const uint8_t *lf;
+    size_t i = 0;
+    while (i < n && (lf = memchr(b + i, '\n', n - i)) != NULL) {
+        i = (size_t)(lf - b) + 1;
+        w->col = 0;
     }
+    w->col += n - i;
     if (w->col > MESSAGE_LINE_MAX) {
         w->err = MESSAGE_ERR_LINE_TOO_LONG;
     }
@@ -337,11 +370,11 @@ static void message_body(struct message_writer *w, const char *body)
     size_t start = 0;
     size_t i = 0;
     while (i < n) {
-        char c = body[i];
-        if (c != '\r' && c != '\n') {
-            i++;
-            continue;
+        i += strcspn(body + i, "\r\n");
+        if (i >= n) {
+            break;
         }
+        char c = body[i];
         message_put(w, body + start, i - start);
         message_put(w, "\r\n", 2);
         i += (c == '\r' && i + 1 < n && body[i + 1] == '\n') ? 2 : 1;
@@ -372,10 +405,7 @@ static enum message_error message_build_into(const struct message_spec *sp, stru
     if (!utf8_valid((const uint8_t *)body, body_len)) {
         return MESSAGE_ERR_BAD_UTF8;
     }
-    bool eight_bit = false;
-    for (size_t i = 0; i < body_len; i++) {
-        eight_bit = eight_bit || (unsigned char)body[i] >= 0x80;
-    }
+    bool eight_bit = utf8_has_8bit((const uint8_t *)body, body_len);
 
     /* RFC 5322 §3.6: "The only required header fields are the origination date field and the
      * originator address field(s)." */

@@ -4,6 +4,7 @@
 #include "smtp_client.h"
 
 #include "base64.h"
+#include "utf8.h"
 
 #include <openssl/crypto.h>
 #include <stdarg.h>
@@ -140,7 +141,8 @@ smtp_client_send(struct smtp_client *c, enum smtp_client_state kind, const char 
         return;
     }
     smtp_client_expect(c, kind, 0);
-    OPENSSL_cleanse(line, sizeof line);
+    /* vsnprintf wrote n octets and a NUL: wipe those (an AUTH line holds a secret). */
+    OPENSSL_cleanse(line, (size_t)n + 1);
 }
 
 static void smtp_client_send_rcpt(struct smtp_client *c, size_t i)
@@ -191,16 +193,6 @@ static void smtp_client_quit(struct smtp_client *c)
     }
 }
 
-static bool smtp_client_has_8bit(const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] & 0x80) {
-            return true;
-        }
-    }
-    return false;
-}
-
 static size_t smtp_client_wire_size(const struct smtp_client_mail *m)
 {
     bool crlf = m->len >= 2 && m->data[m->len - 2] == '\r' && m->data[m->len - 1] == '\n';
@@ -226,7 +218,7 @@ static void smtp_client_next(struct smtp_client *c)
         snprintf(size, sizeof size, " SIZE=%zu", smtp_client_wire_size(m));
     }
     /* RFC 6152 §3: the BODY=8BITMIME parameter says the message holds octets above 127. */
-    bool eight = c->caps.eightbitmime && smtp_client_has_8bit(m->data, m->len);
+    bool eight = c->caps.eightbitmime && utf8_has_8bit(m->data, m->len);
     smtp_client_send(c, SMTP_CLIENT_STATE_MAIL, "MAIL FROM:<%s>%s%s", m->from, size,
                      eight ? " BODY=8BITMIME" : "");
     if (c->caps.pipelining && c->cfg.want_pipelining) {
@@ -277,13 +269,17 @@ static void smtp_client_send_body(struct smtp_client *c, const struct smtp_clien
      * beginning of the line." Lines are what CRLF ends, as the receiving server sees them. */
     size_t start = 0;
     int rc = 0;
-    for (size_t i = 0; i < m->len && rc == 0; i++) {
-        bool line_start = i == 0 || (i >= 2 && m->data[i - 2] == '\r' && m->data[i - 1] == '\n');
-        if (line_start && m->data[i] == '.') {
+    /* room for the message, a few stuffed dots and the final ".CRLF"; a hint, the appends check */
+    (void)buf_reserve(&c->out, smtp_client_wire_size(m) + 16);
+    /* the lines that start with a period: the first, and any after a CRLF */
+    for (size_t i = 0; i < m->len && rc == 0;) {
+        if (m->data[i] == '.' && (i == 0 || (i >= 2 && m->data[i - 2] == '\r'))) {
             rc = buf_append(&c->out, m->data + start, i - start);
             rc = rc ? rc : buf_append(&c->out, ".", 1);
             start = i;
         }
+        const uint8_t *lf = memchr(m->data + i, '\n', m->len - i);
+        i = lf ? (size_t)(lf - m->data) + 1 : m->len;
     }
     rc = rc ? rc : buf_append(&c->out, m->data + start, m->len - start);
     if (rc == 0 && smtp_client_wire_size(m) != m->len) {
