@@ -127,10 +127,17 @@ smtp_client_send(struct smtp_client *c, enum smtp_client_state kind, const char 
     if (c->state == SMTP_CLIENT_STATE_DONE) {
         return;
     }
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
+    int n;
+    size_t fixed = strchr(fmt, '%') ? sizeof line : strlen(fmt);
+    if (fixed < sizeof line) { /* DATA, QUIT, ".": no printf needed */
+        memcpy(line, fmt, fixed + 1);
+        n = (int)fixed;
+    } else {
+        va_list ap;
+        va_start(ap, fmt);
+        n = vsnprintf(line, sizeof line, fmt, ap);
+        va_end(ap);
+    }
     /* RFC 5321 §4.5.3.1.4: a command line is at most 512 octets with its CRLF. */
     if (n < 0 || (size_t)n + 2 > SMTP_COMMAND_LINE_MAX) {
         smtp_client_abort(c, 554, "5.5.0", "command line too long");

@@ -9,19 +9,45 @@
 #include <string.h>
 #include <strings.h>
 
-int smtp_reply_set(struct smtp_reply *r, int code, const char *enhanced, const char *fmt, ...)
+/* Copies s into out[cap], cut to fit; returns the length s has. */
+static size_t smtp_reply_copy(char *out, size_t cap, const char *s)
+{
+    size_t n = strlen(s);
+    size_t k = n < cap - 1 ? n : cap - 1;
+    memcpy(out, s, k);
+    out[k] = 0;
+    return n;
+}
+
+int smtp_reply_vset(struct smtp_reply *r, int code, const char *enhanced, const char *fmt,
+                    va_list ap)
 {
     r->code = code;
-    snprintf(r->enhanced, sizeof r->enhanced, "%s", enhanced ? enhanced : "");
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(r->text, sizeof r->text, fmt, ap);
-    va_end(ap);
+    smtp_reply_copy(r->enhanced, sizeof r->enhanced, enhanced ? enhanced : "");
+    /* Most replies are fixed text or one string: those skip printf, which a long run feels. */
+    long n;
+    if (!strchr(fmt, '%')) {
+        n = (long)smtp_reply_copy(r->text, sizeof r->text, fmt);
+    } else if (strcmp(fmt, "%s") == 0) {
+        const char *s = va_arg(ap, const char *);
+        n = (long)smtp_reply_copy(r->text, sizeof r->text, s ? s : "(null)");
+    } else {
+        n = vsnprintf(r->text, sizeof r->text, fmt, ap);
+    }
     if (n < 0) {
         r->text[0] = 0;
     }
     r->truncated = n < 0 || (size_t)n >= sizeof r->text;
     return r->truncated ? -1 : 0;
+}
+
+int smtp_reply_set(struct smtp_reply *r, int code, const char *enhanced, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = smtp_reply_vset(r, code, enhanced, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 /* Writes "code", '-' or SP, and the enhanced code with its SP into line; returns the length.

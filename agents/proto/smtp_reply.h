@@ -9,6 +9,7 @@
 #include "line.h"
 #include "sasl.h"
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -38,6 +39,10 @@ struct smtp_reply {
  * still usable). */
 int smtp_reply_set(struct smtp_reply *r, int code, const char *enhanced, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* smtp_reply_set with a va_list. */
+int smtp_reply_vset(struct smtp_reply *r, int code, const char *enhanced, const char *fmt,
+                    va_list ap) __attribute__((format(printf, 4, 0)));
 
 /* Appends the wire form of r to out: every line but the last as "CODE-[ENH ]text\r\n", the last
  * as "CODE [ENH ]text\r\n" (RFC 5321 §4.2.1; RFC 2034 §4: every line carries the enhanced code).

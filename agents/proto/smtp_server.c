@@ -108,13 +108,7 @@ void smtp_server_vreply(struct smtp_server *s, int code, const char *enh, const 
                         va_list ap)
 {
     struct smtp_reply r;
-    r.code = code;
-    snprintf(r.enhanced, sizeof r.enhanced, "%s", enh ? enh : "");
-    int n = vsnprintf(r.text, sizeof r.text, fmt, ap);
-    if (n < 0) {
-        r.text[0] = 0;
-    }
-    r.truncated = n < 0 || (size_t)n >= sizeof r.text; /* smtp_reply_format cuts lines anyway */
+    smtp_reply_vset(&r, code, enh, fmt, ap); /* a cut text is fine: smtp_reply_format cuts lines */
     smtp_server_send(s, &r);
 }
 
@@ -223,7 +217,9 @@ static void smtp_server_dispatch(struct smtp_server *s, const struct line *l)
     while (alen > 0 && arg[alen - 1] == ' ') {
         alen--;
     }
-    snprintf(args, sizeof args, "%.*s", (int)alen, arg);
+    alen = alen < sizeof args - 1 ? alen : sizeof args - 1;
+    memcpy(args, arg, alen);
+    args[alen] = 0;
     for (size_t i = 0; i < SMTP_SERVER_NCOMMANDS; i++) {
         const struct smtp_server_command *cmd = &smtp_server_commands[i];
         /* RFC 5321 §2.4: "Verbs and argument values ... are not case sensitive" */
