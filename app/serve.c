@@ -297,8 +297,6 @@ static void serve_accept(struct serve *sv, struct serve_service *svc)
         if (fd < 0) {
             return; /* EAGAIN, or a client that left before we took it */
         }
-        int one = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         if (sv->live >= sv->max_conns) {
             /* Postfix's anvil limit, in its words. */
             static const char m[] = "421 4.7.0 Error: too many connections\r\n";
@@ -380,7 +378,10 @@ static int serve_listen(const char *bind_addr, uint16_t port, uint16_t *actual, 
     }
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
+    /* TCP_NODELAY on the listener: Linux gives it to every accepted socket, one system call
+     * fewer per connection. A reply goes out whole as soon as it is made. */
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0 ||
         bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 1024) != 0) {
         snprintf(err, errlen, "cannot listen on %s:%u: %s", bind_addr, (unsigned)port,
                  strerror(errno));

@@ -2,9 +2,11 @@
 # live.sh: live mode under load. Postfix's smtp-source sends 20,000 messages of 1 KiB over 20
 # sessions to `mailsim serve`'s smtp port (the recipient domain's MX of nine-steps, which relays
 # to the internal server, whose MDA stores them, everything recorded in the trace) and, in the
-# same run, to Postfix's smtp-sink on loopback. Prints both rates in messages per second, their
-# ratio, and then counts bob's mailbox over POP3: every accepted message must be there.
-# Usage: bench/live.sh [BUILD_DIR]          (make bench runs it)
+# same run, to Postfix's smtp-sink on loopback. Both share this machine's cores with smtp-source,
+# and single runs swing by a third, so it takes ROUNDS rounds (default 3), the two sides in
+# alternating order, and compares the medians. After every serve round it counts bob's mailbox
+# over POP3: every accepted message must be there.
+# Usage: [ROUNDS=N] [LIVE_MESSAGES=N] bench/live.sh [BUILD_DIR]          (make bench runs it)
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
@@ -13,6 +15,8 @@ bash "$here/scripts/setup.sh" bench
 [ -x "$bin" ] || { echo "live.sh: build mailsim first (make build)"; exit 2; }
 export PATH=$PATH:/usr/sbin
 msgs=${LIVE_MESSAGES:-20000}
+rounds=${ROUNDS:-3}
+case $rounds in '' | *[!0-9]* | 0) echo "live.sh: ROUNDS must be a whole number above 0"; exit 2 ;; esac
 tmp=$(mktemp -d)
 sink=
 serve=
@@ -33,36 +37,44 @@ wait_port() {
     echo "live.sh: nothing listens on $1"
     exit 1
 }
+# smtp-source against 127.0.0.1:$1; prints messages per second
+load() {
+    local t0 t1
+    t0=$(now)
+    smtp-source -s 20 -m "$msgs" -l 1024 -f sender@a.example -t bob@b.example 127.0.0.1:"$1"
+    t1=$(now)
+    python3 -c "print(f'{$msgs / ($t1 - $t0):.0f}')"
+}
 
-# --- the peer: smtp-source -> smtp-sink ---
-port=$(free_port)
-sink_user=$(id -un)
-[ "$(id -u)" -eq 0 ] && sink_user=nobody
-smtp-sink -u "$sink_user" 127.0.0.1:"$port" 256 &
-sink=$!
-wait_port "$port"
-t0=$(now)
-smtp-source -s 20 -m "$msgs" -l 1024 -f sender@a.example -t bob@b.example 127.0.0.1:"$port"
-t1=$(now)
-peer_rate=$(python3 -c "print(f'{$msgs / ($t1 - $t0):.0f}')")
+peer_round() {
+    local port sink_user rate
+    port=$(free_port)
+    sink_user=$(id -un)
+    [ "$(id -u)" -eq 0 ] && sink_user=nobody
+    smtp-sink -u "$sink_user" 127.0.0.1:"$port" 256 &
+    sink=$!
+    wait_port "$port"
+    rate=$(load "$port")
+    kill "$sink" 2>/dev/null || true
+    wait "$sink" 2>/dev/null || true
+    sink=
+    echo "$rate" >>"$tmp/peer"
+}
 
-# --- mailsim serve: the same load at the MX ---
-"$bin" serve --no-gui --port submission=off --port smtps=off --port pop3s=off \
-    --port smtp=0 --port pop3=0 --max-connections 1000 --format summary >"$tmp/serve.out" \
-    2>"$tmp/serve.err" &
-serve=$!
-for _ in $(seq 100); do
-    [ -s "$tmp/serve.out" ] && break
-    sleep 0.1
-done
-read -r smtp pop3 < <(python3 -c "import json,sys; p=json.loads(open(sys.argv[1]).readline())['ports']; print(p['smtp'], p['pop3'])" "$tmp/serve.out")
-t0=$(now)
-smtp-source -s 20 -m "$msgs" -l 1024 -f sender@a.example -t bob@b.example 127.0.0.1:"$smtp"
-t1=$(now)
-sim_rate=$(python3 -c "print(f'{$msgs / ($t1 - $t0):.0f}')")
-
-# Every accepted message must reach bob's mailbox (through mx.b, mta.b and the MDA).
-count=$(python3 - "$pop3" "$msgs" <<'PY'
+serve_round() {
+    local smtp pop3 rate count
+    : >"$tmp/serve.out"
+    "$bin" serve --no-gui --port submission=off --port smtps=off --port pop3s=off \
+        --port smtp=0 --port pop3=0 --max-connections 1000 --format summary >"$tmp/serve.out" \
+        2>"$tmp/serve.err" &
+    serve=$!
+    for _ in $(seq 100); do
+        [ -s "$tmp/serve.out" ] && break
+        sleep 0.1
+    done
+    read -r smtp pop3 < <(python3 -c "import json,sys; p=json.loads(open(sys.argv[1]).readline())['ports']; print(p['smtp'], p['pop3'])" "$tmp/serve.out")
+    rate=$(load "$smtp")
+    count=$(python3 - "$pop3" "$msgs" <<'PY'
 import poplib, sys, time
 port, want = int(sys.argv[1]), int(sys.argv[2])
 n = 0
@@ -78,22 +90,47 @@ for _ in range(100):
 print(n)
 PY
 )
-kill -TERM "$serve"
-wait "$serve" || true
-serve=
-summary=$(tail -1 "$tmp/serve.out")
+    kill -TERM "$serve"
+    wait "$serve" || true
+    serve=
+    echo "$rate" >>"$tmp/serve"
+    echo "$count" >>"$tmp/count"
+    tail -1 "$tmp/serve.out" >"$tmp/summary"
+}
 
-python3 - "$peer_rate" "$sim_rate" "$count" "$msgs" "$summary" <<'PY'
-import json, sys
-peer, sim, count, msgs = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-s = json.loads(sys.argv[5])
+for r in $(seq "$rounds"); do
+    if [ $((r % 2)) -eq 1 ]; then
+        peer_round
+        serve_round
+    else
+        serve_round
+        peer_round
+    fi
+    echo "live.sh: round $r of $rounds: smtp-sink $(tail -1 "$tmp/peer"), mailsim serve $(tail -1 "$tmp/serve") messages/s"
+done
+
+python3 - "$tmp" "$msgs" <<'PY'
+import json, statistics, sys
+tmp, msgs = sys.argv[1], int(sys.argv[2])
+peer = [float(x) for x in open(tmp + "/peer").read().split()]
+sim = [float(x) for x in open(tmp + "/serve").read().split()]
+counts = [int(x) for x in open(tmp + "/count").read().split()]
+s = json.loads(open(tmp + "/summary").read())
+mp, ms = statistics.median(peer), statistics.median(sim)
 print()
-print("smtp-source -> smtp-sink (loopback, 20 sessions, %d x 1 KiB):     %8.0f messages/s" % (msgs, peer))
-print("smtp-source -> mailsim serve, MX of nine-steps (same load):        %8.0f messages/s" % sim)
-print("ratio mailsim serve / smtp-sink: %.2f" % (sim / peer))
-print("bob's mailbox over POP3 afterwards: %d of %d messages" % (count, msgs))
-print("mailsim serve: %d connections accepted, %d events in the trace, %d delivered"
+print("smtp-source -> smtp-sink (loopback, 20 sessions, %d x 1 KiB):  median %6.0f messages/s"
+      % (msgs, mp))
+print("smtp-source -> mailsim serve, MX of nine-steps (same load):     median %6.0f messages/s"
+      % ms)
+print("rounds: %d; smtp-sink %s; mailsim serve %s"
+      % (len(peer), ", ".join("%.0f" % x for x in peer), ", ".join("%.0f" % x for x in sim)))
+print("ratio mailsim serve / smtp-sink (medians): %.2f" % (ms / mp))
+print("bob's mailbox over POP3 after each round: %s of %d messages"
+      % (", ".join(str(c) for c in counts), msgs))
+print("mailsim serve (last round): %d connections accepted, %d events in the trace, %d delivered"
       % (s["accepted"], s["events"], s["messages_delivered"]))
 PY
-echo "reproduce: make bench   (or: bench/live.sh BUILD_DIR)"
-[ "$count" -ge "$msgs" ]
+echo "reproduce: make bench   (or: [ROUNDS=N] bench/live.sh BUILD_DIR)"
+for c in $(cat "$tmp/count"); do
+    [ "$c" -ge "$msgs" ] || exit 1
+done

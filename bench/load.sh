@@ -2,8 +2,10 @@
 # load.sh: mailsim's headless simulation of 100,000 messages of 1 KiB (scenarios/load-100k.json:
 # MSA, MTA, MTA and MDA, with the whole trace recorded) against Postfix's own load pair in the
 # same run: smtp-source sending 20,000 messages of 1 KiB over 20 sessions to smtp-sink on
-# loopback. Prints both rates in messages per second, their ratio, and mailsim's peak memory.
-# Usage: bench/load.sh [BUILD_DIR]          (make bench runs it)
+# loopback. Both swing from run to run on a shared machine, so it takes ROUNDS rounds (default
+# 3), the two sides in alternating order, and compares the medians. Prints the rates in messages
+# per second, their ratio, and mailsim's peak memory.
+# Usage: [ROUNDS=N] bench/load.sh [BUILD_DIR]          (make bench runs it)
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
@@ -15,39 +17,74 @@ for t in smtp-source smtp-sink; do
 done
 export PATH=$PATH:/usr/sbin
 
+rounds=${ROUNDS:-3}
+case $rounds in '' | *[!0-9]* | 0) echo "load.sh: ROUNDS must be a whole number above 0"; exit 2 ;; esac
+tmp=$(mktemp -d)
+sink=
+cleanup() {
+    [ -n "$sink" ] && kill "$sink" 2>/dev/null || true
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
 now() { date +%s.%N; }
 
-# --- the peer: smtp-source -> smtp-sink on loopback ---
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-sink_user=$(id -un)
-[ "$(id -u)" -eq 0 ] && sink_user=nobody
-smtp-sink -u "$sink_user" 127.0.0.1:$port 256 &
-sink=$!
-trap 'kill $sink 2>/dev/null || true' EXIT
-for _ in $(seq 50); do
-    (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break
-    sleep 0.1
-done
+# --- the peer: smtp-source -> smtp-sink on loopback, 20,000 x 1 KiB over 20 sessions ---
 peer_msgs=20000
-t0=$(now)
-smtp-source -s 20 -m $peer_msgs -l 1024 -f sender@a.example -t bob@b.example 127.0.0.1:$port
-t1=$(now)
-peer_rate=$(python3 -c "print(f'{$peer_msgs / ($t1 - $t0):.0f}')")
+peer_round() {
+    local port sink_user t0 t1
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    sink_user=$(id -un)
+    [ "$(id -u)" -eq 0 ] && sink_user=nobody
+    smtp-sink -u "$sink_user" 127.0.0.1:$port 256 &
+    sink=$!
+    for _ in $(seq 50); do
+        (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break
+        sleep 0.1
+    done
+    t0=$(now)
+    smtp-source -s 20 -m $peer_msgs -l 1024 -f sender@a.example -t bob@b.example 127.0.0.1:$port
+    t1=$(now)
+    kill "$sink" 2>/dev/null || true
+    wait "$sink" 2>/dev/null || true
+    sink=
+    python3 -c "print(f'{$peer_msgs / ($t1 - $t0):.0f}')" >>"$tmp/peer"
+}
 
 # --- mailsim: 100,000 messages through four agents, trace recorded ---
 sim_msgs=100000
-t0=$(now)
-summary=$("$bin" run "$here/scenarios/load-100k.json" --format summary)
-t1=$(now)
-sim_rate=$(python3 -c "print(f'{$sim_msgs / ($t1 - $t0):.0f}')")
+sim_round() {
+    local t0 t1
+    t0=$(now)
+    "$bin" run "$here/scenarios/load-100k.json" --format summary >"$tmp/summary"
+    t1=$(now)
+    python3 -c "print(f'{$sim_msgs / ($t1 - $t0):.0f}')" >>"$tmp/sim"
+}
 
-python3 - "$summary" "$peer_rate" "$sim_rate" <<'PY'
-import json, sys
-s = json.loads(sys.argv[1]); peer = float(sys.argv[2]); sim = float(sys.argv[3])
+for r in $(seq "$rounds"); do
+    if [ $((r % 2)) -eq 1 ]; then
+        peer_round
+        sim_round
+    else
+        sim_round
+        peer_round
+    fi
+    echo "load.sh: round $r of $rounds: smtp-sink $(tail -1 "$tmp/peer"), mailsim $(tail -1 "$tmp/sim") messages/s"
+done
+
+python3 - "$tmp" <<'PY'
+import json, statistics, sys
+tmp = sys.argv[1]
+peer = [float(x) for x in open(tmp + "/peer").read().split()]
+sim = [float(x) for x in open(tmp + "/sim").read().split()]
+s = json.loads(open(tmp + "/summary").read())
+mp, ms = statistics.median(peer), statistics.median(sim)
 print()
-print("smtp-source -> smtp-sink (loopback, 20 sessions, 20,000 x 1 KiB): %8.0f messages/s" % peer)
-print("mailsim run load-100k (MSA, MTA, MTA, MDA; 100,000 x 1 KiB):       %8.0f messages/s" % sim)
-print("ratio mailsim / smtp-sink: %.2f" % (sim / peer))
+print("smtp-source -> smtp-sink (loopback, 20 sessions, 20,000 x 1 KiB): median %8.0f messages/s" % mp)
+print("mailsim run load-100k (MSA, MTA, MTA, MDA; 100,000 x 1 KiB):       median %8.0f messages/s" % ms)
+print("rounds: %d; smtp-sink %s; mailsim %s"
+      % (len(peer), ", ".join("%.0f" % x for x in peer), ", ".join("%.0f" % x for x in sim)))
+print("ratio mailsim / smtp-sink (medians): %.2f" % (ms / mp))
 print("mailsim: %d delivered, %d events, %d connections, %.1f virtual seconds"
       % (s["messages_delivered"], s["events"], s["connections"], s["virtual_seconds"]))
 print("mailsim peak memory: %.0f MiB; trace %.0f MiB holding %.0f MiB of payload (%.2fx)"
@@ -55,4 +92,4 @@ print("mailsim peak memory: %.0f MiB; trace %.0f MiB holding %.0f MiB of payload
          s["trace_bytes"] / s["payload_bytes"]))
 print("expectations: %s" % s["expectations"])
 PY
-echo "reproduce: make bench   (or: bench/load.sh BUILD_DIR)"
+echo "reproduce: make bench   (or: [ROUNDS=N] bench/load.sh BUILD_DIR)"
