@@ -84,12 +84,12 @@ struct mta {
  * same next hop opens another connection. */
 #define MTA_REUSE_DEPTH 2
 
-/* One mail an outbound session carries: an entry, and which of its recipients. */
+/* One mail an outbound session carries: an entry, and which of its recipients; e is NULL once
+ * the mail has its result and the entry no longer waits for this session. */
 struct mta_job {
     struct mta_entry *e;
     size_t *rcpt_index;
     size_t n;
-    bool finished;
 };
 
 /* One outbound SMTP session to one next hop. It may carry several mails: while it is open,
@@ -522,7 +522,6 @@ static void mta_out_result(void *ctx, size_t mail, const struct smtp_reply *r)
     struct mta_entry *e = j->e;
     struct mta *m = e->m;
     struct mail_world *mw = m->base.mw;
-    j->finished = true;
     o->unfinished--;
     uint64_t now = sim_now(mw->sim);
     if (r->code >= 200 && r->code < 300) {
@@ -576,17 +575,13 @@ static void mta_out_end(struct sim_world *w, void *agent_ctx, struct session *s)
         if (!e) {
             continue; /* settled when its result came */
         }
-        if (!j->finished) {
-            /* The session ended without a result (it cannot, but be safe): again later. */
-            for (size_t r = 0; r < j->n; r++) {
-                if (e->state[j->rcpt_index[r]] == MTA_RCPT_INFLIGHT) {
-                    e->state[j->rcpt_index[r]] = MTA_RCPT_PENDING;
-                }
+        /* The session ended without a result (it cannot, but be safe): again later. */
+        for (size_t r = 0; r < j->n; r++) {
+            if (e->state[j->rcpt_index[r]] == MTA_RCPT_INFLIGHT) {
+                e->state[j->rcpt_index[r]] = MTA_RCPT_PENDING;
             }
         }
-        free(j->rcpt_index);
-        e->inflight--;
-        mta_entry_settle(e);
+        mta_job_settle(j);
     }
     free(o->jobs);
     free(o);
@@ -684,7 +679,7 @@ static bool mta_out_add(struct mta_out *o, struct mta_entry *e, size_t *idx, siz
         o->jobs = jobs;
         o->cap_jobs = cap;
     }
-    o->jobs[mail] = (struct mta_job){e, idx, n, false};
+    o->jobs[mail] = (struct mta_job){e, idx, n};
     o->unfinished++;
     o->njobs = (size_t)mail + 1 > o->njobs ? (size_t)mail + 1 : o->njobs;
     for (size_t i = 0; i < n; i++) {
