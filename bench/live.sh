@@ -38,12 +38,20 @@ wait_port() {
     exit 1
 }
 # smtp-source against 127.0.0.1:$1; prints messages per second
+# Prints the rate in messages per second and how busy smtp-source kept itself: its CPU time
+# over the wall time, 1.00 being one whole core. Near 1.00 the load generator, not the server,
+# sets the pace.
 load() {
-    local t0 t1
-    t0=$(now)
-    smtp-source -s 20 -m "$msgs" -l 1024 -f sender@a.example -t bob@b.example 127.0.0.1:"$1"
-    t1=$(now)
-    python3 -c "print(f'{$msgs / ($t1 - $t0):.0f}')"
+    python3 - "$msgs" "$1" <<'PY'
+import resource, subprocess, sys, time
+msgs, port = int(sys.argv[1]), sys.argv[2]
+t0 = time.monotonic()
+subprocess.run(["smtp-source", "-s", "20", "-m", str(msgs), "-l", "1024", "-f", "sender@a.example",
+                "-t", "bob@b.example", "127.0.0.1:" + port], check=True)
+wall = time.monotonic() - t0
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print("%.0f %.2f" % (msgs / wall, (ru.ru_utime + ru.ru_stime) / wall))
+PY
 }
 
 peer_round() {
@@ -54,11 +62,12 @@ peer_round() {
     smtp-sink -u "$sink_user" 127.0.0.1:"$port" 256 &
     sink=$!
     wait_port "$port"
-    rate=$(load "$port")
+    read -r rate busy < <(load "$port")
     kill "$sink" 2>/dev/null || true
     wait "$sink" 2>/dev/null || true
     sink=
     echo "$rate" >>"$tmp/peer"
+    echo "$busy" >>"$tmp/peer_busy"
 }
 
 serve_round() {
@@ -73,7 +82,7 @@ serve_round() {
         sleep 0.1
     done
     read -r smtp pop3 < <(python3 -c "import json,sys; p=json.loads(open(sys.argv[1]).readline())['ports']; print(p['smtp'], p['pop3'])" "$tmp/serve.out")
-    rate=$(load "$smtp")
+    read -r rate busy < <(load "$smtp")
     count=$(python3 - "$pop3" "$msgs" <<'PY'
 import poplib, sys, time
 port, want = int(sys.argv[1]), int(sys.argv[2])
@@ -94,6 +103,7 @@ PY
     wait "$serve" || true
     serve=
     echo "$rate" >>"$tmp/serve"
+    echo "$busy" >>"$tmp/serve_busy"
     echo "$count" >>"$tmp/count"
     tail -1 "$tmp/serve.out" >"$tmp/summary"
 }
@@ -125,6 +135,13 @@ print("smtp-source -> mailsim serve, MX of nine-steps (same load):     median %6
 print("rounds: %d; smtp-sink %s; mailsim serve %s"
       % (len(peer), ", ".join("%.0f" % x for x in peer), ", ".join("%.0f" % x for x in sim)))
 print("ratio mailsim serve / smtp-sink (medians): %.2f" % (ms / mp))
+busy_p = statistics.median(float(x) for x in open(tmp + "/peer_busy").read().split())
+busy_s = statistics.median(float(x) for x in open(tmp + "/serve_busy").read().split())
+print("smtp-source's own CPU over the wall time (medians; 1.00 = one whole core): %.2f against"
+      " smtp-sink, %.2f against mailsim serve" % (busy_p, busy_s))
+if min(busy_p, busy_s) >= 0.85:
+    print("  the single-process load generator is near its ceiling in both: the rates above are"
+          " its pace as much as the servers'")
 print("bob's mailbox over POP3 after each round: %s of %d messages"
       % (", ".join(str(c) for c in counts), msgs))
 print("mailsim serve (last round): %d connections accepted, %d events in the trace, %d delivered"
