@@ -211,13 +211,13 @@ void mail_world_tag(struct mail_world *mw, const char *message_id, const char *m
     }
 }
 
-const char *mail_world_mail_of(const struct mail_world *mw, const uint8_t *data, size_t len)
+/* The Message-ID of a message without its angle brackets and surrounding blanks, written into
+ * id[cap]; NULL when the message has no Message-ID header. */
+static const char *mw_message_id(const uint8_t *data, size_t len, char *id, size_t cap)
 {
-    char id[512];
-    if (message_header_get(data, len, "Message-ID", id, sizeof id) < 0) {
-        return "";
+    if (message_header_get(data, len, "Message-ID", id, cap) < 0) {
+        return NULL;
     }
-    /* Compare without the angle brackets and surrounding blanks. */
     char *p = id;
     while (*p == ' ' || *p == '\t' || *p == '<') {
         p++;
@@ -227,39 +227,44 @@ const char *mail_world_mail_of(const struct mail_world *mw, const uint8_t *data,
         n--;
     }
     p[n] = 0;
+    return p;
+}
+
+/* The mail id tagged with message_id, or "". */
+static const char *mw_mail_of_id(const struct mail_world *mw, const char *message_id)
+{
     if (mw->tag_index_cap == 0) {
         return "";
     }
-    size_t k = mw->tag_index[mw_tag_slot(mw, p)];
+    size_t k = mw->tag_index[mw_tag_slot(mw, message_id)];
     return k ? mw->tags[k - 1].mail : "";
+}
+
+const char *mail_world_mail_of(const struct mail_world *mw, const uint8_t *data, size_t len)
+{
+    char id[512];
+    const char *p = mw_message_id(data, len, id, sizeof id);
+    return p ? mw_mail_of_id(mw, p) : "";
 }
 
 const char *mail_world_auto_tag(struct mail_world *mw, const uint8_t *data, size_t len,
                                 bool *fresh)
 {
     *fresh = false;
-    const char *mail = mail_world_mail_of(mw, data, len);
     char id[512];
-    if (*mail || message_header_get(data, len, "Message-ID", id, sizeof id) < 0) {
-        return mail;
-    }
-    char *p = id;
-    while (*p == ' ' || *p == '\t' || *p == '<') {
-        p++;
-    }
-    size_t n = strlen(p);
-    while (n > 0 && (p[n - 1] == '>' || p[n - 1] == ' ' || p[n - 1] == '\t')) {
-        n--;
-    }
-    p[n] = 0;
-    if (!*p) {
+    const char *p = mw_message_id(data, len, id, sizeof id);
+    if (!p) {
         return "";
+    }
+    const char *mail = mw_mail_of_id(mw, p);
+    if (*mail || !*p) {
+        return mail;
     }
     char name[32];
     snprintf(name, sizeof name, "live%lu", ++mw->auto_tags);
     mail_world_tag(mw, p, name);
     *fresh = true;
-    return mail_world_mail_of(mw, data, len);
+    return mw_mail_of_id(mw, p);
 }
 
 static void mw_note_due(struct sim_world *w, void *ctx, uint64_t index)
