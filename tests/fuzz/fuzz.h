@@ -131,4 +131,29 @@ static inline bool fuzz_lines_complete(const struct fuzz_lines *L)
     return L->total == 0;
 }
 
+/* One run of an engine over the rest of the input: its settings, its hook behaviour, how the
+ * input is cut (see fuzz_chunker), and the input. Returns the hash of everything the engine did
+ * and sets *tls when the run went into TLS (whose bytes differ from run to run). */
+typedef uint64_t (*fuzz_session_fn)(unsigned cfg_bits, unsigned hook_bits, uint8_t cut,
+                                    const uint8_t *data, size_t size, bool *tls);
+
+/* The entry of the session targets: three option bytes (settings, cut, hooks), then the same
+ * bytes fed as cut and fed whole (or, when they already were, one octet at a time). Where
+ * neither run used TLS the two must have done exactly the same. */
+static inline int fuzz_cut_and_compare(const uint8_t *data, size_t size, fuzz_session_fn run)
+{
+    struct fuzz_in in = {data, size};
+    unsigned cfg_bits = fuzz_byte(&in);
+    uint8_t cut = fuzz_byte(&in);
+    unsigned hook_bits = fuzz_byte(&in);
+    bool tls_cut, tls_other;
+    uint64_t h_cut = run(cfg_bits, hook_bits, cut, in.p, in.n, &tls_cut);
+    uint8_t other = (cut & 7) == 0 ? 1 : 0;
+    uint64_t h_other = run(cfg_bits, hook_bits, other, in.p, in.n, &tls_other);
+    if (!tls_cut && !tls_other) {
+        FUZZ_CHECK(h_cut == h_other);
+    }
+    return 0;
+}
+
 #endif

@@ -303,15 +303,5 @@ static uint64_t fuzz_session(unsigned cfg_bits, unsigned hook_bits, uint8_t cut,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct fuzz_in in = {data, size};
-    unsigned cfg_bits = fuzz_byte(&in);
-    uint8_t cut = fuzz_byte(&in);
-    unsigned hook_bits = fuzz_byte(&in);
-    bool tls_a, tls_b;
-    uint64_t a = fuzz_session(cfg_bits, hook_bits, cut, in.p, in.n, &tls_a);
-    uint64_t b = fuzz_session(cfg_bits, hook_bits, (cut & 7) == 0 ? 1 : 0, in.p, in.n, &tls_b);
-    if (!tls_a && !tls_b) {
-        FUZZ_CHECK(a == b);
-    }
-    return 0;
+    return fuzz_cut_and_compare(data, size, fuzz_session);
 }

@@ -433,17 +433,5 @@ static uint64_t fuzz_session(unsigned cfg_bits, unsigned hook_bits, uint8_t cut_
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct fuzz_in in = {data, size};
-    unsigned cfg_bits = fuzz_byte(&in);
-    uint8_t cut = fuzz_byte(&in);
-    unsigned hook_bits = fuzz_byte(&in);
-    bool tls_cut, tls_whole;
-    uint64_t h_cut = fuzz_session(cfg_bits, hook_bits, cut, in.p, in.n, &tls_cut);
-    /* The same bytes fed whole (or, when they already were, one octet at a time). */
-    uint8_t other = (cut & 7) == 0 ? 1 : 0;
-    uint64_t h_other = fuzz_session(cfg_bits, hook_bits, other, in.p, in.n, &tls_whole);
-    if (!tls_cut && !tls_whole) {
-        FUZZ_CHECK(h_cut == h_other);
-    }
-    return 0;
+    return fuzz_cut_and_compare(data, size, fuzz_session);
 }
