@@ -10,6 +10,8 @@ import subprocess
 import sys
 import tempfile
 
+from checks import Checks
+
 mailsim = sys.argv[1]
 here = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(here, "..", "scenarios", "nine-steps.json"), encoding="utf-8") as f:
@@ -24,16 +26,7 @@ sc["timeline"] = [
 ]
 sc["expect"] = {"delivered": 2}
 
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("maildir: FAILED:", what)
+check = Checks("maildir")
 
 
 with tempfile.TemporaryDirectory() as tmp:
@@ -65,5 +58,4 @@ with tempfile.TemporaryDirectory() as tmp:
     # Alice's MDA wrote nothing for her: no directory appears for users without mail.
     check(not os.path.exists(os.path.join(root, "alice")), "no Maildir for alice")
 
-print("maildir: %d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+sys.exit(check.summary())

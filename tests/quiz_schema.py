@@ -7,6 +7,8 @@ import json
 import os
 import sys
 
+from checks import Checks
+
 try:
     import jsonschema
 except ImportError:
@@ -14,16 +16,8 @@ except ImportError:
     sys.exit(1)
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-passed = failed = 0
 
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("quiz_schema: check failed: " + what)
+check = Checks("quiz_schema")
 
 
 def load(rel):
@@ -95,5 +89,4 @@ refused(lambda d: d["questions"][0].update(check={"sniffed": {"finding": "body",
 refused(lambda d: d["terms"][0].update(see="x"), "an unknown key in a glossary term", gv, glossary)
 refused(lambda d: d["terms"][0]["ja"].pop("definition"), "a glossary term without a definition", gv, glossary)
 
-print("quiz_schema: %d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+sys.exit(check.summary())

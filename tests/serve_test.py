@@ -38,19 +38,9 @@ import sys
 import tempfile
 import time
 
-PASSED = 0
-FAILED = 0
+from checks import Checks
 
-
-def check(ok, what):
-    global PASSED, FAILED
-    if ok:
-        PASSED += 1
-        print("ok   " + what)
-    else:
-        FAILED += 1
-        print("FAIL " + what)
-    sys.stdout.flush()
+check = Checks("serve_test", verbose=True)
 
 
 def message(n, subject):
@@ -300,8 +290,7 @@ def main():
     check(len(full) >= len(sent), "the trace marks steps 1-8 for %d live mails (sent %d)" %
           (len(full), len(sent)))
     live_window(mailsim, tmp)
-    print("serve_test: %d passed, %d failed" % (PASSED, FAILED))
-    return 1 if FAILED else 0
+    return check.summary()
 
 
 def live_window(mailsim, tmp):

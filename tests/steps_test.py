@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+from checks import Checks
+
 mailsim = sys.argv[1]
 run = subprocess.run([mailsim, "run", "nine-steps", "--format", "jsonl"], capture_output=True,
                      text=True, check=True)
@@ -15,16 +17,7 @@ conns = {e["conn"]: e for e in events if e["kind"] == "connect"}
 roles = {a["id"]: a["role"] for a in world["agents"]}
 steps = [e for e in events if e["kind"] == "step" and e["mail"] == "m1"]
 
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("steps: FAILED:", what)
+check = Checks("steps")
 
 
 order = []
@@ -68,5 +61,4 @@ for host in ("mail.a.example", "filter.a.example", "gw.a.example", "mx.b.example
              "mail.b.example"):
     check(("by %s (mailsim)" % host) in retr, "a Received line by %s" % host)
 
-print("steps: %d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+sys.exit(check.summary())

@@ -45,18 +45,9 @@ import subprocess
 import sys
 import tempfile
 
-PASSED = 0
-FAILED = 0
+from checks import Checks
 
-
-def check(ok, what):
-    global PASSED, FAILED
-    if ok:
-        PASSED += 1
-        print("ok   " + what)
-    else:
-        FAILED += 1
-        print("FAIL " + what)
+check = Checks("tls_run", verbose=True)
 
 
 def run_mailsim(mailsim, scen, tmp, name, extra=()):
@@ -302,8 +293,7 @@ def main():
         starttls_all_hops(mailsim, sdir, tmp)
         starttls_stripping(mailsim, sdir, tmp)
         ssh_tunnel(mailsim, sdir, tmp)
-    print("tls_run: %d passed, %d failed" % (PASSED, FAILED))
-    return 1 if FAILED else 0
+    return check.summary()
 
 
 if __name__ == "__main__":
