@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # CI builds with -Werror; locally a new compiler's new warning should not stop a lesson.
 WERROR ?= $(if $(CI),ON,OFF)
 
-.PHONY: all setup configure build run test bench sanitize fuzz clean
+.PHONY: all setup configure build run test package bench sanitize fuzz clean
 
 all: build
 
@@ -23,6 +23,11 @@ run: build
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The Debian package (CPack): build/mailsim_VERSION_amd64.deb, installed with
+# `apt-get install ./build/mailsim_*.deb`.
+package: build
+	@cd $(BUILD) && cpack -G DEB >/dev/null && ls -1 $(CURDIR)/$(BUILD)/mailsim_*.deb
 
 clean:
 	rm -rf $(BUILD)

@@ -2,16 +2,23 @@
 # Installs the Debian packages mailsim needs to build, run and test, only those missing.
 # Used by `make run` and `make test`; `setup.sh bench` adds what the benchmarks compare
 # against (Postfix's smtp-source and smtp-sink). Safe to run again. Needs root or sudo.
+# The list was found by running `make test` on a brand-new Debian 12 (../shared/tools/
+# fresh-debian), not by reading the code: a package a used machine happens to have is hidden.
 set -eu
 
 pkgs=(
+    # build
     build-essential cmake pkg-config clang
     libssl-dev libcjson-dev librnp-dev libssh-dev
     libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev
     fontconfig libfontconfig-dev fonts-noto-cjk
-    tshark python3 swaks msmtp mpop curl
-    python3-jsonschema
-    xvfb xdotool valgrind
+    # the tests' real peers: captures, mail clients, OpenPGP, the window under a virtual display
+    tshark python3 python3-jsonschema curl msmtp mpop valgrind xvfb xdotool
+    swaks libnet-ssleay-perl      # swaks speaks TLS only through Net::SSLeay (a Recommends)
+    gnupg                         # pgp_tools: gpg decrypts and verifies what mailsim made
+    # make package and its test: dpkg-shlibdeps finds ELF files with file(1); the icon's PNG
+    # sizes; lintian, the desktop entry's validator, and man to format the manual pages
+    file librsvg2-bin lintian desktop-file-utils man-db
 )
 if [ "${1:-}" = "bench" ]; then
     pkgs+=(postfix time)
@@ -25,7 +32,7 @@ for p in "${pkgs[@]}"; do
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-echo "mailsim setup: installing missing Debian packages: ${missing[*]}"
+echo "mailsim setup: installing ${#missing[@]} missing Debian packages: ${missing[*]}"
 if [ "$(id -u)" -eq 0 ]; then
     sudo=()
 elif command -v sudo >/dev/null 2>&1; then
@@ -41,5 +48,13 @@ export DEBIAN_FRONTEND=noninteractive
 echo "wireshark-common wireshark-common/install-setuid boolean false" | "${sudo[@]}" debconf-set-selections
 # Postfix is wanted only for its test tools: no mail configuration, no running server.
 echo "postfix postfix/main_mailer_type select No configuration" | "${sudo[@]}" debconf-set-selections
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
+# apt's own lines go to a log; a failure shows its end.
+log=${TMPDIR:-/tmp}/mailsim-setup.log
+echo "mailsim setup: apt-get update and install (a few minutes on a new machine; log: $log)"
+if ! { "${sudo[@]}" apt-get update -qq && "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"; } \
+        </dev/null >"$log" 2>&1; then
+    tail -n 20 "$log" >&2
+    echo "mailsim setup: apt-get failed; the whole log is $log" >&2
+    exit 1
+fi
+echo "mailsim setup: done"
