@@ -18,7 +18,11 @@ cleanup() {
     gpgconf --kill all >/dev/null 2>&1 || true
     rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
+# The agent gpg starts is killed on every way out. A signal ends the script (a trap that only
+# cleaned up would let it run on, without its home, and exit 0); the exit runs the EXIT trap.
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 fail() {
     echo "pgp_tools: FAIL: $*" >&2

@@ -20,15 +20,31 @@ scenario CA written by --ca-out, short timeouts and a connection cap, then:
            a slowloris client (a command line never finished) cut off with 421 after the
            command timeout; a 10 MB line and NUL bytes answered with 500 replies, the server
            alive afterwards; over the connection cap, 421 4.7.0.
+  window   under Xvfb, serve opens its window, a real client's mail goes through, F12 writes a
+           screenshot.
 
-Prints "serve_test: N passed, N failed" and exits 1 on any failure.
+A failure counts only itself. Each client and each phase is guarded: an exception (smtplib
+raising because the server refused, a client missing) becomes one FAIL line naming it, and the
+test goes on. A client that failed sent nothing, so the counts after it (LIST, STAT, mpop,
+fetched = sent, the trace's steps) are compared with the messages the server really accepted.
+
+Every process started here (the two servers, Xvfb) runs in a process group of its own and is
+ended on every way out: a failure, an exception, SIGINT or SIGTERM (raised as SystemExit, so
+the clean-ups run), and on Linux the test's own death by SIGKILL (the parent-death signal).
+The temporary directory is kept only when a check failed, for a look at trace.jsonl.
+
+Prints "serve_test: N passed, N failed" and exits 1 on any failure (128+N on signal N).
 """
 
+import contextlib
+import ctypes
 import email
 import json
 import mailbox
 import os
 import poplib
+import select
+import shutil
 import signal
 import smtplib
 import socket
@@ -50,12 +66,107 @@ def message(n, subject):
             "..and this one with two\r\nBye.\r\n" % (subject, n, subject))
 
 
+def skip(what, why):
+    """A check that cannot be made because something already counted as failed; not counted."""
+    print("skip %s (%s)" % (what, why))
+    sys.stdout.flush()
+
+
 def run(cmd, what, stdin=None):
+    """Runs a client to the end (subprocess.run kills it on a timeout or an interrupt)."""
     p = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=60)
     check(p.returncode == 0, "%s exits 0%s" % (what, "" if p.returncode == 0 else
                                                 ": " + (p.stderr or p.stdout).strip()[-300:]))
     return p
 
+
+@contextlib.contextmanager
+def guarded(what):
+    """An exception in the block becomes one failed check naming WHAT and the exception, and the
+    test goes on after the block. SIGINT and SIGTERM raise SystemExit, which is no Exception:
+    they pass through to the clean-ups."""
+    try:
+        yield
+    except Exception as e:  # whatever it is, it is the failure to report
+        check(False, "%s: %s: %s" % (what, type(e).__name__, str(e).strip()[-300:]))
+
+
+# ---- processes that must not outlive the test ----------------------------------------------
+
+_libc = ctypes.CDLL(None) if sys.platform.startswith("linux") else None
+_PR_SET_PDEATHSIG = 1
+_test_pid = os.getpid()
+
+
+def _die_with_test():
+    """In the child before exec: the kernel sends it SIGTERM when the test dies, even by
+    SIGKILL (CTest's timeout), where no finally runs."""
+    if _libc is not None:
+        _libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM))
+        if os.getppid() != _test_pid:  # the test died before prctl: nobody would send it
+            os._exit(1)
+
+
+def end(proc, grace=5):
+    """Ends PROC's process group: SIGTERM, SIGKILL after GRACE seconds, then whatever of the
+    group outlived its leader; waits and closes the pipes. Nothing happens to a group already
+    gone. SIGINT and SIGTERM are held meanwhile: a second Ctrl-C must not cut this short."""
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 10)):
+            if proc.poll() is not None:
+                break
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, sig)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=wait)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        for f in (proc.stdin, proc.stdout, proc.stderr):
+            if f:
+                with contextlib.suppress(OSError):
+                    f.close()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
+@contextlib.contextmanager
+def started(args, **kw):
+    """Popen(ARGS) in a process group of its own, ended (see end) on every way out of the
+    block."""
+    proc = subprocess.Popen(args, start_new_session=True, preexec_fn=_die_with_test, **kw)
+    try:
+        yield proc
+    finally:
+        try:
+            end(proc)
+        except BaseException:
+            # A signal came before end() held them; the handler now ignores more: once again.
+            end(proc)
+            raise
+
+
+def interrupted(signum, frame):
+    """SIGINT, SIGTERM: raise, so that every finally runs and every server is ended."""
+    for s in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(s, signal.SIG_IGN)  # the clean-up runs once, to the end
+    print("serve_test: %s, stopping the servers" % signal.Signals(signum).name)
+    sys.stdout.flush()
+    raise SystemExit(128 + signum)
+
+
+def ready_line(proc, seconds=30):
+    """Serve's first line (JSON: ports, accounts); an exception if it does not come."""
+    if not select.select([proc.stdout], [], [], seconds)[0]:
+        raise TimeoutError("no ready line from mailsim serve within %d s" % seconds)
+    line = proc.stdout.readline()
+    if not line:
+        raise RuntimeError("mailsim serve exited (%s) before its ready line: %s" %
+                           (proc.wait(timeout=10), proc.stderr.read().strip()[-300:]))
+    return json.loads(line)
+
+
+# ---- the checks ----------------------------------------------------------------------------
 
 def strip_trace(fetched):
     """The fetched message without the lines servers added on top; and the Received count."""
@@ -81,78 +192,126 @@ def main():
         print(__doc__)
         return 2
     mailsim = sys.argv[1]
+    if os.sep in mailsim:
+        mailsim = os.path.abspath(mailsim)  # the window's serve runs in the temporary directory
+    signal.signal(signal.SIGINT, interrupted)
+    signal.signal(signal.SIGTERM, interrupted)
     tmp = tempfile.mkdtemp(prefix="serve-test-")
+    try:
+        with guarded("live mode"):
+            live(mailsim, tmp)
+        with guarded("live window"):
+            live_window(mailsim, tmp)
+    finally:
+        if check.failed:
+            print("serve_test: files kept in " + tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return check.summary()
+
+
+def live(mailsim, tmp):
+    """The headless server and the clients: send, fetch, limits, stop and the trace."""
     ca = os.path.join(tmp, "ca.pem")
     args = [mailsim, "serve", "--no-gui", "--ca-out", ca, "--idle-timeout", "20",
             "--command-timeout", "2", "--max-connections", "520", "--format", "jsonl"]
     for svc in ("submission", "smtps", "smtp", "pop3", "pop3s"):
         args += ["--port", svc + "=0"]
-    trace_path = os.path.join(tmp, "trace.jsonl")
-    out = open(trace_path, "w")
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    ready = json.loads(proc.stdout.readline())
-    P = ready["ports"]
-    check(ready.get("ready") is True and set(P) == {"submission", "smtps", "smtp", "pop3", "pop3s"},
-          "the ready line lists the five services (%s)" % P)
-    acct = {a["user"]: a for a in ready["accounts"]}
-    check(acct.get("alice", {}).get("password") == "wonderland" and "bob" in acct,
-          "the ready line lists the accounts")
-    ctx = ssl.create_default_context(cafile=ca)
-    sent = {}
+    with started(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        ready = ready_line(proc)
+        P = ready["ports"]
+        check(ready.get("ready") is True and
+              set(P) == {"submission", "smtps", "smtp", "pop3", "pop3s"},
+              "the ready line lists the five services (%s)" % P)
+        acct = {a["user"]: a for a in ready["accounts"]}
+        check(acct.get("alice", {}).get("password") == "wonderland" and "bob" in acct,
+              "the ready line lists the accounts")
+        ctx = ssl.create_default_context(cafile=ca)
+        accepted = {}  # n -> message n, for each message the server took from its client
+        with guarded("send"):
+            send(P, ca, ctx, tmp, accepted)
+        print("     the server accepted %d messages (%s)" %
+              (len(accepted), " ".join(map(str, sorted(accepted))) or "none"))
+        time.sleep(1.5)  # the mail travels the simulated servers
+        with guarded("fetch"):
+            fetch(P, ca, ctx, tmp, accepted)
+        with guarded("limits"):
+            limits(P)
+        with guarded("stop and trace"):
+            stop(proc, tmp, accepted)
 
-    # ---- send ----
-    s = smtplib.SMTP("localhost", P["submission"], timeout=10)
-    s.starttls(context=ctx)
-    s.login("alice", "wonderland")
-    sent[1] = message(1, "smtplib STARTTLS")
-    s.sendmail("alice@a.example", ["bob@b.example"], sent[1])
-    s.quit()
-    check(True, "smtplib: STARTTLS (CA verified) + AUTH + a message")
-    try:
-        s = smtplib.SMTP("localhost", P["submission"], timeout=10)
-        s.starttls(context=ctx)
-        s.login("alice", "not-her-password")
-        check(False, "smtplib: a wrong password is refused")
-    except smtplib.SMTPAuthenticationError as e:
-        check(e.smtp_code == 535, "smtplib: a wrong password is refused (%d %s)" %
-              (e.smtp_code, e.smtp_error.decode()))
-    s = smtplib.SMTP_SSL("localhost", P["smtps"], context=ctx, timeout=10)
-    s.login("alice", "wonderland")
-    sent[2] = message(2, "smtplib SMTPS")
-    s.sendmail("alice@a.example", ["bob@b.example"], sent[2])
-    s.quit()
-    check(True, "smtplib: SMTPS on the smtps port, CA verified, AUTH + a message")
 
-    for n, tls in ((3, []), (4, ["--tls", "--tls-verify", "--tls-ca-path", ca])):
-        sent[n] = message(n, "swaks " + ("STARTTLS" if tls else "plain"))
+def send(P, ca, ctx, tmp, accepted):
+    """Each client sends one message; ACCEPTED gets those the server took. A client that
+    fails is one failure and sends nothing, and the counts after it leave its message out."""
+
+    def smtplib_send(n, subject, s, starttls):
+        with contextlib.closing(s):
+            if starttls:
+                s.starttls(context=ctx)
+            s.login("alice", "wonderland")
+            msg = message(n, subject)
+            s.sendmail("alice@a.example", ["bob@b.example"], msg)
+            accepted[n] = msg  # 250 after the data: the message is the server's now
+            s.quit()
+
+    what = "smtplib: STARTTLS (CA verified) + AUTH + a message"
+    with guarded(what):
+        smtplib_send(1, "smtplib STARTTLS",
+                     smtplib.SMTP("localhost", P["submission"], timeout=10), True)
+        check(True, what)
+    with guarded("smtplib: a wrong password is refused"):
+        with contextlib.closing(smtplib.SMTP("localhost", P["submission"], timeout=10)) as s:
+            s.starttls(context=ctx)
+            try:
+                s.login("alice", "not-her-password")
+                check(False, "smtplib: a wrong password is refused")
+            except smtplib.SMTPAuthenticationError as e:
+                check(e.smtp_code == 535, "smtplib: a wrong password is refused (%d %s)" %
+                      (e.smtp_code, e.smtp_error.decode()))
+    what = "smtplib: SMTPS on the smtps port, CA verified, AUTH + a message"
+    with guarded(what):
+        smtplib_send(2, "smtplib SMTPS",
+                     smtplib.SMTP_SSL("localhost", P["smtps"], context=ctx, timeout=10), False)
+        check(True, what)
+
+    def client(n, msg, cmd, what, stdin=None):
+        with guarded(what):
+            if run(cmd, what, stdin).returncode == 0:
+                accepted[n] = msg
+
+    def eml(n, msg):
         path = os.path.join(tmp, "m%d.eml" % n)
         with open(path, "w", newline="") as f:
-            f.write(sent[n])
-        run(["swaks", "--server", "localhost:%d" % P["submission"], "--from", "alice@a.example",
-             "--to", "bob@b.example", "--auth", "PLAIN", "--auth-user", "alice",
-             "--auth-password", "wonderland", "--data", "@" + path] + tls,
-            "swaks AUTH PLAIN" + (" with STARTTLS" if tls else ""))
+            f.write(msg)
+        return path
 
-    sent[5] = message(5, "msmtp")
-    run(["msmtp", "--host=localhost", "--port=%d" % P["submission"], "--auth=on",
-         "--user=alice", "--passwordeval=echo wonderland", "--tls=on", "--tls-starttls=on",
-         "--tls-trust-file=" + ca, "--from=alice@a.example", "bob@b.example"],
-        "msmtp (STARTTLS, CA verified)", stdin=sent[5])
+    for n, tls in ((3, []), (4, ["--tls", "--tls-verify", "--tls-ca-path", ca])):
+        msg = message(n, "swaks " + ("STARTTLS" if tls else "plain"))
+        client(n, msg, ["swaks", "--server", "localhost:%d" % P["submission"],
+                        "--from", "alice@a.example", "--to", "bob@b.example", "--auth", "PLAIN",
+                        "--auth-user", "alice", "--auth-password", "wonderland",
+                        "--data", "@" + eml(n, msg)] + tls,
+               "swaks AUTH PLAIN" + (" with STARTTLS" if tls else ""))
+
+    msg = message(5, "msmtp")
+    client(5, msg, ["msmtp", "--host=localhost", "--port=%d" % P["submission"], "--auth=on",
+                    "--user=alice", "--passwordeval=echo wonderland", "--tls=on",
+                    "--tls-starttls=on", "--tls-trust-file=" + ca, "--from=alice@a.example",
+                    "bob@b.example"],
+           "msmtp (STARTTLS, CA verified)", stdin=msg)
 
     for n, url, extra in ((6, "smtp://localhost:%d" % P["submission"], ["--ssl-reqd"]),
                           (7, "smtps://localhost:%d" % P["smtps"], [])):
-        sent[n] = message(n, "curl " + url.split(":")[0])
-        path = os.path.join(tmp, "m%d.eml" % n)
-        with open(path, "w", newline="") as f:
-            f.write(sent[n])
-        run(["curl", "-sS", "--url", url, "--mail-from", "alice@a.example", "--mail-rcpt",
-             "bob@b.example", "--upload-file", path, "--user", "alice:wonderland", "--cacert", ca]
-            + extra, "curl " + url.split(":")[0] + "://")
+        msg = message(n, "curl " + url.split(":")[0])
+        client(n, msg, ["curl", "-sS", "--url", url, "--mail-from", "alice@a.example",
+                        "--mail-rcpt", "bob@b.example", "--upload-file", eml(n, msg),
+                        "--user", "alice:wonderland", "--cacert", ca] + extra,
+               "curl " + url.split(":")[0] + "://")
 
-    # ---- the mail travels the simulated servers ----
-    time.sleep(1.5)
 
-    # ---- fetch ----
+def fetch(P, ca, ctx, tmp, accepted):
+    """Each reader must see exactly the accepted messages, and each must come back as sent."""
     by_id = {}
 
     def keep(raw, who):
@@ -165,47 +324,76 @@ def main():
             return
         by_id.setdefault(n, raw)
 
-    c = run(["curl", "-sS", "pop3://localhost:%d/1" % P["pop3"], "--user", "bob:builder42"],
-            "curl pop3:// RETR 1")
-    keep(c.stdout.replace("\n", "\r\n").replace("\r\r\n", "\r\n"), "curl pop3")
-    c = run(["curl", "-sS", "pop3s://localhost:%d/" % P["pop3s"], "--user", "bob:builder42",
-             "--cacert", ca], "curl pop3s:// LIST")
-    check(len([l for l in c.stdout.splitlines() if l.strip()]) == len(sent),
-          "curl pop3s:// lists %d messages" % len(sent))
+    what = "curl pop3:// RETR 1"
+    if not accepted:
+        skip(what, "no message was accepted")  # an empty maildrop has no message 1
+    else:
+        with guarded(what):
+            c = run(["curl", "-sS", "pop3://localhost:%d/1" % P["pop3"], "--user",
+                     "bob:builder42"], what)
+            if c.returncode == 0:
+                keep(c.stdout.replace("\n", "\r\n").replace("\r\r\n", "\r\n"), "curl pop3")
+    what = "curl pop3s:// LIST"
+    with guarded(what):
+        c = run(["curl", "-sS", "pop3s://localhost:%d/" % P["pop3s"], "--user", "bob:builder42",
+                 "--cacert", ca], what)
+        listed = len([l for l in c.stdout.splitlines() if l.strip()])
+        if c.returncode == 0:
+            check(listed == len(accepted),
+                  "curl pop3s:// lists %d messages (accepted %d)" % (listed, len(accepted)))
 
-    p = poplib.POP3("localhost", P["pop3"], timeout=10)
-    p.user("bob")
-    p.pass_("builder42")
-    count, _ = p.stat()
-    check(count == len(sent), "poplib USER/PASS: STAT says %d messages (sent %d)" % (count, len(sent)))
-    for i in range(1, count + 1):
-        _, lines, _ = p.retr(i)
-        keep("\r\n".join(l.decode("utf-8") for l in lines) + "\r\n", "poplib")
-    p.quit()
-    p = poplib.POP3("localhost", P["pop3"], timeout=10)
-    p.apop("bob", "builder42")
-    check(p.stat()[0] == len(sent), "poplib APOP login and STAT")
-    p.quit()
-    p = poplib.POP3_SSL("localhost", P["pop3s"], context=ctx, timeout=10)
-    p.user("bob")
-    p.pass_("builder42")
-    check(p.stat()[0] == len(sent), "poplib over POP3S (CA verified) and STAT")
-    p.quit()
+    # poplib USER/PASS fetches every message; if it breaks, "message n was fetched" would only
+    # repeat its failure.
+    fetched_all = False
+    with guarded("poplib USER/PASS"):
+        with contextlib.closing(poplib.POP3("localhost", P["pop3"], timeout=10)) as p:
+            p.user("bob")
+            p.pass_("builder42")
+            count, _ = p.stat()
+            check(count == len(accepted), "poplib USER/PASS: STAT says %d messages (accepted %d)"
+                  % (count, len(accepted)))
+            for i in range(1, count + 1):
+                _, lines, _ = p.retr(i)
+                keep("\r\n".join(l.decode("utf-8") for l in lines) + "\r\n", "poplib")
+            p.quit()
+            fetched_all = True
+    with guarded("poplib APOP"):
+        with contextlib.closing(poplib.POP3("localhost", P["pop3"], timeout=10)) as p:
+            p.apop("bob", "builder42")
+            count = p.stat()[0]
+            check(count == len(accepted), "poplib APOP login and STAT (%d, accepted %d)" %
+                  (count, len(accepted)))
+            p.quit()
+    with guarded("poplib over POP3S"):
+        with contextlib.closing(poplib.POP3_SSL("localhost", P["pop3s"], context=ctx,
+                                                timeout=10)) as p:
+            p.user("bob")
+            p.pass_("builder42")
+            count = p.stat()[0]
+            check(count == len(accepted), "poplib over POP3S (CA verified) and STAT (%d, "
+                  "accepted %d)" % (count, len(accepted)))
+            p.quit()
 
-    mbox_path = os.path.join(tmp, "bob.mbox")
-    open(mbox_path, "w").close()
-    run(["mpop", "--host=localhost", "--port=%d" % P["pop3s"], "--auth=user", "--user=bob",
-         "--passwordeval=echo builder42", "--tls=on", "--tls-starttls=off",
-         "--tls-trust-file=" + ca, "--keep=on", "--delivery=mbox," + mbox_path,
-         "--uidls-file=" + os.path.join(tmp, "uidls")],
-        "mpop over POP3S (CA verified)")
-    check(len(mailbox.mbox(mbox_path)) == len(sent),
-          "mpop delivered %d messages into the mbox" % len(mailbox.mbox(mbox_path)))
+    what = "mpop over POP3S (CA verified)"
+    with guarded(what):
+        mbox_path = os.path.join(tmp, "bob.mbox")
+        open(mbox_path, "w").close()
+        m = run(["mpop", "--host=localhost", "--port=%d" % P["pop3s"], "--auth=user",
+                 "--user=bob", "--passwordeval=echo builder42", "--tls=on", "--tls-starttls=off",
+                 "--tls-trust-file=" + ca, "--keep=on", "--delivery=mbox," + mbox_path,
+                 "--uidls-file=" + os.path.join(tmp, "uidls")], what)
+        if m.returncode == 0:
+            got = len(mailbox.mbox(mbox_path))
+            check(got == len(accepted), "mpop delivered %d messages into the mbox (accepted %d)"
+                  % (got, len(accepted)))
 
-    for n, raw in sorted(sent.items()):
+    for n, raw in sorted(accepted.items()):
         got = by_id.get(n)
         if got is None:
-            check(False, "message %d was fetched" % n)
+            if fetched_all:
+                check(False, "message %d was fetched" % n)
+            else:
+                skip("message %d: fetched = sent" % n, "poplib USER/PASS fetched nothing")
             continue
         body, received = strip_trace(got)
         if n in (3, 4) and body == raw + "\r\n":
@@ -213,121 +401,146 @@ def main():
         check(body == raw and received >= 4,
               "message %d: fetched = sent (dot lines intact) + %d Received lines" % (n, received))
 
-    # ---- limits ----
-    idle = []
-    for _ in range(500):
-        k = socket.create_connection(("127.0.0.1", P["smtp"]))
-        idle.append(k)
-    greeted = 0
-    for k in idle:
-        k.settimeout(10)
-        if k.recv(512).startswith(b"220 "):
-            greeted += 1
-    check(greeted == 500, "500 idle connections held, %d greeted with 220" % greeted)
-    over = [socket.create_connection(("127.0.0.1", P["smtp"])) for _ in range(25)]
-    replies = []
-    for k in over:
-        k.settimeout(10)
-        replies.append(k.recv(512))
-    check(any(r.startswith(b"421 4.7.0") for r in replies),
-          "over the connection cap: 421 4.7.0 Error: too many connections")
-    for k in idle + over:
-        k.close()
+
+def limits(P):
+    """The crowd and the connection cap, slowloris, the 10 MB line and NUL bytes; each part on
+    its own, so one that breaks does not hide the others."""
+    with guarded("500 idle connections"):
+        idle, over = [], []
+        try:
+            for _ in range(500):
+                idle.append(socket.create_connection(("127.0.0.1", P["smtp"])))
+            greeted = 0
+            for k in idle:
+                k.settimeout(10)
+                with contextlib.suppress(OSError):  # no greeting in time: not greeted
+                    if k.recv(512).startswith(b"220 "):
+                        greeted += 1
+            check(greeted == 500, "500 idle connections held, %d greeted with 220" % greeted)
+            over = [socket.create_connection(("127.0.0.1", P["smtp"])) for _ in range(25)]
+            replies = []
+            for k in over:
+                k.settimeout(10)
+                try:
+                    replies.append(k.recv(512))
+                except OSError:
+                    replies.append(b"")
+            check(any(r.startswith(b"421 4.7.0") for r in replies),
+                  "over the connection cap: 421 4.7.0 Error: too many connections")
+        finally:
+            for k in idle + over:
+                k.close()
     time.sleep(0.5)
-    s = smtplib.SMTP("localhost", P["smtp"], timeout=10)
-    check(s.ehlo()[0] == 250, "after the crowd left, a new client is served")
-    s.quit()
+    what = "after the crowd left, a new client is served"
+    with guarded(what):
+        with contextlib.closing(smtplib.SMTP("localhost", P["smtp"], timeout=10)) as s:
+            check(s.ehlo()[0] == 250, what)
+            s.quit()
 
-    k = socket.create_connection(("127.0.0.1", P["smtp"]))
-    k.settimeout(10)
-    k.recv(512)
-    k.sendall(b"EHLO slow")
-    t0 = time.time()
-    data = b""
-    while True:
-        chunk = k.recv(512)
-        if not chunk:
-            break
-        data += chunk
-    check(data.startswith(b"421 4.4.2") and 1.5 < time.time() - t0 < 6,
-          "slowloris: an unfinished line is cut off with 421 after %.1f s" % (time.time() - t0))
-    k.close()
+    with guarded("slowloris"):
+        with socket.create_connection(("127.0.0.1", P["smtp"])) as k:
+            k.settimeout(10)
+            k.recv(512)
+            k.sendall(b"EHLO slow")
+            t0 = time.time()
+            data = b""
+            while True:
+                chunk = k.recv(512)
+                if not chunk:
+                    break
+                data += chunk
+            check(data.startswith(b"421 4.4.2") and 1.5 < time.time() - t0 < 6,
+                  "slowloris: an unfinished line is cut off with 421 after %.1f s" %
+                  (time.time() - t0))
 
-    k = socket.create_connection(("127.0.0.1", P["smtp"]))
-    k.settimeout(20)
-    k.recv(512)
-    k.sendall(b"EHLO x\r\n")
-    k.recv(4096)
-    k.sendall(b"NOOP \x00 nul\r\n")
-    r1 = k.recv(512)
-    big = b"A" * (10 * 1024 * 1024) + b"\r\n"
-    k.sendall(big)
-    r2 = b""
-    while b"\r\n" not in r2:
-        chunk = k.recv(512)
-        if not chunk:
-            break
-        r2 += chunk
-    check(r1.startswith(b"500 5.5.2"), "NUL bytes answered: %r" % r1.strip())
-    check(r2.startswith(b"500 5.5.2"), "a 10 MB line answered: %r" % r2.strip()[:60])
-    k.close()
-    s = smtplib.SMTP("localhost", P["smtp"], timeout=10)
-    check(s.noop()[0] == 250, "the server survived the 10 MB line and the NUL bytes")
-    s.quit()
+    with guarded("NUL bytes and a 10 MB line"):
+        with socket.create_connection(("127.0.0.1", P["smtp"])) as k:
+            k.settimeout(20)
+            k.recv(512)
+            k.sendall(b"EHLO x\r\n")
+            k.recv(4096)
+            k.sendall(b"NOOP \x00 nul\r\n")
+            r1 = k.recv(512)
+            big = b"A" * (10 * 1024 * 1024) + b"\r\n"
+            k.sendall(big)
+            r2 = b""
+            while b"\r\n" not in r2:
+                chunk = k.recv(512)
+                if not chunk:
+                    break
+                r2 += chunk
+            check(r1.startswith(b"500 5.5.2"), "NUL bytes answered: %r" % r1.strip())
+            check(r2.startswith(b"500 5.5.2"), "a 10 MB line answered: %r" % r2.strip()[:60])
+    what = "the server survived the 10 MB line and the NUL bytes"
+    with guarded(what):
+        with contextlib.closing(smtplib.SMTP("localhost", P["smtp"], timeout=10)) as s:
+            check(s.noop()[0] == 250, what)
+            s.quit()
 
-    # ---- stop; the trace ----
+
+def stop(proc, tmp, accepted):
+    """SIGTERM: serve exits 0 and writes its trace, with steps 1-8 for each accepted message."""
     proc.send_signal(signal.SIGTERM)
     rest, err = proc.communicate(timeout=60)
     check(proc.returncode == 0, "SIGTERM: mailsim serve exits 0 (%s)" % err.strip()[-200:])
-    out.write(rest)
-    out.close()
+    with open(os.path.join(tmp, "trace.jsonl"), "w") as out:
+        out.write(rest)
     events = [json.loads(l) for l in rest.splitlines() if l.startswith("{")]
     steps = {}
     for e in events:
         if e.get("kind") == "step" and e.get("mail", "").startswith("live"):
             steps.setdefault(e["mail"], set()).add(e["n"])
     full = [m for m, ns in steps.items() if set(range(1, 9)) <= ns]
-    check(len(full) >= len(sent), "the trace marks steps 1-8 for %d live mails (sent %d)" %
-          (len(full), len(sent)))
-    live_window(mailsim, tmp)
-    return check.summary()
+    check(len(full) >= len(accepted), "the trace marks steps 1-8 for %d live mails (accepted %d)"
+          % (len(full), len(accepted)))
 
 
 def live_window(mailsim, tmp):
     """The window follows live: under Xvfb, serve opens it (no --no-gui), a real client's mail
     goes through, and the window's F12 screenshot shows the live host that played the client."""
-    disp = ":%d" % (120 + os.getpid() % 60)
-    xvfb = subprocess.Popen(["Xvfb", disp, "-screen", "0", "1280x720x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        time.sleep(0.7)
+    # Xvfb picks a free display itself and writes its number on the pipe once it is ready, so
+    # it cannot collide with window.sh's display when CTest runs both at once.
+    rfd, wfd = os.pipe()
+    with started(["Xvfb", "-displayfd", str(wfd), "-screen", "0", "1280x720x24", "-nolisten",
+                  "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(wfd,)):
+        os.close(wfd)
+        with os.fdopen(rfd) as r:
+            if not select.select([r], [], [], 30)[0]:
+                raise TimeoutError("Xvfb gave no display number within 30 s")
+            disp = ":" + r.readline().strip()
         env = dict(os.environ, DISPLAY=disp, WAYLAND_DISPLAY="", LANG="C")
-        proc = subprocess.Popen([mailsim, "serve", "--port", "submission=0", "--port", "smtps=off",
-                                 "--port", "smtp=off", "--port", "pop3=0", "--port", "pop3s=off",
-                                 "--format", "summary"], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, env=env, cwd=tmp)
-        ready = json.loads(proc.stdout.readline())
-        P = ready["ports"]
-        s = smtplib.SMTP("localhost", P["submission"], timeout=10)
-        s.login("alice", "wonderland")
-        s.sendmail("alice@a.example", ["bob@b.example"], message(99, "live window"))
-        s.quit()
-        time.sleep(2.5)
-        shots = set(os.listdir(tmp))
-        subprocess.run(["xdotool", "key", "F12"], env=env, capture_output=True, timeout=20)
-        time.sleep(1.0)
-        new = [f for f in set(os.listdir(tmp)) - shots if f.endswith(".png")]
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=30)
-        check(proc.returncode == 0 and "without a window" not in err,
-              "with a display, serve runs in its window and exits 0 on SIGTERM (%s)" % err.strip()[-200:])
-        summary = json.loads(out.strip().splitlines()[-1])
-        check(summary.get("messages_delivered") == 1,
-              "the real client's mail was delivered while the window played (%s)" % summary)
-        check(len(new) == 1 and os.path.getsize(os.path.join(tmp, new[0])) > 20000,
-              "F12 in the live window wrote a screenshot (%s)" % new)
-    finally:
-        xvfb.kill()
+        with started([mailsim, "serve", "--port", "submission=0", "--port", "smtps=off",
+                      "--port", "smtp=off", "--port", "pop3=0", "--port", "pop3s=off",
+                      "--format", "summary"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                     text=True, env=env, cwd=tmp) as proc:
+            P = ready_line(proc)["ports"]
+            sent = False
+            with guarded("live window: smtplib AUTH + a message"):
+                with contextlib.closing(smtplib.SMTP("localhost", P["submission"],
+                                                     timeout=10)) as s:
+                    s.login("alice", "wonderland")
+                    s.sendmail("alice@a.example", ["bob@b.example"], message(99, "live window"))
+                    sent = True
+                    s.quit()
+            time.sleep(2.5)
+            shots = set(os.listdir(tmp))
+            subprocess.run(["xdotool", "key", "F12"], env=env, capture_output=True, timeout=20)
+            time.sleep(1.0)
+            new = [f for f in set(os.listdir(tmp)) - shots if f.endswith(".png")]
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=30)
+            check(proc.returncode == 0 and "without a window" not in err,
+                  "with a display, serve runs in its window and exits 0 on SIGTERM (%s)" %
+                  err.strip()[-200:])
+            what = "the real client's mail was delivered while the window played"
+            if sent:
+                with guarded(what):
+                    summary = json.loads(out.strip().splitlines()[-1])
+                    check(summary.get("messages_delivered") == 1, "%s (%s)" % (what, summary))
+            else:
+                skip(what, "the client failed")
+            check(len(new) == 1 and os.path.getsize(os.path.join(tmp, new[0])) > 20000,
+                  "F12 in the live window wrote a screenshot (%s)" % new)
 
 
 if __name__ == "__main__":

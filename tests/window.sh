@@ -8,12 +8,27 @@ bin=${1:?usage: window.sh MAILSIM}
 tmp=$(mktemp -d)
 xpid=""
 apid=""
+# stop PID...: SIGTERM, three seconds to go, then SIGKILL; reaped. A hung window ignores the
+# polite request, and nothing this test started may outlive it.
+stop() {
+    local pid
+    for pid in "$@"; do
+        [ -n "$pid" ] && kill "$pid" 2>/dev/null || continue
+        for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
+}
 cleanup() {
-    [ -n "$apid" ] && kill "$apid" 2>/dev/null
-    [ -n "$xpid" ] && kill "$xpid" 2>/dev/null
+    stop "$apid" "$xpid"
     rm -rf "$tmp"
 }
+# Every way out goes through cleanup: a signal ends the script (a trap that returned would let
+# it run on), and the exit runs the EXIT trap.
 trap cleanup EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
 passed=0
 failed=0
 ok() { passed=$((passed + 1)); }
