@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """pcap_run.py: the pcap of a real simulated run, decoded by tshark.
 
-Usage: pcap_run.py MAILSIM SCENARIO_DIR TMPDIR [--no-tshark]   (normally via pcap_run.sh)
+Usage: pcap_run.py MAILSIM SCENARIO_DIR TMPDIR   (normally via pcap_run.sh)
 
 For each case (the bundled nine-steps and retry-and-bounce scenarios, and three variants of
 nine-steps written into TMPDIR: AUTH LOGIN, AUTH CRAM-MD5, and a long body that spans several
@@ -643,10 +643,9 @@ def variants(base, tmp):
 
 def main(argv):
     if len(argv) < 4:
-        print("usage: pcap_run.py MAILSIM SCENARIO_DIR TMPDIR [--no-tshark]")
+        print("usage: pcap_run.py MAILSIM SCENARIO_DIR TMPDIR")
         return 2
     mailsim, sdir, tmp = argv[1:4]
-    with_tshark = "--no-tshark" not in argv[4:]
     env = dict(os.environ)
     # An empty personal configuration: a user's Wireshark preferences must not change the decode.
     env["WIRESHARK_CONFIG_DIR"] = os.path.join(tmp, "wireshark")
@@ -660,27 +659,24 @@ def main(argv):
         rep.check("variants", "variants", False, f"cannot derive from nine-steps: {ex}")
     prepared = [prepare(rep, n, p, tmp, mailsim, extra, bundled) for n, p, extra, bundled in cases]
     figs = {n: (c["fig"] if c else None) for (n, _, _, _), c in zip(cases, prepared)}
-    if with_tshark:
-        todo = [c for c in prepared if c]
-        # tshark spends most of a second starting up: run the cases side by side.
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            results = list(pool.map(lambda c: run_tshark(c, env), todo))
-        for c, (frames, flagged, err) in zip(todo, results):
-            if analyse(rep, c, frames, flagged, err) is None:
-                figs[c["name"]] = None
+    todo = [c for c in prepared if c]
+    # tshark spends most of a second starting up: run the cases side by side.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda c: run_tshark(c, env), todo))
+    for c, (frames, flagged, err) in zip(todo, results):
+        if analyse(rep, c, frames, flagged, err) is None:
+            figs[c["name"]] = None
     print("== figures")
     for name, f in figs.items():
         if not f:
             print(f"  {name}: (failed before the figures)")
-        elif with_tshark:
+        else:
             print(f"  {name}: {f['frames']} frames, {f['streams']} TCP streams "
                   f"({f['refused']} refused), {f['smtp_cmds']} SMTP commands, "
                   f"{f['smtp_replies']} SMTP replies, {f['sasl']} SASL lines, "
                   f"{f['bodies']} DATA bodies/IMF subjects, {f['pop3_cmds']} POP3 commands, "
                   f"{f['pop3_replies']} POP3 replies, {f['octets']} payload octets; "
                   f"{f['flags']} analysis flags/warnings besides {f['refused']} RST")
-        else:
-            print(f"  {name}: {f['conns']} connections (tshark skipped)")
     print(f"pcap_run: {rep.passed} passed, {rep.failed} failed")
     return 1 if rep.failed else 0
 

@@ -5,7 +5,7 @@
 # command and reply of the trace, in order, on one TCP stream per connection, with the trace's
 # exact bytes, the message's Subject in each DATA, good checksums, and no TCP analysis flag or
 # warning but the one RST of each refused connection. The details are in pcap_run.py.
-#   tests/pcap_run.sh build/app/mailsim          MAILSIM_NO_TSHARK=1 skips the tshark checks;
+#   tests/pcap_run.sh build/app/mailsim
 #   MAILSIM_PCAP_KEEP=1 keeps the scenarios, traces and pcaps in the temporary folder.
 set -u
 bin=${1:?usage: pcap_run.sh MAILSIM}
@@ -15,13 +15,9 @@ if ! command -v python3 >/dev/null 2>&1; then
     echo "pcap_run: 0 passed, 1 failed"
     exit 1
 fi
-mode=()
-if [ "${MAILSIM_NO_TSHARK:-}" = 1 ]; then
-    echo "pcap_run: MAILSIM_NO_TSHARK=1, tshark checks skipped"
-    mode=(--no-tshark)
-elif ! command -v tshark >/dev/null 2>&1; then
-    echo "pcap_run: tshark is not on PATH; install it (scripts/setup.sh) or set" \
-        "MAILSIM_NO_TSHARK=1 to skip these checks"
+
+if ! command -v tshark >/dev/null 2>&1; then
+    echo "pcap_run: tshark is not on PATH; install it (scripts/setup.sh)"
     echo "pcap_run: 0 passed, 1 failed"
     exit 1
 fi
@@ -31,4 +27,4 @@ if [ "${MAILSIM_PCAP_KEEP:-}" = 1 ]; then
 else
     trap 'rm -rf "$tmp"' EXIT
 fi
-python3 "$here/pcap_run.py" "$bin" "$(cd "$here/.." && pwd)/scenarios" "$tmp" "${mode[@]}"
+python3 "$here/pcap_run.py" "$bin" "$(cd "$here/.." && pwd)/scenarios" "$tmp"

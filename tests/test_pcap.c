@@ -696,15 +696,9 @@ static int tshark(const char *path, const char *args, struct out *o)
 
 static bool tshark_wanted(struct harness *h)
 {
-    const char *no = getenv("MAILSIM_NO_TSHARK");
-    if (no && strcmp(no, "1") == 0) {
-        fprintf(stderr, "test_pcap: MAILSIM_NO_TSHARK=1, tshark checks skipped\n");
-        return false;
-    }
     int rc = system("command -v tshark >/dev/null 2>&1");
     if (!CHECK(h, rc == 0)) {
-        fprintf(stderr, "test_pcap: tshark is not on PATH; install it (scripts/setup.sh) or "
-                        "set MAILSIM_NO_TSHARK=1 to skip these checks\n");
+        fprintf(stderr, "test_pcap: tshark is not on PATH; install it (scripts/setup.sh)\n");
         return false;
     }
     return true;
