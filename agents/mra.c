@@ -24,6 +24,7 @@ struct mra {
     int listener;
     int listener_tls; /* 995, or -1 */
     bool stls;
+    uint64_t auth_failure_delay_us;
     struct mra_login *logins; /* one per client address */
     size_t nlogins, cap_logins;
     bool trace_logins;
@@ -221,16 +222,17 @@ static bool mra_accept_any(struct sim_world *w, struct mra *m, uint32_t conn,
     c->conn = conn;
     c->client_ip = trace_conn_seen_ip(m->base.mw->tr, trace_conn_get(m->base.mw->tr, conn));
     /* RFC 1939 §7: the timestamp "MUST be different each time the POP3 server issues a banner
-     * greeting"; the seeded RNG makes it so while keeping runs reproducible. */
+     * greeting": from the seeded RNG in a scripted run (reproducible), from the operating
+     * system in live mode (a restart must not repeat it). */
+    (void)w;
     char stamp[300];
-    struct sim_rng *rng = sim_rng(w);
-    snprintf(stamp, sizeof stamp, "<%u.%u@%s>", rng_range(rng, 1000, 99999),
-             rng_range(rng, 100000000, 999999999), m->hostname);
+    mail_world_challenge(m->base.mw, m->hostname, stamp, sizeof stamp);
     struct pop3_server_config cfg = {0};
     cfg.hostname = m->hostname;
     cfg.apop_timestamp = m->apop ? stamp : NULL;
     cfg.allow_user_pass = m->allow_user_pass;
     cfg.tls_available = m->stls && !implicit_tls;
+    cfg.auth_failure_delay_us = m->auth_failure_delay_us;
     struct pop3_server_hooks hooks = {0};
     hooks.on_stls = mra_on_stls;
     hooks.on_state = mra_on_state;
@@ -287,6 +289,7 @@ struct mra *mra_new(struct mail_world *mw, const char *id, int host, const struc
     m->allow_user_pass = cfg->allow_user_pass;
     m->mda = cfg->mda;
     m->stls = cfg->stls;
+    m->auth_failure_delay_us = cfg->auth_failure_delay_us;
     m->listener_tls = -1;
     mail_world_add_agent(mw, &m->base);
     m->listener = sim_listen(mw->sim, host, cfg->port ? cfg->port : 110, "pop3", id, mra_accept, m);

@@ -53,11 +53,14 @@ struct msa *msa_new(struct mail_world *mw, const char *id, int host, const struc
     sc.mta = cfg->mta;
     sc.starttls = cfg->starttls;
     sc.tls_auth_only = cfg->tls_auth_only;
+    sc.tls_required = cfg->tls_required;
+    sc.settings = cfg->smtpd;
     m->smtpd = smtpd_new(mw, host, &sc);
     if (m->smtpd && cfg->smtps) {
         sc.port = 465;
         sc.proto = "smtps";
         sc.starttls = false;
+        sc.tls_required = false; /* TLS from the first byte */
         sc.wrappermode = true;
         m->smtps = smtpd_new(mw, host, &sc);
         if (!m->smtps) {

@@ -62,6 +62,7 @@ struct mta {
     struct mta_cidr *mynetworks;
     size_t nmynetworks;
     bool permit_sasl_authenticated;
+    bool reject_unauth_destination;
     bool open_relay;
     struct mda *mda;
     struct dns_agent *dns;
@@ -226,6 +227,7 @@ bool mta_relay_allowed(const struct mta *m, uint32_t client_ip, bool authenticat
                        const char *rcpt, struct mta_relay_decision *d)
 {
     d->pop_expired = false;
+    d->defer = false;
     if (m->open_relay) {
         d->rule = "open_relay";
         return true;
@@ -250,13 +252,15 @@ bool mta_relay_allowed(const struct mta *m, uint32_t client_ip, bool authenticat
         }
         d->pop_expired = true;
     }
-    /* reject_unauth_destination: only mail for our own domains, or those we relay for. */
+    /* reject_unauth_destination, or Postfix >= 2.10's defer_unauth_destination: only mail for
+     * our own domains, or those we relay for. */
     const char *domain = mta_domain_of(rcpt);
     if (mta_is_local(m, domain) || mta_in_list(m->relay_domains, m->nrelay_domains, domain)) {
         d->rule = "permit_auth_destination";
         return true;
     }
-    d->rule = "reject_unauth_destination";
+    d->defer = !m->reject_unauth_destination;
+    d->rule = d->defer ? "defer_unauth_destination" : "reject_unauth_destination";
     return false;
 }
 
@@ -853,6 +857,7 @@ struct mta *mta_new(struct mail_world *mw, const char *id, int host, const struc
     }
     m->relayhost = cfg->relayhost ? mw_strdup(cfg->relayhost) : NULL;
     m->permit_sasl_authenticated = cfg->policy.permit_sasl_authenticated;
+    m->reject_unauth_destination = cfg->policy.reject_unauth_destination;
     m->open_relay = cfg->policy.open_relay;
     m->mda = cfg->mda;
     m->dns = cfg->dns;
@@ -873,6 +878,7 @@ struct mta *mta_new(struct mail_world *mw, const char *id, int host, const struc
         sc.max_recipients = cfg->max_recipients;
         sc.maillog = cfg->maillog;
         sc.starttls = cfg->smtpd_tls;
+        sc.settings = cfg->smtpd;
         m->smtpd = smtpd_new(mw, host, &sc);
         if (!m->smtpd) {
             snprintf(err, errlen, "port %u is already taken on this host", cfg->port);

@@ -7,6 +7,7 @@
 
 #include "dns.h"
 #include "mda.h"
+#include "smtpd_settings.h"
 #include "world.h"
 
 #include <stdbool.h>
@@ -20,12 +21,14 @@ struct mta_transport {
 };
 
 /* Postfix's smtpd_relay_restrictions, the decisions the policy hook makes at RCPT time:
- * permit_mynetworks, permit_sasl_authenticated, then reject_unauth_destination (which lets
- * through mail for mydestination and relay_domains only). */
+ * permit_mynetworks, permit_sasl_authenticated, then defer_unauth_destination (Postfix >= 2.10's
+ * default: 454 4.7.1) or reject_unauth_destination (the classic setting: 554 5.7.1), which let
+ * through mail for mydestination and relay_domains only. */
 struct mta_policy {
     const char *const *mynetworks; /* CIDR blocks, "192.0.2.0/24" */
     size_t nmynetworks;
     bool permit_sasl_authenticated;
+    bool reject_unauth_destination; /* false: defer_unauth_destination */
     bool open_relay; /* the misconfiguration of the security chapter: permit everything */
 };
 
@@ -58,6 +61,7 @@ struct mta_config {
      * (STARTTLS when the server offers it, else plaintext); encrypt (TLS or defer). */
     bool smtpd_tls;
     enum mta_tls_level { MTA_TLS_NONE, MTA_TLS_MAY, MTA_TLS_ENCRYPT } smtp_tls;
+    struct smtpd_settings smtpd; /* the SMTP service's Postfix parameters */
 };
 
 struct mta;
@@ -94,14 +98,15 @@ void mta_set_down(struct mta *m, bool down);
 /* What the relay policy decided for one recipient. */
 struct mta_relay_decision {
     const char *rule; /* the restriction that decided: "permit_mynetworks", ... */
+    bool defer;       /* a refusal by defer_unauth_destination (454), not reject_ (554) */
     /* POP before SMTP: a login from this address was found, but longer ago than the window
      * (the rule then did not permit, and a later one decided). */
     bool pop_expired;
 };
 
 /* The relay decision for a recipient, as the SMTP service makes it at RCPT time: returns true
- * to accept (the caller answers 554 5.7.1 otherwise); d says why. client_ip is the address the
- * server saw. */
+ * to accept (the caller answers 454 4.7.1 or 554 5.7.1 otherwise, as d->defer says); d says
+ * why. client_ip is the address the server saw. */
 bool mta_relay_allowed(const struct mta *m, uint32_t client_ip, bool authenticated,
                        const char *rcpt, struct mta_relay_decision *d);
 /* true when domain is one of this MTA's final destinations. */

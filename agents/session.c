@@ -11,7 +11,7 @@
 #include <string.h>
 
 /* Each engine's functions take its own struct; these wrappers give them one shape. */
-#define SESSION_ENGINE_OPS(prefix, type, name)                                                     \
+#define SESSION_ENGINE_OPS(prefix, type, name, pause_fn, resume_fn)                                \
     static void prefix##_w_start(void *e)                                                          \
     {                                                                                              \
         prefix##_start((type *)e);                                                                 \
@@ -45,18 +45,45 @@
         prefix##_tls_started((type *)e);                                                           \
     }                                                                                              \
     const struct session_ops session_##prefix##_ops = {                                            \
-        name,                   prefix##_w_start,   prefix##_w_feed,                               \
-        prefix##_w_output,      prefix##_w_consumed, prefix##_w_done,                              \
-        prefix##_w_peer_closed, prefix##_w_destroy, prefix##_w_tls_started,                        \
+        .machine = name,                                                                           \
+        .start = prefix##_w_start,                                                                 \
+        .feed = prefix##_w_feed,                                                                   \
+        .output = prefix##_w_output,                                                               \
+        .consumed = prefix##_w_consumed,                                                           \
+        .done = prefix##_w_done,                                                                   \
+        .peer_closed = prefix##_w_peer_closed,                                                     \
+        .destroy = prefix##_w_destroy,                                                             \
+        .tls_started = prefix##_w_tls_started,                                                     \
+        .pause = pause_fn,                                                                         \
+        .resume = resume_fn,                                                                       \
     };
 
-SESSION_ENGINE_OPS(smtp_server, struct smtp_server, "smtp-server")
-SESSION_ENGINE_OPS(smtp_client, struct smtp_client, "smtp-client")
-SESSION_ENGINE_OPS(pop3_server, struct pop3_server, "pop3-server")
-SESSION_ENGINE_OPS(pop3_client, struct pop3_client, "pop3-client")
+/* The servers wait (error sleep, failed logins); the clients never do. */
+#define SESSION_ENGINE_PAUSE(prefix, type)                                                         \
+    static uint64_t prefix##_w_pause(const void *e)                                                \
+    {                                                                                              \
+        return prefix##_pause((const type *)e);                                                    \
+    }                                                                                              \
+    static void prefix##_w_resume(void *e)                                                         \
+    {                                                                                              \
+        prefix##_resume((type *)e);                                                                \
+    }
+
+SESSION_ENGINE_PAUSE(smtp_server, struct smtp_server)
+SESSION_ENGINE_PAUSE(pop3_server, struct pop3_server)
+SESSION_ENGINE_OPS(smtp_server, struct smtp_server, "smtp-server", smtp_server_w_pause,
+                   smtp_server_w_resume)
+SESSION_ENGINE_OPS(smtp_client, struct smtp_client, "smtp-client", NULL, NULL)
+SESSION_ENGINE_OPS(pop3_server, struct pop3_server, "pop3-server", pop3_server_w_pause,
+                   pop3_server_w_resume)
+SESSION_ENGINE_OPS(pop3_client, struct pop3_client, "pop3-client", NULL, NULL)
 
 static void session_end(struct session *s)
 {
+    if (s->pause) {
+        s->pause->s = NULL; /* the timer finds the session gone */
+        s->pause = NULL;
+    }
     s->ops->destroy(s->engine);
     s->engine = NULL;
     tls_free(s->tls);
@@ -224,6 +251,44 @@ static void session_chan_progress(struct session *s)
     }
 }
 
+/* Whether the engine waits before more output (a pause armed or asked for). */
+static bool session_paused(const struct session *s)
+{
+    return s->pause || (s->ops->pause && s->ops->pause(s->engine) > 0);
+}
+
+static void session_pause_over(struct sim_world *w, void *ctx, uint64_t arg)
+{
+    (void)w;
+    (void)arg;
+    struct session_pause *p = ctx;
+    struct session *s = p->s;
+    free(p);
+    if (!s) {
+        return;
+    }
+    s->pause = NULL;
+    s->ops->resume(s->engine);
+    session_pump(s);
+}
+
+/* Once everything before the engine's pause is out, the pause starts on the simulation clock. */
+static void session_arm_pause(struct session *s)
+{
+    const uint8_t *p;
+    uint64_t us;
+    if (s->pause || !s->ops->pause || (us = s->ops->pause(s->engine)) == 0 ||
+        s->ops->output(s->engine, &p) > 0) {
+        return;
+    }
+    s->pause = malloc(sizeof *s->pause);
+    if (!s->pause) {
+        abort();
+    }
+    s->pause->s = s;
+    sim_schedule(s->w, sim_now(s->w) + us, session_pause_over, s->pause, 0);
+}
+
 /* Returns true when the session ended (and s was freed). */
 static bool session_flush(struct session *s)
 {
@@ -246,8 +311,9 @@ static bool session_flush(struct session *s)
         /* Until the handshake is done, the engine's bytes wait in the engine. */
         if (s->tls_up) {
             session_send_engine_output(s);
+            session_arm_pause(s);
         }
-        if (s->ops->done(s->engine) && !s->closing) {
+        if (s->ops->done(s->engine) && !session_paused(s) && !s->closing) {
             s->closing = true;
             chan_close(s);
         }
@@ -264,8 +330,10 @@ static bool session_flush(struct session *s)
             return true;
         }
         finished = chan_finished(s);
+    } else {
+        session_arm_pause(s);
     }
-    if (s->ops->done(s->engine) && finished) {
+    if (s->ops->done(s->engine) && !session_paused(s) && finished) {
         sim_close(s->w, s->conn, s->side);
         session_end(s);
         return true;

@@ -24,6 +24,12 @@ struct session_ops {
     void (*destroy)(void *engine);
     /* The TLS handshake after STARTTLS or STLS succeeded (NULL: the engine has no such step). */
     void (*tls_started)(void *engine);
+    /* A server's wait before its next output, in microseconds (0: none), and the call when it
+     * is over (Postfix's smtpd_error_sleep_time, the auth_failure_delay of a failed login). The
+     * session lets the time pass on the simulation clock: virtual time in a scripted run, real
+     * time under `mailsim serve`. NULL: the engine never waits. */
+    uint64_t (*pause)(const void *engine);
+    void (*resume)(void *engine);
 };
 
 extern const struct session_ops session_smtp_server_ops;
@@ -32,6 +38,11 @@ extern const struct session_ops session_pop3_server_ops;
 extern const struct session_ops session_pop3_client_ops;
 
 struct session;
+
+/* A pause under way: the timer's ticket, which outlives the session if it ends first. */
+struct session_pause {
+    struct session *s; /* NULL once the session has ended */
+};
 
 /* Called once when the session has ended (its side closed and its engine freed), so that the
  * agent can release what it keeps for the connection. The session is freed after the call. */
@@ -55,6 +66,7 @@ struct session {
     struct ssh_end *ssh;
     char ssh_dest[120]; /* "localhost:110", for the trace */
     bool closing;       /* the engine is done: the channel is being closed */
+    struct session_pause *pause; /* the engine's pause being waited out, or NULL */
 };
 
 /* A session for the server side of an accepted connection: fills *ep for sim's accept callback

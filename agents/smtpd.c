@@ -34,6 +34,9 @@ struct smtpd {
     bool starttls;
     bool wrappermode;
     bool tls_auth_only;
+    bool tls_required;
+    struct smtpd_settings set;
+    char *myorigin; /* $mydomain: the host name without its first label */
     uint64_t sessions;
 };
 
@@ -106,23 +109,93 @@ static void smtpd_on_auth_result(void *ctx, enum sasl_mech mech, const char *use
     trace_auth(c->d->mw->tr, smtpd_now(c), c->d->agent, user, sasl_mech_name(mech), ok, c->conn);
 }
 
-static bool smtpd_on_mail(void *ctx, const struct smtp_envelope *env, const char *reverse_path,
-                          struct smtp_reply *reply)
+/* Postfix's "NOQUEUE: reject:" line, the one an administrator greps for: who (client), claiming
+ * to be whom (from), tried to reach whom (to). */
+static void smtpd_log_reject(struct smtpd_conn *c, const struct smtp_envelope *env,
+                             const char *verb, const char *rcpt, const struct smtp_reply *reply)
 {
-    (void)reverse_path;
-    struct smtpd_conn *c = ctx;
-    /* RFC 6409 §4.3: the MSA "MUST by default issue an error response to the MAIL command if
-     * the session has not been authenticated". Postfix's submission service says 530. */
-    if (c->d->submission && !env->authenticated && !c->d->submission_open) {
-        smtp_reply_set(reply, 530, "5.7.0", "Authentication required");
-        trace_policy(c->d->mw->tr, smtpd_now(c), c->d->agent, "submission_requires_auth",
-                     "reject", 530, c->conn);
+    struct smtpd *d = c->d;
+    if (!d->maillog) {
+        return;
+    }
+    char client[300], from[SMTP_PATH_MAX + 16] = "", helo[SMTP_COMMAND_LINE_MAX + 16] = "";
+    maillog_client(d->mw, c->conn, client, sizeof client);
+    if (env->has_mail) {
+        snprintf(from, sizeof from, "from=<%s> ", env->mail_from);
+    }
+    if (env->helo[0]) {
+        snprintf(helo, sizeof helo, " helo=<%s>", env->helo);
+    }
+    maillog_line(d->mw, d->agent, d->hostname, smtpd_program(d), c->conn,
+                 "NOQUEUE: reject: %s from %s: %d %s %s; %sto=<%s> proto=%s%s", verb, client,
+                 reply->code, reply->enhanced, reply->text, from, rcpt,
+                 env->esmtp ? "ESMTP" : "SMTP", helo);
+}
+
+/* Postfix's smtpd_check_rcpt(), which RCPT and VRFY share: the relay restrictions, then the
+ * local recipient table. Records each decision (trace kind policy). */
+static bool smtpd_check_recipient(struct smtpd_conn *c, const struct smtp_envelope *env,
+                                  const char *verb, const char *rcpt, struct smtp_reply *reply)
+{
+    struct smtpd *d = c->d;
+    /* Postfix: "XXX 2821: Section 3.6 requires that "postmaster" be accepted even when specified
+     * without a fully qualified domain name." RFC 5321 §4.5.1: "RCPT TO:<Postmaster>" "MUST be
+     * supported". */
+    if (strcasecmp(rcpt, "postmaster") == 0) {
+        return true;
+    }
+    if (d->submission) {
+        /* RFC 6409 §4.3: an MSA must refuse mail from a session that has not authenticated.
+         * Debian's submission template in master.cf does it at RCPT time with
+         * smtpd_relay_restrictions = permit_sasl_authenticated, reject: MAIL FROM gets 250, each
+         * recipient "554 5.7.1 <addr>: Recipient address rejected: Access denied". */
+        if (env->authenticated) {
+            trace_policy(d->mw->tr, smtpd_now(c), d->agent, "permit_sasl_authenticated", "permit",
+                         250, c->conn);
+            return true;
+        }
+        if (d->submission_open) {
+            /* The misconfiguration: a submission port that takes mail from anyone, for
+             * anywhere (smtpd_relay_restrictions = permit). */
+            trace_policy(d->mw->tr, smtpd_now(c), d->agent, "submission_open", "permit", 250,
+                         c->conn);
+            return true;
+        }
+        smtp_reply_set(reply, 554, "5.7.1", "<%s>: Recipient address rejected: Access denied",
+                       rcpt);
+        trace_policy(d->mw->tr, smtpd_now(c), d->agent, "reject", "reject", 554, c->conn);
+        smtpd_log_reject(c, env, verb, rcpt, reply);
         return false;
     }
-    if (c->d->submission && !env->authenticated) {
-        /* The misconfiguration: a submission port that takes mail from anyone, for anywhere. */
-        trace_policy(c->d->mw->tr, smtpd_now(c), c->d->agent, "submission_open", "permit", 250,
+    struct mta_relay_decision v;
+    bool ok = mta_relay_allowed(d->mta, c->client_ip, env->authenticated, rcpt, &v);
+    if (v.pop_expired) {
+        trace_policy(d->mw->tr, smtpd_now(c), d->agent, "pop_before_smtp", "expired", 0, c->conn);
+    }
+    if (!ok) {
+        /* Postfix >= 2.10 ends smtpd_relay_restrictions with defer_unauth_destination: "454
+         * 4.7.1 <addr>: Relay access denied", a temporary refusal; the classic
+         * reject_unauth_destination says 554 5.7.1. */
+        if (v.defer) {
+            smtp_reply_set(reply, 454, "4.7.1", "<%s>: Relay access denied", rcpt);
+        } else {
+            smtp_reply_set(reply, 554, "5.7.1", "<%s>: Relay access denied", rcpt);
+        }
+        trace_policy(d->mw->tr, smtpd_now(c), d->agent, v.rule, v.defer ? "defer" : "reject",
+                     reply->code, c->conn);
+        smtpd_log_reject(c, env, verb, rcpt, reply);
+        return false;
+    }
+    trace_policy(d->mw->tr, smtpd_now(c), d->agent, v.rule, "permit", 250, c->conn);
+    if (mta_is_local(d->mta, mta_domain_of(rcpt)) && !mta_local_user_exists(d->mta, rcpt)) {
+        /* smtpd_reject_unlisted_recipient = yes (Postfix's default) with local_recipient_maps. */
+        smtp_reply_set(reply, 550, "5.1.1",
+                       "<%s>: Recipient address rejected: User unknown in local recipient table",
+                       rcpt);
+        trace_policy(d->mw->tr, smtpd_now(c), d->agent, "local_recipient_maps", "reject", 550,
                      c->conn);
+        smtpd_log_reject(c, env, verb, rcpt, reply);
+        return false;
     }
     return true;
 }
@@ -130,45 +203,25 @@ static bool smtpd_on_mail(void *ctx, const struct smtp_envelope *env, const char
 static bool smtpd_on_rcpt(void *ctx, const struct smtp_envelope *env, const char *forward_path,
                           struct smtp_reply *reply)
 {
+    return smtpd_check_recipient(ctx, env, "RCPT", forward_path, reply);
+}
+
+/* VRFY goes through the same checks as RCPT (Postfix: "we must parse out the address ... or we
+ * lose the opportunity to say "user unknown" at the SMTP port"): with disable_vrfy_command = no,
+ * an outsider learns which local users exist. */
+static bool smtpd_on_vrfy(void *ctx, const struct smtp_envelope *env, const char *address,
+                          struct smtp_reply *reply)
+{
+    return smtpd_check_recipient(ctx, env, "VRFY", address, reply);
+}
+
+/* Live mode's CRAM-MD5 challenge (RFC 2195 §2: "The data encoded in the first ready response
+ * contains an presumptively arbitrary string of random digits, a timestamp, and the
+ * fully-qualified primary host name of the server"), from the operating system's randomness. */
+static void smtpd_make_challenge(void *ctx, char *out, size_t cap)
+{
     struct smtpd_conn *c = ctx;
-    struct smtpd *d = c->d;
-    if (d->submission) {
-        /* Authenticated submission may go anywhere (permit_sasl_authenticated). */
-        return true;
-    }
-    struct mta_relay_decision v;
-    bool ok = mta_relay_allowed(d->mta, c->client_ip, env->authenticated, forward_path, &v);
-    if (v.pop_expired) {
-        trace_policy(d->mw->tr, smtpd_now(c), d->agent, "pop_before_smtp", "expired", 0, c->conn);
-    }
-    if (!ok) {
-        /* Postfix's reject_unauth_destination: "554 5.7.1 <addr>: Relay access denied". */
-        smtp_reply_set(reply, 554, "5.7.1", "<%s>: Relay access denied", forward_path);
-        trace_policy(d->mw->tr, smtpd_now(c), d->agent, v.rule, "reject", 554, c->conn);
-        if (d->maillog) {
-            /* The line an administrator greps for: who (client), claiming to be whom (from),
-             * tried to reach whom (to). */
-            char client[300];
-            maillog_client(d->mw, c->conn, client, sizeof client);
-            maillog_line(d->mw, d->agent, d->hostname, smtpd_program(d), c->conn,
-                         "NOQUEUE: reject: RCPT from %s: %d %s %s; from=<%s> to=<%s> proto=%s "
-                         "helo=<%s>",
-                         client, reply->code, reply->enhanced, reply->text, env->mail_from,
-                         forward_path, env->esmtp ? "ESMTP" : "SMTP", env->helo);
-        }
-        return false;
-    }
-    trace_policy(d->mw->tr, smtpd_now(c), d->agent, v.rule, "permit", 250, c->conn);
-    if (mta_is_local(d->mta, mta_domain_of(forward_path)) &&
-        !mta_local_user_exists(d->mta, forward_path)) {
-        smtp_reply_set(reply, 550, "5.1.1",
-                       "<%s>: Recipient address rejected: User unknown in local recipient table",
-                       forward_path);
-        trace_policy(d->mw->tr, smtpd_now(c), d->agent, "local_recipient_maps", "reject", 550,
-                     c->conn);
-        return false;
-    }
-    return true;
+    mail_world_challenge(c->d->mw, c->d->hostname, out, cap);
 }
 
 static bool smtpd_on_message(void *ctx, const struct smtp_envelope *env, const uint8_t *data,
@@ -259,8 +312,28 @@ static bool smtpd_on_message(void *ctx, const struct smtp_envelope *env, const u
                          qid, msgid);
         }
     }
-    mta_enqueue_qid(d->mta, qid, mail, env->mail_from, (const char *const *)env->rcpt, env->nrcpt,
+    /* A bare <Postmaster> gets @myorigin, as trivial-rewrite gives it in Postfix. */
+    char **rcpts = calloc(env->nrcpt ? env->nrcpt : 1, sizeof *rcpts);
+    if (!rcpts) {
+        abort();
+    }
+    for (size_t i = 0; i < env->nrcpt; i++) {
+        rcpts[i] = strchr(env->rcpt[i], '@') ? mw_strdup(env->rcpt[i]) : NULL;
+        if (!rcpts[i]) {
+            size_t n = strlen(env->rcpt[i]) + strlen(d->myorigin) + 2;
+            rcpts[i] = malloc(n);
+            if (!rcpts[i]) {
+                abort();
+            }
+            snprintf(rcpts[i], n, "%s@%s", env->rcpt[i], d->myorigin);
+        }
+    }
+    mta_enqueue_qid(d->mta, qid, mail, env->mail_from, (const char *const *)rcpts, env->nrcpt,
                     msg.data, msg.len);
+    for (size_t i = 0; i < env->nrcpt; i++) {
+        free(rcpts[i]);
+    }
+    free(rcpts);
     buf_free(&msg);
     smtp_reply_set(reply, 250, "2.0.0", "Ok: queued as %s", qid);
     return true;
@@ -297,11 +370,20 @@ static bool smtpd_accept(struct sim_world *w, void *ctx, uint32_t conn, struct s
     cfg.banner = "ESMTP Postfix (mailsim)";
     cfg.max_message_size = d->max_message_size;
     cfg.max_recipients = d->max_recipients;
-    cfg.max_errors = 20;
+    cfg.max_errors = d->set.hard_error_limit;
+    cfg.soft_error_limit = d->set.soft_error_limit;
+    cfg.error_sleep_us = d->set.error_sleep_us;
+    cfg.auth_failure_delay_us = d->set.auth_failure_delay_us;
+    cfg.helo_required = d->set.helo_required;
+    cfg.strict_rfc821_envelopes = d->set.strict_rfc821_envelopes;
+    cfg.disable_vrfy = d->set.disable_vrfy_command;
+    cfg.reject_bare_lf = d->set.reject_bare_newline;
+    cfg.myorigin = d->myorigin;
     cfg.auth_mechs = d->auth_mechs;
     cfg.session_id = (unsigned long)++d->sessions;
-    cfg.tls_available = d->starttls && !d->wrappermode;
+    cfg.tls_available = (d->starttls || d->tls_required) && !d->wrappermode;
     cfg.tls_active = d->wrappermode;
+    cfg.tls_required = d->tls_required && !d->wrappermode;
     cfg.auth_requires_tls = d->tls_auth_only;
     struct smtp_server_hooks hooks = {0};
     hooks.on_starttls = smtpd_on_starttls;
@@ -309,8 +391,11 @@ static bool smtpd_accept(struct sim_world *w, void *ctx, uint32_t conn, struct s
     hooks.on_auth = smtpd_on_auth;
     hooks.get_secret = smtpd_get_secret;
     hooks.on_auth_result = smtpd_on_auth_result;
-    hooks.on_mail = smtpd_on_mail;
     hooks.on_rcpt = smtpd_on_rcpt;
+    hooks.on_vrfy = smtpd_on_vrfy;
+    if (d->mw->os_random) {
+        hooks.make_challenge = smtpd_make_challenge; /* else the engine's, from session_id */
+    }
     hooks.on_message = smtpd_on_message;
     struct smtp_server *engine = smtp_server_new(&cfg, &hooks, c);
     if (!engine) {
@@ -356,6 +441,12 @@ struct smtpd *smtpd_new(struct mail_world *mw, int host, const struct smtpd_conf
     d->starttls = cfg->starttls;
     d->wrappermode = cfg->wrappermode;
     d->tls_auth_only = cfg->tls_auth_only;
+    d->tls_required = cfg->tls_required;
+    d->set = cfg->settings;
+    /* myorigin = $mydomain, the usual setting for a domain's servers: mail.a.example gives
+     * a.example. */
+    const char *dot = strchr(d->hostname, '.');
+    d->myorigin = mw_strdup(dot && strchr(dot + 1, '.') ? dot + 1 : d->hostname);
     d->listener = sim_listen(mw->sim, host, cfg->port, cfg->proto, cfg->agent, smtpd_accept, d);
     if (d->listener < 0) {
         smtpd_free(d);
@@ -371,6 +462,7 @@ void smtpd_free(struct smtpd *d)
     }
     free(d->agent);
     free(d->hostname);
+    free(d->myorigin);
     free(d);
 }
 

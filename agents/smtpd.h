@@ -1,10 +1,12 @@
 /* smtpd: the SMTP service shared by the MSA (submission on 587, AUTH required, step 2) and the
- * MTA (port 25, relay policy): one smtp_server engine per connection, the policy hooks, a
+ * MTA (port 25, relay policy): one smtp_server engine per connection, the policy hooks in
+ * Postfix's terms (the submission service as Debian's master.cf template sets it up), a
  * Received line per accepted message, and the hand-off into an MTA's queue. */
 #ifndef MAILSIM_SMTPD_H
 #define MAILSIM_SMTPD_H
 
 #include "mta.h"
+#include "smtpd_settings.h"
 
 struct smtpd_config {
     const char *agent;     /* the id of the agent this service belongs to */
@@ -27,6 +29,10 @@ struct smtpd_config {
     bool starttls;
     bool wrappermode;
     bool tls_auth_only;
+    /* smtpd_tls_security_level = encrypt: STARTTLS before anything else (530 5.7.0 otherwise);
+     * implies smtpd_tls_auth_only. */
+    bool tls_required;
+    struct smtpd_settings settings;
 };
 
 struct smtpd;

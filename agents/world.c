@@ -3,10 +3,14 @@
 
 #include "message.h"
 
+#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 static void *mw_grow(void *p, size_t *cap, size_t n, size_t elem)
 {
@@ -36,6 +40,40 @@ char *mw_strdup(const char *s)
     }
     memcpy(d, s ? s : "", n + 1);
     return d;
+}
+
+/* 64 bits from the kernel's random source; OpenSSL's generator (seeded from the same source)
+ * if getrandom(2) is not there. Aborts rather than hand out a guessable challenge. */
+static uint64_t mw_os_random64(void)
+{
+    uint64_t v = 0;
+    if (getrandom(&v, sizeof v, 0) == (ssize_t)sizeof v) {
+        return v;
+    }
+    if (RAND_bytes((unsigned char *)&v, sizeof v) != 1) {
+        fprintf(stderr, "mailsim: no random source for a challenge\n");
+        abort();
+    }
+    return v;
+}
+
+void mail_world_challenge(struct mail_world *mw, const char *hostname, char *out, size_t cap)
+{
+    if (mw->os_random) {
+        /* RFC 1939 §7: "the timestamp MUST be different each time the POP3 server issues a
+         * banner greeting". Across restarts too, or a recorded APOP line logs in again. */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        snprintf(out, cap, "<%ld.%lld.%016llx@%s>", (long)getpid(), (long long)ts.tv_sec,
+                 (unsigned long long)mw_os_random64(), hostname);
+        return;
+    }
+    /* The clock part is drawn first: recorded runs drew them in this order, and a scripted run
+     * must keep its timestamps. */
+    struct sim_rng *rng = sim_rng(mw->sim);
+    unsigned clock = rng_range(rng, 100000000, 999999999);
+    unsigned pid = rng_range(rng, 1000, 99999);
+    snprintf(out, cap, "<%u.%u@%s>", pid, clock, hostname);
 }
 
 struct mail_world *mail_world_new(uint64_t seed, struct trace *tr)

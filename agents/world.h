@@ -77,6 +77,10 @@ struct mail_world {
      * the first server takes them, so real clients' mail is followed like scripted mail */
     bool auto_tag;
     unsigned long auto_tags;
+    /* live mode: randomness that protects something (an APOP timestamp, a CRAM-MD5 challenge)
+     * comes from the operating system, so that a restart does not repeat it; a scripted run
+     * draws it from the scenario's seed, to stay reproducible */
+    bool os_random;
 };
 
 /* The world records into tr, which the caller owns. Returns NULL on OOM. */
@@ -113,6 +117,12 @@ void agent_fini(struct agent *a);
  * none) in Japanese and English. Copies the texts. */
 void mail_world_note(struct mail_world *mw, uint64_t at_us, const char *agent, const char *ja,
                      const char *en);
+
+/* A challenge that is new each time, in RFC 1939 §7's form "<process-ID.clock@hostname>", for
+ * an APOP banner or a CRAM-MD5 challenge (RFC 2195 uses the same form). With os_random it holds
+ * the process id, the real time and 64 bits from getrandom(2); otherwise two numbers from the
+ * seeded RNG. Writes at most cap bytes, NUL-terminated. */
+void mail_world_challenge(struct mail_world *mw, const char *hostname, char *out, size_t cap);
 
 /* The wall-clock time of the virtual now, for Date: and Received: lines. */
 int64_t mail_world_time(const struct mail_world *mw);

@@ -64,6 +64,22 @@ static enum sasl_mech build_mech(const char *name)
     return SASL_MECH_PLAIN;
 }
 
+/* Postfix's smtpd parameters as the scenario gives them (Postfix's defaults filled in). */
+static struct smtpd_settings build_smtpd(const struct scenario_agent *sa)
+{
+    struct smtpd_settings st = {0};
+    st.helo_required = sa->smtpd_helo_required;
+    st.strict_rfc821_envelopes = sa->strict_rfc821_envelopes;
+    st.disable_vrfy_command = sa->disable_vrfy_command;
+    st.reject_bare_newline =
+        sa->smtpd_forbid_bare_newline && strcmp(sa->smtpd_forbid_bare_newline, "reject") == 0;
+    st.soft_error_limit = (unsigned)sa->smtpd_soft_error_limit;
+    st.hard_error_limit = (unsigned)sa->smtpd_hard_error_limit;
+    st.error_sleep_us = sa->smtpd_error_sleep_us;
+    st.auth_failure_delay_us = sa->auth_failure_delay_us;
+    return st;
+}
+
 static int build_mta(struct build_ctx *b, const struct scenario_agent *sa, int host)
 {
     struct mta_config cfg = {0};
@@ -88,6 +104,8 @@ static int build_mta(struct build_ctx *b, const struct scenario_agent *sa, int h
     cfg.policy.mynetworks = (const char *const *)sa->mynetworks;
     cfg.policy.nmynetworks = sa->nmynetworks;
     cfg.policy.permit_sasl_authenticated = sa->permit_sasl_authenticated;
+    cfg.policy.reject_unauth_destination = sa->reject_unauth_destination;
+    cfg.smtpd = build_smtpd(sa);
     cfg.policy.open_relay = sa->open_relay;
     cfg.mda = (struct mda *)build_agent(b, sa->mda, "mda");
     cfg.dns = (struct dns_agent *)(sa->dns ? build_agent(b, sa->dns, "dns") : build_only(b, "dns"));
@@ -159,9 +177,12 @@ static int build_agent_one(struct build_ctx *b, const struct scenario_agent *sa)
         }
         cfg.mta = (struct mta *)build_agent(b, sa->mta, "mta");
         cfg.no_auth_required = sa->no_auth_required;
-        cfg.starttls = sa->starttls;
+        const char *level = sa->smtpd_tls_security_level;
+        cfg.starttls = sa->starttls || (level && strcmp(level, "none") != 0);
+        cfg.tls_required = level && strcmp(level, "encrypt") == 0;
         cfg.smtps = sa->smtps;
         cfg.tls_auth_only = sa->tls_auth_only;
+        cfg.smtpd = build_smtpd(sa);
         if (!cfg.mta) {
             return build_fail(b, "agent \"%s\": \"%s\" is not an mta", sa->id, sa->mta);
         }
@@ -178,6 +199,7 @@ static int build_agent_one(struct build_ctx *b, const struct scenario_agent *sa)
         cfg.allow_user_pass = !sa->no_user_pass;
         cfg.stls = sa->stls;
         cfg.pop3s = sa->pop3s;
+        cfg.auth_failure_delay_us = sa->auth_failure_delay_us;
         cfg.mda = (struct mda *)build_agent(b, sa->mda, "mda");
         if (!cfg.mda) {
             return build_fail(b, "agent \"%s\": \"%s\" is not an mda", sa->id, sa->mda);

@@ -48,14 +48,15 @@ static void main_usage(FILE *out)
           "       mailsim check SCENARIO...\n"
           "       mailsim matrix SCENARIO [--format text|csv|md] [--lang ja|en] [--seed N]\n"
           "       mailsim list [--lang ja|en]\n"
-          "       mailsim quiz [--lang ja|en] [--topic T] [--count N] [--review]\n"
+          "       mailsim quiz [--lang ja|en] [--topic T] [--weight high|medium|low]\n"
+          "                    [--count N] [--review]\n"
           "                    (exam study mode; also --list, --glossary: mailsim quiz --help)\n"
           "       mailsim serve [SCENARIO] [--bind ADDR] [--port SERVICE=PORT ...] [--no-gui]\n"
           "                     (live mode: real mail clients; mailsim serve --help)\n"
           "       mailsim shot [SCENARIO] (--step N | --time T) [--out FILE.png] [--size WxH]\n"
           "                    [--lang ja|en] [--presenter] [--font FILE]\n"
           "                    [--frames N [--speed X] --stats] [--matrix] [--quiz N|ID]\n"
-          "                    [--glossary]\n"
+          "                    [--answer] [--glossary]\n"
           "       mailsim --help | --version\n"
           "\n"
           "Internet mail, simulated: agents (MUA, MSA, MTA, MDA, MRA, DNS, a content filter)\n"
@@ -72,7 +73,8 @@ static void main_usage(FILE *out)
           "  matrix   run the scenario under every combination of its countermeasures and\n"
           "           print which attacks succeed, one row a combination\n"
           "  list     the bundled scenarios with their titles\n"
-          "  quiz     exam study: questions on what the scenarios show, with explanations\n"
+          "  quiz     exam study: questions on what the scenarios show, with explanations and\n"
+          "           sources, the ones the exam asks most first\n"
           "  shot     draw the window's picture at one moment into a PNG file, without a\n"
           "           display\n"
           "\n"
@@ -102,8 +104,11 @@ static void main_usage(FILE *out)
           "  --stats           print one JSON line: frames, median_ms, p99_ms, width, height\n"
           "  --matrix          draw the countermeasure matrix over it (the window's M key)\n"
           "  --quiz N|ID       draw question N of the scenario's questions (in the order the\n"
-          "                    window's Q asks them), or the question ID, over the picture, at\n"
-          "                    its step unless --step or --time says otherwise\n"
+          "                    window's Q asks them: high exam weight first, then by step), or\n"
+          "                    the question ID, over the picture, at its step unless --step or\n"
+          "                    --time says otherwise\n"
+          "  --answer          with --quiz: the panel after the right answer, with the\n"
+          "                    explanation, its source and how often the exam asks it\n"
           "  --glossary        draw the glossary over it (the window's G key in the help)\n"
           "\n"
           "exit status: 0 ok, 1 an expectation failed, 2 usage or bad input\n",
@@ -413,7 +418,7 @@ static int main_list(const char *lang)
 
 struct main_shot_opts {
     struct viz_shot_options so;
-    bool has_step, has_time, stats, has_speed, matrix, glossary;
+    bool has_step, has_time, stats, has_speed, matrix, glossary, answer;
     const char *quiz;
 };
 
@@ -498,6 +503,9 @@ static int main_parse_shot(int argc, char **argv, struct main_opts *o, struct ma
         } else if (strcmp(a, "--glossary") == 0) {
             s->glossary = true;
             own = false;
+        } else if (strcmp(a, "--answer") == 0) {
+            s->answer = true;
+            own = false;
         } else {
             own = false;
             /* Everything else is run's: hand over this one argument (and its value). */
@@ -533,6 +541,9 @@ static int main_parse_shot(int argc, char **argv, struct main_opts *o, struct ma
     if (!s->so.out && !s->stats) {
         return main_usage_error("shot needs --out FILE.png (or --stats)%s", "");
     }
+    if (s->answer && !s->quiz) {
+        return main_usage_error("--answer goes with --quiz N|ID%s", "");
+    }
     if (s->has_speed && !s->so.frames) {
         return main_usage_error("--speed goes with --frames N%s", "");
     }
@@ -548,7 +559,7 @@ static int main_shot(int argc, char **argv, struct main_opts *o)
     }
     s.so.presenter = o->presenter;
     s.so.font = o->font;
-    struct viewer_shot_extras x = {s.stats, s.matrix, s.quiz, s.glossary};
+    struct viewer_shot_extras x = {s.stats, s.matrix, s.quiz, s.glossary, s.answer};
     return viewer_shot(o->scenario, o->lang, &o->build, &s.so, &x);
 }
 

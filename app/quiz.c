@@ -19,6 +19,10 @@
 static const char *const quiz_topic_names[] = {QUIZ_TOPICS(QUIZ_TOPIC_NAME) NULL};
 #undef QUIZ_TOPIC_NAME
 
+#define QUIZ_WEIGHT_NAME(name, text) text,
+static const char *const quiz_weight_names[] = {QUIZ_WEIGHTS(QUIZ_WEIGHT_NAME) NULL};
+#undef QUIZ_WEIGHT_NAME
+
 #define QUIZ_BANK_MAX_BYTES (8u << 20)
 #define QUIZ_MAX_BUNDLED 64
 
@@ -31,6 +35,17 @@ int quiz_topic_find(const char *name)
 {
     size_t k = scenario_find_word(quiz_topic_names, name);
     return quiz_topic_names[k] ? (int)k : -1;
+}
+
+const char *quiz_weight_name(enum quiz_weight w)
+{
+    return (unsigned)w < QUIZ_WEIGHT_COUNT ? quiz_weight_names[w] : NULL;
+}
+
+int quiz_weight_find(const char *name)
+{
+    size_t k = scenario_find_word(quiz_weight_names, name);
+    return quiz_weight_names[k] ? (int)k : -1;
 }
 
 const struct quiz_text *quiz_text_in(const struct quiz_question *q, const char *lang)
@@ -77,6 +92,7 @@ void quiz_bank_free(struct quiz_bank *b)
     for (size_t i = 0; i < b->n; i++) {
         struct quiz_question *q = &b->q[i];
         free(q->id);
+        free(q->source);
         free(q->scenario);
         quiz_text_free(&q->ja);
         quiz_text_free(&q->en);
@@ -124,6 +140,12 @@ static bool quiz_is_question_id(const char *s)
         }
     }
     return n > 0 && n <= 64;
+}
+
+/* A source says something: not only blanks. */
+static bool quiz_is_source(const char *s)
+{
+    return s && s[strspn(s, " \t\r\n")] != '\0';
 }
 
 static int quiz_parse_scenario(struct quiz_parser *p, const cJSON *obj, struct quiz_question *q)
@@ -242,8 +264,9 @@ static int quiz_parse_answer(struct quiz_parser *p, const cJSON *obj, struct qui
 static int quiz_parse_question(struct quiz_parser *p, const cJSON *obj, struct quiz_question *q,
                                struct scenario_names *ids, size_t index)
 {
-    static const char *const keys[] = {"id", "topic", "scenario", "step",  "kind",
-                                       "ja", "en",    "answer",   "check", NULL};
+    static const char *const keys[] = {"id",   "topic", "exam_weight", "scenario",
+                                       "step", "kind",  "answer",      "source",
+                                       "ja",   "en",    "check",       NULL};
     static const char *const kinds[] = {"choice", "click", NULL};
     struct scenario_ctx *c = &p->c;
     char *text = NULL;
@@ -306,6 +329,20 @@ static int quiz_parse_question(struct quiz_parser *p, const cJSON *obj, struct q
     if (quiz_parse_answer(p, obj, q) < 0) {
         return -1;
     }
+    /* Every question says what it rests on and how often the exam asks it (docs/questions.md). */
+    text = NULL; /* freed after kind */
+    if (scenario_get_string(c, obj, "source", SCENARIO_REQUIRED | SCENARIO_NONEMPTY, quiz_is_source,
+                            "an RFC and section, a Postfix or Dovecot parameter or an exam "
+                            "sitting, such as \"RFC 4954 §6\"",
+                            &q->source) < 0 ||
+        scenario_get_string(c, obj, "exam_weight", SCENARIO_REQUIRED | SCENARIO_NONEMPTY, NULL,
+                            NULL, &text) < 0 ||
+        scenario_check_enum(c, "exam_weight", text, quiz_weight_names) < 0) {
+        free(text);
+        return -1;
+    }
+    q->weight = (enum quiz_weight)quiz_weight_find(text);
+    free(text);
     const cJSON *check = cJSON_GetObjectItemCaseSensitive(obj, "check");
     if (check) {
         size_t old = scenario_path_key(c, "check");
@@ -476,6 +513,21 @@ static unsigned long quiz_times_asked(const struct quiz_progress *p, const char 
     return r ? r->asked : 0;
 }
 
+bool quiz_filter_lets(const struct quiz_filter *f, const struct quiz_question *q)
+{
+    return (!f->topics || (f->topics & (1u << q->topic))) &&
+           (!f->weights || (f->weights & (1u << q->weight))) &&
+           (!f->scenario || strcmp(f->scenario, q->scenario) == 0);
+}
+
+/* The order of a round: times asked, then weight (high first); smaller first. */
+static bool quiz_before(const struct quiz_bank *b, const struct quiz_progress *p, size_t x,
+                        size_t y)
+{
+    unsigned long ax = quiz_times_asked(p, b->q[x].id), ay = quiz_times_asked(p, b->q[y].id);
+    return ax != ay ? ax < ay : b->q[x].weight < b->q[y].weight;
+}
+
 size_t quiz_select(const struct quiz_bank *b, const struct quiz_progress *p,
                    const struct quiz_filter *f, uint64_t seed, size_t count, size_t *out)
 {
@@ -483,9 +535,7 @@ size_t quiz_select(const struct quiz_bank *b, const struct quiz_progress *p,
     for (size_t i = 0; i < b->n; i++) {
         const struct quiz_question *q = &b->q[i];
         const struct quiz_record *r = p ? quiz_progress_find(p, q->id) : NULL;
-        if ((f->topic >= 0 && (int)q->topic != f->topic) ||
-            (f->scenario && strcmp(f->scenario, q->scenario) != 0) ||
-            (f->review && (!r || r->last != QUIZ_LAST_WRONG))) {
+        if (!quiz_filter_lets(f, q) || (f->review && (!r || r->last != QUIZ_LAST_WRONG))) {
             continue;
         }
         out[n++] = i;
@@ -497,13 +547,13 @@ size_t quiz_select(const struct quiz_bank *b, const struct quiz_progress *p,
         out[i - 1] = out[j];
         out[j] = t;
     }
-    /* Least asked first, so that rounds work through the whole bank; a stable insertion sort
-     * keeps the shuffled order among equals. */
+    /* Least asked first, so that rounds work through the whole bank, and among those asked as
+     * often the questions the exam asks most; a stable insertion sort keeps the shuffled order
+     * among equals. */
     for (size_t i = 1; i < n; i++) {
         size_t v = out[i];
-        unsigned long key = quiz_times_asked(p, b->q[v].id);
         size_t j = i;
-        while (j > 0 && quiz_times_asked(p, b->q[out[j - 1]].id) > key) {
+        while (j > 0 && quiz_before(b, p, v, out[j - 1])) {
             out[j] = out[j - 1];
             j--;
         }

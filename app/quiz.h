@@ -36,6 +36,22 @@ const char *quiz_topic_name(enum quiz_topic t);
 /* The topic called name, or -1. */
 int quiz_topic_find(const char *name);
 
+/* How often the exam asks what a question teaches (the 2026-12 review's coverage table): rounds
+ * ask high first, then medium, then low. */
+#define QUIZ_WEIGHTS(X)                                                                            \
+    X(QUIZ_WEIGHT_HIGH, "high")                                                                    \
+    X(QUIZ_WEIGHT_MEDIUM, "medium")                                                                \
+    X(QUIZ_WEIGHT_LOW, "low")
+
+#define QUIZ_WEIGHT_ENUM(name, text) name,
+enum quiz_weight { QUIZ_WEIGHTS(QUIZ_WEIGHT_ENUM) QUIZ_WEIGHT_COUNT };
+#undef QUIZ_WEIGHT_ENUM
+
+/* "high"; NULL when out of range. */
+const char *quiz_weight_name(enum quiz_weight w);
+/* The weight called name, or -1. */
+int quiz_weight_find(const char *name);
+
 enum quiz_kind {
     QUIZ_CHOICE, /* pick one of the choices */
     QUIZ_CLICK   /* click an agent or a link of the scenario's diagram */
@@ -54,6 +70,9 @@ struct quiz_text {
 struct quiz_question {
     char *id; /* stable: progress is kept by it */
     enum quiz_topic topic;
+    enum quiz_weight weight; /* exam_weight */
+    char
+        *source; /* what the answer rests on: "RFC 4954 §6", a Postfix parameter, an exam sitting */
     char *scenario; /* a bundled scenario's name */
     int step;       /* 1-9, or 0: the whole scenario */
     enum quiz_kind kind;
@@ -71,9 +90,9 @@ struct quiz_bank {
 };
 
 /* Parses a bank from JSON text; name is what messages call the file. Unknown keys, wrong types,
- * a duplicate id, a scenario that is not bundled, an answer out of range and a malformed check
- * are errors: NULL, and err holds one line, "NAME:LINE:COL: error: ..." (syntax) or
- * "NAME: error: at $.questions[3].answer: ...". */
+ * a duplicate id, a scenario that is not bundled, an answer out of range, a missing source or
+ * exam_weight and a malformed check are errors: NULL, and err holds one line, "NAME:LINE:COL:
+ * error: ..." (syntax) or "NAME: error: at $.questions[3].answer: ...". */
 struct quiz_bank *quiz_bank_parse(const char *text, size_t len, const char *name, char *err,
                                   size_t errlen);
 /* Reads and parses a file; path NULL: the bundled assets/quiz/questions.json. */
@@ -120,14 +139,19 @@ void quiz_progress_free(struct quiz_progress *p);
 /* ---- Choosing a round ---- */
 
 struct quiz_filter {
-    int topic;            /* an enum quiz_topic, or -1: any */
+    unsigned topics;      /* bit 1u << t for each enum quiz_topic t let through; 0: any */
+    unsigned weights;     /* bit 1u << w for each enum quiz_weight w let through; 0: any */
     const char *scenario; /* NULL: any */
     bool review;          /* only questions whose last answer was wrong */
 };
 
+/* Whether the filter's topics, weights and scenario let q through (not review: that needs the
+ * progress). */
+bool quiz_filter_lets(const struct quiz_filter *f, const struct quiz_question *q);
+
 /* The questions of a round, as indices into b->q, into out (room for b->n): those the filter
- * lets through, least asked first (p may be NULL), in an order shuffled by seed among equals;
- * at most count of them (0: all). Returns how many. */
+ * lets through, least asked first (p may be NULL), then by exam weight (high, medium, low), in
+ * an order shuffled by seed among equals; at most count of them (0: all). Returns how many. */
 size_t quiz_select(const struct quiz_bank *b, const struct quiz_progress *p,
                    const struct quiz_filter *f, uint64_t seed, size_t count, size_t *out);
 

@@ -93,30 +93,37 @@ static const char *quiz_ui(const struct quiz_ui *ui, const char *key)
 
 static void quiz_usage(FILE *out)
 {
-    fputs("usage: mailsim quiz [--lang ja|en] [--topic T] [--scenario S] [--count N|all]\n"
-          "                    [--seed N] [--review]\n"
-          "       mailsim quiz --list [--format text|jsonl] [--topic T] [--scenario S]\n"
-          "       mailsim quiz --verify [--topic T] [--scenario S]\n"
+    fputs("usage: mailsim quiz [--lang ja|en] [--topic T] [--weight W] [--scenario S]\n"
+          "                    [--count N|all] [--seed N] [--review]\n"
+          "       mailsim quiz --list [--format text|jsonl] [--topic T] [--weight W]\n"
+          "                           [--scenario S]\n"
+          "       mailsim quiz --verify [--topic T] [--weight W] [--scenario S]\n"
           "       mailsim quiz --glossary [--lang ja|en] [--format text|jsonl]\n"
           "\n"
           "The exam study mode: questions on what the bundled scenarios show, each tied to a\n"
           "scenario and a step of it. A round asks them one by one; type the number of your\n"
           "answer (for a question about the diagram, the number or the agent's name), or q to\n"
-          "stop. Each answer is followed by the explanation, and the round by the score.\n"
+          "stop. Each answer is followed by the explanation, its source (an RFC section, a\n"
+          "Postfix parameter or the exam sitting it follows) and how often the exam asks it;\n"
+          "the round ends with the score. The questions the exam asks most come first.\n"
           "\n"
           "options:\n"
           "  --lang ja|en     the language (default: from the locale, as `mailsim run`)\n"
           "  --topic T        only questions of topic T: nine-steps, ports, open-relay,\n"
           "                   relay-control, smtp-auth, pop-before-smtp, sniffing, tls,\n"
-          "                   end-to-end, apop, pop3s-ssh, starttls-stripping, headers\n"
+          "                   end-to-end, apop, pop3s-ssh, starttls-stripping, headers;\n"
+          "                   several as a comma list (--topic ports,tls) or by repeating it\n"
+          "  --weight W       only questions the exam asks this often: high, medium, low;\n"
+          "                   several as a comma list (--weight high,medium) or repeated\n"
           "  --scenario S     only questions on bundled scenario S (see `mailsim list`)\n"
           "  --count N|all    how many questions in the round (default 10)\n"
           "  --seed N         the order of the round (default: from the clock); questions\n"
-          "                   asked less often come first\n"
+          "                   asked less often come first, and among them high weight,\n"
+          "                   then medium, then low\n"
           "  --review         only questions whose last answer was wrong\n"
           "  --list           print the bank instead: text, or --format jsonl (one JSON\n"
-          "                   object a question: id, topic, scenario, step, kind, answer, ja,\n"
-          "                   en, check)\n"
+          "                   object a question: id, topic, exam_weight, scenario, step, kind,\n"
+          "                   answer, source, ja, en, check)\n"
           "  --verify         run every question's scenario and check what the question says\n"
           "                   about it (the port of a step, who took a step, what a tap saw);\n"
           "                   one line a question; exit status 1 when one fails\n"
@@ -154,6 +161,35 @@ static int quiz_parse_number(const char *opt, const char *v, unsigned long long 
     return 0;
 }
 
+/* --topic and --weight: a comma list, added to *mask (bit 1u << index); names is the list of
+ * valid words for the message. */
+static int quiz_parse_set(const char *opt, const char *v, int (*find)(const char *),
+                          const char *names, unsigned *mask)
+{
+    char item[64];
+    const char *p = v;
+    for (;;) {
+        size_t len = strcspn(p, ",");
+        int k = -1;
+        if (len < sizeof item) {
+            memcpy(item, p, len);
+            item[len] = '\0';
+            k = find(item);
+        }
+        if (k < 0) {
+            fprintf(stderr, "mailsim quiz: %s: \"%.*s\" is not one of %s\n", opt,
+                    (int)(len < 64 ? len : 64), p, names);
+            fputs("Try 'mailsim quiz --help'.\n", stderr);
+            return QUIZ_EXIT_USAGE;
+        }
+        *mask |= 1u << k;
+        if (!p[len]) {
+            return 0;
+        }
+        p += len + 1;
+    }
+}
+
 static int quiz_set_mode(struct quiz_opts *o, enum quiz_mode m, const char *opt)
 {
     if (o->mode != QUIZ_MODE_ROUND && o->mode != m) {
@@ -165,14 +201,14 @@ static int quiz_set_mode(struct quiz_opts *o, enum quiz_mode m, const char *opt)
 
 static int quiz_parse_opts(int argc, char **argv, struct quiz_opts *o, bool *help)
 {
-    bool topic_set = false, seed_or_review = false;
+    bool filter_set = false, seed_or_review = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         bool takes = strcmp(a, "--lang") == 0 || strcmp(a, "--topic") == 0 ||
-                     strcmp(a, "--scenario") == 0 || strcmp(a, "--count") == 0 ||
-                     strcmp(a, "--seed") == 0 || strcmp(a, "--format") == 0 ||
-                     strcmp(a, "--bank") == 0;
+                     strcmp(a, "--weight") == 0 || strcmp(a, "--scenario") == 0 ||
+                     strcmp(a, "--count") == 0 || strcmp(a, "--seed") == 0 ||
+                     strcmp(a, "--format") == 0 || strcmp(a, "--bank") == 0;
         if (takes && !v) {
             return quiz_usage_error("option %s needs a value", a);
         }
@@ -186,17 +222,18 @@ static int quiz_parse_opts(int argc, char **argv, struct quiz_opts *o, bool *hel
             }
             o->lang = v;
         } else if (strcmp(a, "--topic") == 0) {
-            o->filter.topic = quiz_topic_find(v);
-            topic_set = true;
-            if (o->filter.topic < 0) {
-                return quiz_usage_error(
-                    "--topic: \"%s\" is not one of nine-steps, ports, open-relay, relay-control, "
-                    "smtp-auth, pop-before-smtp, sniffing, tls, end-to-end, apop, pop3s-ssh, "
-                    "starttls-stripping, headers",
-                    v);
-            }
+            filter_set = true;
+            rc = quiz_parse_set(a, v, quiz_topic_find,
+                                "nine-steps, ports, open-relay, relay-control, smtp-auth, "
+                                "pop-before-smtp, sniffing, tls, end-to-end, apop, pop3s-ssh, "
+                                "starttls-stripping, headers",
+                                &o->filter.topics);
+        } else if (strcmp(a, "--weight") == 0) {
+            filter_set = true;
+            rc = quiz_parse_set(a, v, quiz_weight_find, "high, medium, low", &o->filter.weights);
         } else if (strcmp(a, "--scenario") == 0) {
             o->filter.scenario = v;
+            filter_set = true;
         } else if (strcmp(a, "--count") == 0) {
             unsigned long long x = 0;
             if (strcmp(v, "all") != 0) {
@@ -253,7 +290,7 @@ static int quiz_parse_opts(int argc, char **argv, struct quiz_opts *o, bool *hel
     if (o->format_set && o->mode != QUIZ_MODE_LIST && o->mode != QUIZ_MODE_GLOSSARY) {
         return quiz_usage_error("--format goes with --list or --glossary%s", "");
     }
-    if (o->mode == QUIZ_MODE_GLOSSARY && (topic_set || o->filter.scenario || o->bank)) {
+    if (o->mode == QUIZ_MODE_GLOSSARY && (filter_set || o->bank)) {
         return quiz_usage_error("--glossary takes only --lang and --format%s", "");
     }
     return 0;
@@ -372,6 +409,15 @@ static void quiz_print_place(const struct quiz_question *q, const struct quiz_ui
     }
 }
 
+/* "Source: RFC 4954 §6 · Exam weight: high", after the explanation. */
+static void quiz_print_source(const struct quiz_question *q, const struct quiz_ui *ui, FILE *out)
+{
+    char key[32];
+    snprintf(key, sizeof key, "weight.%s", quiz_weight_name(q->weight));
+    fprintf(out, "%s %s · %s %s\n", quiz_ui(ui, "source"), q->source, quiz_ui(ui, "weight"),
+            quiz_ui(ui, key));
+}
+
 /* Asks q; 1 right, 0 wrong, -1 the student stopped (q or the end of input), -2 the scenario of a
  * click question cannot be loaded. */
 static int quiz_ask(const struct quiz_question *q, size_t k, size_t total, const char *lang,
@@ -437,6 +483,7 @@ static int quiz_ask(const struct quiz_question *q, size_t k, size_t total, const
             }
         }
         printf("\n%s\n", t->explanation);
+        quiz_print_source(q, ui, stdout);
         break;
     }
     scenario_free(targets.sc);
@@ -565,6 +612,7 @@ static int quiz_list_jsonl(const struct quiz_bank *b, const bool *pick)
         }
         cJSON_AddStringToObject(o, "id", q->id);
         cJSON_AddStringToObject(o, "topic", quiz_topic_name(q->topic));
+        cJSON_AddStringToObject(o, "exam_weight", quiz_weight_name(q->weight));
         cJSON_AddStringToObject(o, "scenario", q->scenario);
         cJSON_AddNumberToObject(o, "step", q->step);
         cJSON_AddStringToObject(o, "kind", q->kind == QUIZ_CLICK ? "click" : "choice");
@@ -576,6 +624,7 @@ static int quiz_list_jsonl(const struct quiz_bank *b, const bool *pick)
             const char *pair[2] = {q->answer_link[0], q->answer_link[1]};
             cJSON_AddItemToObject(o, "answer", cJSON_CreateStringArray(pair, 2));
         }
+        cJSON_AddStringToObject(o, "source", q->source);
         cJSON_AddItemToObject(o, "ja", quiz_text_json(&q->ja));
         cJSON_AddItemToObject(o, "en", quiz_text_json(&q->en));
         if (q->check) {
@@ -604,10 +653,13 @@ static void quiz_list_text(const struct quiz_bank *b, const bool *pick, const ch
         }
         shown++;
         checkable += q->check ? 1 : 0;
+        char key[32];
+        snprintf(key, sizeof key, "weight.%s", quiz_weight_name(q->weight));
         printf("%-34s ", q->id);
         quiz_print_place(q, ui, stdout);
-        printf(" · %s%s\n    %s\n", q->kind == QUIZ_CLICK ? "click" : "choice",
-               q->check ? "" : " · -", quiz_text_in(q, lang)->question);
+        printf(" · %s · %s %s%s\n    %s\n", q->kind == QUIZ_CLICK ? "click" : "choice",
+               quiz_ui(ui, "weight"), quiz_ui(ui, key), q->check ? "" : " · -",
+               quiz_text_in(q, lang)->question);
     }
     printf("%zu %s (%zu %s)\n", shown, quiz_ui(ui, "listed"), checkable, quiz_ui(ui, "checkable"));
 }
@@ -667,7 +719,6 @@ int quiz_main(int argc, char **argv)
 {
     struct quiz_opts o = {0};
     o.lang = ui_lang_from_locale();
-    o.filter.topic = -1;
     bool help = false;
     int rc = quiz_parse_opts(argc, argv, &o, &help);
     if (rc || help) {
@@ -689,8 +740,7 @@ int quiz_main(int argc, char **argv)
     size_t picked = 0;
     for (size_t i = 0; pick && i < b->n; i++) {
         const struct quiz_question *q = &b->q[i];
-        pick[i] = (o.filter.topic < 0 || (int)q->topic == o.filter.topic) &&
-                  (!o.filter.scenario || strcmp(o.filter.scenario, q->scenario) == 0);
+        pick[i] = quiz_filter_lets(&o.filter, q);
         picked += pick[i];
     }
     struct quiz_ui ui;

@@ -516,7 +516,8 @@ static void scenario_free_agent(struct scenario_agent *a)
                        a->pop_host, a->mta,          a->hostname,    a->relayhost,
                        a->mda,      a->dns,          a->pop_mra,     a->helo,
                        a->submit_tls, a->pop_tls,    a->smtp_tls,    a->at,
-                       a->encrypt,    a->pop_tunnel};
+                       a->encrypt,    a->pop_tunnel,   a->smtpd_tls_security_level,
+                       a->smtpd_forbid_bare_newline};
     for (size_t k = 0; k < sizeof strings / sizeof strings[0]; k++) {
         free(strings[k]);
     }

@@ -87,6 +87,18 @@ struct scenario_agent {
     bool starttls;         /* offer STARTTLS */
     bool smtps;            /* also listen on 465 with implicit TLS */
     bool tls_auth_only;    /* AUTH only inside TLS */
+    char *smtpd_tls_security_level; /* "none", "may", "encrypt"; NULL: "may" with starttls */
+    /* msa, mta, filter: Postfix's smtpd parameters, under their names; the parser fills in
+     * Postfix's defaults */
+    bool smtpd_helo_required;
+    bool strict_rfc821_envelopes;
+    bool disable_vrfy_command;
+    char *smtpd_forbid_bare_newline; /* "normalize" or "reject"; NULL: normalize */
+    uint64_t smtpd_error_sleep_us;   /* smtpd_error_sleep_time: 1 s */
+    int64_t smtpd_soft_error_limit;  /* 10 */
+    int64_t smtpd_hard_error_limit;  /* 20 */
+    /* msa, mra: Dovecot's auth_failure_delay (behind the MSA's AUTH, and the MRA's): 2 s */
+    uint64_t auth_failure_delay_us;
     /* mta, filter */
     char *hostname; /* banner and Received name; NULL: the host's name */
     uint16_t port;  /* 0: 25 for mta and filter, 587 for msa, 110 for mra */
@@ -98,6 +110,7 @@ struct scenario_agent {
     char **mynetworks;
     size_t nmynetworks;
     bool permit_sasl_authenticated;
+    bool reject_unauth_destination; /* false: defer_unauth_destination (Postfix >= 2.10) */
     bool open_relay;
     struct scenario_transport *transports;
     size_t ntransports;

@@ -14,9 +14,23 @@ static const char *const scenario_mua_keys[] = {
     "user",     "display_name", "submit_host", "submit_port",    "auth_mech",
     "pop_host", "pop_port",     "apop",        "keep_on_server", "submit_tls",
     "pop_tls",  "encrypt", "pop_tunnel", NULL};
-static const char *const scenario_msa_keys[] = {"mta",          "port",     "hostname",
-                                                "auth_mechs",   "require_auth", "starttls",
-                                                "smtps",        "tls_auth_only", NULL};
+/* Postfix's smtpd parameters, which the MSA and the MTA both take (scenario_parse_smtpd). */
+#define SCENARIO_SMTPD_KEYS                                                                        \
+    "smtpd_helo_required", "strict_rfc821_envelopes", "disable_vrfy_command",                      \
+        "smtpd_forbid_bare_newline", "smtpd_error_sleep_time", "smtpd_soft_error_limit",           \
+        "smtpd_hard_error_limit"
+static const char *const scenario_msa_keys[] = {"mta",
+                                                "port",
+                                                "hostname",
+                                                "auth_mechs",
+                                                "require_auth",
+                                                "starttls",
+                                                "smtps",
+                                                "tls_auth_only",
+                                                "smtpd_tls_security_level",
+                                                "auth_failure_delay",
+                                                SCENARIO_SMTPD_KEYS,
+                                                NULL};
 static const char *const scenario_mta_keys[] = {"hostname",
                                                 "port",
                                                 "listen",
@@ -24,6 +38,7 @@ static const char *const scenario_mta_keys[] = {"hostname",
                                                 "relay_domains",
                                                 "mynetworks",
                                                 "permit_sasl_authenticated",
+                                                "reject_unauth_destination",
                                                 "open_relay",
                                                 "transport",
                                                 "relayhost",
@@ -38,10 +53,11 @@ static const char *const scenario_mta_keys[] = {"hostname",
                                                 "pop_before_smtp",
                                                 "smtpd_tls",
                                                 "smtp_tls",
+                                                SCENARIO_SMTPD_KEYS,
                                                 NULL};
 static const char *const scenario_mda_keys[] = {NULL};
-static const char *const scenario_mra_keys[] = {"mda",       "port", "hostname", "apop",
-                                                "user_pass", "stls", "pop3s",    NULL};
+static const char *const scenario_mra_keys[] = {
+    "mda", "port", "hostname", "apop", "user_pass", "stls", "pop3s", "auth_failure_delay", NULL};
 static const char *const scenario_dns_keys[] = {"mx", NULL};
 static const char *const scenario_spammer_keys[] = {"helo", NULL};
 static const char *const scenario_sniffer_keys[] = {"taps", "dictionary", NULL};
@@ -79,6 +95,8 @@ static const char *const scenario_only_mra[] = {"mra", NULL};
 static const char *const scenario_submit_tls[] = {"none", "starttls", "smtps", NULL};
 static const char *const scenario_pop_tls[] = {"none", "stls", "pop3s", NULL};
 static const char *const scenario_smtp_tls[] = {"none", "may", "encrypt", NULL};
+static const char *const scenario_smtpd_tls_levels[] = {"none", "may", "encrypt", NULL};
+static const char *const scenario_bare_newline[] = {"normalize", "reject", NULL};
 static const char *const scenario_encrypt[] = {"none", "smime", "pgp", NULL};
 static const char *const scenario_tunnels[] = {"none", "ssh", NULL};
 
@@ -115,6 +133,54 @@ static int scenario_parse_mua(struct scenario_parser *p, const cJSON *o, struct 
     return scenario_get_bool(c, o, "keep_on_server", &a->keep_on_server);
 }
 
+/* Postfix's smtpd parameters, with Postfix's defaults for the keys that are absent. */
+static int scenario_parse_smtpd(struct scenario_parser *p, const cJSON *o, struct scenario_agent *a)
+{
+    struct scenario_ctx *c = &p->c;
+    a->smtpd_error_sleep_us = 1000000;
+    a->smtpd_soft_error_limit = 10;
+    a->smtpd_hard_error_limit = 20;
+    if (scenario_get_bool(c, o, "smtpd_helo_required", &a->smtpd_helo_required) < 0 ||
+        scenario_get_bool(c, o, "strict_rfc821_envelopes", &a->strict_rfc821_envelopes) < 0 ||
+        scenario_get_bool(c, o, "disable_vrfy_command", &a->disable_vrfy_command) < 0 ||
+        scenario_get_string(c, o, "smtpd_forbid_bare_newline", 0, NULL, NULL,
+                            &a->smtpd_forbid_bare_newline) < 0 ||
+        (a->smtpd_forbid_bare_newline &&
+         scenario_check_enum(c, "smtpd_forbid_bare_newline", a->smtpd_forbid_bare_newline,
+                             scenario_bare_newline) < 0) ||
+        scenario_get_duration(c, o, "smtpd_error_sleep_time", 0, &a->smtpd_error_sleep_us) < 0 ||
+        scenario_get_int(c, o, "smtpd_soft_error_limit", 0, 0, 1000000,
+                         &a->smtpd_soft_error_limit) < 0 ||
+        scenario_get_int(c, o, "smtpd_hard_error_limit", 0, 0, 1000000,
+                         &a->smtpd_hard_error_limit) < 0) {
+        return -1;
+    }
+    /* The sleeps are the simulation's time: a scripted run does not wait for them, but a
+     * scenario that slept for hours would never end its story. */
+    if (a->smtpd_error_sleep_us > 60000000u) {
+        return scenario_fail(c, "smtpd_error_sleep_time", "at most a minute, got %llu us",
+                             (unsigned long long)a->smtpd_error_sleep_us);
+    }
+    return 0;
+}
+
+/* Dovecot's auth_failure_delay (default 2 s), for the MRA and for the SASL server behind the
+ * MSA's AUTH. */
+static int scenario_parse_auth_delay(struct scenario_parser *p, const cJSON *o,
+                                     struct scenario_agent *a)
+{
+    struct scenario_ctx *c = &p->c;
+    a->auth_failure_delay_us = 2000000;
+    if (scenario_get_duration(c, o, "auth_failure_delay", 0, &a->auth_failure_delay_us) < 0) {
+        return -1;
+    }
+    if (a->auth_failure_delay_us > 60000000u) {
+        return scenario_fail(c, "auth_failure_delay", "at most a minute, got %llu us",
+                             (unsigned long long)a->auth_failure_delay_us);
+    }
+    return 0;
+}
+
 static int scenario_parse_msa(struct scenario_parser *p, const cJSON *o, struct scenario_agent *a)
 {
     struct scenario_ctx *c = &p->c;
@@ -130,8 +196,22 @@ static int scenario_parse_msa(struct scenario_parser *p, const cJSON *o, struct 
     if (scenario_get_bool(c, o, "require_auth", &require_auth) < 0 ||
         scenario_get_bool(c, o, "starttls", &a->starttls) < 0 ||
         scenario_get_bool(c, o, "smtps", &a->smtps) < 0 ||
-        scenario_get_bool(c, o, "tls_auth_only", &a->tls_auth_only) < 0) {
+        scenario_get_bool(c, o, "tls_auth_only", &a->tls_auth_only) < 0 ||
+        scenario_get_string(c, o, "smtpd_tls_security_level", 0, NULL, NULL,
+                            &a->smtpd_tls_security_level) < 0 ||
+        (a->smtpd_tls_security_level &&
+         scenario_check_enum(c, "smtpd_tls_security_level", a->smtpd_tls_security_level,
+                             scenario_smtpd_tls_levels) < 0) ||
+        scenario_parse_smtpd(p, o, a) < 0 || scenario_parse_auth_delay(p, o, a) < 0) {
         return -1;
+    }
+    /* starttls is the short way to say smtpd_tls_security_level = may; both at once must agree. */
+    if (a->smtpd_tls_security_level && cJSON_GetObjectItemCaseSensitive(o, "starttls") &&
+        a->starttls != (strcmp(a->smtpd_tls_security_level, "none") != 0)) {
+        return scenario_fail(c, "starttls",
+                             "%s disagrees with \"smtpd_tls_security_level\": \"%s\" (starttls is "
+                             "the short way to say \"may\")",
+                             a->starttls ? "true" : "false", a->smtpd_tls_security_level);
     }
     a->no_auth_required = !require_auth;
     for (size_t k = 0; k < a->nauth_mechs; k++) {
@@ -234,6 +314,7 @@ static int scenario_parse_mta(struct scenario_parser *p, const cJSON *o, struct 
                              "a CIDR block such as \"192.0.2.0/24\"", &a->mynetworks,
                              &a->nmynetworks) < 0 ||
         scenario_get_bool(c, o, "permit_sasl_authenticated", &a->permit_sasl_authenticated) < 0 ||
+        scenario_get_bool(c, o, "reject_unauth_destination", &a->reject_unauth_destination) < 0 ||
         scenario_get_bool(c, o, "open_relay", &a->open_relay) < 0 ||
         scenario_parse_transport(p, o, a) < 0 ||
         scenario_host_key(p, o, "relayhost", 0, &a->relayhost) < 0 ||
@@ -248,7 +329,7 @@ static int scenario_parse_mta(struct scenario_parser *p, const cJSON *o, struct 
         scenario_get_bool(c, o, "smtpd_tls", &a->smtpd_tls) < 0 ||
         scenario_get_string(c, o, "smtp_tls", 0, NULL, NULL, &a->smtp_tls) < 0 ||
         (a->smtp_tls && scenario_check_enum(c, "smtp_tls", a->smtp_tls, scenario_smtp_tls) < 0) ||
-        scenario_parse_pop_before_smtp(p, o, a) < 0) {
+        scenario_parse_smtpd(p, o, a) < 0 || scenario_parse_pop_before_smtp(p, o, a) < 0) {
         return -1;
     }
     if (step == 1 || step == 2) {
@@ -306,7 +387,8 @@ static int scenario_parse_role(struct scenario_parser *p, const cJSON *o, struct
             scenario_get_bool(c, o, "apop", &a->apop) < 0 ||
             scenario_get_bool(c, o, "user_pass", &user_pass) < 0 ||
             scenario_get_bool(c, o, "stls", &a->stls) < 0 ||
-            scenario_get_bool(c, o, "pop3s", &a->pop3s) < 0) {
+            scenario_get_bool(c, o, "pop3s", &a->pop3s) < 0 ||
+            scenario_parse_auth_delay(p, o, a) < 0) {
             return -1;
         }
         a->no_user_pass = !user_pass;
@@ -358,7 +440,7 @@ int scenario_parse_agent(struct scenario_parser *p, const cJSON *o, size_t i)
     }
     const struct scenario_role *r =
         &scenario_roles[scenario_find_word(scenario_role_names, a->role)];
-    const char *allowed[32];
+    const char *allowed[64];
     size_t n = 0;
     for (size_t k = 0; scenario_agent_keys[k]; k++) {
         allowed[n++] = scenario_agent_keys[k];

@@ -21,7 +21,7 @@ const char *const scenario_findings[] = {
     "username", "password",       "mail_from",   "rcpt_to",    "header_from",  "subject",
     "body",     "apop_timestamp", "apop_digest", "ciphertext", "crack_failed", "encrypted_body",
     NULL};
-static const char *const scenario_decisions[] = {"permit", "reject", "expired",
+static const char *const scenario_decisions[] = {"permit", "reject", "defer", "expired",
                                                  "open",   "clean",  NULL};
 
 int scenario_parse_sniff_match(struct scenario_parser *p, const cJSON *o, char **finding,

@@ -255,9 +255,15 @@ static void serve_client_read(struct serve_conn *c)
             break;
         }
         c->last_rx = now;
-        /* a line not finished yet starts the command timer; a line end stops it */
+        /* a line not finished yet starts the command timer; a line end stops it. Inside TLS the
+         * bytes are records, not lines, and a record that ends without a newline octet says
+         * nothing about the command inside it: there only the idle timeout applies (else a
+         * client waiting out a slow reply, such as the 535 after auth_failure_delay, would be
+         * cut off in the middle of its TLS session). */
         const uint8_t *nl = memchr(buf, '\n', (size_t)n);
-        if (nl && buf[n - 1] == '\n') {
+        bool records = c->svc->kind == SERVE_SMTPS || c->svc->kind == SERVE_POP3S ||
+                       (c->open && sim_is_tls(sv->mw->sim, c->conn, TRACE_SERVER));
+        if (records || (nl && buf[n - 1] == '\n')) {
             c->line_at = 0;
         } else if (nl || !c->line_at) {
             c->line_at = now;
@@ -924,6 +930,7 @@ int serve_main(int argc, char **argv)
         goto out;
     }
     sv.mw->auto_tag = true;
+    sv.mw->os_random = true;            /* APOP and CRAM-MD5 challenges must not repeat */
     sv.mw->epoch = (int64_t)time(NULL); /* Date: and Received: carry the real time */
     for (int k = 0; k < SERVE_N; k++) {
         sv.svc[k].kind = (enum serve_kind)k;

@@ -124,6 +124,11 @@ static void viewer_quiz_words(const struct ui_strings *ui, struct viz_words *w)
     q->missed = ui_string(ui, "quiz.missed");
     q->keys_review = ui_string(ui, "quiz.keys_review");
     q->keys_done = ui_string(ui, "quiz.keys_done");
+    q->source = ui_string(ui, "quiz.source");
+    q->weight = ui_string(ui, "quiz.weight");
+    q->weights[VIZ_QUIZ_WEIGHT_HIGH] = ui_string(ui, "quiz.weight.high");
+    q->weights[VIZ_QUIZ_WEIGHT_MEDIUM] = ui_string(ui, "quiz.weight.medium");
+    q->weights[VIZ_QUIZ_WEIGHT_LOW] = ui_string(ui, "quiz.weight.low");
     w->quiz_unavailable = ui_string(ui, "quiz.unavailable");
     w->quiz_none = ui_string(ui, "quiz.none");
     w->quiz_click_agent = ui_string(ui, "quiz.click_agent");
@@ -239,6 +244,10 @@ static size_t viewer_quiz_of(const struct quiz_bank *b, const char *scenario, co
             o->answer_link[0] = q->answer_link[0];
             o->answer_link[1] = q->answer_link[1];
             o->explanation = t->explanation;
+            o->source = q->source;
+            o->weight = q->weight == QUIZ_WEIGHT_HIGH     ? VIZ_QUIZ_WEIGHT_HIGH
+                        : q->weight == QUIZ_WEIGHT_MEDIUM ? VIZ_QUIZ_WEIGHT_MEDIUM
+                                                          : VIZ_QUIZ_WEIGHT_LOW;
         }
         n++;
     }
@@ -465,9 +474,8 @@ enum viz_window_status viewer_window(const struct viz_window_options *wo,
 /* The study mode's question for `mailsim shot --quiz WHICH` in the round's order, asked as the
  * window asks it, into st (whose strings point into bank and words). 0, or 2 with a message. */
 static int viewer_shot_quiz(const struct quiz_bank *bank, const char *scenario, const char *lang,
-                            const char *which, const struct viz_words *vw,
-                            struct viz_quiz_question *qs, size_t cap,
-                            struct quiz_overlay_state *st)
+                            const char *which, bool answered, const struct viz_words *vw,
+                            struct viz_quiz_question *qs, size_t cap, struct quiz_overlay_state *st)
 {
     char name[256];
     viewer_scenario_name(scenario, name, sizeof name);
@@ -498,7 +506,8 @@ static int viewer_shot_quiz(const struct quiz_bank *bank, const char *scenario, 
         return 2;
     }
     memset(st, 0, sizeof *st);
-    st->phase = QUIZ_OVERLAY_ASK;
+    st->phase = answered ? QUIZ_OVERLAY_ANSWERED : QUIZ_OVERLAY_ASK;
+    st->right = answered;
     st->q = &qs[order[pos]];
     st->index = pos + 1;
     st->total = n;
@@ -533,7 +542,7 @@ int viewer_shot(const char *scenario, const char *lang, const struct build_optio
     bool at_default = so->step == 0 && so->time < 0;
     if (x->quiz) {
         bank = quiz_bank_load(NULL, err, sizeof err);
-        status = bank ? viewer_shot_quiz(bank, scenario, lang, x->quiz, &vw, qs,
+        status = bank ? viewer_shot_quiz(bank, scenario, lang, x->quiz, x->answer, &vw, qs,
                                          VIEWER_MAX_QUESTIONS, &qst)
                       : (fprintf(stderr, "%s\n", err), 2);
         if (status == 0) {
@@ -563,6 +572,11 @@ int viewer_shot(const char *scenario, const char *lang, const struct build_optio
             fprintf(stderr, "%s\n", err);
             status = 2;
         }
+    }
+    char answer[1024];
+    if (status == 0 && x->quiz && qst.phase == QUIZ_OVERLAY_ANSWERED) {
+        quiz_overlay_answer_text(tr, qst.q, answer, sizeof answer);
+        qst.answer_text = answer;
     }
     if (status == 0 && x->matrix) {
         om = viewer_matrix_of(scenario, build, err, sizeof err);

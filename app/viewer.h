@@ -22,6 +22,7 @@ struct viewer_shot_extras {
     const char *quiz; /* the study mode's question (the window's Q): its number in the round
                        * of the scenario's questions, from 1, or its id; NULL: none */
     bool glossary;    /* the glossary (the window's G) */
+    bool answer;      /* with quiz: the panel after the right answer (explanation, source) */
 };
 
 /* Builds the scenario and draws it as so says (so->strings is filled here), with the extras.

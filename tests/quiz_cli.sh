@@ -2,8 +2,9 @@
 # quiz_cli: `mailsim quiz` driven end to end through stdin, as a student at a terminal would —
 # a seeded round of five with four right answers and one wrong (the score line, progress.json
 # under a temporary XDG_DATA_HOME), a --review round that asks the wrong one again, Japanese,
-# the bank as JSON lines, --verify, the glossary, and bad options (exit 2, a message, nothing
-# on stdout).
+# the order by exam weight (high first) and --weight and --topic selecting, each answer's source
+# and weight, the bank as JSON lines, --verify, the glossary, and bad options (exit 2, a message,
+# nothing on stdout).
 set -u
 bin=${1:?usage: quiz_cli.sh MAILSIM}
 tmp=$(mktemp -d)
@@ -23,16 +24,18 @@ import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
 assert len(rows) >= 80, "%d questions" % len(rows)
 for r in rows:
-    for key in ("id", "topic", "scenario", "step", "kind", "answer", "ja", "en", "checkable"):
+    for key in ("id", "topic", "exam_weight", "scenario", "step", "kind", "answer", "source",
+                "ja", "en", "checkable"):
         assert key in r, "%s lacks %s" % (r.get("id"), key)
+    assert r["exam_weight"] in ("high", "medium", "low") and r["source"].strip(), r["id"]
     for lang in ("ja", "en"):
         assert r[lang]["question"] and r[lang]["explanation"], r["id"]
 assert len({r["id"] for r in rows}) == len(rows), "ids repeat"
 assert sum(r["checkable"] for r in rows) * 10 >= len(rows) * 6, "fewer than 60% checkable"
 EOF
 
-# Round 1 learns which five questions seed 28 asks (and their numbered choices): with today's
-# bank, an agent to click, two choices and two links to click.
+# Round 1 learns which five questions seed 28 asks (and their numbered choices); nothing has
+# been asked yet, so all five are of high exam weight.
 export XDG_DATA_HOME="$tmp/first"
 printf '1\n1\n1\n1\n1\n' | "$bin" quiz --lang en --seed 28 --count 5 >"$tmp/first.txt" 2>"$tmp/err"
 check '[ $? -eq 0 ]' "the first round failed: $(cat "$tmp/err")"
@@ -65,6 +68,15 @@ for k, block in enumerate(blocks):
     else:
         print(right)
 EOF
+python3 - "$tmp/bank.jsonl" "$tmp/first.txt" <<'EOF' && ok || fail "the first round did not ask high-weight questions first"
+import json, re, sys
+bank = {r["id"]: r for r in map(json.loads, open(sys.argv[1], encoding="utf-8"))}
+ids = re.findall(r"^\[\d+/5\] .* · (\S+)$", open(sys.argv[2], encoding="utf-8").read(), re.M)
+assert len(ids) == 5 and all(bank[i]["exam_weight"] == "high" for i in ids), ids
+EOF
+check 'grep -q "^Source: .* · Exam weight: high$" "$tmp/first.txt"' \
+    "no source and weight after an answer: $(grep -c Source "$tmp/first.txt")"
+check '[ "$(grep -c "^Source: " "$tmp/first.txt")" -eq 5 ]' "not one source line per answer"
 export XDG_DATA_HOME="$tmp/data"
 "$bin" quiz --lang en --seed 28 --count 5 <"$tmp/answers" >"$tmp/round.txt" 2>"$tmp/err"
 check '[ $? -eq 0 ]' "round 2 failed: $(cat "$tmp/err")"
@@ -114,7 +126,43 @@ check 'grep -q "ポート番号 · " "$tmp/ja.txt"' "the topic is not named in J
 LANG=ja_JP.UTF-8 "$bin" quiz --seed 5 --count 1 </dev/null >"$tmp/locale.txt" 2>&1
 check 'grep -q "^mailsim 学習モード" "$tmp/locale.txt"' "the locale does not choose Japanese"
 
+# --weight and --topic select, as comma lists or repeated (the bank as JSON lines shows which).
+export XDG_DATA_HOME="$tmp/order"
+"$bin" quiz --list --format jsonl --weight low >"$tmp/low.jsonl" 2>"$tmp/err"
+"$bin" quiz --list --format jsonl --topic ports >"$tmp/ports.jsonl" 2>>"$tmp/err"
+"$bin" quiz --list --format jsonl --topic ports,tls --weight high,medium >"$tmp/pt.jsonl" 2>>"$tmp/err"
+"$bin" quiz --list --format jsonl --weight high --weight low >"$tmp/hl.jsonl" 2>>"$tmp/err"
+check '[ ! -s "$tmp/err" ]' "--weight or --topic failed: $(cat "$tmp/err")"
+python3 - "$tmp/bank.jsonl" "$tmp/low.jsonl" "$tmp/ports.jsonl" "$tmp/pt.jsonl" "$tmp/hl.jsonl" <<'EOF' && ok || fail "--weight/--topic select the wrong questions"
+import json, sys
+def rows(p): return [json.loads(l) for l in open(p, encoding="utf-8")]
+bank, low, ports, pt, hl = map(rows, sys.argv[1:6])
+assert low and {r["id"] for r in low} == {r["id"] for r in bank if r["exam_weight"] == "low"}
+assert ports and {r["id"] for r in ports} == {r["id"] for r in bank if r["topic"] == "ports"}
+assert pt and {r["id"] for r in pt} == {r["id"] for r in bank if r["topic"] in ("ports", "tls")
+                                        and r["exam_weight"] != "low"}
+assert {r["id"] for r in hl} == {r["id"] for r in bank if r["exam_weight"] != "medium"}
+EOF
+# A round: --weight low asks every low one and nothing else; --topic ports only ports, high first.
+printf 'q\n' | "$bin" quiz --lang en --seed 2 --count all --weight low >"$tmp/rlow.txt" 2>&1
+printf '1\n1\n1\n' | "$bin" quiz --lang en --seed 2 --count 3 --topic ports >"$tmp/rports.txt" 2>&1
+python3 - "$tmp/bank.jsonl" "$tmp/rlow.txt" "$tmp/rports.txt" <<'EOF' && ok || fail "a --weight or --topic round asked the wrong questions"
+import json, re, sys
+bank = {r["id"]: r for r in map(json.loads, open(sys.argv[1], encoding="utf-8"))}
+def asked(p):
+    text = open(p, encoding="utf-8").read()
+    return re.findall(r"^\[\d+/\d+\] .* · (\S+)$", text, re.M), text
+ids, text = asked(sys.argv[2])
+nlow = sum(r["exam_weight"] == "low" for r in bank.values())
+assert re.search(r"^mailsim quiz: %d questions " % nlow, text, re.M), text[:200]
+assert ids and all(bank[i]["exam_weight"] == "low" for i in ids), ids
+ids, _ = asked(sys.argv[3])
+assert len(ids) == 3 and all(bank[i]["topic"] == "ports" for i in ids), ids
+assert bank[ids[0]]["exam_weight"] == "high", ids
+EOF
+
 # A corrupt progress file is set aside, not lost and not fatal.
+export XDG_DATA_HOME="$tmp/data"
 echo '{"questions": ' >"$tmp/data/mailsim/progress.json"
 echo q | "$bin" quiz --lang en --count 1 --seed 1 >/dev/null 2>"$tmp/err"
 check '[ $? -eq 0 ] && [ -f "$tmp/data/mailsim/progress.json.bad" ]' "a corrupt progress.json stopped the quiz"
@@ -128,7 +176,7 @@ check 'grep -q " 0 failed$" "$tmp/verify.txt"' "--verify summary"
 # ... and says so when one does not (exit 1).
 cat >"$tmp/wrong.json" <<'EOF'
 {"version": 1, "questions": [{"id": "wrong", "topic": "ports", "scenario": "nine-steps", "step": 1,
- "kind": "choice", "answer": 0,
+ "kind": "choice", "answer": 0, "source": "RFC 6409 §3.1", "exam_weight": "high",
  "ja": {"question": "q", "choices": ["465", "587"], "explanation": "e"},
  "en": {"question": "q", "choices": ["465", "587"], "explanation": "e"},
  "check": {"step_port": {"step": 1, "port": 465}}}]}
@@ -162,6 +210,11 @@ bad() {
 bad 'unknown option --bogus' --bogus
 bad '--lang: "fr" is not ja or en' --lang fr
 bad '--topic: "dkim" is not one of' --topic dkim
+bad '--topic: "tl" is not one of' --topic ports,tl
+bad '--weight: "urgent" is not one of high, medium, low' --weight urgent
+bad '--weight: "" is not one of high, medium, low' --weight high,
+bad 'option --weight needs a value' --weight
+bad '--glossary takes only --lang and --format' --glossary --weight high
 bad '--count: "0" is not a whole number from 1 to 100000' --count 0
 bad '--count: "five" is not a whole number from 1 to 100000' --count five
 bad '--seed: "-1" is not a whole number' --seed -1

@@ -49,6 +49,10 @@ for e in errors(gv, glossary):
     check(False, "glossary.json at $.%s: %s" % (".".join(map(str, e.absolute_path)), e.message))
 check(not errors(gv, glossary), "glossary.json validates")
 check(len(bank["questions"]) >= 80, "at least 80 questions")
+weights = [q.get("exam_weight") for q in bank["questions"]]
+check(all(q.get("source", "").strip() for q in bank["questions"]), "every question has a source")
+check(all(weights.count(w) >= 5 for w in ("high", "medium", "low")),
+      "every exam weight has questions: %s" % {w: weights.count(w) for w in ("high", "medium", "low")})
 
 
 def first(kind, with_check=None):
@@ -73,6 +77,10 @@ refused(lambda d: d["questions"][0].update(hint="x"), "an unknown key in a quest
 refused(lambda d: d["questions"][0]["ja"].pop("explanation"), "a question without an explanation", item=choice)
 refused(lambda d: d["questions"][0].pop("en"), "a question without English", item=choice)
 refused(lambda d: d["questions"][0].update(topic="dkim"), "an unknown topic", item=choice)
+refused(lambda d: d["questions"][0].pop("source"), "a question without a source", item=choice)
+refused(lambda d: d["questions"][0].update(source=" "), "a blank source", item=choice)
+refused(lambda d: d["questions"][0].pop("exam_weight"), "a question without an exam weight", item=choice)
+refused(lambda d: d["questions"][0].update(exam_weight="often"), "an unknown exam weight", item=choice)
 refused(lambda d: d["questions"][0].update(step=10), "step 10", item=choice)
 refused(lambda d: d["questions"][0].update(answer="mx.b"), "a choice question answered by an agent", item=choice)
 refused(lambda d: d["questions"][0]["ja"].update(choices=["a", "b"]), "a click question with choices", item=click)

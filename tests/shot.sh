@@ -108,11 +108,14 @@ picture quiz-en nine-steps --quiz 2 --lang en
 picture quiz-id nine-steps --quiz nine-steps-4-link --lang ja
 picture quiz-whole open-relay --quiz open-relay-click-relay --lang en
 picture quiz-step nine-steps --quiz 1 --step 3
+picture quiz-answer-ja smime --quiz end-to-end-key-loss --answer --lang ja
+picture quiz-answer-en nine-steps --quiz nine-steps-1-who --answer --lang en
 picture glossary-ja nine-steps --glossary --lang ja
 picture glossary-en nine-steps --glossary --lang en --presenter
 usage quiz-range "is not a number from 1 to 19" nine-steps --quiz 20 --out "$tmp/x.png"
 usage quiz-id "no question \"nope\"" nine-steps --quiz nope --out "$tmp/x.png"
 usage quiz-value "needs a value" nine-steps --quiz
+usage quiz-answer "--answer goes with --quiz" nine-steps --step 2 --answer --out "$tmp/x.png"
 
 echo "shot: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

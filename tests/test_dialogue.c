@@ -1,6 +1,8 @@
 /* test_dialogue: the client engines talking to the server engines over a simulated link — an
  * SMTP submission with AUTH and pipelining, and a POP3 retrieval with deletion — checked at
- * both ends and on a tap in the middle of the link. */
+ * both ends and on a tap in the middle of the link. Also the servers' waits on the simulation
+ * clock (a failed login's auth_failure_delay, Postfix's error sleep), and a submission without
+ * AUTH refused as Postfix's submission template refuses it. */
 #include "harness.h"
 #include "pop3_client.h"
 #include "pop3_server.h"
@@ -27,6 +29,8 @@ struct fixture {
     /* what the client side saw */
     int final_code;
     int auth_result;
+    bool submission; /* the server refuses recipients without AUTH (Debian's template) */
+    uint64_t auth_delay_us, sleep_us; /* the servers' waits */
     int messages;
     char retrieved[2048];
     bool committed[4];
@@ -95,14 +99,33 @@ static bool srv_message(void *ctx, const struct smtp_envelope *env, const uint8_
     return true;
 }
 
+/* smtpd_relay_restrictions = permit_sasl_authenticated, reject */
+static bool srv_rcpt(void *ctx, const struct smtp_envelope *env, const char *forward_path,
+                     struct smtp_reply *reply)
+{
+    struct fixture *f = ctx;
+    if (!f->submission || env->authenticated) {
+        return true;
+    }
+    smtp_reply_set(reply, 554, "5.7.1", "<%s>: Recipient address rejected: Access denied",
+                   forward_path);
+    return false;
+}
+
 static bool smtp_accept(struct sim_world *w, void *ctx, uint32_t conn, struct sim_endpoint *ep)
 {
+    struct fixture *f = ctx;
     struct smtp_server_config cfg = {0};
     cfg.hostname = "mail.a.example";
     cfg.auth_mechs = SASL_MECH_BIT(SASL_MECH_PLAIN) | SASL_MECH_BIT(SASL_MECH_LOGIN);
     cfg.max_message_size = 100000;
+    cfg.max_errors = 20;
+    cfg.soft_error_limit = f->sleep_us ? 1 : 0;
+    cfg.error_sleep_us = f->sleep_us;
+    cfg.auth_failure_delay_us = f->auth_delay_us;
     struct smtp_server_hooks hooks = {0};
     hooks.on_auth = srv_auth;
+    hooks.on_rcpt = srv_rcpt;
     hooks.on_message = srv_message;
     struct smtp_server *s = smtp_server_new(&cfg, &hooks, ctx);
     return session_accept(w, conn, &session_smtp_server_ops, s, ctx, NULL, ep);
@@ -174,6 +197,139 @@ static void test_smtp_over_link(struct harness *h, enum sasl_mech mech, const ch
     fx_free(&f);
 }
 
+/* The time of the first data event from `from` that holds text, or UINT64_MAX. */
+static uint64_t fx_when(struct fixture *f, enum trace_side from, const char *text)
+{
+    for (size_t i = 0; i < f->tr.nevents; i++) {
+        const struct trace_event *e = trace_event_at(&f->tr, i);
+        if (e->kind != TRACE_DATA || e->from != from) {
+            continue;
+        }
+        const uint8_t *p = trace_bytes_ptr(&f->tr, e->bytes);
+        size_t n = strlen(text);
+        for (size_t k = 0; k + n <= e->bytes.len; k++) {
+            if (memcmp(p + k, text, n) == 0) {
+                return e->t;
+            }
+        }
+    }
+    return UINT64_MAX;
+}
+
+/* Debian's submission template: without AUTH, MAIL gets 250, the recipient 554 Access denied,
+ * DATA 554 no valid recipients; the client reports the recipient's refusal. */
+static void test_submission_without_auth(struct harness *h)
+{
+    struct fixture f;
+    fx_init(&f);
+    f.submission = true;
+    sim_listen(f.w, f.server, 587, "submission", "msa", smtp_accept, &f);
+    struct smtp_client_config cfg = {0};
+    cfg.ehlo_name = "pc.a.example";
+    cfg.want_pipelining = true;
+    struct smtp_client_hooks hooks = {0};
+    hooks.on_mail_result = cli_result;
+    struct smtp_client *c = smtp_client_new(&cfg, &hooks, &f);
+    const char *rcpt = "bob@b.example";
+    const char *msg = "Subject: hi\r\n\r\nhello\r\n";
+    smtp_client_add_mail(c, "alice@a.example", &rcpt, 1, (const uint8_t *)msg, strlen(msg));
+    CHECK(h, session_connect(f.w, f.pc, "mua", f.server_ip, 587, &session_smtp_client_ops, c, &f,
+                             NULL) != NULL);
+    sim_run(f.w, UINT64_MAX);
+    CHECK_INT(h, f.final_code, 554);
+    CHECK_INT(h, f.got_len, 0);
+    CHECK(h, strstr(f.tapped, "250 2.1.0 Ok\r\n554 5.7.1 <bob@b.example>: Recipient address "
+                              "rejected: Access denied\r\n") != NULL);
+    CHECK(h, strstr(f.tapped, "530") == NULL);
+    fx_free(&f);
+}
+
+/* A wrong password: the 535 leaves auth_failure_delay after the AUTH came in, on the
+ * simulation clock; the session then ends normally. */
+static void test_smtp_auth_delay(struct harness *h)
+{
+    struct fixture f;
+    fx_init(&f);
+    f.auth_result = -1;
+    f.auth_delay_us = 2000000;
+    sim_listen(f.w, f.server, 587, "submission", "msa", smtp_accept, &f);
+    struct smtp_client_config cfg = {0};
+    cfg.ehlo_name = "pc.a.example";
+    cfg.user = "alice";
+    cfg.password = "wrong";
+    cfg.mech = SASL_MECH_PLAIN;
+    struct smtp_client_hooks hooks = {0};
+    hooks.on_mail_result = cli_result;
+    hooks.on_auth_result = cli_auth;
+    struct smtp_client *c = smtp_client_new(&cfg, &hooks, &f);
+    const char *rcpt = "bob@b.example";
+    smtp_client_add_mail(c, "alice@a.example", &rcpt, 1, (const uint8_t *)"x\r\n", 3);
+    CHECK(h, session_connect(f.w, f.pc, "mua", f.server_ip, 587, &session_smtp_client_ops, c, &f,
+                             NULL) != NULL);
+    sim_run(f.w, UINT64_MAX);
+    CHECK_INT(h, f.auth_result, 0);
+    uint64_t asked = fx_when(&f, TRACE_CLIENT, "AUTH PLAIN");
+    uint64_t told = fx_when(&f, TRACE_SERVER, "535 5.7.8");
+    CHECK(h, asked != UINT64_MAX && told != UINT64_MAX);
+    /* sent 2 s after the AUTH line arrived (half a millisecond of latency each way) */
+    CHECK_INT(h, told - asked, 2000000 + 500);
+    CHECK(h, strstr(f.tapped, "221 2.0.0") != NULL);
+    CHECK(h, sim_is_closed(f.w, 1, TRACE_CLIENT) && sim_is_closed(f.w, 1, TRACE_SERVER));
+    fx_free(&f);
+}
+
+/* A raw client that sends its bytes at once and hangs up 1 s later, inside the server's pause:
+ * the session ends, the pause's timer finds it gone, nothing more is sent. */
+static void raw_open(struct sim_world *w, void *ctx, uint32_t conn)
+{
+    (void)ctx;
+    static const char in[] = "EHLO x\r\nFOO\r\nFOO\r\nAUTH PLAIN AGFsaWNlAHdyb25n\r\n";
+    sim_send(w, conn, TRACE_CLIENT, in, sizeof in - 1);
+}
+
+static void raw_hang_up(struct sim_world *w, void *ctx, uint64_t conn)
+{
+    (void)ctx;
+    sim_close(w, (uint32_t)conn, TRACE_CLIENT);
+}
+
+static void raw_data(struct sim_world *w, void *ctx, uint32_t conn, const uint8_t *p, size_t n)
+{
+    (void)w;
+    (void)ctx;
+    (void)conn;
+    (void)p;
+    (void)n;
+}
+
+static void raw_close(struct sim_world *w, void *ctx, uint32_t conn)
+{
+    (void)w;
+    (void)ctx;
+    (void)conn;
+}
+
+static void test_hang_up_in_a_pause(struct harness *h)
+{
+    struct fixture f;
+    fx_init(&f);
+    f.auth_delay_us = 2000000;
+    f.sleep_us = 1000000;
+    sim_listen(f.w, f.server, 587, "submission", "msa", smtp_accept, &f);
+    struct sim_endpoint ep = {raw_data, raw_close, raw_open, &f};
+    uint32_t conn = sim_connect(f.w, f.pc, "raw", f.server_ip, 587, &ep);
+    CHECK(h, conn != 0);
+    sim_schedule(f.w, 1500000, raw_hang_up, &f, conn);
+    sim_run(f.w, UINT64_MAX);
+    /* The first FOO came back at once; the second waited (soft limit 1) and its 1 s pause was
+     * over before the hang-up; the 535 (2 s + 1 s) never went out. */
+    CHECK(h, strstr(f.tapped, "500 5.5.2 Error: command not recognized\r\n") != NULL);
+    CHECK(h, fx_when(&f, TRACE_SERVER, "535") == UINT64_MAX);
+    CHECK(h, sim_is_closed(f.w, conn, TRACE_SERVER));
+    CHECK_INT(h, sim_pending(f.w), 0);
+    fx_free(&f);
+}
+
 /* ---- POP3 ---- */
 
 static const struct pop3_message pop_msgs[2] = {
@@ -209,8 +365,10 @@ static bool pop_commit(void *ctx, const char *user, const bool *deleted, size_t 
 
 static bool pop_accept(struct sim_world *w, void *ctx, uint32_t conn, struct sim_endpoint *ep)
 {
+    struct fixture *f = ctx;
     struct pop3_server_config cfg = {0};
     cfg.allow_user_pass = true;
+    cfg.auth_failure_delay_us = f->auth_delay_us;
     struct pop3_server_hooks hooks = {0};
     hooks.check_password = pop_check;
     hooks.open_maildrop = pop_open;
@@ -256,12 +414,41 @@ static void test_pop3_over_link(struct harness *h)
     fx_free(&f);
 }
 
+/* Dovecot's auth_failure_delay on the simulation clock: the -ERR comes 2 s after the PASS. */
+static void test_pop3_auth_delay(struct harness *h)
+{
+    struct fixture f;
+    fx_init(&f);
+    f.auth_delay_us = 2000000;
+    sim_listen(f.w, f.server, 110, "pop3", "mra", pop_accept, &f);
+    struct pop3_client_config cfg = {0};
+    cfg.user = "bob";
+    cfg.password = "guess";
+    struct pop3_client_hooks hooks = {0};
+    hooks.on_message = pop_message;
+    struct pop3_client *c = pop3_client_new(&cfg, &hooks, &f);
+    CHECK(h, session_connect(f.w, f.pc, "mua", f.server_ip, 110, &session_pop3_client_ops, c, &f,
+                             NULL) != NULL);
+    sim_run(f.w, UINT64_MAX);
+    CHECK_INT(h, f.messages, 0);
+    uint64_t asked = fx_when(&f, TRACE_CLIENT, "PASS guess");
+    uint64_t told = fx_when(&f, TRACE_SERVER, "-ERR [AUTH] Authentication failed.");
+    CHECK(h, asked != UINT64_MAX && told != UINT64_MAX);
+    CHECK_INT(h, told - asked, 2000000 + 500);
+    CHECK(h, sim_is_closed(f.w, 1, TRACE_CLIENT) && sim_is_closed(f.w, 1, TRACE_SERVER));
+    fx_free(&f);
+}
+
 int main(void)
 {
     struct harness h = {"test_dialogue", 0, 0};
     test_smtp_over_link(&h, SASL_MECH_PLAIN, "wonderland");
     test_smtp_over_link(&h, SASL_MECH_LOGIN, "wonderland");
     test_smtp_over_link(&h, SASL_MECH_PLAIN, "wrong");
+    test_submission_without_auth(&h);
+    test_smtp_auth_delay(&h);
+    test_hang_up_in_a_pause(&h);
     test_pop3_over_link(&h);
+    test_pop3_auth_delay(&h);
     return harness_finish(&h);
 }

@@ -84,6 +84,59 @@ static void test_lines(struct harness *h)
     }
 }
 
+/* Split mode (the DATA reader): a long line comes in pieces of max - 2 octets, each but the last
+ * flagged LINE_PARTIAL, nothing lost; a CR at a piece's edge is held for the next piece. The
+ * pieces are joined with '|' for the comparison, the last one's flags checked. */
+static const struct {
+    const char *name, *input, *want;
+} split_cases[] = {
+    {"short line", "abc\r\n", "abc"},
+    {"exactly the piece size", "abcdef\r\n", "abcdef"},
+    {"one piece and a bit", "abcdefg\r\n", "abcdef|g"},
+    {"three pieces", "abcdefghijklmnopq\r\n", "abcdef|ghijkl|mnopq"},
+    {"CR at the edge, then text", "abcdef\rgh\r\n", "abcdef|\rgh"},
+    {"CR at the edge, then the LF", "abcdef\r\n", "abcdef"},
+    {"bare LF is text", "abc\ndefgh\r\n", "abc\nde|fgh"},
+    {"two lines", "abcdefgh\r\nxy\r\n", "abcdef|gh"},
+};
+
+static void test_split(struct harness *h)
+{
+    for (size_t i = 0; i < sizeof split_cases / sizeof split_cases[0]; i++) {
+        size_t len = strlen(split_cases[i].input);
+        for (size_t chunk = len; chunk > 0; chunk = chunk == 1 ? 0 : 1) {
+            struct line_reader r;
+            if (line_reader_init(&r, 8, LINE_END_CRLF) != 0) {
+                abort();
+            }
+            line_reader_set_split(&r, true);
+            char got[256] = "";
+            bool ended = false;
+            unsigned last = 0;
+            for (size_t off = 0; off < len && !ended;) {
+                size_t n = len - off < chunk ? len - off : chunk;
+                size_t used = 0;
+                struct line l;
+                int rc =
+                    line_reader_feed(&r, (const uint8_t *)split_cases[i].input + off, n, &used, &l);
+                off += used;
+                if (rc == 1) {
+                    size_t g = strlen(got);
+                    snprintf(got + g, sizeof got - g, "%s%.*s", g ? "|" : "", (int)l.len, l.text);
+                    last = l.flags;
+                    ended = !(l.flags & LINE_PARTIAL);
+                }
+            }
+            line_reader_free(&r);
+            bool ok = CHECK_STR(h, got, split_cases[i].want);
+            ok &= CHECK(h, ended && !(last & (LINE_PARTIAL | LINE_TOO_LONG)));
+            if (!ok) {
+                fprintf(stderr, "    split case %s, chunk %zu\n", split_cases[i].name, chunk);
+            }
+        }
+    }
+}
+
 struct b64_case {
     const char *encoded;
     const char *decoded; /* NULL: must be rejected */
@@ -134,6 +187,7 @@ int main(void)
 {
     struct harness h = {"test_line", 0, 0};
     test_lines(&h);
+    test_split(&h);
     test_base64(&h);
     return harness_finish(&h);
 }

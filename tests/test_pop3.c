@@ -19,6 +19,10 @@
 #define M1_LEN 44
 #define M2_LEN 41
 #define M3_LEN 21
+/* As sent (RFC 1939 §11): M2 gets its missing final CRLF, each bare LF of M3 a CR. */
+#define M2_WIRE "43"
+#define M3_WIRE "25"
+#define ALL_WIRE "112" /* 44 + 43 + 25 */
 #define M3_MD5 "3569d81df2925cd8f1b2849ddec5cff5"
 #define APOP_TS "<1896.697170952@dbc.mtview.ca.us>"
 
@@ -220,23 +224,27 @@ struct server_case {
 
 static const struct server_case server_cases[] = {
     {"greeting only", CFG_PLAIN, "", 0, "", false, AUTH, 0},
-    {"user pass stat", CFG_PLAIN, LOGIN "STAT\r\n", 0, LOGIN_OK "+OK 3 106\r\n", false, TRANS, 0},
+    {"user pass stat", CFG_PLAIN, LOGIN "STAT\r\n", 0, LOGIN_OK "+OK 3 " ALL_WIRE "\r\n", false,
+     TRANS, 0},
     {"lower case commands", CFG_PLAIN, "user alice\r\npass secret\r\nsTaT\r\n", 0,
-     LOGIN_OK "+OK 3 106\r\n", false, TRANS, 0},
+     LOGIN_OK "+OK 3 " ALL_WIRE "\r\n", false, TRANS, 0},
     {"password with spaces", CFG_PLAIN, "USER bob\r\nPASS two words\r\n", 0, LOGIN_OK, false, TRANS,
      0},
     {"list", CFG_PLAIN, LOGIN "LIST\r\nLIST 2\r\n", 0,
-     LOGIN_OK "+OK 3 messages:\r\n1 44\r\n2 41\r\n3 21\r\n.\r\n+OK 2 41\r\n", false, TRANS, 0},
+     LOGIN_OK "+OK 3 messages:\r\n1 44\r\n2 " M2_WIRE "\r\n3 " M3_WIRE "\r\n.\r\n+OK 2 " M2_WIRE
+              "\r\n",
+     false, TRANS, 0},
     {"uidl", CFG_PLAIN, LOGIN "UIDL\r\nUIDL 3\r\n", 0,
      LOGIN_OK "+OK\r\n1 uid-one\r\n2 uid-two\r\n3 " M3_MD5 "\r\n.\r\n+OK 3 " M3_MD5 "\r\n", false,
      TRANS, 0},
     {"retr plain", CFG_PLAIN, LOGIN "RETR 1\r\n", 0, LOGIN_OK "+OK 44 octets\r\n" M1 ".\r\n", false,
      TRANS, 0},
     {"retr byte-stuffed, final crlf added", CFG_PLAIN, LOGIN "RETR 2\r\n", 0,
-     LOGIN_OK "+OK 41 octets\r\nSubject: dots\r\n\r\nline1\r\n..\r\n...two\r\n..x\r\nend\r\n.\r\n",
+     LOGIN_OK "+OK " M2_WIRE
+              " octets\r\nSubject: dots\r\n\r\nline1\r\n..\r\n...two\r\n..x\r\nend\r\n.\r\n",
      false, TRANS, 0},
     {"retr bare lf sent as crlf", CFG_PLAIN, LOGIN "RETR 3\r\n", 0,
-     LOGIN_OK "+OK 21 octets\r\nSubject: lf\r\n\r\nbare\r\nlf\r\n.\r\n", false, TRANS, 0},
+     LOGIN_OK "+OK " M3_WIRE " octets\r\nSubject: lf\r\n\r\nbare\r\nlf\r\n.\r\n", false, TRANS, 0},
     {"top 0 lines", CFG_PLAIN, LOGIN "TOP 1 0\r\n", 0,
      LOGIN_OK "+OK\r\nFrom: a@example.org\r\nSubject: one\r\n\r\n.\r\n", false, TRANS, 0},
     {"top 2 lines stuffed", CFG_PLAIN, LOGIN "TOP 2 2\r\n", 0,
@@ -245,8 +253,8 @@ static const struct server_case server_cases[] = {
      LOGIN_OK "+OK\r\nSubject: dots\r\n\r\nline1\r\n..\r\n...two\r\n..x\r\nend\r\n.\r\n", false,
      TRANS, 0},
     {"dele stat list rset", CFG_PLAIN, LOGIN "DELE 1\r\nSTAT\r\nLIST\r\nRSET\r\nSTAT\r\n", 0,
-     LOGIN_OK "+OK Marked to be deleted.\r\n+OK 2 62\r\n+OK 2 messages:\r\n2 41\r\n3 21\r\n.\r\n"
-              "+OK\r\n+OK 3 106\r\n",
+     LOGIN_OK "+OK Marked to be deleted.\r\n+OK 2 68\r\n+OK 2 messages:\r\n2 " M2_WIRE
+              "\r\n3 " M3_WIRE "\r\n.\r\n+OK\r\n+OK 3 " ALL_WIRE "\r\n",
      false, TRANS, 0},
     {"noop", CFG_PLAIN, LOGIN "NOOP\r\n", 0, LOGIN_OK "+OK\r\n", false, TRANS, 0},
     {"quit in authorization", CFG_PLAIN, "QUIT\r\n", 0, "+OK Logging out.\r\n", true, AUTH, 0},
@@ -262,7 +270,7 @@ static const struct server_case server_cases[] = {
     {"capa with stls", CFG_TLS, "CAPA\r\n", 0, CAPA_BASE "USER\r\nSTLS\r\n.\r\n", false, AUTH, 0},
     {"capa without user", CFG_NOUSER, "CAPA\r\n", 0, CAPA_BASE ".\r\n", false, AUTH, 0},
     {"apop rfc 1939 example", CFG_APOP, "APOP mrose c4c9334bac560ecc979e58001b3e22fb\r\nSTAT\r\n",
-     0, "+OK Logged in.\r\n+OK 3 106\r\n", false, TRANS, 0},
+     0, "+OK Logged in.\r\n+OK 3 " ALL_WIRE "\r\n", false, TRANS, 0},
     {"apop upper-case digest accepted", CFG_APOP, "APOP mrose C4C9334BAC560ECC979E58001B3E22FB\r\n",
      0, "+OK Logged in.\r\n", false, TRANS, 0},
     {"user/pass disabled", CFG_NOUSER, "USER alice\r\nPASS secret\r\n", 0,
@@ -295,12 +303,24 @@ static const struct server_case robust_cases[] = {
     {"NUL byte", CFG_PLAIN, "NO\0OP\r\nUSER al\0ice\r\n", 20,
      "-ERR NUL byte in command.\r\n-ERR NUL byte in command.\r\n", false, AUTH, 0},
     {"bare LF accepted (lenient default)", CFG_PLAIN, "USER alice\nPASS secret\nSTAT\n", 0,
-     LOGIN_OK "+OK 3 106\r\n", false, TRANS, 0},
+     LOGIN_OK "+OK 3 " ALL_WIRE "\r\n", false, TRANS, 0},
     {"bare LF refused (strict_crlf)", CFG_STRICT, "USER alice\n", 0,
      "-ERR Line must end with CRLF.\r\n", false, AUTH, 0},
-    {"STAT before login", CFG_PLAIN, "STAT\r\n", 0, "-ERR Not logged in.\r\n", false, AUTH, 0},
-    {"RETR before login", CFG_PLAIN, "RETR 1\r\n", 0, "-ERR Not logged in.\r\n", false, AUTH, 0},
-    {"DELE before login", CFG_PLAIN, "DELE 1\r\n", 0, "-ERR Not logged in.\r\n", false, AUTH, 0},
+    /* Before login Dovecot's login process answers, and TRANSACTION commands are unknown to it. */
+    {"STAT before login", CFG_PLAIN, "STAT\r\n", 0, "-ERR Unknown command.\r\n", false, AUTH, 0},
+    {"RETR before login", CFG_PLAIN, "RETR 1\r\n", 0, "-ERR Unknown command.\r\n", false, AUTH, 0},
+    {"DELE before login", CFG_PLAIN, "DELE 1\r\n", 0, "-ERR Unknown command.\r\n", false, AUTH, 0},
+    {"three unknown before login: Dovecot's login process hangs up", CFG_PLAIN,
+     "STAT\r\nLIST\r\nRETR 1\r\nDELE 1\r\nUSER alice\r\n", 0,
+     "-ERR Unknown command.\r\n-ERR Unknown command.\r\n-ERR Unknown command.\r\n"
+     "-ERR Too many invalid bad commands.\r\n",
+     true, AUTH, 0},
+    {"a known command before login resets the count", CFG_PLAIN,
+     "FOO\r\nFOO\r\nCAPA\r\nFOO\r\nFOO\r\nUSER alice\r\nNOOP\r\nNOOP\r\nNOOP\r\n", 0,
+     "-ERR Unknown command.\r\n-ERR Unknown command.\r\n" CAPA_BASE "USER\r\n.\r\n"
+     "-ERR Unknown command.\r\n-ERR Unknown command.\r\n+OK\r\n-ERR Unknown command.\r\n"
+     "-ERR Unknown command.\r\n-ERR Unknown command.\r\n-ERR Too many invalid bad commands.\r\n",
+     true, AUTH, 0},
     {"USER after login", CFG_PLAIN, LOGIN "USER bob\r\n", 0, LOGIN_OK "-ERR Already logged in.\r\n",
      false, TRANS, 0},
     {"PASS without USER", CFG_PLAIN, "PASS secret\r\n", 0, "-ERR No username given.\r\n", false,
@@ -338,30 +358,45 @@ static const struct server_case robust_cases[] = {
      false, AUTH, 0},
     {"APOP when not offered", CFG_PLAIN, "APOP mrose c4c9334bac560ecc979e58001b3e22fb\r\n", 0,
      "-ERR APOP not supported.\r\n", false, AUTH, 0},
-    {"too many bad commands -> disconnect", CFG_MAX3, "XYZZY\r\nFOO\r\nBAR\r\nNOOP\r\n", 0,
-     "-ERR Unknown command: XYZZY\r\n-ERR Unknown command: FOO\r\n-ERR Unknown command: BAR\r\n"
-     "-ERR Too many bad commands.\r\n",
-     true, AUTH, 0},
-    {"password guessing -> disconnect", CFG_MAX3,
-     "USER alice\r\nPASS a\r\nUSER alice\r\nPASS b\r\nUSER alice\r\nPASS c\r\nUSER alice\r\n", 0,
+    /* After login, Dovecot's pop3 lets max_bad_commands failures in a row pass, and ends the
+     * session at the next; a command that succeeds starts the count again. */
+    {"too many bad commands in a row -> disconnect", CFG_MAX3,
+     LOGIN "XYZZY\r\nFOO\r\nRETR 9\r\nBAR\r\nNOOP\r\n", 0,
+     LOGIN_OK "-ERR Unknown command: XYZZY\r\n-ERR Unknown command: FOO\r\n"
+              "-ERR There's no message 9.\r\n-ERR Unknown command: BAR\r\n"
+              "-ERR Too many bad commands.\r\n",
+     true, TRANS, 0},
+    {"a success starts the count again", CFG_MAX3,
+     LOGIN "FOO\r\nFOO\r\nFOO\r\nNOOP\r\nFOO\r\nFOO\r\nFOO\r\nNOOP\r\n", 0,
+     LOGIN_OK "-ERR Unknown command: FOO\r\n-ERR Unknown command: FOO\r\n"
+              "-ERR Unknown command: FOO\r\n+OK\r\n-ERR Unknown command: FOO\r\n"
+              "-ERR Unknown command: FOO\r\n-ERR Unknown command: FOO\r\n+OK\r\n",
+     false, TRANS, 0},
+    {"failed logins are no bad commands (Dovecot)", CFG_MAX3,
+     "USER alice\r\nPASS a\r\nUSER alice\r\nPASS b\r\nUSER alice\r\nPASS c\r\nUSER alice\r\n"
+     "PASS d\r\n",
+     0,
      "+OK\r\n-ERR [AUTH] Authentication failed.\r\n+OK\r\n-ERR [AUTH] Authentication failed.\r\n"
-     "+OK\r\n-ERR [AUTH] Authentication failed.\r\n-ERR Too many bad commands.\r\n",
-     true, AUTH, 0},
+     "+OK\r\n-ERR [AUTH] Authentication failed.\r\n+OK\r\n-ERR [AUTH] Authentication failed.\r\n",
+     false, AUTH, 0},
     {"pipelined junk, control bytes not echoed", CFG_PLAIN, LOGIN "\x01\x02junk\r\nSTAT\r\n", 0,
-     LOGIN_OK "-ERR Unknown command: ??junk\r\n+OK 3 106\r\n", false, TRANS, 0},
-    {"tab inside keyword", CFG_PLAIN, "NOOP\tX\r\n", 0, "-ERR Unknown command: NOOP?X\r\n", false,
-     AUTH, 0},
+     LOGIN_OK "-ERR Unknown command: ??junk\r\n+OK 3 " ALL_WIRE "\r\n", false, TRANS, 0},
+    {"tab inside keyword", CFG_PLAIN, LOGIN "NOOP\tX\r\n", 0,
+     LOGIN_OK "-ERR Unknown command: NOOP?X\r\n", false, TRANS, 0},
     {"control byte in argument", CFG_PLAIN, "USER al\x01ice\r\n", 0, "-ERR Invalid arguments.\r\n",
      false, AUTH, 0},
-    {"empty line", CFG_PLAIN, "\r\n", 0, "-ERR Empty command.\r\n", false, AUTH, 0},
+    {"empty line", CFG_PLAIN, "\r\n", 0, "-ERR Unknown command.\r\n", false, AUTH, 0},
+    {"empty line after login", CFG_PLAIN, LOGIN "\r\n", 0, LOGIN_OK "-ERR Unknown command.\r\n",
+     false, TRANS, 0},
     {"commands after QUIT ignored", CFG_PLAIN, LOGIN "DELE 1\r\nQUIT\r\nRSET\r\nSTAT\r\n", 0,
      LOGIN_OK "+OK Marked to be deleted.\r\n+OK Logging out, messages deleted.\r\n", true, UPD, 1},
     {"TOP with a bad line count", CFG_PLAIN, LOGIN "TOP 1 x\r\nTOP 1 -1\r\nTOP 1\r\n", 0,
      LOGIN_OK "-ERR Invalid arguments.\r\n-ERR Invalid arguments.\r\n-ERR Invalid arguments.\r\n",
      false, TRANS, 0},
     {"unknown command, long keyword truncated", CFG_PLAIN,
-     "ABCDEFGHIJABCDEFGHIJABCDEFGHIJABCDEFGHIJABCDEFGHIJ\r\n", 0,
-     "-ERR Unknown command: ABCDEFGHIJABCDEFGHIJABCDEFGHIJABCDEFGHIJ\r\n", false, AUTH, 0},
+     LOGIN "ABCDEFGHIJABCDEFGHIJABCDEFGHIJABCDEFGHIJABCDEFGHIJ\r\n", 0,
+     LOGIN_OK "-ERR Unknown command: ABCDEFGHIJABCDEFGHIJABCDEFGHIJABCDEFGHIJ\r\n", false, TRANS,
+     0},
 };
 
 struct run_result {
@@ -581,6 +616,66 @@ static void test_stls(struct harness *h)
 }
 
 /* Back-pressure: while output waits, pipelined commands stay queued. */
+/* Dovecot's auth_failure_delay: the -ERR of a failed login is held until the caller lets the
+ * time pass (pop3_server_pause/resume); what came before it goes out at once, and a later
+ * success is not held. Fed whole and byte by byte, the same pauses at the same places. */
+static void test_auth_failure_delay(struct harness *h)
+{
+    static const char in[] =
+        "USER alice\r\nPASS guess\r\nAPOP mrose 00000000000000000000000000000000"
+        "\r\nUSER alice\r\nPASS secret\r\nSTAT\r\n";
+    for (size_t chunk = sizeof in - 1; chunk > 0; chunk = chunk == 1 ? 0 : 1) {
+        struct agent a;
+        agent_init(&a, CFG_APOP);
+        struct pop3_server_config cfg = make_config(CFG_APOP);
+        cfg.auth_failure_delay_us = 2000000;
+        struct pop3_server *s = pop3_server_new(&cfg, &server_hooks, &a);
+        CHECK(h, s != NULL);
+        pop3_server_start(s);
+        for (size_t off = 0; off < sizeof in - 1; off += chunk) {
+            size_t k = sizeof in - 1 - off < chunk ? sizeof in - 1 - off : chunk;
+            pop3_server_feed(s, (const uint8_t *)in + off, k);
+        }
+        /* Take the output piece by piece, noting each pause. */
+        char got[1024] = "";
+        size_t used = 0;
+        uint64_t pauses[4] = {0};
+        size_t npauses = 0;
+        for (;;) {
+            const uint8_t *p;
+            size_t n = pop3_server_output(s, &p);
+            if (n + used < sizeof got) {
+                memcpy(got + used, p, n);
+                used += n;
+                got[used] = 0;
+            }
+            pop3_server_output_consumed(s, n);
+            uint64_t us = pop3_server_pause(s);
+            if (us == 0) {
+                break;
+            }
+            if (npauses < 4) {
+                pauses[npauses] = us;
+            }
+            npauses++;
+            if (npauses == 1) {
+                /* Before the first pause: the greeting and the +OK to USER, nothing more. */
+                CHECK_STR(h, got, GREET_APOP "+OK\r\n");
+            }
+            pop3_server_resume(s);
+        }
+        CHECK_INT(h, npauses, 2);
+        CHECK_INT(h, pauses[0], 2000000);
+        CHECK_INT(h, pauses[1], 2000000);
+        CHECK_STR(h, got,
+                  GREET_APOP "+OK\r\n-ERR [AUTH] Authentication failed.\r\n"
+                             "-ERR [AUTH] Authentication failed.\r\n" LOGIN_OK "+OK 3 " ALL_WIRE
+                             "\r\n");
+        CHECK(h, pop3_server_state(s) == POP3_STATE_TRANSACTION);
+        pop3_server_free(s);
+    }
+}
+
 static void test_backpressure(struct harness *h)
 {
     static uint8_t big[40000];
@@ -1017,6 +1112,7 @@ int main(void)
     test_peer_close(&h);
     test_stls(&h);
     test_backpressure(&h);
+    test_auth_failure_delay(&h);
     for (size_t i = 0; i < sizeof dialogs / sizeof dialogs[0]; i++) {
         run_dialog(&h, &dialogs[i], SIZE_MAX);
         run_dialog(&h, &dialogs[i], 1);

@@ -47,6 +47,9 @@ static void test_bank_shape(struct harness *h, const struct quiz_bank *b)
         if (!CHECK(h, texts)) {
             fprintf(stderr, "    %s: a text is missing in ja or en\n", q->id);
         }
+        if (!CHECK(h, test_nonempty(q->source) && q->weight < QUIZ_WEIGHT_COUNT)) {
+            fprintf(stderr, "    %s: no source or exam weight\n", q->id);
+        }
         if (!CHECK(h, q->step >= 0 && q->step <= 9)) {
             fprintf(stderr, "    %s: step %d\n", q->id, q->step);
         }
@@ -264,23 +267,28 @@ static void test_claims(struct harness *h)
     quiz_runs_free(r);
 }
 
+#define Q_SRC "\"source\": \"RFC 6409 §3.1\", \"exam_weight\": \"low\", "
+
 /* A wrong check in a question makes --verify's verdict fail for that question. */
 static void test_verify_fails(struct harness *h)
 {
     static const char bank[] =
         "{\"version\": 1, \"questions\": [{\"id\": \"wrong-port\", \"topic\": \"ports\", "
-        "\"scenario\": \"nine-steps\", \"step\": 1, \"kind\": \"choice\", \"answer\": 0, "
+        "\"scenario\": \"nine-steps\", \"step\": 1, \"kind\": \"choice\", \"answer\": 0, " Q_SRC
         "\"ja\": {\"question\": \"q\", \"choices\": [\"465\", \"587\"], \"explanation\": \"e\"}, "
         "\"en\": {\"question\": \"q\", \"choices\": [\"465\", \"587\"], \"explanation\": \"e\"}, "
         "\"check\": {\"step_port\": {\"step\": 1, \"port\": 465}}}, "
         "{\"id\": \"no-such-step\", \"topic\": \"open-relay\", \"scenario\": \"open-relay\", "
-        "\"step\": 5, \"kind\": \"click\", \"answer\": \"mx.b\", \"ja\": {\"question\": \"q\", "
+        "\"step\": 5, \"kind\": \"click\", \"answer\": \"mx.b\", " Q_SRC
+        "\"ja\": {\"question\": \"q\", "
         "\"explanation\": \"e\"}, \"en\": {\"question\": \"q\", \"explanation\": \"e\"}}, "
         "{\"id\": \"no-such-agent\", \"topic\": \"nine-steps\", \"scenario\": \"nine-steps\", "
-        "\"step\": 1, \"kind\": \"click\", \"answer\": \"msa.b\", \"ja\": {\"question\": \"q\", "
+        "\"step\": 1, \"kind\": \"click\", \"answer\": \"msa.b\", " Q_SRC
+        "\"ja\": {\"question\": \"q\", "
         "\"explanation\": \"e\"}, \"en\": {\"question\": \"q\", \"explanation\": \"e\"}}, "
         "{\"id\": \"no-such-link\", \"topic\": \"nine-steps\", \"scenario\": \"nine-steps\", "
-        "\"step\": 4, \"kind\": \"click\", \"answer\": [\"gw.a.example\", \"mx.b.example\"], "
+        "\"step\": 4, \"kind\": \"click\", \"answer\": [\"gw.a.example\", \"mx.b.example\"], " Q_SRC
+        ""
         "\"ja\": {\"question\": \"q\", \"explanation\": \"e\"}, \"en\": {\"question\": \"q\", "
         "\"explanation\": \"e\"}}]}";
     static const char *const whys[] = {
@@ -313,9 +321,10 @@ static void test_verify_fails(struct harness *h)
 #define Q_HEAD "{\"version\": 1, \"questions\": [{\"id\": \"q1\", \"topic\": \"ports\", "
 #define Q_TEXT(lang)                                                                               \
     "\"" lang "\": {\"question\": \"q\", \"choices\": [\"a\", \"b\"], \"explanation\": \"e\"}"
+#define Q_SOURCE "\"source\": \"RFC 6409 §3.1\", \"exam_weight\": \"high\", "
 #define Q_GOOD_TAIL                                                                                \
-    "\"scenario\": \"nine-steps\", \"step\": 1, \"kind\": \"choice\", \"answer\": 1, " Q_TEXT(     \
-        "ja") ", " Q_TEXT("en")
+    "\"scenario\": \"nine-steps\", \"step\": 1, \"kind\": \"choice\", \"answer\": 1, " Q_SOURCE    \
+        Q_TEXT("ja") ", " Q_TEXT("en")
 
 struct bad_case {
     const char *text;
@@ -333,8 +342,22 @@ static const struct bad_case bad_cases[] = {
      "bad.json: error: at $: unknown key \"extra\" (expected one of: $schema, version, questions)"},
     {Q_HEAD Q_GOOD_TAIL ", \"hint\": \"x\"}]}",
      "bad.json: error: at $.questions[0]: unknown key \"hint\" for a question (expected one of: "
-     "id, "
-     "topic, scenario, step, kind, ja, en, answer, check)"},
+     "id, topic, exam_weight, scenario, step, kind, answer, source, ja, en, check)"},
+    {Q_HEAD "\"scenario\": \"nine-steps\", \"step\": 1, \"kind\": \"choice\", \"answer\": 1, "
+            "\"exam_weight\": \"high\", " Q_TEXT("ja") ", " Q_TEXT("en") "}]}",
+     "bad.json: error: at $.questions[0]: missing required key \"source\""},
+    {Q_HEAD "\"scenario\": \"nine-steps\", \"step\": 1, \"kind\": \"choice\", \"answer\": 1, "
+            "\"source\": \"RFC 6409 §3.1\", " Q_TEXT("ja") ", " Q_TEXT("en") "}]}",
+     "bad.json: error: at $.questions[0]: missing required key \"exam_weight\""},
+    {Q_HEAD "\"scenario\": \"nine-steps\", \"step\": 1, \"kind\": \"choice\", \"answer\": 1, "
+            "\"source\": \" \", \"exam_weight\": \"low\", " Q_TEXT("ja") ", " Q_TEXT("en") "}]}",
+     "bad.json: error: at $.questions[0].source: expected an RFC and section, a Postfix or "
+     "Dovecot parameter or an exam sitting, such as \"RFC 4954 §6\", got a string \" \""},
+    {Q_HEAD "\"scenario\": \"nine-steps\", \"step\": 1, \"kind\": \"choice\", \"answer\": 1, "
+            "\"source\": \"RFC 6409 §3.1\", \"exam_weight\": \"often\", " Q_TEXT("ja") ", " Q_TEXT(
+                "en") "}]}",
+     "bad.json: error: at $.questions[0].exam_weight: expected one of high, medium, low, got "
+     "\"often\""},
     {Q_HEAD "\"scenario\": \"nine-step\", \"step\": 1}]}",
      "bad.json: error: at $.questions[0].scenario: expected a bundled scenario (see `mailsim "
      "list`), got \"nine-step\" (did you mean \"nine-steps\"?)"},
@@ -547,27 +570,69 @@ static void test_select(struct harness *h, const struct quiz_bank *b)
     if (!a || !c) {
         abort();
     }
-    struct quiz_filter all = {-1, NULL, false};
+    struct quiz_filter all = {.scenario = NULL};
     CHECK_INT(h, quiz_select(b, NULL, &all, 42, 0, a), b->n);
     CHECK_INT(h, quiz_select(b, NULL, &all, 42, 10, a), 10);
     CHECK_INT(h, quiz_select(b, NULL, &all, 42, 10, c), 10);
     CHECK(h, memcmp(a, c, 10 * sizeof *a) == 0); /* the same seed, the same round */
     quiz_select(b, NULL, &all, 43, 10, c);
     CHECK(h, memcmp(a, c, 10 * sizeof *a) != 0);
-    struct quiz_filter ports = {QUIZ_TOPIC_PORTS, NULL, false};
+    struct quiz_filter ports = {.topics = 1u << QUIZ_TOPIC_PORTS};
     size_t n = quiz_select(b, NULL, &ports, 1, 0, a);
     bool only = n > 0;
     for (size_t i = 0; i < n; i++) {
         only = only && b->q[a[i]].topic == QUIZ_TOPIC_PORTS;
     }
     CHECK(h, only);
-    struct quiz_filter apop = {-1, "apop", false};
+    struct quiz_filter apop = {.scenario = "apop"};
     n = quiz_select(b, NULL, &apop, 1, 0, a);
     only = n > 0;
     for (size_t i = 0; i < n; i++) {
         only = only && strcmp(b->q[a[i]].scenario, "apop") == 0;
     }
     CHECK(h, only);
+    /* Never asked: every high-weight question before every medium one, and medium before low;
+     * the seed still shuffles within a weight. */
+    size_t per_weight[QUIZ_WEIGHT_COUNT] = {0};
+    for (size_t i = 0; i < b->n; i++) {
+        per_weight[b->q[i].weight]++;
+    }
+    for (int w = 0; w < QUIZ_WEIGHT_COUNT; w++) {
+        if (!CHECK(h, per_weight[w] >= 5)) {
+            fprintf(stderr, "    weight %s has %zu questions\n", quiz_weight_name(w),
+                    per_weight[w]);
+        }
+    }
+    n = quiz_select(b, NULL, &all, 42, 0, a);
+    bool sorted = n == b->n;
+    for (size_t i = 1; i < n; i++) {
+        sorted = sorted && b->q[a[i - 1]].weight <= b->q[a[i]].weight;
+    }
+    CHECK(h, sorted);
+    CHECK_INT(h, b->q[a[0]].weight, QUIZ_WEIGHT_HIGH);
+    CHECK_INT(h, b->q[a[n - 1]].weight, QUIZ_WEIGHT_LOW);
+    quiz_select(b, NULL, &all, 43, 0, c);
+    CHECK(h, memcmp(a, c, per_weight[QUIZ_WEIGHT_HIGH] * sizeof *a) != 0);
+    /* --weight low: only low; --weight high,medium with --topic ports: just those. */
+    struct quiz_filter low = {.weights = 1u << QUIZ_WEIGHT_LOW};
+    n = quiz_select(b, NULL, &low, 1, 0, a);
+    CHECK_INT(h, n, per_weight[QUIZ_WEIGHT_LOW]);
+    only = n > 0;
+    for (size_t i = 0; i < n; i++) {
+        only = only && b->q[a[i]].weight == QUIZ_WEIGHT_LOW;
+    }
+    CHECK(h, only);
+    struct quiz_filter both = {.topics = 1u << QUIZ_TOPIC_PORTS,
+                               .weights = 1u << QUIZ_WEIGHT_HIGH | 1u << QUIZ_WEIGHT_MEDIUM};
+    n = quiz_select(b, NULL, &both, 1, 0, a);
+    only = n > 0;
+    for (size_t i = 0; i < n; i++) {
+        only = only && b->q[a[i]].topic == QUIZ_TOPIC_PORTS && b->q[a[i]].weight != QUIZ_WEIGHT_LOW;
+    }
+    CHECK(h, only);
+    CHECK_INT(h, quiz_weight_find("medium"), QUIZ_WEIGHT_MEDIUM);
+    CHECK_INT(h, quiz_weight_find("often"), -1);
+    CHECK_STR(h, quiz_weight_name(QUIZ_WEIGHT_LOW), "low");
     /* Asked questions go to the back; --review takes only those last answered wrong. */
     struct quiz_progress p = {0};
     for (size_t i = 0; i + 1 < b->n; i++) {
@@ -576,7 +641,7 @@ static void test_select(struct harness *h, const struct quiz_bank *b)
     n = quiz_select(b, &p, &all, 7, 1, a);
     CHECK_INT(h, n, 1);
     CHECK_INT(h, a[0], b->n - 1); /* the one never asked */
-    struct quiz_filter review = {-1, NULL, true};
+    struct quiz_filter review = {.review = true};
     n = quiz_select(b, &p, &review, 7, 0, a);
     CHECK_INT(h, n, (b->n - 1) / 2);
     only = true;
@@ -641,6 +706,7 @@ static void test_glossary(struct harness *h)
                                          "port-forwarding",
                                          "starttls-stripping",
                                          "op25b",
+                                         "ip25b",
                                          "spf",
                                          "dkim",
                                          "dmarc",

@@ -17,7 +17,8 @@ static const char *const quiz_keys[] = {
     "quiz.keys_next",   "quiz.keys_last",    "quiz.score",       "quiz.missed",
     "quiz.keys_review", "quiz.keys_done",    "quiz.unavailable", "quiz.none",
     "quiz.click_agent", "quiz.not_saved",    "quiz.glossary.title", "quiz.glossary.hint",
-    "quiz.glossary.unavailable", "ui.help.15", "ui.help.16",
+    "quiz.glossary.unavailable", "ui.help.15", "ui.help.16", "quiz.source", "quiz.weight",
+    "quiz.weight.high", "quiz.weight.medium", "quiz.weight.low",
 };
 
 static void quiz_words(const struct ui_strings *ui, struct quiz_overlay_words *w)
@@ -40,6 +41,11 @@ static void quiz_words(const struct ui_strings *ui, struct quiz_overlay_words *w
     w->missed = ui_string(ui, "quiz.missed");
     w->keys_review = ui_string(ui, "quiz.keys_review");
     w->keys_done = ui_string(ui, "quiz.keys_done");
+    w->source = ui_string(ui, "quiz.source");
+    w->weight = ui_string(ui, "quiz.weight");
+    w->weights[VIZ_QUIZ_WEIGHT_HIGH] = ui_string(ui, "quiz.weight.high");
+    w->weights[VIZ_QUIZ_WEIGHT_MEDIUM] = ui_string(ui, "quiz.weight.medium");
+    w->weights[VIZ_QUIZ_WEIGHT_LOW] = ui_string(ui, "quiz.weight.low");
 }
 
 /* From the bank: the longest kinds of text it holds. */
@@ -50,7 +56,8 @@ static const struct viz_quiz_question choice_ja = {
      "b.example の TXT レコード(SPF)", "mx.b.example の CNAME レコード",
      "問い合わせない(hosts ファイルを見る)"},
     6, 1, NULL, {NULL, NULL},
-    "通信記録に「DNS gw.a: MX b.example -> 10 mx.b.example (203.0.113.140)」とあります。送信側のMTAは宛先ドメイン b.example の MX レコードを問い合わせ、優先度の値が最も小さいホスト(mx.b.example)へ 25番で接続します。A レコードはその後、mx.b.example のアドレスを知るために使われます。MX が無いときに限り、ドメイン名そのものの A レコードへ送ります(RFC 5321 5.1)。"};
+    "通信記録に「DNS gw.a: MX b.example -> 10 mx.b.example (203.0.113.140)」とあります。送信側のMTAは宛先ドメイン b.example の MX レコードを問い合わせ、優先度の値が最も小さいホスト(mx.b.example)へ 25番で接続します。A レコードはその後、mx.b.example のアドレスを知るために使われます。MX が無いときに限り、ドメイン名そのものの A レコードへ送ります(RFC 5321 5.1)。",
+    "RFC 5321 §5.1", VIZ_QUIZ_WEIGHT_LOW};
 static const struct viz_quiz_question choice_en = {
     "nine-steps-4-mx", 4, VIZ_QUIZ_CHOICE,
     "In step ④, what does gw.a.example ask DNS to learn where to send the message for b.example?",
@@ -58,17 +65,20 @@ static const struct viz_quiz_question choice_en = {
      "the TXT record of b.example (SPF)", "the CNAME record of mx.b.example",
      "nothing: it reads its hosts file"},
     6, 1, NULL, {NULL, NULL},
-    "The transcript says \"DNS gw.a: MX b.example -> 10 mx.b.example (203.0.113.140)\". The sending MTA asks for the MX records of the recipient's domain b.example and connects on port 25 to the host with the lowest preference value (mx.b.example). The A record is used after that, to learn the address of mx.b.example. Only when there is no MX does it send to the A record of the domain itself (RFC 5321 section 5.1), which is why a domain that receives mail publishes one."};
+    "The transcript says \"DNS gw.a: MX b.example -> 10 mx.b.example (203.0.113.140)\". The sending MTA asks for the MX records of the recipient's domain b.example and connects on port 25 to the host with the lowest preference value (mx.b.example). The A record is used after that, to learn the address of mx.b.example. Only when there is no MX does it send to the A record of the domain itself (RFC 5321 section 5.1), which is why a domain that receives mail publishes one.",
+    "RFC 5321 §5.1", VIZ_QUIZ_WEIGHT_LOW};
 static const struct viz_quiz_question click_ja = {
     "nine-steps-4-link", 4, VIZ_QUIZ_CLICK_LINK,
     "ステップ④で、メールが送信側の組織を出てインターネットへ出ていく回線をクリックしてください。",
     {NULL}, 0, 0, NULL, {"gw.a.example", "router.example"},
-    "gw.a.example(送信側DMZのゲートウェイMTA)と router.example の間の回線です。通信記録の「接続 gw.a@gw.a.example 192.0.2.140 -> mx.b@mx.b.example 203.0.113.140:25 (smtp)」の接続はこの回線を通ってインターネットへ出ます。"};
+    "gw.a.example(送信側DMZのゲートウェイMTA)と router.example の間の回線です。通信記録の「接続 gw.a@gw.a.example 192.0.2.140 -> mx.b@mx.b.example 203.0.113.140:25 (smtp)」の接続はこの回線を通ってインターネットへ出ます。",
+    "RFC 5598 §4.3.2 (MTA)", VIZ_QUIZ_WEIGHT_MEDIUM};
 static const struct viz_quiz_question click_en = {
     "nine-steps-1-who", 1, VIZ_QUIZ_CLICK_AGENT,
     "Click the agent that writes the message and sends it to its organisation's mail server in step ①.",
     {NULL}, 0, 0, "alice", {NULL, NULL},
-    "Step ① is the sender's MUA (alice, in Thunderbird's role). The first line of the transcript, \"connect alice@alice-pc.a.example ... -> msa.a@mail.a.example ...:587 (submission)\", shows that the client opening the connection is alice's MUA."};
+    "Step ① is the sender's MUA (alice, in Thunderbird's role). The first line of the transcript, \"connect alice@alice-pc.a.example ... -> msa.a@mail.a.example ...:587 (submission)\", shows that the client opening the connection is alice's MUA.",
+    "RFC 5598 §4.2.1 (MUA)", VIZ_QUIZ_WEIGHT_HIGH};
 
 /* All the text of a list, joined without spaces: wrapping drops the spaces it breaks at. */
 static char *all_text(const struct display_list *dl)
@@ -209,6 +219,7 @@ static void test_lang(struct harness *h, const struct run *r, const char *lang)
     s.right = false;
     s.answer_text = choice->choices[1];
     const char *wrong[] = {choice->question, w.wrong, choice->choices[1], choice->explanation,
+                           w.source, choice->source, w.weight, w.weights[VIZ_QUIZ_WEIGHT_LOW],
                            w.keys_next};
     check_state(h, r, &wd, &s, wrong, sizeof wrong / sizeof wrong[0]);
 
@@ -223,7 +234,8 @@ static void test_lang(struct harness *h, const struct run *r, const char *lang)
     s.phase = QUIZ_OVERLAY_ANSWERED;
     s.right = true;
     s.answer_text = ja ? "gw.a.example — router.example" : "alice (MUA, alice-pc.a.example)";
-    const char *right[] = {w.right, s.answer_text, click->explanation, w.keys_last};
+    const char *right[] = {w.right, s.answer_text, click->explanation, click->source,
+                           w.weights[click->weight], w.keys_last};
     check_state(h, r, &wd, &s, right, sizeof right / sizeof right[0]);
 
     const char *missed[] = {choice->question, click->question};
@@ -258,6 +270,16 @@ static void test_order(struct harness *h)
     quiz_overlay_order(q, 6, out);
     size_t want[6] = {2, 4, 0, 5, 3, 1};
     CHECK(h, memcmp(out, want, sizeof want) == 0);
+    /* High weight first, then medium, then low; by step within a weight. */
+    enum viz_quiz_weight weights[6] = {VIZ_QUIZ_WEIGHT_LOW,  VIZ_QUIZ_WEIGHT_HIGH,
+                                       VIZ_QUIZ_WEIGHT_MEDIUM, VIZ_QUIZ_WEIGHT_HIGH,
+                                       VIZ_QUIZ_WEIGHT_LOW,  VIZ_QUIZ_WEIGHT_HIGH};
+    for (int i = 0; i < 6; i++) {
+        q[i].weight = weights[i];
+    }
+    quiz_overlay_order(q, 6, out);
+    size_t by_weight[6] = {5, 3, 1, 2, 4, 0};
+    CHECK(h, memcmp(out, by_weight, sizeof by_weight) == 0);
 }
 
 static void test_glossary(struct harness *h)

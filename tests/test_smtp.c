@@ -23,9 +23,12 @@
 #define QUEUED(n) "250 2.0.0 Ok: queued as 0000002A0" #n "\r\n"
 #define BYE "221 2.0.0 Bye\r\n"
 #define BAD_SYNTAX "500 5.5.2 Error: bad syntax\r\n"
-#define TOO_LONG "500 5.5.2 Error: line too long\r\n"
-#define BARE_LF "500 5.5.2 Error: bare <LF> received\r\n"
-#define UNKNOWN "502 5.5.2 Error: command not recognized\r\n"
+#define BARE_LF_REJECT "550 5.5.2 " HOST " Error: bare <LF> received\r\n"
+#define UNKNOWN "500 5.5.2 Error: command not recognized\r\n"
+#define NO_RCPTS "554 5.5.1 Error: no valid recipients\r\n"
+#define BAD_SENDER "501 5.1.7 Bad sender address syntax\r\n"
+#define BAD_RCPT "501 5.1.3 Bad recipient address syntax\r\n"
+#define NEED_TLS "530 5.7.0 Must issue a STARTTLS command first\r\n"
 #define AUTH_OK "235 2.7.0 Authentication successful\r\n"
 #define AUTH_FAIL "535 5.7.8 Error: authentication failed: authentication failure\r\n"
 #define TXN "EHLO c.example.org\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n"
@@ -44,6 +47,12 @@ enum {
     CFG_AUTH_TLS = 1 << 3,   /* AUTH only over TLS */
     CFG_ERR3 = 1 << 4,       /* max_errors 3 instead of 20 */
     CFG_TLS_ACTIVE = 1 << 5, /* the connection is TLS from the start */
+    /* Postfix's stricter settings, each on its own (their defaults are off) */
+    CFG_HELO_REQ = 1 << 6,    /* smtpd_helo_required */
+    CFG_STRICT = 1 << 7,      /* strict_rfc821_envelopes */
+    CFG_BARE_REJECT = 1 << 8, /* smtpd_forbid_bare_newline = reject */
+    CFG_NO_VRFY = 1 << 9,     /* disable_vrfy_command */
+    CFG_TLS_ENC = 1 << 10,    /* smtpd_tls_security_level = encrypt */
 };
 
 /* ---- The test server's hooks ---- */
@@ -129,6 +138,21 @@ static bool ts_on_rcpt(void *ctx, const struct smtp_envelope *env, const char *p
     return true;
 }
 
+/* As Postfix's recipient checks would answer VRFY for an unknown local user. */
+static bool ts_on_vrfy(void *ctx, const struct smtp_envelope *env, const char *address,
+                       struct smtp_reply *reply)
+{
+    (void)ctx;
+    (void)env;
+    if (strcmp(address, "nobody@example.net") == 0) {
+        smtp_reply_set(reply, 550, "5.1.1",
+                       "<%s>: Recipient address rejected: User unknown in local recipient table",
+                       address);
+        return false;
+    }
+    return true;
+}
+
 static bool ts_on_message(void *ctx, const struct smtp_envelope *env, const uint8_t *data,
                           size_t len, struct smtp_reply *reply)
 {
@@ -169,8 +193,15 @@ static struct smtp_server *test_server_new(unsigned flags, struct test_server_ct
                           : SASL_MECH_BIT(SASL_MECH_PLAIN) | SASL_MECH_BIT(SASL_MECH_LOGIN) |
                                 SASL_MECH_BIT(SASL_MECH_CRAM_MD5),
         .auth_requires_tls = (flags & CFG_AUTH_TLS) != 0,
-        .tls_available = (flags & (CFG_TLS | CFG_TLS_HOOK | CFG_AUTH_TLS | CFG_TLS_ACTIVE)) != 0,
+        .tls_available =
+            (flags & (CFG_TLS | CFG_TLS_HOOK | CFG_AUTH_TLS | CFG_TLS_ACTIVE | CFG_TLS_ENC)) != 0,
         .tls_active = (flags & CFG_TLS_ACTIVE) != 0,
+        .tls_required = (flags & CFG_TLS_ENC) != 0,
+        .helo_required = (flags & CFG_HELO_REQ) != 0,
+        .strict_rfc821_envelopes = (flags & CFG_STRICT) != 0,
+        .reject_bare_lf = (flags & CFG_BARE_REJECT) != 0,
+        .disable_vrfy = (flags & CFG_NO_VRFY) != 0,
+        .myorigin = "example.net",
         .session_id = 42,
     };
     struct smtp_server_hooks hooks = {
@@ -180,8 +211,10 @@ static struct smtp_server *test_server_new(unsigned flags, struct test_server_ct
         .on_auth_result = ts_on_auth_result,
         .on_mail = ts_on_mail,
         .on_rcpt = ts_on_rcpt,
+        .on_vrfy = ts_on_vrfy,
         .on_message = ts_on_message,
-        .on_starttls = (flags & (CFG_TLS_HOOK | CFG_AUTH_TLS)) ? ts_on_starttls : NULL,
+        .on_starttls =
+            (flags & (CFG_TLS_HOOK | CFG_AUTH_TLS | CFG_TLS_ENC)) ? ts_on_starttls : NULL,
     };
     struct smtp_server *s = smtp_server_new(&cfg, &hooks, t);
     if (!s) {
@@ -259,8 +292,19 @@ static const struct server_case dialogue_cases[] = {
      IN("EHLO c\r\nMAIL FROM:<a@example.org>\r\nRSET\r\nRCPT TO:<b@example.net>\r\n"),
      G EHLO_R OK_MAIL OK "503 5.5.1 Error: need MAIL command\r\n"},
     {"vrfy", 0, IN("VRFY bob@example.net\r\n"), G "252 2.0.0 bob@example.net\r\n"},
-    {"help", 0, IN("HELP\r\n"),
-     G "214 2.0.0 Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP AUTH STARTTLS\r\n"},
+    /* Postfix answers VRFY after its recipient checks, with the argument as sent. */
+    {"vrfy brackets and bare names", 0, IN("VRFY <bob@example.net>\r\nVRFY bob\r\n"),
+     G "252 2.0.0 <bob@example.net>\r\n252 2.0.0 bob\r\n"},
+    {"vrfy an unknown local user", 0, IN("VRFY nobody@example.net\r\nVRFY nobody\r\n"),
+     G "550 5.1.1 <nobody@example.net>: Recipient address rejected: User unknown in local "
+       "recipient table\r\n"
+       "550 5.1.1 <nobody@example.net>: Recipient address rejected: User unknown in local "
+       "recipient table\r\n"},
+    {"vrfy disabled", CFG_NO_VRFY, IN("VRFY bob@example.net\r\nVRFY nobody@example.net\r\n"),
+     G "502 5.5.1 VRFY command is disabled\r\n502 5.5.1 VRFY command is disabled\r\n"},
+    /* Postfix has no HELP and no EXPN. */
+    {"help and expn are unknown", 0, IN("HELP\r\nHELP MAIL\r\nEXPN bob\r\n"),
+     G UNKNOWN UNKNOWN UNKNOWN},
     {"quit", 0, IN("QUIT\r\n"), G BYE, true},
     {"mail with size and body", 0,
      IN("EHLO c\r\nMAIL FROM:<a@example.org> SIZE=100 BODY=8BITMIME\r\n"), G EHLO_R OK_MAIL},
@@ -332,31 +376,35 @@ static void build_line(struct buf *b, const char *head, size_t n, char fill, con
     buf_append_str(b, tail);
 }
 
-static void build_cmd_512(struct built *b)
+static void build_cmd_2048(struct built *b)
 {
-    /* "NOOP " + 505 + CRLF = 512 octets: the longest legal command line; 513 is too long. */
-    build_line(&b->in, "NOOP ", 505, 'x', "\r\n");
-    build_line(&b->in, "NOOP ", 506, 'x', "\r\n");
-    buf_append_str(&b->want, G OK TOO_LONG);
+    /* Postfix reads a command line up to line_length_limit (2048) octets and skips the rest:
+     * "NOOP " + 2043 is read whole, "NOOP " + 5000 is cut and still a NOOP, a 2000-octet verb is
+     * an unknown command, and the session stays in step. */
+    build_line(&b->in, "NOOP ", 2043, 'x', "\r\n");
+    build_line(&b->in, "NOOP ", 5000, 'x', "\r\n");
+    build_line(&b->in, "", 2000, 'X', "\r\nNOOP\r\n");
+    buf_append_str(&b->want, G OK OK UNKNOWN OK);
 }
 
 static void build_long_600(struct built *b)
 {
     build_line(&b->in, "NOOP ", 595, 'x', "\r\nNOOP\r\n");
-    buf_append_str(&b->want, G TOO_LONG OK);
+    buf_append_str(&b->want, G OK OK);
 }
 
 static void build_long_100000(struct built *b)
 {
+    /* Cut at 2048 octets, the path has no closing bracket left. */
     build_line(&b->in, "MAIL FROM:<", 100000, 'a', ">\r\nNOOP\r\n");
-    buf_append_str(&b->want, G TOO_LONG OK);
+    buf_append_str(&b->want, G BAD_SENDER OK);
 }
 
 static void build_blob_10mb(struct built *b)
 {
     build_line(&b->in, "", 10 * 1024 * 1024, 'A', "");
     buf_append_str(&b->in2, "\r\nNOOP\r\n");
-    buf_append_str(&b->want, G TOO_LONG OK);
+    buf_append_str(&b->want, G UNKNOWN OK);
 }
 
 static void build_2000_rcpts(struct built *b)
@@ -383,17 +431,40 @@ static void build_data_past_size(struct built *b)
 
 static void build_data_long_line(struct built *b)
 {
+    /* RFC 5321 §4.5.3.1 asks for tolerance of longer lines, and Postfix queues them: the line is
+     * kept whole, however the reader splits it. */
     buf_append_str(&b->in, TXN "short\r\n");
     build_line(&b->in, "", 1200, 'z', "\r\nmore\r\n.\r\nNOOP\r\n");
-    buf_append_str(&b->want, TXN_R "500 5.5.0 Error: message line too long\r\n" OK);
+    buf_append_str(&b->want, TXN_R QUEUED(1) OK);
+    buf_append_str(&b->msg, "short\r\n");
+    build_line(&b->msg, "", 1200, 'z', "\r\nmore\r\n");
+    b->has_msg = true;
 }
 
 static void build_data_999(struct built *b)
 {
-    /* 999 octets + CRLF = 1001: one over the text line limit. */
+    /* 999 octets + CRLF = 1001: one over the text line limit, taken all the same. */
     buf_append_str(&b->in, TXN);
     build_line(&b->in, "", 999, 'z', "\r\n.\r\n");
-    buf_append_str(&b->want, TXN_R "500 5.5.0 Error: message line too long\r\n");
+    buf_append_str(&b->want, TXN_R QUEUED(1));
+    build_line(&b->msg, "", 999, 'z', "\r\n");
+    b->has_msg = true;
+}
+
+static void build_data_piece_edges(struct built *b)
+{
+    /* The reader hands a long line over in pieces of 999 octets. A piece that starts with a dot
+     * is no line start (no unstuffing, no end of DATA), and a CR at a piece's edge is still
+     * seen with what follows it. */
+    buf_append_str(&b->in, TXN);
+    build_line(&b->in, "", 999, 'z', ".\r\n");
+    build_line(&b->in, "", 999, 'y', "\rx\r\n");
+    build_line(&b->in, ".", 3000, 'w', "\r\n.\r\n");
+    buf_append_str(&b->want, TXN_R QUEUED(1));
+    build_line(&b->msg, "", 999, 'z', ".\r\n");
+    build_line(&b->msg, "", 999, 'y', "\rx\r\n");
+    build_line(&b->msg, "", 3000, 'w', "\r\n");
+    b->has_msg = true;
 }
 
 static void build_data_998_stuffed(struct built *b)
@@ -440,6 +511,28 @@ static void build_sasl_long_ok(struct built *b)
     buf_append_str(&b->want, G EHLO_R "334 \r\n" AUTH_FAIL);
 }
 
+static void build_refusals_count(struct built *b)
+{
+    /* In Postfix every failed command counts, whoever refused it: three refused recipients
+     * reach a hard limit of 3. */
+    buf_append_str(&b->in, "EHLO c\r\nMAIL FROM:<a@example.org>\r\n");
+    buf_append_str(&b->want, G EHLO_R OK_MAIL);
+    for (int i = 0; i < 3; i++) {
+        buf_append_str(&b->in, "RCPT TO:<nobody@example.net>\r\n");
+        buf_append_str(&b->want, "550 5.1.1 <nobody@example.net>: Recipient address rejected: "
+                                 "User unknown\r\n");
+    }
+    buf_append_str(&b->want, "421 4.7.0 " HOST " Error: too many errors\r\n");
+}
+
+static void build_message_forgives(struct built *b)
+{
+    /* "Forgive any previous client errors when a message was received successfully." */
+    buf_append_str(&b->in, "FOO\r\nBAR\r\n" TXN "x\r\n.\r\nFOO\r\nBAR\r\nNOOP\r\n");
+    buf_append_str(&b->want,
+                   G UNKNOWN UNKNOWN EHLO_R OK_MAIL OK_RCPT GO_DATA QUEUED(1) UNKNOWN UNKNOWN OK);
+}
+
 static void build_errors_with_auth(struct built *b)
 {
     /* Password guessing: each 535 counts, the third ends the session. */
@@ -454,12 +547,20 @@ static void build_errors_with_auth(struct built *b)
 }
 
 static const struct server_case robustness_cases[] = {
-    {"command line exactly 512 and 513", .build = build_cmd_512},
+    {"command line of 2048 octets and past it", .build = build_cmd_2048},
     {"command line 600 octets", .build = build_long_600},
     {"command line 100000 octets", .build = build_long_100000},
-    {"10 MB without a newline", .build = build_blob_10mb, .max_buffered = SMTP_COMMAND_LINE_MAX},
+    {"10 MB without a newline", .build = build_blob_10mb,
+     .max_buffered = SMTP_SERVER_LINE_LIMIT + 2},
     {"NUL in command", 0, IN("NO\0OP\r\nNOOP\r\n"), G BAD_SYNTAX OK},
-    {"bare LF ends no command", 0, IN("NOOP\nQUIT\nNOOP\r\n"), G BARE_LF BARE_LF OK},
+    /* smtpd_forbid_bare_newline = normalize (Postfix >= 3.9's default): a bare LF ends a
+     * command like CRLF; reject answers 550 and hangs up. */
+    {"bare LF ends a command (normalize)", 0, IN("NOOP\nNOOP\r\nQUIT\nNOOP\r\n"), G OK OK BYE,
+     true},
+    {"bare LF refused (reject)", CFG_BARE_REJECT, IN("NOOP\r\nNOOP\nNOOP\r\n"), G OK BARE_LF_REJECT,
+     true},
+    {"bare LF inside DATA refused at the end (reject)", CFG_BARE_REJECT,
+     IN(TXN "a\nb\r\n.\r\nNOOP\r\n"), TXN_R BARE_LF_REJECT OK},
     {"bare CR inside command", 0, IN("NOOP\rQUIT\r\n"), G BAD_SYNTAX},
     {"bare CR never ends a line", 0, IN("NOOP\rNOOP\rNOOP\r"), G, .max_buffered = 32},
     {"empty line", 0, IN("\r\n"), G BAD_SYNTAX},
@@ -482,53 +583,77 @@ static const struct server_case robustness_cases[] = {
      "a\n.\r\nMAIL FROM:<evil@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\nforged\r\n", 1},
     {"HELO without argument", 0, IN("HELO\r\nEHLO   \r\n"),
      G "501 5.5.4 Syntax: HELO hostname\r\n501 5.5.4 Syntax: EHLO hostname\r\n"},
-    {"MAIL before HELO", 0, IN("MAIL FROM:<a@example.org>\r\n"),
-     G "503 5.5.1 Error: send HELO/EHLO first\r\n"},
+    /* smtpd_helo_required = no, Postfix's default, takes a transaction before HELO. */
+    {"MAIL before HELO", 0,
+     IN("MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\nx\r\n.\r\nRSET\r\n"),
+     G OK_MAIL OK_RCPT GO_DATA QUEUED(1) OK, false, "x\r\n"},
+    {"MAIL before HELO (smtpd_helo_required)", CFG_HELO_REQ,
+     IN("MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nRSET\r\n"),
+     G "503 5.5.1 Error: send HELO/EHLO first\r\n503 5.5.1 Error: need MAIL command\r\n" OK},
     {"nested MAIL", 0, IN("EHLO c\r\nMAIL FROM:<a@example.org>\r\nMAIL FROM:<a@example.org>\r\n"),
      G EHLO_R OK_MAIL "503 5.5.1 Error: nested MAIL command\r\n"},
     {"RCPT before MAIL", 0, IN("EHLO c\r\nRCPT TO:<b@example.net>\r\n"),
      G EHLO_R "503 5.5.1 Error: need MAIL command\r\n"},
     {"DATA before MAIL", 0, IN("EHLO c\r\nDATA\r\n"),
      G EHLO_R "503 5.5.1 Error: need RCPT command\r\n"},
-    {"DATA before RCPT", 0, IN("EHLO c\r\nMAIL FROM:<a@example.org>\r\nDATA\r\n"),
-     G EHLO_R OK_MAIL "503 5.5.1 Error: need RCPT command\r\n"},
+    /* Postfix: inside a transaction without a recipient, DATA gets 554 whether or not a RCPT
+     * came. */
+    {"DATA before RCPT", 0, IN("EHLO c\r\nMAIL FROM:<a@example.org>\r\nDATA\r\nDATA x\r\n"),
+     G EHLO_R OK_MAIL NO_RCPTS NO_RCPTS},
     {"DATA with argument", 0,
      IN("EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA now\r\n"),
      G EHLO_R OK_MAIL OK_RCPT "501 5.5.4 Syntax: DATA\r\n"},
-    {"AUTH before EHLO", 0, IN("AUTH PLAIN\r\n"), G "503 5.5.1 Error: send HELO/EHLO first\r\n"},
+    {"AUTH before EHLO", 0, IN("AUTH PLAIN " PLAIN_ALICE "\r\nMAIL FROM:<a@example.org>\r\n"),
+     G AUTH_OK OK_MAIL},
+    {"AUTH before EHLO (smtpd_helo_required)", CFG_HELO_REQ, IN("AUTH PLAIN\r\n"),
+     G "503 5.5.1 Error: send HELO/EHLO first\r\n"},
     {"AUTH in transaction", 0, IN("EHLO c\r\nMAIL FROM:<>\r\nAUTH PLAIN\r\n"),
      G EHLO_R OK_MAIL "503 5.5.1 Error: MAIL transaction in progress\r\n"},
     {"2000 RCPTs against a cap of 100", .build = build_2000_rcpts},
     {"DATA past SIZE", .build = build_data_past_size},
-    {"over-long DATA line", .build = build_data_long_line},
+    {"over-long DATA line kept", .build = build_data_long_line},
     {"DATA line of 999 octets", .build = build_data_999},
+    {"DATA line pieces: dot and CR at the edges", .want_bare = 2, .build = build_data_piece_edges},
+    {"hook refusals count as errors", CFG_ERR3, .want_done = true, .build = build_refusals_count},
+    {"an accepted message forgives the errors", CFG_ERR3, .build = build_message_forgives},
     {"DATA line of 998 octets after a stuffed dot", .build = build_data_998_stuffed},
     {"SIZE= too big", 0, IN("EHLO c\r\nMAIL FROM:<a@example.org> SIZE=20000\r\n"),
      G EHLO_R "552 5.3.4 Message size exceeds fixed limit\r\n"},
     {"SIZE= not a number", 0, IN("EHLO c\r\nMAIL FROM:<a@example.org> SIZE=12k\r\n"),
      G EHLO_R "501 5.5.4 Bad message size syntax\r\n"},
     {"BODY= unknown", 0, IN("EHLO c\r\nMAIL FROM:<a@example.org> BODY=BINARYMIME\r\n"),
-     G EHLO_R "501 5.5.4 Bad BODY keyword value\r\n"},
-    {"MAIL without brackets", 0, IN("EHLO c\r\nMAIL FROM:a@example.org\r\n"),
-     G EHLO_R "501 5.5.4 Syntax: MAIL FROM:<address>\r\n"},
-    {"MAIL space after colon", 0, IN("EHLO c\r\nMAIL FROM: <a@example.org>\r\n"),
-     G EHLO_R "501 5.5.4 Syntax: MAIL FROM:<address>\r\n"},
+     G EHLO_R "555 5.5.4 Unsupported option: BODY=BINARYMIME\r\n"},
+    /* strict_rfc821_envelopes = no (Postfix's default) takes an address without brackets. */
+    {"MAIL without brackets", 0,
+     IN("EHLO c\r\nMAIL FROM:a@example.org SIZE=10\r\nRCPT TO:b@example.net\r\n"),
+     G EHLO_R OK_MAIL OK_RCPT},
+    {"MAIL without brackets (strict_rfc821_envelopes)", CFG_STRICT,
+     IN("EHLO c\r\nMAIL FROM:a@example.org\r\nMAIL FROM:<a@example.org>\r\n"
+        "RCPT TO:b@example.net\r\nRCPT TO:<b@example.net> \r\n"),
+     G EHLO_R BAD_SENDER OK_MAIL BAD_RCPT OK_RCPT},
+    {"MAIL space after colon", 0,
+     IN("EHLO c\r\nMAIL FROM: <a@example.org>\r\nRSET\r\nMAIL FROM: <>\r\n"),
+     G EHLO_R OK_MAIL OK OK_MAIL},
+    {"MAIL space after colon (strict_rfc821_envelopes)", CFG_STRICT,
+     IN("EHLO c\r\nMAIL FROM: <a@example.org>\r\n"), G EHLO_R OK_MAIL},
+    {"MAIL junk after the brackets", 0, IN("EHLO c\r\nMAIL FROM:<a@example.org>x\r\n"),
+     G EHLO_R BAD_SENDER},
     {"MAIL without FROM", 0, IN("EHLO c\r\nMAIL <a@example.org>\r\nMAIL\r\n"),
      G EHLO_R "501 5.5.4 Syntax: MAIL FROM:<address>\r\n501 5.5.4 Syntax: MAIL FROM:<address>\r\n"},
-    {"MAIL unclosed bracket", 0, IN("EHLO c\r\nMAIL FROM:<a@example.org\r\n"),
-     G EHLO_R "501 5.5.4 Syntax: MAIL FROM:<address>\r\n"},
+    {"MAIL unclosed bracket", 0, IN("EHLO c\r\nMAIL FROM:<a@example.org\r\n"), G EHLO_R BAD_SENDER},
+    /* An address without a domain gets @myorigin (test_server_envelope looks at it). */
     {"MAIL bad address", 0,
      IN("EHLO c\r\nMAIL FROM:<a@@example.org>\r\nMAIL FROM:<a.@example.org>\r\n"
-        "MAIL FROM:<a@-x.org>\r\nMAIL FROM:<a>\r\n"),
-     G EHLO_R "501 5.1.7 Bad sender address syntax\r\n501 5.1.7 Bad sender address syntax\r\n"
-              "501 5.1.7 Bad sender address syntax\r\n501 5.1.7 Bad sender address syntax\r\n"},
+        "MAIL FROM:<a@-x.org>\r\nMAIL FROM:<a@>\r\nMAIL FROM:<a b@example.org>\r\n"
+        "MAIL FROM:<a>\r\n"),
+     G EHLO_R BAD_SENDER BAD_SENDER BAD_SENDER BAD_SENDER BAD_SENDER OK_MAIL},
     {"MAIL unknown parameter", 0, IN("EHLO c\r\nMAIL FROM:<a@example.org> FOO=bar\r\n"),
      G EHLO_R "555 5.5.4 Unsupported option: FOO=bar\r\n"},
     {"RCPT bad address", 0,
-     IN("EHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<>\r\nRCPT TO:<bob>\r\nRCPT TO:bob@example.net\r\n"),
-     G EHLO_R OK_MAIL "501 5.1.3 Bad recipient address syntax\r\n"
-                      "501 5.1.3 Bad recipient address syntax\r\n"
-                      "501 5.5.4 Syntax: RCPT TO:<address>\r\n"},
+     IN("EHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<>\r\nRCPT TO:<bob>\r\nRCPT TO:bob@example.net\r\n"
+        "RCPT TO:<bob@example.net\r\nRCPT TO:\r\nRCPT <bob@example.net>\r\n"),
+     G EHLO_R OK_MAIL BAD_RCPT OK_RCPT OK_RCPT BAD_RCPT "501 5.5.4 Syntax: RCPT TO:<address>\r\n"
+                                                        "501 5.5.4 Syntax: RCPT TO:<address>\r\n"},
     {"RCPT unknown parameter", 0,
      IN("EHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<b@example.net> NOTIFY=NEVER\r\n"),
      G EHLO_R OK_MAIL "555 5.5.4 Unsupported option: NOTIFY=NEVER\r\n"},
@@ -549,8 +674,19 @@ static const struct server_case robustness_cases[] = {
               "501 5.5.4 Syntax: AUTH mechanism\r\n"},
     {"AUTH not enabled", CFG_NOAUTH, IN("EHLO c\r\nAUTH PLAIN\r\n"),
      G EHLO_WITH("") "503 5.5.1 Error: authentication not enabled\r\n"},
-    {"AUTH without TLS", CFG_AUTH_TLS, IN("EHLO c\r\nAUTH PLAIN\r\n"),
-     G EHLO_WITH("250-STARTTLS\r\n") "530 5.7.0 Must issue a STARTTLS command first\r\n"},
+    /* smtpd_tls_auth_only: SASL is off until TLS, so AUTH is "not enabled"; MAIL goes on. */
+    {"AUTH without TLS (smtpd_tls_auth_only)", CFG_AUTH_TLS,
+     IN("EHLO c\r\nAUTH PLAIN\r\nMAIL FROM:<a@example.org>\r\n"),
+     G EHLO_WITH("250-STARTTLS\r\n") "503 5.5.1 Error: authentication not enabled\r\n" OK_MAIL},
+    /* smtpd_tls_security_level = encrypt: nothing but HELO, EHLO, STARTTLS, NOOP, QUIT before
+     * TLS. */
+    {"commands before TLS (smtpd_tls_security_level = encrypt)", CFG_TLS_ENC,
+     IN("EHLO c\r\nAUTH PLAIN " PLAIN_ALICE "\r\nAUTH LOGIN\r\nMAIL FROM:<a@example.org>\r\n"
+        "RCPT TO:<b@example.net>\r\nVRFY bob\r\nRSET\r\nNOOP\r\nHELO c\r\nSTARTTLS\r\n"),
+     G EHLO_WITH("250-STARTTLS\r\n") NEED_TLS NEED_TLS NEED_TLS NEED_TLS NEED_TLS NEED_TLS OK
+     "250 " HOST "\r\n220 2.0.0 Ready to start TLS\r\n" EHLO_R AUTH_OK OK_MAIL,
+     false, NULL, 0, IN2("EHLO c\r\nAUTH PLAIN " PLAIN_ALICE "\r\nMAIL FROM:<a@example.org>\r\n"),
+     true},
     {"CRAM-MD5 with initial response", 0, IN("EHLO c\r\nAUTH CRAM-MD5 abcd\r\n"),
      G EHLO_R "501 5.7.0 Error: CRAM-MD5 takes no initial response\r\n"},
     {"CRAM-MD5 right digest", .build = build_cram_ok},
@@ -558,7 +694,10 @@ static const struct server_case robustness_cases[] = {
     {"AUTH response over 12288 octets", .build = build_sasl_too_long},
     {"AUTH response of 12000 octets", .build = build_sasl_long_ok},
     {"AUTH response ended by bare LF", 0, IN("EHLO c\r\nAUTH PLAIN\r\n" PLAIN_ALICE "\n"),
-     G EHLO_R "334 \r\n" BARE_LF},
+     G EHLO_R "334 \r\n" AUTH_OK},
+    {"AUTH response ended by bare LF (reject)", CFG_BARE_REJECT,
+     IN("EHLO c\r\nAUTH PLAIN\r\n" PLAIN_ALICE "\nNOOP\r\n"), G EHLO_R "334 \r\n" BARE_LF_REJECT,
+     true},
     {"password guessing hits max errors", CFG_ERR3, .want_done = true,
      .build = build_errors_with_auth},
     {"too many errors", CFG_ERR3, IN("FOO\r\nBAR\r\nBAZ\r\n"),
@@ -572,8 +711,7 @@ static const struct server_case robustness_cases[] = {
     {"STARTTLS resets the session", CFG_TLS_HOOK,
      IN("EHLO c\r\nAUTH PLAIN " PLAIN_ALICE "\r\nSTARTTLS\r\nMAIL FROM:<injected@example.org>\r\n"),
      G EHLO_WITH("250-STARTTLS\r\n" AUTH_LINE) AUTH_OK
-     "220 2.0.0 Ready to start TLS\r\n"
-     "503 5.5.1 Error: send HELO/EHLO first\r\n" EHLO_R AUTH_OK,
+     "220 2.0.0 Ready to start TLS\r\n" OK_MAIL EHLO_R AUTH_OK,
      false, NULL, 0, IN2("MAIL FROM:<a@example.org>\r\nEHLO c\r\nAUTH PLAIN " PLAIN_ALICE "\r\n"),
      true},
     {"RSET with argument", 0, IN("RSET x\r\n"), G "501 5.5.4 Syntax: RSET\r\n"},
@@ -687,13 +825,144 @@ static void test_server_envelope(struct harness *h)
     CHECK_STR(h, smtp_server_state_name(smtp_server_state(s)), "data");
     CHECK_INT(h, t.auth_results, 1);
     CHECK(h, t.last_auth_ok);
-    CHECK_INT(h, smtp_server_errors(s), 0);
+    CHECK_INT(h, smtp_server_errors(s), 1); /* the refused recipient, as Postfix counts it */
     smtp_server_peer_closed(s);
     CHECK(h, smtp_server_done(s));
     CHECK_INT(h, smtp_server_state(s), SMTP_SERVER_STATE_CLOSED);
     CHECK_INT(h, env->nrcpt, 0);
     smtp_server_free(s);
     buf_free(&t.msg);
+}
+
+/* An address without a domain gets @myorigin, in MAIL, RCPT and VRFY alike (Postfix's
+ * append_at_myorigin); a bare <Postmaster> is the exception RFC 5321 §4.5.1 names. */
+static void test_server_myorigin(struct harness *h)
+{
+    struct test_server_ctx t;
+    struct smtp_server *s = test_server_new(0, &t);
+    static const char in[] = "MAIL FROM:alice\r\nRCPT TO:<bob>\r\nRCPT TO:<Postmaster>\r\n"
+                             "RCPT TO:carol@example.com\r\n";
+    smtp_server_feed(s, (const uint8_t *)in, sizeof in - 1);
+    const struct smtp_envelope *env = smtp_server_envelope(s);
+    CHECK_STR(h, env->helo, "");
+    CHECK_STR(h, env->mail_from, "alice@example.net");
+    CHECK_INT(h, env->nrcpt, 3);
+    if (env->nrcpt == 3) {
+        CHECK_STR(h, env->rcpt[0], "bob@example.net");
+        CHECK_STR(h, env->rcpt[1], "Postmaster");
+        CHECK_STR(h, env->rcpt[2], "carol@example.com");
+    }
+    CHECK_INT(h, smtp_server_errors(s), 0);
+    smtp_server_free(s);
+    buf_free(&t.msg);
+}
+
+/* Drains everything, noting each pause the server asks for (the caller lets the time pass). */
+static size_t drain_with_pauses(struct smtp_server *s, struct buf *got, uint64_t *pauses,
+                                size_t max)
+{
+    size_t n = 0;
+    for (;;) {
+        server_take_output(s, got);
+        uint64_t us = smtp_server_pause(s);
+        if (us == 0) {
+            return n;
+        }
+        if (n < max) {
+            pauses[n] = us;
+        }
+        n++;
+        smtp_server_resume(s);
+    }
+}
+
+/* Postfix's smtpd_soft_error_limit and smtpd_error_sleep_time, and the auth_failure_delay of
+ * the SASL server behind AUTH: the engine holds its replies and says how long; whole and byte
+ * by byte give the same replies and the same pauses. */
+static void test_server_pauses(struct harness *h)
+{
+    static const struct {
+        const char *name;
+        const char *in;
+        const char *want;
+        size_t npauses;
+        uint64_t pauses[4];
+        bool done;
+        unsigned max_errors;
+    } cases[] = {
+        /* From the 2nd error on (soft limit 2) every reply waits 1 s, a 250 too. */
+        {"error sleep",
+         "FOO\r\nFOO\r\nFOO\r\nNOOP\r\n",
+         G UNKNOWN UNKNOWN UNKNOWN OK,
+         2,
+         {1000000, 1000000},
+         false,
+         20},
+        /* A failed AUTH waits 2 s; the session goes on at once after a good one. */
+        {"auth failure delay",
+         "EHLO c\r\nAUTH LOGIN " B64_ALICE "\r\n" B64_WRONG "\r\nAUTH PLAIN " PLAIN_ALICE
+         "\r\nNOOP\r\n",
+         G EHLO_R "334 UGFzc3dvcmQ6\r\n" AUTH_FAIL AUTH_OK OK,
+         1,
+         {2000000},
+         false,
+         20},
+        /* Both at the same reply add up; the 421 at the hard limit (3) waits too, as Postfix's
+         * smtpd_chat_reply sleeps before it. */
+        {"both, then the hard limit",
+         "FOO\r\nFOO\r\nAUTH PLAIN AGFsaWNlAHdyb25n\r\nNOOP\r\n",
+         G UNKNOWN UNKNOWN AUTH_FAIL "421 4.7.0 " HOST " Error: too many errors\r\n",
+         2,
+         {3000000, 1000000},
+         true,
+         3},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        for (int bytewise = 0; bytewise < 2; bytewise++) {
+            struct test_server_ctx t;
+            memset(&t, 0, sizeof t);
+            buf_init(&t.msg, 0);
+            struct smtp_server_config cfg = {
+                .hostname = HOST,
+                .max_message_size = 10000,
+                .max_recipients = 100,
+                .max_errors = cases[i].max_errors,
+                .soft_error_limit = 2,
+                .error_sleep_us = 1000000,
+                .auth_failure_delay_us = 2000000,
+                .auth_mechs = SASL_MECH_BIT(SASL_MECH_PLAIN) | SASL_MECH_BIT(SASL_MECH_LOGIN) |
+                              SASL_MECH_BIT(SASL_MECH_CRAM_MD5),
+                .session_id = 42,
+            };
+            struct smtp_server_hooks hooks = {.on_auth = ts_on_auth};
+            struct smtp_server *s = smtp_server_new(&cfg, &hooks, &t);
+            if (!s) {
+                abort();
+            }
+            struct buf in, got;
+            buf_init(&in, 0);
+            buf_init(&got, 0);
+            buf_append_str(&in, cases[i].in);
+            smtp_server_start(s);
+            server_feed(s, &in, bytewise);
+            uint64_t pauses[4] = {0};
+            size_t n = drain_with_pauses(s, &got, pauses, 4);
+            buf_append(&got, "", 1);
+            bool ok = CHECK_STR(h, (const char *)got.data, cases[i].want);
+            ok &= CHECK_INT(h, n, cases[i].npauses);
+            for (size_t k = 0; k < n && k < 4; k++) {
+                ok &= CHECK_INT(h, pauses[k], cases[i].pauses[k]);
+            }
+            ok &= CHECK_INT(h, smtp_server_done(s), cases[i].done);
+            if (!ok) {
+                fprintf(stderr, "    case: %s (%s)\n", cases[i].name, bytewise ? "bytes" : "whole");
+            }
+            buf_free(&in);
+            buf_free(&got);
+            buf_free(&t.msg);
+            smtp_server_free(s);
+        }
+    }
 }
 
 /* ---- Replies ---- */
@@ -1583,6 +1852,8 @@ int main(void)
     test_ehlo_and_paths(&h);
     test_server_tables(&h);
     test_server_envelope(&h);
+    test_server_myorigin(&h);
+    test_server_pauses(&h);
     test_client_sessions(&h);
     test_client_scripts(&h);
     test_client_edges(&h);

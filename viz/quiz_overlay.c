@@ -31,15 +31,45 @@
 void quiz_overlay_order(const struct viz_quiz_question *q, size_t n, size_t *out)
 {
     size_t k = 0;
-    for (int step = 1; step <= 10; step++) {
-        int want = step == 10 ? 0 : step; /* step 0, the whole scenario, last */
-        for (size_t i = 0; i < n; i++) {
-            bool other = q[i].step < 0 || q[i].step > 9;
-            if (q[i].step == want || (want == 0 && other)) {
-                out[k++] = i;
+    for (int w = VIZ_QUIZ_WEIGHT_HIGH; w <= VIZ_QUIZ_WEIGHT_LOW; w++) {
+        for (int step = 1; step <= 10; step++) {
+            int want = step == 10 ? 0 : step; /* step 0, the whole scenario, last */
+            for (size_t i = 0; i < n; i++) {
+                bool other = q[i].step < 0 || q[i].step > 9;
+                /* a weight out of range counts as low, so that every question is asked once */
+                int qw =
+                    q[i].weight <= VIZ_QUIZ_WEIGHT_LOW ? (int)q[i].weight : VIZ_QUIZ_WEIGHT_LOW;
+                if (qw == w && (q[i].step == want || (want == 0 && other))) {
+                    out[k++] = i;
+                }
             }
         }
     }
+}
+
+void quiz_overlay_answer_text(const struct trace *tr, const struct viz_quiz_question *q, char *out,
+                              size_t cap)
+{
+    if (q->kind == VIZ_QUIZ_CHOICE) {
+        snprintf(out, cap, "%zu) %s", q->answer + 1,
+                 q->answer < q->nchoices && q->choices[q->answer] ? q->choices[q->answer] : "");
+        return;
+    }
+    if (q->kind == VIZ_QUIZ_CLICK_LINK) {
+        snprintf(out, cap, "%s — %s", q->answer_link[0] ? q->answer_link[0] : "",
+                 q->answer_link[1] ? q->answer_link[1] : "");
+        return;
+    }
+    for (size_t i = 0; tr && q->answer_agent && i < tr->nagents; i++) {
+        if (strcmp(trace_string(tr, tr->agents[i].id), q->answer_agent) == 0) {
+            char role[32];
+            snprintf(out, cap, "%s (%s, %s)", q->answer_agent,
+                     layout_role(tr, i, role, sizeof role),
+                     trace_string(tr, tr->hosts[tr->agents[i].host].name));
+            return;
+        }
+    }
+    snprintf(out, cap, "%s", q->answer_agent ? q->answer_agent : "");
 }
 
 /* ---- wrapping ---- */
@@ -290,6 +320,15 @@ static float qo_content(struct qo *o, const struct quiz_overlay_state *s, float 
     qo_gap(o, 0.35f * body);
     qo_para(o, 0, q ? q->explanation : NULL, o->body, false, QO_INK);
     qo_gap(o, 0.35f * body);
+    if (q && q->source && wd) {
+        /* what the answer rests on, and how often the exam asks it */
+        char line[QO_LINE_BYTES];
+        unsigned w = (unsigned)q->weight < 3 ? (unsigned)q->weight : 2;
+        snprintf(line, sizeof line, "%s %s · %s %s", qo_s(wd->source), q->source, qo_s(wd->weight),
+                 qo_s(wd->weights[w]));
+        qo_para(o, 0, line, DL_FONT_SMALL, false, QO_MUTED);
+        qo_gap(o, 0.2f * body);
+    }
     qo_para(o, 0, wd ? wd->replay : NULL, DL_FONT_SMALL, false, QO_MUTED);
     qo_para(o, 0, wd ? (s->index < s->total ? wd->keys_next : wd->keys_last) : NULL,
             DL_FONT_SMALL, true, QO_ACCENT);

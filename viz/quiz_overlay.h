@@ -22,6 +22,9 @@ enum viz_quiz_kind {
     VIZ_QUIZ_CLICK_LINK   /* click a link on the diagram */
 };
 
+/* How often the exam asks a question: a round asks high first. */
+enum viz_quiz_weight { VIZ_QUIZ_WEIGHT_HIGH, VIZ_QUIZ_WEIGHT_MEDIUM, VIZ_QUIZ_WEIGHT_LOW };
+
 /* One question in one language. The strings belong to the application. */
 struct viz_quiz_question {
     const char *id; /* stable: progress is kept by it */
@@ -34,11 +37,14 @@ struct viz_quiz_question {
     const char *answer_agent;   /* CLICK_AGENT: the agent's id */
     const char *answer_link[2]; /* CLICK_LINK: the link's two host names, in either order */
     const char *explanation;
+    const char *source;          /* what the answer rests on ("RFC 4954 §6"); NULL: not shown */
+    enum viz_quiz_weight weight; /* exam_weight */
 };
 
-/* The order a round asks the questions of a scenario in: by step, so that the animation moves
- * forward (the whole-scenario questions, step 0, last), and in the given order among equals.
- * Writes n indices into out. */
+/* The order a round asks the questions of a scenario in: the questions the exam asks most
+ * first (high, medium, low), and within a weight by step, so that the animation moves forward
+ * (the whole-scenario questions, step 0, last); in the given order among equals. Writes n
+ * indices into out. */
 void quiz_overlay_order(const struct viz_quiz_question *q, size_t n, size_t *out);
 
 /* The overlay's words (assets/strings, keys quiz.*). Any may be NULL: nothing is shown. */
@@ -61,6 +67,9 @@ struct quiz_overlay_words {
     const char *keys_review; /* "R: review the ones answered wrong · N: again · Esc: leave" */
     const char *keys_done;   /* "Nothing to review. N: again · Esc: leave" */
     const char *review_title; /* the title of a review round */
+    const char *source;       /* before the source, after the answer: "Source:" */
+    const char *weight;       /* before the weight: "Exam weight:" */
+    const char *weights[3];   /* "high", "medium", "low" (enum viz_quiz_weight) */
 };
 
 enum quiz_overlay_phase {
@@ -90,6 +99,11 @@ struct quiz_overlay_state {
      * ever makes it, from the view alone. */
     struct overlay_box place;
 };
+
+/* The right answer as shown: "2) MX", "mx.b (MTA, mx.b.example)", "gw.a.example — router";
+ * tr (may be NULL) gives an agent's role and host. */
+void quiz_overlay_answer_text(const struct trace *tr, const struct viz_quiz_question *q, char *out,
+                              size_t cap);
 
 /* The inspector's box for s->place: where the scene puts it for this trace and view. */
 struct overlay_box quiz_overlay_place(const struct trace *tr, const struct viz_timeline *tl,

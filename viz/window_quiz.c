@@ -343,29 +343,6 @@ void window_quiz_update(struct window_app *a)
     }
 }
 
-/* The right answer as shown: "2) MX", "mx.b (MTA, mx.b.example)", "gw.a.example — router". */
-static void quiz_answer_text(const struct window_app *a, const struct viz_quiz_question *q,
-                             char *out, size_t cap)
-{
-    const struct trace *tr = a->tr;
-    if (q->kind == VIZ_QUIZ_CHOICE) {
-        snprintf(out, cap, "%zu) %s", q->answer + 1,
-                 q->answer < q->nchoices && q->choices[q->answer] ? q->choices[q->answer] : "");
-    } else if (q->kind == VIZ_QUIZ_CLICK_AGENT) {
-        size_t i = tr ? quiz_agent_named(tr, q->answer_agent) : SIZE_MAX;
-        char role[32];
-        if (i != SIZE_MAX) {
-            snprintf(out, cap, "%s (%s, %s)", q->answer_agent, layout_role(tr, i, role, sizeof role),
-                     trace_string(tr, tr->hosts[tr->agents[i].host].name));
-        } else {
-            snprintf(out, cap, "%s", q->answer_agent ? q->answer_agent : "");
-        }
-    } else {
-        snprintf(out, cap, "%s — %s", q->answer_link[0] ? q->answer_link[0] : "",
-                 q->answer_link[1] ? q->answer_link[1] : "");
-    }
-}
-
 #define QUIZ_MAX_MISSED 64
 
 void window_quiz_draw(struct window_app *a, struct display_list *dl)
@@ -390,7 +367,7 @@ void window_quiz_draw(struct window_app *a, struct display_list *dl)
     s.words = &a->words.quiz;
     s.place = quiz_overlay_place(a->tr, a->tl, &a->view);
     if (s.q) {
-        quiz_answer_text(a, s.q, answer, sizeof answer);
+        quiz_overlay_answer_text(a->tr, s.q, answer, sizeof answer);
         s.answer_text = answer;
     }
     if (z->phase == QUIZ_OVERLAY_SCORE) {

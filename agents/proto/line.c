@@ -11,6 +11,7 @@ int line_reader_init(struct line_reader *r, size_t max_line, enum line_end end)
     r->buf = NULL;
     r->max_line = max_line;
     r->end = end;
+    r->split = false;
     line_reader_reset(r);
     return 0;
 }
@@ -24,6 +25,11 @@ void line_reader_free(struct line_reader *r)
 void line_reader_set_end(struct line_reader *r, enum line_end end)
 {
     r->end = end;
+}
+
+void line_reader_set_split(struct line_reader *r, bool split)
+{
+    r->split = split;
 }
 
 void line_reader_reset(struct line_reader *r)
@@ -79,6 +85,18 @@ static void line_keep(struct line_reader *r, uint8_t c)
     line_keep_run(r, &c, 1);
 }
 
+/* Split mode: the buffer is full, so what it holds goes out as one piece of a longer line. The
+ * CR held back (pending_cr) stays pending for the next piece. */
+static void line_piece(struct line_reader *r, struct line *out)
+{
+    r->buf[r->len] = 0;
+    out->text = (const char *)r->buf;
+    out->len = r->len;
+    out->flags = r->flags | LINE_PARTIAL;
+    r->len = 0;
+    r->flags &= ~(unsigned)LINE_HAS_NUL;
+}
+
 static void line_finish(struct line_reader *r, struct line *out)
 {
     line_need_buf(r);
@@ -130,17 +148,37 @@ static int line_feed_crlf(struct line_reader *r, const uint8_t *in, size_t n, si
 {
     size_t i = 0;
     while (i < n) {
+        /* Split mode: a full buffer goes out as a piece once the line is known to go on (a CR
+         * might still be the start of its end). */
+        bool full = r->split && r->len >= line_room(r);
         if (r->pending_cr) {
             if (in[i] == '\n') {
                 *consumed = i + 1;
                 line_finish(r, out);
                 return 1;
             }
+            if (full) {
+                line_need_buf(r);
+                *consumed = i;
+                line_piece(r, out);
+                return 1;
+            }
             line_keep(r, '\r');
             r->pending_cr = false;
+            continue; /* the buffer may be full now */
+        }
+        if (full && in[i] != '\r') {
+            line_need_buf(r);
+            *consumed = i;
+            line_piece(r, out);
+            return 1;
         }
         const uint8_t *cr = memchr(in + i, '\r', n - i);
         size_t run = cr ? (size_t)(cr - (in + i)) : n - i;
+        if (r->split && run > line_room(r) - r->len) {
+            run = line_room(r) - r->len; /* up to the end of this piece; the CR comes later */
+            cr = NULL;
+        }
         if (run > 0) {
             line_keep_run(r, in + i, run);
         }

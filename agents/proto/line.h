@@ -21,6 +21,9 @@ enum line_flags {
     LINE_BARE_LF = 1 << 0,  /* ended by LF with no CR before it (lenient mode only) */
     LINE_TOO_LONG = 1 << 1, /* longer than the limit: text holds the first max-2 octets */
     LINE_HAS_NUL = 1 << 2,  /* a NUL octet occurred in the line */
+    /* Split mode only: the line goes on; text is one piece of it (max - 2 octets), and the
+     * next line returned continues it. LINE_TOO_LONG is never set in split mode. */
+    LINE_PARTIAL = 1 << 3,
 };
 
 enum line_end {
@@ -35,6 +38,7 @@ struct line_reader {
     size_t total;    /* octets seen of the current line, may exceed max_line */
     unsigned flags;  /* enum line_flags for the current line */
     bool pending_cr; /* last octet seen was CR (CRLF mode) */
+    bool split;      /* CRLF mode: hand out a long line in pieces instead of cutting it */
     enum line_end end;
 };
 
@@ -48,6 +52,11 @@ struct line {
 int line_reader_init(struct line_reader *r, size_t max_line, enum line_end end);
 void line_reader_free(struct line_reader *r);
 void line_reader_set_end(struct line_reader *r, enum line_end end);
+/* CRLF mode: a line longer than the limit comes out in pieces of max - 2 octets, each but the
+ * last flagged LINE_PARTIAL, instead of being cut (as Postfix's line_length_limit chops a long
+ * message line into records and puts it together again on delivery). Nothing is lost, and the
+ * buffer stays max_line octets. */
+void line_reader_set_split(struct line_reader *r, bool split);
 /* Forgets a partial line (used after a session reset or a TLS upgrade). */
 void line_reader_reset(struct line_reader *r);
 

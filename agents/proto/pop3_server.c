@@ -113,6 +113,7 @@ static void pop3_server_vline(struct pop3_server *s, const char *prefix, const c
 
 void pop3_server_ok(struct pop3_server *s, const char *fmt, ...)
 {
+    s->bad = 0; /* Dovecot counts failed commands in a row */
     va_list ap;
     va_start(ap, fmt);
     pop3_server_vline(s, "+OK", fmt, ap);
@@ -145,6 +146,8 @@ void pop3_server_close_maildrop(struct pop3_server *s)
     }
     free(s->deleted);
     s->deleted = NULL;
+    free(s->sizes);
+    s->sizes = NULL;
     memset(&s->drop, 0, sizeof s->drop);
 }
 
@@ -155,8 +158,30 @@ void pop3_server_end(struct pop3_server *s)
     buf_clear(&s->in);
 }
 
-/* Every -ERR counts as a bad command; at the limit the session ends. */
+/* Dovecot's pop3 process: "if (ret >= 0) client->bad_counter = 0; else if (++client->bad_counter >
+ * CLIENT_MAX_BAD_COMMANDS) { ... "-ERR Too many bad commands." ... }". Before login the login
+ * process answers, and it counts only what it does not know (pop3_server_unknown). */
 void pop3_server_err(struct pop3_server *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    pop3_server_vline(s, "-ERR ", fmt, ap);
+    va_end(ap);
+    if (s->done || s->state == POP3_STATE_AUTHORIZATION) {
+        return;
+    }
+    if (++s->bad > s->max_bad) {
+        pop3_server_raw_str(s, "-ERR Too many bad commands.\r\n");
+        pop3_server_end(s);
+    }
+}
+
+/* A line the server does not take as a command. Before login, Dovecot's login process answers
+ * it (unknown verbs and TRANSACTION commands alike: "-ERR Unknown command.") and ends the session
+ * at the third in a row; after login it is an ordinary failed command. */
+static void pop3_server_unknown(struct pop3_server *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void pop3_server_unknown(struct pop3_server *s, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -165,11 +190,30 @@ void pop3_server_err(struct pop3_server *s, const char *fmt, ...)
     if (s->done) {
         return;
     }
-    s->bad++;
-    if (s->bad >= s->max_bad) {
-        pop3_server_raw_str(s, "-ERR Too many bad commands.\r\n");
+    if (s->state != POP3_STATE_AUTHORIZATION) {
+        if (++s->bad > s->max_bad) {
+            pop3_server_raw_str(s, "-ERR Too many bad commands.\r\n");
+            pop3_server_end(s);
+        }
+    } else if (++s->bad >= s->max_bad_auth) {
+        pop3_server_raw_str(s, "-ERR Too many invalid bad commands.\r\n");
         pop3_server_end(s);
     }
+}
+
+void pop3_server_hold(struct pop3_server *s, uint64_t us)
+{
+    if (us == 0) {
+        return;
+    }
+    if (s->nholds > 0 &&
+        (s->holds[s->nholds - 1].at == s->out.len || s->nholds == POP3_SERVER_HOLDS)) {
+        s->holds[s->nholds - 1].us += us;
+        return;
+    }
+    s->holds[s->nholds].at = s->out.len;
+    s->holds[s->nholds].us = us;
+    s->nholds++;
 }
 
 /* A printable copy of client text for an error reply: never echo CR, LF or control bytes. */
@@ -289,38 +333,44 @@ static void pop3_server_dispatch(struct pop3_server *s, const struct line *l)
     /* RFC 2449 §4 raises the command line limit to "255 octets, including the terminating
      * CRLF"; like Dovecot we take up to the 512 octets of a reply line. */
     if (l->flags & LINE_TOO_LONG) {
-        pop3_server_err(s, "Line too long.");
+        pop3_server_unknown(s, "Line too long.");
         return;
     }
     if (l->flags & LINE_HAS_NUL) {
-        pop3_server_err(s, "NUL byte in command.");
+        pop3_server_unknown(s, "NUL byte in command.");
         return;
     }
     if ((l->flags & LINE_BARE_LF) && s->strict_crlf) {
-        pop3_server_err(s, "Line must end with CRLF.");
+        pop3_server_unknown(s, "Line must end with CRLF.");
         return;
     }
     char text[POP3_LINE_MAX];
     memcpy(text, l->text, l->len + 1);
     size_t wlen = strcspn(text, " ");
     if (wlen == 0) {
-        pop3_server_err(s, "Empty command.");
+        pop3_server_unknown(s, "Unknown command.");
         return;
     }
     const struct pop3_command *cmd = pop3_server_lookup(text, wlen);
+    /* The one place where states are checked. Before login, Dovecot's login process knows only
+     * the AUTHORIZATION commands: a TRANSACTION command is unknown there. */
+    if (s->state == POP3_STATE_AUTHORIZATION && !(cmd && (cmd->states & POP3_IN_AUTH))) {
+        pop3_server_unknown(s, "Unknown command.");
+        return;
+    }
     if (!cmd) {
         char echo[POP3_ECHO_MAX + 1];
         text[wlen] = 0;
         pop3_server_sanitize(text, echo, sizeof echo);
-        pop3_server_err(s, "Unknown command: %s", echo);
+        pop3_server_unknown(s, "Unknown command: %s", echo);
         return;
     }
-    /* The one place where states are checked. */
     if (!(cmd->states & POP3_STATE_BIT(s->state))) {
-        pop3_server_err(s, "%s",
-                        s->state == POP3_STATE_AUTHORIZATION ? "Not logged in."
-                                                             : "Already logged in.");
+        pop3_server_err(s, "Already logged in.");
         return;
+    }
+    if (s->state == POP3_STATE_AUTHORIZATION) {
+        s->bad = 0; /* a command the login process knows, whatever its outcome */
     }
     char *rest = text + wlen;
     if (*rest == ' ') {
@@ -396,6 +446,9 @@ struct pop3_server *pop3_server_new(const struct pop3_server_config *cfg,
     s->tls_available = cfg->tls_available;
     s->strict_crlf = cfg->strict_crlf;
     s->max_bad = cfg->max_bad_commands ? cfg->max_bad_commands : POP3_DEFAULT_MAX_BAD_COMMANDS;
+    s->max_bad_auth = cfg->max_bad_commands_auth ? cfg->max_bad_commands_auth
+                                                 : POP3_DEFAULT_MAX_BAD_COMMANDS_AUTH;
+    s->auth_failure_delay_us = cfg->auth_failure_delay_us;
     if (hooks) {
         s->hooks = *hooks;
     }
@@ -464,13 +517,30 @@ void pop3_server_feed(struct pop3_server *s, const uint8_t *in, size_t n)
 size_t pop3_server_output(const struct pop3_server *s, const uint8_t **out)
 {
     *out = s->out.data ? s->out.data : (const uint8_t *)""; /* never NULL */
-    return s->out.len;
+    return s->nholds > 0 ? s->holds[0].at : s->out.len;
 }
 
 void pop3_server_output_consumed(struct pop3_server *s, size_t n)
 {
     buf_consume(&s->out, n);
+    for (size_t i = 0; i < s->nholds; i++) {
+        s->holds[i].at = s->holds[i].at > n ? s->holds[i].at - n : 0;
+    }
     pop3_server_pump(s);
+}
+
+uint64_t pop3_server_pause(const struct pop3_server *s)
+{
+    return s->nholds > 0 ? s->holds[0].us : 0;
+}
+
+void pop3_server_resume(struct pop3_server *s)
+{
+    if (s->nholds == 0) {
+        return;
+    }
+    memmove(&s->holds[0], &s->holds[1], (s->nholds - 1) * sizeof s->holds[0]);
+    s->nholds--;
 }
 
 bool pop3_server_done(const struct pop3_server *s)

@@ -23,8 +23,12 @@ enum pop3_server_state {
 /* "AUTHORIZATION", "TRANSACTION", "UPDATE"; "?" for a value outside the enum. Static string. */
 const char *pop3_server_state_name(enum pop3_server_state st);
 
-/* Limits. */
-#define POP3_DEFAULT_MAX_BAD_COMMANDS 10
+/* Limits. Dovecot's: its pop3 process lets 20 failed commands in a row pass and ends the
+ * session at the next; its login process (before login) ends it at the 3rd unknown command in a
+ * row (CLIENT_MAX_BAD_COMMANDS in src/pop3 and src/pop3-login). */
+#define POP3_DEFAULT_MAX_BAD_COMMANDS 20
+#define POP3_DEFAULT_MAX_BAD_COMMANDS_AUTH 3
+#define POP3_SERVER_HOLDS 8           /* pauses waiting in the output at once (see pause) */
 #define POP3_UID_MAX 70               /* RFC 1939 §7: "one to 70 characters" */
 #define POP3_SERVER_OUTPUT_HIGH 65536 /* stop reading commands while this much output waits */
 #define POP3_SERVER_INPUT_MAX 65536   /* pipelined, unprocessed input kept at most */
@@ -34,7 +38,8 @@ const char *pop3_server_state_name(enum pop3_server_state st);
 struct pop3_message {
     const uint8_t *data; /* the RFC 5322 message, CRLF line ends expected (bare LF is sent as
                             CRLF on the wire) */
-    size_t len;          /* octets; reported by STAT/LIST/RETR as the message size */
+    size_t len;          /* octets stored; STAT, LIST and RETR report the size as sent, every
+                            line ended by CRLF (RFC 1939 §11) */
     const char *uid;     /* UIDL unique-id: 1..70 octets in 0x21..0x7E. NULL or invalid: the
                             server uses the lowercase hex MD5 of the data instead */
 };
@@ -56,8 +61,16 @@ struct pop3_server_config {
     bool tls_available;            /* list STLS in CAPA and accept STLS (with hooks->on_stls) */
     bool strict_crlf;              /* true: a command ended by a bare LF is refused; false: accepted
                                       like Dovecot does */
-    unsigned max_bad_commands;     /* every -ERR counts (failed logins too); when the count reaches
-                                      this the session ends. 0: POP3_DEFAULT_MAX_BAD_COMMANDS */
+    /* TRANSACTION: failed commands in a row that are let pass; the next one ends the session
+     * with "-ERR Too many bad commands.". 0: POP3_DEFAULT_MAX_BAD_COMMANDS. */
+    unsigned max_bad_commands;
+    /* AUTHORIZATION: unknown commands in a row ("-ERR Unknown command.", TRANSACTION commands
+     * included) at which the session ends with "-ERR Too many invalid bad commands.". A failed
+     * login is no bad command. 0: POP3_DEFAULT_MAX_BAD_COMMANDS_AUTH. */
+    unsigned max_bad_commands_auth;
+    /* Dovecot's auth_failure_delay: a failed login's "-ERR [AUTH] Authentication failed." waits
+     * this long (see pop3_server_pause). 0: no wait. */
+    uint64_t auth_failure_delay_us;
     const char *const *capa_extra; /* extra CAPA lines, e.g. "IMPLEMENTATION mailsim" */
     size_t capa_extra_count;       /* at most POP3_SERVER_CAPA_EXTRA_MAX */
 };
@@ -109,12 +122,18 @@ void pop3_server_start(struct pop3_server *s);
  * than POP3_SERVER_OUTPUT_HIGH octets of output wait, lines stay queued and are answered from
  * pop3_server_output_consumed(). Input after the session is done is ignored. */
 void pop3_server_feed(struct pop3_server *s, const uint8_t *in, size_t n);
-/* Points *out (never NULL) at the bytes waiting to be sent and returns their number. Valid until
- * the next call that takes a non-const s. */
+/* Points *out (never NULL) at the bytes that may be sent now and returns their number. Valid
+ * until the next call that takes a non-const s. Replies behind a pause are not among them. */
 size_t pop3_server_output(const struct pop3_server *s, const uint8_t **out);
+/* The engine owns no clock: the microseconds the caller should let pass, once the output before
+ * it has been sent, before calling pop3_server_resume(); 0 when nothing waits. */
+uint64_t pop3_server_pause(const struct pop3_server *s);
+/* The pause is over: the replies up to the next pause become output. */
+void pop3_server_resume(struct pop3_server *s);
 /* n octets of the output were sent. May answer queued commands (so check output again). */
 void pop3_server_output_consumed(struct pop3_server *s, size_t n);
-/* True when the session is over: close the connection once the output is sent. */
+/* True when the session is over: close the connection once the output (held output included)
+ * is sent. */
 bool pop3_server_done(const struct pop3_server *s);
 /* The client vanished. RFC 1939 §6: no UPDATE, so no deletion is committed. */
 void pop3_server_peer_closed(struct pop3_server *s);
@@ -124,7 +143,7 @@ enum pop3_server_state pop3_server_state(const struct pop3_server *s);
  * command (they may be injected, CVE-2011-0411) and resumes reading. */
 void pop3_server_tls_started(struct pop3_server *s);
 
-/* Bad commands counted so far (every -ERR the server sent). */
+/* Bad commands in a row so far (see max_bad_commands and max_bad_commands_auth). */
 unsigned pop3_server_bad_commands(const struct pop3_server *s);
 
 /* Writes the lowercase hex MD5 of timestamp followed by secret (RFC 1939 §7 APOP digest) and a

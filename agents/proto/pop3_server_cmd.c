@@ -99,6 +99,26 @@ static void pop3_server_end_multiline(struct pop3_server *s)
     pop3_server_raw_str(s, ".\r\n");
 }
 
+/* RFC 1939 §11: "It is important to note that the octet count for a message on the server host
+ * may differ from the octet count assigned to that message due to local conventions for
+ * designating end-of-line. ... if the POP3 server host internally represents end-of-line as a
+ * single character, then the POP3 server simply counts each occurrence of this character in a
+ * message as two octets. Note that lines in the message which start with the termination octet
+ * need not (and must not) be counted twice". The size of what pop3_server_send_stuffed sends,
+ * stuffing dots left out: every line ended by CRLF. */
+static size_t pop3_server_wire_size(const struct pop3_message *m)
+{
+    size_t size = 0, i = 0;
+    while (i < m->len) {
+        const uint8_t *lf = memchr(m->data + i, '\n', m->len - i);
+        size_t end = lf ? (size_t)(lf - m->data) : m->len;
+        size_t text_end = (lf && end > i && m->data[end - 1] == '\r') ? end - 1 : end;
+        size += text_end - i + 2;
+        i = lf ? end + 1 : m->len;
+    }
+    return size;
+}
+
 /* ---- AUTHORIZATION ---------------------------------------------------------------------- */
 
 /* RFC 1939 §4: "Once the POP3 server has determined through the use of any authentication
@@ -110,6 +130,8 @@ static void pop3_server_login(struct pop3_server *s, const char *mech, const cha
         s->hooks.on_auth_result(s->ctx, mech, user, ok);
     }
     if (!ok) {
+        /* Dovecot answers a failed login only after its auth_failure_delay. */
+        pop3_server_hold(s, s->auth_failure_delay_us);
         pop3_server_err(s, "[AUTH] Authentication failed.");
         return;
     }
@@ -128,10 +150,14 @@ static void pop3_server_login(struct pop3_server *s, const char *mech, const cha
     s->drop_open = true;
     if (drop.count > 0) {
         s->deleted = calloc(drop.count, sizeof *s->deleted);
-        if (!s->deleted) {
+        s->sizes = calloc(drop.count, sizeof *s->sizes);
+        if (!s->deleted || !s->sizes) {
             pop3_server_close_maildrop(s);
             pop3_server_err(s, "[SYS/TEMP] Out of memory.");
             return;
+        }
+        for (size_t i = 0; i < drop.count; i++) {
+            s->sizes[i] = pop3_server_wire_size(&drop.messages[i]);
         }
     }
     /* "... the POP3 session is now in the TRANSACTION state." */
@@ -297,7 +323,7 @@ void pop3_server_cmd_stat(struct pop3_server *s, const struct pop3_args *a)
     for (size_t i = 0; i < s->drop.count; i++) {
         if (!s->deleted[i]) {
             n++;
-            octets += s->drop.messages[i].len;
+            octets += s->sizes[i];
         }
     }
     pop3_server_ok(s, " %zu %zu", n, octets);
@@ -309,7 +335,7 @@ void pop3_server_cmd_list(struct pop3_server *s, const struct pop3_args *a)
     size_t i;
     if (a->n == 1) {
         if (pop3_server_message(s, a->v[0], &i)) {
-            pop3_server_ok(s, " %zu %zu", i + 1, s->drop.messages[i].len);
+            pop3_server_ok(s, " %zu %zu", i + 1, s->sizes[i]);
         }
         return;
     }
@@ -321,7 +347,7 @@ void pop3_server_cmd_list(struct pop3_server *s, const struct pop3_args *a)
     for (i = 0; i < s->drop.count; i++) {
         if (!s->deleted[i]) {
             char line[64];
-            int len = snprintf(line, sizeof line, "%zu %zu\r\n", i + 1, s->drop.messages[i].len);
+            int len = snprintf(line, sizeof line, "%zu %zu\r\n", i + 1, s->sizes[i]);
             pop3_server_raw(s, line, (size_t)len);
         }
     }
@@ -361,7 +387,7 @@ void pop3_server_cmd_retr(struct pop3_server *s, const struct pop3_args *a)
         return;
     }
     const struct pop3_message *m = &s->drop.messages[i];
-    pop3_server_ok(s, " %zu octets", m->len);
+    pop3_server_ok(s, " %zu octets", s->sizes[i]);
     if (m->len > 0) {
         pop3_server_send_stuffed(s, m->data, m->len);
     }

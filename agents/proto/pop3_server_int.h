@@ -27,7 +27,9 @@ struct pop3_server {
     bool allow_user_pass;
     bool tls_available;
     bool strict_crlf;
-    unsigned max_bad;
+    unsigned max_bad;      /* TRANSACTION: let pass; one more ends the session */
+    unsigned max_bad_auth; /* AUTHORIZATION: this many unknown commands end it */
+    uint64_t auth_failure_delay_us;
     char *capa_extra[POP3_SERVER_CAPA_EXTRA_MAX];
     size_t capa_extra_count;
     struct pop3_server_hooks hooks;
@@ -36,6 +38,11 @@ struct pop3_server {
     struct line_reader reader;
     struct buf in;  /* bytes fed but not yet read as lines (pipelining, back-pressure) */
     struct buf out; /* replies waiting to be sent */
+    struct {
+        size_t at; /* a pause before the output from offset at */
+        uint64_t us;
+    } holds[POP3_SERVER_HOLDS];
+    size_t nholds;
     enum pop3_server_state state;
     bool done;
     bool tls_pending; /* STLS accepted: read nothing until pop3_server_tls_started() */
@@ -47,6 +54,7 @@ struct pop3_server {
     bool drop_open;
     struct pop3_maildrop drop;
     bool *deleted; /* drop.count marks; NULL when the maildrop is empty */
+    size_t *sizes; /* drop.count sizes as sent (RFC 1939 §11); NULL when empty */
 };
 
 typedef void pop3_handler(struct pop3_server *s, const struct pop3_args *a);
@@ -64,9 +72,13 @@ pop3_handler pop3_server_cmd_user, pop3_server_cmd_pass, pop3_server_cmd_apop, p
 void pop3_server_ok(struct pop3_server *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* "-ERR " and the text; every -ERR counts as a bad command, and at the limit the session ends. */
+/* "-ERR " and the text. In TRANSACTION it counts as a bad command, and past the limit the
+ * session ends; in AUTHORIZATION only unknown commands count (pop3_server_unknown). */
 void pop3_server_err(struct pop3_server *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* Holds the replies queued from now on for us more (pop3_server_pause). */
+void pop3_server_hold(struct pop3_server *s, uint64_t us);
 
 /* Output exactly as given (the lines of a multi-line response). */
 void pop3_server_raw(struct pop3_server *s, const void *p, size_t n);

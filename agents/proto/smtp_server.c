@@ -53,7 +53,6 @@ static const struct smtp_server_command smtp_server_commands[] = {
     {"NOOP", SESSION, smtp_server_cmd_noop, {NULL}},
     {"QUIT", SESSION, smtp_server_cmd_quit, {NULL}},
     {"VRFY", SESSION, smtp_server_cmd_vrfy, {NULL}},
-    {"HELP", SESSION, smtp_server_cmd_help, {NULL}},
     /* RFC 4954 §4: "The AUTH command is not permitted during a mail transaction. An AUTH command
      * issued during a mail transaction MUST be rejected with a 503 reply." */
     {"AUTH",
@@ -79,9 +78,9 @@ const char *smtp_body_name(enum smtp_body b)
     return (unsigned)b < SMTP_BODY_COUNT ? smtp_body_names[b] : "?";
 }
 
-const char *smtp_server_command_name(size_t i)
+enum smtp_server_state smtp_server_idle_state(const struct smtp_server *s)
 {
-    return i < SMTP_SERVER_NCOMMANDS ? smtp_server_commands[i].name : NULL;
+    return s->env.helo[0] ? SMTP_SERVER_STATE_READY : SMTP_SERVER_STATE_GREETED;
 }
 
 /* The one place where the state changes, so the agent can record every change. */
@@ -97,8 +96,30 @@ void smtp_server_set_state(struct smtp_server *s, enum smtp_server_state st)
     }
 }
 
+/* Holds the output queued from now on for us more; a pause at the same place grows. */
+void smtp_server_hold(struct smtp_server *s, uint64_t us)
+{
+    if (us == 0) {
+        return;
+    }
+    if (s->nholds > 0 &&
+        (s->holds[s->nholds - 1].at == s->out.len || s->nholds == SMTP_SERVER_HOLDS)) {
+        s->holds[s->nholds - 1].us += us;
+        return;
+    }
+    s->holds[s->nholds].at = s->out.len;
+    s->holds[s->nholds].us = us;
+    s->nholds++;
+}
+
 static void smtp_server_send(struct smtp_server *s, const struct smtp_reply *r)
 {
+    /* Postfix's smtpd_chat_reply: "Slow down clients that make errors. Sleep-on-anything slows
+     * down clients that make an excessive number of errors within a session." Every reply, not
+     * only the refusals, once the soft limit is reached. */
+    if (s->cfg.soft_error_limit > 0 && s->errors >= s->cfg.soft_error_limit) {
+        smtp_server_hold(s, s->cfg.error_sleep_us);
+    }
     if (smtp_reply_format(&s->out, r) != 0) {
         s->done = true; /* no memory for the reply: end the session rather than lie */
     }
@@ -141,7 +162,8 @@ void smtp_server_fail(struct smtp_server *s, int code, const char *enh, const ch
     smtp_server_count_error(s);
 }
 
-/* Applies the hook contract of smtp_server.h to a verdict and sends the reply. */
+/* Applies the hook contract of smtp_server.h to a verdict and sends the reply. In Postfix every
+ * command that fails counts against the error limits, whoever refused it. */
 bool smtp_server_verdict(struct smtp_server *s, bool ok, struct smtp_reply *r, int success_code)
 {
     if (ok) {
@@ -150,6 +172,9 @@ bool smtp_server_verdict(struct smtp_server *s, bool ok, struct smtp_reply *r, i
         smtp_reply_set(r, 451, "4.3.0", "Error: policy hook gave no reply");
     }
     smtp_server_send(s, r);
+    if (!ok) {
+        smtp_server_count_error(s);
+    }
     return ok;
 }
 
@@ -171,31 +196,37 @@ void smtp_server_reset_transaction(struct smtp_server *s)
     s->env.declared_size = 0;
     s->env.body_bare_lf = false;
     s->env.body_bare_cr = false;
-    s->rcpt_seen = false;
     buf_free(&s->msg);
     s->msg_size = 0;
     s->msg_too_big = false;
-    s->msg_line_too_long = false;
     s->msg_no_memory = false;
+    s->msg_mid_line = false;
 }
 
 /* ---- Lines in: the dispatcher, DATA, SASL ---- */
 
+/* Postfix's SMTPD_CMD_FLAG_PRE_TLS: what smtpd_tls_security_level = encrypt lets through
+ * before STARTTLS. */
+static bool smtp_server_pre_tls(const char *name)
+{
+    return strcmp(name, "HELO") == 0 || strcmp(name, "EHLO") == 0 ||
+           strcmp(name, "STARTTLS") == 0 || strcmp(name, "NOOP") == 0 || strcmp(name, "QUIT") == 0;
+}
+
 static void smtp_server_dispatch(struct smtp_server *s, const struct line *l)
 {
-    /* RFC 5321 §4.5.3.1.9: "Errors due to exceeding these limits may be reported by using the
-     * reply codes. Some examples of reply codes are: 500 Line too long." */
-    if (l->flags & LINE_TOO_LONG) {
-        smtp_server_fail(s, 500, "5.5.2", "Error: line too long");
+    /* Postfix's smtpd_forbid_bare_newline = reject: "Reject the request with "550 5.5.2 Error:
+     * bare <LF> received" and disconnect". Its default, normalize, takes a bare LF as the end of
+     * a command line, and so does RFC 5321 §2.3.8's advice to be tolerant. */
+    if ((l->flags & LINE_BARE_LF) && s->cfg.reject_bare_lf) {
+        smtp_server_reply(s, 550, "5.5.2", "%s Error: bare <LF> received", s->hostname);
+        smtp_server_count_error(s);
+        smtp_server_set_state(s, SMTP_SERVER_STATE_QUIT);
+        s->done = true;
         return;
     }
-    /* RFC 5321 §2.3.8: "SMTP client implementations MUST NOT transmit these characters except
-     * when they are intended as line terminators and then MUST ... transmit them only as a
-     * <CRLF> sequence." A command ended by a bare LF is refused, not executed. */
-    if (l->flags & LINE_BARE_LF) {
-        smtp_server_fail(s, 500, "5.5.2", "Error: bare <LF> received");
-        return;
-    }
+    /* A line over SMTP_SERVER_LINE_LIMIT was cut by the reader: like Postfix, the first part is
+     * the command and the rest was skipped. */
     for (size_t i = 0; i < l->len; i++) {
         unsigned char c = (unsigned char)l->text[i];
         if (c < 0x20 || c == 0x7f) { /* NUL, a bare CR, TAB, other controls */
@@ -212,7 +243,7 @@ static void smtp_server_dispatch(struct smtp_server *s, const struct line *l)
     while (*arg == ' ') {
         arg++;
     }
-    char args[SMTP_COMMAND_LINE_MAX];
+    char args[SMTP_SERVER_LINE_LIMIT + 1];
     size_t alen = strlen(arg);
     while (alen > 0 && arg[alen - 1] == ' ') {
         alen--;
@@ -226,40 +257,58 @@ static void smtp_server_dispatch(struct smtp_server *s, const struct line *l)
         if (strlen(cmd->name) != vlen || strncasecmp(cmd->name, l->text, vlen) != 0) {
             continue;
         }
-        if (!(cmd->allowed & (1u << s->state))) {
-            const char *why = cmd->refusal[s->state];
+        /* RFC 3207 §4: "A SMTP server that is not publicly referenced may choose to require that
+         * the client perform a TLS negotiation before accepting other commands. ... the server
+         * should reply to every command other than NOOP, EHLO, STARTTLS, or QUIT with the 530
+         * reply code." Postfix lets HELO through as well. */
+        if (s->cfg.tls_required && !s->env.tls && !smtp_server_pre_tls(cmd->name)) {
+            smtp_server_fail(s, 530, "5.7.0", "Must issue a STARTTLS command first");
+            return;
+        }
+        /* Without smtpd_helo_required, Postfix takes MAIL and AUTH before HELO/EHLO. */
+        enum smtp_server_state st = s->state;
+        if (st == SMTP_SERVER_STATE_GREETED && !s->cfg.helo_required) {
+            st = SMTP_SERVER_STATE_READY;
+        }
+        if (!(cmd->allowed & (1u << st))) {
+            const char *why = cmd->refusal[st];
             smtp_server_fail(s, 503, "5.5.1", "Error: %s", why ? why : "bad sequence of commands");
             return;
         }
         cmd->handler(s, args);
         return;
     }
-    smtp_server_fail(s, 502, "5.5.2", "Error: command not recognized");
+    /* Postfix: "500 5.5.2 Error: command not recognized" (EXPN, HELP, ETRN and BDAT included:
+     * mailsim offers none of them). */
+    smtp_server_fail(s, 500, "5.5.2", "Error: command not recognized");
 }
 
 static void smtp_server_data_end(struct smtp_server *s)
 {
     struct smtp_reply r;
-    if (s->msg_line_too_long) {
-        /* RFC 5321 §4.5.3.1.6: "The maximum total length of a text line including the <CRLF> is
-         * 1000 octets". The whole message was read (the client would otherwise take its lines
-         * for commands); it is refused, not cut. */
-        smtp_server_fail(s, 500, "5.5.0", "Error: message line too long");
-    } else if (s->msg_too_big) {
+    if (s->msg_too_big) {
         smtp_server_fail(s, 552, "5.3.4", "Error: message file too big");
     } else if (s->msg_no_memory) {
         smtp_server_reply(s, 452, "4.3.1", "Insufficient system storage");
+    } else if (s->cfg.reject_bare_lf && s->env.body_bare_lf) {
+        /* smtpd_forbid_bare_newline = reject, inside a message: refused, the session goes on. */
+        smtp_server_fail(s, 550, "5.5.2", "%s Error: bare <LF> received", s->hostname);
     } else {
         s->msg_count++;
         smtp_reply_set(&r, 250, "2.0.0", "Ok: queued as %08lX%02X", s->cfg.session_id,
                        s->msg_count);
         bool ok = !s->hooks.on_message ||
                   s->hooks.on_message(s->ctx, &s->env, s->msg.data, s->msg.len, &r);
+        if (ok) {
+            /* Postfix: "Forgive any previous client errors when a message was received
+             * successfully." */
+            s->errors = 0;
+        }
         smtp_server_verdict(s, ok, &r, 250);
     }
     smtp_server_reset_transaction(s);
     if (s->state == SMTP_SERVER_STATE_DATA) {
-        smtp_server_set_state(s, SMTP_SERVER_STATE_READY);
+        smtp_server_set_state(s, smtp_server_idle_state(s));
     }
 }
 
@@ -267,22 +316,22 @@ static void smtp_server_data_line(struct smtp_server *s, const struct line *l)
 {
     const char *text = l->text;
     size_t len = l->len;
+    bool line_start = !s->msg_mid_line;         /* this piece begins a line */
+    bool line_end = !(l->flags & LINE_PARTIAL); /* and this one ends it */
+    s->msg_mid_line = !line_end;
     /* RFC 5321 §4.1.1.4: "The mail data are terminated by a line containing only a period, that
      * is, the character sequence "<CRLF>.<CRLF>", where the first <CRLF> is actually the
      * terminator of the previous line". The data reader ends lines only at CRLF, so "\n.\n",
      * "\r.\r" or "\n.\r\n" never end the message: they stay body bytes (SMTP smuggling). */
-    if (len == 1 && text[0] == '.' && !(l->flags & LINE_TOO_LONG)) {
+    if (line_start && line_end && len == 1 && text[0] == '.') {
         smtp_server_data_end(s);
         return;
     }
     /* RFC 5321 §4.5.2: "If the first character is a period and there are other characters on
      * the line, the first character is deleted." */
-    if (len > 0 && text[0] == '.') {
+    if (line_start && len > 0 && text[0] == '.') {
         text++;
         len--;
-    }
-    if ((l->flags & LINE_TOO_LONG) || len > SMTP_TEXT_LINE_MAX - 2) {
-        s->msg_line_too_long = true;
     }
     if (memchr(text, '\n', len)) {
         s->env.body_bare_lf = true;
@@ -290,16 +339,16 @@ static void smtp_server_data_line(struct smtp_server *s, const struct line *l)
     if (memchr(text, '\r', len)) {
         s->env.body_bare_cr = true;
     }
-    size_t add = len + 2;
+    size_t add = len + (line_end ? 2 : 0);
     s->msg_size = s->msg_size > SIZE_MAX - add ? SIZE_MAX : s->msg_size + add;
     if (s->cfg.max_message_size > 0 && s->msg_size > s->cfg.max_message_size) {
         s->msg_too_big = true;
     }
-    if (s->msg_line_too_long || s->msg_too_big || s->msg_no_memory) {
+    if (s->msg_too_big || s->msg_no_memory) {
         buf_free(&s->msg); /* keep reading to the end, storing nothing */
         return;
     }
-    if (buf_append(&s->msg, text, len) != 0 || buf_append(&s->msg, "\r\n", 2) != 0) {
+    if (buf_append(&s->msg, text, len) != 0 || (line_end && buf_append(&s->msg, "\r\n", 2) != 0)) {
         s->msg_no_memory = true;
         buf_free(&s->msg);
     }
@@ -313,8 +362,10 @@ static void smtp_server_sasl_line(struct smtp_server *s, const struct line *l)
      * an enhanced status code of 5.5.6 in this case." */
     if (l->flags & LINE_TOO_LONG) {
         smtp_server_auth_abort(s, 500, "5.5.6", "Authentication Exchange line is too long");
-    } else if (l->flags & LINE_BARE_LF) {
-        smtp_server_auth_abort(s, 500, "5.5.2", "Error: bare <LF> received");
+    } else if ((l->flags & LINE_BARE_LF) && s->cfg.reject_bare_lf) {
+        smtp_server_auth_abort(s, 550, "5.5.2", "%s Error: bare <LF> received", s->hostname);
+        smtp_server_set_state(s, SMTP_SERVER_STATE_QUIT);
+        s->done = true;
     } else {
         char out[SASL_CHALLENGE_B64_MAX];
         smtp_server_auth_step(s, sasl_server_step(&s->sasl, l->text, l->len, out, sizeof out), out);
@@ -382,16 +433,19 @@ struct smtp_server *smtp_server_new(const struct smtp_server_config *cfg,
     s->ctx = ctx;
     s->hostname = strdup(cfg->hostname ? cfg->hostname : "localhost");
     s->banner = strdup(cfg->banner ? cfg->banner : "ESMTP mailsim");
+    s->myorigin = strdup(cfg->myorigin ? cfg->myorigin : s->hostname ? s->hostname : "");
     s->cfg.hostname = s->hostname;
     s->cfg.banner = s->banner;
+    s->cfg.myorigin = s->myorigin;
     s->env.tls = cfg->tls_active;
     buf_init(&s->out, 0);
     buf_init(&s->msg, cfg->max_message_size);
-    bool ok = s->hostname && s->banner;
-    ok = ok && line_reader_init(&s->cmd_reader, SMTP_COMMAND_LINE_MAX, LINE_END_LF) == 0;
+    bool ok = s->hostname && s->banner && s->myorigin;
+    ok = ok && line_reader_init(&s->cmd_reader, SMTP_SERVER_LINE_LIMIT + 2, LINE_END_LF) == 0;
     /* RFC 5321 §4.5.3.1.6 counts the text line "not counting the leading dot duplicated for
-     * transparency": one octet more on the wire. */
+     * transparency": one octet more on the wire. Longer lines come in pieces, and are kept. */
     ok = ok && line_reader_init(&s->data_reader, SMTP_TEXT_LINE_MAX + 1, LINE_END_CRLF) == 0;
+    line_reader_set_split(&s->data_reader, true);
     ok = ok && line_reader_init(&s->sasl_reader, SASL_RESPONSE_LINE_MAX, LINE_END_LF) == 0;
     if (!ok) {
         smtp_server_free(s);
@@ -414,6 +468,7 @@ void smtp_server_free(struct smtp_server *s)
     buf_free(&s->msg);
     free(s->hostname);
     free(s->banner);
+    free(s->myorigin);
     OPENSSL_cleanse(s, sizeof *s);
     free(s);
 }
@@ -431,12 +486,29 @@ void smtp_server_start(struct smtp_server *s)
 size_t smtp_server_output(const struct smtp_server *s, const uint8_t **out)
 {
     *out = s->out.data;
-    return s->out.len;
+    return s->nholds > 0 ? s->holds[0].at : s->out.len;
 }
 
 void smtp_server_output_consumed(struct smtp_server *s, size_t n)
 {
     buf_consume(&s->out, n);
+    for (size_t i = 0; i < s->nholds; i++) {
+        s->holds[i].at = s->holds[i].at > n ? s->holds[i].at - n : 0;
+    }
+}
+
+uint64_t smtp_server_pause(const struct smtp_server *s)
+{
+    return s->nholds > 0 ? s->holds[0].us : 0;
+}
+
+void smtp_server_resume(struct smtp_server *s)
+{
+    if (s->nholds == 0) {
+        return;
+    }
+    memmove(&s->holds[0], &s->holds[1], (s->nholds - 1) * sizeof s->holds[0]);
+    s->nholds--;
 }
 
 bool smtp_server_done(const struct smtp_server *s)

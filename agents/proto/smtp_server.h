@@ -12,6 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Postfix's line_length_limit: the octets of a command line read; the rest of a longer line is
+ * skipped. RFC 5321 §4.5.3.1.4's 512 is the least a server must take. */
+#define SMTP_SERVER_LINE_LIMIT 2048
+
 /* The session states; the embedding agent sees every change through hooks.on_state. */
 #define SMTP_SERVER_STATE_LIST(X)                                                                  \
     X(SMTP_SERVER_STATE_INIT, "init")         /* created, greeting not yet queued */               \
@@ -65,16 +69,48 @@ struct smtp_envelope {
     bool body_bare_cr;
 };
 
+/* Where a choice is Postfix's, the field is named after the Postfix parameter, and zero (false,
+ * NULL) gives Postfix's behaviour with that parameter at its default unless said otherwise. */
 struct smtp_server_config {
     const char *hostname;    /* for the 220, 250 and 421 texts; NULL: "localhost". Copied. */
     const char *banner;      /* after the host name in the 220; NULL: "ESMTP mailsim". Copied. */
     size_t max_message_size; /* SIZE (RFC 1870), octets with CRLFs, unstuffed; 0: no limit */
     size_t max_recipients;   /* RCPTs per transaction; 0: no limit */
-    unsigned max_errors;     /* protocol errors until "421 ... too many errors"; 0: no limit */
-    unsigned auth_mechs;     /* SASL_MECH_BIT() mask of mechanisms offered; 0: no AUTH */
-    bool auth_requires_tls;  /* AUTH only over TLS: not advertised before, 530 if tried */
-    bool tls_available;      /* advertise STARTTLS (the hook does the real work) */
-    bool tls_active;         /* the connection is already TLS (port 465) */
+    /* smtpd_hard_error_limit: errors until "421 ... too many errors"; 0: no limit (Postfix: 20) */
+    unsigned max_errors;
+    /* smtpd_soft_error_limit and smtpd_error_sleep_time: once the session has made this many
+     * errors, every reply waits error_sleep_us first (see smtp_server_pause). 0: never
+     * (Postfix: 10 errors, 1 s). */
+    unsigned soft_error_limit;
+    uint64_t error_sleep_us;
+    /* A failed AUTH's 535 waits this long: the auth_failure_delay of the Dovecot SASL server
+     * behind Postfix (Dovecot: 2 s). 0: no wait. */
+    uint64_t auth_failure_delay_us;
+    unsigned auth_mechs; /* SASL_MECH_BIT() mask of mechanisms offered; 0: no AUTH */
+    /* smtpd_tls_auth_only: AUTH is not advertised before TLS, and AUTH tried before it gets
+     * Postfix's "503 5.5.1 Error: authentication not enabled". */
+    bool auth_requires_tls;
+    bool tls_available; /* advertise STARTTLS (the hook does the real work) */
+    bool tls_active;    /* the connection is already TLS (port 465) */
+    /* smtpd_tls_security_level = encrypt: before STARTTLS, every command but HELO, EHLO,
+     * STARTTLS, NOOP and QUIT gets "530 5.7.0 Must issue a STARTTLS command first". */
+    bool tls_required;
+    /* smtpd_helo_required: MAIL and AUTH before HELO/EHLO get "503 5.5.1 Error: send HELO/EHLO
+     * first". Postfix's default (false) takes them. */
+    bool helo_required;
+    /* strict_rfc821_envelopes: MAIL FROM and RCPT TO need their <brackets> and nothing else
+     * beside the address. Postfix's default (false) also takes "MAIL FROM:alice@a.example". */
+    bool strict_rfc821_envelopes;
+    /* myorigin: appended to an address without a domain ("<alice>" becomes alice@myorigin, as
+     * Postfix's trivial-rewrite does); a bare RCPT TO:<Postmaster> stays as it is. NULL: the
+     * hostname (Postfix's default, $myhostname). Copied. */
+    const char *myorigin;
+    /* smtpd_forbid_bare_newline = reject: a command ended by a bare LF gets "550 5.5.2 <host>
+     * Error: bare <LF> received" and the connection is closed; a message with a bare LF gets the
+     * same reply at its end. false: normalize (Postfix >= 3.9's default): a bare LF ends a
+     * command line like CRLF, and a message's bare LF is kept. */
+    bool reject_bare_lf;
+    bool disable_vrfy; /* disable_vrfy_command: "502 5.5.1 VRFY command is disabled" */
     /* A number the embedding agent makes unique per connection (e.g. from the seeded RNG). It
      * makes the default queue id and the default CRAM-MD5 challenge. */
     unsigned long session_id;
@@ -88,9 +124,9 @@ struct smtp_server_config {
  * may change but whose code it may not (a changed code is put back). Return false to refuse:
  * the engine sends *reply, which the hook should have set to a 4xx or 5xx reply with
  * smtp_reply_set(); if it did not, the engine sends "451 4.3.0 Error: policy hook gave no
- * reply". A refusal from a hook does not count against max_errors (the agent owns its policy),
- * with one exception: a failed authentication counts, as in Postfix, so that password guessing
- * ends in 421.
+ * reply". A refusal from a hook counts against the error limits like any failed command, as
+ * in Postfix ("if (cmdp->action(state, argc, argv) != 0) state->error_count++"): a client
+ * refused twenty times, or guessing passwords, ends in 421.
  * Hooks must not call back into the engine. */
 struct smtp_server_hooks {
     /* Every state change (old != new). */
@@ -112,6 +148,12 @@ struct smtp_server_hooks {
     bool (*on_mail)(void *ctx, const struct smtp_envelope *env, const char *reverse_path,
                     struct smtp_reply *reply);
     bool (*on_rcpt)(void *ctx, const struct smtp_envelope *env, const char *forward_path,
+                    struct smtp_reply *reply);
+    /* VRFY address (RFC 5321 §3.5): Postfix puts the address through its recipient checks, so
+     * that an unknown local user gets the 550 that RCPT would get; on success the reply is "252
+     * 2.0.0 <the argument as sent>". address is the argument without its brackets. NULL: 252
+     * for every address. */
+    bool (*on_vrfy)(void *ctx, const struct smtp_envelope *env, const char *address,
                     struct smtp_reply *reply);
     bool (*on_data_start)(void *ctx, const struct smtp_envelope *env, struct smtp_reply *reply);
     /* The message, dot-unstuffed, every line ended by CRLF, without the final "." line. The data
@@ -140,25 +182,40 @@ void smtp_server_start(struct smtp_server *s);
  * Memory stays bounded by the line limits, max_message_size and max_recipients; the output
  * grows with the replies the input asks for until the caller consumes it.
  *
- * Policies where the RFCs leave a choice (the tests hold each one):
- * - A command ended by a bare LF is not executed: "500 5.5.2 Error: bare <LF> received". A
- *   command holding a NUL, a bare CR or another control octet: "500 5.5.2 Error: bad syntax".
+ * Policies where the RFCs leave a choice, as Postfix makes them (the tests hold each one):
+ * - A command line is read up to SMTP_SERVER_LINE_LIMIT octets (Postfix's line_length_limit);
+ *   the rest of a longer one is skipped and the first part executed. A command holding a NUL,
+ *   a bare CR or another control octet: "500 5.5.2 Error: bad syntax". Unknown commands (HELP
+ *   and EXPN among them, which Postfix does not have): "500 5.5.2 Error: command not
+ *   recognized".
  * - In DATA only CR LF ends a line. A lone LF or CR is kept as a body byte and flagged in the
  *   envelope (body_bare_lf, body_bare_cr), so "\n.\n", "\r.\r" and "\n.\r\n" never end the
  *   message (SMTP smuggling).
- * - A DATA text line over 1000 octets (the stuffed dot not counted), or a message over
- *   max_message_size, is read to its end and stored nowhere, then refused with
- *   "500 5.5.0 Error: message line too long" or "552 5.3.4 Error: message file too big".
+ * - A DATA line of any length is taken whole (RFC 5321 §4.5.3.1 asks servers to be tolerant of
+ *   lines over 1000 octets; Postfix queues them). A message over max_message_size is read to
+ *   its end and stored nowhere, then refused with "552 5.3.4 Error: message file too big".
+ * - DATA after MAIL with no accepted recipient: "554 5.5.1 Error: no valid recipients"; DATA
+ *   before MAIL: "503 5.5.1 Error: need RCPT command".
  * - AUTH with an unknown or unoffered mechanism: "504 5.5.4 Unrecognized authentication type"
  *   (RFC 4954 §4; Postfix says 535 5.7.8 instead).
- * - Counted against max_errors: every 4xx/5xx of the dispatcher and the check stages, and
- *   failed authentications; not counted: hook refusals and "452 4.5.3 too many recipients". */
+ * - Counted against the error limits, as Postfix counts them: every command that failed,
+ *   whether the engine or a hook refused it, and failed authentications; not counted: "452
+ *   4.5.3 too many recipients". A message accepted with 250 forgives the errors so far. */
 void smtp_server_feed(struct smtp_server *s, const uint8_t *in, size_t n);
-/* The bytes waiting to be sent; *out is valid until the next call into the engine. */
+/* The bytes that may be sent now; *out is valid until the next call into the engine. Replies
+ * behind a pause (smtp_server_pause) are not among them yet. */
 size_t smtp_server_output(const struct smtp_server *s, const uint8_t **out);
 void smtp_server_output_consumed(struct smtp_server *s, size_t n);
+/* The engine owns no clock, so it asks for its waits: the microseconds the caller should let
+ * pass, once the output before it has been sent, before calling smtp_server_resume(); 0 when
+ * nothing waits. The next replies are held until then: Postfix's smtpd_error_sleep_time and the
+ * SASL server's auth_failure_delay. Input keeps being read meanwhile (a pipelining client's
+ * replies each wait their turn). */
+uint64_t smtp_server_pause(const struct smtp_server *s);
+/* The pause is over: the replies up to the next pause become output. */
+void smtp_server_resume(struct smtp_server *s);
 /* True once the connection should be closed after the output is sent (221, 421, peer gone,
- * or memory exhausted). */
+ * or memory exhausted). Output held by a pause is still to be sent first. */
 bool smtp_server_done(const struct smtp_server *s);
 void smtp_server_peer_closed(struct smtp_server *s);
 enum smtp_server_state smtp_server_state(const struct smtp_server *s);

@@ -12,11 +12,6 @@
 #include <string.h>
 #include <strings.h>
 
-static enum smtp_server_state smtp_server_idle_state(const struct smtp_server *s)
-{
-    return s->env.helo[0] ? SMTP_SERVER_STATE_READY : SMTP_SERVER_STATE_GREETED;
-}
-
 /* Case-insensitive "keyword" at the start of s; returns the rest or NULL. */
 static const char *smtp_server_prefix(const char *s, const char *keyword)
 {
@@ -56,7 +51,10 @@ static void smtp_server_hello(struct smtp_server *s, const char *arg, bool esmtp
             .size_max = s->cfg.max_message_size,
             .vrfy = true,
             .starttls = s->cfg.tls_available && !s->env.tls,
-            .auth = !s->cfg.auth_requires_tls || s->env.tls ? s->cfg.auth_mechs : 0,
+            /* Postfix: "smtpd_tls_security_level = encrypt" implies "smtpd_tls_auth_only = yes" */
+            .auth = (!s->cfg.auth_requires_tls && !s->cfg.tls_required) || s->env.tls
+                        ? s->cfg.auth_mechs
+                        : 0,
             .enhanced = true,
             .eightbitmime = true,
         };
@@ -85,27 +83,62 @@ void smtp_server_cmd_ehlo(struct smtp_server *s, const char *arg)
     smtp_server_hello(s, arg, true);
 }
 
-/* The check stage shared by MAIL and RCPT: "FROM:<path>" or "TO:<path>". Returns the parameters
- * after the path, or NULL after answering 501. */
+/* The check stage shared by MAIL and RCPT, read as Postfix's smtpd_token() and extract_addr()
+ * read them: "FROM:" or "TO:", spaces allowed after the colon, the address with or without its
+ * <brackets>, then the parameters. Returns the parameters, or NULL after answering 501. */
 static const char *smtp_server_path_arg(struct smtp_server *s, const char *arg, bool mail,
                                         char addr[SMTP_PATH_MAX + 1])
 {
-    /* RFC 5321 §3.3: "spaces are not permitted on either side of the colon following FROM in
-     * the MAIL command or TO in the RCPT command." */
     const char *p = smtp_server_prefix(arg, mail ? "FROM:" : "TO:");
-    int rc = p ? smtp_path_parse(&p, addr, mail ? SMTP_PATH_NULL_OK : SMTP_PATH_POSTMASTER_OK)
-               : SMTP_PATH_ERR_SYNTAX;
-    if (rc == SMTP_PATH_ERR_SYNTAX || (rc == 0 && *p && *p != ' ')) {
+    while (p && *p == ' ') {
+        p++;
+    }
+    if (!p || !*p) {
         smtp_server_fail(s, 501, "5.5.4", "Syntax: %s",
                          mail ? "MAIL FROM:<address>" : "RCPT TO:<address>");
         return NULL;
     }
-    if (rc == SMTP_PATH_ERR_ADDRESS) {
+    const char *start = p, *end, *rest;
+    bool ok = true;
+    if (*p == '<') {
+        bool quoted = false; /* a '>' inside a quoted local part does not close the path */
+        for (end = ++start; *end && (quoted || *end != '>'); end++) {
+            if (*end == '\\' && quoted && end[1]) {
+                end++;
+            } else if (*end == '"') {
+                quoted = !quoted;
+            }
+        }
+        ok = *end == '>' && (end[1] == 0 || end[1] == ' ');
+        rest = *end ? end + 1 : end;
+    } else {
+        /* RFC 5321 §4.1.2 wants the brackets; so does Postfix's strict_rfc821_envelopes. Its
+         * default takes the address without them, as many hand-typed sessions send it. */
+        ok = !s->cfg.strict_rfc821_envelopes;
+        end = start + strcspn(start, " ");
+        rest = end;
+    }
+    /* The address, with @myorigin after a local part alone: Postfix's append_at_myorigin
+     * (RCPT TO:<Postmaster> stays as it is: RFC 5321 §4.5.1). */
+    size_t n = (size_t)(end - start);
+    char path[SMTP_SERVER_LINE_LIMIT + SMTP_DOMAIN_MAX + 4];
+    if (ok && n + 2 < sizeof path) {
+        bool bare = n > 0 && !memchr(start, '@', n) &&
+                    !(!mail && n == 10 && strncasecmp(start, "postmaster", 10) == 0);
+        int len = snprintf(path, sizeof path, "<%.*s%s%s>", (int)n, start, bare ? "@" : "",
+                           bare ? s->myorigin : "");
+        const char *q = path;
+        ok = len > 0 && (size_t)len < sizeof path &&
+             smtp_path_parse(&q, addr, mail ? SMTP_PATH_NULL_OK : SMTP_PATH_POSTMASTER_OK) == 0;
+    } else {
+        ok = false;
+    }
+    if (!ok) {
         smtp_server_fail(s, 501, mail ? "5.1.7" : "5.1.3", "Bad %s address syntax",
                          mail ? "sender" : "recipient");
         return NULL;
     }
-    return p;
+    return rest;
 }
 
 void smtp_server_cmd_mail(struct smtp_server *s, const char *arg)
@@ -146,7 +179,7 @@ void smtp_server_cmd_mail(struct smtp_server *s, const char *arg)
             } else if (strcasecmp(v, "7BIT") == 0) {
                 body = SMTP_BODY_7BIT;
             } else {
-                smtp_server_fail(s, 501, "5.5.4", "Bad BODY keyword value");
+                smtp_server_fail(s, 555, "5.5.4", "Unsupported option: %s", param);
                 return;
             }
         } else if (smtp_server_prefix(param, "AUTH=") && s->cfg.auth_mechs) {
@@ -172,7 +205,6 @@ void smtp_server_cmd_mail(struct smtp_server *s, const char *arg)
 
 void smtp_server_cmd_rcpt(struct smtp_server *s, const char *arg)
 {
-    s->rcpt_seen = true;
     char addr[SMTP_PATH_MAX + 1];
     const char *p = smtp_server_path_arg(s, arg, false, addr);
     if (!p) {
@@ -218,20 +250,17 @@ void smtp_server_cmd_rcpt(struct smtp_server *s, const char *arg)
 
 void smtp_server_cmd_data(struct smtp_server *s, const char *arg)
 {
-    if (*arg) {
-        smtp_server_fail(s, 501, "5.5.4", "Syntax: DATA");
-        return;
-    }
     /* RFC 5321 §3.3: "If there was no MAIL, or no RCPT, command, or all such commands were
      * rejected, the server MAY return a "command out of sequence" (503) or "no valid recipients"
-     * (554) reply in response to the DATA command." No MAIL is the dispatcher's 503; here no
-     * RCPT is 503 and all RCPTs rejected is 554, as in Postfix. */
+     * (554) reply in response to the DATA command." No MAIL is the dispatcher's "503 5.5.1 Error:
+     * need RCPT command"; inside a mail transaction without a recipient, Postfix always says
+     * 554, whether no RCPT came or every one was refused. */
     if (s->env.nrcpt == 0) {
-        if (s->rcpt_seen) {
-            smtp_server_fail(s, 554, "5.5.1", "Error: no valid recipients");
-        } else {
-            smtp_server_fail(s, 503, "5.5.1", "Error: need RCPT command");
-        }
+        smtp_server_fail(s, 554, "5.5.1", "Error: no valid recipients");
+        return;
+    }
+    if (*arg) {
+        smtp_server_fail(s, 501, "5.5.4", "Syntax: DATA");
         return;
     }
     struct smtp_reply r;
@@ -283,31 +312,49 @@ void smtp_server_cmd_quit(struct smtp_server *s, const char *arg)
 
 void smtp_server_cmd_vrfy(struct smtp_server *s, const char *arg)
 {
+    /* Postfix's disable_vrfy_command: VRFY lets an outsider try names one by one. */
+    if (s->cfg.disable_vrfy) {
+        smtp_server_fail(s, 502, "5.5.1", "VRFY command is disabled");
+        return;
+    }
     if (!*arg) {
         smtp_server_fail(s, 501, "5.5.4", "Syntax: VRFY address");
         return;
     }
-    /* RFC 5321 §3.5.3: 252 means "Cannot VRFY user, but will accept message and attempt
-     * delivery" — the engine does not reveal which mailboxes exist. */
-    smtp_server_reply(s, 252, "2.0.0", "%s", arg);
-}
-
-void smtp_server_cmd_help(struct smtp_server *s, const char *arg)
-{
-    (void)arg;
-    char list[128] = "";
-    size_t len = 0;
-    const char *name;
-    for (size_t i = 0; (name = smtp_server_command_name(i)) != NULL && len < sizeof list; i++) {
-        len += (size_t)snprintf(list + len, sizeof list - len, " %s", name);
+    /* The address as Postfix takes it (brackets optional, a local part alone gets @myorigin),
+     * put through the recipient checks by the hook. RFC 5321 §3.5.3: 252 means "Cannot VRFY
+     * user, but will accept message and attempt delivery". */
+    size_t n = strlen(arg);
+    const char *start = arg;
+    if (n >= 2 && arg[0] == '<' && arg[n - 1] == '>') {
+        start++;
+        n -= 2;
     }
-    smtp_server_reply(s, 214, "2.0.0", "Commands:%s", list);
+    char path[SMTP_SERVER_LINE_LIMIT + SMTP_DOMAIN_MAX + 4], addr[SMTP_PATH_MAX + 1];
+    bool bare =
+        n > 0 && !memchr(start, '@', n) && !(n == 10 && strncasecmp(start, "postmaster", 10) == 0);
+    int len = snprintf(path, sizeof path, "<%.*s%s%s>", (int)n, start, bare ? "@" : "",
+                       bare ? s->myorigin : "");
+    const char *q = path;
+    if (n == 0 || len < 0 || (size_t)len >= sizeof path ||
+        smtp_path_parse(&q, addr, SMTP_PATH_POSTMASTER_OK) != 0) {
+        smtp_server_fail(s, 501, "5.1.3", "Bad recipient address syntax");
+        return;
+    }
+    struct smtp_reply r;
+    smtp_reply_set(&r, 252, "2.0.0", "%s", arg);
+    bool ok = !s->hooks.on_vrfy || s->hooks.on_vrfy(s->ctx, &s->env, addr, &r);
+    if (ok) {
+        smtp_reply_set(&r, 252, "2.0.0", "%s", arg);
+    }
+    smtp_server_verdict(s, ok, &r, 252);
 }
 
 /* ---- AUTH (RFC 4954) ---- */
 
 /* Ends a SASL exchange with a verdict on the identities. A failure counts as an error, as in
- * Postfix, so that password guessing runs into max_errors. */
+ * Postfix, so that password guessing runs into max_errors; and its reply waits out the SASL
+ * server's auth_failure_delay. */
 static void smtp_server_auth_done(struct smtp_server *s, bool ok, struct smtp_reply *r)
 {
     const struct sasl_credentials *cred = &s->sasl.cred;
@@ -319,23 +366,23 @@ static void smtp_server_auth_done(struct smtp_server *s, bool ok, struct smtp_re
     if (s->hooks.on_auth_result) {
         s->hooks.on_auth_result(s->ctx, s->sasl.mech, cred->user, ok);
     }
-    smtp_server_set_state(s, SMTP_SERVER_STATE_READY);
+    smtp_server_set_state(s, smtp_server_idle_state(s));
     if (ok) {
         s->env.authenticated = true;
         s->env.auth_mech = s->sasl.mech;
         snprintf(s->env.auth_user, sizeof s->env.auth_user, "%s", cred->user);
     }
-    smtp_server_verdict(s, ok, r, 235);
-    sasl_server_clear(&s->sasl);
     if (!ok) {
-        smtp_server_count_error(s);
+        smtp_server_hold(s, s->cfg.auth_failure_delay_us);
     }
+    smtp_server_verdict(s, ok, r, 235); /* a failure counts as an error there */
+    sasl_server_clear(&s->sasl);
 }
 
 /* Ends a SASL exchange with a protocol error (no verdict on the identities). */
 void smtp_server_auth_abort(struct smtp_server *s, int code, const char *enh, const char *fmt, ...)
 {
-    smtp_server_set_state(s, SMTP_SERVER_STATE_READY);
+    smtp_server_set_state(s, smtp_server_idle_state(s));
     sasl_server_clear(&s->sasl);
     va_list ap;
     va_start(ap, fmt);
@@ -385,9 +432,11 @@ void smtp_server_cmd_auth(struct smtp_server *s, const char *arg)
         smtp_server_fail(s, 503, "5.5.1", "Error: authentication not enabled");
         return;
     }
-    /* RFC 3207 §4: "530 Must issue a STARTTLS command first" */
+    /* smtpd_tls_auth_only: Postfix turns SASL on only inside TLS, so before it AUTH is simply
+     * not enabled. (With smtpd_tls_security_level = encrypt the dispatcher has already said
+     * "530 5.7.0 Must issue a STARTTLS command first".) */
     if (s->cfg.auth_requires_tls && !s->env.tls) {
-        smtp_server_fail(s, 530, "5.7.0", "Must issue a STARTTLS command first");
+        smtp_server_fail(s, 503, "5.5.1", "Error: authentication not enabled");
         return;
     }
     /* RFC 4954 §4: "After a successful AUTH command completes, a server MUST reject any further
@@ -440,7 +489,7 @@ void smtp_server_cmd_starttls(struct smtp_server *s, const char *arg)
     }
     if (!s->hooks.on_starttls || s->hooks.on_starttls(s->ctx) != 0) {
         /* RFC 3207 §4: "454 TLS not available due to temporary reason" */
-        smtp_server_reply(s, 454, "4.7.0", "TLS not available due to local problem");
+        smtp_server_fail(s, 454, "4.7.0", "TLS not available due to local problem");
         return;
     }
     smtp_server_reply(s, 220, "2.0.0", "Ready to start TLS");

@@ -12,28 +12,38 @@
 
 /* The most of the message buffer allocated up front on a client's SIZE= (see DATA). */
 #define SMTP_SERVER_SIZE_HINT ((size_t)1 << 20)
+/* Pauses waiting in the output at once; more are added to the last one. */
+#define SMTP_SERVER_HOLDS 8
+
+/* A pause before the output from offset at (see smtp_server_pause). */
+struct smtp_server_hold {
+    size_t at;
+    uint64_t us;
+};
 
 struct smtp_server {
     struct smtp_server_config cfg; /* hostname and banner point at the copies below */
     char *hostname;
     char *banner;
+    char *myorigin;
     struct smtp_server_hooks hooks;
     void *ctx;
     enum smtp_server_state state;
     bool done;
     unsigned errors;
-    struct line_reader cmd_reader;  /* commands: LF ends a line (bare LF flagged), 512 */
-    struct line_reader data_reader; /* DATA: only CRLF ends a line, 1000 + the stuffed dot */
+    struct line_reader cmd_reader;  /* commands: LF ends a line (bare LF flagged), 2048 */
+    struct line_reader data_reader; /* DATA: only CRLF ends a line, long ones in pieces */
     struct line_reader sasl_reader; /* AUTH responses: 12288 */
     struct buf out;
+    struct smtp_server_hold holds[SMTP_SERVER_HOLDS]; /* the pauses in out, in order */
+    size_t nholds;
     struct smtp_envelope env;
     size_t rcpt_cap;
-    bool rcpt_seen; /* a RCPT command came in this transaction (accepted or not) */
     struct buf msg; /* the unstuffed message being received */
     size_t msg_size;
     bool msg_too_big;
-    bool msg_line_too_long;
     bool msg_no_memory;
+    bool msg_mid_line; /* the last DATA piece was part of a longer line */
     unsigned msg_count;
     struct sasl_server sasl; /* the SASL exchange under way */
     unsigned auth_attempts;
@@ -45,8 +55,7 @@ typedef void smtp_server_handler(struct smtp_server *s, const char *arg);
 
 smtp_server_handler smtp_server_cmd_helo, smtp_server_cmd_ehlo, smtp_server_cmd_mail,
     smtp_server_cmd_rcpt, smtp_server_cmd_data, smtp_server_cmd_rset, smtp_server_cmd_noop,
-    smtp_server_cmd_quit, smtp_server_cmd_vrfy, smtp_server_cmd_help, smtp_server_cmd_auth,
-    smtp_server_cmd_starttls;
+    smtp_server_cmd_quit, smtp_server_cmd_vrfy, smtp_server_cmd_auth, smtp_server_cmd_starttls;
 
 /* Acts on what the mechanism says after the AUTH line or after a response line. */
 void smtp_server_auth_step(struct smtp_server *s, enum sasl_step step, const char *challenge);
@@ -57,11 +66,15 @@ smtp_server_auth_abort(struct smtp_server *s, int code, const char *enh, const c
 
 /* ---- The session machine (smtp_server.c) ---- */
 
-/* The name of row i of the command table; NULL past its end. */
-const char *smtp_server_command_name(size_t i);
+/* The state between mail transactions: READY after HELO/EHLO, GREETED before (Postfix's
+ * default takes a transaction before HELO, and the session returns there). */
+enum smtp_server_state smtp_server_idle_state(const struct smtp_server *s);
 
 /* The one place where the state changes, so the agent can record every change. */
 void smtp_server_set_state(struct smtp_server *s, enum smtp_server_state st);
+
+/* Holds the replies queued from now on for us more (smtp_server_pause). */
+void smtp_server_hold(struct smtp_server *s, uint64_t us);
 
 /* Replies; on no memory for a reply the session ends rather than lie. */
 void smtp_server_vreply(struct smtp_server *s, int code, const char *enh, const char *fmt,
@@ -76,7 +89,8 @@ void smtp_server_count_error(struct smtp_server *s);
 __attribute__((format(printf, 4, 5))) void smtp_server_fail(struct smtp_server *s, int code,
                                                             const char *enh, const char *fmt, ...);
 
-/* Applies the hook contract of smtp_server.h to a verdict and sends the reply; returns ok. */
+/* Applies the hook contract of smtp_server.h to a verdict and sends the reply; a refusal counts
+ * as an error, as every failed command does in Postfix. Returns ok. */
 bool smtp_server_verdict(struct smtp_server *s, bool ok, struct smtp_reply *r, int success_code);
 
 /* Forgets the mail transaction: what RSET does (RFC 5321 §4.1.1.5). */

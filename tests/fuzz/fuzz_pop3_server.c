@@ -17,18 +17,19 @@ enum {
     CFG_USER_PASS = 1 << 1,
     CFG_TLS = 1 << 2,
     CFG_STRICT = 1 << 3,
-    CFG_MAX3 = 1 << 4,     /* max_bad_commands 3 (else the default) */
+    CFG_MAX3 = 1 << 4,     /* max_bad_commands 3 after login (else the default) */
     CFG_CAPA = 1 << 5,     /* extra CAPA lines */
     CFG_POLICY = 1 << 6,   /* the policy hook refuses DELE and TOP */
     CFG_FAILURES = 1 << 7, /* the maildrop of "locked" cannot be opened; commit fails */
 };
 
 enum {
-    HOOK_STLS_NO = 1 << 0,  /* on_stls says no */
-    HOOK_EMPTY = 1 << 1,    /* an empty maildrop */
-    HOOK_PARTIAL = 1 << 2,  /* drain the output a little at a time */
-    HOOK_NULL = 1 << 3,     /* no hooks at all but on_state: the defaults */
-    HOOK_BIG = 1 << 4,      /* a 40 KiB message: flow control */
+    HOOK_STLS_NO = 1 << 0, /* on_stls says no */
+    HOOK_EMPTY = 1 << 1,   /* an empty maildrop */
+    HOOK_PARTIAL = 1 << 2, /* drain the output a little at a time */
+    HOOK_NULL = 1 << 3,    /* no hooks at all but on_state: the defaults */
+    HOOK_BIG = 1 << 4,     /* a 40 KiB message: flow control */
+    HOOK_DELAY = 1 << 5,   /* auth_failure_delay: failed logins are held (pause, resume) */
 };
 
 #define USER "alice"
@@ -76,15 +77,23 @@ static void fuzz_drain(struct fuzz_ctx *x, struct pop3_server *s)
 {
     const uint8_t *out;
     size_t n;
-    /* Consuming may answer queued commands: loop until nothing is left. */
-    while ((n = pop3_server_output(s, &out)) > 0) {
-        FUZZ_CHECK(out != NULL);
-        if ((x->hook_bits & HOOK_PARTIAL) && n > 4096) {
-            n = n / 3;
+    /* Consuming may answer queued commands: loop until nothing is left. A pause (a failed
+     * login's delay) is let pass at once. */
+    for (;;) {
+        while ((n = pop3_server_output(s, &out)) > 0) {
+            FUZZ_CHECK(out != NULL);
+            if ((x->hook_bits & HOOK_PARTIAL) && n > 4096) {
+                n = n / 3;
+            }
+            x->out_hash = fuzz_hash(x->out_hash, out, n);
+            fuzz_lines_feed(&x->lines, out, n, fuzz_out_line, x);
+            pop3_server_output_consumed(s, n);
         }
-        x->out_hash = fuzz_hash(x->out_hash, out, n);
-        fuzz_lines_feed(&x->lines, out, n, fuzz_out_line, x);
-        pop3_server_output_consumed(s, n);
+        if (pop3_server_pause(s) == 0) {
+            break;
+        }
+        FUZZ_CHECK(x->hook_bits & HOOK_DELAY);
+        pop3_server_resume(s);
     }
     FUZZ_CHECK(out != NULL);
     FUZZ_CHECK(fuzz_lines_complete(&x->lines));
@@ -240,6 +249,7 @@ static uint64_t fuzz_session(unsigned cfg_bits, unsigned hook_bits, uint8_t cut,
         .tls_available = (cfg_bits & CFG_TLS) != 0,
         .strict_crlf = (cfg_bits & CFG_STRICT) != 0,
         .max_bad_commands = (cfg_bits & CFG_MAX3) ? 3 : 0,
+        .auth_failure_delay_us = (hook_bits & HOOK_DELAY) ? 2000000 : 0,
         .capa_extra = (cfg_bits & CFG_CAPA) ? capa : NULL,
         .capa_extra_count = (cfg_bits & CFG_CAPA) ? 3 : 0,
     };
@@ -276,8 +286,13 @@ static uint64_t fuzz_session(unsigned cfg_bits, unsigned hook_bits, uint8_t cut,
         const uint8_t *out;
         FUZZ_CHECK(!was_done || pop3_server_output(s, &out) == 0);
         FUZZ_CHECK(pop3_server_state(s) == x.state);
-        FUZZ_CHECK(pop3_server_bad_commands(s) <= max_bad);
-        FUZZ_CHECK(pop3_server_bad_commands(s) < max_bad || pop3_server_done(s));
+        /* Failed commands in a row: after login max_bad pass and the next ends the session;
+         * before login the 3rd unknown one ends it (max_bad is at least 3). */
+        FUZZ_CHECK(pop3_server_bad_commands(s) <= max_bad + 1);
+        FUZZ_CHECK(pop3_server_bad_commands(s) <= max_bad || pop3_server_done(s));
+        FUZZ_CHECK(pop3_server_state(s) != POP3_STATE_AUTHORIZATION ||
+                   pop3_server_bad_commands(s) < POP3_DEFAULT_MAX_BAD_COMMANDS_AUTH ||
+                   pop3_server_done(s));
         fuzz_drain(&x, s);
         if (x.stls_asked) {
             x.stls_asked = false;

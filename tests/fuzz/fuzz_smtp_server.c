@@ -31,6 +31,10 @@ enum {
     HOOK_TLS_FAIL = 1 << 4,  /* on_starttls refuses (454) */
     HOOK_PARTIAL = 1 << 5,   /* drain the output in two pieces */
     HOOK_NULL = 1 << 6,      /* no hooks at all: the engine's defaults */
+    /* Postfix's stricter settings: smtpd_helo_required, strict_rfc821_envelopes,
+     * smtpd_forbid_bare_newline = reject, disable_vrfy_command, smtpd_tls_security_level =
+     * encrypt (with CFG_TLS); and the waits: error sleep after 2 errors, auth failure delay. */
+    HOOK_STRICT = 1 << 7,
 };
 
 #define SECRET "secret"
@@ -77,9 +81,6 @@ static void fuzz_drain(struct fuzz_ctx *c, struct smtp_server *s)
 {
     const uint8_t *out;
     size_t n = smtp_server_output(s, &out);
-    if (n == 0) {
-        return;
-    }
     size_t first = (c->hook_bits & HOOK_PARTIAL) ? n / 2 + 1 : n;
     if (first > n) {
         first = n;
@@ -91,6 +92,15 @@ static void fuzz_drain(struct fuzz_ctx *c, struct smtp_server *s)
     c->out_hash = fuzz_hash(c->out_hash, out, n);
     fuzz_lines_feed(&c->lines, out, n, fuzz_reply_line, c);
     smtp_server_output_consumed(s, n);
+    /* Waits (error sleep, failed AUTH) hold the rest; the caller lets the time pass. */
+    while (smtp_server_pause(s) > 0) {
+        FUZZ_CHECK(c->cfg.error_sleep_us > 0 || c->cfg.auth_failure_delay_us > 0);
+        smtp_server_resume(s);
+        n = smtp_server_output(s, &out);
+        c->out_hash = fuzz_hash(c->out_hash, out, n);
+        fuzz_lines_feed(&c->lines, out, n, fuzz_reply_line, c);
+        smtp_server_output_consumed(s, n);
+    }
     FUZZ_CHECK(smtp_server_output(s, &out) == 0);
     /* Replies are written whole: between two calls no line is cut. */
     FUZZ_CHECK(fuzz_lines_complete(&c->lines));
@@ -110,6 +120,7 @@ static void fuzz_check_envelope(const struct fuzz_ctx *c, const struct smtp_enve
         /* Only the fixed user with the fixed password gets in (without hooks: everyone). */
         FUZZ_CHECK((c->hook_bits & HOOK_NULL) || strcmp(env->auth_user, USER) == 0);
         FUZZ_CHECK(!c->cfg.auth_requires_tls || env->tls);
+        FUZZ_CHECK(!c->cfg.tls_required || env->tls);
         FUZZ_CHECK(c->cfg.auth_mechs & SASL_MECH_BIT(env->auth_mech));
     } else {
         FUZZ_CHECK(env->auth_user[0] == 0);
@@ -118,6 +129,7 @@ static void fuzz_check_envelope(const struct fuzz_ctx *c, const struct smtp_enve
     FUZZ_CHECK(c->cfg.max_recipients == 0 || env->nrcpt <= c->cfg.max_recipients);
     FUZZ_CHECK(env->nrcpt == 0 || env->has_mail);
     if (env->has_mail) {
+        FUZZ_CHECK(!c->cfg.tls_required || env->tls);
         FUZZ_CHECK(fuzz_path_ok(env->mail_from, SMTP_PATH_NULL_OK));
     } else {
         FUZZ_CHECK(env->mail_from[0] == 0);
@@ -138,16 +150,20 @@ static void fuzz_check_state(const struct fuzz_ctx *c, const struct smtp_server 
     case SMTP_SERVER_STATE_GREETED:
         FUZZ_CHECK(env->helo[0] == 0 && !env->has_mail);
         break;
+    /* Without smtpd_helo_required, Postfix's default, a transaction may start before HELO. */
     case SMTP_SERVER_STATE_READY:
-    case SMTP_SERVER_STATE_AUTH:
         FUZZ_CHECK(env->helo[0] != 0 && !env->has_mail);
         break;
+    case SMTP_SERVER_STATE_AUTH:
+        FUZZ_CHECK((env->helo[0] != 0 || !c->cfg.helo_required) && !env->has_mail);
+        break;
     case SMTP_SERVER_STATE_MAIL:
-        FUZZ_CHECK(env->helo[0] != 0 && env->has_mail && env->nrcpt == 0);
+        FUZZ_CHECK((env->helo[0] != 0 || !c->cfg.helo_required) && env->has_mail &&
+                   env->nrcpt == 0);
         break;
     case SMTP_SERVER_STATE_RCPT:
     case SMTP_SERVER_STATE_DATA:
-        FUZZ_CHECK(env->helo[0] != 0 && env->has_mail && env->nrcpt > 0);
+        FUZZ_CHECK((env->helo[0] != 0 || !c->cfg.helo_required) && env->has_mail && env->nrcpt > 0);
         break;
     default:
         break;
@@ -157,7 +173,7 @@ static void fuzz_check_state(const struct fuzz_ctx *c, const struct smtp_server 
     }
     /* Memory stays bounded by the line limits and the message size limit. */
     if (c->cfg.max_message_size > 0) {
-        FUZZ_CHECK(smtp_server_buffered(s) <= c->cfg.max_message_size + SMTP_COMMAND_LINE_MAX +
+        FUZZ_CHECK(smtp_server_buffered(s) <= c->cfg.max_message_size + SMTP_SERVER_LINE_LIMIT + 2 +
                                                   SMTP_TEXT_LINE_MAX + 1 + SASL_RESPONSE_LINE_MAX);
     }
 }
@@ -196,7 +212,7 @@ static bool h_helo(void *vctx, const char *name, bool esmtp, struct smtp_reply *
 {
     struct fuzz_ctx *c = vctx;
     size_t n = strlen(name);
-    FUZZ_CHECK(n > 0 && n < SMTP_COMMAND_LINE_MAX);
+    FUZZ_CHECK(n > 0 && n <= SMTP_SERVER_LINE_LIMIT);
     for (size_t i = 0; i < n; i++) {
         FUZZ_CHECK((unsigned char)name[i] >= 0x20 && name[i] != 0x7f);
     }
@@ -288,6 +304,21 @@ static bool h_rcpt(void *vctx, const struct smtp_envelope *env, const char *forw
     return hook_accept(c, reply);
 }
 
+static bool h_vrfy(void *vctx, const struct smtp_envelope *env, const char *address,
+                   struct smtp_reply *reply)
+{
+    struct fuzz_ctx *c = vctx;
+    fuzz_check_envelope(c, env);
+    FUZZ_CHECK(!c->cfg.disable_vrfy);
+    FUZZ_CHECK(fuzz_path_ok(address, SMTP_PATH_POSTMASTER_OK) && address[0]);
+    FUZZ_CHECK(reply->code == 252);
+    c->hash = fuzz_hash_str(c->hash, address);
+    if ((c->hook_bits & HOOK_REFUSE) && address[0] == 'n') {
+        return hook_refuse(c, reply, 550, "5.1.1");
+    }
+    return hook_accept(c, reply);
+}
+
 static bool h_data_start(void *vctx, const struct smtp_envelope *env, struct smtp_reply *reply)
 {
     struct fuzz_ctx *c = vctx;
@@ -309,19 +340,15 @@ static bool h_message(void *vctx, const struct smtp_envelope *env, const uint8_t
     FUZZ_CHECK(reply->code == 250);
     FUZZ_CHECK(c->cfg.max_message_size == 0 || len <= c->cfg.max_message_size);
     /* The message is unstuffed, every line ended by CRLF; a lone CR or LF only when the
-     * envelope says so; no line over 998 octets. */
+     * envelope says so. Lines over 998 octets are kept whole, as Postfix keeps them. */
     FUZZ_CHECK(len == 0 || (len >= 2 && data[len - 2] == '\r' && data[len - 1] == '\n'));
-    size_t line = 0;
     for (size_t i = 0; i < len; i++) {
         if (data[i] == '\r' && i + 1 < len && data[i + 1] == '\n') {
-            FUZZ_CHECK(line <= SMTP_TEXT_LINE_MAX - 2);
-            line = 0;
             i++;
             continue;
         }
         FUZZ_CHECK(data[i] != '\n' || env->body_bare_lf);
         FUZZ_CHECK(data[i] != '\r' || env->body_bare_cr);
-        line++;
     }
     c->hash = fuzz_hash(c->hash, data, len);
     if ((c->hook_bits & HOOK_REFUSE) && (env->body_bare_lf || env->body_bare_cr)) {
@@ -350,6 +377,7 @@ static const struct smtp_server_hooks fuzz_hooks = {
     .on_auth_result = h_auth_result,
     .on_mail = h_mail,
     .on_rcpt = h_rcpt,
+    .on_vrfy = h_vrfy,
     .on_data_start = h_data_start,
     .on_message = h_message,
     .on_starttls = h_starttls,
@@ -384,6 +412,17 @@ static uint64_t fuzz_session(unsigned cfg_bits, unsigned hook_bits, uint8_t cut_
         .tls_active = (cfg_bits & CFG_TLS_ON) != 0,
         .session_id = 42,
     };
+    if (hook_bits & HOOK_STRICT) {
+        c.cfg.helo_required = true;
+        c.cfg.strict_rfc821_envelopes = true;
+        c.cfg.reject_bare_lf = true;
+        c.cfg.disable_vrfy = true;
+        c.cfg.tls_required = c.cfg.tls_available && !c.cfg.tls_active;
+        c.cfg.soft_error_limit = 2;
+        c.cfg.error_sleep_us = 1000000;
+        c.cfg.auth_failure_delay_us = 2000000;
+        c.cfg.myorigin = "example.org";
+    }
     c.state = SMTP_SERVER_STATE_INIT;
     struct smtp_server_hooks none;
     memset(&none, 0, sizeof none);
