@@ -829,7 +829,14 @@ void smtp_client_peer_closed(struct smtp_client *c)
         return;
     }
     struct smtp_reply r;
-    smtp_client_local_reply(&r, 421, "4.4.2", "connection closed by the server");
+    if (c->state == SMTP_CLIENT_STATE_GREETING) {
+        /* No greeting ever came: refused, or gone before the 220. Postfix gives 4.4.1 to a
+         * failed connect and 4.4.2 to a session lost on the way. */
+        smtp_client_local_reply(&r, 421, "4.4.1",
+                                "connection refused or closed before the greeting");
+    } else {
+        smtp_client_local_reply(&r, 421, "4.4.2", "connection closed by the server");
+    }
     smtp_client_fail_all(c, &r);
     smtp_client_finish(c);
 }
