@@ -1,4 +1,4 @@
-"""serve_proc: starting `mailsim serve` from a Python test and ending it on every way out.
+"""serve_proc: starting `mailsim serve` (or Xvfb) from a Python test and ending it on every way out.
 
     with serve(mailsim, ["nine-steps", "--port", "pop3=0"]) as (proc, ready):
         port = ready["ports"]["pop3"]
@@ -66,20 +66,27 @@ def ready_line(proc, seconds=30):
 
 
 @contextlib.contextmanager
-def serve(mailsim, args):
-    """`mailsim serve --no-gui ARGS` in a process group of its own; yields (proc, ready line)
-    and ends the server on every way out of the block."""
-    proc = subprocess.Popen([mailsim, "serve", "--no-gui"] + list(args), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True,
-                            preexec_fn=_die_with_test)
+def started(args, **kw):
+    """Popen(ARGS, **KW) in a process group of its own (a server, Xvfb); yields the process
+    and ends it (see end) on every way out of the block."""
+    proc = subprocess.Popen(args, start_new_session=True, preexec_fn=_die_with_test, **kw)
     try:
-        yield proc, ready_line(proc)
+        yield proc
     finally:
         try:
             end(proc)
         except BaseException:
             end(proc)  # a signal came before end() held them: once again
             raise
+
+
+@contextlib.contextmanager
+def serve(mailsim, args):
+    """`mailsim serve --no-gui ARGS`; yields (proc, ready line) and ends the server on every
+    way out of the block."""
+    with started([mailsim, "serve", "--no-gui"] + list(args), stdout=subprocess.PIPE,
+                 stderr=subprocess.PIPE, text=True) as proc:
+        yield proc, ready_line(proc)
 
 
 def stop_on_signals(name):

@@ -37,7 +37,6 @@ Prints "serve_test: N passed, N failed" and exits 1 on any failure (128+N on sig
 """
 
 import contextlib
-import ctypes
 import email
 import json
 import mailbox
@@ -55,6 +54,7 @@ import tempfile
 import time
 
 from checks import Checks
+from serve_proc import ready_line, started, stop_on_signals
 
 check = Checks("serve_test", verbose=True)
 
@@ -91,81 +91,6 @@ def guarded(what):
         check(False, "%s: %s: %s" % (what, type(e).__name__, str(e).strip()[-300:]))
 
 
-# ---- processes that must not outlive the test ----------------------------------------------
-
-_libc = ctypes.CDLL(None) if sys.platform.startswith("linux") else None
-_PR_SET_PDEATHSIG = 1
-_test_pid = os.getpid()
-
-
-def _die_with_test():
-    """In the child before exec: the kernel sends it SIGTERM when the test dies, even by
-    SIGKILL (CTest's timeout), where no finally runs."""
-    if _libc is not None:
-        _libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM))
-        if os.getppid() != _test_pid:  # the test died before prctl: nobody would send it
-            os._exit(1)
-
-
-def end(proc, grace=5):
-    """Ends PROC's process group: SIGTERM, SIGKILL after GRACE seconds, then whatever of the
-    group outlived its leader; waits and closes the pipes. Nothing happens to a group already
-    gone. SIGINT and SIGTERM are held meanwhile: a second Ctrl-C must not cut this short."""
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    try:
-        for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 10)):
-            if proc.poll() is not None:
-                break
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, sig)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=wait)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        for f in (proc.stdin, proc.stdout, proc.stderr):
-            if f:
-                with contextlib.suppress(OSError):
-                    f.close()
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-
-
-@contextlib.contextmanager
-def started(args, **kw):
-    """Popen(ARGS) in a process group of its own, ended (see end) on every way out of the
-    block."""
-    proc = subprocess.Popen(args, start_new_session=True, preexec_fn=_die_with_test, **kw)
-    try:
-        yield proc
-    finally:
-        try:
-            end(proc)
-        except BaseException:
-            # A signal came before end() held them; the handler now ignores more: once again.
-            end(proc)
-            raise
-
-
-def interrupted(signum, frame):
-    """SIGINT, SIGTERM: raise, so that every finally runs and every server is ended."""
-    for s in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(s, signal.SIG_IGN)  # the clean-up runs once, to the end
-    print("serve_test: %s, stopping the servers" % signal.Signals(signum).name)
-    sys.stdout.flush()
-    raise SystemExit(128 + signum)
-
-
-def ready_line(proc, seconds=30):
-    """Serve's first line (JSON: ports, accounts); an exception if it does not come."""
-    if not select.select([proc.stdout], [], [], seconds)[0]:
-        raise TimeoutError("no ready line from mailsim serve within %d s" % seconds)
-    line = proc.stdout.readline()
-    if not line:
-        raise RuntimeError("mailsim serve exited (%s) before its ready line: %s" %
-                           (proc.wait(timeout=10), proc.stderr.read().strip()[-300:]))
-    return json.loads(line)
-
-
 # ---- the checks ----------------------------------------------------------------------------
 
 def strip_trace(fetched):
@@ -194,8 +119,7 @@ def main():
     mailsim = sys.argv[1]
     if os.sep in mailsim:
         mailsim = os.path.abspath(mailsim)  # the window's serve runs in the temporary directory
-    signal.signal(signal.SIGINT, interrupted)
-    signal.signal(signal.SIGTERM, interrupted)
+    stop_on_signals("serve_test")
     tmp = tempfile.mkdtemp(prefix="serve-test-")
     try:
         with guarded("live mode"):
