@@ -64,8 +64,8 @@ struct session {
     bool tls_up;                   /* handshake done (or SSH channel open) and recorded */
     /* SSH port forwarding: the engine's bytes go through the one forwarded channel of ssh. */
     struct ssh_end *ssh;
-    char ssh_dest[120]; /* "localhost:110", for the trace */
-    bool closing;       /* the engine is done: the channel is being closed */
+    char ssh_dest[120];          /* "localhost:110", for the trace */
+    bool closing;                /* the engine is done: the channel is being closed */
     struct session_pause *pause; /* the engine's pause being waited out, or NULL */
 };
 

@@ -53,14 +53,14 @@ struct pop3_maildrop {
 };
 
 struct pop3_server_config {
-    const char *hostname;          /* for the agent's logs only; NULL allowed */
-    const char *greeting;          /* banner text after "+OK "; NULL: "mailsim POP3 ready." */
-    const char *apop_timestamp;    /* "<1896.697170952@mail.b.example>" put in the banner;
-                                      NULL: no APOP (and no timestamp in the banner) */
-    bool allow_user_pass;          /* false: USER/PASS refused and not listed in CAPA */
-    bool tls_available;            /* list STLS in CAPA and accept STLS (with hooks->on_stls) */
-    bool strict_crlf;              /* true: a command ended by a bare LF is refused; false: accepted
-                                      like Dovecot does */
+    const char *hostname;       /* for the agent's logs only; NULL allowed */
+    const char *greeting;       /* banner text after "+OK "; NULL: "mailsim POP3 ready." */
+    const char *apop_timestamp; /* "<1896.697170952@mail.b.example>" put in the banner;
+                                   NULL: no APOP (and no timestamp in the banner) */
+    bool allow_user_pass;       /* false: USER/PASS refused and not listed in CAPA */
+    bool tls_available;         /* list STLS in CAPA and accept STLS (with hooks->on_stls) */
+    bool strict_crlf;           /* true: a command ended by a bare LF is refused; false: accepted
+                                   like Dovecot does */
     /* TRANSACTION: failed commands in a row that are let pass; the next one ends the session
      * with "-ERR Too many bad commands.". 0: POP3_DEFAULT_MAX_BAD_COMMANDS. */
     unsigned max_bad_commands;

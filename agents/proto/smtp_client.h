@@ -49,9 +49,9 @@ struct smtp_client_config {
 /* Hooks run inside the engine's calls and must not call into it, except smtp_client_add_mail().
  *
  * Replies the client makes up itself (no reply came over the wire) have a text beginning with
- * "mailsim client: ": 421 4.4.1 no greeting (refused), 421 4.4.2 connection lost, 451 4.5.0 protocol error (a malformed or
- * unexpected reply), 451 4.7.4 TLS required but not offered, 530 5.7.0 AUTH mechanism not
- * offered. They are never passed to on_reply. */
+ * "mailsim client: ": 421 4.4.1 no greeting (refused), 421 4.4.2 connection lost, 451 4.5.0
+ * protocol error (a malformed or unexpected reply), 451 4.7.4 TLS required but not offered,
+ * 530 5.7.0 AUTH mechanism not offered. They are never passed to on_reply. */
 struct smtp_client_hooks {
     void (*on_state)(void *ctx, enum smtp_client_state old_state, enum smtp_client_state new_state);
     /* Every reply read from the server, in order. */
