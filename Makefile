@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # CI builds with -Werror; locally a new compiler's new warning should not stop a lesson.
 WERROR ?= $(if $(CI),ON,OFF)
 
-.PHONY: all setup configure build run test package bench sanitize fuzz clean
+.PHONY: all setup configure build run test package bench sanitize fuzz headless clean
 
 all: build
 
@@ -31,6 +31,15 @@ package: build
 
 clean:
 	rm -rf $(BUILD)
+
+# Everything but the window (-DMAILSIM_GUI=OFF) in build-headless/: set up without any SDL,
+# font or virtual-display package, build, and run every test that needs no window. CI runs it on
+# a brand-new Debian 12 and checks that build-headless/app/mailsim links no SDL.
+headless:
+	@bash scripts/setup.sh headless
+	@cmake -S . -B build-headless -DMAILSIM_GUI=OFF -DMAILSIM_WERROR=$(WERROR) $(CMAKE_ARGS) >/dev/null
+	@cmake --build build-headless -j $(JOBS)
+	@cd build-headless && ctest --output-on-failure -j $(JOBS)
 
 # Benchmarks against real peers, side by side (installs Postfix's smtp-source and smtp-sink).
 bench: build

@@ -600,6 +600,13 @@ int main(int argc, char **argv)
         char dir[PATH_MAX];
         printf("mailsim %s\n", MAILSIM_VERSION);
         printf("data: %s\n", paths_data_dir(dir, sizeof dir) == 0 ? dir : "(not found)");
+        /* Tests read this line to leave out what a build without the window cannot do. */
+        const char *no_window = viewer_no_window();
+        if (no_window) {
+            printf("gui: no (%s)\n", no_window);
+        } else {
+            printf("gui: yes\n");
+        }
         return 0;
     }
     if (argc >= 2 && strcmp(argv[1], "serve") == 0) {
@@ -625,7 +632,8 @@ int main(int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "shot") == 0) {
         return main_shot(argc, argv, &o);
     }
-    /* No command: the window; without a display, the transcript stands in for it. */
+    /* No command: the window; without a display (or without the window in this build), the
+     * transcript stands in for it. */
     int rc = main_parse_opts(argc, argv, 1, &o);
     if (rc) {
         return rc;
@@ -633,5 +641,5 @@ int main(int argc, char **argv)
     const char *display = getenv("DISPLAY");
     const char *wayland = getenv("WAYLAND_DISPLAY");
     bool has_display = (display && *display) || (wayland && *wayland);
-    return has_display ? main_window(&o) : main_run(&o, "cli.no_display", NULL);
+    return has_display ? main_window(&o) : main_run(&o, "cli.no_display", viewer_no_window());
 }

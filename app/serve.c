@@ -16,8 +16,6 @@
 #include "viewer.h"
 #include "world.h"
 
-#include <SDL.h>
-
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -834,27 +832,24 @@ static void serve_loop(struct serve *sv)
     }
 }
 
-/* The window's hook: serve for a frame; on Ctrl-C, close the window too. */
+/* The window's hook: serve for a frame; on Ctrl-C or SIGTERM, NULL, which closes the window. */
 static const struct trace *serve_window_pump(void *ctx, int wait_ms)
 {
     struct serve *sv = ctx;
     serve_pump(sv, wait_ms);
-    if (serve_stop) {
-        SDL_Event quit;
-        memset(&quit, 0, sizeof quit);
-        quit.type = SDL_QUIT;
-        SDL_PushEvent(&quit);
-    }
-    return sv->tr;
+    return serve_stop ? NULL : sv->tr;
 }
 
-/* The window when a display exists (and --no-gui was not given), else serving without one. */
+/* The window when this build has one, a display exists and --no-gui was not given; else
+ * serving without one. */
 static void serve_run(struct serve *sv, const struct serve_opts *o)
 {
     const char *display = getenv("DISPLAY"), *wayland = getenv("WAYLAND_DISPLAY");
-    if (o->no_gui || !((display && *display) || (wayland && *wayland))) {
+    const char *no_window = viewer_no_window();
+    if (o->no_gui || no_window || !((display && *display) || (wayland && *wayland))) {
         if (!o->no_gui) {
-            fprintf(stderr, "mailsim serve: no display: serving without a window\n");
+            fprintf(stderr, "mailsim serve: %s: serving without a window\n",
+                    no_window ? no_window : "no display");
         }
         serve_loop(sv);
         return;

@@ -6,6 +6,7 @@
 #include "glossary.h"
 #include "matrix.h"
 #include "quiz.h"
+#include "shot.h"
 #include "strings.h"
 
 #include <errno.h>
@@ -429,6 +430,11 @@ static struct overlay_matrix *viewer_matrix(void *ctx, const char *scenario, cha
 {
     const struct viewer *mv = ctx;
     return viewer_matrix_of(scenario, &mv->build, err, errlen);
+}
+
+const char *viewer_no_window(void)
+{
+    return NULL;
 }
 
 enum viz_window_status viewer_window(const struct viz_window_options *wo,

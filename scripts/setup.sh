@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages mailsim needs to build, run and test, only those missing.
 # Used by `make run` and `make test`; `setup.sh bench` adds what the benchmarks compare
-# against (Postfix's smtp-source and smtp-sink). Safe to run again. Needs root or sudo.
+# against (Postfix's smtp-source and smtp-sink); `setup.sh headless` (`make headless`) leaves
+# out the window's packages (SDL, fonts, the virtual display), for a build with
+# -DMAILSIM_GUI=OFF. Safe to run again. Needs root or sudo.
 # The list was found by running `make test` on a brand-new Debian 12 (../shared/tools/
 # fresh-debian), not by reading the code: a package a used machine happens to have is hidden.
 set -eu
@@ -10,19 +12,30 @@ pkgs=(
     # build
     build-essential cmake pkg-config clang
     libssl-dev libcjson-dev librnp-dev libssh-dev
-    libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev
-    fontconfig libfontconfig-dev fonts-noto-cjk
-    # the tests' real peers: captures, mail clients, OpenPGP, the window under a virtual display
-    tshark python3 python3-jsonschema curl msmtp mpop valgrind xvfb xdotool
+    # the tests' real peers: captures, mail clients, OpenPGP
+    tshark python3 python3-jsonschema curl msmtp mpop valgrind
     swaks libnet-ssleay-perl      # swaks speaks TLS only through Net::SSLeay (a Recommends)
     gnupg                         # pgp_tools: gpg decrypts and verifies what mailsim made
     # make package and its test: dpkg-shlibdeps finds ELF files with file(1); the icon's PNG
     # sizes; lintian, the desktop entry's validator, and man to format the manual pages
     file librsvg2-bin lintian desktop-file-utils man-db
 )
-if [ "${1:-}" = "bench" ]; then
-    pkgs+=(postfix time)
-fi
+window=(
+    # the window and `mailsim shot`: SDL2, and a Japanese-capable font found through fontconfig
+    libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev
+    fontconfig libfontconfig-dev fonts-noto-cjk
+    # the window's tests under a virtual display
+    xvfb xdotool
+)
+case "${1:-}" in
+"") pkgs+=("${window[@]}") ;;
+bench) pkgs+=("${window[@]}" postfix time) ;;
+headless) ;;
+*)
+    echo "usage: setup.sh [bench|headless]" >&2
+    exit 2
+    ;;
+esac
 
 missing=()
 for p in "${pkgs[@]}"; do

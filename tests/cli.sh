@@ -49,6 +49,20 @@ check check-ok 0 "ok (nine-steps)" out -- "$bin" check "$here/../scenarios/nine-
 check lang-from-locale 0 "メール配送の9ステップ" out -- env LANG=ja_JP.UTF-8 "$bin" run
 check no-display 0 "No display found" out -- env -u DISPLAY -u WAYLAND_DISPLAY LANG=C "$bin"
 check no-display-transcript 0 "C: EHLO" out -- env -u DISPLAY -u WAYLAND_DISPLAY LANG=C "$bin"
+check version-gui 0 "^gui: \(yes\|no (built without the window (MAILSIM_GUI=OFF))\)$" out -- \
+    "$bin" --version
+
+# A build without the window (-DMAILSIM_GUI=OFF): even with a display, the transcript stands in
+# for the window and says why; shot exits 2 and says why; a bad scenario is still an error.
+if "$bin" --version | grep -q '^gui: no'; then
+    echo "cli: this mailsim was built without the window: checking its fallbacks"
+    check no-window 0 "MAILSIM_GUI=OFF" out -- env DISPLAY=:99 LANG=C "$bin"
+    check no-window-transcript 0 "C: EHLO" out -- env DISPLAY=:99 LANG=C "$bin"
+    check no-window-shot 2 "built without the window" err -- \
+        "$bin" shot nine-steps --step 4 --out "$tmp/shot.png"
+    check no-window-scenario 2 "no bundled scenario of that name" err -- \
+        env DISPLAY=:99 "$bin" no-such-thing
+fi
 
 # A bad scenario: exit 2, a located message on stderr, and nothing on stdout.
 printf '{"meta": {"id": "x", "title": {"ja": "x", "en": "x"}},\n "seed": "one"}\n' >"$tmp/bad.json"

@@ -3,10 +3,9 @@
 #ifndef MAILSIM_SHOT_H
 #define MAILSIM_SHOT_H
 
-#include "overlay.h"
-#include "quiz_overlay.h"
 #include "render.h"
 #include "scene.h"
+#include "shot_options.h"
 #include "trace.h"
 
 #include <SDL.h>
@@ -22,26 +21,6 @@
  * begins), so the envelope is seen in flight; for a step without one, its mark plus
  * VIZ_SHOT_STEP_LEAD. -1 when the run has no such step. */
 double viz_shot_step_time(const struct trace *tr, const struct viz_timeline *tl, int step);
-
-struct viz_shot_options {
-    int width, height;
-    bool presenter;
-    int step;    /* > 0: show step `step` at viz_shot_step_time() */
-    double time; /* otherwise: this presentation time */
-    int frames;  /* > 0: then play that many frames of 1/60 s at `speed` */
-    double speed;
-    const char *out;  /* PNG file of the last frame; NULL: none */
-    const char *font; /* a font file for every face; NULL: fontconfig chooses */
-    const struct viz_strings *strings;
-    const struct overlay_table *overlay; /* drawn over the scene (--matrix); NULL: none */
-    /* The study mode's panel (--quiz) and the glossary (--glossary) over the scene; NULL:
-     * none. */
-    const struct quiz_overlay_state *quiz;
-    const struct glossary_overlay *glossary;
-    /* Instead of step and time, when not 0: the first mark of this step, the moment the study
-     * mode asks a question at (-1: the end of the run). */
-    int step_start;
-};
 
 struct viz_shot_stats {
     int frames;

@@ -81,12 +81,17 @@ static void window_free_trace(struct window_app *a)
 
 /* Live mode: lets the outside world run (it may block up to wait_ms), and when its trace grew,
  * at most five times a second, builds the timeline again. Playback goes on where it was; a
- * viewer who was at the end follows the new events. */
+ * viewer who was at the end follows the new events. When the world has stopped, the window
+ * closes. */
 static void window_live(struct window_app *a, int wait_ms)
 {
     const struct trace *tr = a->live->pump(a->live->ctx, wait_ms);
+    if (!tr) {
+        a->quit = true;
+        return;
+    }
     size_t seen = a->tl ? viz_timeline_events(a->tl) : 0;
-    if (!tr || tr->nevents == seen || (a->tl && a->clock - a->live_rebuilt < 0.2)) {
+    if (tr->nevents == seen || (a->tl && a->clock - a->live_rebuilt < 0.2)) {
         return;
     }
     struct viz_timeline *tl = viz_timeline_new(tr);
@@ -347,6 +352,9 @@ static void window_loop(struct window_app *a, const struct viz_window_options *o
         if (a->live) {
             /* the sockets and the simulation wait here instead of in SDL */
             window_live(a, moving || a->dirty ? 0 : 15);
+            if (a->quit) {
+                break; /* the world has stopped */
+            }
         } else if (!moving && !a->dirty && SDL_WaitEventTimeout(&e, a->loader ? 50 : 500)) {
             window_handle(a, &e);
         }

@@ -80,7 +80,9 @@ struct viz_host {
 /* Live mode (`mailsim serve`): the world outside the window runs in the same thread. pump() is
  * called every frame with how long it may block (milliseconds) and returns the trace it grows;
  * the window shows that trace, rebuilds its timeline when it grew, and keeps playing towards
- * the newest events. The window never frees that trace and opens no other scenario. */
+ * the newest events. NULL means the world has stopped (the server was told to end): the window
+ * closes, and viz_window_run returns VIZ_WINDOW_OK. The window never frees that trace and opens
+ * no other scenario. */
 struct viz_live {
     void *ctx;
     const struct trace *(*pump)(void *ctx, int wait_ms);
