@@ -11,7 +11,7 @@
 #include "paths.h"
 #include "quiz.h"
 #include "scenario.h"
-#include "strings.h"
+#include "ui_strings.h"
 #include "viewer.h"
 
 #include <errno.h>

@@ -3,7 +3,7 @@
 #include "matrix.h"
 
 #include "catalog.h"
-#include "strings.h"
+#include "ui_strings.h"
 
 #include <errno.h>
 #include <stdlib.h>

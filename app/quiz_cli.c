@@ -9,7 +9,7 @@
 #include "paths.h"
 #include "quiz_check.h"
 #include "scenario.h"
-#include "strings.h"
+#include "ui_strings.h"
 
 #include <errno.h>
 #include <limits.h>

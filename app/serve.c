@@ -12,7 +12,7 @@
 #include "export.h"
 #include "export_pcap.h"
 #include "scenario.h"
-#include "strings.h"
+#include "ui_strings.h"
 #include "viewer.h"
 #include "world.h"
 
@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -450,17 +451,6 @@ static int serve_neighbour(const struct trace *tr, int h)
     return h;
 }
 
-/* Domain names compare without case (app/strings.h hides the system's <strings.h>). */
-static bool serve_same_name(const char *a, const char *b)
-{
-    for (; *a && *b; a++, b++) {
-        if (tolower((unsigned char)*a) != tolower((unsigned char)*b)) {
-            return false;
-        }
-    }
-    return *a == *b;
-}
-
 /* Finds the servers each service reaches and the live hosts that play the real clients. */
 static int serve_wire(struct serve *sv, const struct scenario *sc, char *err, size_t errlen)
 {
@@ -519,7 +509,7 @@ static int serve_wire(struct serve *sv, const struct scenario *sc, char *err, si
         }
     }
     for (size_t i = 0; dns && domain && i < dns->nmx; i++) {
-        if (serve_same_name(dns->mx[i].domain, domain)) {
+        if (strcasecmp(dns->mx[i].domain, domain) == 0) {
             int mx = sim_host_find(w, dns->mx[i].exchange);
             int from = serve_live_host(mw, "live-mta", serve_neighbour(mw->tr, mx), mx, "you-mta",
                                        "mta", err, errlen);

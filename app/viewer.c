@@ -7,7 +7,7 @@
 #include "matrix.h"
 #include "quiz.h"
 #include "shot.h"
-#include "strings.h"
+#include "ui_strings.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -9,7 +9,7 @@
 #include "scenario.h"
 #include "scene.h"
 #include "scene_int.h"
-#include "strings.h"
+#include "ui_strings.h"
 #include "timeline_int.h"
 #include "world.h"
 

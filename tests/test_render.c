@@ -6,7 +6,7 @@
 #include "render.h"
 #include "scene.h"
 #include "shot.h"
-#include "strings.h"
+#include "ui_strings.h"
 #include "text.h"
 
 #include <SDL.h>

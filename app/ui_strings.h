@@ -1,7 +1,7 @@
-/* strings: the UI text of assets/strings/<lang>.json, looked up by key, with English as the
+/* ui_strings: the UI text of assets/strings/<lang>.json, looked up by key, with English as the
  * fallback for a key a translation lacks. */
-#ifndef MAILSIM_STRINGS_H
-#define MAILSIM_STRINGS_H
+#ifndef MAILSIM_UI_STRINGS_H
+#define MAILSIM_UI_STRINGS_H
 
 #include <stddef.h>
 

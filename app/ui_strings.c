@@ -1,5 +1,5 @@
-/* strings: loading UI text from assets/ with cJSON. */
-#include "strings.h"
+/* ui_strings: loading UI text from assets/ with cJSON. */
+#include "ui_strings.h"
 
 #include "paths.h"
 
