@@ -106,7 +106,8 @@ uint32_t sim_connect(struct sim_world *w, int client_host, const char *client_ag
                      uint32_t server_ip, uint16_t port, const struct sim_endpoint *client);
 /* Sends bytes from one side; they are recorded now and arrive after the path latency. */
 void sim_send(struct sim_world *w, uint32_t conn, enum trace_side from, const void *p, size_t n);
-/* Marks bytes that follow as TLS records (set by the TLS layer of a later issue). */
+/* Marks bytes that follow as TLS records or SSH packets (the session sets it after STARTTLS,
+ * STLS, on an implicit-TLS port, or for SSH). */
 void sim_set_tls(struct sim_world *w, uint32_t conn, enum trace_side from, bool on);
 /* Whether bytes sent now from that side are TLS records (a tap asks while it sees them). */
 bool sim_is_tls(const struct sim_world *w, uint32_t conn, enum trace_side from);

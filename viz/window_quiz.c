@@ -12,18 +12,18 @@
 #include <string.h>
 
 /* The scenario as the host takes it: NULL for the default. */
-static const char *quiz_scenario(const struct window_app *a)
+static const char *window_quiz_scenario(const struct window_app *a)
 {
     return a->current[0] ? a->current : NULL;
 }
 
-static bool quiz_available(const struct window_app *a)
+static bool window_quiz_available(const struct window_app *a)
 {
     const struct viz_host *h = a->host;
     return h->quiz_questions && h->quiz_record && h->quiz_history && !a->live;
 }
 
-static void quiz_free_round(struct window_quiz *z)
+static void window_quiz_free_round(struct window_quiz *z)
 {
     free(z->q);
     free(z->round);
@@ -37,7 +37,7 @@ static void quiz_free_round(struct window_quiz *z)
 void window_quiz_close(struct window_app *a)
 {
     struct window_quiz *z = &a->quiz;
-    quiz_free_round(z);
+    window_quiz_free_round(z);
     z->open = false;
     z->replay_until = -1;
     z->box.w = 0;
@@ -45,29 +45,29 @@ void window_quiz_close(struct window_app *a)
 
 /* The moment a question is asked at: its step's first mark, or the end for the whole scenario
  * (or a step this run does not have). */
-static double quiz_step_start(const struct window_app *a, int step)
+static double window_quiz_step_start(const struct window_app *a, int step)
 {
     double p = step >= 1 ? viz_timeline_step_time(a->tl, step) : -1;
     return p >= 0 ? p : viz_timeline_duration(a->tl);
 }
 
-static const struct viz_quiz_question *quiz_current(const struct window_app *a)
+static const struct viz_quiz_question *window_quiz_current(const struct window_app *a)
 {
     const struct window_quiz *z = &a->quiz;
     return z->open && z->cur < z->nround ? &z->q[z->round[z->cur]] : NULL;
 }
 
-static void quiz_ask(struct window_app *a)
+static void window_quiz_ask(struct window_app *a)
 {
     struct window_quiz *z = &a->quiz;
     struct viz_view *v = &a->view;
-    const struct viz_quiz_question *q = quiz_current(a);
+    const struct viz_quiz_question *q = window_quiz_current(a);
     z->phase = QUIZ_OVERLAY_ASK;
     z->asked_before = z->right_before = 0;
     if (q) {
         a->host->quiz_history(a->host->ctx, q->id, &z->asked_before, &z->right_before);
     }
-    v->p = q && a->tl ? quiz_step_start(a, q->step) : v->p;
+    v->p = q && a->tl ? window_quiz_step_start(a, q->step) : v->p;
     v->playing = false;
     v->selected = DL_TARGET_NONE;
     v->selected_id = 0;
@@ -76,7 +76,7 @@ static void quiz_ask(struct window_app *a)
 }
 
 /* Starts a round over the questions picked (all when pick is NULL). */
-static void quiz_start(struct window_app *a, const bool *pick, bool review)
+static void window_quiz_start(struct window_app *a, const bool *pick, bool review)
 {
     struct window_quiz *z = &a->quiz;
     size_t *all = malloc((z->nq ? z->nq : 1) * sizeof *all);
@@ -95,13 +95,13 @@ static void quiz_start(struct window_app *a, const bool *pick, bool review)
     z->cur = 0;
     z->asked = z->nright = 0;
     z->review = review;
-    quiz_ask(a);
+    window_quiz_ask(a);
 }
 
 /* Fetches the scenario's questions in the window's language into z->q. 0, or -1. */
-static int quiz_fetch(struct window_app *a, struct window_quiz *z)
+static int window_quiz_fetch(struct window_app *a, struct window_quiz *z)
 {
-    size_t n = a->host->quiz_questions(a->host->ctx, quiz_scenario(a), a->lang, NULL, 0);
+    size_t n = a->host->quiz_questions(a->host->ctx, window_quiz_scenario(a), a->lang, NULL, 0);
     if (n == 0) {
         return -1;
     }
@@ -109,10 +109,10 @@ static int quiz_fetch(struct window_app *a, struct window_quiz *z)
     z->round = calloc(n, sizeof *z->round);
     z->wrong = calloc(n, sizeof *z->wrong);
     if (!z->q || !z->round || !z->wrong) {
-        quiz_free_round(z);
+        window_quiz_free_round(z);
         return -1;
     }
-    z->nq = a->host->quiz_questions(a->host->ctx, quiz_scenario(a), a->lang, z->q, n);
+    z->nq = a->host->quiz_questions(a->host->ctx, window_quiz_scenario(a), a->lang, z->q, n);
     z->nq = z->nq < n ? z->nq : n;
     return 0;
 }
@@ -124,7 +124,7 @@ void window_quiz_toggle(struct window_app *a)
         window_quiz_close(a);
         return;
     }
-    if (!quiz_available(a)) {
+    if (!window_quiz_available(a)) {
         window_notice(a, a->words.quiz_unavailable, NULL);
         return;
     }
@@ -132,7 +132,7 @@ void window_quiz_toggle(struct window_app *a)
         window_notice(a, a->words.loading, NULL);
         return;
     }
-    if (quiz_fetch(a, z) != 0) {
+    if (window_quiz_fetch(a, z) != 0) {
         window_notice(a, a->words.quiz_none, a->current[0] ? a->current : NULL);
         return;
     }
@@ -141,14 +141,14 @@ void window_quiz_toggle(struct window_app *a)
     a->list_open = a->matrix_open = false;
     a->view.help = false;
     a->glossary.open = false;
-    quiz_start(a, NULL, false);
+    window_quiz_start(a, NULL, false);
 }
 
-static void quiz_answer(struct window_app *a, bool right)
+static void window_quiz_answer(struct window_app *a, bool right)
 {
     struct window_quiz *z = &a->quiz;
     struct viz_view *v = &a->view;
-    const struct viz_quiz_question *q = quiz_current(a);
+    const struct viz_quiz_question *q = window_quiz_current(a);
     if (!q || z->phase != QUIZ_OVERLAY_ASK) {
         return;
     }
@@ -164,7 +164,7 @@ static void quiz_answer(struct window_app *a, bool right)
         z->warned = true;
     }
     /* The lines that show why: the step played again, so the transcript fills once more. */
-    double start = q->step >= 1 ? quiz_step_start(a, q->step) : 0;
+    double start = q->step >= 1 ? window_quiz_step_start(a, q->step) : 0;
     double next = a->tl ? viz_timeline_next_step(a->tl, start) : start;
     bool whole = q->step < 1 || viz_timeline_step_time(a->tl, q->step) < 0;
     v->p = whole ? 0 : start;
@@ -174,18 +174,18 @@ static void quiz_answer(struct window_app *a, bool right)
 
 void window_quiz_answer_choice(struct window_app *a, int n)
 {
-    const struct viz_quiz_question *q = quiz_current(a);
+    const struct viz_quiz_question *q = window_quiz_current(a);
     if (q && q->kind == VIZ_QUIZ_CHOICE && n >= 1 && (size_t)n <= q->nchoices) {
-        quiz_answer(a, (size_t)(n - 1) == q->answer);
+        window_quiz_answer(a, (size_t)(n - 1) == q->answer);
     }
 }
 
-static bool quiz_inside(struct overlay_box b, float x, float y)
+static bool window_quiz_inside(struct overlay_box b, float x, float y)
 {
     return b.w > 0 && x >= b.x && x <= b.x + b.w && y >= b.y && y <= b.y + b.h;
 }
 
-static size_t quiz_agent_named(const struct trace *tr, const char *id)
+static size_t window_quiz_agent_named(const struct trace *tr, const char *id)
 {
     for (size_t i = 0; id && i < tr->nagents; i++) {
         if (strcmp(trace_string(tr, tr->agents[i].id), id) == 0) {
@@ -195,7 +195,7 @@ static size_t quiz_agent_named(const struct trace *tr, const char *id)
     return SIZE_MAX;
 }
 
-static size_t quiz_link_named(const struct trace *tr, const char *const *hosts)
+static size_t window_quiz_link_named(const struct trace *tr, const char *const *hosts)
 {
     for (size_t i = 0; hosts[0] && hosts[1] && i < tr->nlinks; i++) {
         const char *x = trace_string(tr, tr->hosts[tr->links[i].a].name);
@@ -209,10 +209,10 @@ static size_t quiz_link_named(const struct trace *tr, const char *const *hosts)
 }
 
 /* After a click answer: the right agent or link is selected, so the diagram outlines it. */
-static void quiz_show_answer(struct window_app *a, const struct viz_quiz_question *q)
+static void window_quiz_show_answer(struct window_app *a, const struct viz_quiz_question *q)
 {
-    size_t i = q->kind == VIZ_QUIZ_CLICK_AGENT ? quiz_agent_named(a->tr, q->answer_agent)
-                                               : quiz_link_named(a->tr, q->answer_link);
+    size_t i = q->kind == VIZ_QUIZ_CLICK_AGENT ? window_quiz_agent_named(a->tr, q->answer_agent)
+                                               : window_quiz_link_named(a->tr, q->answer_link);
     if (i != SIZE_MAX) {
         a->view.selected = q->kind == VIZ_QUIZ_CLICK_AGENT ? DL_TARGET_AGENT : DL_TARGET_LINK;
         a->view.selected_id = (uint32_t)i;
@@ -225,10 +225,10 @@ bool window_quiz_click(struct window_app *a, float x, float y)
     if (!z->open) {
         return false;
     }
-    if (quiz_inside(z->box, x, y)) {
+    if (window_quiz_inside(z->box, x, y)) {
         return true; /* the panel is not the diagram */
     }
-    const struct viz_quiz_question *q = quiz_current(a);
+    const struct viz_quiz_question *q = window_quiz_current(a);
     if (!q || z->phase != QUIZ_OVERLAY_ASK || q->kind == VIZ_QUIZ_CHOICE || !a->tr) {
         return false;
     }
@@ -255,16 +255,16 @@ bool window_quiz_click(struct window_app *a, float x, float y)
             window_notice(a, a->words.quiz_click_agent, NULL);
             return true;
         }
-        quiz_answer(a, q->answer_agent &&
-                           strcmp(trace_string(tr, tr->agents[agent].id), q->answer_agent) == 0);
+        const char *name = trace_string(tr, tr->agents[agent].id);
+        window_quiz_answer(a, q->answer_agent && strcmp(name, q->answer_agent) == 0);
     } else {
         if (it->target != DL_TARGET_LINK || id >= tr->nlinks) {
             window_notice(a, a->words.quiz.keys_link, NULL);
             return true;
         }
-        quiz_answer(a, quiz_link_named(tr, q->answer_link) == id);
+        window_quiz_answer(a, window_quiz_link_named(tr, q->answer_link) == id);
     }
-    quiz_show_answer(a, q);
+    window_quiz_show_answer(a, q);
     return true;
 }
 
@@ -275,12 +275,12 @@ void window_quiz_next(struct window_app *a)
         return;
     }
     if (z->phase == QUIZ_OVERLAY_SCORE) {
-        quiz_start(a, NULL, false); /* N again: a new full round */
+        window_quiz_start(a, NULL, false); /* N again: a new full round */
     } else {
         /* answered, or skipped: a skipped question is not counted */
         z->cur++;
         if (z->cur < z->nround) {
-            quiz_ask(a);
+            window_quiz_ask(a);
         } else {
             z->phase = QUIZ_OVERLAY_SCORE;
             z->replay_until = -1;
@@ -290,7 +290,7 @@ void window_quiz_next(struct window_app *a)
 
 /* The questions R asks again: answered wrong in this round, or last answered wrong in the
  * progress kept between runs. Returns how many; pick when not NULL. */
-static size_t quiz_to_review(struct window_app *a, bool *pick)
+static size_t window_quiz_to_review(struct window_app *a, bool *pick)
 {
     struct window_quiz *z = &a->quiz;
     size_t n = 0;
@@ -313,8 +313,8 @@ void window_quiz_review(struct window_app *a)
         return;
     }
     bool *pick = calloc(z->nq ? z->nq : 1, sizeof *pick);
-    if (pick && quiz_to_review(a, pick) > 0) {
-        quiz_start(a, pick, true);
+    if (pick && window_quiz_to_review(a, pick) > 0) {
+        window_quiz_start(a, pick, true);
     }
     free(pick);
 }
@@ -324,7 +324,7 @@ void window_quiz_relang(struct window_app *a)
     struct window_quiz *z = &a->quiz;
     if (z->open && z->q) {
         /* the same bank in another language: the same questions in the same order */
-        a->host->quiz_questions(a->host->ctx, quiz_scenario(a), a->lang, z->q, z->nq);
+        a->host->quiz_questions(a->host->ctx, window_quiz_scenario(a), a->lang, z->q, z->nq);
     }
     struct window_glossary *g = &a->glossary;
     if (g->open && a->host->glossary && g->e) {
@@ -357,7 +357,7 @@ void window_quiz_draw(struct window_app *a, struct display_list *dl)
     char answer[1024];
     const char *missed[QUIZ_MAX_MISSED];
     s.phase = z->phase;
-    s.q = quiz_current(a);
+    s.q = window_quiz_current(a);
     s.index = z->cur + 1;
     s.total = z->nround;
     s.review = z->review;
@@ -379,7 +379,7 @@ void window_quiz_draw(struct window_app *a, struct display_list *dl)
             }
         }
         s.missed = missed;
-        s.to_review = quiz_to_review(a, NULL);
+        s.to_review = window_quiz_to_review(a, NULL);
     }
     z->box = quiz_overlay_draw(dl, &a->view, &s, WINDOW_LAYER);
 }

@@ -1,6 +1,8 @@
 /* line: the incremental byte-level line reader under the SMTP and POP3 engines. It is a
  * machine of its own, separate from the session machines above it, and knows only limits
- * and line ends. It never allocates after line_reader_init(). */
+ * and line ends. Its one buffer, max_line + 1 octets, is allocated with the first line fed
+ * (most sessions under load never read a long line); running out of memory for it aborts,
+ * since no peer can make it larger. */
 #ifndef MAILSIM_LINE_H
 #define MAILSIM_LINE_H
 
@@ -48,7 +50,7 @@ struct line {
     unsigned flags;   /* enum line_flags */
 };
 
-/* Returns 0, or -1 when memory is exhausted. */
+/* Sets the reader up without allocating. Returns 0. */
 int line_reader_init(struct line_reader *r, size_t max_line, enum line_end end);
 void line_reader_free(struct line_reader *r);
 void line_reader_set_end(struct line_reader *r, enum line_end end);
