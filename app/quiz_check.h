@@ -39,9 +39,6 @@
 #include <stddef.h>
 #include <stdio.h>
 
-struct quiz_bank;
-struct quiz_question;
-
 /* Checks the form of a check object at c's path (the claim names, their fields and types; not
  * whether the agents or taps it names exist: the run decides that). 0, or -1 with c's error. */
 int quiz_check_validate(struct scenario_ctx *c, const cJSON *check);
@@ -65,14 +62,5 @@ const struct trace *quiz_runs_get(struct quiz_runs *r, const char *scenario, con
  * says why). */
 int quiz_check_eval(struct quiz_runs *r, const char *scenario, const cJSON *check, char *why,
                     size_t whylen);
-
-/* Everything about one question that a run can confirm: its step occurs in the scenario, a
- * click answer names an agent or a link of it, and its check holds. 1 yes, 0 no (why). */
-int quiz_question_verify(struct quiz_runs *r, const struct quiz_question *q, char *why,
-                         size_t whylen);
-
-/* `mailsim quiz --verify`: one line per question to out, then a summary. Returns the number of
- * questions that failed. */
-int quiz_verify(const struct quiz_bank *b, FILE *out);
 
 #endif

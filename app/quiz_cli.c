@@ -8,6 +8,7 @@
 #include "glossary.h"
 #include "paths.h"
 #include "quiz_check.h"
+#include "quiz_verify.h"
 #include "scenario.h"
 #include "ui_strings.h"
 

@@ -8,6 +8,7 @@
 #include "harness.h"
 #include "quiz.h"
 #include "quiz_check.h"
+#include "quiz_verify.h"
 #include "scenario.h"
 #include "scenario_json.h"
 
