@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +17,8 @@ struct mda {
     struct mailbox *boxes;
     size_t n, cap;
     uint64_t next_uid;
+    struct mda_alias *aliases;
+    size_t naliases;
 };
 
 static void mda_destroy(struct agent *a)
@@ -32,6 +35,14 @@ static void mda_destroy(struct agent *a)
         free(b->user);
     }
     free(m->boxes);
+    for (size_t i = 0; i < m->naliases; i++) {
+        free(m->aliases[i].name);
+        for (size_t k = 0; k < m->aliases[i].nmembers; k++) {
+            free(m->aliases[i].members[k]);
+        }
+        free(m->aliases[i].members);
+    }
+    free(m->aliases);
     agent_fini(a);
     free(m);
 }
@@ -47,6 +58,59 @@ struct mda *mda_new(struct mail_world *mw, const char *id, int host)
     agent_init(&m->base, &mda_ops, mw, id, host);
     mail_world_add_agent(mw, &m->base);
     return m;
+}
+
+void mda_add_alias(struct mda *m, const char *name, const char *const *members, size_t n)
+{
+    struct mda_alias *grown = realloc(m->aliases, (m->naliases + 1) * sizeof *grown);
+    char **v = calloc(n ? n : 1, sizeof *v);
+    if (!grown || !v) {
+        abort();
+    }
+    m->aliases = grown;
+    for (size_t i = 0; i < n; i++) {
+        v[i] = mw_strdup(members[i]);
+    }
+    m->aliases[m->naliases++] = (struct mda_alias){mw_strdup(name), v, n};
+}
+
+/* aliases(5): "The name is a local address (no domain part) ... folded to lowercase, in order
+ * to make database lookups case insensitive." */
+static const struct mda_alias *mda_alias_named(const struct mda *m, const char *local, size_t n)
+{
+    for (size_t i = 0; i < m->naliases; i++) {
+        if (strlen(m->aliases[i].name) == n && strncasecmp(m->aliases[i].name, local, n) == 0) {
+            return &m->aliases[i];
+        }
+    }
+    return NULL;
+}
+
+const struct mda_alias *mda_alias_find(const struct mda *m, const char *address)
+{
+    const char *at = strrchr(address, '@');
+    return mda_alias_named(m, address, at ? (size_t)(at - address) : strlen(address));
+}
+
+void mda_forward(struct mda *m, const char *mail, const char *rcpt, const char *sender,
+                 struct mda_forward *out)
+{
+    struct mail_world *mw = m->base.mw;
+    const char *at = strrchr(rcpt, '@');
+    size_t n = at ? (size_t)(at - rcpt) : strlen(rcpt);
+    char owner[128];
+    int w = snprintf(owner, sizeof owner, "owner-%.*s", (int)(n < 100 ? n : 100), rcpt);
+    /* aliases(5): "when an alias exists for owner-name, delivery diagnostics are directed to
+     * that address, instead of to the originator of the message." With expand_owner_alias = no
+     * (the default), the envelope sender becomes owner-name itself, qualified with the domain. */
+    out->owner = w > 0 && (size_t)w < sizeof owner && n <= 100 &&
+                 mda_alias_named(m, owner, (size_t)w) != NULL;
+    if (out->owner) {
+        snprintf(out->sender, sizeof out->sender, "%s@%s", owner, at ? at + 1 : "");
+    } else {
+        snprintf(out->sender, sizeof out->sender, "%s", sender);
+    }
+    trace_mail(mw->tr, sim_now(mw->sim), mail, "expanded", m->base.id, 0);
 }
 
 struct mailbox *mda_mailbox(struct mda *m, const char *user)

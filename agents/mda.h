@@ -23,7 +23,33 @@ struct mailbox {
 
 struct mda;
 
+/* An aliases(5) entry of Postfix's local(8): mail for name@(a local domain) is forwarded to
+ * members. "owner-NAME" is an alias too; when it exists, the copies forwarded for NAME carry
+ * owner-NAME@domain as their envelope sender (Postfix's default expand_owner_alias = no: "the
+ * left-hand side address"), so that bounces go to the list's owner, not to the author. */
+struct mda_alias {
+    char *name;
+    char **members;
+    size_t nmembers;
+};
+
 struct mda *mda_new(struct mail_world *mw, const char *id, int host);
+
+/* Adds an alias (copies everything). */
+void mda_add_alias(struct mda *m, const char *name, const char *const *members, size_t n);
+/* The alias for the local part of address (case-insensitive), or NULL. The caller has decided
+ * that the address's domain is local. */
+const struct mda_alias *mda_alias_find(const struct mda *m, const char *address);
+
+/* What local(8) does with mail for an alias: the new envelope of the forwarded copy. */
+struct mda_forward {
+    char sender[320]; /* owner-NAME@domain when that alias exists, else the original sender */
+    bool owner;       /* the sender was replaced by the owner alias */
+};
+/* Decides the envelope sender of the copy forwarded for rcpt (an alias), and marks the mail's
+ * "expanded" state. */
+void mda_forward(struct mda *m, const char *mail, const char *rcpt, const char *sender,
+                 struct mda_forward *out);
 
 /* Delivers a copy of data to the mailbox of the account with address rcpt, adding the
  * Return-Path and Delivered-To header fields of final delivery. Marks step 7 and the mail's

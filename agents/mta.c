@@ -193,7 +193,10 @@ bool mta_is_local(const struct mta *m, const char *domain)
 
 bool mta_local_user_exists(const struct mta *m, const char *rcpt)
 {
-    return mail_world_account_by_address(m->base.mw, rcpt) != NULL;
+    /* Postfix's local_recipient_maps defaults to "proxy:unix:passwd.byname $alias_maps": an
+     * alias is a known local recipient too. */
+    return mail_world_account_by_address(m->base.mw, rcpt) != NULL ||
+           (m->mda && mda_alias_find(m->mda, rcpt) != NULL);
 }
 
 static int mta_parse_cidr(const char *s, struct mta_cidr *out)
@@ -360,6 +363,13 @@ void mta_enqueue(struct mta *m, const char *mail, const char *from, const char *
     mta_enqueue_qid(m, NULL, mail, from, rcpts, nrcpt, data, len);
 }
 
+/* A queue id the MTA makes itself. Not from the RNG: a log must not change the run it records. */
+static void mta_make_qid(struct mta *m, char *out, size_t cap)
+{
+    snprintf(out, cap, "%010llX",
+             (unsigned long long)((0xB0A7ull << 24) + ++m->qids) & 0xffffffffffULL);
+}
+
 void mta_enqueue_qid(struct mta *m, const char *qid, const char *mail, const char *from,
                      const char *const *rcpts, size_t nrcpt, const uint8_t *data, size_t len)
 {
@@ -393,9 +403,7 @@ void mta_enqueue_qid(struct mta *m, const char *qid, const char *mail, const cha
         if (qid) {
             snprintf(l->qid, sizeof l->qid, "%s", qid);
         } else {
-            /* Not from the RNG: a log must not change the run it records. */
-            snprintf(l->qid, sizeof l->qid, "%010llX",
-                     (unsigned long long)((0xB0A7ull << 24) + ++m->qids) & 0xffffffffffULL);
+            mta_make_qid(m, l->qid, sizeof l->qid);
         }
         maillog_line(mw, m->base.id, m->hostname, "postfix/qmgr", 0,
                      "%s: from=<%s>, size=%zu, nrcpt=%zu (queue active)", l->qid, from, len, nrcpt);
@@ -623,11 +631,77 @@ static uint32_t mta_route(struct mta *m, const char *domain, const char **why)
     return ips[0];
 }
 
+/* Whether the header section holds "Delivered-To: rcpt" (Postfix's loop detection). */
+static bool mta_delivered_to(const uint8_t *data, size_t len, const char *rcpt)
+{
+    size_t header_len = len, body = len;
+    message_split(data, len, &header_len, &body);
+    size_t n = strlen(rcpt);
+    static const char field[] = "Delivered-To: ";
+    size_t f = sizeof field - 1;
+    for (size_t i = 0; i + f + n <= header_len; i++) {
+        if ((i == 0 || data[i - 1] == '\n') && strncasecmp((const char *)data + i, field, f) == 0 &&
+            strncasecmp((const char *)data + i + f, rcpt, n) == 0 &&
+            (i + f + n == header_len || data[i + f + n] == '\r' || data[i + f + n] == '\n')) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Local delivery to an alias, as Postfix's local(8) forwards it: a new message in the queue
+ * ("status=sent (forwarded as QUEUEID)"), carrying Delivered-To: for the alias on top, to the
+ * alias's members, with the envelope sender the owner alias decides. A mailing list made of an
+ * alias (":include:" a file of members) and an owner-NAME alias works this way. */
+static void mta_forward(struct mta *m, struct mta_entry *e, size_t k, const struct mda_alias *al)
+{
+    struct mail_world *mw = m->base.mw;
+    const char *rcpt = e->rcpts[k];
+    if (mta_delivered_to(e->data, e->len, rcpt)) {
+        /* local(8): "mail forwarding loop for ADDRESS" (RFC 3463 X.4.6: routing loop). */
+        struct smtp_reply r = {0};
+        smtp_reply_set(&r, 554, "5.4.6", "mail forwarding loop for %s", rcpt);
+        if (m->maillog) {
+            maillog_line(mw, m->base.id, m->hostname, "postfix/local", 0,
+                         "%s: to=<%s>, relay=local, delay=%.2f, dsn=5.4.6, status=bounced (mail "
+                         "forwarding loop for %s)",
+                         e->log[0].qid, rcpt, mta_delay(e), rcpt);
+        }
+        mta_bounce(m, e, k, &r);
+        return;
+    }
+    struct mda_forward f;
+    mda_forward(m->mda, e->mail, rcpt, e->from, &f);
+    /* Postfix's prepend_delivered_header includes "forward": the copy records where it was. */
+    struct buf copy;
+    buf_init(&copy, 0);
+    if (buf_printf(&copy, "Delivered-To: %s\r\n", rcpt) != 0 || buf_reserve(&copy, e->len) != 0 ||
+        buf_append(&copy, e->data, e->len) != 0) {
+        abort();
+    }
+    char qid[16] = "";
+    if (m->maillog) {
+        mta_make_qid(m, qid, sizeof qid);
+        maillog_line(mw, m->base.id, m->hostname, "postfix/local", 0,
+                     "%s: to=<%s>, relay=local, delay=%.2f, dsn=2.0.0, status=sent (forwarded as "
+                     "%s)",
+                     e->log[0].qid, rcpt, mta_delay(e), qid);
+    }
+    mta_enqueue_qid(m, m->maillog ? qid : NULL, e->mail, f.sender, (const char *const *)al->members,
+                    al->nmembers, copy.data, copy.len);
+    buf_free(&copy);
+}
+
 static void mta_deliver_local(struct mta *m, struct mta_entry *e, size_t k)
 {
     struct mail_world *mw = m->base.mw;
     trace_step(mw->tr, sim_now(mw->sim), 6, e->mail, m->base.id, 0);
     e->state[k] = MTA_RCPT_DONE;
+    const struct mda_alias *al = m->mda ? mda_alias_find(m->mda, e->rcpts[k]) : NULL;
+    if (al) {
+        mta_forward(m, e, k, al);
+        return;
+    }
     if (!m->mda || mda_deliver(m->mda, e->mail, e->from, e->rcpts[k], e->data, e->len) != 0) {
         struct smtp_reply r = {0};
         smtp_reply_set(&r, 550, "5.1.1", "<%s>: Recipient address rejected: User unknown",
@@ -878,6 +952,7 @@ struct mta *mta_new(struct mail_world *mw, const char *id, int host, const struc
         sc.proto = "smtp";
         sc.mta = m;
         sc.scan_eicar = cfg->scan_eicar;
+        sc.alert_encrypted = cfg->alert_encrypted;
         sc.max_message_size = cfg->max_message_size;
         sc.max_recipients = cfg->max_recipients;
         sc.maillog = cfg->maillog;

@@ -54,7 +54,8 @@ struct mta_config {
     unsigned max_attempts;    /* then it bounces; 0: 5 */
     size_t max_message_size;  /* SIZE; 0: 10240000 as Postfix */
     size_t max_recipients;    /* per transaction; 0: 1000 as Postfix */
-    bool scan_eicar;          /* reject the EICAR test file (the content filter) */
+    bool scan_eicar;          /* scan mail as the content filter does (agents/proto/avscan.h) */
+    bool alert_encrypted;     /* ...and refuse encrypted archives (AlertEncryptedArchive) */
     bool maillog;             /* record Postfix-style log lines (trace kind "log") */
     /* TLS, in Postfix's terms. smtpd_tls: offer STARTTLS on port 25 (smtpd_tls_security_level
      * = may). smtp_tls: what the sending side does (smtp_tls_security_level): none; may

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* How long the reader takes to open a fetched message: step 9 after step 8. */
 #define MUA_READ_DELAY_US 1000000
@@ -263,6 +264,10 @@ int mua_send_with(struct mua *u, uint64_t at_us, const char *mail, const char *c
     spec.from = from;
     spec.to = to;
     spec.to_count = nto;
+    spec.cc = opt ? opt->cc : NULL;
+    spec.cc_count = opt && opt->cc ? opt->ncc : 0;
+    spec.attachments = opt ? opt->attachments : NULL;
+    spec.attachment_count = opt && opt->attachments ? opt->nattachments : 0;
     spec.subject = subject;
     spec.date = (time_t)(mw->epoch + (int64_t)(at_us / 1000000));
     spec.tz_minutes = mw->tz_minutes;
@@ -286,14 +291,24 @@ int mua_send_with(struct mua *u, uint64_t at_us, const char *mail, const char *c
     }
     j->u = u;
     j->mail = mw_strdup(mail);
-    j->to = calloc(nto ? nto : 1, sizeof *j->to);
+    /* The envelope: every To:, Cc: and Bcc: recipient, once each, in that order. */
+    size_t ncc = spec.cc_count, nbcc = opt && opt->bcc ? opt->nbcc : 0;
+    j->to = calloc(nto + ncc + nbcc + 1, sizeof *j->to);
     if (!j->to) {
         abort();
     }
-    for (size_t i = 0; i < nto; i++) {
-        j->to[i] = mw_strdup(to[i]);
+    for (size_t i = 0; i < nto + ncc + nbcc; i++) {
+        const char *r = i < nto         ? to[i]
+                        : i < nto + ncc ? opt->cc[i - nto]
+                                        : opt->bcc[i - nto - ncc];
+        bool seen = false;
+        for (size_t k = 0; k < j->nto && !seen; k++) {
+            seen = strcasecmp(j->to[k], r) == 0;
+        }
+        if (!seen) {
+            j->to[j->nto++] = mw_strdup(r);
+        }
     }
-    j->nto = nto;
     j->data = msg.data; /* ownership moves to the job */
     j->len = msg.len;
     j->no_auth = opt && opt->no_auth;

@@ -6,6 +6,7 @@
 
 #include "world.h"
 
+#include "message.h"
 #include "mua_crypt.h"
 #include "sasl.h"
 
@@ -50,6 +51,15 @@ int mua_send(struct mua *u, uint64_t at_us, const char *mail, const char *const 
 struct mua_send_options {
     bool no_auth;         /* submit without SMTP AUTH (port 25 of old, or a refused try) */
     const char *password; /* NULL: the account's; else this one (a mistyped password) */
+    /* More recipients: cc in the Cc: field and in the envelope; bcc in the envelope only (RFC
+     * 5322 §3.6.3: "the 'Bcc:' line is removed even though all of the recipients (including
+     * those specified in the 'Bcc:' field) are sent a copy of the message"). */
+    const char *const *cc;
+    size_t ncc;
+    const char *const *bcc;
+    size_t nbcc;
+    const struct message_attachment *attachments; /* files attached to the message */
+    size_t nattachments;
 };
 
 /* mua_send with options (opt may be NULL). */

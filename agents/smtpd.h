@@ -20,7 +20,8 @@ struct smtpd_config {
     bool maillog;          /* write Postfix-style log lines (the MTA's "maillog") */
     unsigned auth_mechs;   /* SASL_MECH_BIT() mask offered; 0: no AUTH */
     struct mta *mta;       /* accepted mail goes into its queue; its relay policy applies */
-    bool scan_eicar;
+    bool scan_eicar;       /* the content filter: scan every message (agents/proto/avscan.h) */
+    bool alert_encrypted;  /* ...and refuse encrypted archives it cannot look into */
     size_t max_message_size;
     size_t max_recipients;
     /* TLS in Postfix's terms: smtpd_tls_security_level=may offers STARTTLS (RFC 3207);
@@ -41,8 +42,5 @@ struct smtpd;
 struct smtpd *smtpd_new(struct mail_world *mw, int host, const struct smtpd_config *cfg);
 void smtpd_free(struct smtpd *d);
 void smtpd_set_down(struct smtpd *d, bool down);
-
-/* The 68-octet EICAR anti-virus test file (eicar.org), which every scanner must detect. */
-bool smtpd_has_eicar(const uint8_t *data, size_t len);
 
 #endif

@@ -8,6 +8,7 @@
 #include "message.h"
 #include "sasl.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,16 @@ enum sniff_auth {
 /* What a POP3 command's +OK reply brings. */
 enum sniff_pop3_reply { SNIFF_POP3_ONE_LINE, SNIFF_POP3_LISTING, SNIFF_POP3_MESSAGE };
 
+/* Where a multipart body (RFC 2046 §5.1) is: before its first part, in a part's header
+ * fields, in a part's body, after the closing delimiter. */
+enum sniff_part {
+    SNIFF_PART_NONE,
+    SNIFF_PART_PREAMBLE,
+    SNIFF_PART_HEADER,
+    SNIFF_PART_BODY,
+    SNIFF_PART_DONE
+};
+
 struct sniff_message {
     bool active;
     bool in_body;
@@ -47,6 +58,15 @@ struct sniff_message {
     bool body_full;
     const char *sealed; /* an end-to-end encrypted body: what kind, else NULL */
     size_t sealed_octets;
+    /* multipart: the text of its parts goes into the excerpt, attachments are reported */
+    enum sniff_part part;
+    char boundary[80];
+    struct buf part_header;
+    bool part_attachment;
+    char part_name[256];
+    char part_type[80];
+    size_t part_b64;  /* base64 characters of the attachment so far */
+    size_t part_pads; /* and its '=' padding */
 };
 
 struct sniff_stream {
@@ -79,6 +99,7 @@ struct sniff_stream *sniff_stream_new(enum sniff_proto proto, sniff_found_fn fou
     s->found = found;
     s->ctx = ctx;
     buf_init(&s->msg.header, SNIFF_HEADER_MAX);
+    buf_init(&s->msg.part_header, SNIFF_PART_HEADER_MAX);
     /* Lenient line ends: an eavesdropper reads what is there, bare LF or not. */
     if (line_reader_init(&s->lr[0], SNIFF_LINE_MAX, LINE_END_LF) != 0 ||
         line_reader_init(&s->lr[1], SNIFF_LINE_MAX, LINE_END_LF) != 0) {
@@ -96,6 +117,7 @@ void sniff_stream_free(struct sniff_stream *s)
     line_reader_free(&s->lr[0]);
     line_reader_free(&s->lr[1]);
     buf_free(&s->msg.header);
+    buf_free(&s->msg.part_header);
     free(s);
 }
 
@@ -142,6 +164,65 @@ static void sniff_message_start(struct sniff_stream *s)
     s->msg.body_full = false;
     s->msg.sealed = NULL;
     s->msg.sealed_octets = 0;
+    s->msg.part = SNIFF_PART_NONE;
+    s->msg.boundary[0] = 0;
+    s->msg.part_attachment = false;
+}
+
+/* The value of parameter name (RFC 2045 §5.1) in a header value, or of name* in RFC 2231's
+ * form (charset''%XX...), percent-decoded; an RFC 2047 encoded-word in a quoted value (what
+ * many mail programs write) is decoded too. Returns false when there is none. */
+static bool sniff_param(const char *value, const char *name, char *out, size_t cap)
+{
+    size_t n = strlen(name);
+    for (const char *p = strchr(value, ';'); p; p = strchr(p + 1, ';')) {
+        const char *q = p + 1;
+        while (*q == ' ' || *q == '\t') {
+            q++;
+        }
+        if (strncasecmp(q, name, n) != 0) {
+            continue;
+        }
+        q += n;
+        bool ext = *q == '*';
+        q += ext;
+        if (*q != '=') {
+            continue;
+        }
+        q++;
+        char raw[512];
+        size_t k = 0;
+        if (*q == '"') {
+            for (q++; *q && *q != '"' && k + 1 < sizeof raw; q++) {
+                raw[k++] = *q;
+            }
+        } else {
+            for (; *q && *q != ';' && *q != ' ' && *q != '\t' && k + 1 < sizeof raw; q++) {
+                raw[k++] = *q;
+            }
+        }
+        raw[k] = 0;
+        if (!ext) {
+            return message_decode_words(raw, out, cap) >= 0;
+        }
+        /* RFC 2231 §4: charset'language'value, the value %-encoded */
+        const char *v = strchr(raw, '\'');
+        v = v ? strchr(v + 1, '\'') : NULL;
+        v = v ? v + 1 : raw;
+        size_t o = 0;
+        for (; *v && o + 1 < cap; v++) {
+            if (v[0] == '%' && isxdigit((unsigned char)v[1]) && isxdigit((unsigned char)v[2])) {
+                char hex[3] = {v[1], v[2], 0};
+                out[o++] = (char)strtol(hex, NULL, 16);
+                v += 2;
+            } else {
+                out[o++] = *v;
+            }
+        }
+        out[o] = 0;
+        return true;
+    }
+    return false;
 }
 
 static void sniff_message_headers(struct sniff_stream *s)
@@ -164,6 +245,10 @@ static void sniff_message_headers(struct sniff_stream *s)
             s->msg.sealed = "S/MIME application/pkcs7-mime";
         } else if (strncasecmp(raw, "multipart/encrypted", 19) == 0) {
             s->msg.sealed = "PGP/MIME multipart/encrypted";
+        } else if (strncasecmp(raw, "multipart/", 10) == 0 &&
+                   sniff_param(raw, "boundary", s->msg.boundary, sizeof s->msg.boundary) &&
+                   s->msg.boundary[0]) {
+            s->msg.part = SNIFF_PART_PREAMBLE;
         }
     }
 }
@@ -201,6 +286,75 @@ static void sniff_message_body_line(struct sniff_message *m, const char *line, s
     m->body[m->body_len] = 0;
 }
 
+/* An attachment ends at the next delimiter: "見積書.zip (application/zip, 212 octets)". */
+static void sniff_part_end(struct sniff_stream *s)
+{
+    struct sniff_message *m = &s->msg;
+    if (m->part == SNIFF_PART_BODY && m->part_attachment) {
+        char what[420];
+        size_t octets = m->part_b64 / 4 * 3;
+        octets -= m->part_pads < octets ? m->part_pads : octets;
+        snprintf(what, sizeof what, "%s (%s, %zu octets)", m->part_name[0] ? m->part_name : "?",
+                 m->part_type[0] ? m->part_type : "application/octet-stream", octets);
+        sniff_report_str(s, SNIFF_ATTACHMENT, what);
+    }
+    m->part_attachment = false;
+}
+
+/* A line of a multipart body: parts' text into the excerpt, attachments named and sized. */
+static void sniff_part_line(struct sniff_stream *s, const char *line, size_t n)
+{
+    struct sniff_message *m = &s->msg;
+    size_t blen = strlen(m->boundary);
+    if (n >= blen + 2 && line[0] == '-' && line[1] == '-' &&
+        memcmp(line + 2, m->boundary, blen) == 0) {
+        sniff_part_end(s);
+        bool close = n >= blen + 4 && line[blen + 2] == '-' && line[blen + 3] == '-';
+        m->part = close ? SNIFF_PART_DONE : SNIFF_PART_HEADER;
+        buf_clear(&m->part_header);
+        m->part_b64 = m->part_pads = 0;
+        return;
+    }
+    if (m->part == SNIFF_PART_HEADER) {
+        if (n > 0) {
+            if (buf_can_append(&m->part_header, n + 2)) {
+                buf_append(&m->part_header, line, n);
+                buf_append(&m->part_header, "\r\n", 2);
+            }
+            return;
+        }
+        char disp[1024], type[1024];
+        const uint8_t *h = m->part_header.data ? m->part_header.data : (const uint8_t *)"";
+        bool has_disp = message_header_get(h, m->part_header.len, "Content-Disposition", disp,
+                                           sizeof disp) >= 0;
+        bool has_type =
+            message_header_get(h, m->part_header.len, "Content-Type", type, sizeof type) >= 0;
+        m->part_name[0] = 0;
+        if (!(has_disp && sniff_param(disp, "filename", m->part_name, sizeof m->part_name)) &&
+            has_type) {
+            sniff_param(type, "name", m->part_name, sizeof m->part_name);
+        }
+        snprintf(m->part_type, sizeof m->part_type, "%.*s",
+                 has_type ? (int)strcspn(type, "; \t") : 0, has_type ? type : "");
+        m->part_attachment =
+            m->part_name[0] || (has_disp && strncasecmp(disp, "attachment", 10) == 0);
+        m->part = SNIFF_PART_BODY;
+        return;
+    }
+    if (m->part != SNIFF_PART_BODY) {
+        return; /* the preamble and the epilogue say nothing */
+    }
+    if (!m->part_attachment) {
+        sniff_message_body_line(m, line, n);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        m->part_b64 +=
+            isalnum((unsigned char)line[i]) || line[i] == '+' || line[i] == '/' || line[i] == '=';
+        m->part_pads += line[i] == '=';
+    }
+}
+
 /* One line of the message, already unstuffed. */
 static void sniff_message_line(struct sniff_stream *s, const char *line, size_t n)
 {
@@ -220,6 +374,10 @@ static void sniff_message_line(struct sniff_stream *s, const char *line, size_t 
         s->msg.sealed_octets += n + 2;
         return;
     }
+    if (s->msg.part != SNIFF_PART_NONE) {
+        sniff_part_line(s, line, n);
+        return;
+    }
     sniff_message_body_line(&s->msg, line, n);
 }
 
@@ -231,6 +389,7 @@ static void sniff_message_end(struct sniff_stream *s)
     if (!s->msg.in_body) {
         sniff_message_headers(s); /* a message of headers only */
     }
+    sniff_part_end(s);
     if (s->msg.sealed) {
         char what[120];
         snprintf(what, sizeof what, "%s, %zu octets of ciphertext", s->msg.sealed,

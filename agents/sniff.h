@@ -24,7 +24,8 @@
     X(SNIFF_APOP_TIMESTAMP, "apop_timestamp") /* the challenge in a POP3 greeting */               \
     X(SNIFF_APOP_DIGEST, "apop_digest")       /* the answer: MD5(timestamp + password) */          \
     X(SNIFF_CIPHERTEXT, "ciphertext")         /* TLS records: nothing readable */                  \
-    X(SNIFF_ENCRYPTED_BODY, "encrypted_body") /* an S/MIME or PGP/MIME body: its type and size */
+    X(SNIFF_ENCRYPTED_BODY, "encrypted_body") /* an S/MIME or PGP/MIME body: its type and size */  \
+    X(SNIFF_ATTACHMENT, "attachment")         /* an attached file: its name, type and size */
 
 #define SNIFF_FINDING_ENUM(id, name) id,
 enum sniff_finding { SNIFF_FINDING_LIST(SNIFF_FINDING_ENUM) SNIFF_FINDING_COUNT };
@@ -40,6 +41,8 @@ enum sniff_proto { SNIFF_SMTP, SNIFF_POP3, SNIFF_SSH };
 #define SNIFF_BODY_MAX 120
 /* Header octets kept per message while looking for From: and Subject:. */
 #define SNIFF_HEADER_MAX 32768
+/* Header octets kept per MIME part while looking for its file name. */
+#define SNIFF_PART_HEADER_MAX 4096
 
 /* A finding: value[0..n) is valid during the call only. */
 typedef void (*sniff_found_fn)(void *ctx, enum sniff_finding f, const char *value, size_t n);

@@ -155,6 +155,8 @@ int spammer_send(struct spammer *s, uint64_t at_us, const struct spam_spec *spec
     ms.message_id_local = local;
     ms.message_id_domain = domain;
     ms.body = spec->body;
+    ms.attachments = spec->attachments;
+    ms.attachment_count = spec->attachments ? spec->nattachments : 0;
     struct buf msg;
     buf_init(&msg, 0);
     enum message_error me = message_build(&ms, &msg);

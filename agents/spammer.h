@@ -5,6 +5,7 @@
 #ifndef MAILSIM_SPAMMER_H
 #define MAILSIM_SPAMMER_H
 
+#include "message.h"
 #include "world.h"
 
 struct spammer_config {
@@ -22,6 +23,8 @@ struct spam_spec {
     size_t nto;
     const char *subject;
     const char *body;
+    const struct message_attachment *attachments; /* a password-protected ZIP, say */
+    size_t nattachments;
 };
 
 struct spammer;

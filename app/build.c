@@ -13,9 +13,14 @@
 #include "sshd.h"
 #include "sniffer.h"
 #include "spammer.h"
+#include "webform.h"
+
+#include "avscan.h"
+#include "zip.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct build_ctx {
     const struct scenario *sc;
@@ -115,6 +120,7 @@ static int build_mta(struct build_ctx *b, const struct scenario_agent *sa, int h
     cfg.max_message_size = (size_t)sa->max_message_size;
     cfg.max_recipients = (size_t)sa->max_recipients;
     cfg.scan_eicar = strcmp(sa->role, "filter") == 0;
+    cfg.alert_encrypted = sa->alert_encrypted_archive;
     cfg.maillog = sa->maillog;
     cfg.smtpd_tls = sa->smtpd_tls;
     cfg.smtp_tls = !sa->smtp_tls || strcmp(sa->smtp_tls, "none") == 0 ? MTA_TLS_NONE
@@ -162,7 +168,11 @@ static int build_agent_one(struct build_ctx *b, const struct scenario_agent *sa)
         return 0;
     }
     if (strcmp(role, "mda") == 0) {
-        mda_new(b->mw, sa->id, host);
+        struct mda *m = mda_new(b->mw, sa->id, host);
+        for (size_t i = 0; i < sa->naliases; i++) {
+            mda_add_alias(m, sa->aliases[i].name, (const char *const *)sa->aliases[i].members,
+                          sa->aliases[i].nmembers);
+        }
         return 0;
     }
     if (strcmp(role, "mta") == 0 || strcmp(role, "filter") == 0) {
@@ -236,6 +246,20 @@ static int build_agent_one(struct build_ctx *b, const struct scenario_agent *sa)
         spammer_new(b->mw, sa->id, host, &cfg);
         return 0;
     }
+    if (strcmp(role, "webform") == 0) {
+        struct webform_config cfg = {0};
+        cfg.user = sa->user;
+        cfg.submit_host = sa->submit_host;
+        cfg.submit_port = sa->submit_port;
+        cfg.to = (const char *const *)sa->form_to;
+        cfg.nto = sa->nform_to;
+        cfg.reject_crlf = sa->reject_crlf;
+        cfg.recipients_from_headers = sa->recipients_from_headers;
+        if (!webform_new(b->mw, sa->id, host, &cfg)) {
+            return build_fail(b, "agent \"%s\": no account \"%s\"", sa->id, sa->user);
+        }
+        return 0;
+    }
     if (strcmp(role, "sshd") == 0) {
         struct sshd_config cfg = {sa->port, sa->user, sa->forward_port};
         char why[256];
@@ -288,6 +312,34 @@ static void build_set_down(struct sim_world *w, void *ctx, uint64_t down)
     }
 }
 
+/* The ZIP archive of a send or spam, dated when it is sent (in the scenario's time zone). */
+static int build_zip(struct build_ctx *b, const struct scenario_event *ev, struct buf *out)
+{
+    const struct scenario_zip *z = ev->zip;
+    struct zip_file files[ZIP_MAX_ENTRIES];
+    uint8_t eicar[AVSCAN_EICAR_LEN];
+    avscan_eicar(eicar);
+    size_t n = z->nfiles < ZIP_MAX_ENTRIES ? z->nfiles : ZIP_MAX_ENTRIES;
+    for (size_t i = 0; i < n; i++) {
+        files[i].name = z->files[i].name;
+        files[i].data = z->files[i].eicar ? eicar : (const uint8_t *)z->files[i].text;
+        files[i].len = z->files[i].eicar ? sizeof eicar : strlen(z->files[i].text);
+    }
+    time_t t =
+        (time_t)(b->mw->epoch + (int64_t)(ev->at_us / 1000000) + (int64_t)b->mw->tz_minutes * 60);
+    struct tm tm;
+    struct zip_time when = {1980, 1, 1, 0, 0, 0};
+    if (gmtime_r(&t, &tm)) {
+        when = (struct zip_time){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                                 tm.tm_hour,        tm.tm_min,     tm.tm_sec};
+    }
+    if (zip_build(files, n, z->password, &when, sim_rng(b->mw->sim), out) != 0) {
+        return build_fail(b, "timeline: mail \"%s\": cannot build the zip \"%s\"", ev->mail,
+                          z->name);
+    }
+    return 0;
+}
+
 static int build_send(struct build_ctx *b, const struct scenario_event *ev, struct mua *u)
 {
     unsigned n = ev->repeat > 1 ? ev->repeat : 1;
@@ -321,10 +373,28 @@ static int build_send(struct build_ctx *b, const struct scenario_event *ev, stru
         } else {
             snprintf(mail, sizeof mail, "%s-%u", ev->mail, i + 1);
         }
-        struct mua_send_options opt = {ev->no_auth, ev->password};
-        rc = mua_send_with(u, ev->at_us + (uint64_t)i * ev->interval_us, mail,
-                           (const char *const *)ev->to, ev->nto, ev->subject, text, &opt, b->err,
-                           b->errlen);
+        struct mua_send_options opt = {0};
+        opt.no_auth = ev->no_auth;
+        opt.password = ev->password;
+        opt.cc = (const char *const *)ev->cc;
+        opt.ncc = ev->ncc;
+        opt.bcc = (const char *const *)ev->bcc;
+        opt.nbcc = ev->nbcc;
+        struct buf zip;
+        buf_init(&zip, 0);
+        struct message_attachment att = {0};
+        if (ev->zip) {
+            rc = build_zip(b, ev, &zip);
+            att = (struct message_attachment){ev->zip->name, "application/zip", zip.data, zip.len};
+            opt.attachments = &att;
+            opt.nattachments = 1;
+        }
+        if (rc == 0) {
+            rc = mua_send_with(u, ev->at_us + (uint64_t)i * ev->interval_us, mail,
+                               (const char *const *)ev->to, ev->nto, ev->subject, text, &opt,
+                               b->err, b->errlen);
+        }
+        buf_free(&zip);
     }
     free(body);
     return rc;
@@ -345,7 +415,30 @@ static int build_spam(struct build_ctx *b, const struct scenario_event *ev, stru
     spec.nto = ev->nto;
     spec.subject = ev->subject;
     spec.body = ev->body ? ev->body : "";
-    return spammer_send((struct spammer *)a, ev->at_us, &spec, b->err, b->errlen);
+    struct buf zip;
+    buf_init(&zip, 0);
+    struct message_attachment att = {0};
+    if (ev->zip) {
+        if (build_zip(b, ev, &zip) != 0) {
+            buf_free(&zip);
+            return -1;
+        }
+        att = (struct message_attachment){ev->zip->name, "application/zip", zip.data, zip.len};
+        spec.attachments = &att;
+        spec.nattachments = 1;
+    }
+    int rc = spammer_send((struct spammer *)a, ev->at_us, &spec, b->err, b->errlen);
+    buf_free(&zip);
+    return rc;
+}
+
+static int build_post(struct build_ctx *b, const struct scenario_event *ev, struct agent *a)
+{
+    if (strcmp(a->ops->role, "webform") != 0) {
+        return build_fail(b, "timeline: \"%s\" is a %s, not a webform", ev->agent, a->ops->role);
+    }
+    struct webform_fields f = {ev->name, ev->email, ev->subject, ev->message};
+    return webform_post((struct webform *)a, ev->at_us, ev->mail, &f, b->err, b->errlen);
 }
 
 static int build_timeline(struct build_ctx *b)
@@ -396,6 +489,11 @@ static int build_timeline(struct build_ctx *b)
                                   a->ops->role);
             }
             sniffer_crack((struct sniffer *)a, ev->at_us);
+            break;
+        case SCENARIO_POST:
+            if (build_post(b, ev, a) != 0) {
+                return -1;
+            }
             break;
         case SCENARIO_NOTE:
             break;

@@ -73,11 +73,12 @@ static int build_check_steps(const struct scenario *sc, const struct trace *tr, 
 
 /* Whether the mail reached state at some point. Several copies of one mail travel at once, so
  * "the last state" would depend on which copy finished last; "reached" does not. */
-static bool build_reached(const struct trace *tr, const char *mail, const char *state, char *seen,
-                          size_t cap)
+static bool build_reached(const struct trace *tr, const char *mail, const char *state,
+                          const char *agent, char *seen, size_t cap)
 {
     trace_str id = trace_lookup(tr, mail);
     trace_str st = trace_lookup(tr, state);
+    trace_str ag = agent ? trace_lookup(tr, agent) : 0;
     size_t used = 0;
     seen[0] = 0;
     for (size_t i = 0; i < tr->nevents && id; i++) {
@@ -85,7 +86,7 @@ static bool build_reached(const struct trace *tr, const char *mail, const char *
         if (e->kind != TRACE_MAIL || e->s[0] != id) {
             continue;
         }
-        if (st && e->s[1] == st) {
+        if (st && e->s[1] == st && (!agent || (ag && e->s[2] == ag))) {
             return true;
         }
         const char *name = trace_string(tr, e->s[1]);
@@ -180,7 +181,7 @@ bool build_attack_succeeded(const struct scenario_attack *a, const struct trace 
         return build_sniffed(tr, a->finding, a->value, a->tap);
     }
     char seen[512];
-    return build_reached(tr, a->mail, a->state, seen, sizeof seen);
+    return build_reached(tr, a->mail, a->state, a->agent, seen, sizeof seen);
 }
 
 /* The expectations about attacks: bytes that must not cross, findings, decisions, logs. */
@@ -233,6 +234,47 @@ static int build_check_security(const struct scenario_expect *x, const struct tr
     return failed;
 }
 
+/* The header sections of a delivered copy: every text of contains in it, none of lacks. */
+static int build_check_headers(const struct scenario_expect *x, const struct mail_world *mw,
+                               FILE *out)
+{
+    int failed = 0;
+    for (size_t i = 0; i < x->nheaders; i++) {
+        const struct scenario_expect_headers *h = &x->headers[i];
+        struct mda *m = (struct mda *)mail_world_find_agent(mw, h->agent);
+        struct mailbox *box = m ? mda_mailbox(m, h->user) : NULL;
+        const struct mailbox_msg *msg = NULL;
+        for (size_t k = 0; box && k < box->n && !msg; k++) {
+            msg = strcmp(box->msgs[k].mail, h->mail) == 0 ? &box->msgs[k] : NULL;
+        }
+        if (!msg) {
+            fprintf(out, "expect.headers[%zu]: %s's mailbox at %s holds no copy of %s\n", i,
+                    h->user, h->agent, h->mail);
+            failed++;
+            continue;
+        }
+        size_t header_len = msg->len, body = msg->len;
+        message_split(msg->data, msg->len, &header_len, &body);
+        for (size_t k = 0; k < h->ncontains; k++) {
+            if (!build_bytes_have(msg->data, header_len, h->contains[k])) {
+                fprintf(out,
+                        "expect.headers[%zu].contains[%zu]: the header of %s at %s lacks \"%s\"\n",
+                        i, k, h->mail, h->user, h->contains[k]);
+                failed++;
+            }
+        }
+        for (size_t k = 0; k < h->nlacks; k++) {
+            if (build_bytes_have(msg->data, header_len, h->lacks[k])) {
+                fprintf(out,
+                        "expect.headers[%zu].lacks[%zu]: the header of %s at %s holds \"%s\"\n", i,
+                        k, h->mail, h->user, h->lacks[k]);
+                failed++;
+            }
+        }
+    }
+    return failed;
+}
+
 int build_check(const struct scenario *sc, const struct mail_world *mw, FILE *out)
 {
     const struct scenario_expect *x = &sc->expect;
@@ -245,7 +287,7 @@ int build_check(const struct scenario *sc, const struct mail_world *mw, FILE *ou
     failed += build_check_steps(sc, tr, out);
     for (size_t i = 0; i < x->nmails; i++) {
         char seen[512];
-        if (!build_reached(tr, x->mails[i].mail, x->mails[i].state, seen, sizeof seen)) {
+        if (!build_reached(tr, x->mails[i].mail, x->mails[i].state, NULL, seen, sizeof seen)) {
             fprintf(out, "expect.mails[%zu]: mail %s never reached %s (it was: %s)\n", i,
                     x->mails[i].mail, x->mails[i].state, seen[0] ? seen : "never seen");
             failed++;
@@ -287,5 +329,6 @@ int build_check(const struct scenario *sc, const struct mail_world *mw, FILE *ou
             failed++;
         }
     }
+    failed += build_check_headers(x, mw, out);
     return failed + build_check_security(x, tr, out);
 }

@@ -25,7 +25,10 @@
     X(QUIZ_TOPIC_APOP, "apop")                                                                     \
     X(QUIZ_TOPIC_POP3S_SSH, "pop3s-ssh")                                                           \
     X(QUIZ_TOPIC_STARTTLS_STRIPPING, "starttls-stripping")                                         \
-    X(QUIZ_TOPIC_HEADERS, "headers")
+    X(QUIZ_TOPIC_HEADERS, "headers")                                                               \
+    X(QUIZ_TOPIC_HEADER_INJECTION, "header-injection")                                             \
+    X(QUIZ_TOPIC_PPAP, "ppap")                                                                     \
+    X(QUIZ_TOPIC_MISDELIVERY, "misdelivery")
 
 #define QUIZ_TOPIC_ENUM(name, text) name,
 enum quiz_topic { QUIZ_TOPICS(QUIZ_TOPIC_ENUM) QUIZ_TOPIC_COUNT };

@@ -527,6 +527,12 @@ static void scenario_free_agent(struct scenario_agent *a)
     scenario_free_strings(a->mynetworks, a->nmynetworks);
     scenario_free_strings(a->taps, a->ntaps);
     scenario_free_strings(a->dictionary, a->ndictionary);
+    scenario_free_strings(a->form_to, a->nform_to);
+    for (size_t k = 0; a->aliases && k < a->naliases; k++) {
+        free(a->aliases[k].name);
+        scenario_free_strings(a->aliases[k].members, a->aliases[k].nmembers);
+    }
+    free(a->aliases);
     for (size_t k = 0; a->transports && k < a->ntransports; k++) {
         free(a->transports[k].domain);
         free(a->transports[k].nexthop);
@@ -591,6 +597,22 @@ void scenario_free(struct scenario *s)
         free(s->timeline[i].target);
         free(s->timeline[i].from);
         free(s->timeline[i].header_from);
+        scenario_free_strings(s->timeline[i].cc, s->timeline[i].ncc);
+        scenario_free_strings(s->timeline[i].bcc, s->timeline[i].nbcc);
+        free(s->timeline[i].name);
+        free(s->timeline[i].email);
+        free(s->timeline[i].message);
+        struct scenario_zip *z = s->timeline[i].zip;
+        if (z) {
+            free(z->name);
+            free(z->password);
+            for (size_t k = 0; z->files && k < z->nfiles; k++) {
+                free(z->files[k].name);
+                free(z->files[k].text);
+            }
+            free(z->files);
+            free(z);
+        }
     }
     free(s->timeline);
     struct scenario_expect *x = &s->expect;
@@ -610,6 +632,14 @@ void scenario_free(struct scenario *s)
     scenario_free_strings(x->trace_contains, x->ntrace_contains);
     scenario_free_strings(x->trace_lacks, x->ntrace_lacks);
     scenario_free_strings(x->log_contains, x->nlog_contains);
+    for (size_t i = 0; x->headers && i < x->nheaders; i++) {
+        free(x->headers[i].agent);
+        free(x->headers[i].user);
+        free(x->headers[i].mail);
+        scenario_free_strings(x->headers[i].contains, x->headers[i].ncontains);
+        scenario_free_strings(x->headers[i].lacks, x->headers[i].nlacks);
+    }
+    free(x->headers);
     for (size_t i = 0; x->sniffed && i < x->nsniffed; i++) {
         free(x->sniffed[i].finding);
         free(x->sniffed[i].value);

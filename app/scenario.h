@@ -58,6 +58,13 @@ struct scenario_transport {
     char *nexthop; /* a host name */
 };
 
+/* An entry of an MDA's aliases(5) table: mail for name@(a local domain) goes to members. */
+struct scenario_alias {
+    char *name; /* a local part, "staff"; "owner-staff" is the owner of "staff" */
+    char **members;
+    size_t nmembers;
+};
+
 /* One agent. Which fields apply depends on role; the parser rejects a key that does not belong
  * to the role, so a typo or a misplaced setting is caught. */
 struct scenario_agent {
@@ -127,6 +134,15 @@ struct scenario_agent {
     uint64_t pop_window_us; /* pop_before_smtp.minutes */
     bool smtpd_tls;         /* offer STARTTLS on port 25 */
     char *smtp_tls;         /* sending: "none" (default), "may", "encrypt" */
+    bool alert_encrypted_archive; /* filter: refuse encrypted ZIP (ClamAV's option) */
+    /* mda: the aliases(5) table of Postfix's local(8) */
+    struct scenario_alias *aliases;
+    size_t naliases;
+    /* webform (also user, submit_host, submit_port) */
+    char **form_to; /* "to": the fixed recipients of the form */
+    size_t nform_to;
+    bool reject_crlf;             /* refuse a field that holds CR or LF */
+    bool recipients_from_headers; /* msmtp -t: recipients from To, Cc and Bcc */
     /* mra */
     bool no_user_pass; /* "user_pass": false */
     bool stls;         /* offer STLS on 110 */
@@ -155,6 +171,22 @@ enum scenario_action {
     SCENARIO_NOTE,  /* narration only */
     SCENARIO_SPAM,  /* a spammer sends forged mail to a target server */
     SCENARIO_CRACK, /* a sniffer attacks the APOP logins it captured, offline */
+    SCENARIO_POST,  /* someone fills in and sends a web form (a webform agent) */
+};
+
+/* A ZIP archive attached to a send or spam (PPAP): its files, encrypted when a password is
+ * given (traditional PKWARE encryption, as most ZIP tools make by default). */
+struct scenario_zip_file {
+    char *name;
+    char *text; /* the file's content; NULL with eicar */
+    bool eicar; /* the content is the EICAR anti-virus test file (a stand-in for malware) */
+};
+
+struct scenario_zip {
+    char *name;     /* the attachment's file name, "見積書.zip" */
+    char *password; /* NULL: not encrypted */
+    struct scenario_zip_file *files;
+    size_t nfiles;
 };
 
 struct scenario_event {
@@ -178,6 +210,16 @@ struct scenario_event {
     uint16_t port;     /* 0: 25 */
     char *from;        /* MAIL FROM (forged) */
     char *header_from; /* From: (forged); NULL: from */
+    /* send: recipients in the Cc: field, and recipients only in the envelope (Bcc) */
+    char **cc;
+    size_t ncc;
+    char **bcc;
+    size_t nbcc;
+    struct scenario_zip *zip; /* send and spam: a ZIP attachment; NULL: none */
+    /* post: the form's fields (subject is the subject above) */
+    char *name;
+    char *email;
+    char *message;
 };
 
 /* What must hold after the run; every field is optional (negative or NULL: not checked). */
@@ -196,6 +238,17 @@ struct scenario_expect_sniff {
     char *finding; /* "password", "body", ... */
     char *value;   /* NULL: any value */
     char *tap;     /* NULL: any tap */
+};
+
+/* The header section of the copy of mail in user's mailbox at an MDA. */
+struct scenario_expect_headers {
+    char *agent; /* an mda */
+    char *user;
+    char *mail;
+    char **contains; /* texts the header section must contain */
+    size_t ncontains;
+    char **lacks; /* texts it must not contain */
+    size_t nlacks;
 };
 
 struct scenario_expect_policy {
@@ -228,6 +281,8 @@ struct scenario_expect {
     size_t npolicies;
     char **log_contains; /* texts some log line must contain */
     size_t nlog_contains;
+    struct scenario_expect_headers *headers; /* delivered copies and their header fields */
+    size_t nheaders;
 };
 
 /* One agent setting a countermeasure changes: the agent's key holds on_json when the
@@ -257,6 +312,7 @@ struct scenario_attack {
     bool legitimate;
     char *mail; /* with state */
     char *state;
+    char *agent;   /* with mail and state: the state reached at this agent; NULL: anywhere */
     char *finding; /* with value and tap, each optional */
     char *value;
     char *tap;

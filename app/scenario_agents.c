@@ -6,6 +6,7 @@
 #include "scenario_json.h"
 #include "scenario_parser.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,31 +32,15 @@ static const char *const scenario_msa_keys[] = {"mta",
                                                 "auth_failure_delay",
                                                 SCENARIO_SMTPD_KEYS,
                                                 NULL};
-static const char *const scenario_mta_keys[] = {"hostname",
-                                                "port",
-                                                "listen",
-                                                "mydestination",
-                                                "relay_domains",
-                                                "mynetworks",
-                                                "permit_sasl_authenticated",
-                                                "reject_unauth_destination",
-                                                "open_relay",
-                                                "transport",
-                                                "relayhost",
-                                                "mda",
-                                                "dns",
-                                                "relay_step",
-                                                "retry",
-                                                "max_attempts",
-                                                "max_message_size",
-                                                "max_recipients",
-                                                "maillog",
-                                                "pop_before_smtp",
-                                                "smtpd_tls",
-                                                "smtp_tls",
-                                                SCENARIO_SMTPD_KEYS,
-                                                NULL};
-static const char *const scenario_mda_keys[] = {NULL};
+#define SCENARIO_MTA_KEYS                                                                          \
+    "hostname", "port", "listen", "mydestination", "relay_domains", "mynetworks",                  \
+        "permit_sasl_authenticated", "reject_unauth_destination", "open_relay", "transport",       \
+        "relayhost", "mda", "dns", "relay_step", "retry", "max_attempts", "max_message_size",      \
+        "max_recipients", "maillog", "pop_before_smtp", "smtpd_tls", "smtp_tls"
+static const char *const scenario_mta_keys[] = {SCENARIO_MTA_KEYS, SCENARIO_SMTPD_KEYS, NULL};
+static const char *const scenario_filter_keys[] = {SCENARIO_MTA_KEYS, SCENARIO_SMTPD_KEYS,
+                                                   "alert_encrypted_archive", NULL};
+static const char *const scenario_mda_keys[] = {"aliases", NULL};
 static const char *const scenario_mra_keys[] = {
     "mda", "port", "hostname", "apop", "user_pass", "stls", "pop3s", "auth_failure_delay", NULL};
 static const char *const scenario_dns_keys[] = {"mx", NULL};
@@ -63,24 +48,26 @@ static const char *const scenario_spammer_keys[] = {"helo", NULL};
 static const char *const scenario_sniffer_keys[] = {"taps", "dictionary", NULL};
 static const char *const scenario_mitm_keys[] = {"at", NULL};
 static const char *const scenario_sshd_keys[] = {"port", "user", "forward_port", NULL};
+static const char *const scenario_webform_keys[] = {
+    "user", "submit_host", "submit_port", "to", "reject_crlf", "recipients_from_headers", NULL};
 
 static const struct scenario_role {
     const char *name;
     const char *const *keys;
 } scenario_roles[] = {
     {"mua", scenario_mua_keys},         {"msa", scenario_msa_keys},
-    {"mta", scenario_mta_keys},         {"filter", scenario_mta_keys},
+    {"mta", scenario_mta_keys},         {"filter", scenario_filter_keys},
     {"mda", scenario_mda_keys},         {"mra", scenario_mra_keys},
     {"dns", scenario_dns_keys},         {"spammer", scenario_spammer_keys},
     {"sniffer", scenario_sniffer_keys}, {"mitm", scenario_mitm_keys},
-    {"sshd", scenario_sshd_keys},
+    {"sshd", scenario_sshd_keys},       {"webform", scenario_webform_keys},
 };
 #define SCENARIO_NROLES (sizeof scenario_roles / sizeof scenario_roles[0])
 
 static const char *const scenario_agent_keys[] = {"id", "role", "host", "program", NULL};
-static const char *const scenario_role_names[] = {"mua", "msa", "mta",     "filter",  "mda",
-                                                  "mra", "dns", "spammer", "sniffer", "mitm",
-                                                  "sshd",    NULL};
+static const char *const scenario_role_names[] = {"mua",  "msa",     "mta",     "filter",  "mda",
+                                                  "mra",  "dns",     "spammer", "sniffer", "mitm",
+                                                  "sshd", "webform", NULL};
 static const char *const scenario_mechs[] = {"PLAIN", "LOGIN", "CRAM-MD5", NULL};
 
 /* Which roles may be referred to from a place, and how a message says so. */
@@ -329,7 +316,8 @@ static int scenario_parse_mta(struct scenario_parser *p, const cJSON *o, struct 
         scenario_get_bool(c, o, "smtpd_tls", &a->smtpd_tls) < 0 ||
         scenario_get_string(c, o, "smtp_tls", 0, NULL, NULL, &a->smtp_tls) < 0 ||
         (a->smtp_tls && scenario_check_enum(c, "smtp_tls", a->smtp_tls, scenario_smtp_tls) < 0) ||
-        scenario_parse_smtpd(p, o, a) < 0 || scenario_parse_pop_before_smtp(p, o, a) < 0) {
+        scenario_parse_smtpd(p, o, a) < 0 || scenario_parse_pop_before_smtp(p, o, a) < 0 ||
+        scenario_get_bool(c, o, "alert_encrypted_archive", &a->alert_encrypted_archive) < 0) {
         return -1;
     }
     if (step == 1 || step == 2) {
@@ -367,6 +355,102 @@ static int scenario_parse_mx(struct scenario_parser *p, const cJSON *o, size_t i
     }
     mx->preference = (int)pref;
     return scenario_ref(c, "exchange", mx->exchange, &p->hosts, "a host name from $.hosts", NULL);
+}
+
+/* ASCII case-insensitive equality (app/strings.h shadows the system's <strings.h> here). */
+static bool scenario_same_name(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        if (tolower((unsigned char)*a) != tolower((unsigned char)*b)) {
+            return false;
+        }
+    }
+    return *a == *b;
+}
+
+/* A local part as aliases(5) names it: no '@', no space or control character, at most 64. */
+static bool scenario_is_alias_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 64) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch <= ' ' || ch >= 0x7f || ch == '@' || ch == '<' || ch == '>' || ch == ',') {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* "aliases": {"staff": ["bob@b.example", "carol@c.example"], "owner-staff": [...]}, the
+ * aliases(5) table of Postfix's local(8): name -> addresses. */
+static int scenario_parse_aliases(struct scenario_parser *p, const cJSON *o,
+                                  struct scenario_agent *a)
+{
+    struct scenario_ctx *c = &p->c;
+    const cJSON *map;
+    size_t n;
+    if (scenario_get_list(c, o, "aliases", 0, true, &map, &n) < 0) {
+        return -1;
+    }
+    if (!map ||
+        scenario_alloc(c, "aliases", n, sizeof *a->aliases, &a->aliases, &a->naliases) < 0) {
+        return map ? -1 : 0;
+    }
+    size_t old = scenario_path_key(c, "aliases"), i = 0;
+    int rc = 0;
+    for (const cJSON *e = map->child; e && rc == 0; e = e->next, i++) {
+        struct scenario_alias *al = &a->aliases[i];
+        char q[80];
+        if (!scenario_is_alias_name(e->string)) {
+            rc = scenario_fail(c, NULL,
+                               "expected local parts such as \"staff\" as keys (no '@', space "
+                               "or ','), got %s",
+                               scenario_quote(e->string, q, sizeof q));
+            break;
+        }
+        for (size_t k = 0; k < i && rc == 0; k++) {
+            if (scenario_same_name(a->aliases[k].name, e->string)) {
+                rc = scenario_fail(c, e->string,
+                                   "the alias appears twice (alias names are not case-sensitive)");
+            }
+        }
+        if (rc == 0 && !(al->name = strdup(e->string))) {
+            rc = scenario_fail(c, NULL, "out of memory");
+        }
+        if (rc == 0) {
+            rc = scenario_get_strings(c, map, e->string, SCENARIO_NONEMPTY, scenario_is_address,
+                                      "an address such as \"bob@b.example\"", &al->members,
+                                      &al->nmembers);
+        }
+    }
+    scenario_path_pop(c, old);
+    return rc;
+}
+
+/* The contact form: the account msmtp logs in as, where it submits, the fixed recipients, and
+ * the two settings that decide whether a header injection works (safe by default). */
+static int scenario_parse_webform(struct scenario_parser *p, const cJSON *o,
+                                  struct scenario_agent *a)
+{
+    struct scenario_ctx *c = &p->c;
+    a->reject_crlf = true;
+    a->recipients_from_headers = false;
+    if (scenario_get_string(c, o, "user", SCENARIO_REQUIRED, NULL, NULL, &a->user) < 0 ||
+        scenario_ref(c, "user", a->user, &p->accounts, "a user from $.accounts", NULL) < 0 ||
+        scenario_host_key(p, o, "submit_host", SCENARIO_REQUIRED, &a->submit_host) < 0 ||
+        scenario_port(c, o, "submit_port", &a->submit_port) < 0) {
+        return -1;
+    }
+    if (scenario_get_strings(c, o, "to", SCENARIO_REQUIRED | SCENARIO_NONEMPTY,
+                             scenario_is_address, "an address such as \"info@a.example\"",
+                             &a->form_to, &a->nform_to) < 0 ||
+        scenario_get_bool(c, o, "reject_crlf", &a->reject_crlf) < 0) {
+        return -1;
+    }
+    return scenario_get_bool(c, o, "recipients_from_headers", &a->recipients_from_headers);
 }
 
 static int scenario_parse_role(struct scenario_parser *p, const cJSON *o, struct scenario_agent *a)
@@ -412,6 +496,10 @@ static int scenario_parse_role(struct scenario_parser *p, const cJSON *o, struct
                    : 0;
     } else if (strcmp(a->role, "mitm") == 0) {
         return scenario_get_string(c, o, "at", SCENARIO_REQUIRED, NULL, NULL, &a->at);
+    } else if (strcmp(a->role, "mda") == 0) {
+        return scenario_parse_aliases(p, o, a);
+    } else if (strcmp(a->role, "webform") == 0) {
+        return scenario_parse_webform(p, o, a);
     } else if (strcmp(a->role, "sshd") == 0) {
         return scenario_port(c, o, "port", &a->port) < 0 ||
                        scenario_get_string(c, o, "user", SCENARIO_REQUIRED, NULL, NULL,
@@ -422,7 +510,7 @@ static int scenario_parse_role(struct scenario_parser *p, const cJSON *o, struct
                    ? -1
                    : 0;
     }
-    return 0; /* mda: nothing of its own */
+    return 0;
 }
 
 int scenario_parse_agent(struct scenario_parser *p, const cJSON *o, size_t i)
@@ -433,7 +521,8 @@ int scenario_parse_agent(struct scenario_parser *p, const cJSON *o, size_t i)
         return scenario_fail_type(c, NULL, o, "an object");
     }
     if (scenario_get_string(c, o, "role", SCENARIO_REQUIRED, NULL,
-                            "one of mua, msa, mta, filter, mda, mra, dns, spammer, sniffer, mitm, sshd",
+                            "one of mua, msa, mta, filter, mda, mra, dns, spammer, sniffer, mitm, "
+                            "sshd, webform",
                             &a->role) < 0 ||
         scenario_check_enum(c, "role", a->role, scenario_role_names) < 0) {
         return -1;

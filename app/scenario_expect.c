@@ -11,18 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const scenario_states[] = {"submitted", "queued",  "relayed",   "rejected",
-                                              "deferred",  "bounced", "delivered", "retrieved",
-                                              "read",      "encrypted", "decrypted", "unreadable",
-                                              NULL};
+static const char *const scenario_states[] = {
+    "submitted", "queued", "relayed",   "rejected",  "deferred",   "bounced",  "delivered",
+    "retrieved", "read",   "encrypted", "decrypted", "unreadable", "expanded", NULL};
 
 /* The names of sniff findings (agents/sniff.h) and of the offline attack's outcome. */
 const char *const scenario_findings[] = {
-    "username", "password",       "mail_from",   "rcpt_to",    "header_from",  "subject",
-    "body",     "apop_timestamp", "apop_digest", "ciphertext", "crack_failed", "encrypted_body",
-    NULL};
-static const char *const scenario_decisions[] = {"permit", "reject", "defer", "expired",
-                                                 "open",   "clean",  NULL};
+    "username",     "password",       "mail_from",      "rcpt_to",     "header_from",
+    "subject",      "body",           "apop_timestamp", "apop_digest", "ciphertext",
+    "crack_failed", "encrypted_body", "attachment",     NULL};
+static const char *const scenario_decisions[] = {"permit", "reject", "defer",     "expired",
+                                                 "open",   "clean",  "unchecked", NULL};
 
 int scenario_parse_sniff_match(struct scenario_parser *p, const cJSON *o, char **finding,
                                char **value, char **tap)
@@ -144,6 +143,31 @@ static int scenario_parse_mailbox(struct scenario_parser *p, const cJSON *o, siz
     return 0;
 }
 
+/* {"agent": "mda.c", "user": "carol", "mail": "m2", "contains": [...], "lacks": [...]} */
+static int scenario_parse_headers(struct scenario_parser *p, const cJSON *o, size_t i)
+{
+    static const char *const keys[] = {"agent", "user", "mail", "contains", "lacks", NULL};
+    struct scenario_expect_headers *h = &p->s->expect.headers[i];
+    struct scenario_ctx *c = &p->c;
+    if (scenario_check_keys(c, o, keys, "in an expected header section") < 0 ||
+        scenario_get_string(c, o, "agent", SCENARIO_REQUIRED, NULL, NULL, &h->agent) < 0 ||
+        scenario_agent_ref(p, "agent", h->agent, scenario_only_mda) < 0 ||
+        scenario_get_string(c, o, "user", SCENARIO_REQUIRED, NULL, NULL, &h->user) < 0 ||
+        scenario_ref(c, "user", h->user, &p->accounts, "a user from $.accounts", NULL) < 0 ||
+        scenario_get_string(c, o, "mail", SCENARIO_REQUIRED, NULL, NULL, &h->mail) < 0 ||
+        scenario_mail_ref(p, "mail", h->mail) < 0 ||
+        scenario_get_strings(c, o, "contains", 0, NULL, NULL, &h->contains, &h->ncontains) < 0 ||
+        scenario_get_strings(c, o, "lacks", 0, NULL, NULL, &h->lacks, &h->nlacks) < 0) {
+        return -1;
+    }
+    if (h->ncontains + h->nlacks == 0) {
+        return scenario_fail(c, NULL,
+                             "expected \"contains\" or \"lacks\" (texts the header section of "
+                             "the delivered copy must or must not hold)");
+    }
+    return 0;
+}
+
 static int scenario_parse_step(struct scenario_parser *p, const cJSON *o, size_t i)
 {
     double d = o->valuedouble;
@@ -178,16 +202,16 @@ static int scenario_parse_received(struct scenario_parser *p, const cJSON *o)
 
 int scenario_parse_expect(struct scenario_parser *p, const cJSON *o)
 {
-    static const char *const keys[] = {"delivered", "retrieved",      "bounced",     "rejected",
-                                       "steps",     "steps_mail",     "mails",       "mailboxes",
-                                       "received",  "trace_contains", "trace_lacks", "sniffed",
-                                       "policy",    "log_contains",   "not_sniffed", NULL};
+    static const char *const keys[] = {
+        "delivered", "retrieved",    "bounced",     "rejected",       "steps",       "steps_mail",
+        "mails",     "mailboxes",    "received",    "trace_contains", "trace_lacks", "sniffed",
+        "policy",    "log_contains", "not_sniffed", "headers",        NULL};
     static const char *const counts[] = {"delivered", "retrieved", "bounced", "rejected"};
     struct scenario_expect *x = &p->s->expect;
     struct scenario_ctx *c = &p->c;
     long *fields[] = {&x->delivered, &x->retrieved, &x->bounced, &x->rejected};
-    const cJSON *steps, *mails, *boxes, *received;
-    size_t nsteps, nmails, nboxes;
+    const cJSON *steps, *mails, *boxes, *received, *headers;
+    size_t nsteps, nmails, nboxes, nheaders;
     if (scenario_check_keys(c, o, keys, "in expect") < 0) {
         return -1;
     }
@@ -213,7 +237,11 @@ int scenario_parse_expect(struct scenario_parser *p, const cJSON *o)
                                  &x->nmailboxes) < 0) ||
         scenario_each(p, boxes, "mailboxes", scenario_parse_mailbox) < 0 ||
         scenario_get_list(c, o, "received", 0, true, &received, NULL) < 0 ||
-        (received && scenario_parse_received(p, received) < 0)) {
+        (received && scenario_parse_received(p, received) < 0) ||
+        scenario_get_list(c, o, "headers", 0, false, &headers, &nheaders) < 0 ||
+        (headers && scenario_alloc(c, "headers", nheaders, sizeof *x->headers, &x->headers,
+                                   &x->nheaders) < 0) ||
+        scenario_each(p, headers, "headers", scenario_parse_headers) < 0) {
         return -1;
     }
     return scenario_get_strings(c, o, "trace_contains", 0, NULL, NULL, &x->trace_contains,

@@ -14,6 +14,7 @@ struct scenario_parser {
     char **link_keys; /* "A\nB", host indexes A < B, owned: duplicate links */
     size_t nlink_keys;
     struct scenario_agent *agent; /* the one being parsed */
+    struct scenario_zip *zip;     /* the zip attachment being parsed */
     bool variant;                 /* parsing a variant: its countermeasures were checked */
 };
 

@@ -220,7 +220,7 @@ static int scenario_parse_countermeasure(struct scenario_parser *p, const cJSON 
 static int scenario_parse_condition(struct scenario_parser *p, const cJSON *o,
                                     struct scenario_attack *at)
 {
-    static const char *const keys[] = {"mail", "state", "finding", "value", "tap", NULL};
+    static const char *const keys[] = {"mail", "state", "agent", "finding", "value", "tap", NULL};
     struct scenario_ctx *c = &p->c;
     if (scenario_check_keys(c, o, keys, "in succeeds_if") < 0) {
         return -1;
@@ -234,11 +234,19 @@ static int scenario_parse_condition(struct scenario_parser *p, const cJSON *o,
                              mail ? "both" : "neither");
     }
     if (finding) {
+        if (cJSON_GetObjectItemCaseSensitive(o, "agent")) {
+            return scenario_fail(c, "agent",
+                                 "goes with \"mail\" and \"state\" (the agent where the mail "
+                                 "reached the state), not with \"finding\"");
+        }
         return scenario_parse_sniff_match(p, o, &at->finding, &at->value, &at->tap);
     }
     if (scenario_get_string(c, o, "mail", SCENARIO_REQUIRED, NULL, NULL, &at->mail) < 0 ||
         scenario_mail_ref(p, "mail", at->mail) < 0 ||
-        scenario_get_string(c, o, "state", SCENARIO_REQUIRED, NULL, NULL, &at->state) < 0) {
+        scenario_get_string(c, o, "state", SCENARIO_REQUIRED, NULL, NULL, &at->state) < 0 ||
+        scenario_get_string(c, o, "agent", 0, NULL, NULL, &at->agent) < 0 ||
+        (at->agent &&
+         scenario_ref(c, "agent", at->agent, &p->agents, "an agent id from $.agents", NULL) < 0)) {
         return -1;
     }
     return scenario_check_state(p, "state", at->state);
@@ -431,6 +439,7 @@ void scenario_free_security(struct scenario *s)
         free(a->label.en);
         free(a->mail);
         free(a->state);
+        free(a->agent);
         free(a->finding);
         free(a->value);
         free(a->tap);

@@ -16,23 +16,31 @@
 #define SCENARIO_MAX_REPEAT 1000000
 
 /* In enum scenario_action's order. */
-static const char *const scenario_actions[] = {"send", "fetch", "down",  "up",
-                                               "note", "spam",  "crack", NULL};
+static const char *const scenario_actions[] = {"send", "fetch", "down", "up", "note",
+                                               "spam", "crack", "post", NULL};
 static const char *const scenario_event_keys[] = {"at", "agent", "action", "note", NULL};
 static const char *const scenario_send_keys[] = {
-    "mail", "to", "subject", "body", "repeat", "interval", "body_bytes", "auth", "password", NULL};
+    "mail",     "to",         "cc",   "bcc",      "subject", "body", "repeat",
+    "interval", "body_bytes", "auth", "password", "zip",     NULL};
 static const char *const scenario_spam_keys[] = {"mail", "to",   "subject",     "body", "target",
-                                                 "port", "from", "header_from", NULL};
+                                                 "port", "from", "header_from", "zip",  NULL};
+static const char *const scenario_post_keys[] = {"mail",    "name",    "email",
+                                                 "subject", "message", NULL};
 static const char *const scenario_no_keys[] = {NULL};
 
 /* The keys of each action beyond the common ones, in scenario_actions' order. */
 static const char *const *const scenario_action_keys[] = {
     scenario_send_keys, scenario_no_keys,   scenario_no_keys, scenario_no_keys,
-    scenario_no_keys,   scenario_spam_keys, scenario_no_keys,
+    scenario_no_keys,   scenario_spam_keys, scenario_no_keys, scenario_post_keys,
 };
 
 static const char *const scenario_only_spammer[] = {"spammer", NULL};
 static const char *const scenario_only_sniffer[] = {"sniffer", NULL};
+static const char *const scenario_only_webform[] = {"webform", NULL};
+
+/* The most files one ZIP attachment holds, and the size of a file's text. */
+#define SCENARIO_ZIP_MAX_FILES 16
+#define SCENARIO_ZIP_MAX_TEXT (1u << 20)
 
 /* Splits "base-K" (K a decimal without leading zeros) into base and K. */
 static bool scenario_split_repeat(const char *mail, char *base, size_t n, unsigned long *k)
@@ -86,7 +94,87 @@ static void scenario_action_hint(const char *bad, char *hint, size_t n)
     } else if (k == 2) {
         snprintf(hint, n, "%s is a key for actions %s and %s", scenario_quote(bad, q, sizeof q),
                  names[0], names[1]);
+    } else if (k == 3) {
+        snprintf(hint, n, "%s is a key for actions %s, %s and %s", scenario_quote(bad, q, sizeof q),
+                 names[0], names[1], names[2]);
     }
+}
+
+/* One file of a ZIP attachment: {"name": "見積書.txt", "text": "..."} or {"name": ...,
+ * "eicar": true}. */
+static int scenario_parse_zip_file(struct scenario_parser *p, const cJSON *o, size_t i)
+{
+    static const char *const keys[] = {"name", "text", "eicar", NULL};
+    struct scenario_zip_file *f = &p->zip->files[i];
+    struct scenario_ctx *c = &p->c;
+    if (!cJSON_IsObject(o)) {
+        return scenario_fail_type(c, NULL, o,
+                                  "an object such as {\"name\": \"a.txt\", \"text\": \"...\"}");
+    }
+    if (scenario_check_keys(c, o, keys, "in a file of a zip") < 0 ||
+        scenario_get_string(c, o, "name", SCENARIO_REQUIRED | SCENARIO_NONEMPTY, NULL, NULL,
+                            &f->name) < 0 ||
+        scenario_get_string(c, o, "text", 0, NULL, NULL, &f->text) < 0 ||
+        scenario_get_bool(c, o, "eicar", &f->eicar) < 0) {
+        return -1;
+    }
+    if (strlen(f->name) > 255 || strpbrk(f->name, "/\\") ||
+        strcspn(f->name, "\r\n") != strlen(f->name)) {
+        return scenario_fail(c, "name",
+                             "expected a file name of at most 255 octets without '/', "
+                             "'\\' or a line break");
+    }
+    if ((f->text != NULL) == f->eicar) {
+        return scenario_fail(c, NULL,
+                             "expected either \"text\" (the file's content) or \"eicar\": true "
+                             "(the EICAR anti-virus test file), not %s",
+                             f->eicar ? "both" : "neither");
+    }
+    if (f->text && strlen(f->text) > SCENARIO_ZIP_MAX_TEXT) {
+        return scenario_fail(c, "text", "at most %u octets", SCENARIO_ZIP_MAX_TEXT);
+    }
+    return 0;
+}
+
+/* "zip": {"name": "見積書.zip", "password": "...", "files": [...]}: an attached ZIP archive. */
+static int scenario_parse_zip(struct scenario_parser *p, const cJSON *o, struct scenario_event *ev)
+{
+    static const char *const keys[] = {"name", "password", "files", NULL};
+    struct scenario_ctx *c = &p->c;
+    const cJSON *z, *files;
+    size_t n;
+    if (scenario_get_list(c, o, "zip", 0, true, &z, NULL) < 0) {
+        return -1;
+    }
+    if (!z) {
+        return 0;
+    }
+    size_t old = scenario_path_key(c, "zip");
+    int rc = -1;
+    if (!(ev->zip = calloc(1, sizeof *ev->zip))) {
+        rc = scenario_fail(c, NULL, "out of memory");
+    } else if (scenario_check_keys(c, z, keys, "in a zip") == 0 &&
+               scenario_get_string(c, z, "name", SCENARIO_REQUIRED | SCENARIO_NONEMPTY, NULL, NULL,
+                                   &ev->zip->name) == 0 &&
+               scenario_get_string(c, z, "password", SCENARIO_NONEMPTY, NULL, NULL,
+                                   &ev->zip->password) == 0 &&
+               scenario_get_list(c, z, "files", SCENARIO_REQUIRED | SCENARIO_NONEMPTY, false,
+                                 &files, &n) == 0) {
+        if (strlen(ev->zip->name) > 255 ||
+            strcspn(ev->zip->name, "\r\n\"") != strlen(ev->zip->name)) {
+            rc = scenario_fail(c, "name",
+                               "expected a file name of at most 255 octets without a "
+                               "line break or '\"'");
+        } else if (n > SCENARIO_ZIP_MAX_FILES) {
+            rc = scenario_fail(c, "files", "at most %d files in one zip", SCENARIO_ZIP_MAX_FILES);
+        } else if (scenario_alloc(c, "files", n, sizeof *ev->zip->files, &ev->zip->files,
+                                  &ev->zip->nfiles) == 0) {
+            p->zip = ev->zip;
+            rc = scenario_each(p, files, "files", scenario_parse_zip_file);
+        }
+    }
+    scenario_path_pop(c, old);
+    return rc;
 }
 
 /* The keys of send and spam: a mail id, recipients, subject and body. */
@@ -100,7 +188,8 @@ static int scenario_parse_mail_keys(struct scenario_parser *p, const cJSON *o, s
         scenario_unique(p, &p->mails, "mail", ev->mail, i, "mail id", "$.timeline") < 0 ||
         scenario_get_strings(c, o, "to", SCENARIO_REQUIRED | SCENARIO_NONEMPTY, scenario_is_address,
                              "an address such as \"bob@b.example\"", &ev->to, &ev->nto) < 0 ||
-        scenario_get_string(c, o, "subject", 0, NULL, NULL, &ev->subject) < 0) {
+        scenario_get_string(c, o, "subject", 0, NULL, NULL, &ev->subject) < 0 ||
+        scenario_parse_zip(p, o, ev) < 0) {
         return -1;
     }
     return scenario_get_string(c, o, "body", 0, NULL, NULL, &ev->body);
@@ -117,7 +206,11 @@ static int scenario_parse_send(struct scenario_parser *p, const cJSON *o, size_t
         scenario_get_duration(c, o, "interval", 0, &ev->interval_us) < 0 ||
         scenario_get_int(c, o, "body_bytes", 0, 0, SCENARIO_MAX_BODY_BYTES, &bytes) < 0 ||
         scenario_get_bool(c, o, "auth", &auth) < 0 ||
-        scenario_get_string(c, o, "password", SCENARIO_NONEMPTY, NULL, NULL, &ev->password) < 0) {
+        scenario_get_string(c, o, "password", SCENARIO_NONEMPTY, NULL, NULL, &ev->password) < 0 ||
+        scenario_get_strings(c, o, "cc", SCENARIO_NONEMPTY, scenario_is_address,
+                             "an address such as \"carol@c.example\"", &ev->cc, &ev->ncc) < 0 ||
+        scenario_get_strings(c, o, "bcc", SCENARIO_NONEMPTY, scenario_is_address,
+                             "an address such as \"carol@c.example\"", &ev->bcc, &ev->nbcc) < 0) {
         return -1;
     }
     ev->repeat = (unsigned)repeat;
@@ -151,6 +244,25 @@ static int scenario_parse_spam(struct scenario_parser *p, const cJSON *o, size_t
                                &ev->header_from);
 }
 
+/* A web form's fields, as someone typed them; CR and LF are kept (\r\n in JSON), since that is
+ * what a mail header injection sends. */
+static int scenario_parse_post(struct scenario_parser *p, const cJSON *o, size_t i)
+{
+    struct scenario_event *ev = &p->s->timeline[i];
+    struct scenario_ctx *c = &p->c;
+    if (scenario_get_string(c, o, "mail", SCENARIO_REQUIRED, scenario_is_id,
+                            "a mail id such as \"m1\" (letters, digits, '.', '_' or '-')",
+                            &ev->mail) < 0 ||
+        scenario_unique(p, &p->mails, "mail", ev->mail, i, "mail id", "$.timeline") < 0 ||
+        scenario_get_string(c, o, "name", 0, NULL, NULL, &ev->name) < 0 ||
+        scenario_get_string(c, o, "email", 0, NULL, NULL, &ev->email) < 0 ||
+        scenario_get_string(c, o, "subject", 0, NULL, NULL, &ev->subject) < 0 ||
+        scenario_get_string(c, o, "message", 0, NULL, NULL, &ev->message) < 0) {
+        return -1;
+    }
+    return 0;
+}
+
 int scenario_parse_event(struct scenario_parser *p, const cJSON *o, size_t i)
 {
     struct scenario_event *ev = &p->s->timeline[i];
@@ -160,7 +272,7 @@ int scenario_parse_event(struct scenario_parser *p, const cJSON *o, size_t i)
         return scenario_fail_type(c, NULL, o, "an object");
     }
     int rc = scenario_get_string(c, o, "action", SCENARIO_REQUIRED, NULL,
-                                 "one of send, fetch, down, up, note, spam, crack", &action);
+                                 "one of send, fetch, down, up, note, spam, crack, post", &action);
     if (rc == 0) {
         rc = scenario_check_enum(c, "action", action, scenario_actions);
     }
@@ -193,6 +305,8 @@ int scenario_parse_event(struct scenario_parser *p, const cJSON *o, size_t i)
         roles = scenario_only_spammer;
     } else if (ev->action == SCENARIO_CRACK) {
         roles = scenario_only_sniffer;
+    } else if (ev->action == SCENARIO_POST) {
+        roles = scenario_only_webform;
     }
     bool note = ev->action == SCENARIO_NOTE;
     if (scenario_check_keys(c, o, allowed, what) < 0 ||
@@ -209,6 +323,9 @@ int scenario_parse_event(struct scenario_parser *p, const cJSON *o, size_t i)
     if (ev->action == SCENARIO_SEND) {
         return scenario_parse_send(p, o, i);
     }
+    if (ev->action == SCENARIO_POST) {
+        return scenario_parse_post(p, o, i);
+    }
     return ev->action == SCENARIO_SPAM ? scenario_parse_spam(p, o, i) : 0;
 }
 
@@ -220,8 +337,9 @@ int scenario_check_mail_ids(struct scenario_parser *p, const cJSON *o, size_t i)
     unsigned long k;
     char base[80];
     (void)o;
-    if ((ev->action != SCENARIO_SEND && ev->action != SCENARIO_SPAM) || ev->repeat > 1 ||
-        !scenario_split_repeat(ev->mail, base, sizeof base, &k) ||
+    if ((ev->action != SCENARIO_SEND && ev->action != SCENARIO_SPAM &&
+         ev->action != SCENARIO_POST) ||
+        ev->repeat > 1 || !scenario_split_repeat(ev->mail, base, sizeof base, &k) ||
         !scenario_names_find(&p->mails, base, &other) || p->s->timeline[other].repeat <= 1 ||
         k > p->s->timeline[other].repeat) {
         return 0;

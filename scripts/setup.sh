@@ -16,6 +16,7 @@ pkgs=(
     tshark python3 python3-jsonschema curl msmtp mpop valgrind
     swaks libnet-ssleay-perl      # swaks speaks TLS only through Net::SSLeay (a Recommends)
     gnupg                         # pgp_tools: gpg decrypts and verifies what mailsim made
+    unzip                         # ppap_tools: Info-ZIP's unzip opens mailsim's protected ZIPs
     # make package and its test: dpkg-shlibdeps finds ELF files with file(1); the icon's PNG
     # sizes; lintian, the desktop entry's validator, and man to format the manual pages
     file librsvg2-bin lintian desktop-file-utils man-db

@@ -365,7 +365,8 @@ static const struct bad_case bad_cases[] = {
     {"{\"version\": 1, \"questions\": [{\"id\": \"q1\", \"topic\": \"port\", " Q_GOOD_TAIL "}]}",
      "bad.json: error: at $.questions[0].topic: expected one of nine-steps, ports, open-relay, "
      "relay-control, smtp-auth, pop-before-smtp, sniffing, tls, end-to-end, apop, pop3s-ssh, "
-     "starttls-stripping, headers, got \"port\" (did you mean \"ports\"?)"},
+     "starttls-stripping, headers, header-injection, ppap, misdelivery, got \"port\" (did you "
+     "mean \"ports\"?)"},
     {"{\"version\": 1, \"questions\": [{\"id\": \"Q_1\", \"topic\": \"ports\", " Q_GOOD_TAIL "}]}",
      "bad.json: error: at $.questions[0].id: expected lowercase letters, digits and single '-' (at "
      "most 64), such as \"ports-smtps-465\", got \"Q_1\""},

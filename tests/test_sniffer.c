@@ -150,6 +150,32 @@ static const struct sniff_case sniff_cases[] = {
       {'S', "+OK Logging out.\r\n"}},
      "username=bob\npassword=builder42\nheader_from=Alice <alice@a.example>\nsubject=hello\n"
      "body=.hidden second line\n"},
+    {"smtp multipart: the text part's lines, the attachment's name, type and size",
+     SNIFF_SMTP,
+     {{'C', "MAIL FROM:<alice@a.example>\r\nRCPT TO:<bob@b.example>\r\nDATA\r\n"},
+      {'S', "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n"},
+      {'C', "From: Alice <alice@a.example>\r\nSubject: quote\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: multipart/mixed;\r\n boundary=\"----b1\"\r\n\r\n"
+            "This is a multi-part message in MIME format.\r\n------b1\r\n"
+            "Content-Type: text/plain; charset=UTF-8\r\n\r\nSee the file.\r\n"},
+      {'C', "------b1\r\nContent-Type: application/zip\r\nContent-Disposition: attachment;\r\n"
+            " filename*=UTF-8''%E8%A6%8B%E7%A9%8D%E6%9B%B8.zip\r\n"
+            "Content-Transfer-Encoding: base64\r\n\r\nUEsDBBQAAQAAAA==\r\nAAE=\r\n"
+            "------b1--\r\n.\r\n"}},
+     "mail_from=alice@a.example\nrcpt_to=bob@b.example\nheader_from=Alice <alice@a.example>\n"
+     "subject=quote\nattachment=\xe8\xa6\x8b\xe7\xa9\x8d\xe6\x9b\xb8.zip (application/zip, 12 "
+     "octets)\n"
+     "body=See the file.\n"},
+    {"smtp multipart: a quoted name, an RFC 2047 name, no closing delimiter",
+     SNIFF_SMTP,
+     {{'C', "DATA\r\n"},
+      {'S', "354 go ahead\r\n"},
+      {'C', "Subject: x\r\nContent-Type: multipart/mixed; boundary=zz\r\n\r\n--zz\r\n"
+            "Content-Type: application/pdf; name=\"a.pdf\"\r\n\r\nAAAA\r\n--zz\r\n"
+            "Content-Type: application/zip; name=\"=?UTF-8?B?5pel5pys?=.zip\"\r\n"
+            "Content-Transfer-Encoding: base64\r\n\r\nAAAAAA==\r\n.\r\n"}},
+     "subject=x\nattachment=a.pdf (application/pdf, 3 octets)\n"
+     "attachment=\xe6\x97\xa5\xe6\x9c\xac.zip (application/zip, 4 octets)\n"},
     {"pop3 RETR refused is not a message",
      SNIFF_POP3,
      {{'S', "+OK ready.\r\n"},

@@ -23,7 +23,10 @@ check() {
 }
 check "mailsim run nine-steps" "$bin" run nine-steps --format summary
 check "mailsim run starttls-all-hops (TLS)" "$bin" run starttls-all-hops --format summary
-runs=2
+check "mailsim run ppap (attachments, ZIP, the filter's scan)" "$bin" run ppap --format summary
+check "mailsim run header-injection (the web form, msmtp -t)" "$bin" run header-injection \
+    --format summary
+runs=4
 # A build without the window (-DMAILSIM_GUI=OFF) has no shot to check.
 if "$bin" --version | grep -q '^gui: no'; then
     echo "valgrind: left out mailsim shot: this mailsim was built without the window (MAILSIM_GUI=OFF)"
@@ -31,7 +34,7 @@ else
     export SDL_VIDEODRIVER=dummy # offscreen: no display is needed or used
     check "mailsim shot nine-steps (offscreen)" "$bin" shot nine-steps --step 4 --size 960x540 \
         --out "$tmp/shot.png"
-    runs=3
+    runs=5
 fi
 echo "valgrind: $((runs - failed)) passed, $failed failed"
 [ "$failed" -eq 0 ]

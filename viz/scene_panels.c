@@ -478,6 +478,37 @@ static void inspect_eavesdropper(struct rows *r)
     }
 }
 
+/* A mail log line's rows: syslog's date and host first, then what the program says, wrapped at
+ * spaces onto at most MAILLOG_ROWS rows, so that the part a student reads is not cut off (an
+ * msmtp line names its recipients far to the right). Fills rows[] with the starts of the body
+ * rows and returns how many there are; *body is where the program's part starts. */
+#define MAILLOG_ROWS 2
+static size_t maillog_rows(const struct scene *sc, const struct trace_event *e, const char *text,
+                           float width, const char **body, const char *rows[MAILLOG_ROWS + 1])
+{
+    /* the program, as the trace names it ("postfix/smtpd", "msmtp"), after the date and host */
+    const char *program = trace_string(sc->tr, e->s[1]);
+    const char *what = *program ? strstr(text, program) : NULL;
+    if (!what) {
+        what = strstr(text, "postfix/");
+    }
+    *body = what && what > text ? what : text;
+    size_t n = 0;
+    const char *p = *body;
+    while (*p && n < MAILLOG_ROWS) {
+        rows[n++] = p;
+        const char *end = n == MAILLOG_ROWS
+                              ? p + strlen(p)
+                              : layout_text_break(p, width, DL_FONT_MONO, false, sc->v);
+        p = end > p ? end : p + strlen(p);
+        while (*p == ' ') {
+            p++;
+        }
+    }
+    rows[n] = p;
+    return n ? n : 1;
+}
+
 /* An MTA's mail log up to the moment shown, newest at the bottom: the evidence an
  * administrator reads (an open relay's outside client, outside sender, outside recipient). */
 static void inspect_maillog(struct rows *r)
@@ -489,35 +520,59 @@ static void inspect_maillog(struct rows *r)
         shown++;
     }
     float lh = layout_line_px(DL_FONT_MONO, sc->v);
-    size_t fit = r->area.h > 2 * lh ? (size_t)(r->area.h / (2 * lh)) : 0;
-    for (size_t k = shown > fit ? shown - fit : 0; k < shown; k++) {
+    float indent = 2 * lh, width = r->area.w - indent;
+    /* from the newest back, as many lines as their rows fit */
+    size_t first = shown;
+    float used = 0;
+    while (first > 0) {
+        const struct trace_event *e = trace_event_at(sc->tr, tl->logs[first - 1]);
+        char text[400];
+        const char *body, *rows[MAILLOG_ROWS + 1];
+        scene_clean_line(trace_bytes_ptr(sc->tr, e->bytes), e->bytes.len, text, sizeof text);
+        size_t n = maillog_rows(sc, e, text, width, &body, rows);
+        float need = lh * (float)(n + (body > text ? 1 : 0));
+        if (used + need > r->area.h) {
+            break;
+        }
+        used += need;
+        first--;
+    }
+    for (size_t k = first; k < shown; k++) {
         const struct trace_event *e = trace_event_at(sc->tr, tl->logs[k]);
         char text[400];
+        const char *body, *rows[MAILLOG_ROWS + 1];
         scene_clean_line(trace_bytes_ptr(sc->tr, e->bytes), e->bytes.len, text, sizeof text);
-        /* Syslog's date and host first, then the program and what it says: two rows, so that
-         * the part a student reads is not cut off. */
-        const char *what = strstr(text, "postfix/");
+        size_t n = maillog_rows(sc, e, text, width, &body, rows);
         struct layout_box b = {r->area.x, r->y, r->area.w, lh};
-        if (what && what > text) {
+        if (body > text) {
             char head[128];
-            size_t n = (size_t)(what - text) < sizeof head ? (size_t)(what - text) : sizeof head - 1;
-            memcpy(head, text, n);
-            head[n] = 0;
+            size_t hn =
+                (size_t)(body - text) < sizeof head ? (size_t)(body - text) : sizeof head - 1;
+            memcpy(head, text, hn);
+            head[hn] = 0;
             scene_text(r->sc, b, head, DL_FONT_MONO, false, DL_ALIGN_LEFT, SC_MUTED,
                        LAYER_PANEL_TEXT);
             r->y += lh;
+            b.x += indent;
+            b.w -= indent;
+        }
+        for (size_t i = 0; i < n; i++) {
+            char row[400];
+            size_t len = (size_t)(rows[i + 1] - rows[i]);
+            len = len < sizeof row ? len : sizeof row - 1;
+            memcpy(row, rows[i], len);
+            while (len > 0 && row[len - 1] == ' ') {
+                len--;
+            }
+            row[len] = 0;
             b.y = r->y;
-            b.x += 2 * lh;
-            b.w -= 2 * lh;
-        } else {
-            what = text;
+            struct dl_item *it = scene_text(r->sc, b, row, DL_FONT_MONO, false, DL_ALIGN_LEFT,
+                                            SC_TEXT, LAYER_PANEL_TEXT);
+            if (e->conn) {
+                scene_target(it, DL_TARGET_CONN, e->conn);
+            }
+            r->y += lh;
         }
-        struct dl_item *it = scene_text(r->sc, b, what, DL_FONT_MONO, false, DL_ALIGN_LEFT,
-                                        SC_TEXT, LAYER_PANEL_TEXT);
-        if (e->conn) {
-            scene_target(it, DL_TARGET_CONN, e->conn);
-        }
-        r->y += lh;
     }
 }
 

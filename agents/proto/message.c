@@ -386,6 +386,72 @@ static void message_body(struct message_writer *w, const char *body)
     }
 }
 
+/* RFC 2231 §4: a parameter value outside plain ASCII is "charset'language'%XX...". Writes
+ * "; filename=\"NAME\"" or "; filename*=UTF-8''%E8%A6%8B..." on a line of its own. */
+static enum message_error message_filename(struct message_writer *w, const char *name)
+{
+    size_t n = strlen(name);
+    bool plain = n > 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (c == '\r' || c == '\n' || c == '"' || c == '\\') {
+            return c == '\r' || c == '\n' ? MESSAGE_ERR_HEADER_CRLF : MESSAGE_ERR_BAD_FIELD_NAME;
+        }
+        plain = plain && c >= 0x20 && c < 0x7f;
+    }
+    if (!utf8_valid((const uint8_t *)name, n)) {
+        return MESSAGE_ERR_BAD_UTF8;
+    }
+    if (plain) {
+        message_puts(w, ";\r\n filename=\"");
+        message_puts(w, name);
+        message_puts(w, "\"");
+        return w->err;
+    }
+    /* attribute-char: any CHAR except SPACE, CTLs, "*", "'", "%", or tspecials */
+    static const char hex[] = "0123456789ABCDEF";
+    message_puts(w, ";\r\n filename*=UTF-8''");
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)name[i];
+        bool keep = c > 0x20 && c < 0x7f && !strchr("*'%()<>@,;:\\\"/[]?=", c);
+        if (keep) {
+            message_put(w, &name[i], 1);
+        } else {
+            char pct[3] = {'%', hex[c >> 4], hex[c & 15]};
+            message_put(w, pct, 3);
+        }
+    }
+    return w->err;
+}
+
+/* The boundary of a multipart body: "------------" and the Message-ID's left part, made longer
+ * until no body line could be taken for it (RFC 2046 §5.1.1: "the boundary delimiter MUST NOT
+ * appear inside any of the encapsulated parts"). base64 never holds a '-'. */
+static void message_boundary(const struct message_spec *sp, char *out, size_t cap)
+{
+    /* RFC 2046 §5.1.1: a boundary is at most 70 characters. */
+    int n = snprintf(out, cap, "------------%.50s",
+                     sp->message_id_local ? sp->message_id_local : "mailsim");
+    size_t len = n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+    while (sp->body && strstr(sp->body, out) && len < 70 && len + 2 < cap) {
+        out[len++] = 'x';
+        out[len] = 0;
+    }
+}
+
+static void message_base64_lines(struct message_writer *w, const uint8_t *p, size_t n)
+{
+    /* RFC 2045 §6.8: "The encoded output stream must be represented in lines of no more than
+     * 76 characters each." 57 octets make 76 characters. */
+    char line[BASE64_ENCODED_LEN(57) + 1];
+    for (size_t off = 0; off < n; off += 57) {
+        size_t take = n - off < 57 ? n - off : 57;
+        size_t k = base64_encode(p + off, take, line);
+        message_put(w, line, k);
+        message_put(w, "\r\n", 2);
+    }
+}
+
 static enum message_error message_build_into(const struct message_spec *sp, struct buf *out)
 {
     struct message_writer w = {out, 0, MESSAGE_OK};
@@ -440,12 +506,48 @@ static enum message_error message_build_into(const struct message_spec *sp, stru
         }
         message_unstructured(&w, sp->extra[i].name, sp->extra[i].value);
     }
+    message_puts(&w, "MIME-Version: 1.0\r\n");
+    char boundary[160];
+    if (sp->attachment_count > 0) {
+        if (!sp->attachments) {
+            return MESSAGE_ERR_MISSING;
+        }
+        message_boundary(sp, boundary, sizeof boundary);
+        message_puts(&w, "Content-Type: multipart/mixed;\r\n boundary=\"");
+        message_puts(&w, boundary);
+        message_puts(&w, "\"\r\n\r\nThis is a multi-part message in MIME format.\r\n--");
+        message_puts(&w, boundary);
+        message_puts(&w, "\r\n");
+    }
     /* RFC 2045/6532: 8-bit UTF-8 text needs its charset and the 8bit encoding declared. */
-    message_puts(&w, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n"
-                     "Content-Transfer-Encoding: ");
+    message_puts(&w, "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: ");
     message_puts(&w, eight_bit ? "8bit\r\n" : "7bit\r\n");
     message_puts(&w, "\r\n");
     message_body(&w, body);
+    for (size_t i = 0; i < sp->attachment_count && w.err == MESSAGE_OK; i++) {
+        const struct message_attachment *a = &sp->attachments[i];
+        if (!a->filename || !a->content_type || (a->len > 0 && !a->data)) {
+            return MESSAGE_ERR_MISSING;
+        }
+        if ((e = message_ascii_value(a->content_type)) != MESSAGE_OK) {
+            return e;
+        }
+        message_puts(&w, "--");
+        message_puts(&w, boundary);
+        message_puts(&w, "\r\nContent-Type: ");
+        message_puts(&w, a->content_type);
+        message_puts(&w, "\r\nContent-Disposition: attachment");
+        if ((e = message_filename(&w, a->filename)) != MESSAGE_OK) {
+            return e;
+        }
+        message_puts(&w, "\r\nContent-Transfer-Encoding: base64\r\n\r\n");
+        message_base64_lines(&w, a->data, a->len);
+    }
+    if (sp->attachment_count > 0) {
+        message_puts(&w, "--");
+        message_puts(&w, boundary);
+        message_puts(&w, "--\r\n");
+    }
     return w.err;
 }
 

@@ -51,6 +51,14 @@ struct message_field {
     const char *value; /* ASCII, no CR or LF; folded at spaces when long */
 };
 
+/* A file attached to a message (RFC 2183 Content-Disposition: attachment), sent in base64. */
+struct message_attachment {
+    const char *filename;     /* UTF-8, no CR, LF or '"'; RFC 2231-encoded when not plain ASCII */
+    const char *content_type; /* "application/zip" */
+    const uint8_t *data;
+    size_t len;
+};
+
 /* Everything is borrowed for the call only. */
 struct message_spec {
     const char *from;      /* "Alice <alice@a.example>": ASCII, required */
@@ -67,12 +75,17 @@ struct message_spec {
     const char *body;                  /* UTF-8 text, any line ends (CRLF, LF, CR); NULL: empty */
     const struct message_field *extra; /* added after Message-ID */
     size_t extra_count;
+    /* With attachments the message is multipart/mixed (RFC 2046 §5.1.3): the body as its first
+     * part, then each attachment in base64 (RFC 2045 §6.8, lines of 76 characters). */
+    const struct message_attachment *attachments;
+    size_t attachment_count;
 };
 
 /* Appends the message to out: Date, From, To, [Cc], [Subject], [Message-ID], extras,
  * MIME-Version, Content-Type: text/plain; charset=UTF-8, Content-Transfer-Encoding (8bit when
  * the body holds 8-bit octets, else 7bit), the empty line, the body with every line end made
- * CRLF and a final CRLF added when missing.
+ * CRLF and a final CRLF added when missing. With attachments, the Content-Type is
+ * multipart/mixed and the text above becomes its first part.
  * A body line over 998 octets is REJECTED (MESSAGE_ERR_LINE_TOO_LONG), not wrapped: wrapping
  * would change the text, and the honest fix (quoted-printable) is not implemented.
  * On error out is left as it was. */

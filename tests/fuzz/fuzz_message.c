@@ -2,7 +2,8 @@
  * untrusted parts. Byte 0 picks the mode:
  *   0  the reading helpers on a message: message_split, message_header_get and _count for
  *      several fields and output sizes (all sizes must agree, snprintf-like), RFC 2047
- *      decoding of each value and of the whole text, message_check;
+ *      decoding of each value and of the whole text, message_check; the content filter's
+ *      scan (MIME parts, base64, ZIP entries) and what msmtp [-t] makes of the text;
  *   1  message_build from parts of the input split at NUL octets (from, to, subject, body, an
  *      extra field, a Message-ID, the date), then read back: a built message passes
  *      message_check, and its Subject and extra field read back as given; message_received_line,
@@ -11,9 +12,11 @@
  *      also for SSH when bit 2 is set. The dialogue is cut into segments, each led by one
  *      octet: bit 0 the side (client, server), bits 1-7 the length - 1; 0xfe and 0xff mark a
  *      segment as TLS records. */
+#include "avscan.h"
 #include "fuzz.h"
 #include "message.h"
 #include "sniff.h"
+#include "webform.h"
 
 #include <limits.h>
 #include <strings.h>
@@ -91,6 +94,33 @@ static void fuzz_read(const uint8_t *d, size_t n)
     FUZZ_CHECK(at <= n);
     FUZZ_CHECK(c != MESSAGE_CHECK_OK || at == 0);
     FUZZ_CHECK(strcmp(message_check_name(c), "?") != 0);
+    /* The content filter: an alert on encrypted archives only ever makes the verdict stricter. */
+    struct avscan_result quiet, alert;
+    avscan_message(d, n, false, &quiet);
+    avscan_message(d, n, true, &alert);
+    FUZZ_CHECK(quiet.verdict <= AVSCAN_UNCHECKED && alert.verdict != AVSCAN_UNCHECKED);
+    FUZZ_CHECK(quiet.encrypted == alert.encrypted && quiet.encrypted <= quiet.entries);
+    FUZZ_CHECK((quiet.verdict == AVSCAN_UNCHECKED) ==
+               (quiet.encrypted > 0 && alert.verdict == AVSCAN_INFECTED &&
+                strcmp(alert.name, "Heuristics.Encrypted.Zip") == 0));
+    /* msmtp -t: every recipient has an '@', the text out ends its lines with CRLF, and with -t
+     * or without it the same message goes out. */
+    for (int t = 0; t < 2; t++) {
+        struct buf msg;
+        buf_init(&msg, 0);
+        char **rcpts = NULL;
+        size_t nr = 0;
+        webform_sendmail(d, n, t == 1, &msg, &rcpts, &nr);
+        FUZZ_CHECK(t == 1 || nr == 0);
+        FUZZ_CHECK(msg.len == 0 || (msg.len >= 2 && msg.data[msg.len - 2] == '\r' &&
+                                    msg.data[msg.len - 1] == '\n'));
+        for (size_t i = 0; i < nr; i++) {
+            FUZZ_CHECK(strchr(rcpts[i], '@') != NULL);
+            free(rcpts[i]);
+        }
+        free(rcpts);
+        buf_free(&msg);
+    }
 }
 
 /* The parts of the input between NUL octets; missing ones are NULL. */
