@@ -112,8 +112,9 @@ static void quiz_usage(FILE *out)
           "  --lang ja|en     the language (default: from the locale, as `mailsim run`)\n"
           "  --topic T        only questions of topic T: nine-steps, ports, open-relay,\n"
           "                   relay-control, smtp-auth, pop-before-smtp, sniffing, tls,\n"
-          "                   end-to-end, apop, pop3s-ssh, starttls-stripping, headers;\n"
-          "                   several as a comma list (--topic ports,tls) or by repeating it\n"
+          "                   end-to-end, apop, pop3s-ssh, starttls-stripping, headers,\n"
+          "                   header-injection, ppap, misdelivery; several as a comma list\n"
+          "                   (--topic ports,tls) or by repeating it\n"
           "  --weight W       only questions the exam asks this often: high, medium, low;\n"
           "                   several as a comma list (--weight high,medium) or repeated\n"
           "  --scenario S     only questions on bundled scenario S (see `mailsim list`)\n"
@@ -227,7 +228,8 @@ static int quiz_parse_opts(int argc, char **argv, struct quiz_opts *o, bool *hel
             rc = quiz_parse_set(a, v, quiz_topic_find,
                                 "nine-steps, ports, open-relay, relay-control, smtp-auth, "
                                 "pop-before-smtp, sniffing, tls, end-to-end, apop, pop3s-ssh, "
-                                "starttls-stripping, headers",
+                                "starttls-stripping, headers, header-injection, ppap, "
+                                "misdelivery",
                                 &o->filter.topics);
         } else if (strcmp(a, "--weight") == 0) {
             filter_set = true;
