@@ -32,6 +32,7 @@
 
 #include "scenario.h"
 #include "scenario_json.h"
+#include "quiz_runs.h"
 #include "trace.h"
 
 #include <cjson/cJSON.h>
@@ -45,17 +46,6 @@ int quiz_check_validate(struct scenario_ctx *c, const cJSON *check);
 
 /* The name of the check's claim ("step_port"), for messages. */
 const char *quiz_check_claim_name(const cJSON *check);
-
-/* Runs of scenarios, each made once and kept: by bundled name and combination of
- * countermeasures. */
-struct quiz_runs;
-struct quiz_runs *quiz_runs_new(void);
-void quiz_runs_free(struct quiz_runs *r);
-
-/* The run of a bundled scenario (with: NULL or a "with" object). Returns the trace and, in *sc,
- * the scenario it ran (both owned by r), or NULL with a message in err. */
-const struct trace *quiz_runs_get(struct quiz_runs *r, const char *scenario, const cJSON *with,
-                                  const struct scenario **sc, char *err, size_t errlen);
 
 /* Evaluates a validated check against the run of scenario. Returns 1 when the claim holds, 0
  * when it does not (why says what the run shows instead), -1 when the run cannot be made (why

@@ -9,7 +9,6 @@
 #include <stdbool.h>
 #include <string.h>
 
-
 int quiz_question_verify(struct quiz_runs *r, const struct quiz_question *q, char *why,
                          size_t whylen)
 {
