@@ -50,7 +50,7 @@ struct msa *msa_new(struct mail_world *mw, const char *id, int host, const struc
     sc.maillog = cfg->mta && mta_maillog(cfg->mta); /* one Postfix, one log */
     sc.auth_mechs = cfg->auth_mechs ? cfg->auth_mechs
                                     : SASL_MECH_BIT(SASL_MECH_PLAIN) | SASL_MECH_BIT(SASL_MECH_LOGIN);
-    sc.mta = cfg->mta;
+    sc.backend = mta_smtpd_backend(cfg->mta);
     sc.starttls = cfg->starttls;
     sc.tls_auth_only = cfg->tls_auth_only;
     sc.tls_required = cfg->tls_required;

@@ -170,12 +170,6 @@ static const struct agent_ops mta_ops = {"mta", "Postfix", mta_destroy, mta_agen
 static const struct agent_ops filter_ops = {"filter", "amavisd-new + ClamAV", mta_destroy,
                                             mta_agent_set_down};
 
-const char *mta_domain_of(const char *address)
-{
-    const char *at = strrchr(address, '@');
-    return at ? at + 1 : "";
-}
-
 static bool mta_in_list(char **list, size_t n, const char *domain)
 {
     for (size_t i = 0; i < n; i++) {
@@ -186,12 +180,12 @@ static bool mta_in_list(char **list, size_t n, const char *domain)
     return false;
 }
 
-bool mta_is_local(const struct mta *m, const char *domain)
+static bool mta_is_local(const struct mta *m, const char *domain)
 {
     return mta_in_list(m->mydestination, m->nmydestination, domain);
 }
 
-bool mta_local_user_exists(const struct mta *m, const char *rcpt)
+static bool mta_local_user_exists(const struct mta *m, const char *rcpt)
 {
     /* Postfix's local_recipient_maps defaults to "proxy:unix:passwd.byname $alias_maps": an
      * alias is a known local recipient too. */
@@ -226,8 +220,10 @@ static int mta_parse_cidr(const char *s, struct mta_cidr *out)
     return 0;
 }
 
-bool mta_relay_allowed(const struct mta *m, uint32_t client_ip, bool authenticated,
-                       const char *rcpt, struct mta_relay_decision *d)
+/* The relay decision for a recipient, as the SMTP service makes it at RCPT time (Postfix's
+ * smtpd_relay_restrictions): true to accept; d says why. */
+static bool mta_relay_allowed(const struct mta *m, uint32_t client_ip, bool authenticated,
+                              const char *rcpt, struct smtpd_relay_decision *d)
 {
     d->pop_expired = false;
     d->defer = false;
@@ -257,7 +253,7 @@ bool mta_relay_allowed(const struct mta *m, uint32_t client_ip, bool authenticat
     }
     /* reject_unauth_destination, or Postfix >= 2.10's defer_unauth_destination: only mail for
      * our own domains, or those we relay for. */
-    const char *domain = mta_domain_of(rcpt);
+    const char *domain = smtp_path_domain_of(rcpt);
     if (mta_is_local(m, domain) || mta_in_list(m->relay_domains, m->nrelay_domains, domain)) {
         d->rule = "permit_auth_destination";
         return true;
@@ -370,8 +366,9 @@ static void mta_make_qid(struct mta *m, char *out, size_t cap)
              (unsigned long long)((0xB0A7ull << 24) + ++m->qids) & 0xffffffffffULL);
 }
 
-void mta_enqueue_qid(struct mta *m, const char *qid, const char *mail, const char *from,
-                     const char *const *rcpts, size_t nrcpt, const uint8_t *data, size_t len)
+/* Queues data, which it takes (malloc'd, len bytes; NULL only when len is 0). */
+static void mta_enqueue_taken(struct mta *m, const char *qid, const char *mail, const char *from,
+                              const char *const *rcpts, size_t nrcpt, uint8_t *data, size_t len)
 {
     struct mail_world *mw = m->base.mw;
     struct mta_entry *e = calloc(1, sizeof *e + (m->maillog ? sizeof e->log[0] : 0));
@@ -384,11 +381,10 @@ void mta_enqueue_qid(struct mta *m, const char *qid, const char *mail, const cha
     e->rcpts = mta_strv(rcpts, nrcpt);
     e->nrcpt = nrcpt;
     e->state = calloc(nrcpt ? nrcpt : 1, sizeof *e->state);
-    e->data = malloc(len ? len : 1);
+    e->data = data ? data : malloc(1);
     if (!e->state || !e->data) {
         abort();
     }
-    memcpy(e->data, data, len);
     e->len = len;
     e->next = m->queue;
     if (m->queue) {
@@ -409,6 +405,56 @@ void mta_enqueue_qid(struct mta *m, const char *qid, const char *mail, const cha
                      "%s: from=<%s>, size=%zu, nrcpt=%zu (queue active)", l->qid, from, len, nrcpt);
     }
     mta_schedule(e, MTA_PICKUP_US);
+}
+
+void mta_enqueue_qid(struct mta *m, const char *qid, const char *mail, const char *from,
+                     const char *const *rcpts, size_t nrcpt, const uint8_t *data, size_t len)
+{
+    uint8_t *copy = malloc(len ? len : 1);
+    if (!copy) {
+        abort();
+    }
+    memcpy(copy, data, len);
+    mta_enqueue_taken(m, qid, mail, from, rcpts, nrcpt, copy, len);
+}
+
+/* ---- the SMTP service's backend ---- */
+
+static bool mta_backend_relay_allowed(void *ctx, uint32_t client_ip, bool authenticated,
+                                      const char *rcpt, struct smtpd_relay_decision *d)
+{
+    return mta_relay_allowed(ctx, client_ip, authenticated, rcpt, d);
+}
+
+static bool mta_backend_is_local_domain(void *ctx, const char *domain)
+{
+    return mta_is_local(ctx, domain);
+}
+
+static bool mta_backend_local_user_exists(void *ctx, const char *rcpt)
+{
+    return mta_local_user_exists(ctx, rcpt);
+}
+
+/* The service's buffer becomes the queue entry's: one copy of the message less per hop. */
+static void mta_backend_enqueue(void *ctx, const char *qid, const char *mail, const char *from,
+                                const char *const *rcpts, size_t nrcpt, struct buf *msg)
+{
+    uint8_t *data = msg->data;
+    size_t len = msg->len;
+    buf_init(msg, msg->max);
+    mta_enqueue_taken(ctx, qid, mail, from, rcpts, nrcpt, data, len);
+}
+
+struct smtpd_backend mta_smtpd_backend(struct mta *m)
+{
+    struct smtpd_backend b = {0};
+    b.ctx = m;
+    b.relay_allowed = mta_backend_relay_allowed;
+    b.is_local_domain = mta_backend_is_local_domain;
+    b.local_user_exists = mta_backend_local_user_exists;
+    b.enqueue = mta_backend_enqueue;
+    return b;
 }
 
 /* ---- bounces (RFC 3464 delivery status notifications) ---- */
@@ -858,13 +904,13 @@ static void mta_run_entry(struct sim_world *w, void *ctx, uint64_t arg)
             mta_bounce(m, e, k, &r);
             continue;
         }
-        const char *domain = mta_domain_of(e->rcpts[k]);
+        const char *domain = smtp_path_domain_of(e->rcpts[k]);
         if (mta_is_local(m, domain)) {
             mta_deliver_local(m, e, k);
             continue;
         }
         for (size_t j = 0; j < k && hop[k] == 0; j++) {
-            if (hop[j] != 0 && strcasecmp(mta_domain_of(e->rcpts[j]), domain) == 0) {
+            if (hop[j] != 0 && strcasecmp(smtp_path_domain_of(e->rcpts[j]), domain) == 0) {
                 hop[k] = hop[j];
             }
         }
@@ -950,7 +996,7 @@ struct mta *mta_new(struct mail_world *mw, const char *id, int host, const struc
         sc.hostname = cfg->hostname;
         sc.port = cfg->port;
         sc.proto = "smtp";
-        sc.mta = m;
+        sc.backend = mta_smtpd_backend(m);
         sc.scan_eicar = cfg->scan_eicar;
         sc.alert_encrypted = cfg->alert_encrypted;
         sc.max_message_size = cfg->max_message_size;

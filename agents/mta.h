@@ -1,12 +1,13 @@
 /* mta: the Mail Transfer Agent — a queue, routing (local delivery, a transport map, a relay
  * host, or DNS MX), relaying over SMTP with deferral and retry, delivery status notifications
  * for what cannot be delivered, and the relay policy of its SMTP service in Postfix's terms.
- * The content filter of step 3 is an MTA that also scans (agents/filter.c). */
+ * The content filter of step 3 is an MTA that also scans (the filter role in mta.c). */
 #ifndef MAILSIM_MTA_H
 #define MAILSIM_MTA_H
 
 #include "dns.h"
 #include "mda.h"
+#include "smtpd.h"
 #include "smtpd_settings.h"
 #include "world.h"
 
@@ -79,8 +80,9 @@ const char *mta_id(const struct mta *m);
  * at once. Copies everything. */
 void mta_enqueue(struct mta *m, const char *mail, const char *from, const char *const *rcpts,
                  size_t nrcpt, const uint8_t *data, size_t len);
-/* The same under the queue id the SMTP service gave it ("250 2.0.0 Ok: queued as <qid>"), which
- * the MTA's log lines then carry. qid NULL: the MTA makes one. */
+/* The same under a queue id made beforehand (a log line already named it), which the MTA's log
+ * lines then carry. qid NULL: the MTA makes one. The SMTP service queues through
+ * mta_smtpd_backend() instead. */
 void mta_enqueue_qid(struct mta *m, const char *qid, const char *mail, const char *from,
                      const char *const *rcpts, size_t nrcpt, const uint8_t *data, size_t len);
 
@@ -96,26 +98,8 @@ size_t mta_queue_length(const struct mta *m);
 /* Stops or resumes the SMTP service, as an outage in a scenario's timeline. */
 void mta_set_down(struct mta *m, bool down);
 
-/* What the relay policy decided for one recipient. */
-struct mta_relay_decision {
-    const char *rule; /* the restriction that decided: "permit_mynetworks", ... */
-    bool defer;       /* a refusal by defer_unauth_destination (454), not reject_ (554) */
-    /* POP before SMTP: a login from this address was found, but longer ago than the window
-     * (the rule then did not permit, and a later one decided). */
-    bool pop_expired;
-};
-
-/* The relay decision for a recipient, as the SMTP service makes it at RCPT time: returns true
- * to accept (the caller answers 454 4.7.1 or 554 5.7.1 otherwise, as d->defer says); d says
- * why. client_ip is the address the server saw. */
-bool mta_relay_allowed(const struct mta *m, uint32_t client_ip, bool authenticated,
-                       const char *rcpt, struct mta_relay_decision *d);
-/* true when domain is one of this MTA's final destinations. */
-bool mta_is_local(const struct mta *m, const char *domain);
-/* true when a local recipient has an account. */
-bool mta_local_user_exists(const struct mta *m, const char *rcpt);
-
-/* The domain of an address ("" when there is none). */
-const char *mta_domain_of(const char *address);
+/* The backend of an SMTP service in front of this MTA (its own on port 25, or an MSA's): its
+ * relay policy, its local recipient table, and its queue, which takes the message over. */
+struct smtpd_backend mta_smtpd_backend(struct mta *m);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include "avscan.h"
 
+#include "buf.h"
 #include "maillog.h"
 #include "message.h"
 #include "session.h"
@@ -29,7 +30,7 @@ struct smtpd {
     bool submission_open;
     bool maillog;
     unsigned auth_mechs;
-    struct mta *mta;
+    struct smtpd_backend backend;
     bool scan_eicar;
     bool alert_encrypted;
     size_t max_message_size;
@@ -154,8 +155,8 @@ static bool smtpd_check_recipient(struct smtpd_conn *c, const struct smtp_envelo
         smtpd_log_reject(c, env, verb, rcpt, reply);
         return false;
     }
-    struct mta_relay_decision v;
-    bool ok = mta_relay_allowed(d->mta, c->client_ip, env->authenticated, rcpt, &v);
+    struct smtpd_relay_decision v;
+    bool ok = d->backend.relay_allowed(d->backend.ctx, c->client_ip, env->authenticated, rcpt, &v);
     if (v.pop_expired) {
         trace_policy(d->mw->tr, smtpd_now(c), d->agent, "pop_before_smtp", "expired", 0, c->conn);
     }
@@ -174,7 +175,8 @@ static bool smtpd_check_recipient(struct smtpd_conn *c, const struct smtp_envelo
         return false;
     }
     trace_policy(d->mw->tr, smtpd_now(c), d->agent, v.rule, "permit", 250, c->conn);
-    if (mta_is_local(d->mta, mta_domain_of(rcpt)) && !mta_local_user_exists(d->mta, rcpt)) {
+    if (d->backend.is_local_domain(d->backend.ctx, smtp_path_domain_of(rcpt)) &&
+        !d->backend.local_user_exists(d->backend.ctx, rcpt)) {
         /* smtpd_reject_unlisted_recipient = yes (Postfix's default) with local_recipient_maps. */
         smtp_reply_set(reply, 550, "5.1.1",
                        "<%s>: Recipient address rejected: User unknown in local recipient table",
@@ -321,8 +323,8 @@ static bool smtpd_on_message(void *ctx, const struct smtp_envelope *env, const u
             snprintf(rcpts[i], n, "%s@%s", env->rcpt[i], d->myorigin);
         }
     }
-    mta_enqueue_qid(d->mta, qid, mail, env->mail_from, (const char *const *)rcpts, env->nrcpt,
-                    msg.data, msg.len);
+    d->backend.enqueue(d->backend.ctx, qid, mail, env->mail_from, (const char *const *)rcpts,
+                       env->nrcpt, &msg);
     for (size_t i = 0; i < env->nrcpt; i++) {
         free(rcpts[i]);
     }
@@ -427,7 +429,7 @@ struct smtpd *smtpd_new(struct mail_world *mw, int host, const struct smtpd_conf
     d->submission_open = cfg->submission_open;
     d->maillog = cfg->maillog;
     d->auth_mechs = cfg->auth_mechs;
-    d->mta = cfg->mta;
+    d->backend = cfg->backend;
     d->scan_eicar = cfg->scan_eicar;
     d->alert_encrypted = cfg->alert_encrypted;
     d->max_message_size = cfg->max_message_size ? cfg->max_message_size : 10240000;

@@ -475,3 +475,9 @@ bool smtp_path_valid(const char *mailbox, unsigned flags)
     }
     return smtp_path_check(mailbox, n, addr, flags) == 0;
 }
+
+const char *smtp_path_domain_of(const char *mailbox)
+{
+    const char *at = strrchr(mailbox, '@');
+    return at ? at + 1 : "";
+}

@@ -115,5 +115,8 @@ int smtp_path_parse(const char **pp, char addr[SMTP_PATH_MAX + 1], unsigned flag
 /* True when mailbox (no brackets) is a path the server would accept; never when it holds a
  * control character (a CR or LF in it would inject commands). */
 bool smtp_path_valid(const char *mailbox, unsigned flags);
+/* The domain of a mailbox: what follows its last '@' ("" when there is none). The MTA routes by
+ * it and the SMTP service looks up its local recipients by it. */
+const char *smtp_path_domain_of(const char *mailbox);
 
 #endif
