@@ -102,6 +102,14 @@ void scene_conn_header(const struct scene *sc, uint32_t conn, char *buf, size_t 
 /* The protocol as people name it: "SMTP" for submission too, "POP3". */
 void scene_proto(const struct trace *tr, const struct trace_conn *c, char *buf, size_t len);
 
+/* Events looked back at from the moment shown, at most (for what is in flight and the latest
+ * note), so that a frame of a long run costs the same as one of a short run. */
+#define SCENE_FLIGHT_SCAN 200000
+
+/* Where the segment from the centre of box a to the centre of box b leaves a, as a fraction of
+ * its length (dx, dy: from a's centre to b's). */
+float scene_exit(const struct layout_box *a, float dx, float dy);
+
 /* The parts of a frame. */
 void scene_network(struct scene *sc);
 void scene_motion(struct scene *sc);
