@@ -110,11 +110,8 @@ static void quiz_usage(FILE *out)
           "\n"
           "options:\n"
           "  --lang ja|en     the language (default: from the locale, as `mailsim run`)\n"
-          "  --topic T        only questions of topic T: nine-steps, ports, open-relay,\n"
-          "                   relay-control, smtp-auth, pop-before-smtp, sniffing, tls,\n"
-          "                   end-to-end, apop, pop3s-ssh, starttls-stripping, headers,\n"
-          "                   header-injection, ppap, misdelivery; several as a comma list\n"
-          "                   (--topic ports,tls) or by repeating it\n"
+          "  --topic T        only questions of topic T (the list is below); several as a\n"
+          "                   comma list (--topic ports,tls) or by repeating it\n"
           "  --weight W       only questions the exam asks this often: high, medium, low;\n"
           "                   several as a comma list (--weight high,medium) or repeated\n"
           "  --scenario S     only questions on bundled scenario S (see `mailsim list`)\n"
@@ -135,8 +132,22 @@ static void quiz_usage(FILE *out)
           "Progress (times asked, times right, the last result) is kept per question in\n"
           "$XDG_DATA_HOME/mailsim/progress.json (default ~/.local/share/mailsim/).\n"
           "\n"
-          "exit status: 0 ok, 1 a question failed --verify, 2 usage or bad input\n",
+          "exit status: 0 ok, 1 a question failed --verify, 2 usage or bad input\n"
+          "\n"
+          "topics:",
           out);
+    /* From the topic table itself, so that a new topic is listed without a word here. */
+    int col = 7;
+    for (int k = 0; k < QUIZ_TOPIC_COUNT; k++) {
+        const char *name = quiz_topic_name((enum quiz_topic)k);
+        int w = (int)strlen(name) + 2;
+        if (col + w > 84) {
+            fputs("\n       ", out);
+            col = 7;
+        }
+        fprintf(out, " %s%s", name, k + 1 < QUIZ_TOPIC_COUNT ? "," : "\n");
+        col += w;
+    }
 }
 
 static int quiz_usage_error(const char *fmt, const char *arg)
@@ -165,8 +176,26 @@ static int quiz_parse_number(const char *opt, const char *v, unsigned long long 
 
 /* --topic and --weight: a comma list, added to *mask (bit 1u << index); names is the list of
  * valid words for the message. */
+/* Prints the names of a table (quiz_topic_name, quiz_weight_name), ", " between them. */
+static void quiz_print_names(FILE *out, const char *(*name)(int), int count)
+{
+    for (int k = 0; k < count; k++) {
+        fprintf(out, "%s%s", k ? ", " : "", name(k));
+    }
+}
+
+static const char *quiz_topic_at(int k)
+{
+    return quiz_topic_name((enum quiz_topic)k);
+}
+
+static const char *quiz_weight_at(int k)
+{
+    return quiz_weight_name((enum quiz_weight)k);
+}
+
 static int quiz_parse_set(const char *opt, const char *v, int (*find)(const char *),
-                          const char *names, unsigned *mask)
+                          const char *(*name)(int), int count, unsigned *mask)
 {
     char item[64];
     const char *p = v;
@@ -179,8 +208,10 @@ static int quiz_parse_set(const char *opt, const char *v, int (*find)(const char
             k = find(item);
         }
         if (k < 0) {
-            fprintf(stderr, "mailsim quiz: %s: \"%.*s\" is not one of %s\n", opt,
-                    (int)(len < 64 ? len : 64), p, names);
+            fprintf(stderr, "mailsim quiz: %s: \"%.*s\" is not one of ", opt,
+                    (int)(len < 64 ? len : 64), p);
+            quiz_print_names(stderr, name, count);
+            fputs("\n", stderr);
             fputs("Try 'mailsim quiz --help'.\n", stderr);
             return QUIZ_EXIT_USAGE;
         }
@@ -225,15 +256,12 @@ static int quiz_parse_opts(int argc, char **argv, struct quiz_opts *o, bool *hel
             o->lang = v;
         } else if (strcmp(a, "--topic") == 0) {
             filter_set = true;
-            rc = quiz_parse_set(a, v, quiz_topic_find,
-                                "nine-steps, ports, open-relay, relay-control, smtp-auth, "
-                                "pop-before-smtp, sniffing, tls, end-to-end, apop, pop3s-ssh, "
-                                "starttls-stripping, headers, header-injection, ppap, "
-                                "misdelivery",
+            rc = quiz_parse_set(a, v, quiz_topic_find, quiz_topic_at, QUIZ_TOPIC_COUNT,
                                 &o->filter.topics);
         } else if (strcmp(a, "--weight") == 0) {
             filter_set = true;
-            rc = quiz_parse_set(a, v, quiz_weight_find, "high, medium, low", &o->filter.weights);
+            rc = quiz_parse_set(a, v, quiz_weight_find, quiz_weight_at, QUIZ_WEIGHT_COUNT,
+                                &o->filter.weights);
         } else if (strcmp(a, "--scenario") == 0) {
             o->filter.scenario = v;
             filter_set = true;
