@@ -177,15 +177,24 @@ static int scenario_parse_zip(struct scenario_parser *p, const cJSON *o, struct 
     return rc;
 }
 
+/* The "mail" key of an event that makes a mail: an id no other event of the timeline uses. */
+static int scenario_parse_mail_id(struct scenario_parser *p, const cJSON *o, size_t i)
+{
+    struct scenario_event *ev = &p->s->timeline[i];
+    if (scenario_get_string(&p->c, o, "mail", SCENARIO_REQUIRED, scenario_is_id,
+                            "a mail id such as \"m1\" (letters, digits, '.', '_' or '-')",
+                            &ev->mail) < 0) {
+        return -1;
+    }
+    return scenario_unique(p, &p->mails, "mail", ev->mail, i, "mail id", "$.timeline");
+}
+
 /* The keys of send and spam: a mail id, recipients, subject and body. */
 static int scenario_parse_mail_keys(struct scenario_parser *p, const cJSON *o, size_t i)
 {
     struct scenario_event *ev = &p->s->timeline[i];
     struct scenario_ctx *c = &p->c;
-    if (scenario_get_string(c, o, "mail", SCENARIO_REQUIRED, scenario_is_id,
-                            "a mail id such as \"m1\" (letters, digits, '.', '_' or '-')",
-                            &ev->mail) < 0 ||
-        scenario_unique(p, &p->mails, "mail", ev->mail, i, "mail id", "$.timeline") < 0 ||
+    if (scenario_parse_mail_id(p, o, i) < 0 ||
         scenario_get_strings(c, o, "to", SCENARIO_REQUIRED | SCENARIO_NONEMPTY, scenario_is_address,
                              "an address such as \"bob@b.example\"", &ev->to, &ev->nto) < 0 ||
         scenario_get_string(c, o, "subject", 0, NULL, NULL, &ev->subject) < 0 ||
@@ -250,10 +259,7 @@ static int scenario_parse_post(struct scenario_parser *p, const cJSON *o, size_t
 {
     struct scenario_event *ev = &p->s->timeline[i];
     struct scenario_ctx *c = &p->c;
-    if (scenario_get_string(c, o, "mail", SCENARIO_REQUIRED, scenario_is_id,
-                            "a mail id such as \"m1\" (letters, digits, '.', '_' or '-')",
-                            &ev->mail) < 0 ||
-        scenario_unique(p, &p->mails, "mail", ev->mail, i, "mail id", "$.timeline") < 0 ||
+    if (scenario_parse_mail_id(p, o, i) < 0 ||
         scenario_get_string(c, o, "name", 0, NULL, NULL, &ev->name) < 0 ||
         scenario_get_string(c, o, "email", 0, NULL, NULL, &ev->email) < 0 ||
         scenario_get_string(c, o, "subject", 0, NULL, NULL, &ev->subject) < 0 ||
