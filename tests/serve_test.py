@@ -434,6 +434,33 @@ def has_window(mailsim):
     return not any(line.startswith("gui: no") for line in out.splitlines())
 
 
+# The two serves with a display named: only submission and pop3, the summary line at the end.
+ONE_CLIENT_ARGS = ["serve", "--port", "submission=0", "--port", "smtps=off", "--port", "smtp=off",
+                   "--port", "pop3=0", "--port", "pop3s=off", "--format", "summary"]
+
+
+def send_one(P, n, subject, what):
+    """One real client's message on submission (AUTH, no TLS); whether the server took it."""
+    took = False
+    with guarded(what):
+        with contextlib.closing(smtplib.SMTP("localhost", P["submission"], timeout=10)) as s:
+            s.login("alice", "wonderland")
+            s.sendmail("alice@a.example", ["bob@b.example"], message(n, subject))
+            took = True  # 250 after the data: a failing QUIT does not take it back
+            s.quit()
+    return took
+
+
+def check_delivered(sent, out, what):
+    """The summary line serve printed at exit says the one message was delivered."""
+    if not sent:
+        skip(what, "the client failed")
+        return
+    with guarded(what):
+        summary = json.loads(out.strip().splitlines()[-1])
+        check(summary.get("messages_delivered") == 1, "%s (%s)" % (what, summary))
+
+
 def live_window(mailsim, tmp):
     """The window follows live: under Xvfb, serve opens it (no --no-gui), a real client's mail
     goes through, and the window's F12 screenshot shows the live host that played the client."""
@@ -448,19 +475,10 @@ def live_window(mailsim, tmp):
                 raise TimeoutError("Xvfb gave no display number within 30 s")
             disp = ":" + r.readline().strip()
         env = dict(os.environ, DISPLAY=disp, WAYLAND_DISPLAY="", LANG="C")
-        with started([mailsim, "serve", "--port", "submission=0", "--port", "smtps=off",
-                      "--port", "smtp=off", "--port", "pop3=0", "--port", "pop3s=off",
-                      "--format", "summary"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                     text=True, env=env, cwd=tmp) as proc:
+        with started([mailsim] + ONE_CLIENT_ARGS, stdout=subprocess.PIPE,
+                     stderr=subprocess.PIPE, text=True, env=env, cwd=tmp) as proc:
             P = ready_line(proc)["ports"]
-            sent = False
-            with guarded("live window: smtplib AUTH + a message"):
-                with contextlib.closing(smtplib.SMTP("localhost", P["submission"],
-                                                     timeout=10)) as s:
-                    s.login("alice", "wonderland")
-                    s.sendmail("alice@a.example", ["bob@b.example"], message(99, "live window"))
-                    sent = True
-                    s.quit()
+            sent = send_one(P, 99, "live window", "live window: smtplib AUTH + a message")
             time.sleep(2.5)
             shots = set(os.listdir(tmp))
             subprocess.run(["xdotool", "key", "F12"], env=env, capture_output=True, timeout=20)
@@ -471,13 +489,8 @@ def live_window(mailsim, tmp):
             check(proc.returncode == 0 and "without a window" not in err,
                   "with a display, serve runs in its window and exits 0 on SIGTERM (%s)" %
                   err.strip()[-200:])
-            what = "the real client's mail was delivered while the window played"
-            if sent:
-                with guarded(what):
-                    summary = json.loads(out.strip().splitlines()[-1])
-                    check(summary.get("messages_delivered") == 1, "%s (%s)" % (what, summary))
-            else:
-                skip(what, "the client failed")
+            check_delivered(sent, out, "the real client's mail was delivered while the window "
+                            "played")
             check(len(new) == 1 and os.path.getsize(os.path.join(tmp, new[0])) > 20000,
                   "F12 in the live window wrote a screenshot (%s)" % new)
 
@@ -487,18 +500,10 @@ def live_no_window(mailsim, tmp):
     """A build without the window, with a display named: serve says why it has no window,
     serves a real client all the same, and exits 0 on SIGTERM."""
     env = dict(os.environ, DISPLAY=":99", WAYLAND_DISPLAY="", LANG="C")
-    with started([mailsim, "serve", "--port", "submission=0", "--port", "smtps=off",
-                  "--port", "smtp=off", "--port", "pop3=0", "--port", "pop3s=off",
-                  "--format", "summary"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    with started([mailsim] + ONE_CLIENT_ARGS, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                  text=True, env=env, cwd=tmp) as proc:
         P = ready_line(proc)["ports"]
-        sent = False
-        with guarded("live without a window: smtplib AUTH + a message"):
-            with contextlib.closing(smtplib.SMTP("localhost", P["submission"], timeout=10)) as s:
-                s.login("alice", "wonderland")
-                s.sendmail("alice@a.example", ["bob@b.example"], message(98, "no window"))
-                sent = True
-                s.quit()
+        sent = send_one(P, 98, "no window", "live without a window: smtplib AUTH + a message")
         time.sleep(1.0)
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=30)
@@ -506,13 +511,7 @@ def live_no_window(mailsim, tmp):
               "without a window" in err,
               "with a display but no window built, serve says so, serves, and exits 0 on "
               "SIGTERM (%s)" % err.strip()[-200:])
-        what = "the real client's mail was delivered without a window"
-        if sent:
-            with guarded(what):
-                summary = json.loads(out.strip().splitlines()[-1])
-                check(summary.get("messages_delivered") == 1, "%s (%s)" % (what, summary))
-        else:
-            skip(what, "the client failed")
+        check_delivered(sent, out, "the real client's mail was delivered without a window")
 
 
 if __name__ == "__main__":
