@@ -489,9 +489,6 @@ static size_t maillog_rows(const struct scene *sc, const struct trace_event *e, 
     /* the program, as the trace names it ("postfix/smtpd", "msmtp"), after the date and host */
     const char *program = trace_string(sc->tr, e->s[1]);
     const char *what = *program ? strstr(text, program) : NULL;
-    if (!what) {
-        what = strstr(text, "postfix/");
-    }
     *body = what && what > text ? what : text;
     size_t n = 0;
     const char *p = *body;
