@@ -169,17 +169,13 @@ static const char *jsonl_side(uint8_t from)
     return from == TRACE_CLIENT ? "client" : "server";
 }
 
-static void jsonl_event(const struct trace *tr, const struct trace_event *e, FILE *out)
+/* What a kind writes itself (TRACE_FIELD_X): connect's endpoints, data's tls/ssh, close's
+ * refused. */
+static void jsonl_own(const struct trace *tr, const struct trace_event *e, const char *key,
+                      FILE *out)
 {
-    fprintf(out, "{\"t\":%" PRIu64 ",\"kind\":\"%s\"", e->t, trace_kind_name(e->kind));
-    const char *s0 = trace_string(tr, e->s[0]);
-    const char *s1 = trace_string(tr, e->s[1]);
-    const char *s2 = trace_string(tr, e->s[2]);
-    const uint8_t *bytes = trace_bytes_ptr(tr, e->bytes);
-    switch ((enum trace_kind)e->kind) {
-    case TRACE_CONNECT: {
+    if (strcmp(key, "endpoints") == 0) {
         const struct trace_conn *c = trace_conn_get(tr, e->conn);
-        fprintf(out, ",\"conn\":%" PRIu32, e->conn);
         jsonl_str(out, "proto", trace_string(tr, c->proto));
         jsonl_endpoint(tr, out, "client", c->client_host, c->client_agent, c->client_ip,
                        c->client_port);
@@ -195,114 +191,60 @@ static void jsonl_event(const struct trace *tr, const struct trace_event *e, FIL
             jsonl_ip(out, nat->ip);
             fputc('}', out);
         }
-        break;
-    }
-    case TRACE_DATA:
-        fprintf(out, ",\"conn\":%" PRIu32 ",\"from\":\"%s\"", e->conn, jsonl_side(e->from));
-        jsonl_bytes(out, "text", bytes, e->bytes.len);
+    } else if (strcmp(key, "tls") == 0) {
         if ((e->flags & TRACE_TLS) && jsonl_is_ssh(tr, e->conn)) {
             fputs(",\"tls\":false,\"ssh\":true", out); /* SSH's binary packets */
         } else {
             fprintf(out, ",\"tls\":%s", (e->flags & TRACE_TLS) ? "true" : "false");
         }
-        break;
-    case TRACE_CLOSE:
-        fprintf(out, ",\"conn\":%" PRIu32 ",\"from\":\"%s\"", e->conn, jsonl_side(e->from));
-        if (e->flags & TRACE_REFUSED) {
-            fputs(",\"refused\":true", out);
+    } else if (strcmp(key, "refused") == 0 && (e->flags & TRACE_REFUSED)) {
+        fputs(",\"refused\":true", out);
+    }
+}
+
+/* One event: its fields in the order its row in trace_kinds.h gives them. */
+static void jsonl_event(const struct trace *tr, const struct trace_event *e, FILE *out)
+{
+    const struct trace_kind_schema *k = trace_kind_schema((enum trace_kind)e->kind);
+    fprintf(out, "{\"t\":%" PRIu64 ",\"kind\":\"%s\"", e->t, k->name);
+    for (size_t i = 0; i < k->nfields; i++) {
+        const struct trace_field *f = &k->fields[i];
+        switch (f->type) {
+        case TRACE_FIELD_SO:
+            if (!e->s[f->slot]) {
+                break;
+            }
+            /* fall through */
+        case TRACE_FIELD_S:
+            jsonl_str(out, f->key, trace_string(tr, e->s[f->slot]));
+            break;
+        case TRACE_FIELD_N:
+            fprintf(out, ",\"%s\":%" PRId32, f->key, e->num);
+            break;
+        case TRACE_FIELD_A:
+            fprintf(out, ",\"%s\":%" PRIu32, f->key, e->aux);
+            break;
+        case TRACE_FIELD_CO:
+            if (!e->conn) {
+                break;
+            }
+            /* fall through */
+        case TRACE_FIELD_C:
+            fprintf(out, ",\"%s\":%" PRIu32, f->key, e->conn);
+            break;
+        case TRACE_FIELD_F:
+            fprintf(out, ",\"%s\":\"%s\"", f->key, jsonl_side(e->from));
+            break;
+        case TRACE_FIELD_B:
+            jsonl_bytes(out, f->key, trace_bytes_ptr(tr, e->bytes), e->bytes.len);
+            break;
+        case TRACE_FIELD_OK:
+            fprintf(out, ",\"%s\":%s", f->key, (e->flags & TRACE_OK) ? "true" : "false");
+            break;
+        case TRACE_FIELD_X:
+            jsonl_own(tr, e, f->key, out);
+            break;
         }
-        break;
-    case TRACE_STEP:
-        fprintf(out, ",\"n\":%" PRId32, e->num);
-        jsonl_str(out, "mail", s0);
-        jsonl_str(out, "agent", s1);
-        if (e->conn) {
-            fprintf(out, ",\"conn\":%" PRIu32, e->conn);
-        }
-        break;
-    case TRACE_MAIL:
-        jsonl_str(out, "mail", s0);
-        jsonl_str(out, "state", s1);
-        jsonl_str(out, "agent", s2);
-        fprintf(out, ",\"code\":%" PRId32, e->num);
-        break;
-    case TRACE_AUTH:
-        jsonl_str(out, "agent", s0);
-        jsonl_str(out, "user", s1);
-        jsonl_str(out, "mech", s2);
-        fprintf(out, ",\"ok\":%s", (e->flags & TRACE_OK) ? "true" : "false");
-        if (e->conn) {
-            fprintf(out, ",\"conn\":%" PRIu32, e->conn);
-        }
-        break;
-    case TRACE_POLICY:
-        jsonl_str(out, "agent", s0);
-        jsonl_str(out, "rule", s1);
-        jsonl_str(out, "decision", s2);
-        fprintf(out, ",\"code\":%" PRId32, e->num);
-        if (e->conn) {
-            fprintf(out, ",\"conn\":%" PRIu32, e->conn);
-        }
-        break;
-    case TRACE_SNIFF:
-        jsonl_str(out, "tap", s0);
-        fprintf(out, ",\"conn\":%" PRIu32, e->conn);
-        jsonl_str(out, "finding", s1);
-        jsonl_bytes(out, "value", bytes, e->bytes.len);
-        break;
-    case TRACE_STATE:
-        jsonl_str(out, "agent", s0);
-        jsonl_str(out, "machine", s1);
-        jsonl_str(out, "state", s2);
-        if (e->conn) {
-            fprintf(out, ",\"conn\":%" PRIu32, e->conn);
-        }
-        break;
-    case TRACE_DNS:
-        jsonl_str(out, "agent", s0);
-        jsonl_str(out, "query", s1);
-        jsonl_bytes(out, "answer", bytes, e->bytes.len);
-        break;
-    case TRACE_NOTE:
-        if (*s0) {
-            jsonl_str(out, "agent", s0);
-        }
-        jsonl_str(out, "ja", s1);
-        jsonl_str(out, "en", s2);
-        break;
-    case TRACE_LOG:
-        jsonl_str(out, "agent", s0);
-        jsonl_str(out, "program", s1);
-        if (e->conn) {
-            fprintf(out, ",\"conn\":%" PRIu32, e->conn);
-        }
-        jsonl_bytes(out, "text", bytes, e->bytes.len);
-        break;
-    case TRACE_PLAIN:
-        fprintf(out, ",\"conn\":%" PRIu32 ",\"from\":\"%s\"", e->conn, jsonl_side(e->from));
-        jsonl_bytes(out, "text", bytes, e->bytes.len);
-        break;
-    case TRACE_KEY:
-        jsonl_str(out, "agent", s0);
-        jsonl_str(out, "system", s1);
-        jsonl_str(out, "identity", s2);
-        jsonl_bytes(out, "id", bytes, e->bytes.len);
-        break;
-    case TRACE_TAMPER:
-        fprintf(out, ",\"conn\":%" PRIu32 ",\"from\":\"%s\"", e->conn, jsonl_side(e->from));
-        jsonl_str(out, "agent", s0);
-        jsonl_bytes(out, "text", bytes, e->bytes.len);
-        break;
-    case TRACE_SECURE:
-        fprintf(out, ",\"conn\":%" PRIu32 ",\"from\":\"%s\"", e->conn, jsonl_side(e->from));
-        jsonl_str(out, "agent", s0);
-        jsonl_str(out, "version", s1);
-        jsonl_str(out, "cipher", s2);
-        fprintf(out, ",\"ok\":%s", (e->flags & TRACE_OK) ? "true" : "false");
-        jsonl_bytes(out, "detail", bytes, e->bytes.len);
-        break;
-    case TRACE_KIND_COUNT:
-        break;
     }
     fputs("}\n", out);
 }

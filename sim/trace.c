@@ -18,13 +18,48 @@ struct trace_arena_chunk {
     uint8_t data[];
 };
 
-#define TRACE_KIND_NAME(name, text) text,
-static const char *const trace_kind_names[] = {TRACE_KINDS(TRACE_KIND_NAME)};
-#undef TRACE_KIND_NAME
+/* The schema tables, one array of fields per kind, generated from trace_kinds.h. */
+#define TRACE_FD_S(k, key, slot) {TRACE_FIELD_S, slot, #key},
+#define TRACE_FD_SO(k, key, slot) {TRACE_FIELD_SO, slot, #key},
+#define TRACE_FD_N(k, key) {TRACE_FIELD_N, 0, #key},
+#define TRACE_FD_A(k, key) {TRACE_FIELD_A, 0, #key},
+#define TRACE_FD_C(k, key) {TRACE_FIELD_C, 0, #key},
+#define TRACE_FD_CO(k, key) {TRACE_FIELD_CO, 0, #key},
+#define TRACE_FD_F(k, key) {TRACE_FIELD_F, 0, #key},
+#define TRACE_FD_B(k, key) {TRACE_FIELD_B, 0, #key},
+#define TRACE_FD_OK(k, key) {TRACE_FIELD_OK, 0, #key},
+#define TRACE_FD_X(k, key) {TRACE_FIELD_X, 0, #key},
+#define TRACE_FD_ROW(E, name, fields)                                                              \
+    static const struct trace_field trace_fields_##name[] = {                                      \
+        fields(name, TRACE_FD_S, TRACE_FD_SO, TRACE_FD_N, TRACE_FD_A, TRACE_FD_C, TRACE_FD_CO,     \
+               TRACE_FD_F, TRACE_FD_B, TRACE_FD_OK, TRACE_FD_X)};
+TRACE_KINDS(TRACE_FD_ROW)
+#undef TRACE_FD_ROW
+
+#define TRACE_SCHEMA_ROW(E, name, fields)                                                          \
+    [E] = {#name, trace_fields_##name, sizeof trace_fields_##name / sizeof trace_fields_##name[0]},
+static const struct trace_kind_schema trace_schemas[TRACE_KIND_COUNT] = {
+    TRACE_KINDS(TRACE_SCHEMA_ROW)};
+#undef TRACE_SCHEMA_ROW
+
+const struct trace_kind_schema *trace_kind_schema(enum trace_kind k)
+{
+    return (unsigned)k < TRACE_KIND_COUNT ? &trace_schemas[k] : NULL;
+}
 
 const char *trace_kind_name(enum trace_kind k)
 {
-    return (unsigned)k < TRACE_KIND_COUNT ? trace_kind_names[k] : "?";
+    return (unsigned)k < TRACE_KIND_COUNT ? trace_schemas[k].name : "?";
+}
+
+int trace_kind_by_name(const char *name)
+{
+    for (int k = 0; k < TRACE_KIND_COUNT; k++) {
+        if (strcmp(trace_schemas[k].name, name) == 0) {
+            return k;
+        }
+    }
+    return -1;
 }
 
 static void trace_oom(void)
@@ -51,7 +86,9 @@ static void *trace_grow(void *p, size_t *cap, size_t n, size_t elem)
     return q;
 }
 
-#define TRACE_PUSH(tr, arr, n, cap) ((tr)->arr = trace_grow((tr)->arr, &(tr)->cap, (tr)->n, sizeof *(tr)->arr), &(tr)->arr[(tr)->n++])
+#define TRACE_PUSH(tr, arr, n, cap)                                                                \
+    ((tr)->arr = trace_grow((tr)->arr, &(tr)->cap, (tr)->n, sizeof *(tr)->arr),                    \
+     &(tr)->arr[(tr)->n++])
 
 static struct trace_bytes trace_arena_put(struct trace *tr, const void *p, size_t n, bool nul)
 {
@@ -271,8 +308,8 @@ uint32_t trace_add_host(struct trace *tr, const char *name, uint32_t zone, uint3
     return (uint32_t)(tr->nhosts - 1);
 }
 
-uint32_t trace_add_agent(struct trace *tr, const char *id, const char *role,
-                         const char *program, uint32_t host)
+uint32_t trace_add_agent(struct trace *tr, const char *id, const char *role, const char *program,
+                         uint32_t host)
 {
     struct trace_agent *a = TRACE_PUSH(tr, agents, nagents, cap_agents);
     a->id = trace_intern(tr, id);
@@ -429,8 +466,8 @@ void trace_mail(struct trace *tr, uint64_t t, const char *mail, const char *stat
     e->num = code;
 }
 
-void trace_auth(struct trace *tr, uint64_t t, const char *agent, const char *user,
-                const char *mech, bool ok, uint32_t conn)
+void trace_auth(struct trace *tr, uint64_t t, const char *agent, const char *user, const char *mech,
+                bool ok, uint32_t conn)
 {
     trace_str a = trace_intern(tr, agent);
     trace_str u = trace_intern(tr, user);
@@ -457,8 +494,8 @@ void trace_policy(struct trace *tr, uint64_t t, const char *agent, const char *r
     e->conn = conn;
 }
 
-void trace_sniff(struct trace *tr, uint64_t t, const char *tap, uint32_t conn,
-                 const char *finding, const uint8_t *value, size_t n)
+void trace_sniff(struct trace *tr, uint64_t t, const char *tap, uint32_t conn, const char *finding,
+                 const uint8_t *value, size_t n)
 {
     trace_str tp = trace_intern(tr, tap);
     trace_str f = trace_intern(tr, finding);

@@ -5,34 +5,20 @@
 #ifndef MAILSIM_TRACE_H
 #define MAILSIM_TRACE_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* Event kinds, with their JSON names (DESIGN.md, "The trace, as JSON lines"). */
-#define TRACE_KINDS(X)                                                                             \
-    X(TRACE_CONNECT, "connect")                                                                    \
-    X(TRACE_DATA, "data")                                                                          \
-    X(TRACE_CLOSE, "close")                                                                        \
-    X(TRACE_STEP, "step")                                                                          \
-    X(TRACE_MAIL, "mail")                                                                          \
-    X(TRACE_AUTH, "auth")                                                                          \
-    X(TRACE_POLICY, "policy")                                                                      \
-    X(TRACE_SNIFF, "sniff")                                                                        \
-    X(TRACE_STATE, "state")                                                                        \
-    X(TRACE_DNS, "dns")                                                                            \
-    X(TRACE_NOTE, "note")                                                                          \
-    X(TRACE_LOG, "log")                                                                            \
-    X(TRACE_PLAIN, "plain")                                                                        \
-    X(TRACE_SECURE, "secure")                                                                      \
-    X(TRACE_TAMPER, "tamper")                                                                      \
-    X(TRACE_KEY, "key")
+#include "trace_kinds.h"
 
-#define TRACE_KIND_ENUM(name, text) name,
+#define TRACE_KIND_ENUM(E, name, fields) E,
 enum trace_kind { TRACE_KINDS(TRACE_KIND_ENUM) TRACE_KIND_COUNT };
 #undef TRACE_KIND_ENUM
 
 const char *trace_kind_name(enum trace_kind k);
+/* The kind whose JSON name is name, or -1. */
+int trace_kind_by_name(const char *name);
 
 enum trace_side { TRACE_CLIENT = 0, TRACE_SERVER = 1 };
 
@@ -46,32 +32,9 @@ struct trace_bytes {
     uint32_t len;
 };
 
-/* One event, 48 bytes. The meaning of num, flags and s[] depends on kind:
- *   connect  conn (details in the connection table)
- *   data     conn, from (enum trace_side), flags & TRACE_TLS, bytes = the exact octets sent
- *   close    conn, from (the side that closed), flags & TRACE_REFUSED when nobody listened
- *   step     num = step 1..9, s[0] mail, s[1] agent, conn (0 when there is none)
- *   mail     s[0] mail, s[1] state, s[2] agent, num = reply code (0 when none)
- *   auth     s[0] agent, s[1] user, s[2] mechanism, flags & TRACE_OK, conn
- *   policy   s[0] agent, s[1] rule, s[2] decision, num = reply code, conn
- *   sniff    s[0] tap, s[1] finding, conn, bytes = the value found
- *   state    s[0] agent, s[1] machine ("smtp-server", ...), s[2] new state, conn
- *   dns      s[0] agent that asked, s[1] query ("MX b.example"), bytes = the answer as text
- *   note     s[0] agent it is about ("" for none), s[1] Japanese text, s[2] English text: the
- *            scenario's narration at that moment
- *   log      s[0] agent, s[1] program ("postfix/smtpd"), conn (0 when none), bytes = one line
- *            of the agent's mail log, in the real program's format
- *   plain    conn, from, bytes = application data one side put into an encrypted channel (TLS
- *            or SSH), as that endpoint saw it; the wire carried only the records (data events
- *            with TRACE_TLS), so taps never see these bytes
- *   secure   conn, from (the side that finished), s[0] agent, s[1] protocol version ("TLSv1.3",
- *            "SSH-2.0"), s[2] cipher, flags & TRACE_OK (established) or not (failed), bytes =
- *            the server name checked, or the reason of the failure
- *   tamper   conn, from (the side that sent), s[0] the man in the middle, bytes = what the other
- *            side received instead of the data event just before (same conn and side)
- *   key      s[0] agent that holds a private key, s[1] system ("S/MIME", "OpenPGP"), s[2] the
- *            identity (an address), bytes = how others know the key (a certificate's issuer and
- *            serial, or an OpenPGP fingerprint) */
+/* One event, 48 bytes. What num, aux, flags, s[] and bytes hold depends on the kind: the rows
+ * of trace_kinds.h say it, and the accessors below read it by name (trace_sniff_finding(tr, e)),
+ * so that no reader decodes an event by position. */
 struct trace_event {
     uint64_t t; /* virtual microseconds */
     uint16_t kind;
@@ -81,7 +44,9 @@ struct trace_event {
     int32_t num;
     trace_str s[3];
     struct trace_bytes bytes;
+    uint32_t aux;
 };
+_Static_assert(sizeof(struct trace_event) == 48, "an event stays 48 bytes for the load runs");
 
 /* TRACE_REFUSED marks the close of a connection that no server accepted (a TCP RST). */
 enum trace_flags { TRACE_TLS = 1 << 0, TRACE_OK = 1 << 1, TRACE_REFUSED = 1 << 2 };
@@ -194,8 +159,8 @@ void trace_set_zone_label(struct trace *tr, uint32_t zone, const char *ja, const
 /* Sets the scenario's id and titles (copied; any may be NULL). */
 void trace_set_title(struct trace *tr, const char *id, const char *ja, const char *en);
 uint32_t trace_add_host(struct trace *tr, const char *name, uint32_t zone, uint32_t ip);
-uint32_t trace_add_agent(struct trace *tr, const char *id, const char *role,
-                         const char *program, uint32_t host);
+uint32_t trace_add_agent(struct trace *tr, const char *id, const char *role, const char *program,
+                         uint32_t host);
 uint32_t trace_add_link(struct trace *tr, uint32_t a, uint32_t b, uint32_t latency_us);
 uint32_t trace_add_tap(struct trace *tr, const char *name, uint32_t link);
 
@@ -209,12 +174,12 @@ void trace_step(struct trace *tr, uint64_t t, int n, const char *mail, const cha
                 uint32_t conn);
 void trace_mail(struct trace *tr, uint64_t t, const char *mail, const char *state,
                 const char *agent, int code);
-void trace_auth(struct trace *tr, uint64_t t, const char *agent, const char *user,
-                const char *mech, bool ok, uint32_t conn);
+void trace_auth(struct trace *tr, uint64_t t, const char *agent, const char *user, const char *mech,
+                bool ok, uint32_t conn);
 void trace_policy(struct trace *tr, uint64_t t, const char *agent, const char *rule,
                   const char *decision, int code, uint32_t conn);
-void trace_sniff(struct trace *tr, uint64_t t, const char *tap, uint32_t conn,
-                 const char *finding, const uint8_t *value, size_t n);
+void trace_sniff(struct trace *tr, uint64_t t, const char *tap, uint32_t conn, const char *finding,
+                 const uint8_t *value, size_t n);
 void trace_state(struct trace *tr, uint64_t t, const char *agent, const char *machine,
                  const char *state, uint32_t conn);
 
@@ -264,5 +229,87 @@ uint32_t trace_conn_seen_host(const struct trace *tr, const struct trace_conn *c
 
 /* Bytes held by the trace (events, header, arena, string table), for memory budgets. */
 size_t trace_memory(const struct trace *tr);
+
+/* ---- The schema, read at run time: the JSONL writer and reader walk these. ---- */
+
+enum trace_field_type {
+    TRACE_FIELD_S,  /* string in s[slot] */
+    TRACE_FIELD_SO, /* the same, left out when empty */
+    TRACE_FIELD_N,  /* num */
+    TRACE_FIELD_A,  /* aux */
+    TRACE_FIELD_C,  /* conn */
+    TRACE_FIELD_CO, /* conn, left out when 0 */
+    TRACE_FIELD_F,  /* from */
+    TRACE_FIELD_B,  /* bytes */
+    TRACE_FIELD_OK, /* flags & TRACE_OK */
+    TRACE_FIELD_X,  /* the kind's own code */
+};
+
+struct trace_field {
+    enum trace_field_type type;
+    uint8_t slot; /* for S and SO */
+    const char *key;
+};
+
+struct trace_kind_schema {
+    const char *name;
+    const struct trace_field *fields;
+    size_t nfields;
+};
+
+/* k's name and fields, in JSON order; NULL for a kind out of range. */
+const struct trace_kind_schema *trace_kind_schema(enum trace_kind k);
+
+/* ---- Named accessors, one per field of each kind (trace_kinds.h). ----
+ * A string field has two: trace_KIND_KEY(tr, e) gives the text, trace_KIND_KEY_id(e) the
+ * interned id (compare ids when the other side is interned too: cheaper than strcmp). Numbers
+ * and flags have one. Connections (e->conn), sides (e->from) and bytes (trace_bytes_ptr(tr,
+ * e->bytes), e->bytes.len) are read from the event directly: they mean the same in every kind.
+ * Each accessor asserts the kind, so reading a field of the wrong kind fails in a debug build. */
+
+#define TRACE_KIND_OF(E, name, fields) trace_kind_of_##name = E,
+enum { TRACE_KINDS(TRACE_KIND_OF) };
+#undef TRACE_KIND_OF
+
+#define TRACE_ACC_NONE(k, key)
+#define TRACE_ACC_S(k, key, slot)                                                                  \
+    static inline trace_str trace_##k##_##key##_id(const struct trace_event *e)                    \
+    {                                                                                              \
+        assert(e->kind == trace_kind_of_##k);                                                      \
+        return e->s[slot];                                                                         \
+    }                                                                                              \
+    static inline const char *trace_##k##_##key(const struct trace *tr,                            \
+                                                const struct trace_event *e)                       \
+    {                                                                                              \
+        return trace_string(tr, trace_##k##_##key##_id(e));                                        \
+    }
+#define TRACE_ACC_N(k, key)                                                                        \
+    static inline int32_t trace_##k##_##key(const struct trace_event *e)                           \
+    {                                                                                              \
+        assert(e->kind == trace_kind_of_##k);                                                      \
+        return e->num;                                                                             \
+    }
+#define TRACE_ACC_A(k, key)                                                                        \
+    static inline uint32_t trace_##k##_##key(const struct trace_event *e)                          \
+    {                                                                                              \
+        assert(e->kind == trace_kind_of_##k);                                                      \
+        return e->aux;                                                                             \
+    }
+#define TRACE_ACC_OK(k, key)                                                                       \
+    static inline bool trace_##k##_##key(const struct trace_event *e)                              \
+    {                                                                                              \
+        assert(e->kind == trace_kind_of_##k);                                                      \
+        return (e->flags & TRACE_OK) != 0;                                                         \
+    }
+#define TRACE_ACC_ROW(E, name, fields)                                                             \
+    fields(name, TRACE_ACC_S, TRACE_ACC_S, TRACE_ACC_N, TRACE_ACC_A, TRACE_ACC_NONE,               \
+           TRACE_ACC_NONE, TRACE_ACC_NONE, TRACE_ACC_NONE, TRACE_ACC_OK, TRACE_ACC_NONE)
+TRACE_KINDS(TRACE_ACC_ROW)
+#undef TRACE_ACC_ROW
+#undef TRACE_ACC_OK
+#undef TRACE_ACC_A
+#undef TRACE_ACC_N
+#undef TRACE_ACC_S
+#undef TRACE_ACC_NONE
 
 #endif

@@ -1,0 +1,90 @@
+/* trace_kinds: the schema of the trace. One row per event kind names the kind and its fields;
+ * from it come the enum, the JSON names, the JSONL writer and reader (export_jsonl.c,
+ * trace_read.c) and the named accessors below, so that no reader of a trace decodes an event by
+ * the position of a field. Adding a kind is one row here and, when it has a field no row had
+ * before, one visitor.
+ *
+ * A row is X(ENUM, name, FIELDS). FIELDS is a macro that takes the kind's name and one visitor
+ * per field type, and lists the fields in the order the JSON line gives them:
+ *   S(k, key, slot)   a string held in s[slot]
+ *   SO(k, key, slot)  the same, left out of the JSON line when it is empty
+ *   N(k, key)         num, a signed number
+ *   A(k, key)         aux, an unsigned number
+ *   C(k, key)         conn, the connection id
+ *   CO(k, key)        conn, left out when it is 0 (the event belongs to no connection)
+ *   F(k, key)         from: "client" or "server"
+ *   B(k, key)         the bytes: "key":"text" when they are UTF-8, else "key_b64":"base64"
+ *   OK(k, key)        flags & TRACE_OK, as true or false
+ *   X(k, key)         written and read by the kind's own code: connect's endpoints, data's
+ *                     "tls"/"ssh", close's "refused"
+ * JSON keys are a contract (users have scripts on them): a key never changes once released. */
+#ifndef MAILSIM_TRACE_KINDS_H
+#define MAILSIM_TRACE_KINDS_H
+
+#define TRACE_F_CONNECT(k, S, SO, N, A, C, CO, F, B, OK, X) C(k, conn) X(k, endpoints)
+#define TRACE_F_DATA(k, S, SO, N, A, C, CO, F, B, OK, X) C(k, conn) F(k, from) B(k, text) X(k, tls)
+#define TRACE_F_CLOSE(k, S, SO, N, A, C, CO, F, B, OK, X) C(k, conn) F(k, from) X(k, refused)
+#define TRACE_F_STEP(k, S, SO, N, A, C, CO, F, B, OK, X)                                           \
+    N(k, n) S(k, mail, 0) S(k, agent, 1) CO(k, conn)
+#define TRACE_F_MAIL(k, S, SO, N, A, C, CO, F, B, OK, X)                                           \
+    S(k, mail, 0) S(k, state, 1) S(k, agent, 2) N(k, code)
+#define TRACE_F_AUTH(k, S, SO, N, A, C, CO, F, B, OK, X)                                           \
+    S(k, agent, 0) S(k, user, 1) S(k, mech, 2) OK(k, ok) CO(k, conn)
+#define TRACE_F_POLICY(k, S, SO, N, A, C, CO, F, B, OK, X)                                         \
+    S(k, agent, 0) S(k, rule, 1) S(k, decision, 2) N(k, code) CO(k, conn)
+#define TRACE_F_SNIFF(k, S, SO, N, A, C, CO, F, B, OK, X)                                          \
+    S(k, tap, 0) C(k, conn) S(k, finding, 1) B(k, value)
+#define TRACE_F_STATE(k, S, SO, N, A, C, CO, F, B, OK, X)                                          \
+    S(k, agent, 0) S(k, machine, 1) S(k, state, 2) CO(k, conn)
+#define TRACE_F_DNS(k, S, SO, N, A, C, CO, F, B, OK, X) S(k, agent, 0) S(k, query, 1) B(k, answer)
+#define TRACE_F_NOTE(k, S, SO, N, A, C, CO, F, B, OK, X) SO(k, agent, 0) S(k, ja, 1) S(k, en, 2)
+#define TRACE_F_LOG(k, S, SO, N, A, C, CO, F, B, OK, X)                                            \
+    S(k, agent, 0) S(k, program, 1) CO(k, conn) B(k, text)
+#define TRACE_F_PLAIN(k, S, SO, N, A, C, CO, F, B, OK, X) C(k, conn) F(k, from) B(k, text)
+#define TRACE_F_SECURE(k, S, SO, N, A, C, CO, F, B, OK, X)                                         \
+    C(k, conn) F(k, from) S(k, agent, 0) S(k, version, 1) S(k, cipher, 2) OK(k, ok) B(k, detail)
+#define TRACE_F_TAMPER(k, S, SO, N, A, C, CO, F, B, OK, X)                                         \
+    C(k, conn) F(k, from) S(k, agent, 0) B(k, text)
+#define TRACE_F_KEY(k, S, SO, N, A, C, CO, F, B, OK, X)                                            \
+    S(k, agent, 0) S(k, system, 1) S(k, identity, 2) B(k, id)
+
+/* What each kind means:
+ *   connect  a TCP connection opened (details in the connection table)
+ *   data     the exact octets one side sent; tls: they are TLS records (or SSH packets)
+ *   close    one side closed; refused: nobody listened (a TCP RST)
+ *   step     mail reached step n (1..9) of the delivery path, at agent
+ *   mail     mail's state changed at agent; code is the reply code that decided it (0 none)
+ *   auth     agent authenticated user (or failed to) with mechanism mech
+ *   policy   agent's rule decided decision, answering code
+ *   sniff    a tap found something (finding) on conn: value is what it read
+ *   state    agent's protocol machine ("smtp-server", ...) entered state
+ *   dns      agent asked query ("MX b.example"); answer as text
+ *   note     the scenario's narration at that moment, in Japanese and English, about agent
+ *   log      one line of agent's mail log, in the real program's format
+ *   plain    application data one side put into an encrypted channel (TLS or SSH), as that
+ *            endpoint saw it; the wire carried only records, so taps never see these bytes
+ *   secure   an encrypted channel established (ok) or failed; detail: the server name checked,
+ *            or the reason of the failure
+ *   tamper   a man in the middle replaced the data event just before (same conn and side):
+ *            text is what the other side received instead
+ *   key      agent holds a private key of system ("S/MIME", "OpenPGP") for identity; id is how
+ *            others know it (a certificate's issuer and serial, or a fingerprint) */
+#define TRACE_KINDS(X)                                                                             \
+    X(TRACE_CONNECT, connect, TRACE_F_CONNECT)                                                     \
+    X(TRACE_DATA, data, TRACE_F_DATA)                                                              \
+    X(TRACE_CLOSE, close, TRACE_F_CLOSE)                                                           \
+    X(TRACE_STEP, step, TRACE_F_STEP)                                                              \
+    X(TRACE_MAIL, mail, TRACE_F_MAIL)                                                              \
+    X(TRACE_AUTH, auth, TRACE_F_AUTH)                                                              \
+    X(TRACE_POLICY, policy, TRACE_F_POLICY)                                                        \
+    X(TRACE_SNIFF, sniff, TRACE_F_SNIFF)                                                           \
+    X(TRACE_STATE, state, TRACE_F_STATE)                                                           \
+    X(TRACE_DNS, dns, TRACE_F_DNS)                                                                 \
+    X(TRACE_NOTE, note, TRACE_F_NOTE)                                                              \
+    X(TRACE_LOG, log, TRACE_F_LOG)                                                                 \
+    X(TRACE_PLAIN, plain, TRACE_F_PLAIN)                                                           \
+    X(TRACE_SECURE, secure, TRACE_F_SECURE)                                                        \
+    X(TRACE_TAMPER, tamper, TRACE_F_TAMPER)                                                        \
+    X(TRACE_KEY, key, TRACE_F_KEY)
+
+#endif
