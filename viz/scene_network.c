@@ -203,12 +203,12 @@ static void scene_host_keys(struct scene *sc, uint32_t h, const struct layout_ho
         const struct trace_event *e = trace_event_at(tr, sc->tl->keys[k]);
         bool here = false;
         for (size_t a = 0; a < tr->nagents && !here; a++) {
-            here = tr->agents[a].id == e->s[0] && tr->agents[a].host == h;
+            here = tr->agents[a].id == trace_key_agent_id(e) && tr->agents[a].host == h;
         }
         if (!here || sc->tl->keys[k] >= sc->nvis) {
             continue;
         }
-        const char *sys = trace_string(tr, e->s[1]);
+        const char *sys = trace_key_system(tr, e);
         const char *label = strcmp(sys, "OpenPGP") == 0 ? "PGP" : sys;
         float tw = layout_text_width(label, DL_FONT_SMALL, true, sc->v);
         float isz = row * 0.85f, w = tw + isz + 12 * u, hgt = row + 2 * u;
@@ -233,10 +233,13 @@ static const char *scene_read_badge(const struct scene *sc, trace_str agent)
     size_t at = sc->tl->marks[9].idx;
     for (size_t i = at + 1; i > 0 && i + 8 > at && (decrypted || unreadable); i--) {
         const struct trace_event *e = trace_event_at(tr, i - 1);
-        if (e->kind == TRACE_MAIL && e->s[2] == agent && e->s[1] && e->s[1] == decrypted) {
+        if (e->kind != TRACE_MAIL || trace_mail_agent_id(e) != agent || !trace_mail_state_id(e)) {
+            continue;
+        }
+        if (trace_mail_state_id(e) == decrypted) {
             return scene_str(sc->s->read_decrypted);
         }
-        if (e->kind == TRACE_MAIL && e->s[2] == agent && e->s[1] && e->s[1] == unreadable) {
+        if (trace_mail_state_id(e) == unreadable) {
             return scene_str(sc->s->read_unreadable);
         }
     }

@@ -93,16 +93,17 @@ static void tl_find_marks(struct viz_timeline *tl)
             continue;
         }
         if (!have_mail) {
-            tl->first_mail = e->s[0];
+            tl->first_mail = trace_step_mail_id(e);
             have_mail = true;
         }
-        if (e->s[0] == tl->first_mail && e->num >= 1 && e->num <= 9 && !tl->marks[e->num].set) {
-            struct viz_mark *m = &tl->marks[e->num];
+        int n = trace_step_n(e);
+        if (trace_step_mail_id(e) == tl->first_mail && n >= 1 && n <= 9 && !tl->marks[n].set) {
+            struct viz_mark *m = &tl->marks[n];
             m->set = true;
             m->idx = i;
             m->t = e->t;
             m->conn = e->conn;
-            m->agent = e->s[1];
+            m->agent = trace_step_agent_id(e);
         }
     }
 }

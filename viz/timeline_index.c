@@ -237,7 +237,7 @@ static int32_t index_retrieved_host(const struct viz_timeline *tl, size_t i, tra
     size_t stop = i > 64 ? i - 64 : 0;
     while (i > stop) {
         const struct trace_event *e = trace_event_at(tl->tr, --i);
-        if (e->kind == TRACE_STEP && e->num == 8 && e->s[0] == mail) {
+        if (e->kind == TRACE_STEP && trace_step_n(e) == 8 && trace_step_mail_id(e) == mail) {
             const struct trace_conn *c = trace_conn_get(tl->tr, e->conn);
             return c ? (int32_t)c->server_host : -1;
         }
@@ -270,12 +270,15 @@ static int index_mailboxes(struct viz_timeline *tl)
     size_t ntmp = 0, cap = 0;
     for (size_t i = 0; i < tl->nevents; i++) {
         const struct trace_event *e = trace_event_at(tr, i);
-        if (e->kind != TRACE_MAIL || (e->s[1] != delivered && e->s[1] != retrieved) ||
-            e->s[1] == 0) {
+        if (e->kind != TRACE_MAIL) {
             continue;
         }
-        int32_t h = e->s[1] == delivered ? index_agent_host(tr, e->s[2])
-                                         : index_retrieved_host(tl, i, e->s[0]);
+        trace_str state = trace_mail_state_id(e);
+        if ((state != delivered && state != retrieved) || state == 0) {
+            continue;
+        }
+        int32_t h = state == delivered ? index_agent_host(tr, trace_mail_agent_id(e))
+                                       : index_retrieved_host(tl, i, trace_mail_mail_id(e));
         if (h < 0 || !tl->host_has_mda[h]) {
             continue;
         }
@@ -292,7 +295,7 @@ static int index_mailboxes(struct viz_timeline *tl)
                 return -1;
             }
         }
-        count[h] += e->s[1] == delivered ? 1 : -1;
+        count[h] += state == delivered ? 1 : -1;
         tmp[ntmp] = (struct viz_mbox_change){i, count[h]};
         tmp_host[ntmp++] = (uint32_t)h;
         tl->mbox_start[h + 1]++;
