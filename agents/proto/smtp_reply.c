@@ -78,6 +78,7 @@ int smtp_reply_format(struct buf *out, const struct smtp_reply *r)
         return -1;
     }
     const char *p = r->text;
+    size_t start = out->len; /* a reply goes out whole or not at all */
     for (;;) {
         const char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p) : strlen(p);
@@ -97,6 +98,9 @@ int smtp_reply_format(struct buf *out, const struct smtp_reply *r)
         line[total++] = '\r';
         line[total++] = '\n';
         if (buf_append(out, line, total) != 0) {
+            /* The lines appended so far would be a multi-line reply without its last line: a
+             * client would wait for the rest. */
+            buf_truncate(out, start);
             return -1;
         }
         if (!nl) {

@@ -48,7 +48,7 @@ int smtp_reply_vset(struct smtp_reply *r, int code, const char *enhanced, const 
  * as "CODE [ENH ]text\r\n" (RFC 5321 §4.2.1; RFC 2034 §4: every line carries the enhanced code).
  * Control octets in the text are sent as '?', so a hook cannot inject a line end; each line is
  * cut to fit SMTP_REPLY_LINE_MAX. Returns 0, or -1 when out refused the bytes (limit or memory;
- * out may then hold part of the reply). */
+ * out is then as it was: no part of a reply is ever left in it). */
 int smtp_reply_format(struct buf *out, const struct smtp_reply *r);
 
 /* The first digit of the code: 2 positive completion, 3 intermediate, 4 transient negative,
