@@ -3,6 +3,7 @@
  * list. Exit status: 0 ok, 1 an expectation failed, 2 usage or bad input. */
 #include "build.h"
 #include "catalog.h"
+#include "cli_opts.h"
 #include "export.h"
 #include "export_pcap.h"
 #include "serve.h"
@@ -16,6 +17,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +27,11 @@
 #define EXIT_EXPECT 1
 #define EXIT_USAGE 2
 
+/* --format's words, in the order of enum main_format. */
+static const char *const main_formats[] = {"text", "jsonl", "summary", NULL};
 enum main_format { FORMAT_TEXT, FORMAT_JSONL, FORMAT_SUMMARY };
 
+/* Everything the options of run (the window's and list's too) and of shot set. */
 struct main_opts {
     const char *scenario; /* NULL: the built-in default */
     enum main_format format;
@@ -37,153 +42,202 @@ struct main_opts {
     bool no_check;
     const char *font; /* the window and shot: a font file instead of fontconfig's choice */
     bool presenter;
+    /* shot's */
+    struct viz_shot_options so;
+    bool has_step, has_time, has_speed, stats, matrix, glossary, answer;
+    const char *quiz;
 };
 
-static void main_usage(FILE *out)
+static const struct cli_opts_voice main_voice = {"mailsim", "Try 'mailsim --help'."};
+
+/* ---- Options: one row each ---- */
+
+/* Whose an option is: run's (which the window and list read too) or shot's. */
+enum main_set { MAIN_RUN = 1u << 0, MAIN_SHOT = 1u << 1 };
+
+struct main_option {
+    const char *name;
+    int has_arg;   /* no_argument or required_argument */
+    unsigned sets; /* enum main_set: the commands that take it */
+    /* Takes the option (its value is p->arg): 0, or the exit status after a message. */
+    int (*set)(const struct cli_opts *p, struct main_opts *o, size_t at);
+    size_t at; /* for main_set_text and main_set_flag: where in struct main_opts */
+};
+
+#define MAIN_AT(field) offsetof(struct main_opts, field)
+
+static int main_set_text(const struct cli_opts *p, struct main_opts *o, size_t at)
 {
-    fputs("usage: mailsim [SCENARIO] [--lang ja|en] [--presenter] [--font FILE]\n"
-          "       mailsim run [SCENARIO] [--format text|jsonl|summary] [--pcap FILE]\n"
-          "                   [--keylog FILE] [--lang ja|en] [--seed N] [--maildir DIR]\n"
-          "                   [--no-check]\n"
-          "       mailsim check SCENARIO...\n"
-          "       mailsim matrix SCENARIO [--format text|csv|md] [--lang ja|en] [--seed N]\n"
-          "       mailsim list [--lang ja|en]\n"
-          "       mailsim quiz [--lang ja|en] [--topic T] [--weight high|medium|low]\n"
-          "                    [--count N] [--review]\n"
-          "                    (exam study mode; also --list, --glossary: mailsim quiz --help)\n"
-          "       mailsim serve [SCENARIO] [--bind ADDR] [--port SERVICE=PORT ...] [--no-gui]\n"
-          "                     (live mode: real mail clients; mailsim serve --help)\n"
-          "       mailsim shot [SCENARIO] (--step N | --time T) [--out FILE.png] [--size WxH]\n"
-          "                    [--lang ja|en] [--presenter] [--font FILE]\n"
-          "                    [--frames N [--speed X] --stats] [--matrix] [--quiz N|ID]\n"
-          "                    [--answer] [--glossary]\n"
-          "       mailsim --help | --version\n"
-          "\n"
-          "Internet mail, simulated: agents (MUA, MSA, MTA, MDA, MRA, DNS, a content filter)\n"
-          "exchange real SMTP and POP3 bytes over simulated links, and every byte is recorded.\n"
-          "\n"
-          "SCENARIO is a file (scenarios/*.json) or the name of a bundled scenario\n"
-          "(`mailsim list`); without one, the built-in nine-step delivery is used.\n"
-          "\n"
-          "commands:\n"
-          "  (none)   open the window and play the run; without a display, print the\n"
-          "           transcript (keys: F1 or ? in the window)\n"
-          "  run      run headless and print the transcript (C:/S: lines under step headers)\n"
-          "  check    run each scenario and test its expect block\n"
-          "  matrix   run the scenario under every combination of its countermeasures and\n"
-          "           print which attacks succeed, one row a combination\n"
-          "  list     the bundled scenarios with their titles\n"
-          "  quiz     exam study: questions on what the scenarios show, with explanations and\n"
-          "           sources, the ones the exam asks most first\n"
-          "  shot     draw the window's picture at one moment into a PNG file, without a\n"
-          "           display\n"
-          "\n"
-          "options of run:\n"
-          "  --format text     the transcript, in the chosen language (default)\n"
-          "  --format jsonl    the trace, one JSON object a line\n"
-          "  --format summary  one JSON line: messages delivered, events, virtual seconds\n"
-          "  --pcap FILE       also write the run as a pcap file for Wireshark or tshark\n"
-          "  --keylog FILE     write the TLS secrets of the run (NSS key log, SSLKEYLOGFILE\n"
-          "                    format) so that Wireshark or tshark can decrypt the pcap\n"
-          "  --lang ja|en      language of the transcript (default: from the locale)\n"
-          "  --seed N          another seed than the scenario's (ports, ids, timestamps)\n"
-          "  --maildir DIR     also deliver into real Maildirs under DIR\n"
-          "  --no-check        do not test the expect block\n"
-          "\n"
-          "options of the window and of shot:\n"
-          "  --presenter       larger text and thicker lines, for a projector\n"
-          "  --font FILE       draw every text with this font (default: found by fontconfig)\n"
-          "\n"
-          "options of shot:\n"
-          "  --step N          show step N (1-9) shortly after it begins\n"
-          "  --time T          show the moment T seconds into the presentation\n"
-          "  --out FILE.png    where to write the picture\n"
-          "  --size WxH        picture size in pixels (default 1920x1080)\n"
-          "  --frames N        then play N frames of 1/60 s; the last one is written\n"
-          "  --speed X         playback speed of those frames, 0.25 to 8 (default 1)\n"
-          "  --stats           print one JSON line: frames, median_ms, p99_ms, width, height\n"
-          "  --matrix          draw the countermeasure matrix over it (the window's M key)\n"
-          "  --quiz N|ID       draw question N of the scenario's questions (in the order the\n"
-          "                    window's Q asks them: high exam weight first, then by step), or\n"
-          "                    the question ID, over the picture, at its step unless --step or\n"
-          "                    --time says otherwise\n"
-          "  --answer          with --quiz: the panel after the right answer, with the\n"
-          "                    explanation, its source and how often the exam asks it\n"
-          "  --glossary        draw the glossary over it (the window's G key in the help)\n"
-          "\n"
-          "exit status: 0 ok, 1 an expectation failed, 2 usage or bad input\n",
-          out);
+    *(const char **)((char *)o + at) = p->arg;
+    return 0;
 }
 
-static int main_usage_error(const char *fmt, const char *arg)
+static int main_set_flag(const struct cli_opts *p, struct main_opts *o, size_t at)
 {
-    fputs("mailsim: ", stderr);
-    fprintf(stderr, fmt, arg);
-    fputs("\nTry 'mailsim --help'.\n", stderr);
-    return EXIT_USAGE;
+    (void)p;
+    *(bool *)((char *)o + at) = true;
+    return 0;
 }
 
-static int main_parse_opts(int argc, char **argv, int first, struct main_opts *o)
+static int main_set_format(const struct cli_opts *p, struct main_opts *o, size_t at)
 {
-    for (int i = first; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        bool takes = strcmp(a, "--format") == 0 || strcmp(a, "--pcap") == 0 ||
-                     strcmp(a, "--keylog") == 0 ||
-                     strcmp(a, "--lang") == 0 || strcmp(a, "--seed") == 0 ||
-                     strcmp(a, "--maildir") == 0 || strcmp(a, "--font") == 0;
-        if (takes && !v) {
-            return main_usage_error("option %s needs a value", a);
-        }
-        if (strcmp(a, "--format") == 0) {
-            if (strcmp(v, "text") == 0) {
-                o->format = FORMAT_TEXT;
-            } else if (strcmp(v, "jsonl") == 0) {
-                o->format = FORMAT_JSONL;
-            } else if (strcmp(v, "summary") == 0) {
-                o->format = FORMAT_SUMMARY;
-            } else {
-                return main_usage_error("--format: \"%s\" is not text, jsonl or summary", v);
-            }
-        } else if (strcmp(a, "--pcap") == 0) {
-            o->pcap = v;
-        } else if (strcmp(a, "--keylog") == 0) {
-            o->keylog = v;
-        } else if (strcmp(a, "--maildir") == 0) {
-            o->build.maildir = v;
-        } else if (strcmp(a, "--lang") == 0) {
-            if (strcmp(v, "ja") != 0 && strcmp(v, "en") != 0) {
-                return main_usage_error("--lang: \"%s\" is not ja or en", v);
-            }
-            o->lang = v;
-        } else if (strcmp(a, "--seed") == 0) {
-            char *end;
-            errno = 0;
-            unsigned long long s = strtoull(v, &end, 10);
-            if (errno || *end || end == v || v[0] == '-') {
-                return main_usage_error("--seed: \"%s\" is not a non-negative integer", v);
-            }
-            o->build.seed = s;
-            o->build.has_seed = true;
-        } else if (strcmp(a, "--font") == 0) {
-            o->font = v;
-        } else if (strcmp(a, "--no-check") == 0) {
-            o->no_check = true;
-            continue;
-        } else if (strcmp(a, "--presenter") == 0) {
-            o->presenter = true;
-            continue;
-        } else if (a[0] == '-' && a[1] != 0) {
-            return main_usage_error("unknown option %s", a);
-        } else if (!o->scenario) {
-            o->scenario = a;
-            continue;
-        } else {
-            return main_usage_error("more than one scenario given (\"%s\")", a);
-        }
-        i++;
+    (void)at;
+    int k = 0;
+    int rc = cli_opts_choose(p, main_formats, &k);
+    o->format = (enum main_format)k;
+    return rc;
+}
+
+static int main_set_lang(const struct cli_opts *p, struct main_opts *o, size_t at)
+{
+    (void)at;
+    return cli_opts_lang(p, &o->lang);
+}
+
+static int main_set_seed(const struct cli_opts *p, struct main_opts *o, size_t at)
+{
+    (void)at;
+    unsigned long long s = 0;
+    if (cli_opts_parse_uint(p->arg, 0, ULLONG_MAX, &s) != 0) {
+        return cli_opts_bad_value(p, "is not a non-negative integer");
+    }
+    o->build.seed = s;
+    o->build.has_seed = true;
+    return 0;
+}
+
+static int main_real(const struct cli_opts *p, double lo, double hi, double *out)
+{
+    if (cli_opts_parse_real(p->arg, lo, hi, out) != 0) {
+        return cli_opts_bad_value(p, "is not a number from %g to %g", lo, hi);
     }
     return 0;
+}
+
+/* A whole number read as a real, so "4.0" is 4 as shot always read it; what names it. */
+static int main_whole(const struct cli_opts *p, double lo, double hi, const char *what, int *out)
+{
+    double x = 0;
+    int rc = main_real(p, lo, hi, &x);
+    *out = (int)x;
+    if (!rc && x != (double)*out) {
+        rc = cli_opts_bad_value(p, "is not a whole %s", what);
+    }
+    return rc;
+}
+
+static int main_set_step(const struct cli_opts *p, struct main_opts *o, size_t at)
+{
+    (void)at;
+    o->has_step = true;
+    return main_whole(p, 1, 9, "step number", &o->so.step);
+}
+
+static int main_set_time(const struct cli_opts *p, struct main_opts *o, size_t at)
+{
+    (void)at;
+    o->has_time = true;
+    return main_real(p, 0, 1e9, &o->so.time);
+}
+
+static int main_set_size(const struct cli_opts *p, struct main_opts *o, size_t at)
+{
+    (void)at;
+    const char *v = p->arg;
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    long y = (*end == 'x' || *end == 'X') ? strtol(end + 1, &end, 10) : -1;
+    if (errno || *end || x < 64 || x > 8192 || y < 64 || y > 8192) {
+        return cli_opts_bad_value(p, "is not WIDTHxHEIGHT (64 to 8192 pixels each)");
+    }
+    o->so.width = (int)x;
+    o->so.height = (int)y;
+    return 0;
+}
+
+static int main_set_frames(const struct cli_opts *p, struct main_opts *o, size_t at)
+{
+    (void)at;
+    return main_whole(p, 1, 100000, "number", &o->so.frames);
+}
+
+static int main_set_speed(const struct cli_opts *p, struct main_opts *o, size_t at)
+{
+    (void)at;
+    o->has_speed = true;
+    return main_real(p, 0.25, 8, &o->so.speed);
+}
+
+static const struct main_option main_options[] = {
+    {"format", required_argument, MAIN_RUN, main_set_format, 0},
+    {"pcap", required_argument, MAIN_RUN, main_set_text, MAIN_AT(pcap)},
+    {"keylog", required_argument, MAIN_RUN, main_set_text, MAIN_AT(keylog)},
+    {"maildir", required_argument, MAIN_RUN, main_set_text, MAIN_AT(build.maildir)},
+    {"no-check", no_argument, MAIN_RUN, main_set_flag, MAIN_AT(no_check)},
+    {"lang", required_argument, MAIN_RUN | MAIN_SHOT, main_set_lang, 0},
+    {"seed", required_argument, MAIN_RUN | MAIN_SHOT, main_set_seed, 0},
+    {"font", required_argument, MAIN_RUN | MAIN_SHOT, main_set_text, MAIN_AT(font)},
+    {"presenter", no_argument, MAIN_RUN | MAIN_SHOT, main_set_flag, MAIN_AT(presenter)},
+    {"step", required_argument, MAIN_SHOT, main_set_step, 0},
+    {"time", required_argument, MAIN_SHOT, main_set_time, 0},
+    {"out", required_argument, MAIN_SHOT, main_set_text, MAIN_AT(so.out)},
+    {"size", required_argument, MAIN_SHOT, main_set_size, 0},
+    {"frames", required_argument, MAIN_SHOT, main_set_frames, 0},
+    {"speed", required_argument, MAIN_SHOT, main_set_speed, 0},
+    {"stats", no_argument, MAIN_SHOT, main_set_flag, MAIN_AT(stats)},
+    {"matrix", no_argument, MAIN_SHOT, main_set_flag, MAIN_AT(matrix)},
+    {"quiz", required_argument, MAIN_SHOT, main_set_text, MAIN_AT(quiz)},
+    {"glossary", no_argument, MAIN_SHOT, main_set_flag, MAIN_AT(glossary)},
+    {"answer", no_argument, MAIN_SHOT, main_set_flag, MAIN_AT(answer)},
+};
+
+#define MAIN_NOPTIONS (sizeof main_options / sizeof main_options[0])
+#define MAIN_OPTION_VAL 256 /* getopt_long's val of main_options[i]: 256 + i */
+
+static void main_opts_init(struct main_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->lang = ui_lang_from_locale();
+    o->so.width = 1920;
+    o->so.height = 1080;
+    o->so.speed = 1;
+}
+
+/* Reads argv[1..] into o: the scenario and the options of set. The other set's options are
+ * refused by name; they take no value here, so the message is the same whatever follows. */
+static int main_parse(int argc, char **argv, enum main_set set, struct main_opts *o)
+{
+    struct option table[MAIN_NOPTIONS + 1];
+    for (size_t i = 0; i < MAIN_NOPTIONS; i++) {
+        const struct main_option *m = &main_options[i];
+        table[i] = (struct option){m->name, (m->sets & set) ? m->has_arg : no_argument, NULL,
+                                   MAIN_OPTION_VAL + (int)i};
+    }
+    table[MAIN_NOPTIONS] = (struct option){NULL, 0, NULL, 0};
+    struct cli_opts p;
+    cli_opts_init(&p, argc, argv, table, "", &main_voice);
+    p.dash_is_arg = true;
+    for (;;) {
+        int c = cli_opts_next(&p), rc;
+        if (c == CLI_OPTS_END || c == CLI_OPTS_FAILED) {
+            return c == CLI_OPTS_END ? 0 : EXIT_USAGE;
+        }
+        const struct main_option *m =
+            c >= MAIN_OPTION_VAL ? &main_options[c - MAIN_OPTION_VAL] : NULL;
+        if (!m) {
+            rc = cli_opts_scenario(&p, &o->scenario);
+        } else if (m->sets & set) {
+            rc = m->set(&p, o, m->at);
+        } else if (set == MAIN_SHOT) {
+            rc = cli_opts_usage(&main_voice, "option %s is not one of shot's", p.opt);
+        } else {
+            rc = cli_opts_usage(&main_voice, "unknown option %s", p.opt);
+        }
+        if (rc) {
+            return rc;
+        }
+    }
 }
 
 static void main_labels(const struct ui_strings *s, struct export_text_labels *lb)
@@ -355,13 +409,13 @@ static int main_run(const struct main_opts *o, const char *note_key, const char 
     return status;
 }
 
-static int main_check(int argc, char **argv, int first)
+static int main_cmd_check(int argc, char **argv)
 {
-    if (first >= argc) {
-        return main_usage_error("check needs at least one scenario%s", "");
+    if (argc < 2) {
+        return cli_opts_usage(&main_voice, "check needs at least one scenario");
     }
     int worst = 0;
-    for (int i = first; i < argc; i++) {
+    for (int i = 1; i < argc; i++) {
         char err[1024];
         struct scenario *sc = catalog_load(argv[i], err, sizeof err);
         if (!sc) {
@@ -416,151 +470,26 @@ static int main_list(const char *lang)
     return status;
 }
 
-struct main_shot_opts {
-    struct viz_shot_options so;
-    bool has_step, has_time, stats, has_speed, matrix, glossary, answer;
-    const char *quiz;
-};
-
-static int main_parse_number(const char *opt, const char *v, double lo, double hi, double *out)
+/* shot's options are read by main_parse; these are the rules between them. */
+static int main_shot_check(struct main_opts *o)
 {
-    char *end;
-    errno = 0;
-    double x = strtod(v, &end);
-    if (errno || end == v || *end || !(x >= lo && x <= hi)) {
-        fprintf(stderr, "mailsim: %s: \"%s\" is not a number from %g to %g\n", opt, v, lo, hi);
-        fputs("Try 'mailsim --help'.\n", stderr);
-        return EXIT_USAGE;
+    if (o->has_step == o->has_time && (o->has_step || (!o->quiz && !o->glossary))) {
+        return cli_opts_usage(&main_voice, "shot needs either --step N or --time T%s",
+                              o->has_step ? ", not both" : "");
     }
-    *out = x;
-    return 0;
-}
-
-static int main_parse_size(const char *v, int *w, int *h)
-{
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    long y = (*end == 'x' || *end == 'X') ? strtol(end + 1, &end, 10) : -1;
-    if (errno || *end || x < 64 || x > 8192 || y < 64 || y > 8192) {
-        return main_usage_error("--size: \"%s\" is not WIDTHxHEIGHT (64 to 8192 pixels each)", v);
+    if (!o->has_step && !o->has_time) {
+        o->so.time = -1; /* --quiz, --glossary: the moment the window shows them at */
     }
-    *w = (int)x;
-    *h = (int)y;
-    return 0;
-}
-
-/* shot's own options, then run's shared ones (scenario, --lang, --seed, --font, --presenter). */
-static int main_parse_shot(int argc, char **argv, struct main_opts *o, struct main_shot_opts *s)
-{
-    s->so.width = 1920;
-    s->so.height = 1080;
-    s->so.speed = 1;
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        double x = 0;
-        int rc = 0;
-        bool own = true;
-        bool takes = strcmp(a, "--step") == 0 || strcmp(a, "--time") == 0 ||
-                     strcmp(a, "--out") == 0 || strcmp(a, "--size") == 0 ||
-                     strcmp(a, "--frames") == 0 || strcmp(a, "--speed") == 0 ||
-                     strcmp(a, "--quiz") == 0;
-        if (takes && !v) {
-            return main_usage_error("option %s needs a value", a);
-        }
-        if (strcmp(a, "--step") == 0) {
-            rc = main_parse_number(a, v, 1, 9, &x);
-            s->so.step = (int)x;
-            s->has_step = true;
-            if (!rc && x != (double)s->so.step) {
-                rc = main_usage_error("--step: \"%s\" is not a whole step number", v);
-            }
-        } else if (strcmp(a, "--time") == 0) {
-            rc = main_parse_number(a, v, 0, 1e9, &s->so.time);
-            s->has_time = true;
-        } else if (strcmp(a, "--out") == 0) {
-            s->so.out = v;
-        } else if (strcmp(a, "--size") == 0) {
-            rc = main_parse_size(v, &s->so.width, &s->so.height);
-        } else if (strcmp(a, "--frames") == 0) {
-            rc = main_parse_number(a, v, 1, 100000, &x);
-            s->so.frames = (int)x;
-            if (!rc && x != (double)s->so.frames) {
-                rc = main_usage_error("--frames: \"%s\" is not a whole number", v);
-            }
-        } else if (strcmp(a, "--speed") == 0) {
-            rc = main_parse_number(a, v, 0.25, 8, &s->so.speed);
-            s->has_speed = true;
-        } else if (strcmp(a, "--stats") == 0) {
-            s->stats = true;
-            own = false;
-        } else if (strcmp(a, "--matrix") == 0) {
-            s->matrix = true;
-            own = false;
-        } else if (strcmp(a, "--quiz") == 0) {
-            s->quiz = v;
-        } else if (strcmp(a, "--glossary") == 0) {
-            s->glossary = true;
-            own = false;
-        } else if (strcmp(a, "--answer") == 0) {
-            s->answer = true;
-            own = false;
-        } else {
-            own = false;
-            /* Everything else is run's: hand over this one argument (and its value). */
-            char *pair[3] = {argv[0], argv[i], NULL};
-            int n = 2;
-            bool value =
-                strcmp(a, "--lang") == 0 || strcmp(a, "--seed") == 0 || strcmp(a, "--font") == 0;
-            if (value && v) {
-                pair[2] = argv[i + 1];
-                n = 3;
-                i++;
-            }
-            if (strcmp(a, "--format") == 0 || strcmp(a, "--pcap") == 0 ||
-                strcmp(a, "--keylog") == 0 || strcmp(a, "--maildir") == 0 || strcmp(a, "--no-check") == 0) {
-                return main_usage_error("option %s is not one of shot's", a);
-            }
-            rc = main_parse_opts(n, pair, 1, o);
-        }
-        if (rc) {
-            return rc;
-        }
-        if (own) {
-            i++;
-        }
+    if (!o->so.out && !o->stats) {
+        return cli_opts_usage(&main_voice, "shot needs --out FILE.png (or --stats)");
     }
-    if (s->has_step == s->has_time && (s->has_step || (!s->quiz && !s->glossary))) {
-        return main_usage_error("shot needs either --step N or --time T%s",
-                                s->has_step ? ", not both" : "");
+    if (o->answer && !o->quiz) {
+        return cli_opts_usage(&main_voice, "--answer goes with --quiz N|ID");
     }
-    if (!s->has_step && !s->has_time) {
-        s->so.time = -1; /* --quiz, --glossary: the moment the window shows them at */
-    }
-    if (!s->so.out && !s->stats) {
-        return main_usage_error("shot needs --out FILE.png (or --stats)%s", "");
-    }
-    if (s->answer && !s->quiz) {
-        return main_usage_error("--answer goes with --quiz N|ID%s", "");
-    }
-    if (s->has_speed && !s->so.frames) {
-        return main_usage_error("--speed goes with --frames N%s", "");
+    if (o->has_speed && !o->so.frames) {
+        return cli_opts_usage(&main_voice, "--speed goes with --frames N");
     }
     return 0;
-}
-
-static int main_shot(int argc, char **argv, struct main_opts *o)
-{
-    struct main_shot_opts s = {0};
-    int rc = main_parse_shot(argc, argv, o, &s);
-    if (rc) {
-        return rc;
-    }
-    s.so.presenter = o->presenter;
-    s.so.font = o->font;
-    struct viewer_shot_extras x = {s.stats, s.matrix, s.quiz, s.glossary, s.answer};
-    return viewer_shot(o->scenario, o->lang, &o->build, &s.so, &x);
 }
 
 static int main_window(const struct main_opts *o)
@@ -587,54 +516,71 @@ static int main_window(const struct main_opts *o)
     }
 }
 
-int main(int argc, char **argv)
+/* What --help says after the commands' synopses, and after their descriptions. */
+static const char main_usage_about[] =
+    "\n"
+    "Internet mail, simulated: agents (MUA, MSA, MTA, MDA, MRA, DNS, a content filter)\n"
+    "exchange real SMTP and POP3 bytes over simulated links, and every byte is recorded.\n"
+    "\n"
+    "SCENARIO is a file (scenarios/*.json) or the name of a bundled scenario\n"
+    "(`mailsim list`); without one, the built-in nine-step delivery is used.\n"
+    "\n"
+    "commands:\n";
+
+static const char main_usage_options[] =
+    "\n"
+    "options of run:\n"
+    "  --format text     the transcript, in the chosen language (default)\n"
+    "  --format jsonl    the trace, one JSON object a line\n"
+    "  --format summary  one JSON line: messages delivered, events, virtual seconds\n"
+    "  --pcap FILE       also write the run as a pcap file for Wireshark or tshark\n"
+    "  --keylog FILE     write the TLS secrets of the run (NSS key log, SSLKEYLOGFILE\n"
+    "                    format) so that Wireshark or tshark can decrypt the pcap\n"
+    "  --lang ja|en      language of the transcript (default: from the locale)\n"
+    "  --seed N          another seed than the scenario's (ports, ids, timestamps)\n"
+    "  --maildir DIR     also deliver into real Maildirs under DIR\n"
+    "  --no-check        do not test the expect block\n"
+    "\n"
+    "options of the window and of shot:\n"
+    "  --presenter       larger text and thicker lines, for a projector\n"
+    "  --font FILE       draw every text with this font (default: found by fontconfig)\n"
+    "\n"
+    "options of shot:\n"
+    "  --step N          show step N (1-9) shortly after it begins\n"
+    "  --time T          show the moment T seconds into the presentation\n"
+    "  --out FILE.png    where to write the picture\n"
+    "  --size WxH        picture size in pixels (default 1920x1080)\n"
+    "  --frames N        then play N frames of 1/60 s; the last one is written\n"
+    "  --speed X         playback speed of those frames, 0.25 to 8 (default 1)\n"
+    "  --stats           print one JSON line: frames, median_ms, p99_ms, width, height\n"
+    "  --matrix          draw the countermeasure matrix over it (the window's M key)\n"
+    "  --quiz N|ID       draw question N of the scenario's questions (in the order the\n"
+    "                    window's Q asks them: high exam weight first, then by step), or\n"
+    "                    the question ID, over the picture, at its step unless --step or\n"
+    "                    --time says otherwise\n"
+    "  --answer          with --quiz: the panel after the right answer, with the\n"
+    "                    explanation, its source and how often the exam asks it\n"
+    "  --glossary        draw the glossary over it (the window's G key in the help)\n"
+    "\n"
+    "exit status: 0 ok, 1 an expectation failed, 2 usage or bad input\n";
+
+/* ---- Commands: one row each ---- */
+
+struct main_command {
+    const char *name; /* NULL: the window, which runs when argv[1] names no command */
+    /* argv[0] is the command's name ("mailsim" for the window), its arguments follow. */
+    int (*run)(int argc, char **argv);
+    const char *usage; /* the synopsis, after "mailsim "; NULL: none */
+    const char *help;  /* what it does, under "commands:"; NULL: not listed there */
+};
+
+/* No command: the window; without a display (or without the window in this build), the
+ * transcript stands in for it. */
+static int main_cmd_window(int argc, char **argv)
 {
-    struct main_opts o = {0};
-    o.lang = ui_lang_from_locale();
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-                      strcmp(argv[1], "help") == 0)) {
-        main_usage(stdout);
-        return 0;
-    }
-    if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
-        char dir[PATH_MAX];
-        printf("mailsim %s\n", MAILSIM_VERSION);
-        printf("data: %s\n", paths_data_dir(dir, sizeof dir) == 0 ? dir : "(not found)");
-        /* Tests read this line to leave out what a build without the window cannot do. */
-        const char *no_window = viewer_no_window();
-        if (no_window) {
-            printf("gui: no (%s)\n", no_window);
-        } else {
-            printf("gui: yes\n");
-        }
-        return 0;
-    }
-    if (argc >= 2 && strcmp(argv[1], "serve") == 0) {
-        return serve_main(argc - 1, argv + 1);
-    }
-    if (argc >= 2 && strcmp(argv[1], "run") == 0) {
-        int rc = main_parse_opts(argc, argv, 2, &o);
-        return rc ? rc : main_run(&o, NULL, NULL);
-    }
-    if (argc >= 2 && strcmp(argv[1], "check") == 0) {
-        return main_check(argc, argv, 2);
-    }
-    if (argc >= 2 && strcmp(argv[1], "list") == 0) {
-        int rc = main_parse_opts(argc, argv, 2, &o);
-        return rc ? rc : main_list(o.lang);
-    }
-    if (argc >= 2 && strcmp(argv[1], "matrix") == 0) {
-        return matrix_main(argc - 1, argv + 1);
-    }
-    if (argc >= 2 && strcmp(argv[1], "quiz") == 0) {
-        return quiz_main(argc - 1, argv + 1);
-    }
-    if (argc >= 2 && strcmp(argv[1], "shot") == 0) {
-        return main_shot(argc, argv, &o);
-    }
-    /* No command: the window; without a display (or without the window in this build), the
-     * transcript stands in for it. */
-    int rc = main_parse_opts(argc, argv, 1, &o);
+    struct main_opts o;
+    main_opts_init(&o);
+    int rc = main_parse(argc, argv, MAIN_RUN, &o);
     if (rc) {
         return rc;
     }
@@ -642,4 +588,131 @@ int main(int argc, char **argv)
     const char *wayland = getenv("WAYLAND_DISPLAY");
     bool has_display = (display && *display) || (wayland && *wayland);
     return has_display ? main_window(&o) : main_run(&o, "cli.no_display", viewer_no_window());
+}
+
+static int main_cmd_run(int argc, char **argv)
+{
+    struct main_opts o;
+    main_opts_init(&o);
+    int rc = main_parse(argc, argv, MAIN_RUN, &o);
+    return rc ? rc : main_run(&o, NULL, NULL);
+}
+
+static int main_cmd_list(int argc, char **argv)
+{
+    struct main_opts o;
+    main_opts_init(&o);
+    int rc = main_parse(argc, argv, MAIN_RUN, &o);
+    return rc ? rc : main_list(o.lang);
+}
+
+static int main_cmd_shot(int argc, char **argv)
+{
+    struct main_opts o;
+    main_opts_init(&o);
+    int rc = main_parse(argc, argv, MAIN_SHOT, &o);
+    if (!rc) {
+        rc = main_shot_check(&o);
+    }
+    if (rc) {
+        return rc;
+    }
+    o.so.presenter = o.presenter;
+    o.so.font = o.font;
+    struct viewer_shot_extras x = {o.stats, o.matrix, o.quiz, o.glossary, o.answer};
+    return viewer_shot(o.scenario, o.lang, &o.build, &o.so, &x);
+}
+
+static int main_cmd_help(int argc, char **argv);
+
+static int main_cmd_version(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    char dir[PATH_MAX];
+    printf("mailsim %s\n", MAILSIM_VERSION);
+    printf("data: %s\n", paths_data_dir(dir, sizeof dir) == 0 ? dir : "(not found)");
+    /* Tests read this line to leave out what a build without the window cannot do. */
+    const char *no_window = viewer_no_window();
+    if (no_window) {
+        printf("gui: no (%s)\n", no_window);
+    } else {
+        printf("gui: yes\n");
+    }
+    return 0;
+}
+
+/* In the order --help shows them. */
+static const struct main_command main_commands[] = {
+    {NULL, main_cmd_window, "[SCENARIO] [--lang ja|en] [--presenter] [--font FILE]",
+     "open the window and play the run; without a display, print the\n"
+     "           transcript (keys: F1 or ? in the window)"},
+    {"run", main_cmd_run,
+     "run [SCENARIO] [--format text|jsonl|summary] [--pcap FILE]\n"
+     "                   [--keylog FILE] [--lang ja|en] [--seed N] [--maildir DIR]\n"
+     "                   [--no-check]",
+     "run headless and print the transcript (C:/S: lines under step headers)"},
+    {"check", main_cmd_check, "check SCENARIO...", "run each scenario and test its expect block"},
+    {"matrix", matrix_main, "matrix SCENARIO [--format text|csv|md] [--lang ja|en] [--seed N]",
+     "run the scenario under every combination of its countermeasures and\n"
+     "           print which attacks succeed, one row a combination"},
+    {"list", main_cmd_list, "list [--lang ja|en]", "the bundled scenarios with their titles"},
+    {"quiz", quiz_main,
+     "quiz [--lang ja|en] [--topic T] [--weight high|medium|low]\n"
+     "                    [--count N] [--review]\n"
+     "                    (exam study mode; also --list, --glossary: mailsim quiz --help)",
+     "exam study: questions on what the scenarios show, with explanations and\n"
+     "           sources, the ones the exam asks most first"},
+    {"serve", serve_main,
+     "serve [SCENARIO] [--bind ADDR] [--port SERVICE=PORT ...] [--no-gui]\n"
+     "                     (live mode: real mail clients; mailsim serve --help)",
+     NULL},
+    {"shot", main_cmd_shot,
+     "shot [SCENARIO] (--step N | --time T) [--out FILE.png] [--size WxH]\n"
+     "                    [--lang ja|en] [--presenter] [--font FILE]\n"
+     "                    [--frames N [--speed X] --stats] [--matrix] [--quiz N|ID]\n"
+     "                    [--answer] [--glossary]",
+     "draw the window's picture at one moment into a PNG file, without a\n"
+     "           display"},
+    {"--help", main_cmd_help, "--help | --version", NULL},
+    {"-h", main_cmd_help, NULL, NULL},
+    {"help", main_cmd_help, NULL, NULL},
+    {"--version", main_cmd_version, NULL, NULL},
+};
+
+#define MAIN_NCOMMANDS (sizeof main_commands / sizeof main_commands[0])
+
+static int main_cmd_help(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    size_t n = 0;
+    for (size_t i = 0; i < MAIN_NCOMMANDS; i++) {
+        if (main_commands[i].usage) {
+            printf("%smailsim %s\n", n++ ? "       " : "usage: ", main_commands[i].usage);
+        }
+    }
+    fputs(main_usage_about, stdout);
+    for (size_t i = 0; i < MAIN_NCOMMANDS; i++) {
+        const struct main_command *c = &main_commands[i];
+        if (c->help) {
+            printf("  %-8s %s\n", c->name ? c->name : "(none)", c->help);
+        }
+    }
+    fputs(main_usage_options, stdout);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const struct main_command *window = NULL;
+    for (size_t i = 0; i < MAIN_NCOMMANDS; i++) {
+        const struct main_command *c = &main_commands[i];
+        if (!c->name) {
+            window = c;
+        } else if (argc >= 2 && strcmp(argv[1], c->name) == 0) {
+            return c->run(argc - 1, argv + 1);
+        }
+    }
+    return window->run(argc, argv);
 }

@@ -31,6 +31,22 @@ check unknown-option 2 "unknown option --frobnicate" err -- "$bin" run --frobnic
 check bad-format 2 "is not text, jsonl or summary" err -- "$bin" run --format xml
 check missing-value 2 "needs a value" err -- "$bin" run --pcap
 check bad-seed 2 "not a non-negative integer" err -- "$bin" run --seed -4
+# Options are spelled whole, as --help gives them: no abbreviation, no --name=value, no "--".
+check abbreviated-option 2 "unknown option --form$" err -- "$bin" run --form summary
+check option-equals-value 2 "unknown option --format=jsonl" err -- "$bin" run --format=jsonl
+check double-dash 2 "unknown option --$" err -- "$bin" run -- nine-steps
+# The scenario may stand before, between or after the options; only one is taken.
+check scenario-first 0 '"scenario":"open-relay"' out -- "$bin" run open-relay --format summary --no-check
+check scenario-between 0 '"scenario":"open-relay"' out -- \
+    "$bin" run --format summary open-relay --no-check
+check scenario-last 0 '"scenario":"open-relay"' out -- "$bin" run --format summary --no-check open-relay
+check two-scenarios 2 'more than one scenario given ("nine-steps")' err -- \
+    "$bin" run open-relay --format summary nine-steps
+check value-not-scenario 2 "no bundled scenario of that name" err -- "$bin" run --pcap "$tmp/x.pcap" x
+check shot-not-its-option 2 "option --pcap is not one of shot's" err -- "$bin" shot --step 4 --pcap x
+check shot-unknown 2 "unknown option --frobnicate" err -- "$bin" shot --frobnicate
+check shot-missing-value 2 "option --out needs a value" err -- "$bin" shot --step 4 --out
+check run-not-its-option 2 "unknown option --step" err -- "$bin" run --step 4
 check no-such-scenario 2 "no bundled scenario of that name" err -- "$bin" run no-such-thing
 check run-text 0 "④" out -- "$bin" run --lang en
 check run-ja 0 "MDAが受信者のメールボックスにメールを格納する" out -- "$bin" run --lang ja
