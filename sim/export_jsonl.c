@@ -142,6 +142,13 @@ static void jsonl_world(const struct trace *tr, FILE *out)
         jsonl_str(out, "name", trace_string(tr, tr->taps[i].name));
         fputc('}', out);
     }
+    /* Each connection's one-way latency along its whole path, in connection order: the engine
+     * chose the route, and a viewer moves each message over exactly that time, so a trace read
+     * back (trace_read.h) must not work it out again. */
+    fputs("],\"conn_latency_us\":[", out);
+    for (size_t i = 0; i < tr->nconns; i++) {
+        fprintf(out, "%s%" PRIu32, i ? "," : "", tr->conns[i].latency_us);
+    }
     fputs("]}\n", out);
 }
 
