@@ -1,6 +1,8 @@
 /* dns: MX and A records and the lookups an MTA makes before relaying. */
 #include "dns.h"
 
+#include "buf.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,23 +47,9 @@ struct dns_agent *dns_new(struct mail_world *mw, const char *id, int host)
     return d;
 }
 
-static struct dns_record *dns_push(struct dns_agent *d)
-{
-    if (d->n == d->cap) {
-        d->cap = d->cap ? d->cap * 2 : 8;
-        d->records = realloc(d->records, d->cap * sizeof *d->records);
-        if (!d->records) {
-            abort();
-        }
-    }
-    struct dns_record *r = &d->records[d->n++];
-    memset(r, 0, sizeof *r);
-    return r;
-}
-
 void dns_add_mx(struct dns_agent *d, const char *domain, int preference, const char *exchange)
 {
-    struct dns_record *r = dns_push(d);
+    struct dns_record *r = BUF_PUSH(d->records, d->n, d->cap, 8);
     r->name = mw_strdup(domain);
     r->exchange = mw_strdup(exchange);
     r->preference = preference;
@@ -70,7 +58,7 @@ void dns_add_mx(struct dns_agent *d, const char *domain, int preference, const c
 
 void dns_add_a(struct dns_agent *d, const char *name, uint32_t ip)
 {
-    struct dns_record *r = dns_push(d);
+    struct dns_record *r = BUF_PUSH(d->records, d->n, d->cap, 8);
     r->name = mw_strdup(name);
     r->ip = ip;
 }

@@ -123,15 +123,7 @@ struct mailbox *mda_mailbox(struct mda *m, const char *user)
     if (!mail_world_account(m->base.mw, user)) {
         return NULL;
     }
-    if (m->n == m->cap) {
-        m->cap = m->cap ? m->cap * 2 : 4;
-        m->boxes = realloc(m->boxes, m->cap * sizeof *m->boxes);
-        if (!m->boxes) {
-            abort();
-        }
-    }
-    struct mailbox *b = &m->boxes[m->n++];
-    memset(b, 0, sizeof *b);
+    struct mailbox *b = BUF_PUSH(m->boxes, m->n, m->cap, 4);
     b->user = mw_strdup(user);
     return b;
 }
@@ -211,15 +203,7 @@ int mda_deliver(struct mda *m, const char *mail, const char *return_path, const 
         buf_reserve(&out, len) != 0 || buf_append(&out, data, len) != 0) {
         abort();
     }
-    if (box->n == box->cap) {
-        box->cap = box->cap ? box->cap * 2 : 8;
-        box->msgs = realloc(box->msgs, box->cap * sizeof *box->msgs);
-        if (!box->msgs) {
-            abort();
-        }
-    }
-    struct mailbox_msg *msg = &box->msgs[box->n++];
-    memset(msg, 0, sizeof *msg);
+    struct mailbox_msg *msg = BUF_PUSH(box->msgs, box->n, box->cap, 8);
     msg->data = out.data; /* ownership moves to the mailbox */
     msg->len = out.len;
     msg->mail = mw_strdup(mail);

@@ -1,6 +1,7 @@
 /* mra: POP3 service over an MDA's mailboxes, one pop3_server engine per connection. */
 #include "mra.h"
 
+#include "buf.h"
 #include "pop3_server.h"
 #include "session.h"
 
@@ -92,16 +93,9 @@ static void mra_remember_login(struct mra *m, uint32_t ip, uint64_t now)
             return;
         }
     }
-    if (m->nlogins == m->cap_logins) {
-        m->cap_logins = m->cap_logins ? m->cap_logins * 2 : 8;
-        m->logins = realloc(m->logins, m->cap_logins * sizeof *m->logins);
-        if (!m->logins) {
-            abort();
-        }
-    }
-    m->logins[m->nlogins].ip = ip;
-    m->logins[m->nlogins].at = now;
-    m->nlogins++;
+    struct mra_login *l = BUF_PUSH(m->logins, m->nlogins, m->cap_logins, 8);
+    l->ip = ip;
+    l->at = now;
 }
 
 static void mra_on_auth_result(void *ctx, const char *mech, const char *user, bool ok)

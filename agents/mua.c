@@ -346,14 +346,7 @@ static void mua_pop_message(void *ctx, size_t index, const uint8_t *data, size_t
     (void)index;
     struct mua *u = ((struct mua_fetch *)ctx)->u;
     struct mail_world *mw = u->base.mw;
-    if (u->ninbox == u->cap_inbox) {
-        u->cap_inbox = u->cap_inbox ? u->cap_inbox * 2 : 8;
-        u->inbox = realloc(u->inbox, u->cap_inbox * sizeof *u->inbox);
-        if (!u->inbox) {
-            abort();
-        }
-    }
-    struct mua_message *m = &u->inbox[u->ninbox++];
+    struct mua_message *m = BUF_PUSH(u->inbox, u->ninbox, u->cap_inbox, 8);
     m->data = malloc(len ? len : 1);
     if (!m->data) {
         abort();

@@ -3,6 +3,7 @@
  * its own POP3 port and relays bytes both ways: channel to service, service to channel. */
 #include "sshd.h"
 
+#include "buf.h"
 #include "session.h"
 #include "ssh.h"
 
@@ -219,14 +220,7 @@ static bool sshd_accept(struct sim_world *w, void *ctx, uint32_t conn, struct si
         free(c);
         return false;
     }
-    if (d->nconns == d->cap_conns) {
-        d->cap_conns = d->cap_conns ? d->cap_conns * 2 : 4;
-        d->conns = realloc(d->conns, d->cap_conns * sizeof *d->conns);
-        if (!d->conns) {
-            abort();
-        }
-    }
-    d->conns[d->nconns++] = c;
+    *BUF_PUSH(d->conns, d->nconns, d->cap_conns, 4) = c;
     ep->on_data = sshd_data;
     ep->on_close = sshd_close;
     ep->on_open = NULL;

@@ -3,6 +3,7 @@
  * to others by fingerprint through a directory (trust is in the fingerprint, no CA). */
 #include "world.h"
 
+#include "buf.h"
 #include "pgp.h"
 
 #include <stdio.h>
@@ -52,15 +53,7 @@ static struct mail_key *key_find(struct mail_world *mw, const char *address, boo
     if (!create) {
         return NULL;
     }
-    if (k->n == k->cap) {
-        k->cap = k->cap ? k->cap * 2 : 8;
-        k->keys = realloc(k->keys, k->cap * sizeof *k->keys);
-        if (!k->keys) {
-            abort();
-        }
-    }
-    struct mail_key *e = &k->keys[k->n++];
-    memset(e, 0, sizeof *e);
+    struct mail_key *e = BUF_PUSH(k->keys, k->n, k->cap, 8);
     e->address = mw_strdup(address);
     return e;
 }

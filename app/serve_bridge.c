@@ -6,6 +6,8 @@
 #define _GNU_SOURCE /* accept4 */
 #include "serve_int.h"
 
+#include "buf.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -222,14 +224,7 @@ static void serve_client_read(struct serve_conn *c)
 
 static void serve_track(struct serve *sv, struct serve_conn *c)
 {
-    if (sv->nconns == sv->cap_conns) {
-        sv->cap_conns = sv->cap_conns ? sv->cap_conns * 2 : 64;
-        sv->conns = realloc(sv->conns, sv->cap_conns * sizeof *sv->conns);
-        if (!sv->conns) {
-            abort();
-        }
-    }
-    sv->conns[sv->nconns++] = c;
+    *BUF_PUSH(sv->conns, sv->nconns, sv->cap_conns, 64) = c;
 }
 
 static void serve_accept(struct serve *sv, struct serve_service *svc)

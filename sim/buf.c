@@ -140,3 +140,22 @@ void buf_truncate(struct buf *b, size_t len)
         b->data[len] = 0;
     }
 }
+
+void *buf_grow_items(void *items, size_t *cap, size_t n, size_t elem, size_t first)
+{
+    if (n >= *cap) {
+        size_t room = *cap ? *cap : (first ? first : 1);
+        while (room <= n && room <= SIZE_MAX / 2) {
+            room *= 2;
+        }
+        void *grown = room > n && room <= SIZE_MAX / elem ? realloc(items, room * elem) : NULL;
+        if (!grown) {
+            fprintf(stderr, "mailsim: out of memory\n");
+            abort();
+        }
+        items = grown;
+        *cap = room;
+    }
+    memset((unsigned char *)items + n * elem, 0, elem);
+    return items;
+}

@@ -43,4 +43,15 @@ void buf_clear(struct buf *b);
  * back a half-written item after an error. */
 void buf_truncate(struct buf *b, size_t len);
 
+/* Growable arrays of fixed-size items (a world's hosts, a zone's records, a server's
+ * connections) share one way to grow: room for item n of an array of elem-byte items with room
+ * for *cap, doubling from first. Returns the array, perhaps moved, with item n zeroed. Out of
+ * memory aborts: a table of the run that cannot grow leaves nothing sensible to go on with. */
+void *buf_grow_items(void *items, size_t *cap, size_t n, size_t elem, size_t first);
+
+/* Appends a zeroed item to the array arr (n items in use, room for cap) and yields its address;
+ * arr, n and cap are lvalues, evaluated more than once. */
+#define BUF_PUSH(arr, n, cap, first)                                                               \
+    ((arr) = buf_grow_items((arr), &(cap), (n), sizeof *(arr), (first)), &(arr)[(n)++])
+
 #endif

@@ -1,6 +1,8 @@
 /* sim: virtual clock, event queue, topology, connections and taps (see sim.h). */
 #include "sim.h"
 
+#include "buf.h"
+
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,23 +89,6 @@ static void sim_fatal(const char *what)
     fprintf(stderr, "mailsim: internal error in the simulation engine: %s\n", what);
     abort();
 }
-
-static void *sim_grow(void *p, size_t *cap, size_t n, size_t elem)
-{
-    if (n < *cap) {
-        return p;
-    }
-    size_t ncap = *cap ? *cap * 2 : 16;
-    void *q = realloc(p, ncap * elem);
-    if (!q) {
-        sim_fatal("out of memory");
-    }
-    *cap = ncap;
-    return q;
-}
-
-#define SIM_PUSH(w, arr, n, cap)                                                                   \
-    ((w)->arr = sim_grow((w)->arr, &(w)->cap, (w)->n, sizeof *(w)->arr), &(w)->arr[(w)->n++])
 
 struct sim_world *sim_world_new(uint64_t seed, struct trace *tr)
 {
@@ -240,7 +225,7 @@ int sim_host_add(struct sim_world *w, const char *name, int zone, const char *ip
         snprintf(err, errlen, "host \"%s\": address %s is already taken", name, ip);
         return -1;
     }
-    struct sim_host *h = SIM_PUSH(w, hosts, nhosts, cap_hosts);
+    struct sim_host *h = BUF_PUSH(w->hosts, w->nhosts, w->cap_hosts, 16);
     h->zone = zone;
     h->ip = addr;
     h->nat = -1;
@@ -256,7 +241,7 @@ int sim_link_add(struct sim_world *w, int a, int b, uint32_t latency_us, char *e
         snprintf(err, errlen, "a link needs two different hosts");
         return -1;
     }
-    struct sim_link *l = SIM_PUSH(w, links, nlinks, cap_links);
+    struct sim_link *l = BUF_PUSH(w->links, w->nlinks, w->cap_links, 16);
     l->a = a;
     l->b = b;
     l->latency_us = latency_us;
@@ -278,7 +263,7 @@ int sim_tap_add(struct sim_world *w, const char *name, int link, sim_tap_fn fn, 
     if (link < 0 || (size_t)link >= w->nlinks) {
         return -1;
     }
-    struct sim_tap *t = SIM_PUSH(w, taps, ntaps, cap_taps);
+    struct sim_tap *t = BUF_PUSH(w->taps, w->ntaps, w->cap_taps, 16);
     t->link = link;
     t->fn = fn;
     t->ctx = ctx;
@@ -291,7 +276,7 @@ int sim_tamper_add(struct sim_world *w, int link, const char *agent, sim_tamper_
     if (link < 0 || (size_t)link >= w->nlinks) {
         return -1;
     }
-    struct sim_tamper *t = SIM_PUSH(w, tampers, ntampers, cap_tampers);
+    struct sim_tamper *t = BUF_PUSH(w->tampers, w->ntampers, w->cap_tampers, 16);
     t->link = link;
     t->agent = trace_intern(w->tr, agent);
     t->fn = fn;
@@ -338,7 +323,7 @@ void sim_schedule(struct sim_world *w, uint64_t at_us, sim_event_fn fn, void *ct
     if (at_us < w->now) {
         sim_fatal("an event was scheduled in the past");
     }
-    SIM_PUSH(w, heap, nheap, cap_heap);
+    (void)BUF_PUSH(w->heap, w->nheap, w->cap_heap, 16);
     struct sim_event e = {at_us, w->seq++, fn, ctx, arg};
     size_t i = w->nheap - 1;
     while (i > 0) {
@@ -436,7 +421,7 @@ int sim_listen(struct sim_world *w, int host, uint16_t port, const char *proto,
             return -1;
         }
     }
-    struct sim_listener *l = SIM_PUSH(w, listeners, nlisteners, cap_listeners);
+    struct sim_listener *l = BUF_PUSH(w->listeners, w->nlisteners, w->cap_listeners, 16);
     l->host = host;
     l->port = port;
     l->proto = trace_intern(w->tr, proto);
@@ -638,8 +623,7 @@ uint32_t sim_connect(struct sim_world *w, int client_host, const char *client_ag
     if (through_nat) {
         trace_set_nat(w->tr, id, (uint32_t)nat, w->hosts[nat].ip);
     }
-    struct sim_conn *c = SIM_PUSH(w, conns, nconns, cap_conns);
-    memset(c, 0, sizeof *c);
+    struct sim_conn *c = BUF_PUSH(w->conns, w->nconns, w->cap_conns, 16);
     if (id != w->nconns) {
         sim_fatal("connection tables out of step");
     }
