@@ -1,9 +1,11 @@
-/* message_read: reading and checking RFC 5322 messages (see message.h): the header/body split,
- * header fields unfolded, RFC 2047 encoded-words decoded, and the form check. Pure functions
- * over the caller's buffers; bare LF is accepted when reading and reported when checking. */
+/* message_read: reading and checking RFC 5322 messages (see message.h): the header/body split
+ * and unfolded header fields (from mime.c), RFC 2047 encoded-words decoded, and the form check.
+ * Pure functions over the caller's buffers; bare LF is accepted when reading and reported when
+ * checking. */
 #include "message.h"
 
 #include "base64.h"
+#include "mime.h"
 
 #include <string.h>
 
@@ -41,133 +43,22 @@ static bool message_ieq(const char *a, const char *b, size_t n)
 
 /* ---- reading ------------------------------------------------------------------------------- */
 
-/* The line at off: text [off, *text_end), next line at *next. Bare LF is accepted here. */
-static bool message_line(const uint8_t *d, size_t len, size_t off, size_t *text_end, size_t *next)
-{
-    if (off >= len) {
-        return false;
-    }
-    const uint8_t *lf = memchr(d + off, '\n', len - off);
-    if (!lf) {
-        *text_end = len;
-        *next = len;
-        return true;
-    }
-    size_t e = (size_t)(lf - d);
-    *next = e + 1;
-    if (e > off && d[e - 1] == '\r') {
-        e--;
-    }
-    *text_end = e;
-    return true;
-}
+/* The header section is read by mime.c, the one reader pgp and smime use too; these are the
+ * names the agents know it by. */
 
 bool message_split(const uint8_t *data, size_t len, size_t *header_len, size_t *body_offset)
 {
-    size_t off = 0;
-    size_t end;
-    size_t next;
-    while (message_line(data, len, off, &end, &next)) {
-        if (end == off && next > off) {
-            *header_len = off;
-            *body_offset = next;
-            return true;
-        }
-        off = next;
-    }
-    return false;
-}
-
-/* When the field line [off, end) is called name, returns true and where its value starts.
- * Accepts the obsolete white space before the colon (RFC 5322 §4.5.3) when reading. */
-static bool message_field_is(const uint8_t *d, size_t off, size_t end, const char *name,
-                             size_t *value)
-{
-    size_t n = strlen(name);
-    if (end - off < n + 1 || !message_ieq((const char *)d + off, name, n)) {
-        return false;
-    }
-    size_t i = off + n;
-    while (i < end && message_wsp(d[i])) {
-        i++;
-    }
-    if (i >= end || d[i] != ':') {
-        return false;
-    }
-    *value = i + 1;
-    return true;
-}
-
-/* Collects a value into out (snprintf-like), dropping leading and trailing white space. */
-struct message_sink {
-    char *out;
-    size_t cap;
-    size_t total; /* octets of the value so far */
-    size_t keep;  /* value length up to its last non-white octet */
-};
-
-static void message_sink_put(struct message_sink *s, const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (s->total == 0 && message_wsp(p[i])) {
-            continue;
-        }
-        if (s->total < s->cap - 1) {
-            s->out[s->total] = (char)p[i];
-        }
-        s->total++;
-        if (!message_wsp(p[i])) {
-            s->keep = s->total;
-        }
-    }
+    return mime_split(data, len, header_len, body_offset);
 }
 
 long message_header_get(const uint8_t *data, size_t len, const char *name, char *out, size_t cap)
 {
-    struct message_sink sink = {out, cap, 0, 0};
-    bool found = false;
-    size_t off = 0;
-    size_t end;
-    size_t next;
-    if (cap == 0) {
-        return -1;
-    }
-    out[0] = 0;
-    while (message_line(data, len, off, &end, &next) && end > off) {
-        size_t value;
-        if (message_wsp(data[off])) {
-            if (found) {
-                message_sink_put(&sink, data + off, end - off); /* unfolded: CRLF dropped */
-            }
-        } else if (found) {
-            break;
-        } else if (message_field_is(data, off, end, name, &value)) {
-            found = true;
-            message_sink_put(&sink, data + value, end - value);
-        }
-        off = next;
-    }
-    if (!found) {
-        return -1;
-    }
-    out[sink.keep < cap - 1 ? sink.keep : cap - 1] = 0;
-    return (long)sink.keep;
+    return mime_header_get(data, len, name, out, cap);
 }
 
 size_t message_header_count(const uint8_t *data, size_t len, const char *name)
 {
-    size_t count = 0;
-    size_t off = 0;
-    size_t end;
-    size_t next;
-    while (message_line(data, len, off, &end, &next) && end > off) {
-        size_t value;
-        if (!message_wsp(data[off]) && message_field_is(data, off, end, name, &value)) {
-            count++;
-        }
-        off = next;
-    }
-    return count;
+    return mime_header_count(data, len, name);
 }
 
 static int message_hex(char c)

@@ -6,10 +6,11 @@
  * librnp does in one pass each (sign-then-encrypt, decrypt-then-verify). */
 #include "pgp.h"
 
+#include "mime.h"
+
 #include <ctype.h>
 #include <rnp/rnp.h>
 #include <rnp/rnp_err.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,21 +31,6 @@ static const char ARMOR_BEGIN[] = "-----BEGIN PGP MESSAGE-----";
 static const char ARMOR_END[] = "-----END PGP MESSAGE-----";
 
 /* ---- errors and small helpers ------------------------------------------------------------ */
-
-static int failf(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Writes the reason into err (when given) and returns -1, so callers can `return failf(...)`. */
-static int failf(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 static bool is_fpr(const char *s)
 {
@@ -71,39 +57,18 @@ static const uint8_t *find_bytes(const uint8_t *hay, size_t len, const char *nee
     return NULL;
 }
 
-/* Appends p[0..n) with every line end made CRLF (a bare LF gains its CR) and a final CRLF
- * added when missing. */
-static int append_crlf(struct buf *out, const uint8_t *p, size_t n)
-{
-    if (buf_reserve(out, n + 2) < 0) {
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r') && buf_append(out, "\r", 1) < 0) {
-            return -1;
-        }
-        if (buf_append(out, p + i, 1) < 0) {
-            return -1;
-        }
-    }
-    if (n == 0 || p[n - 1] != '\n') {
-        return buf_append(out, "\r\n", 2);
-    }
-    return 0;
-}
-
 /* ---- the keyring ------------------------------------------------------------------------- */
 
 struct pgp_ring *pgp_ring_new(char *err, size_t errlen)
 {
     struct pgp_ring *r = calloc(1, sizeof *r);
     if (!r) {
-        failf(err, errlen, "keyring: out of memory");
+        mime_err_setf(err, errlen, "keyring: out of memory");
         return NULL;
     }
     rnp_result_t rc = rnp_ffi_create(&r->ffi, "GPG", "GPG");
     if (rc != RNP_SUCCESS) {
-        failf(err, errlen, "keyring: librnp: %s", rnp_result_to_string(rc));
+        mime_err_setf(err, errlen, "keyring: librnp: %s", rnp_result_to_string(rc));
         free(r);
         return NULL;
     }
@@ -167,18 +132,18 @@ int pgp_generate(struct pgp_ring *r, const char *userid, char fpr[PGP_FPR_SIZE],
                  size_t errlen)
 {
     if (!userid || !*userid) {
-        return failf(err, errlen, "key generation: empty user id");
+        return mime_err_setf(err, errlen, "key generation: empty user id");
     }
     rnp_key_handle_t k = NULL;
     /* EdDSA takes no curve parameter (it is always Ed25519); the ECDH subkey names its curve. */
     rnp_result_t rc =
         rnp_generate_key_ex(r->ffi, "EDDSA", "ECDH", 0, 0, NULL, "Curve25519", userid, NULL, &k);
     if (rc != RNP_SUCCESS) {
-        return failf(err, errlen, "key generation: %s", rnp_result_to_string(rc));
+        return mime_err_setf(err, errlen, "key generation: %s", rnp_result_to_string(rc));
     }
     int ret = primary_fpr(k, fpr);
     rnp_key_handle_destroy(k);
-    return ret == 0 ? 0 : failf(err, errlen, "key generation: no fingerprint");
+    return ret == 0 ? 0 : mime_err_setf(err, errlen, "key generation: no fingerprint");
 }
 
 /* Appends what a memory output collected, line ends made CRLF. */
@@ -189,7 +154,7 @@ static int append_output(rnp_output_t o, struct buf *out, bool crlf)
     if (rnp_output_memory_get_buf(o, &data, &len, false) != RNP_SUCCESS) {
         return -1;
     }
-    return crlf ? append_crlf(out, data, len) : buf_append(out, data, len);
+    return crlf ? mime_append_lines(out, data, len) : buf_append(out, data, len);
 }
 
 static int export_key(struct pgp_ring *r, const char *fpr, bool secret, struct buf *out, char *err,
@@ -197,11 +162,11 @@ static int export_key(struct pgp_ring *r, const char *fpr, bool secret, struct b
 {
     rnp_key_handle_t k = find_primary(r, fpr);
     if (!k) {
-        return failf(err, errlen, "export: no key %s in this ring", fpr ? fpr : "(null)");
+        return mime_err_setf(err, errlen, "export: no key %s in this ring", fpr ? fpr : "(null)");
     }
     if (secret && !have_secret(k)) {
         rnp_key_handle_destroy(k);
-        return failf(err, errlen, "export: this ring holds only the public key %s", fpr);
+        return mime_err_setf(err, errlen, "export: this ring holds only the public key %s", fpr);
     }
     uint32_t flags = RNP_KEY_EXPORT_ARMORED | RNP_KEY_EXPORT_SUBKEYS |
                      (secret ? RNP_KEY_EXPORT_SECRET : RNP_KEY_EXPORT_PUBLIC);
@@ -213,10 +178,10 @@ static int export_key(struct pgp_ring *r, const char *fpr, bool secret, struct b
     }
     int ret = 0;
     if (rc != RNP_SUCCESS) {
-        ret = failf(err, errlen, "export: %s", rnp_result_to_string(rc));
+        ret = mime_err_setf(err, errlen, "export: %s", rnp_result_to_string(rc));
     } else if (append_output(o, out, true) < 0) {
         buf_truncate(out, mark);
-        ret = failf(err, errlen, "export: out of memory or over the buffer's limit");
+        ret = mime_err_setf(err, errlen, "export: out of memory or over the buffer's limit");
     }
     rnp_output_destroy(o);
     rnp_key_handle_destroy(k);
@@ -236,7 +201,7 @@ int pgp_export_secret(struct pgp_ring *r, const char *fpr, struct buf *out, char
 }
 
 /* The first primary key among the "fingerprint" values of rnp_import_keys' JSON results. */
-static int first_imported_primary(struct pgp_ring *r, const char *json, char fpr[PGP_FPR_SIZE])
+static int pgp_first_imported_primary(struct pgp_ring *r, const char *json, char fpr[PGP_FPR_SIZE])
 {
     static const char key[] = "\"fingerprint\"";
     for (const char *p = strstr(json, key); p; p = strstr(p + 1, key)) {
@@ -264,7 +229,7 @@ int pgp_import_public(struct pgp_ring *r, const uint8_t *data, size_t len, char 
     rnp_input_t in = NULL;
     char *results = NULL;
     if (!data || len == 0) {
-        return failf(err, errlen, "import: no key data");
+        return mime_err_setf(err, errlen, "import: no key data");
     }
     rnp_result_t rc = rnp_input_from_memory(&in, data, len, false);
     if (rc == RNP_SUCCESS) {
@@ -272,13 +237,14 @@ int pgp_import_public(struct pgp_ring *r, const uint8_t *data, size_t len, char 
     }
     rnp_input_destroy(in);
     if (rc != RNP_SUCCESS) {
-        return failf(err, errlen, "import: not an OpenPGP key (%s)", rnp_result_to_string(rc));
+        return mime_err_setf(err, errlen, "import: not an OpenPGP key (%s)",
+                             rnp_result_to_string(rc));
     }
     char first[PGP_FPR_SIZE];
-    int ret = first_imported_primary(r, results ? results : "", first);
+    int ret = pgp_first_imported_primary(r, results ? results : "", first);
     rnp_buffer_destroy(results);
     if (ret < 0) {
-        return failf(err, errlen, "import: no public key in the data");
+        return mime_err_setf(err, errlen, "import: no public key in the data");
     }
     if (fpr) {
         memcpy(fpr, first, PGP_FPR_SIZE);
@@ -290,12 +256,12 @@ int pgp_key_lookup(struct pgp_ring *r, const char *fpr, struct pgp_key_info *inf
                    size_t errlen)
 {
     if (!is_fpr(fpr)) {
-        return failf(err, errlen, "\"%s\" is not a fingerprint (40 hex digits)",
-                     fpr ? fpr : "(null)");
+        return mime_err_setf(err, errlen, "\"%s\" is not a fingerprint (40 hex digits)",
+                             fpr ? fpr : "(null)");
     }
     rnp_key_handle_t k = find_primary(r, fpr);
     if (!k) {
-        return failf(err, errlen, "no key %s in this ring", fpr);
+        return mime_err_setf(err, errlen, "no key %s in this ring", fpr);
     }
     if (info) {
         char *uid = NULL;
@@ -333,10 +299,10 @@ int pgp_find_by_address(struct pgp_ring *r, const char *address, char fpr[PGP_FP
     const char *uid = NULL;
     int ret = -1;
     if (!address || !*address) {
-        return failf(err, errlen, "key search: empty address");
+        return mime_err_setf(err, errlen, "key search: empty address");
     }
     if (rnp_identifier_iterator_create(r->ffi, &it, "userid") != RNP_SUCCESS) {
-        return failf(err, errlen, "key search: librnp failed");
+        return mime_err_setf(err, errlen, "key search: librnp failed");
     }
     while (ret < 0 && rnp_identifier_iterator_next(it, &uid) == RNP_SUCCESS && uid) {
         rnp_key_handle_t k = NULL;
@@ -347,17 +313,10 @@ int pgp_find_by_address(struct pgp_ring *r, const char *address, char fpr[PGP_FP
         rnp_key_handle_destroy(k);
     }
     rnp_identifier_iterator_destroy(it);
-    return ret == 0 ? 0 : failf(err, errlen, "no key for <%s> in this ring", address);
+    return ret == 0 ? 0 : mime_err_setf(err, errlen, "no key for <%s> in this ring", address);
 }
 
 /* ---- header fields and MIME structure ---------------------------------------------------- */
-
-/* One header field: its whole text (name, colon, value, continuation lines, line end). */
-struct field {
-    const uint8_t *p;
-    size_t len;
-    size_t name_len; /* before the colon, trailing blanks dropped; 0 when there is no colon */
-};
 
 /* Length of the line at p, through its LF (or to the end of the data). */
 static size_t line_len(const uint8_t *p, size_t n)
@@ -366,197 +325,35 @@ static size_t line_len(const uint8_t *p, size_t n)
     return lf ? (size_t)(lf - p) + 1 : n;
 }
 
-static bool blank_line(const uint8_t *p, size_t n)
+/* The unfolded Content-Type of the header section at msg, false when there is none or it is
+ * longer than cap. */
+static bool pgp_content_type(const uint8_t *msg, size_t len, char *ct, size_t cap)
 {
-    return (n >= 1 && p[0] == '\n') || (n >= 2 && p[0] == '\r' && p[1] == '\n');
-}
-
-/* The header field at msg[*pos] into f, *pos moved past it. At the empty line that ends the
- * header (or at the end of msg) returns false with *pos where the body starts. */
-static bool next_field(const uint8_t *msg, size_t len, size_t *pos, struct field *f)
-{
-    size_t at = *pos;
-    if (at >= len) {
-        *pos = len;
-        return false;
-    }
-    if (blank_line(msg + at, len - at)) {
-        *pos = at + line_len(msg + at, len - at);
-        return false;
-    }
-    size_t end = at + line_len(msg + at, len - at);
-    while (end < len && (msg[end] == ' ' || msg[end] == '\t')) {
-        end += line_len(msg + end, len - end);
-    }
-    f->p = msg + at;
-    f->len = end - at;
-    const uint8_t *colon = memchr(f->p, ':', f->len);
-    const uint8_t *eol = memchr(f->p, '\n', f->len);
-    f->name_len = colon && (!eol || colon < eol) ? (size_t)(colon - f->p) : 0;
-    while (f->name_len > 0 && (f->p[f->name_len - 1] == ' ' || f->p[f->name_len - 1] == '\t')) {
-        f->name_len--;
-    }
-    *pos = end;
-    return true;
-}
-
-static bool field_is(const struct field *f, const char *name)
-{
-    return f->name_len == strlen(name) && strncasecmp((const char *)f->p, name, f->name_len) == 0;
-}
-
-/* Content-Type, Content-Transfer-Encoding...: the fields that belong to the MIME entity. */
-static bool is_content_field(const struct field *f)
-{
-    return f->name_len >= 8 && strncasecmp((const char *)f->p, "Content-", 8) == 0;
-}
-
-/* Where the body of msg starts (msg's length when it has no empty line). */
-static size_t body_offset(const uint8_t *msg, size_t len)
-{
-    size_t pos = 0;
-    struct field f;
-    while (next_field(msg, len, &pos, &f)) {
-    }
-    return pos;
-}
-
-/* The unfolded value of the first field called name in the header of msg, surrounding blanks
- * trimmed. False when there is none or it does not fit in cap. */
-static bool header_value(const uint8_t *msg, size_t len, const char *name, char *out, size_t cap)
-{
-    size_t pos = 0;
-    struct field f;
-    while (next_field(msg, len, &pos, &f)) {
-        if (!f.name_len || !field_is(&f, name)) {
-            continue;
-        }
-        size_t i = f.name_len, o = 0;
-        while (i < f.len && f.p[i] != ':') {
-            i++;
-        }
-        for (i++; i < f.len; i++) {
-            if (f.p[i] == '\r' || f.p[i] == '\n') {
-                continue; /* unfolding: RFC 5322 2.2.3 */
-            }
-            if (o + 1 >= cap) {
-                return false;
-            }
-            out[o++] = (char)f.p[i];
-        }
-        while (o > 0 && isspace((unsigned char)out[o - 1])) {
-            o--;
-        }
-        out[o] = '\0';
-        size_t lead = strspn(out, " \t");
-        memmove(out, out + lead, o - lead + 1);
-        return true;
-    }
-    return false;
-}
-
-/* True when the Content-Type value starts with media type (case-insensitive). */
-static bool media_type_is(const char *value, const char *type)
-{
-    size_t n = strlen(type);
-    return strncasecmp(value, type, n) == 0 &&
-           (value[n] == '\0' || value[n] == ';' || isspace((unsigned char)value[n]));
-}
-
-/* Skips to the next ';' outside a quoted string (or the end). */
-static const char *skip_to_semicolon(const char *p)
-{
-    bool quoted = false;
-    for (; *p && (quoted || *p != ';'); p++) {
-        if (*p == '\\' && quoted && p[1]) {
-            p++;
-        } else if (*p == '"') {
-            quoted = !quoted;
-        }
-    }
-    return p;
-}
-
-/* Reads one parameter value (quoted string or token) at p into out when out is not NULL.
- * Returns false when it does not fit. */
-static bool param_value(const char *p, char *out, size_t cap)
-{
-    size_t o = 0;
-    bool quoted = *p == '"';
-    for (p += quoted; *p; p++) {
-        if (quoted && *p == '"') {
-            break;
-        }
-        if (!quoted && (*p == ';' || isspace((unsigned char)*p))) {
-            break;
-        }
-        if (quoted && *p == '\\' && p[1]) {
-            p++;
-        }
-        if (o + 1 >= cap) {
-            return false;
-        }
-        out[o++] = *p;
-    }
-    out[o] = '\0';
-    return o > 0;
-}
-
-/* The value of parameter name (RFC 2045 5.1) in a Content-Type value. */
-static bool mime_param(const char *value, const char *name, char *out, size_t cap)
-{
-    size_t n = strlen(name);
-    for (const char *p = skip_to_semicolon(value); *p == ';'; p = skip_to_semicolon(p)) {
-        p++;
-        p += strspn(p, " \t");
-        if (strncasecmp(p, name, n) != 0) {
-            continue;
-        }
-        const char *q = p + n;
-        q += strspn(q, " \t");
-        if (*q != '=') {
-            continue;
-        }
-        q++;
-        q += strspn(q, " \t");
-        return param_value(q, out, cap);
-    }
-    return false;
+    long n = mime_header_get(msg, len, "Content-Type", ct, cap);
+    return n >= 0 && (size_t)n < cap;
 }
 
 bool pgp_is_encrypted(const uint8_t *msg, size_t len)
 {
     char ct[CT_MAX], proto[64];
-    return msg && header_value(msg, len, "Content-Type", ct, sizeof ct) &&
-           media_type_is(ct, "multipart/encrypted") &&
-           mime_param(ct, "protocol", proto, sizeof proto) &&
+    return msg && pgp_content_type(msg, len, ct, sizeof ct) &&
+           mime_type_is(ct, "multipart/encrypted") &&
+           mime_param(ct, "protocol", proto, sizeof proto) > 0 &&
            strcasecmp(proto, "application/pgp-encrypted") == 0;
 }
 
 /* ---- sending ----------------------------------------------------------------------------- */
 
-/* The inner MIME entity: msg's Content-* fields, the empty line, msg's body. */
+/* The inner MIME entity: msg's Content-* fields (or the RFC 2045 default type), the empty line,
+ * msg's body. */
 static int build_inner(const uint8_t *msg, size_t len, struct buf *inner)
 {
-    size_t pos = 0;
-    struct field f;
-    bool has_type = false;
-    while (next_field(msg, len, &pos, &f)) {
-        if (is_content_field(&f)) {
-            has_type = has_type || field_is(&f, "Content-Type");
-            if (append_crlf(inner, f.p, f.len) < 0) {
-                return -1;
-            }
-        }
-    }
-    /* RFC 2045 5.2: what a missing Content-Type means, made explicit. */
-    if (!has_type && buf_append_str(inner, "Content-Type: text/plain; charset=us-ascii\r\n") < 0) {
+    size_t header_len, body;
+    mime_split(msg, len, &header_len, &body);
+    if (mime_append_content_fields(inner, msg, len) < 0 || buf_append(inner, "\r\n", 2) < 0) {
         return -1;
     }
-    if (buf_append(inner, "\r\n", 2) < 0) {
-        return -1;
-    }
-    return buf_append(inner, msg + pos, len - pos);
+    return buf_append(inner, msg + body, len - body);
 }
 
 /* A boundary that depends only on the message (FNV-1a 64), never found in the armored text. */
@@ -573,16 +370,9 @@ static void make_boundary(const uint8_t *msg, size_t len, char out[40])
 static int build_outer(const uint8_t *msg, size_t len, const struct buf *armor, struct buf *out)
 {
     char boundary[40];
-    size_t pos = 0;
-    struct field f;
     make_boundary(msg, len, boundary);
-    while (next_field(msg, len, &pos, &f)) {
-        if (!is_content_field(&f) && !field_is(&f, "MIME-Version") &&
-            append_crlf(out, f.p, f.len) < 0) {
-            return -1;
-        }
-    }
-    if (buf_printf(out,
+    if (mime_append_other_fields(out, msg, len) < 0 ||
+        buf_printf(out,
                    "MIME-Version: 1.0\r\n"
                    "Content-Type: multipart/encrypted;\r\n"
                    " protocol=\"application/pgp-encrypted\";\r\n"
@@ -601,7 +391,7 @@ static int build_outer(const uint8_t *msg, size_t len, const struct buf *armor, 
                    "Content-Disposition: inline; filename=\"encrypted.asc\"\r\n"
                    "\r\n",
                    boundary, boundary, boundary) < 0 ||
-        append_crlf(out, armor->data, armor->len) < 0 ||
+        mime_append_lines(out, armor->data, armor->len) < 0 ||
         buf_printf(out, "\r\n--%s--\r\n", boundary) < 0) {
         return -1;
     }
@@ -615,25 +405,25 @@ static int add_keys(struct pgp_ring *r, rnp_op_encrypt_t op, const char *signer,
     rnp_key_handle_t k = find_primary(r, signer);
     if (!k || !have_secret(k)) {
         rnp_key_handle_destroy(k);
-        return failf(err, errlen, "encrypt: no secret key %s in this ring to sign with",
-                     signer ? signer : "(null)");
+        return mime_err_setf(err, errlen, "encrypt: no secret key %s in this ring to sign with",
+                             signer ? signer : "(null)");
     }
     rnp_result_t rc = rnp_op_encrypt_add_signature(op, k, NULL);
     rnp_key_handle_destroy(k);
     if (rc != RNP_SUCCESS) {
-        return failf(err, errlen, "encrypt: key %s cannot sign (%s)", signer,
-                     rnp_result_to_string(rc));
+        return mime_err_setf(err, errlen, "encrypt: key %s cannot sign (%s)", signer,
+                             rnp_result_to_string(rc));
     }
     for (size_t i = 0; i < count; i++) {
         if (!(k = find_primary(r, rcpts[i]))) {
-            return failf(err, errlen, "encrypt: no public key %s in this ring",
-                         rcpts[i] ? rcpts[i] : "(null)");
+            return mime_err_setf(err, errlen, "encrypt: no public key %s in this ring",
+                                 rcpts[i] ? rcpts[i] : "(null)");
         }
         rc = rnp_op_encrypt_add_recipient(op, k);
         rnp_key_handle_destroy(k);
         if (rc != RNP_SUCCESS) {
-            return failf(err, errlen, "encrypt: key %s cannot encrypt (%s)", rcpts[i],
-                         rnp_result_to_string(rc));
+            return mime_err_setf(err, errlen, "encrypt: key %s cannot encrypt (%s)", rcpts[i],
+                                 rnp_result_to_string(rc));
         }
     }
     return 0;
@@ -651,7 +441,7 @@ static int sign_encrypt(struct pgp_ring *r, const struct buf *inner, const char 
     if (rnp_input_from_memory(&in, inner->data, inner->len, false) != RNP_SUCCESS ||
         rnp_output_to_memory(&o, 0) != RNP_SUCCESS ||
         rnp_op_encrypt_create(&op, r->ffi, in, o) != RNP_SUCCESS) {
-        failf(err, errlen, "encrypt: librnp could not start");
+        mime_err_setf(err, errlen, "encrypt: librnp could not start");
     } else if (add_keys(r, op, signer, rcpts, count, err, errlen) == 0) {
         /* AES-256 and SHA-256, armored; AEAD stays off (RFC 4880 SEIPD with MDC) so that
          * every OpenPGP implementation, gpg 2.2 included, can read it. */
@@ -660,9 +450,9 @@ static int sign_encrypt(struct pgp_ring *r, const struct buf *inner, const char 
         rnp_op_encrypt_set_hash(op, "SHA256");
         rnp_result_t rc = rnp_op_encrypt_execute(op);
         if (rc != RNP_SUCCESS) {
-            failf(err, errlen, "encrypt: %s", rnp_result_to_string(rc));
+            mime_err_setf(err, errlen, "encrypt: %s", rnp_result_to_string(rc));
         } else if (append_output(o, armor, true) < 0) {
-            failf(err, errlen, "encrypt: out of memory");
+            mime_err_setf(err, errlen, "encrypt: out of memory");
         } else {
             ret = 0;
         }
@@ -678,10 +468,10 @@ int pgp_encrypt_sign(struct pgp_ring *r, const uint8_t *msg, size_t len, const c
                      char *err, size_t errlen)
 {
     if (!msg || len == 0) {
-        return failf(err, errlen, "encrypt: empty message");
+        return mime_err_setf(err, errlen, "encrypt: empty message");
     }
     if (recipient_count == 0 || !recipient_fprs) {
-        return failf(err, errlen, "encrypt: no recipients");
+        return mime_err_setf(err, errlen, "encrypt: no recipients");
     }
     struct buf inner, armor;
     size_t mark = out->len;
@@ -689,13 +479,13 @@ int pgp_encrypt_sign(struct pgp_ring *r, const uint8_t *msg, size_t len, const c
     buf_init(&inner, 0);
     buf_init(&armor, 0);
     if (build_inner(msg, len, &inner) < 0) {
-        failf(err, errlen, "encrypt: out of memory");
+        mime_err_setf(err, errlen, "encrypt: out of memory");
     } else if (sign_encrypt(r, &inner, signer_fpr, recipient_fprs, recipient_count, &armor, err,
                             errlen) == 0) {
         ret = build_outer(msg, len, &armor, out);
         if (ret < 0) {
             buf_truncate(out, mark);
-            failf(err, errlen, "encrypt: out of memory or over the output buffer's limit");
+            mime_err_setf(err, errlen, "encrypt: out of memory or over the output buffer's limit");
         }
     }
     buf_free(&inner);
@@ -724,15 +514,18 @@ static int find_armor(const uint8_t *msg, size_t len, const uint8_t **armor, siz
 {
     char ct[CT_MAX], boundary[200], pct[CT_MAX];
     if (!pgp_is_encrypted(msg, len)) {
-        return failf(err, errlen,
-                     "not PGP/MIME: Content-Type is not multipart/encrypted; "
-                     "protocol=\"application/pgp-encrypted\"");
+        return mime_err_setf(err, errlen,
+                             "not PGP/MIME: Content-Type is not multipart/encrypted; "
+                             "protocol=\"application/pgp-encrypted\"");
     }
-    if (!header_value(msg, len, "Content-Type", ct, sizeof ct) ||
-        !mime_param(ct, "boundary", boundary, sizeof boundary)) {
-        return failf(err, errlen, "not PGP/MIME: no boundary parameter");
+    long blen = pgp_content_type(msg, len, ct, sizeof ct)
+                    ? mime_param(ct, "boundary", boundary, sizeof boundary)
+                    : -1;
+    if (blen <= 0 || (size_t)blen >= sizeof boundary) {
+        return mime_err_setf(err, errlen, "not PGP/MIME: no boundary parameter");
     }
-    size_t body = body_offset(msg, len);
+    size_t header_len, body;
+    mime_split(msg, len, &header_len, &body);
     const uint8_t *d = msg + body;
     size_t n = len - body;
     size_t d1 = find_delimiter(d, n, 0, boundary);
@@ -741,18 +534,18 @@ static int find_armor(const uint8_t *msg, size_t len, const uint8_t **armor, siz
     size_t p2 = d2 < n ? d2 + line_len(d + d2, n - d2) : n;
     size_t d3 = find_delimiter(d, n, p2, boundary);
     if (d2 >= n) {
-        return failf(err, errlen, "not PGP/MIME: fewer than two body parts");
+        return mime_err_setf(err, errlen, "not PGP/MIME: fewer than two body parts");
     }
-    if (!header_value(d + p1, d2 - p1, "Content-Type", pct, sizeof pct) ||
-        !media_type_is(pct, "application/pgp-encrypted") ||
+    if (!pgp_content_type(d + p1, d2 - p1, pct, sizeof pct) ||
+        !mime_type_is(pct, "application/pgp-encrypted") ||
         !find_bytes(d + p1, d2 - p1, "Version: 1")) {
-        return failf(err, errlen,
-                     "not PGP/MIME: part 1 is not application/pgp-encrypted with Version: 1");
+        return mime_err_setf(
+            err, errlen, "not PGP/MIME: part 1 is not application/pgp-encrypted with Version: 1");
     }
     const uint8_t *b = find_bytes(d + p2, d3 - p2, ARMOR_BEGIN);
     const uint8_t *e = b ? find_bytes(b, (size_t)(d + d3 - b), ARMOR_END) : NULL;
     if (!e) {
-        return failf(err, errlen, "not PGP/MIME: part 2 holds no armored PGP MESSAGE");
+        return mime_err_setf(err, errlen, "not PGP/MIME: part 2 holds no armored PGP MESSAGE");
     }
     e += strlen(ARMOR_END);
     *armor = b;
@@ -792,13 +585,15 @@ static int decrypt_failure(struct pgp_ring *r, rnp_op_verify_t op, rnp_result_t 
     }
     /* With a recipient's secret key at hand, a failure means the data is bad, not the keys. */
     if ((count > 0 && !any_secret) || (count == 0 && rc == RNP_ERROR_NO_SUITABLE_KEY)) {
-        return failf(err, errlen,
-                     "not addressed to any key in this ring (encrypted to key IDs %s): without "
-                     "one of their private keys the message cannot be read",
-                     count ? list : "none given");
+        return mime_err_setf(
+            err, errlen,
+            "not addressed to any key in this ring (encrypted to key IDs %s): without "
+            "one of their private keys the message cannot be read",
+            count ? list : "none given");
     }
-    return failf(err, errlen, "damaged or altered in transit: OpenPGP data does not decrypt (%s)",
-                 rnp_result_to_string(rc));
+    return mime_err_setf(err, errlen,
+                         "damaged or altered in transit: OpenPGP data does not decrypt (%s)",
+                         rnp_result_to_string(rc));
 }
 
 /* The fingerprint a verified signature names: its key's primary, else the issuer subpacket. */
@@ -830,7 +625,7 @@ static int check_signatures(rnp_op_verify_t op, struct pgp_verify *v, char *err,
         rnp_op_verify_signature_t s = NULL;
         char fpr[PGP_FPR_SIZE];
         if (rnp_op_verify_get_signature_at(op, i, &s) != RNP_SUCCESS) {
-            return failf(err, errlen, "bad signature: librnp could not read it");
+            return mime_err_setf(err, errlen, "bad signature: librnp could not read it");
         }
         rnp_result_t st = rnp_op_verify_signature_get_status(s);
         signer_of(s, fpr);
@@ -839,16 +634,18 @@ static int check_signatures(rnp_op_verify_t op, struct pgp_verify *v, char *err,
         }
         const char *who = fpr[0] ? fpr : "(no fingerprint given)";
         if (st == RNP_ERROR_KEY_NOT_FOUND) {
-            return failf(err, errlen,
-                         "signer's key unknown: signed by %s, a key not in this ring (import "
-                         "the sender's public key to check it)",
-                         who);
+            return mime_err_setf(
+                err, errlen,
+                "signer's key unknown: signed by %s, a key not in this ring (import "
+                "the sender's public key to check it)",
+                who);
         }
         if (st != RNP_SUCCESS) {
-            return failf(err, errlen,
-                         "bad signature by %s: the signed content or the signature was altered "
-                         "(%s)",
-                         who, rnp_result_to_string(st));
+            return mime_err_setf(
+                err, errlen,
+                "bad signature by %s: the signed content or the signature was altered "
+                "(%s)",
+                who, rnp_result_to_string(st));
         }
     }
     v->verified = count > 0;
@@ -900,16 +697,17 @@ static int run_verify(struct pgp_ring *r, rnp_op_verify_t op, rnp_output_t o, st
     bool encrypted = rc == RNP_SUCCESS && mode && strcmp(mode, "none") != 0;
     rnp_buffer_destroy(mode);
     if (!encrypted) {
-        return failf(err, errlen, "not PGP/MIME: the OpenPGP message in part 2 is not encrypted");
+        return mime_err_setf(err, errlen,
+                             "not PGP/MIME: the OpenPGP message in part 2 is not encrypted");
     }
     if (!integrity) {
-        return failf(err, errlen, "damaged or altered in transit: no integrity protection");
+        return mime_err_setf(err, errlen, "damaged or altered in transit: no integrity protection");
     }
     if (check_signatures(op, v, err, errlen) < 0) {
         return -1;
     }
     if (append_output(o, inner, false) < 0) {
-        return failf(err, errlen, "decrypt: the inner entity is over the buffer's limit");
+        return mime_err_setf(err, errlen, "decrypt: the inner entity is over the buffer's limit");
     }
     return 0;
 }
@@ -925,7 +723,7 @@ static int open_armor(struct pgp_ring *r, const uint8_t *armor, size_t alen, str
     if (rnp_input_from_memory(&in, armor, alen, false) != RNP_SUCCESS ||
         rnp_output_to_memory(&o, 0) != RNP_SUCCESS ||
         rnp_op_verify_create(&op, r->ffi, in, o) != RNP_SUCCESS) {
-        ret = failf(err, errlen, "decrypt: librnp could not start");
+        ret = mime_err_setf(err, errlen, "decrypt: librnp could not start");
     } else {
         ret = run_verify(r, op, o, inner, v, err, errlen);
     }
@@ -946,7 +744,7 @@ int pgp_decrypt_verify(struct pgp_ring *r, const uint8_t *msg, size_t len, struc
     }
     memset(v, 0, sizeof *v);
     if (!msg || find_armor(msg, len, &armor, &alen, err, errlen) < 0) {
-        return msg ? -1 : failf(err, errlen, "not PGP/MIME: no message");
+        return msg ? -1 : mime_err_setf(err, errlen, "not PGP/MIME: no message");
     }
     return open_armor(r, armor, alen, inner, v, err, errlen);
 }

@@ -14,14 +14,13 @@
 #include "smime.h"
 
 #include "base64.h"
-#include "message.h"
+#include "mime.h"
 
 #include <limits.h>
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,88 +34,16 @@
 
 /* ---- errors -------------------------------------------------------------------------------- */
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-}
-
 /* "what: reason of the last OpenSSL error" into err, then clears OpenSSL's error queue. */
 static void fail_ssl(char *err, size_t errlen, const char *what)
 {
     unsigned long e = ERR_peek_last_error();
     const char *reason = e ? ERR_reason_error_string(e) : NULL;
-    set_err(err, errlen, "%s: %s", what, reason ? reason : "unknown error");
+    mime_err_setf(err, errlen, "%s: %s", what, reason ? reason : "unknown error");
     ERR_clear_error();
 }
 
 /* ---- MIME text ----------------------------------------------------------------------------- */
-
-static bool name_is(const uint8_t *field, size_t len, const char *name)
-{
-    size_t n = strlen(name);
-    return len > n && field[n] == ':' && strncasecmp((const char *)field, name, n) == 0;
-}
-
-static bool is_content_field(const uint8_t *field, size_t len)
-{
-    return len > 8 && strncasecmp((const char *)field, "Content-", 8) == 0;
-}
-
-/* One header field, folded continuation lines included, without its final line end. */
-struct field {
-    const uint8_t *p;
-    size_t len;
-};
-
-/* The header field starting at h[*pos]; *pos moves past its final line end. False at the end
- * of the header section h[0..hlen). */
-static bool next_field(const uint8_t *h, size_t hlen, size_t *pos, struct field *f)
-{
-    size_t start = *pos, p = start;
-    if (p >= hlen) {
-        return false;
-    }
-    for (;;) {
-        const uint8_t *lf = memchr(h + p, '\n', hlen - p);
-        size_t end = lf ? (size_t)(lf - h) : hlen; /* the LF, or the end */
-        p = lf ? end + 1 : hlen;
-        if (p >= hlen || (h[p] != ' ' && h[p] != '\t')) {
-            f->p = h + start;
-            f->len = end - start - (end > start && h[end - 1] == '\r');
-            *pos = p;
-            return true;
-        }
-    }
-}
-
-/* Appends p[0..n) with every line end made CRLF (RFC 8551 3.1.1 canonical form). */
-static int append_crlf(struct buf *out, const uint8_t *p, size_t n)
-{
-    size_t start = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r')) {
-            if (buf_append(out, p + start, i - start) < 0 || buf_append(out, "\r\n", 2) < 0) {
-                return -1;
-            }
-            start = i + 1;
-        }
-    }
-    return buf_append(out, p + start, n - start);
-}
-
-/* Appends the field, its line ends made CRLF, and CRLF. */
-static int append_field(struct buf *out, const struct field *f)
-{
-    return append_crlf(out, f->p, f->len) < 0 ? -1 : buf_append(out, "\r\n", 2);
-}
 
 /* Base64 of der in lines of 76 characters, each ended by CRLF. */
 static int append_base64(struct buf *out, const uint8_t *der, size_t len)
@@ -134,36 +61,20 @@ static int append_base64(struct buf *out, const uint8_t *der, size_t len)
 
 /* The inner entity: the message's Content-* fields (or the RFC 2045 default type), the empty
  * line and the body, all canonical. */
-static int inner_entity(const uint8_t *msg, size_t hlen, size_t body, size_t len, struct buf *out)
+static int smime_inner_entity(const uint8_t *msg, size_t body, size_t len, struct buf *out)
 {
-    size_t pos = 0;
-    struct field f;
-    bool typed = false;
-    while (next_field(msg, hlen, &pos, &f)) {
-        if (is_content_field(f.p, f.len)) {
-            typed = typed || name_is(f.p, f.len, "Content-Type");
-            if (append_field(out, &f) < 0) {
-                return -1;
-            }
-        }
-    }
-    if (!typed && buf_append_str(out, "Content-Type: text/plain; charset=us-ascii\r\n") < 0) {
+    if (mime_append_content_fields(out, msg, len) < 0 || buf_append(out, "\r\n", 2) < 0) {
         return -1;
     }
-    return buf_append(out, "\r\n", 2) < 0 ? -1 : append_crlf(out, msg + body, len - body);
+    return mime_append_crlf(out, msg + body, len - body);
 }
 
 /* The outer header: every field but Content-* and MIME-Version, verbatim and in order, then the
  * fields of an application/pkcs7-mime body (RFC 8551 3.2, 3.3) and the empty line. */
-static int outer_header(const uint8_t *msg, size_t hlen, struct buf *out)
+static int smime_outer_header(const uint8_t *msg, size_t len, struct buf *out)
 {
-    size_t pos = 0;
-    struct field f;
-    while (next_field(msg, hlen, &pos, &f)) {
-        if (!is_content_field(f.p, f.len) && !name_is(f.p, f.len, "MIME-Version") &&
-            append_field(out, &f) < 0) {
-            return -1;
-        }
+    if (mime_append_other_fields(out, msg, len) < 0) {
+        return -1;
     }
     return buf_append_str(out,
                           "MIME-Version: 1.0\r\n"
@@ -269,11 +180,11 @@ int smime_sign_encrypt(const uint8_t *msg, size_t len, const struct tls_cert *si
 {
     size_t hlen, body;
     if (!signer || !signer->key || !signer->cert || !recipients || n == 0) {
-        set_err(err, errlen, "no signer key and certificate, or no recipient");
+        mime_err_setf(err, errlen, "no signer key and certificate, or no recipient");
         return -1;
     }
-    if (!msg || len > INT_MAX / 2 || !message_split(msg, len, &hlen, &body)) {
-        set_err(err, errlen, "not a message: no empty line after the header fields");
+    if (!msg || len > INT_MAX / 2 || !mime_split(msg, len, &hlen, &body)) {
+        mime_err_setf(err, errlen, "not a message: no empty line after the header fields");
         return -1;
     }
     struct buf inner, sig, layer, der;
@@ -282,22 +193,22 @@ int smime_sign_encrypt(const uint8_t *msg, size_t len, const struct tls_cert *si
     buf_init(&layer, 0);
     buf_init(&der, 0);
     size_t mark = out->len;
-    int rc = inner_entity(msg, hlen, body, len, &inner);
+    int rc = smime_inner_entity(msg, body, len, &inner);
     if (rc == 0) {
         rc = sign_detached(&inner, signer, &sig, err, errlen);
     } else {
-        set_err(err, errlen, "out of memory");
+        mime_err_setf(err, errlen, "out of memory");
     }
     if (rc == 0 && multipart_signed(&inner, &sig, &layer) < 0) {
-        set_err(err, errlen, "out of memory");
+        mime_err_setf(err, errlen, "out of memory");
         rc = -1;
     }
     if (rc == 0) {
         rc = encrypt_to(&layer, recipients, n, &der, err, errlen);
     }
     if (rc == 0 &&
-        (outer_header(msg, hlen, out) < 0 || append_base64(out, der.data, der.len) < 0)) {
-        set_err(err, errlen, "out of memory or over the output buffer's limit");
+        (smime_outer_header(msg, len, out) < 0 || append_base64(out, der.data, der.len) < 0)) {
+        mime_err_setf(err, errlen, "out of memory or over the output buffer's limit");
         buf_truncate(out, mark);
         rc = -1;
     }
@@ -310,45 +221,19 @@ int smime_sign_encrypt(const uint8_t *msg, size_t len, const struct tls_cert *si
 
 /* ---- receiving ----------------------------------------------------------------------------- */
 
-/* The value of parameter name in a Content-Type value ct, unquoted, into out (cap > 0).
- * Semicolons inside quoted strings do not separate. False when there is no such parameter. */
-static bool ct_param(const char *ct, const char *name, char *out, size_t cap)
-{
-    size_t n = strlen(name);
-    bool quoted = false;
-    for (const char *p = ct; *p; p++) {
-        quoted = *p == '"' ? !quoted : quoted;
-        if (*p != ';' || quoted) {
-            continue;
-        }
-        const char *q = p + 1 + strspn(p + 1, " \t");
-        if (strncasecmp(q, name, n) != 0 || q[n] != '=') {
-            continue;
-        }
-        q += n + 1;
-        bool qt = *q == '"';
-        q += qt;
-        size_t vlen = qt ? strcspn(q, "\"") : strcspn(q, "; \t");
-        snprintf(out, cap, "%.*s", (int)vlen, q);
-        return true;
-    }
-    return false;
-}
-
 /* Content-Type: application/pkcs7-mime (x- is the pre-RFC 2633 name) with an encrypted
  * smime-type; the value goes to ct (cap bytes, "" when there is none) for messages. */
 static bool encrypted_type(const uint8_t *msg, size_t len, char *ct, size_t cap)
 {
     char st[32];
-    long n = message_header_get(msg, len, "Content-Type", ct, cap);
-    if (n < 0) {
-        ct[0] = '\0';
+    long n = mime_header_get(msg, len, "Content-Type", ct, cap);
+    if (n < 0 || (size_t)n >= cap) {
         return false;
     }
-    size_t t = strcspn(ct, "; \t");
-    bool p7m = (t == 22 && strncasecmp(ct, "application/pkcs7-mime", t) == 0) ||
-               (t == 24 && strncasecmp(ct, "application/x-pkcs7-mime", t) == 0);
-    return p7m && (size_t)n < cap && ct_param(ct, "smime-type", st, sizeof st) &&
+    bool p7m =
+        mime_type_is(ct, "application/pkcs7-mime") || mime_type_is(ct, "application/x-pkcs7-mime");
+    long k = p7m ? mime_param(ct, "smime-type", st, sizeof st) : -1;
+    return k > 0 && (size_t)k < sizeof st &&
            (strcasecmp(st, "enveloped-data") == 0 || strcasecmp(st, "authEnveloped-data") == 0);
 }
 
@@ -361,7 +246,7 @@ bool smime_is_encrypted(const uint8_t *msg, size_t len)
 bool smime_from_matches(const uint8_t *msg, size_t len, const char *address)
 {
     char from[512];
-    long n = msg ? message_header_get(msg, len, "From", from, sizeof from) : -1;
+    long n = msg ? mime_header_get(msg, len, "From", from, sizeof from) : -1;
     if (n < 0 || (size_t)n >= sizeof from || !address || !*address) {
         return false;
     }
@@ -383,11 +268,11 @@ static int decode_body(const uint8_t *msg, size_t len, uint8_t **der, size_t *n,
 {
     size_t hlen, body;
     char cte[64];
-    long c = message_header_get(msg, len, "Content-Transfer-Encoding", cte, sizeof cte);
-    if (!message_split(msg, len, &hlen, &body) || c < 0 || strcasecmp(cte, "base64") != 0) {
-        set_err(err, errlen,
-                "bad base64: the body is not in base64 (Content-Transfer-Encoding: %s)",
-                c < 0 ? "none" : cte);
+    long c = mime_header_get(msg, len, "Content-Transfer-Encoding", cte, sizeof cte);
+    if (!mime_split(msg, len, &hlen, &body) || c < 0 || strcasecmp(cte, "base64") != 0) {
+        mime_err_setf(err, errlen,
+                      "bad base64: the body is not in base64 (Content-Transfer-Encoding: %s)",
+                      c < 0 ? "none" : cte);
         return -1;
     }
     char *text = malloc(len - body + 1);
@@ -404,7 +289,8 @@ static int decode_body(const uint8_t *msg, size_t len, uint8_t **der, size_t *n,
     if (got <= 0) {
         free(*der);
         *der = NULL;
-        set_err(err, errlen, got == -2 ? "out of memory" : "bad base64: the body does not decode");
+        mime_err_setf(err, errlen,
+                      got == -2 ? "out of memory" : "bad base64: the body does not decode");
         return -1;
     }
     *n = (size_t)got;
@@ -457,15 +343,15 @@ static int open_envelope(const uint8_t *der, size_t n, const struct tls_cert *me
     BIO *out = NULL;
     int rc = -1;
     if (nid != NID_pkcs7_enveloped && nid != NID_id_smime_ct_authEnvelopedData) {
-        set_err(err, errlen, "not a CMS EnvelopedData: the body decodes to %s",
-                cms ? OBJ_nid2ln(nid) : "something that is not CMS");
+        mime_err_setf(err, errlen, "not a CMS EnvelopedData: the body decodes to %s",
+                      cms ? OBJ_nid2ln(nid) : "something that is not CMS");
     } else if (!addressed_to(cms, me->cert, &count)) {
         char who[SMIME_ADDRESS_MAX];
         cert_address(me->cert, who, sizeof who);
-        set_err(err, errlen,
-                "not addressed to this key: none of its %d recipient infos names the "
-                "certificate of %s, so this private key cannot open it",
-                count, who[0] ? who : "this recipient");
+        mime_err_setf(err, errlen,
+                      "not addressed to this key: none of its %d recipient infos names the "
+                      "certificate of %s, so this private key cannot open it",
+                      count, who[0] ? who : "this recipient");
     } else if (!(out = BIO_new(BIO_s_mem())) ||
                !CMS_decrypt(cms, me->key, me->cert, NULL, out, CMS_BINARY)) {
         fail_ssl(err, errlen, "decryption failed");
@@ -474,7 +360,7 @@ static int open_envelope(const uint8_t *der, size_t n, const struct tls_cert *me
         long len = BIO_get_mem_data(out, &data);
         rc = len > 0 && buf_append(plain, data, (size_t)len) == 0 ? 0 : -1;
         if (rc < 0) {
-            set_err(err, errlen, "decryption failed: no content, or out of memory");
+            mime_err_setf(err, errlen, "decryption failed: no content, or out of memory");
         }
     }
     ERR_clear_error();
@@ -506,8 +392,9 @@ static int check_signers(CMS_ContentInfo *cms, X509 *ca, char *signer, size_t ca
             !X509_STORE_CTX_set_default(ctx, "smime_sign") || X509_verify_cert(ctx) != 1) {
             char who[SMIME_ADDRESS_MAX];
             cert_address(cert, who, sizeof who);
-            set_err(err, errlen, "signer not trusted by the CA: %s: %s", who[0] ? who : "signer",
-                    X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
+            mime_err_setf(err, errlen, "signer not trusted by the CA: %s: %s",
+                          who[0] ? who : "signer",
+                          X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
             rc = -1;
         }
         X509_STORE_CTX_cleanup(ctx);
@@ -528,11 +415,13 @@ static void signature_failed(char *err, size_t errlen)
 {
     int reason = ERR_GET_REASON(ERR_peek_last_error());
     if (reason == CMS_R_CONTENT_VERIFY_ERROR) {
-        set_err(err, errlen, "signature does not verify: the content was changed after signing");
+        mime_err_setf(err, errlen,
+                      "signature does not verify: the content was changed after signing");
         ERR_clear_error();
     } else if (reason == CMS_R_VERIFICATION_FAILURE) {
-        set_err(err, errlen,
-                "signature does not verify: the signature was changed or made with another key");
+        mime_err_setf(
+            err, errlen,
+            "signature does not verify: the signature was changed or made with another key");
         ERR_clear_error();
     } else {
         fail_ssl(err, errlen, "signature does not verify");
@@ -550,9 +439,9 @@ static int verify_signed(const struct buf *plain, X509 *ca, struct buf *entity, 
     CMS_ContentInfo *cms = in && out ? SMIME_read_CMS(in, &content) : NULL;
     int rc = -1;
     if (!cms || OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
-        set_err(err, errlen,
-                "not a signed MIME entity: the decrypted content is neither multipart/signed "
-                "nor signed-data");
+        mime_err_setf(err, errlen,
+                      "not a signed MIME entity: the decrypted content is neither multipart/signed "
+                      "nor signed-data");
     } else if (CMS_verify(cms, NULL, NULL, content, out, CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) !=
                1) {
         signature_failed(err, errlen);
@@ -561,7 +450,7 @@ static int verify_signed(const struct buf *plain, X509 *ca, struct buf *entity, 
         long len = BIO_get_mem_data(out, &data);
         rc = len >= 0 && buf_append(entity, data, (size_t)len) == 0 ? 0 : -1;
         if (rc < 0) {
-            set_err(err, errlen, "out of memory or over the output buffer's limit");
+            mime_err_setf(err, errlen, "out of memory or over the output buffer's limit");
         }
     }
     ERR_clear_error();
@@ -578,14 +467,15 @@ int smime_decrypt_verify(const uint8_t *msg, size_t len, const struct tls_cert *
 {
     char ct[SMIME_CT_MAX] = "";
     if (!me || !me->key || !me->cert || !ca || !signer || signer_cap == 0) {
-        set_err(err, errlen, "no recipient key and certificate, trusted CA or signer buffer");
+        mime_err_setf(err, errlen, "no recipient key and certificate, trusted CA or signer buffer");
         return -1;
     }
     if (!msg || len > INT_MAX || !encrypted_type(msg, len, ct, sizeof ct)) {
-        set_err(err, errlen,
-                "not an S/MIME encrypted message: Content-Type is %s, not application/pkcs7-mime "
-                "with smime-type=enveloped-data",
-                ct[0] ? ct : "missing");
+        mime_err_setf(
+            err, errlen,
+            "not an S/MIME encrypted message: Content-Type is %s, not application/pkcs7-mime "
+            "with smime-type=enveloped-data",
+            ct[0] ? ct : "missing");
         return -1;
     }
     uint8_t *der = NULL;
@@ -601,7 +491,7 @@ int smime_decrypt_verify(const uint8_t *msg, size_t len, const struct tls_cert *
         rc = verify_signed(&plain, ca, &inner, signer, signer_cap, err, errlen);
     }
     if (rc == 0 && buf_append(entity, inner.data, inner.len) < 0) {
-        set_err(err, errlen, "out of memory or over the output buffer's limit");
+        mime_err_setf(err, errlen, "out of memory or over the output buffer's limit");
         rc = -1;
     }
     free(der);
