@@ -8,6 +8,7 @@
 
 #include "mime.h"
 
+#include <cjson/cJSON.h>
 #include <ctype.h>
 #include <rnp/rnp.h>
 #include <rnp/rnp_err.h>
@@ -200,27 +201,25 @@ int pgp_export_secret(struct pgp_ring *r, const char *fpr, struct buf *out, char
     return export_key(r, fpr, true, out, err, errlen);
 }
 
-/* The first primary key among the "fingerprint" values of rnp_import_keys' JSON results. */
+/* The first primary key among the keys that rnp_import_keys reports, a JSON object of the form
+ * {"keys": [{"public": "new", "secret": "none", "fingerprint": "..."}, ...]} in which a subkey
+ * has an entry of its own. */
 static int pgp_first_imported_primary(struct pgp_ring *r, const char *json, char fpr[PGP_FPR_SIZE])
 {
-    static const char key[] = "\"fingerprint\"";
-    for (const char *p = strstr(json, key); p; p = strstr(p + 1, key)) {
-        const char *q = p + strlen(key);
-        q += strspn(q, " \t\r\n:");
-        if (*q != '"' || strnlen(q + 1, PGP_FPR_LEN) < PGP_FPR_LEN) {
-            continue;
-        }
-        char cand[PGP_FPR_SIZE];
-        memcpy(cand, q + 1, PGP_FPR_LEN);
-        cand[PGP_FPR_LEN] = '\0';
-        rnp_key_handle_t k = find_primary(r, cand);
+    cJSON *results = cJSON_Parse(json);
+    const cJSON *keys = cJSON_GetObjectItemCaseSensitive(results, "keys");
+    int ret = -1;
+    for (const cJSON *key = cJSON_IsArray(keys) ? keys->child : NULL; key && ret < 0;
+         key = key->next) {
+        const cJSON *f = cJSON_GetObjectItemCaseSensitive(key, "fingerprint");
+        rnp_key_handle_t k = cJSON_IsString(f) ? find_primary(r, f->valuestring) : NULL;
         if (k) {
-            int ret = primary_fpr(k, fpr);
+            ret = primary_fpr(k, fpr);
             rnp_key_handle_destroy(k);
-            return ret;
         }
     }
-    return -1;
+    cJSON_Delete(results);
+    return ret;
 }
 
 int pgp_import_public(struct pgp_ring *r, const uint8_t *data, size_t len, char fpr[PGP_FPR_SIZE],
