@@ -7,6 +7,7 @@
 #include "pgp.h"
 
 #include "mime.h"
+#include "strmap.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -358,11 +359,7 @@ static int build_inner(const uint8_t *msg, size_t len, struct buf *inner)
 /* A boundary that depends only on the message (FNV-1a 64), never found in the armored text. */
 static void make_boundary(const uint8_t *msg, size_t len, char out[40])
 {
-    uint64_t h = 14695981039346656037ULL;
-    for (size_t i = 0; i < len; i++) {
-        h = (h ^ msg[i]) * 1099511628211ULL;
-    }
-    snprintf(out, 40, "mailsim-pgp-%016llx", (unsigned long long)h);
+    snprintf(out, 40, "mailsim-pgp-%016llx", (unsigned long long)strmap_hash64_n(msg, len));
 }
 
 /* The outer message: visible fields of msg, the multipart/encrypted skeleton around armor. */
