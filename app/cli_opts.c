@@ -2,6 +2,7 @@
 #include "cli_opts.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,6 +130,14 @@ int cli_opts_lang(const struct cli_opts *p, const char **lang)
         *lang = langs[k];
     }
     return rc;
+}
+
+int cli_opts_seed(const struct cli_opts *p, unsigned long long *seed)
+{
+    if (cli_opts_parse_uint(p->arg, 0, ULLONG_MAX, seed) != 0) {
+        return cli_opts_bad_value(p, "is not a non-negative integer");
+    }
+    return 0;
 }
 
 int cli_opts_scenario(const struct cli_opts *p, const char **scenario)

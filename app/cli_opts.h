@@ -17,6 +17,14 @@
 #define CLI_OPTS_FAILED (-2) /* the message is printed: the command exits CLI_OPTS_USAGE */
 #define CLI_OPTS_ARG 1       /* an argument that is not an option: p->arg */
 
+/* A command lists its options as X(id, name, has_arg); these make of the list the enum of
+ * getopt_long's vals, from CLI_OPTS_FIRST on, and the rows of its table:
+ *   enum { FOO_OPT_BEFORE = CLI_OPTS_FIRST - 1, FOO_OPTIONS(CLI_OPTS_ENUM) };
+ *   static const struct option foo_options[] = {FOO_OPTIONS(CLI_OPTS_ROW){NULL, 0, NULL, 0}}; */
+#define CLI_OPTS_FIRST 256
+#define CLI_OPTS_ENUM(id, name, has_arg) id,
+#define CLI_OPTS_ROW(id, name, has_arg) {name, has_arg, NULL, id},
+
 /* Who speaks in the messages: "mailsim quiz" and the line after each message ("Try 'mailsim
  * quiz --help'."). */
 struct cli_opts_voice {
@@ -64,6 +72,10 @@ int cli_opts_choose(const struct cli_opts *p, const char *const *words, int *ind
 
 /* --lang: "ja" or "en" into *lang; 0, or CLI_OPTS_USAGE after the message. */
 int cli_opts_lang(const struct cli_opts *p, const char **lang);
+
+/* --seed of run and matrix: a whole number into *seed; 0, or CLI_OPTS_USAGE after the message
+ * "is not a non-negative integer". */
+int cli_opts_seed(const struct cli_opts *p, unsigned long long *seed);
 
 /* The argument just read as the command's one scenario: 0, or CLI_OPTS_USAGE after the message
  * "more than one scenario given" when *scenario is set already. */

@@ -98,12 +98,10 @@ static int main_set_seed(const struct cli_opts *p, struct main_opts *o, size_t a
 {
     (void)at;
     unsigned long long s = 0;
-    if (cli_opts_parse_uint(p->arg, 0, ULLONG_MAX, &s) != 0) {
-        return cli_opts_bad_value(p, "is not a non-negative integer");
-    }
+    int rc = cli_opts_seed(p, &s);
     o->build.seed = s;
     o->build.has_seed = true;
-    return 0;
+    return rc;
 }
 
 static int main_real(const struct cli_opts *p, double lo, double hi, double *out)

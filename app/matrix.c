@@ -3,9 +3,9 @@
 #include "matrix.h"
 
 #include "catalog.h"
+#include "cli_opts.h"
 #include "ui_strings.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -333,13 +333,58 @@ int matrix_print(const struct scenario *sc, const struct matrix *m, enum matrix_
     return ferror(out) ? -1 : 0;
 }
 
-static int matrix_usage(const char *fmt, const char *arg)
+static const struct cli_opts_voice matrix_voice = {
+    "mailsim matrix",
+    "usage: mailsim matrix SCENARIO [--format text|csv|md] [--lang ja|en] [--seed N]"};
+
+/* --format's words, in the order of enum matrix_format. */
+static const char *const matrix_formats[] = {"text", "csv", "md", NULL};
+
+#define MATRIX_OPTIONS(X)                                                                          \
+    X(MATRIX_OPT_FORMAT, "format", required_argument)                                              \
+    X(MATRIX_OPT_LANG, "lang", required_argument)                                                  \
+    X(MATRIX_OPT_SEED, "seed", required_argument)
+
+enum { MATRIX_OPT_BEFORE = CLI_OPTS_FIRST - 1, MATRIX_OPTIONS(CLI_OPTS_ENUM) };
+
+static const struct option matrix_options[] = {MATRIX_OPTIONS(CLI_OPTS_ROW){NULL, 0, NULL, 0}};
+
+/* Reads the command line into *path, *f, *lang and *opt. 0, or the exit status after a
+ * message. */
+static int matrix_parse(int argc, char **argv, const char **path, enum matrix_format *f,
+                        const char **lang, struct build_options *opt)
 {
-    fputs("mailsim matrix: ", stderr);
-    fprintf(stderr, fmt, arg);
-    fputs("\nusage: mailsim matrix SCENARIO [--format text|csv|md] [--lang ja|en] [--seed N]\n",
-          stderr);
-    return MATRIX_EXIT_USAGE;
+    struct cli_opts p;
+    cli_opts_init(&p, argc, argv, matrix_options, "", &matrix_voice);
+    p.dash_is_arg = true;
+    for (;;) {
+        int c = cli_opts_next(&p), k = 0, rc = 0;
+        unsigned long long seed = 0;
+        switch (c) {
+        case CLI_OPTS_END:
+            return *path ? 0 : cli_opts_usage(&matrix_voice, "which scenario?");
+        case CLI_OPTS_FAILED:
+            return MATRIX_EXIT_USAGE;
+        case CLI_OPTS_ARG:
+            rc = cli_opts_scenario(&p, path);
+            break;
+        case MATRIX_OPT_FORMAT:
+            rc = cli_opts_choose(&p, matrix_formats, &k);
+            *f = (enum matrix_format)k;
+            break;
+        case MATRIX_OPT_LANG:
+            rc = cli_opts_lang(&p, lang);
+            break;
+        case MATRIX_OPT_SEED:
+            rc = cli_opts_seed(&p, &seed);
+            opt->seed = seed;
+            opt->has_seed = true;
+            break;
+        }
+        if (rc) {
+            return rc;
+        }
+    }
 }
 
 int matrix_main(int argc, char **argv)
@@ -347,50 +392,9 @@ int matrix_main(int argc, char **argv)
     const char *path = NULL, *lang = ui_lang_from_locale();
     enum matrix_format f = MATRIX_TEXT;
     struct build_options opt = {0};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        bool takes =
-            strcmp(a, "--format") == 0 || strcmp(a, "--lang") == 0 || strcmp(a, "--seed") == 0;
-        if (takes && !v) {
-            return matrix_usage("option %s needs a value", a);
-        }
-        if (strcmp(a, "--format") == 0) {
-            if (strcmp(v, "text") == 0) {
-                f = MATRIX_TEXT;
-            } else if (strcmp(v, "csv") == 0) {
-                f = MATRIX_CSV;
-            } else if (strcmp(v, "md") == 0) {
-                f = MATRIX_MD;
-            } else {
-                return matrix_usage("--format: \"%s\" is not text, csv or md", v);
-            }
-            i++;
-        } else if (strcmp(a, "--lang") == 0) {
-            if (strcmp(v, "ja") != 0 && strcmp(v, "en") != 0) {
-                return matrix_usage("--lang: \"%s\" is not ja or en", v);
-            }
-            lang = v;
-            i++;
-        } else if (strcmp(a, "--seed") == 0) {
-            char *end;
-            errno = 0;
-            unsigned long long s = strtoull(v, &end, 10);
-            if (errno || *end || end == v || v[0] == '-') {
-                return matrix_usage("--seed: \"%s\" is not a non-negative integer", v);
-            }
-            opt.seed = s;
-            opt.has_seed = true;
-            i++;
-        } else if (a[0] == '-' && a[1]) {
-            return matrix_usage("unknown option %s", a);
-        } else if (path) {
-            return matrix_usage("more than one scenario given (\"%s\")", a);
-        } else {
-            path = a;
-        }
-    }
-    if (!path) {
-        return matrix_usage("which scenario?%s", "");
+    int rc = matrix_parse(argc, argv, &path, &f, &lang, &opt);
+    if (rc) {
+        return rc;
     }
     char err[1024];
     struct scenario *sc = catalog_load(path, err, sizeof err);

@@ -5,6 +5,7 @@
 #include "quiz.h"
 
 #include "catalog.h"
+#include "cli_opts.h"
 #include "glossary.h"
 #include "paths.h"
 #include "quiz_check.h"
@@ -36,6 +37,7 @@ struct quiz_opts {
     bool has_seed;
     bool jsonl;
     bool format_set;
+    bool filter_set; /* --topic, --weight or --scenario */
     const char *bank;
 };
 
@@ -150,37 +152,17 @@ static void quiz_usage(FILE *out)
     }
 }
 
-static int quiz_usage_error(const char *fmt, const char *arg)
-{
-    fputs("mailsim quiz: ", stderr);
-    fprintf(stderr, fmt, arg);
-    fputs("\nTry 'mailsim quiz --help'.\n", stderr);
-    return QUIZ_EXIT_USAGE;
-}
+static const struct cli_opts_voice quiz_voice = {"mailsim quiz", "Try 'mailsim quiz --help'."};
 
-static int quiz_parse_number(const char *opt, const char *v, unsigned long long max,
-                             unsigned long long *out)
+/* Prints the names of a table (quiz_topic_name, quiz_weight_name), ", " between them, into
+ * out. */
+static void quiz_names(char *out, size_t cap, const char *(*name)(int), int count)
 {
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(v, &end, 10);
-    if (errno || *end || end == v || v[0] == '-' || v[0] == '+' || x > max) {
-        fprintf(stderr, "mailsim quiz: %s: \"%s\" is not a whole number from %s to %llu\n", opt, v,
-                strcmp(opt, "--count") == 0 ? "1" : "0", max);
-        fputs("Try 'mailsim quiz --help'.\n", stderr);
-        return QUIZ_EXIT_USAGE;
-    }
-    *out = x;
-    return 0;
-}
-
-/* --topic and --weight: a comma list, added to *mask (bit 1u << index); names is the list of
- * valid words for the message. */
-/* Prints the names of a table (quiz_topic_name, quiz_weight_name), ", " between them. */
-static void quiz_print_names(FILE *out, const char *(*name)(int), int count)
-{
-    for (int k = 0; k < count; k++) {
-        fprintf(out, "%s%s", k ? ", " : "", name(k));
+    size_t len = 0;
+    out[0] = '\0';
+    for (int k = 0; k < count && len < cap; k++) {
+        int w = snprintf(out + len, cap - len, "%s%s", k ? ", " : "", name(k));
+        len += w > 0 ? (size_t)w : 0;
     }
 }
 
@@ -194,135 +176,168 @@ static const char *quiz_weight_at(int k)
     return quiz_weight_name((enum quiz_weight)k);
 }
 
-static int quiz_parse_set(const char *opt, const char *v, int (*find)(const char *),
+/* --topic and --weight: a comma list, added to *mask (bit 1u << index); name and count are the
+ * table the words come from. */
+static int quiz_parse_set(const struct cli_opts *p, int (*find)(const char *),
                           const char *(*name)(int), int count, unsigned *mask)
 {
     char item[64];
-    const char *p = v;
+    const char *v = p->arg;
     for (;;) {
-        size_t len = strcspn(p, ",");
+        size_t len = strcspn(v, ",");
         int k = -1;
         if (len < sizeof item) {
-            memcpy(item, p, len);
+            memcpy(item, v, len);
             item[len] = '\0';
             k = find(item);
         }
         if (k < 0) {
-            fprintf(stderr, "mailsim quiz: %s: \"%.*s\" is not one of ", opt,
-                    (int)(len < 64 ? len : 64), p);
-            quiz_print_names(stderr, name, count);
-            fputs("\n", stderr);
-            fputs("Try 'mailsim quiz --help'.\n", stderr);
-            return QUIZ_EXIT_USAGE;
+            char names[1024];
+            quiz_names(names, sizeof names, name, count);
+            return cli_opts_usage(&quiz_voice, "%s: \"%.*s\" is not one of %s", p->opt,
+                                  (int)(len < 64 ? len : 64), v, names);
         }
         *mask |= 1u << k;
-        if (!p[len]) {
+        if (!v[len]) {
             return 0;
         }
-        p += len + 1;
+        v += len + 1;
     }
+}
+
+/* --count N|all: 0 for all. */
+static int quiz_parse_count(const struct cli_opts *p, size_t *count)
+{
+    unsigned long long x = 0;
+    if (strcmp(p->arg, "all") == 0) {
+        *count = 0;
+        return 0;
+    }
+    if (cli_opts_parse_uint(p->arg, 0, QUIZ_MAX_COUNT, &x) != 0) {
+        return cli_opts_bad_value(p, "is not a whole number from 1 to %d", QUIZ_MAX_COUNT);
+    }
+    if (x == 0) {
+        return cli_opts_bad_value(p, "is not a whole number from 1 to %d (or all)", QUIZ_MAX_COUNT);
+    }
+    *count = (size_t)x;
+    return 0;
 }
 
 static int quiz_set_mode(struct quiz_opts *o, enum quiz_mode m, const char *opt)
 {
     if (o->mode != QUIZ_MODE_ROUND && o->mode != m) {
-        return quiz_usage_error("%s: choose one of --list, --verify and --glossary", opt);
+        return cli_opts_usage(&quiz_voice, "%s: choose one of --list, --verify and --glossary",
+                              opt);
     }
     o->mode = m;
     return 0;
 }
 
+/* The options but --help, as X(id, name, has_arg) (cli_opts.h). */
+#define QUIZ_OPTIONS(X)                                                                            \
+    X(QUIZ_OPT_LANG, "lang", required_argument)                                                    \
+    X(QUIZ_OPT_TOPIC, "topic", required_argument)                                                  \
+    X(QUIZ_OPT_WEIGHT, "weight", required_argument)                                                \
+    X(QUIZ_OPT_SCENARIO, "scenario", required_argument)                                            \
+    X(QUIZ_OPT_COUNT, "count", required_argument)                                                  \
+    X(QUIZ_OPT_SEED, "seed", required_argument)                                                    \
+    X(QUIZ_OPT_FORMAT, "format", required_argument)                                                \
+    X(QUIZ_OPT_BANK, "bank", required_argument)                                                    \
+    X(QUIZ_OPT_REVIEW, "review", no_argument)                                                      \
+    X(QUIZ_OPT_LIST, "list", no_argument)                                                          \
+    X(QUIZ_OPT_VERIFY, "verify", no_argument)                                                      \
+    X(QUIZ_OPT_GLOSSARY, "glossary", no_argument)
+
+enum { QUIZ_OPT_BEFORE = CLI_OPTS_FIRST - 1, QUIZ_OPTIONS(CLI_OPTS_ENUM) };
+
+static const struct option quiz_options[] = {
+    {"help", no_argument, NULL, 'h'},
+    QUIZ_OPTIONS(CLI_OPTS_ROW){NULL, 0, NULL, 0},
+};
+
+/* --format's words: jsonl is the second. */
+static const char *const quiz_formats[] = {"text", "jsonl", NULL};
+
+/* One option into o; 0, or the exit status after a message. */
+static int quiz_take(const struct cli_opts *p, int c, struct quiz_opts *o)
+{
+    int k = 0, rc = 0;
+    unsigned long long seed = 0;
+    switch (c) {
+    case QUIZ_OPT_LANG:
+        return cli_opts_lang(p, &o->lang);
+    case QUIZ_OPT_TOPIC:
+        o->filter_set = true;
+        return quiz_parse_set(p, quiz_topic_find, quiz_topic_at, QUIZ_TOPIC_COUNT,
+                              &o->filter.topics);
+    case QUIZ_OPT_WEIGHT:
+        o->filter_set = true;
+        return quiz_parse_set(p, quiz_weight_find, quiz_weight_at, QUIZ_WEIGHT_COUNT,
+                              &o->filter.weights);
+    case QUIZ_OPT_SCENARIO:
+        o->filter.scenario = p->arg;
+        o->filter_set = true;
+        return 0;
+    case QUIZ_OPT_COUNT:
+        o->count_set = true;
+        return quiz_parse_count(p, &o->count);
+    case QUIZ_OPT_SEED:
+        if (cli_opts_parse_uint(p->arg, 0, UINT64_MAX, &seed) != 0) {
+            return cli_opts_bad_value(p, "is not a whole number from 0 to %llu",
+                                      (unsigned long long)UINT64_MAX);
+        }
+        o->seed = seed;
+        o->has_seed = true;
+        return 0;
+    case QUIZ_OPT_FORMAT:
+        rc = cli_opts_choose(p, quiz_formats, &k);
+        o->jsonl = k == 1;
+        o->format_set = true;
+        return rc;
+    case QUIZ_OPT_BANK:
+        o->bank = p->arg;
+        return 0;
+    case QUIZ_OPT_REVIEW:
+        o->filter.review = true;
+        return 0;
+    case QUIZ_OPT_LIST:
+        return quiz_set_mode(o, QUIZ_MODE_LIST, p->opt);
+    case QUIZ_OPT_VERIFY:
+        return quiz_set_mode(o, QUIZ_MODE_VERIFY, p->opt);
+    default:
+        return quiz_set_mode(o, QUIZ_MODE_GLOSSARY, p->opt);
+    }
+}
+
 static int quiz_parse_opts(int argc, char **argv, struct quiz_opts *o, bool *help)
 {
-    bool filter_set = false, seed_or_review = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        bool takes = strcmp(a, "--lang") == 0 || strcmp(a, "--topic") == 0 ||
-                     strcmp(a, "--weight") == 0 || strcmp(a, "--scenario") == 0 ||
-                     strcmp(a, "--count") == 0 || strcmp(a, "--seed") == 0 ||
-                     strcmp(a, "--format") == 0 || strcmp(a, "--bank") == 0;
-        if (takes && !v) {
-            return quiz_usage_error("option %s needs a value", a);
-        }
-        int rc = 0;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+    struct cli_opts p;
+    cli_opts_init(&p, argc, argv, quiz_options, "h", &quiz_voice);
+    for (int c = cli_opts_next(&p); c != CLI_OPTS_END; c = cli_opts_next(&p)) {
+        int rc = c == CLI_OPTS_FAILED ? QUIZ_EXIT_USAGE : 0;
+        if (c == 'h') {
             *help = true;
             return 0;
-        } else if (strcmp(a, "--lang") == 0) {
-            if (strcmp(v, "ja") != 0 && strcmp(v, "en") != 0) {
-                return quiz_usage_error("--lang: \"%s\" is not ja or en", v);
-            }
-            o->lang = v;
-        } else if (strcmp(a, "--topic") == 0) {
-            filter_set = true;
-            rc = quiz_parse_set(a, v, quiz_topic_find, quiz_topic_at, QUIZ_TOPIC_COUNT,
-                                &o->filter.topics);
-        } else if (strcmp(a, "--weight") == 0) {
-            filter_set = true;
-            rc = quiz_parse_set(a, v, quiz_weight_find, quiz_weight_at, QUIZ_WEIGHT_COUNT,
-                                &o->filter.weights);
-        } else if (strcmp(a, "--scenario") == 0) {
-            o->filter.scenario = v;
-            filter_set = true;
-        } else if (strcmp(a, "--count") == 0) {
-            unsigned long long x = 0;
-            if (strcmp(v, "all") != 0) {
-                rc = quiz_parse_number(a, v, QUIZ_MAX_COUNT, &x);
-                if (rc == 0 && x == 0) {
-                    return quiz_usage_error("--count: \"%s\" is not a whole number from 1 to "
-                                            "100000 (or all)",
-                                            v);
-                }
-            }
-            o->count = (size_t)x;
-            o->count_set = true;
-        } else if (strcmp(a, "--seed") == 0) {
-            unsigned long long x = 0;
-            rc = quiz_parse_number(a, v, UINT64_MAX, &x);
-            o->seed = x;
-            o->has_seed = true;
-            seed_or_review = true;
-        } else if (strcmp(a, "--format") == 0) {
-            if (strcmp(v, "text") != 0 && strcmp(v, "jsonl") != 0) {
-                return quiz_usage_error("--format: \"%s\" is not text or jsonl", v);
-            }
-            o->jsonl = strcmp(v, "jsonl") == 0;
-            o->format_set = true;
-        } else if (strcmp(a, "--bank") == 0) {
-            o->bank = v;
-        } else if (strcmp(a, "--review") == 0) {
-            o->filter.review = true;
-            seed_or_review = true;
-            continue;
-        } else if (strcmp(a, "--list") == 0) {
-            rc = quiz_set_mode(o, QUIZ_MODE_LIST, a);
-        } else if (strcmp(a, "--verify") == 0) {
-            rc = quiz_set_mode(o, QUIZ_MODE_VERIFY, a);
-        } else if (strcmp(a, "--glossary") == 0) {
-            rc = quiz_set_mode(o, QUIZ_MODE_GLOSSARY, a);
-        } else if (a[0] == '-') {
-            return quiz_usage_error("unknown option %s", a);
-        } else {
-            return quiz_usage_error("unexpected argument \"%s\" (a scenario goes with --scenario)",
-                                    a);
+        } else if (c == CLI_OPTS_ARG) {
+            rc = cli_opts_usage(
+                &quiz_voice, "unexpected argument \"%s\" (a scenario goes with --scenario)", p.arg);
+        } else if (!rc) {
+            rc = quiz_take(&p, c, o);
         }
         if (rc) {
             return rc;
         }
-        if (takes) {
-            i++;
-        }
     }
-    if (o->mode != QUIZ_MODE_ROUND && (o->count_set || seed_or_review)) {
-        return quiz_usage_error("%s goes with a round, not with --list, --verify or --glossary",
-                                o->count_set ? "--count" : "--seed or --review");
+    if (o->mode != QUIZ_MODE_ROUND && (o->count_set || o->has_seed || o->filter.review)) {
+        return cli_opts_usage(&quiz_voice,
+                              "%s goes with a round, not with --list, --verify or --glossary",
+                              o->count_set ? "--count" : "--seed or --review");
     }
     if (o->format_set && o->mode != QUIZ_MODE_LIST && o->mode != QUIZ_MODE_GLOSSARY) {
-        return quiz_usage_error("--format goes with --list or --glossary%s", "");
+        return cli_opts_usage(&quiz_voice, "--format goes with --list or --glossary");
     }
-    if (o->mode == QUIZ_MODE_GLOSSARY && (filter_set || o->bank)) {
-        return quiz_usage_error("--glossary takes only --lang and --format%s", "");
+    if (o->mode == QUIZ_MODE_GLOSSARY && (o->filter_set || o->bank)) {
+        return cli_opts_usage(&quiz_voice, "--glossary takes only --lang and --format");
     }
     return 0;
 }
@@ -787,9 +802,10 @@ int quiz_main(int argc, char **argv)
             known = strcmp(b->q[i].scenario, o.filter.scenario) == 0;
         }
         if (!known) {
-            rc = quiz_usage_error("--scenario: no question is about \"%s\" (see `mailsim list` "
-                                  "and `mailsim quiz --list`)",
-                                  o.filter.scenario);
+            rc = cli_opts_usage(&quiz_voice,
+                                "--scenario: no question is about \"%s\" (see `mailsim list` "
+                                "and `mailsim quiz --list`)",
+                                o.filter.scenario);
         }
     }
     if (rc == 0) {

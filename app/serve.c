@@ -6,6 +6,7 @@
 
 #include "build.h"
 #include "catalog.h"
+#include "cli_opts.h"
 #include "export.h"
 #include "export_pcap.h"
 #include "ui_strings.h"
@@ -41,33 +42,118 @@ static void serve_usage(FILE *out)
           out);
 }
 
-static int serve_fail(const char *fmt, const char *arg)
-{
-    fputs("mailsim serve: ", stderr);
-    fprintf(stderr, fmt, arg);
-    fputs("\nTry 'mailsim serve --help'.\n", stderr);
-    return SERVE_EXIT_USAGE;
-}
+static const struct cli_opts_voice serve_voice = {"mailsim serve", "Try 'mailsim serve --help'."};
 
 struct serve_opts {
     const char *scenario, *bind, *ca_out, *pcap, *keylog, *format, *lang;
     long ports[SERVE_N]; /* -1 off, else the port (0: any) */
     long max_conns, idle_s, command_s;
-    bool no_gui;
+    bool no_gui, help;
 };
 
+/* A whole number from lo to hi into *out: 0, or -1. */
 static int serve_number(const char *s, long lo, long hi, long *out)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || end == s || v < lo || v > hi) {
+    unsigned long long v = 0;
+    if (cli_opts_parse_uint(s, (unsigned long long)lo, (unsigned long long)hi, &v) != 0) {
         return -1;
     }
-    *out = v;
+    *out = (long)v;
     return 0;
 }
 
+/* An option's whole number from lo to hi into *out; what ends the message when it is not one. */
+static int serve_take_number(const struct cli_opts *p, long lo, long hi, const char *what,
+                             long *out)
+{
+    return serve_number(p->arg, lo, hi, out) == 0 ? 0 : cli_opts_bad_value(p, "%s", what);
+}
+
+/* --port SERVICE=PORT|off */
+static int serve_parse_port(const struct cli_opts *p, struct serve_opts *o)
+{
+    const char *v = p->arg;
+    const char *eq = strchr(v, '=');
+    int k = 0;
+    while (eq && k < SERVE_N &&
+           !(strlen(serve_names[k]) == (size_t)(eq - v) &&
+             strncmp(v, serve_names[k], (size_t)(eq - v)) == 0)) {
+        k++;
+    }
+    if (!eq || k == SERVE_N) {
+        return cli_opts_bad_value(p, "is not SERVICE=PORT with SERVICE one of submission, smtps, "
+                                     "smtp, pop3, pop3s");
+    }
+    if (strcmp(eq + 1, "off") == 0) {
+        o->ports[k] = -1;
+    } else if (serve_number(eq + 1, 0, 65535, &o->ports[k]) < 0) {
+        return cli_opts_bad_value(p, "has no port number from 0 to 65535 (or off)");
+    }
+    return 0;
+}
+
+/* The options but --help, as X(id, name, has_arg) (cli_opts.h). bind to keylog stay together:
+ * serve_take stores them as one. */
+#define SERVE_OPTIONS(X)                                                                           \
+    X(SERVE_OPT_NO_GUI, "no-gui", no_argument)                                                     \
+    X(SERVE_OPT_BIND, "bind", required_argument)                                                   \
+    X(SERVE_OPT_CA_OUT, "ca-out", required_argument)                                               \
+    X(SERVE_OPT_PCAP, "pcap", required_argument)                                                   \
+    X(SERVE_OPT_KEYLOG, "keylog", required_argument)                                               \
+    X(SERVE_OPT_LANG, "lang", required_argument)                                                   \
+    X(SERVE_OPT_FORMAT, "format", required_argument)                                               \
+    X(SERVE_OPT_MAX_CONNECTIONS, "max-connections", required_argument)                             \
+    X(SERVE_OPT_IDLE_TIMEOUT, "idle-timeout", required_argument)                                   \
+    X(SERVE_OPT_COMMAND_TIMEOUT, "command-timeout", required_argument)                             \
+    X(SERVE_OPT_PORT, "port", required_argument)
+
+enum { SERVE_OPT_BEFORE = CLI_OPTS_FIRST - 1, SERVE_OPTIONS(CLI_OPTS_ENUM) };
+
+static const struct option serve_options[] = {
+    {"help", no_argument, NULL, 'h'},
+    SERVE_OPTIONS(CLI_OPTS_ROW){NULL, 0, NULL, 0},
+};
+
+static const char *const serve_formats[] = {"text", "jsonl", "summary", NULL};
+
+/* One option into o; 0, or the exit status after a message. */
+static int serve_take(const struct cli_opts *p, int c, struct serve_opts *o)
+{
+    int k = 0, rc = 0;
+    switch (c) {
+    case 'h':
+        o->help = true;
+        return 0;
+    case SERVE_OPT_NO_GUI:
+        o->no_gui = true;
+        return 0;
+    case SERVE_OPT_BIND:
+    case SERVE_OPT_CA_OUT:
+    case SERVE_OPT_PCAP:
+    case SERVE_OPT_KEYLOG: {
+        const char **text[] = {&o->bind, &o->ca_out, &o->pcap, &o->keylog};
+        *text[c - SERVE_OPT_BIND] = p->arg;
+        return 0;
+    }
+    case SERVE_OPT_LANG:
+        return cli_opts_lang(p, &o->lang);
+    case SERVE_OPT_FORMAT:
+        rc = cli_opts_choose(p, serve_formats, &k);
+        o->format = serve_formats[k];
+        return rc;
+    case SERVE_OPT_MAX_CONNECTIONS:
+        return serve_take_number(p, 1, 100000, "is not a number from 1 to 100000", &o->max_conns);
+    case SERVE_OPT_IDLE_TIMEOUT:
+        return serve_take_number(p, 1, 86400, "is not a number of seconds (1-86400)", &o->idle_s);
+    case SERVE_OPT_COMMAND_TIMEOUT:
+        return serve_take_number(p, 1, 86400, "is not a number of seconds (1-86400)",
+                                 &o->command_s);
+    default:
+        return serve_parse_port(p, o);
+    }
+}
+
+/* 0 with o filled (o->help: print the usage and stop), or the exit status after a message. */
 static int serve_parse(int argc, char **argv, struct serve_opts *o)
 {
     for (int k = 0; k < SERVE_N; k++) {
@@ -77,92 +163,20 @@ static int serve_parse(int argc, char **argv, struct serve_opts *o)
     o->max_conns = 1000;
     o->idle_s = 300;
     o->command_s = 60;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            serve_usage(stdout);
-            exit(0);
+    struct cli_opts p;
+    cli_opts_init(&p, argc, argv, serve_options, "h", &serve_voice);
+    for (;;) {
+        int c = cli_opts_next(&p);
+        if (c == CLI_OPTS_END) {
+            return 0;
         }
-        if (strcmp(a, "--no-gui") == 0) {
-            o->no_gui = true;
-            continue;
-        }
-        if (a[0] != '-') {
-            if (o->scenario) {
-                return serve_fail("more than one scenario given (\"%s\")", a);
-            }
-            o->scenario = a;
-            continue;
-        }
-        static const char *const with_value[] = {
-            "--bind",         "--ca-out",       "--pcap",          "--keylog", "--lang", "--format",
-            "--max-connections", "--idle-timeout", "--command-timeout", "--port", NULL};
-        bool known = false;
-        for (size_t k = 0; with_value[k] && !known; k++) {
-            known = strcmp(a, with_value[k]) == 0;
-        }
-        if (!known) {
-            return serve_fail("unknown option %s", a);
-        }
-        if (!v) {
-            return serve_fail("option %s needs a value", a);
-        }
-        i++;
-        if (strcmp(a, "--bind") == 0) {
-            o->bind = v;
-        } else if (strcmp(a, "--ca-out") == 0) {
-            o->ca_out = v;
-        } else if (strcmp(a, "--pcap") == 0) {
-            o->pcap = v;
-        } else if (strcmp(a, "--keylog") == 0) {
-            o->keylog = v;
-        } else if (strcmp(a, "--lang") == 0) {
-            if (strcmp(v, "ja") != 0 && strcmp(v, "en") != 0) {
-                return serve_fail("--lang: \"%s\" is not ja or en", v);
-            }
-            o->lang = v;
-        } else if (strcmp(a, "--format") == 0) {
-            if (strcmp(v, "text") != 0 && strcmp(v, "jsonl") != 0 && strcmp(v, "summary") != 0) {
-                return serve_fail("--format: \"%s\" is not text, jsonl or summary", v);
-            }
-            o->format = v;
-        } else if (strcmp(a, "--max-connections") == 0) {
-            if (serve_number(v, 1, 100000, &o->max_conns) < 0) {
-                return serve_fail("--max-connections: \"%s\" is not a number from 1 to 100000", v);
-            }
-        } else if (strcmp(a, "--idle-timeout") == 0) {
-            if (serve_number(v, 1, 86400, &o->idle_s) < 0) {
-                return serve_fail("--idle-timeout: \"%s\" is not a number of seconds (1-86400)", v);
-            }
-        } else if (strcmp(a, "--command-timeout") == 0) {
-            if (serve_number(v, 1, 86400, &o->command_s) < 0) {
-                return serve_fail("--command-timeout: \"%s\" is not a number of seconds (1-86400)",
-                                  v);
-            }
-        } else if (strcmp(a, "--port") == 0) {
-            const char *eq = strchr(v, '=');
-            int k = 0;
-            while (eq && k < SERVE_N &&
-                   !(strlen(serve_names[k]) == (size_t)(eq - v) &&
-                     strncmp(v, serve_names[k], (size_t)(eq - v)) == 0)) {
-                k++;
-            }
-            if (!eq || k == SERVE_N) {
-                return serve_fail("--port: \"%s\" is not SERVICE=PORT with SERVICE one of "
-                                  "submission, smtps, smtp, pop3, pop3s",
-                                  v);
-            }
-            if (strcmp(eq + 1, "off") == 0) {
-                o->ports[k] = -1;
-            } else if (serve_number(eq + 1, 0, 65535, &o->ports[k]) < 0) {
-                return serve_fail("--port: \"%s\" has no port number from 0 to 65535 (or off)", v);
-            }
-        } else {
-            return serve_fail("unknown option %s", a);
+        int rc = c == CLI_OPTS_FAILED ? SERVE_EXIT_USAGE
+                 : c == CLI_OPTS_ARG  ? cli_opts_scenario(&p, &o->scenario)
+                                      : serve_take(&p, c, o);
+        if (rc || o->help) {
+            return rc; /* --help: the rest is not read */
         }
     }
-    return 0;
 }
 
 static void serve_json_str(const char *s)
@@ -295,7 +309,10 @@ int serve_main(int argc, char **argv)
     struct serve_opts o;
     memset(&o, 0, sizeof o);
     int rc = serve_parse(argc, argv, &o);
-    if (rc) {
+    if (rc || o.help) {
+        if (o.help) {
+            serve_usage(stdout);
+        }
         return rc;
     }
     char err[1024];
@@ -305,8 +322,9 @@ int serve_main(int argc, char **argv)
         return SERVE_EXIT_USAGE;
     }
     if (strcmp(o.bind, "127.0.0.1") != 0) {
-        fprintf(stderr, "mailsim serve: warning: listening on %s, not only on loopback: anyone "
-                        "who can reach it can use these accounts, whose passwords are printed\n",
+        fprintf(stderr,
+                "mailsim serve: warning: listening on %s, not only on loopback: anyone "
+                "who can reach it can use these accounts, whose passwords are printed\n",
                 o.bind);
     }
     serve_enable_tls(sc);

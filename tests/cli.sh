@@ -31,6 +31,7 @@ check unknown-option 2 "unknown option --frobnicate" err -- "$bin" run --frobnic
 check bad-format 2 "is not text, jsonl or summary" err -- "$bin" run --format xml
 check missing-value 2 "needs a value" err -- "$bin" run --pcap
 check bad-seed 2 "not a non-negative integer" err -- "$bin" run --seed -4
+check seed-digits-only 2 '--seed: "+4" is not a non-negative integer' err -- "$bin" run --seed +4
 # Options are spelled whole, as --help gives them: no abbreviation, no --name=value, no "--".
 check abbreviated-option 2 "unknown option --form$" err -- "$bin" run --form summary
 check option-equals-value 2 "unknown option --format=jsonl" err -- "$bin" run --format=jsonl
@@ -55,12 +56,23 @@ check run-summary 0 '"messages_delivered":1' out -- "$bin" run --format summary
 check list 0 "nine-steps" out -- "$bin" list --lang en
 check matrix 0 "relay_restriction" out -- "$bin" matrix open-relay --lang en
 check serve-help 0 "usage: mailsim serve" out -- "$bin" serve --help
+check serve-help-first 0 "usage: mailsim serve" out -- "$bin" serve --help --frobnicate
 check serve-unknown 2 "unknown option --frobnicate" err -- "$bin" serve --frobnicate
 check serve-port 2 "is not SERVICE=PORT" err -- "$bin" serve --port imap=143
 check serve-port-range 2 "no port number from 0 to 65535" err -- "$bin" serve --port smtp=70000
 check serve-value 2 "option --port needs a value" err -- "$bin" serve --port
 check serve-scenario 2 "no bundled scenario of that name" err -- "$bin" serve no-such-thing
+check serve-scenario-between 2 "no bundled scenario of that name" err -- \
+    "$bin" serve --no-gui no-such-thing --bind 127.0.0.1
+check serve-two-scenarios 2 'more than one scenario given ("b")' err -- "$bin" serve a --no-gui b
+check serve-abbreviated 2 "unknown option --no-g$" err -- "$bin" serve --no-g
 check matrix-csv 0 "^on,no,yes,no" out -- "$bin" matrix open-relay --format csv
+check matrix-scenario-last 0 "^on,no,yes,no" out -- "$bin" matrix --format csv open-relay
+check matrix-unknown 2 "unknown option --frobnicate" err -- "$bin" matrix --frobnicate open-relay
+check matrix-missing-value 2 "option --seed needs a value" err -- "$bin" matrix open-relay --seed
+check matrix-no-scenario 2 "which scenario?" err -- "$bin" matrix --format csv
+check matrix-bad-format 2 '--format: "xml" is not text, csv or md' err -- \
+    "$bin" matrix open-relay --format xml
 check check-ok 0 "ok (nine-steps)" out -- "$bin" check "$here/../scenarios/nine-steps.json"
 check lang-from-locale 0 "メール配送の9ステップ" out -- env LANG=ja_JP.UTF-8 "$bin" run
 check no-display 0 "No display found" out -- env -u DISPLAY -u WAYLAND_DISPLAY LANG=C "$bin"

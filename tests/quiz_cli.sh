@@ -208,6 +208,11 @@ bad() {
     fi
 }
 bad 'unknown option --bogus' --bogus
+bad 'unknown option --lis' --lis
+bad 'unknown option --list=1' --list=1
+bad 'unknown option --' -- --list
+bad 'unknown option -' -
+bad 'option --seed needs a value' --lang en --seed
 bad '--lang: "fr" is not ja or en' --lang fr
 bad '--topic: "dkim" is not one of' --topic dkim
 bad '--topic: "tl" is not one of' --topic ports,tl
