@@ -246,8 +246,12 @@ static void text_event(const struct trace *tr, const struct export_text_labels *
         fputc('\n', out);
         break;
     case TRACE_STATE:
+    case TRACE_SECRET:
+    case TRACE_REPLY:
+    case TRACE_MESSAGE:
     case TRACE_KIND_COUNT:
-        /* State changes are for the viz and the JSON trace; the transcript shows bytes. */
+        /* State changes and annotations are for the viz and the JSON trace; the transcript shows
+         * bytes, and a reader sees there what the annotations name. */
         break;
     }
 }

@@ -434,6 +434,55 @@ void trace_secure(struct trace *tr, uint64_t t, uint32_t conn, enum trace_side f
     e->bytes = b;
 }
 
+/* The fields every annotation has: where (conn, side, offset, length) and who said it. The
+ * value bytes are meaning, not payload: payload_bytes does not count them. */
+static struct trace_event *trace_annotation(struct trace *tr, uint64_t t, enum trace_kind kind,
+                                            uint32_t conn, enum trace_side from, const char *agent,
+                                            uint32_t offset, uint32_t length, const uint8_t *p,
+                                            size_t n)
+{
+    trace_str a = trace_intern(tr, agent);
+    struct trace_bytes b = trace_arena_put(tr, p, n, false);
+    struct trace_event *e = trace_event_new(tr, t, kind);
+    e->conn = conn;
+    e->from = (uint8_t)from;
+    e->s[0] = a;
+    e->num = (int32_t)offset;
+    e->aux = length;
+    e->bytes = b;
+    return e;
+}
+
+void trace_secret(struct trace *tr, uint64_t t, uint32_t conn, enum trace_side from,
+                  const char *agent, const char *what, const char *encoding, uint32_t offset,
+                  uint32_t length, const uint8_t *value, size_t n)
+{
+    trace_str w = trace_intern(tr, what);
+    trace_str enc = trace_intern(tr, encoding);
+    struct trace_event *e =
+        trace_annotation(tr, t, TRACE_SECRET, conn, from, agent, offset, length, value, n);
+    e->s[1] = w;
+    e->s[2] = enc;
+}
+
+void trace_reply(struct trace *tr, uint64_t t, uint32_t conn, enum trace_side from,
+                 const char *agent, const char *code, const char *klass, uint32_t offset,
+                 uint32_t length, const uint8_t *challenge, size_t n)
+{
+    trace_str c = trace_intern(tr, code);
+    trace_str k = trace_intern(tr, klass);
+    struct trace_event *e =
+        trace_annotation(tr, t, TRACE_REPLY, conn, from, agent, offset, length, challenge, n);
+    e->s[1] = c;
+    e->s[2] = k;
+}
+
+void trace_message(struct trace *tr, uint64_t t, uint32_t conn, enum trace_side from,
+                   const char *agent, uint32_t offset, uint32_t length)
+{
+    trace_annotation(tr, t, TRACE_MESSAGE, conn, from, agent, offset, length, NULL, 0);
+}
+
 void trace_close(struct trace *tr, uint64_t t, uint32_t conn, enum trace_side from)
 {
     struct trace_event *e = trace_event_new(tr, t, TRACE_CLOSE);

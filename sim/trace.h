@@ -203,6 +203,22 @@ void trace_secure(struct trace *tr, uint64_t t, uint32_t conn, enum trace_side f
                   const char *agent, const char *version, const char *cipher, bool ok,
                   const char *detail);
 
+/* Annotations (see trace_kinds.h): call each right after the data or plain event it describes
+ * (the same conn and side); offset and length place the meaning in that event's bytes. */
+/* A credential: what ("AUTH PLAIN", "PASS", ...), encoding ("base64", or "" as is), and value,
+ * its decoded fields separated by a NUL. */
+void trace_secret(struct trace *tr, uint64_t t, uint32_t conn, enum trace_side from,
+                  const char *agent, const char *what, const char *encoding, uint32_t offset,
+                  uint32_t length, const uint8_t *value, size_t n);
+/* A refusing or challenging reply: code ("550", "-ERR"), class ("5xx", "-ERR"), and a SASL
+ * challenge decoded (n 0 for none). */
+void trace_reply(struct trace *tr, uint64_t t, uint32_t conn, enum trace_side from,
+                 const char *agent, const char *code, const char *klass, uint32_t offset,
+                 uint32_t length, const uint8_t *challenge, size_t n);
+/* A message's text, dot-stuffed, without the "." line that ends it. */
+void trace_message(struct trace *tr, uint64_t t, uint32_t conn, enum trace_side from,
+                   const char *agent, uint32_t offset, uint32_t length);
+
 /* Event i, 0 <= i < nevents. */
 static inline const struct trace_event *trace_event_at(const struct trace *tr, size_t i)
 {

@@ -47,6 +47,17 @@
     C(k, conn) F(k, from) S(k, agent, 0) B(k, text)
 #define TRACE_F_KEY(k, S, SO, N, A, C, CO, F, B, OK, X)                                            \
     S(k, agent, 0) S(k, system, 1) S(k, identity, 2) B(k, id)
+/* Rows longer than a line, which clang-format 14 wraps differently each run: */
+/* clang-format off */
+#define TRACE_F_SECRET(k, S, SO, N, A, C, CO, F, B, OK, X)                                         \
+    C(k, conn) F(k, from) S(k, agent, 0) S(k, what, 1) SO(k, encoding, 2) N(k, offset)             \
+    A(k, length) B(k, value)
+#define TRACE_F_REPLY(k, S, SO, N, A, C, CO, F, B, OK, X)                                          \
+    C(k, conn) F(k, from) S(k, agent, 0) S(k, code, 1) S(k, class, 2) N(k, offset)                 \
+    A(k, length) B(k, challenge)
+/* clang-format on */
+#define TRACE_F_MESSAGE(k, S, SO, N, A, C, CO, F, B, OK, X)                                        \
+    C(k, conn) F(k, from) S(k, agent, 0) N(k, offset) A(k, length)
 
 /* What each kind means:
  *   connect  a TCP connection opened (details in the connection table)
@@ -68,7 +79,24 @@
  *   tamper   a man in the middle replaced the data event just before (same conn and side):
  *            text is what the other side received instead
  *   key      agent holds a private key of system ("S/MIME", "OpenPGP") for identity; id is how
- *            others know it (a certificate's issuer and serial, or a fingerprint) */
+ *            others know it (a certificate's issuer and serial, or a fingerprint)
+ * Annotations: what the engine that sent some bytes knew they mean, so that no reader parses
+ * SMTP or POP3 again (DESIGN.md principle 7). Each describes the data or plain event recorded
+ * just before it on the same conn and side (the taps' sniff and tamper events of that data event
+ * may come between); offset and length say where in that event's bytes the meaning lies, and
+ * agent is whose engine said it. The text transcript and the pcap show nothing of them.
+ *   secret   a credential: what is "AUTH PLAIN", "AUTH LOGIN user", "AUTH LOGIN password",
+ *            "AUTH CRAM-MD5" (SMTP AUTH, RFC 4954), "USER", "PASS" or "APOP" (POP3, RFC 1939);
+ *            encoding is how the wire writes it ("base64"; left out when as is); value is what
+ *            it says, decoded, its fields separated by a NUL (PLAIN: user and password; CRAM-MD5
+ *            and APOP: user and digest)
+ *   reply    a server reply that refuses (SMTP 4xx, 5xx; POP3 -ERR) or challenges (SMTP 334,
+ *            a SASL challenge); code "550", "-ERR"; class "3xx", "4xx", "5xx" or "-ERR";
+ *            challenge: a 334's text decoded from base64 ("Username:"), else empty. Successes
+ *            (2xx, 354, +OK) are not annotated: they are most replies of a long run, and a
+ *            reply of a mailsim server without a reply event is one
+ *   message  a message's text: SMTP DATA's after the 354, a POP3 RETR or TOP answer's after its
+ *            +OK line; dot-stuffed as sent, up to the line with the single "." (left out) */
 #define TRACE_KINDS(X)                                                                             \
     X(TRACE_CONNECT, connect, TRACE_F_CONNECT)                                                     \
     X(TRACE_DATA, data, TRACE_F_DATA)                                                              \
@@ -85,6 +113,9 @@
     X(TRACE_PLAIN, plain, TRACE_F_PLAIN)                                                           \
     X(TRACE_SECURE, secure, TRACE_F_SECURE)                                                        \
     X(TRACE_TAMPER, tamper, TRACE_F_TAMPER)                                                        \
-    X(TRACE_KEY, key, TRACE_F_KEY)
+    X(TRACE_KEY, key, TRACE_F_KEY)                                                                 \
+    X(TRACE_SECRET, secret, TRACE_F_SECRET)                                                        \
+    X(TRACE_REPLY, reply, TRACE_F_REPLY)                                                           \
+    X(TRACE_MESSAGE, message, TRACE_F_MESSAGE)
 
 #endif
