@@ -45,26 +45,54 @@ static inline uint8_t fuzz_byte(struct fuzz_in *in)
  * at a time, or cut at irregular places. */
 struct fuzz_chunker {
     uint32_t state;
-    size_t max; /* 0: everything at once */
+    size_t max;        /* 0: everything at once */
+    const uint8_t *p;  /* what is still to feed */
+    size_t left;       /* octets still to feed */
+    const uint8_t *at; /* the current chunk, after fuzz_chunk_next() */
+    size_t n;          /* its length */
 };
 
-static inline void fuzz_chunker_init(struct fuzz_chunker *c, uint8_t option)
+static inline void fuzz_chunker_init(struct fuzz_chunker *c, uint8_t option, const uint8_t *data,
+                                     size_t size)
 {
     static const size_t maxes[8] = {0, 1, 2, 3, 7, 64, 512, 4096};
     c->max = maxes[option & 7];
     c->state = (uint32_t)(option >> 3) * 2654435761u + 1u;
+    c->p = data;
+    c->left = size;
+    c->at = NULL;
+    c->n = 0;
 }
 
-/* The size of the next chunk of the left octets still to feed (at least 1 when left > 0). */
-static inline size_t fuzz_chunk(struct fuzz_chunker *c, size_t left)
+/* Moves to the next chunk (at, n; n is at least 1); false when everything has been fed. */
+static inline bool fuzz_chunk_next(struct fuzz_chunker *c)
 {
-    if (c->max == 0) {
-        return left;
+    if (c->left == 0) {
+        return false;
     }
-    c->state = c->state * 1103515245u + 12345u;
-    size_t k = 1 + (size_t)(c->state >> 8) % c->max;
-    return k < left ? k : left;
+    size_t k = c->left;
+    if (c->max != 0) {
+        c->state = c->state * 1103515245u + 12345u;
+        k = 1 + (size_t)(c->state >> 8) % c->max;
+        k = k < c->left ? k : c->left;
+    }
+    c->at = c->p;
+    c->n = k;
+    c->p += k;
+    c->left -= k;
+    return true;
 }
+
+/* Feeds one chunk to the engine e, whose calls are prefix_done, prefix_feed and prefix_output,
+ * and checks what every engine promises: input after the session is done is ignored (nothing
+ * more comes out). */
+#define FUZZ_FEED(prefix, e, p, n)                                                                 \
+    do {                                                                                           \
+        bool fuzz_was_done_ = prefix##_done(e);                                                    \
+        prefix##_feed((e), (p), (n));                                                              \
+        const uint8_t *fuzz_out_;                                                                  \
+        FUZZ_CHECK(!fuzz_was_done_ || prefix##_output((e), &fuzz_out_) == 0);                      \
+    } while (0)
 
 /* A running FNV-1a hash of everything an engine did (bytes out, hook calls), so that two runs
  * over the same input cut differently can be compared. */

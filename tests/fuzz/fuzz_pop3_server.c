@@ -276,15 +276,8 @@ static uint64_t fuzz_session(unsigned cfg_bits, unsigned hook_bits, uint8_t cut,
 
     unsigned max_bad = (cfg_bits & CFG_MAX3) ? 3 : POP3_DEFAULT_MAX_BAD_COMMANDS;
     struct fuzz_chunker ch;
-    fuzz_chunker_init(&ch, cut);
-    size_t off = 0;
-    while (off < size) {
-        size_t k = fuzz_chunk(&ch, size - off);
-        bool was_done = pop3_server_done(s);
-        pop3_server_feed(s, data + off, k);
-        off += k;
-        const uint8_t *out;
-        FUZZ_CHECK(!was_done || pop3_server_output(s, &out) == 0);
+    for (fuzz_chunker_init(&ch, cut, data, size); fuzz_chunk_next(&ch);) {
+        FUZZ_FEED(pop3_server, s, ch.at, ch.n);
         FUZZ_CHECK(pop3_server_state(s) == x.state);
         /* Failed commands in a row: after login max_bad pass and the next ends the session;
          * before login the 3rd unknown one ends it (max_bad is at least 3). */

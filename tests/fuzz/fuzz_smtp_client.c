@@ -199,15 +199,8 @@ static uint64_t fuzz_session(unsigned cfg_bits, unsigned hook_bits, uint8_t cut,
     fuzz_drain(&x, c);
 
     struct fuzz_chunker ch;
-    fuzz_chunker_init(&ch, cut);
-    size_t off = 0;
-    while (off < size) {
-        size_t k = fuzz_chunk(&ch, size - off);
-        bool was_done = smtp_client_done(c);
-        smtp_client_feed(c, data + off, k);
-        off += k;
-        const uint8_t *out;
-        FUZZ_CHECK(!was_done || smtp_client_output(c, &out) == 0);
+    for (fuzz_chunker_init(&ch, cut, data, size); fuzz_chunk_next(&ch);) {
+        FUZZ_FEED(smtp_client, c, ch.at, ch.n);
         FUZZ_CHECK(smtp_client_state(c) == x.state);
         fuzz_drain(&x, c);
         if (smtp_client_state(c) == SMTP_CLIENT_STATE_TLS) {

@@ -438,16 +438,8 @@ static uint64_t fuzz_session(unsigned cfg_bits, unsigned hook_bits, uint8_t cut_
     fuzz_check_state(&c, s);
 
     struct fuzz_chunker ch;
-    fuzz_chunker_init(&ch, cut_option);
-    size_t off = 0;
-    while (off < size) {
-        size_t k = fuzz_chunk(&ch, size - off);
-        bool was_done = smtp_server_done(s);
-        smtp_server_feed(s, data + off, k);
-        off += k;
-        const uint8_t *out;
-        /* Input after the session is done is ignored. */
-        FUZZ_CHECK(!was_done || smtp_server_output(s, &out) == 0);
+    for (fuzz_chunker_init(&ch, cut_option, data, size); fuzz_chunk_next(&ch);) {
+        FUZZ_FEED(smtp_server, s, ch.at, ch.n);
         fuzz_drain(&c, s);
         fuzz_check_state(&c, s);
         if (smtp_server_state(s) == SMTP_SERVER_STATE_STARTTLS) {
