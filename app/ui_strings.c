@@ -1,9 +1,11 @@
 /* ui_strings: loading UI text from assets/ with cJSON. */
 #include "ui_strings.h"
 
+#include "buf.h"
 #include "paths.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,35 +25,19 @@ static cJSON *ui_strings_read(const char *lang, char *err, size_t errlen)
                  rel);
         return NULL;
     }
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open", path);
+    struct buf text;
+    buf_init(&text, 0);
+    if (buf_read_file(&text, path) != 0) {
+        if (errno == ENOMEM) {
+            snprintf(err, errlen, "out of memory");
+        } else {
+            snprintf(err, errlen, "%s: cannot open", path);
+        }
+        buf_free(&text);
         return NULL;
     }
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 8192;
-            char *p = realloc(text, cap);
-            if (!p) {
-                free(text);
-                fclose(f);
-                snprintf(err, errlen, "out of memory");
-                return NULL;
-            }
-            text = p;
-        }
-        size_t n = fread(text + len, 1, 4096, f);
-        len += n;
-        if (n < 4096) {
-            break;
-        }
-    }
-    fclose(f);
-    text[len] = 0;
-    cJSON *root = cJSON_ParseWithLength(text, len);
-    free(text);
+    cJSON *root = cJSON_ParseWithLength((const char *)text.data, text.len);
+    buf_free(&text);
     if (!cJSON_IsObject(root)) {
         cJSON_Delete(root);
         snprintf(err, errlen, "%s: not a JSON object of strings", path);

@@ -1,6 +1,7 @@
 /* buf: bounded growable byte buffers. */
 #include "buf.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,6 +140,47 @@ void buf_truncate(struct buf *b, size_t len)
         b->len = len;
         b->data[len] = 0;
     }
+}
+
+int buf_read_file(struct buf *b, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        return -1;
+    }
+    int rc = 0;
+    for (;;) {
+        /* Room as large as what is already read: a large file is copied a few times, not once
+         * per chunk. */
+        size_t room = b->len > 4096 ? b->len : 4096;
+        if (room > b->max - b->len) {
+            room = b->max - b->len;
+        }
+        if (room == 0) {
+            if (fgetc(f) != EOF) {
+                errno = EFBIG; /* more than the buffer's limit */
+                rc = -1;
+            }
+            break;
+        }
+        if (buf_reserve(b, room) != 0) {
+            errno = ENOMEM;
+            rc = -1;
+            break;
+        }
+        size_t got = fread(b->data + b->len, 1, room, f);
+        b->len += got;
+        b->data[b->len] = 0;
+        if (got < room) {
+            if (ferror(f)) {
+                errno = EIO;
+                rc = -1;
+            }
+            break;
+        }
+    }
+    fclose(f);
+    return rc;
 }
 
 void *buf_grow_items(void *items, size_t *cap, size_t n, size_t elem, size_t first)

@@ -43,6 +43,11 @@ void buf_clear(struct buf *b);
  * back a half-written item after an error. */
 void buf_truncate(struct buf *b, size_t len);
 
+/* Appends the whole file at path, read as bytes; data stays NUL-terminated and allocated even
+ * for an empty file. Returns 0, or -1 with errno set when the file cannot be opened or read, or
+ * the limit or memory is exhausted (the buffer then holds what was read so far). */
+int buf_read_file(struct buf *b, const char *path);
+
 /* Growable arrays of fixed-size items (a world's hosts, a zone's records, a server's
  * connections) share one way to grow: room for item n of an array of elem-byte items with room
  * for *cap, doubling from first. Returns the array, perhaps moved, with item n zeroed. Out of

@@ -2,6 +2,7 @@
  * body of several segments, SMTP relay on 25 overlapping it, a POP3 retrieval) are written,
  * parsed back here (headers, checksums, seq/ack, handshake, FIN, reassembly), then read by
  * tshark, which must see no TCP problem and every SMTP and POP3 command and reply in order. */
+#include "buf.h"
 #include "export_pcap.h"
 #include "harness.h"
 #include "trace.h"
@@ -268,32 +269,18 @@ static void capture_free(struct capture *c)
     memset(c, 0, sizeof *c);
 }
 
+/* The whole file into *data (the caller frees it); false, with nothing to free, when it cannot. */
 static bool read_file(const char *path, uint8_t **data, size_t *size)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    struct buf b;
+    buf_init(&b, 0);
+    if (buf_read_file(&b, path) != 0) {
+        buf_free(&b);
         return false;
     }
-    size_t cap = 4096, n = 0;
-    uint8_t *d = malloc(cap);
-    size_t got;
-    while (d && (got = fread(d + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            uint8_t *nd = realloc(d, cap * 2);
-            if (!nd) {
-                free(d);
-                d = NULL;
-                break;
-            }
-            d = nd;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    *data = d;
-    *size = n;
-    return d != NULL;
+    *data = b.data;
+    *size = b.len;
+    return true;
 }
 
 /* Parses a pcap written by export_pcap and checks everything that holds packet by packet:

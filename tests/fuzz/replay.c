@@ -1,49 +1,12 @@
 /* replay: the main() the fuzz targets get in a normal build, without libFuzzer. It feeds every
  * file of the directories (or the files) named on the command line to LLVMFuzzerTestOneInput,
  * so the seed corpus and every crasher found so far run as CTest tests with any compiler. */
+#include "buf.h"
 #include "fuzz.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <sys/stat.h>
-
-/* Reads a whole file; the caller frees *data. Returns 0, or -1 with errno set. */
-static int replay_read(const char *path, uint8_t **data, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        return -1;
-    }
-    size_t cap = 4096, n = 0;
-    uint8_t *buf = malloc(cap);
-    while (buf) {
-        if (n == cap) {
-            uint8_t *grown = realloc(buf, cap * 2);
-            if (!grown) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = grown;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) {
-            break;
-        }
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (!buf || bad) {
-        free(buf);
-        errno = buf ? EIO : ENOMEM;
-        return -1;
-    }
-    *data = buf;
-    *len = n;
-    return 0;
-}
 
 /* Runs one file. Returns 1 when it ran, 0 when it is not a regular file, -1 on a read error. */
 static int replay_file(const char *path)
@@ -55,20 +18,22 @@ static int replay_file(const char *path)
     if (!S_ISREG(st.st_mode)) {
         return 0;
     }
-    uint8_t *data;
-    size_t len;
-    if (replay_read(path, &data, &len) != 0) {
+    struct buf in;
+    buf_init(&in, 0);
+    if (buf_read_file(&in, path) != 0) {
+        buf_free(&in);
         return -1;
     }
     /* A copy of exactly len bytes, so that a read past the end is caught by ASan or valgrind
      * when this build has them, as under libFuzzer. */
+    size_t len = in.len;
     uint8_t *exact = malloc(len ? len : 1);
     if (!exact) {
-        free(data);
+        buf_free(&in);
         return -1;
     }
-    memcpy(exact, data, len);
-    free(data);
+    memcpy(exact, in.data, len);
+    buf_free(&in);
     LLVMFuzzerTestOneInput(exact, len);
     free(exact);
     return 1;
