@@ -52,6 +52,36 @@ static inline int harness_check_int(struct harness *h, long long got, long long 
     harness_check_int((h), (long long)(got), (long long)(want), #got " == " #want, __FILE__,       \
                       __LINE__)
 
+/* True when needle[0..n) occurs in hay[0..len): what a test asks of the bytes on a wire or in a
+ * message (an empty needle occurs everywhere). */
+static inline int harness_contains(const void *hay, size_t len, const void *needle, size_t n)
+{
+    const unsigned char *p = hay;
+    for (size_t i = 0; n <= len && i <= len - n; i++) {
+        if (memcmp(p + i, needle, n) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Creates dir/name for writing bytes, for the files a test hands to outside tools; NULL after
+ * saying why on stderr. The caller closes it. */
+static inline FILE *harness_create(const char *dir, const char *name)
+{
+    char path[4096];
+    int n = snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (n < 0 || (size_t)n >= sizeof path) {
+        fprintf(stderr, "%s/%s: path too long\n", dir, name);
+        return NULL;
+    }
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        perror(path);
+    }
+    return f;
+}
+
 static inline int harness_finish(const struct harness *h)
 {
     printf("%s: %d passed, %d failed\n", h->name, h->passed, h->failed);

@@ -13,13 +13,7 @@
 
 static bool has(const struct buf *b, const char *needle)
 {
-    size_t n = strlen(needle);
-    for (size_t i = 0; i + n <= b->len; i++) {
-        if (memcmp(b->data + i, needle, n) == 0) {
-            return true;
-        }
-    }
-    return false;
+    return harness_contains(b->data, b->len, needle, strlen(needle));
 }
 
 /* ---- CRC-32 and ZIP ------------------------------------------------------------------------ */

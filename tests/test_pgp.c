@@ -57,13 +57,7 @@ struct world {
 
 static bool contains(const struct buf *b, const char *s)
 {
-    size_t n = strlen(s);
-    for (size_t i = 0; n <= b->len && i <= b->len - n; i++) {
-        if (memcmp(b->data + i, s, n) == 0) {
-            return true;
-        }
-    }
-    return false;
+    return harness_contains(b->data, b->len, s, strlen(s));
 }
 
 static bool buf_is(const struct buf *b, const char *s)
@@ -604,11 +598,8 @@ static void test_encrypt_errors(struct harness *h, struct world *w)
 
 static int write_file(const char *dir, const char *name, const void *p, size_t n)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
+    FILE *f = harness_create(dir, name);
     if (!f) {
-        perror(path);
         return -1;
     }
     size_t put = fwrite(p, 1, n, f);

@@ -581,11 +581,8 @@ static void test_ed25519_ca(struct harness *h, struct fixture *f)
 static int write_file(const char *dir, const char *name, const struct buf *b, X509 *cert,
                       EVP_PKEY *key)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *fp = fopen(path, "wb");
+    FILE *fp = harness_create(dir, name);
     if (!fp) {
-        perror(path);
         return -1;
     }
     bool ok = b      ? fwrite(b->data, 1, b->len, fp) == b->len

@@ -89,13 +89,7 @@ static void pair_close(struct pair *p)
 
 static bool contains(const struct buf *b, const char *s)
 {
-    size_t n = strlen(s);
-    for (size_t i = 0; i + n <= b->len; i++) {
-        if (memcmp(b->data + i, s, n) == 0) {
-            return true;
-        }
-    }
-    return false;
+    return harness_contains(b->data, b->len, s, strlen(s));
 }
 
 /* Reads everything available into a NUL-terminated string (cap bytes at most). */
