@@ -21,19 +21,35 @@
 #define VIEWER_MAX_SCENARIOS 64
 #define VIEWER_MAX_QUESTIONS 256 /* about one scenario */
 
+/* Words whose key is a prefix and the field's name: X(field) for "prefix.field". */
+/* clang-format off */
+#define VIEWER_MATRIX_CELLS(X)                                                                     \
+    X(OFF, off) X(ON, on) X(SUCCEEDS, succeeds) X(BLOCKED, blocked) X(WORKS, works)              \
+    X(BROKEN, broken)
+#define VIEWER_MATRIX_WORDS(X) X(as_written) X(legitimate) X(combinations)
+#define VIEWER_QUIZ_WORDS(X)                                                                       \
+    X(title) X(review_title) X(question) X(whole) X(so_far) X(keys_choice) X(keys_agent)          \
+    X(keys_link) X(right) X(wrong) X(the_answer) X(replay) X(keys_next) X(keys_last) X(score)     \
+    X(missed) X(keys_review) X(keys_done) X(source) X(weight)
+#define VIEWER_WINDOW_QUIZ_WORDS(X) X(unavailable) X(none) X(click_agent) X(not_saved)
+#define VIEWER_GLOSSARY_WORDS(X) X(title) X(hint) X(unavailable)
+#define VIEWER_SCENE_WORDS(X)                                                                      \
+    X(transcript) X(inspector) X(eavesdropper) X(maillog) X(read) X(read_decrypted)               \
+    X(read_unreadable) X(mailbox) X(paused) X(playing)
+#define VIEWER_INSPECTOR_WORDS(X)                                                                  \
+    X(ip) X(zone) X(program) X(host) X(latency) X(bytes) X(payload) X(client) X(server) X(tap)
+/* clang-format on */
+
 /* The matrix overlay's words: the terminal table's (matrix.*) and the overlay's own. */
 static void viewer_matrix_words(const struct ui_strings *ui, struct overlay_words *w)
 {
     memset(w, 0, sizeof *w);
-    w->cell[OVERLAY_OFF] = ui_string(ui, "matrix.off");
-    w->cell[OVERLAY_ON] = ui_string(ui, "matrix.on");
-    w->cell[OVERLAY_SUCCEEDS] = ui_string(ui, "matrix.succeeds");
-    w->cell[OVERLAY_BLOCKED] = ui_string(ui, "matrix.blocked");
-    w->cell[OVERLAY_WORKS] = ui_string(ui, "matrix.works");
-    w->cell[OVERLAY_BROKEN] = ui_string(ui, "matrix.broken");
-    w->as_written = ui_string(ui, "matrix.as_written");
-    w->legitimate = ui_string(ui, "matrix.legitimate");
-    w->combinations = ui_string(ui, "matrix.combinations");
+#define VIEWER_CELL(id, name) w->cell[OVERLAY_##id] = ui_string(ui, "matrix." #name);
+#define VIEWER_WORD(f) w->f = ui_string(ui, "matrix." #f);
+    VIEWER_MATRIX_CELLS(VIEWER_CELL)
+    VIEWER_MATRIX_WORDS(VIEWER_WORD)
+#undef VIEWER_WORD
+#undef VIEWER_CELL
     w->none = ui_string(ui, "ui.matrix.none");
 }
 
@@ -107,72 +123,40 @@ viewer_matrix_of(const char *scenario, const struct build_options *build, char *
 static void viewer_quiz_words(const struct ui_strings *ui, struct viz_words *w)
 {
     struct quiz_overlay_words *q = &w->quiz;
-    q->title = ui_string(ui, "quiz.title");
-    q->review_title = ui_string(ui, "quiz.review_title");
-    q->question = ui_string(ui, "quiz.question");
-    q->whole = ui_string(ui, "quiz.whole");
-    q->so_far = ui_string(ui, "quiz.so_far");
-    q->keys_choice = ui_string(ui, "quiz.keys_choice");
-    q->keys_agent = ui_string(ui, "quiz.keys_agent");
-    q->keys_link = ui_string(ui, "quiz.keys_link");
-    q->right = ui_string(ui, "quiz.right");
-    q->wrong = ui_string(ui, "quiz.wrong");
-    q->the_answer = ui_string(ui, "quiz.the_answer");
-    q->replay = ui_string(ui, "quiz.replay");
-    q->keys_next = ui_string(ui, "quiz.keys_next");
-    q->keys_last = ui_string(ui, "quiz.keys_last");
-    q->score = ui_string(ui, "quiz.score");
-    q->missed = ui_string(ui, "quiz.missed");
-    q->keys_review = ui_string(ui, "quiz.keys_review");
-    q->keys_done = ui_string(ui, "quiz.keys_done");
-    q->source = ui_string(ui, "quiz.source");
-    q->weight = ui_string(ui, "quiz.weight");
+#define VIEWER_WORD(f) q->f = ui_string(ui, "quiz." #f);
+    VIEWER_QUIZ_WORDS(VIEWER_WORD)
+#undef VIEWER_WORD
+#define VIEWER_WORD(f) w->quiz_##f = ui_string(ui, "quiz." #f);
+    VIEWER_WINDOW_QUIZ_WORDS(VIEWER_WORD)
+#undef VIEWER_WORD
+#define VIEWER_WORD(f) w->glossary_##f = ui_string(ui, "quiz.glossary." #f);
+    VIEWER_GLOSSARY_WORDS(VIEWER_WORD)
+#undef VIEWER_WORD
     q->weights[VIZ_QUIZ_WEIGHT_HIGH] = ui_string(ui, "quiz.weight.high");
     q->weights[VIZ_QUIZ_WEIGHT_MEDIUM] = ui_string(ui, "quiz.weight.medium");
     q->weights[VIZ_QUIZ_WEIGHT_LOW] = ui_string(ui, "quiz.weight.low");
-    w->quiz_unavailable = ui_string(ui, "quiz.unavailable");
-    w->quiz_none = ui_string(ui, "quiz.none");
-    w->quiz_click_agent = ui_string(ui, "quiz.click_agent");
-    w->quiz_not_saved = ui_string(ui, "quiz.not_saved");
-    w->glossary_title = ui_string(ui, "quiz.glossary.title");
-    w->glossary_hint = ui_string(ui, "quiz.glossary.hint");
-    w->glossary_unavailable = ui_string(ui, "quiz.glossary.unavailable");
 }
 
 /* Points s and w at the strings of ui; help[] receives the help lines' pointers. */
 static void viewer_words_of(const struct ui_strings *ui, struct viz_strings *s, struct viz_words *w,
                             const char **help)
 {
-    static const char *const step_keys[10] = {NULL,     "step.1", "step.2", "step.3", "step.4",
-                                              "step.5", "step.6", "step.7", "step.8", "step.9"};
     memset(s, 0, sizeof *s);
     s->lang = ui_string(ui, "lang");
     for (int i = 1; i <= 9; i++) {
-        s->step_title[i] = ui_string(ui, step_keys[i]);
+        char key[16];
+        snprintf(key, sizeof key, "step.%d", i);
+        s->step_title[i] = ui_string(ui, key);
     }
-    s->transcript = ui_string(ui, "ui.transcript");
-    s->inspector = ui_string(ui, "ui.inspector");
-    s->eavesdropper = ui_string(ui, "ui.eavesdropper");
-    s->maillog = ui_string(ui, "ui.maillog");
-    s->read = ui_string(ui, "ui.read");
-    s->read_decrypted = ui_string(ui, "ui.read_decrypted");
-    s->read_unreadable = ui_string(ui, "ui.read_unreadable");
+#define VIEWER_WORD(f) s->f = ui_string(ui, "ui." #f);
+    VIEWER_SCENE_WORDS(VIEWER_WORD)
+#undef VIEWER_WORD
+#define VIEWER_WORD(f) s->word_##f = ui_string(ui, "ui.word." #f);
+    VIEWER_INSPECTOR_WORDS(VIEWER_WORD)
+#undef VIEWER_WORD
     s->records = ui_string(ui, "word.records");
     s->octets = ui_string(ui, "word.octets");
-    s->mailbox = ui_string(ui, "ui.mailbox");
     s->help_title = ui_string(ui, "ui.help.title");
-    s->paused = ui_string(ui, "ui.paused");
-    s->playing = ui_string(ui, "ui.playing");
-    s->word_ip = ui_string(ui, "ui.word.ip");
-    s->word_zone = ui_string(ui, "ui.word.zone");
-    s->word_program = ui_string(ui, "ui.word.program");
-    s->word_host = ui_string(ui, "ui.word.host");
-    s->word_latency = ui_string(ui, "ui.word.latency");
-    s->word_bytes = ui_string(ui, "ui.word.bytes");
-    s->word_payload = ui_string(ui, "ui.word.payload");
-    s->word_client = ui_string(ui, "ui.word.client");
-    s->word_server = ui_string(ui, "ui.word.server");
-    s->word_tap = ui_string(ui, "ui.word.tap");
     size_t n = 0;
     for (; n < VIEWER_MAX_HELP; n++) {
         char key[32];
@@ -261,29 +245,37 @@ struct viewer {
     const char *help[VIEWER_MAX_HELP];
     char ids[VIEWER_MAX_SCENARIOS][64];
     char titles[VIEWER_MAX_SCENARIOS][256];
-    /* The study mode's, loaded when first asked for. */
+    /* The study mode's question bank and glossary, read together when first asked for. */
     struct quiz_bank *bank;
-    bool bank_tried;
     struct glossary *glossary;
-    bool glossary_tried;
+    bool study_tried;
     struct quiz_progress progress;
     bool progress_tried, progress_kept; /* kept: progress_path is where it is saved */
     char progress_path[PATH_MAX];
     char progress_err[PATH_MAX + 256];
 };
 
+/* Reads the question bank and the glossary, once; what fails is said on stderr, once. */
+static void viewer_study_open(struct viewer *mv)
+{
+    char err[1024];
+    if (mv->study_tried) {
+        return;
+    }
+    mv->study_tried = true;
+    if (!(mv->bank = quiz_bank_load(NULL, err, sizeof err))) {
+        fprintf(stderr, "mailsim: %s\n", err);
+    }
+    if (!(mv->glossary = glossary_load(NULL, err, sizeof err))) {
+        fprintf(stderr, "mailsim: %s\n", err);
+    }
+}
+
 static size_t viewer_quiz_questions(void *ctx, const char *scenario, const char *lang,
                                     struct viz_quiz_question *out, size_t cap)
 {
     struct viewer *mv = ctx;
-    if (!mv->bank_tried) {
-        char err[1024];
-        mv->bank_tried = true;
-        mv->bank = quiz_bank_load(NULL, err, sizeof err);
-        if (!mv->bank) {
-            fprintf(stderr, "mailsim: %s\n", err);
-        }
-    }
+    viewer_study_open(mv);
     return viewer_quiz_of(mv->bank, scenario, lang, out, cap);
 }
 
@@ -353,14 +345,7 @@ static size_t viewer_glossary(void *ctx, const char *lang, struct viz_glossary_e
                               size_t cap)
 {
     struct viewer *mv = ctx;
-    if (!mv->glossary_tried) {
-        char err[1024];
-        mv->glossary_tried = true;
-        mv->glossary = glossary_load(NULL, err, sizeof err);
-        if (!mv->glossary) {
-            fprintf(stderr, "mailsim: %s\n", err);
-        }
-    }
+    viewer_study_open(mv);
     return viewer_glossary_of(mv->glossary, lang, out, cap);
 }
 
@@ -503,11 +488,15 @@ static int viewer_shot_quiz(const struct quiz_bank *bank, const char *scenario, 
         if (n == 0) {
             fprintf(stderr, "mailsim: --quiz: no question is about %s\n", name);
         } else if (number) {
-            fprintf(stderr, "mailsim: --quiz: \"%s\" is not a number from 1 to %zu (the "
-                            "questions about %s)\n", which, n, name);
+            fprintf(stderr,
+                    "mailsim: --quiz: \"%s\" is not a number from 1 to %zu (the "
+                    "questions about %s)\n",
+                    which, n, name);
         } else {
-            fprintf(stderr, "mailsim: --quiz: no question \"%s\" about %s (see `mailsim quiz "
-                            "--list --scenario %s`)\n", which, name, name);
+            fprintf(stderr,
+                    "mailsim: --quiz: no question \"%s\" about %s (see `mailsim quiz "
+                    "--list --scenario %s`)\n",
+                    which, name, name);
         }
         return 2;
     }
