@@ -34,7 +34,7 @@ static const char ARMOR_END[] = "-----END PGP MESSAGE-----";
 
 /* ---- errors and small helpers ------------------------------------------------------------ */
 
-static bool is_fpr(const char *s)
+static bool pgp_is_fpr(const char *s)
 {
     if (!s || strlen(s) != PGP_FPR_LEN) {
         return false;
@@ -48,7 +48,7 @@ static bool is_fpr(const char *s)
 }
 
 /* First occurrence of the string needle in hay[0..len), or NULL. */
-static const uint8_t *find_bytes(const uint8_t *hay, size_t len, const char *needle)
+static const uint8_t *pgp_find_bytes(const uint8_t *hay, size_t len, const char *needle)
 {
     size_t n = strlen(needle);
     for (size_t i = 0; n <= len && i <= len - n; i++) {
@@ -86,7 +86,7 @@ void pgp_ring_free(struct pgp_ring *r)
 }
 
 /* The fingerprint of k's primary key (k's own when k is primary). */
-static int primary_fpr(rnp_key_handle_t k, char fpr[PGP_FPR_SIZE])
+static int pgp_primary_fpr(rnp_key_handle_t k, char fpr[PGP_FPR_SIZE])
 {
     bool primary = false;
     char *s = NULL;
@@ -94,7 +94,7 @@ static int primary_fpr(rnp_key_handle_t k, char fpr[PGP_FPR_SIZE])
     if (rc == RNP_SUCCESS) {
         rc = primary ? rnp_key_get_fprint(k, &s) : rnp_key_get_primary_fprint(k, &s);
     }
-    bool ok = rc == RNP_SUCCESS && is_fpr(s);
+    bool ok = rc == RNP_SUCCESS && pgp_is_fpr(s);
     if (ok) {
         memcpy(fpr, s, PGP_FPR_SIZE);
     } else {
@@ -108,7 +108,7 @@ static int primary_fpr(rnp_key_handle_t k, char fpr[PGP_FPR_SIZE])
 static rnp_key_handle_t find_primary(struct pgp_ring *r, const char *fpr)
 {
     rnp_key_handle_t k = NULL;
-    if (!is_fpr(fpr) || rnp_locate_key(r->ffi, "fingerprint", fpr, &k) != RNP_SUCCESS || !k) {
+    if (!pgp_is_fpr(fpr) || rnp_locate_key(r->ffi, "fingerprint", fpr, &k) != RNP_SUCCESS || !k) {
         return NULL;
     }
     char pfpr[PGP_FPR_SIZE];
@@ -117,14 +117,14 @@ static rnp_key_handle_t find_primary(struct pgp_ring *r, const char *fpr)
         return k;
     }
     rnp_key_handle_t p = NULL;
-    if (primary_fpr(k, pfpr) == 0) {
+    if (pgp_primary_fpr(k, pfpr) == 0) {
         rnp_locate_key(r->ffi, "fingerprint", pfpr, &p);
     }
     rnp_key_handle_destroy(k);
     return p;
 }
 
-static bool have_secret(rnp_key_handle_t k)
+static bool pgp_have_secret(rnp_key_handle_t k)
 {
     bool secret = false;
     return rnp_key_have_secret(k, &secret) == RNP_SUCCESS && secret;
@@ -143,13 +143,13 @@ int pgp_generate(struct pgp_ring *r, const char *userid, char fpr[PGP_FPR_SIZE],
     if (rc != RNP_SUCCESS) {
         return mime_err_setf(err, errlen, "key generation: %s", rnp_result_to_string(rc));
     }
-    int ret = primary_fpr(k, fpr);
+    int ret = pgp_primary_fpr(k, fpr);
     rnp_key_handle_destroy(k);
     return ret == 0 ? 0 : mime_err_setf(err, errlen, "key generation: no fingerprint");
 }
 
 /* Appends what a memory output collected, line ends made CRLF. */
-static int append_output(rnp_output_t o, struct buf *out, bool crlf)
+static int pgp_append_output(rnp_output_t o, struct buf *out, bool crlf)
 {
     uint8_t *data = NULL;
     size_t len = 0;
@@ -166,7 +166,7 @@ static int export_key(struct pgp_ring *r, const char *fpr, bool secret, struct b
     if (!k) {
         return mime_err_setf(err, errlen, "export: no key %s in this ring", fpr ? fpr : "(null)");
     }
-    if (secret && !have_secret(k)) {
+    if (secret && !pgp_have_secret(k)) {
         rnp_key_handle_destroy(k);
         return mime_err_setf(err, errlen, "export: this ring holds only the public key %s", fpr);
     }
@@ -181,7 +181,7 @@ static int export_key(struct pgp_ring *r, const char *fpr, bool secret, struct b
     int ret = 0;
     if (rc != RNP_SUCCESS) {
         ret = mime_err_setf(err, errlen, "export: %s", rnp_result_to_string(rc));
-    } else if (append_output(o, out, true) < 0) {
+    } else if (pgp_append_output(o, out, true) < 0) {
         buf_truncate(out, mark);
         ret = mime_err_setf(err, errlen, "export: out of memory or over the buffer's limit");
     }
@@ -215,7 +215,7 @@ static int pgp_first_imported_primary(struct pgp_ring *r, const char *json, char
         const cJSON *f = cJSON_GetObjectItemCaseSensitive(key, "fingerprint");
         rnp_key_handle_t k = cJSON_IsString(f) ? find_primary(r, f->valuestring) : NULL;
         if (k) {
-            ret = primary_fpr(k, fpr);
+            ret = pgp_primary_fpr(k, fpr);
             rnp_key_handle_destroy(k);
         }
     }
@@ -255,7 +255,7 @@ int pgp_import_public(struct pgp_ring *r, const uint8_t *data, size_t len, char 
 int pgp_key_lookup(struct pgp_ring *r, const char *fpr, struct pgp_key_info *info, char *err,
                    size_t errlen)
 {
-    if (!is_fpr(fpr)) {
+    if (!pgp_is_fpr(fpr)) {
         return mime_err_setf(err, errlen, "\"%s\" is not a fingerprint (40 hex digits)",
                              fpr ? fpr : "(null)");
     }
@@ -266,19 +266,19 @@ int pgp_key_lookup(struct pgp_ring *r, const char *fpr, struct pgp_key_info *inf
     if (info) {
         char *uid = NULL;
         memset(info, 0, sizeof *info);
-        primary_fpr(k, info->fpr);
+        pgp_primary_fpr(k, info->fpr);
         if (rnp_key_get_primary_uid(k, &uid) == RNP_SUCCESS && uid) {
             snprintf(info->userid, sizeof info->userid, "%s", uid);
         }
         rnp_buffer_destroy(uid);
-        info->secret = have_secret(k);
+        info->secret = pgp_have_secret(k);
     }
     rnp_key_handle_destroy(k);
     return 0;
 }
 
 /* True when user id uid is address or holds "<address>", ignoring case. */
-static bool uid_names(const char *uid, const char *address)
+static bool pgp_uid_names(const char *uid, const char *address)
 {
     size_t n = strlen(address), u = strlen(uid);
     if (strcasecmp(uid, address) == 0) {
@@ -306,9 +306,9 @@ int pgp_find_by_address(struct pgp_ring *r, const char *address, char fpr[PGP_FP
     }
     while (ret < 0 && rnp_identifier_iterator_next(it, &uid) == RNP_SUCCESS && uid) {
         rnp_key_handle_t k = NULL;
-        if (uid_names(uid, address) && rnp_locate_key(r->ffi, "userid", uid, &k) == RNP_SUCCESS &&
-            k) {
-            ret = primary_fpr(k, fpr);
+        if (pgp_uid_names(uid, address) &&
+            rnp_locate_key(r->ffi, "userid", uid, &k) == RNP_SUCCESS && k) {
+            ret = pgp_primary_fpr(k, fpr);
         }
         rnp_key_handle_destroy(k);
     }
@@ -319,7 +319,7 @@ int pgp_find_by_address(struct pgp_ring *r, const char *address, char fpr[PGP_FP
 /* ---- header fields and MIME structure ---------------------------------------------------- */
 
 /* Length of the line at p, through its LF (or to the end of the data). */
-static size_t line_len(const uint8_t *p, size_t n)
+static size_t pgp_line_len(const uint8_t *p, size_t n)
 {
     const uint8_t *lf = memchr(p, '\n', n);
     return lf ? (size_t)(lf - p) + 1 : n;
@@ -346,7 +346,7 @@ bool pgp_is_encrypted(const uint8_t *msg, size_t len)
 
 /* The inner MIME entity: msg's Content-* fields (or the RFC 2045 default type), the empty line,
  * msg's body. */
-static int build_inner(const uint8_t *msg, size_t len, struct buf *inner)
+static int pgp_build_inner(const uint8_t *msg, size_t len, struct buf *inner)
 {
     size_t header_len, body;
     mime_split(msg, len, &header_len, &body);
@@ -357,16 +357,16 @@ static int build_inner(const uint8_t *msg, size_t len, struct buf *inner)
 }
 
 /* A boundary that depends only on the message (FNV-1a 64), never found in the armored text. */
-static void make_boundary(const uint8_t *msg, size_t len, char out[40])
+static void pgp_make_boundary(const uint8_t *msg, size_t len, char out[40])
 {
     snprintf(out, 40, "mailsim-pgp-%016llx", (unsigned long long)strmap_hash64_n(msg, len));
 }
 
 /* The outer message: visible fields of msg, the multipart/encrypted skeleton around armor. */
-static int build_outer(const uint8_t *msg, size_t len, const struct buf *armor, struct buf *out)
+static int pgp_build_outer(const uint8_t *msg, size_t len, const struct buf *armor, struct buf *out)
 {
     char boundary[40];
-    make_boundary(msg, len, boundary);
+    pgp_make_boundary(msg, len, boundary);
     if (mime_append_other_fields(out, msg, len) < 0 ||
         buf_printf(out,
                    "MIME-Version: 1.0\r\n"
@@ -399,7 +399,7 @@ static int add_keys(struct pgp_ring *r, rnp_op_encrypt_t op, const char *signer,
                     const char *const *rcpts, size_t count, char *err, size_t errlen)
 {
     rnp_key_handle_t k = find_primary(r, signer);
-    if (!k || !have_secret(k)) {
+    if (!k || !pgp_have_secret(k)) {
         rnp_key_handle_destroy(k);
         return mime_err_setf(err, errlen, "encrypt: no secret key %s in this ring to sign with",
                              signer ? signer : "(null)");
@@ -447,7 +447,7 @@ static int sign_encrypt(struct pgp_ring *r, const struct buf *inner, const char 
         rnp_result_t rc = rnp_op_encrypt_execute(op);
         if (rc != RNP_SUCCESS) {
             mime_err_setf(err, errlen, "encrypt: %s", rnp_result_to_string(rc));
-        } else if (append_output(o, armor, true) < 0) {
+        } else if (pgp_append_output(o, armor, true) < 0) {
             mime_err_setf(err, errlen, "encrypt: out of memory");
         } else {
             ret = 0;
@@ -474,11 +474,11 @@ int pgp_encrypt_sign(struct pgp_ring *r, const uint8_t *msg, size_t len, const c
     int ret = -1;
     buf_init(&inner, 0);
     buf_init(&armor, 0);
-    if (build_inner(msg, len, &inner) < 0) {
+    if (pgp_build_inner(msg, len, &inner) < 0) {
         mime_err_setf(err, errlen, "encrypt: out of memory");
     } else if (sign_encrypt(r, &inner, signer_fpr, recipient_fprs, recipient_count, &armor, err,
                             errlen) == 0) {
-        ret = build_outer(msg, len, &armor, out);
+        ret = pgp_build_outer(msg, len, &armor, out);
         if (ret < 0) {
             buf_truncate(out, mark);
             mime_err_setf(err, errlen, "encrypt: out of memory or over the output buffer's limit");
@@ -492,10 +492,10 @@ int pgp_encrypt_sign(struct pgp_ring *r, const uint8_t *msg, size_t len, const c
 /* ---- receiving --------------------------------------------------------------------------- */
 
 /* Offset of the next delimiter line ("--" boundary) at or after line start from, or n. */
-static size_t find_delimiter(const uint8_t *d, size_t n, size_t from, const char *boundary)
+static size_t pgp_find_delimiter(const uint8_t *d, size_t n, size_t from, const char *boundary)
 {
     size_t bl = strlen(boundary);
-    for (size_t at = from; at < n; at += line_len(d + at, n - at)) {
+    for (size_t at = from; at < n; at += pgp_line_len(d + at, n - at)) {
         if (n - at >= 2 + bl && d[at] == '-' && d[at + 1] == '-' &&
             memcmp(d + at + 2, boundary, bl) == 0) {
             return at;
@@ -505,8 +505,8 @@ static size_t find_delimiter(const uint8_t *d, size_t n, size_t from, const char
 }
 
 /* Checks the RFC 3156 §4 structure of msg and finds the armored block of part 2. */
-static int find_armor(const uint8_t *msg, size_t len, const uint8_t **armor, size_t *alen,
-                      char *err, size_t errlen)
+static int pgp_find_armor(const uint8_t *msg, size_t len, const uint8_t **armor, size_t *alen,
+                          char *err, size_t errlen)
 {
     char ct[CT_MAX], boundary[200], pct[CT_MAX];
     if (!pgp_is_encrypted(msg, len)) {
@@ -524,22 +524,22 @@ static int find_armor(const uint8_t *msg, size_t len, const uint8_t **armor, siz
     mime_split(msg, len, &header_len, &body);
     const uint8_t *d = msg + body;
     size_t n = len - body;
-    size_t d1 = find_delimiter(d, n, 0, boundary);
-    size_t p1 = d1 < n ? d1 + line_len(d + d1, n - d1) : n;
-    size_t d2 = find_delimiter(d, n, p1, boundary);
-    size_t p2 = d2 < n ? d2 + line_len(d + d2, n - d2) : n;
-    size_t d3 = find_delimiter(d, n, p2, boundary);
+    size_t d1 = pgp_find_delimiter(d, n, 0, boundary);
+    size_t p1 = d1 < n ? d1 + pgp_line_len(d + d1, n - d1) : n;
+    size_t d2 = pgp_find_delimiter(d, n, p1, boundary);
+    size_t p2 = d2 < n ? d2 + pgp_line_len(d + d2, n - d2) : n;
+    size_t d3 = pgp_find_delimiter(d, n, p2, boundary);
     if (d2 >= n) {
         return mime_err_setf(err, errlen, "not PGP/MIME: fewer than two body parts");
     }
     if (!pgp_content_type(d + p1, d2 - p1, pct, sizeof pct) ||
         !mime_type_is(pct, "application/pgp-encrypted") ||
-        !find_bytes(d + p1, d2 - p1, "Version: 1")) {
+        !pgp_find_bytes(d + p1, d2 - p1, "Version: 1")) {
         return mime_err_setf(
             err, errlen, "not PGP/MIME: part 1 is not application/pgp-encrypted with Version: 1");
     }
-    const uint8_t *b = find_bytes(d + p2, d3 - p2, ARMOR_BEGIN);
-    const uint8_t *e = b ? find_bytes(b, (size_t)(d + d3 - b), ARMOR_END) : NULL;
+    const uint8_t *b = pgp_find_bytes(d + p2, d3 - p2, ARMOR_BEGIN);
+    const uint8_t *e = b ? pgp_find_bytes(b, (size_t)(d + d3 - b), ARMOR_END) : NULL;
     if (!e) {
         return mime_err_setf(err, errlen, "not PGP/MIME: part 2 holds no armored PGP MESSAGE");
     }
@@ -570,7 +570,7 @@ static int decrypt_failure(struct pgp_ring *r, rnp_op_verify_t op, rnp_result_t 
             snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", kid);
         }
         if (rnp_locate_key(r->ffi, "keyid", kid, &k) == RNP_SUCCESS && k) {
-            any_secret = any_secret || have_secret(k);
+            any_secret = any_secret || pgp_have_secret(k);
         }
         rnp_key_handle_destroy(k);
         rnp_buffer_destroy(kid);
@@ -593,18 +593,18 @@ static int decrypt_failure(struct pgp_ring *r, rnp_op_verify_t op, rnp_result_t 
 }
 
 /* The fingerprint a verified signature names: its key's primary, else the issuer subpacket. */
-static void signer_of(rnp_op_verify_signature_t s, char fpr[PGP_FPR_SIZE])
+static void pgp_signer_of(rnp_op_verify_signature_t s, char fpr[PGP_FPR_SIZE])
 {
     rnp_key_handle_t k = NULL;
     rnp_signature_handle_t sh = NULL;
     char *issuer = NULL;
     fpr[0] = '\0';
     if (rnp_op_verify_signature_get_key(s, &k) == RNP_SUCCESS && k) {
-        primary_fpr(k, fpr);
+        pgp_primary_fpr(k, fpr);
         rnp_key_handle_destroy(k);
     }
     if (!fpr[0] && rnp_op_verify_signature_get_handle(s, &sh) == RNP_SUCCESS && sh &&
-        rnp_signature_get_key_fprint(sh, &issuer) == RNP_SUCCESS && is_fpr(issuer)) {
+        rnp_signature_get_key_fprint(sh, &issuer) == RNP_SUCCESS && pgp_is_fpr(issuer)) {
         memcpy(fpr, issuer, PGP_FPR_SIZE);
     }
     rnp_buffer_destroy(issuer);
@@ -624,7 +624,7 @@ static int check_signatures(rnp_op_verify_t op, struct pgp_verify *v, char *err,
             return mime_err_setf(err, errlen, "bad signature: librnp could not read it");
         }
         rnp_result_t st = rnp_op_verify_signature_get_status(s);
-        signer_of(s, fpr);
+        pgp_signer_of(s, fpr);
         if (i == 0) {
             memcpy(v->signer, fpr, PGP_FPR_SIZE);
         }
@@ -702,7 +702,7 @@ static int run_verify(struct pgp_ring *r, rnp_op_verify_t op, rnp_output_t o, st
     if (check_signatures(op, v, err, errlen) < 0) {
         return -1;
     }
-    if (append_output(o, inner, false) < 0) {
+    if (pgp_append_output(o, inner, false) < 0) {
         return mime_err_setf(err, errlen, "decrypt: the inner entity is over the buffer's limit");
     }
     return 0;
@@ -739,7 +739,7 @@ int pgp_decrypt_verify(struct pgp_ring *r, const uint8_t *msg, size_t len, struc
         v = &local;
     }
     memset(v, 0, sizeof *v);
-    if (!msg || find_armor(msg, len, &armor, &alen, err, errlen) < 0) {
+    if (!msg || pgp_find_armor(msg, len, &armor, &alen, err, errlen) < 0) {
         return msg ? -1 : mime_err_setf(err, errlen, "not PGP/MIME: no message");
     }
     return open_armor(r, armor, alen, inner, v, err, errlen);

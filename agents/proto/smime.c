@@ -35,7 +35,7 @@
 /* ---- errors -------------------------------------------------------------------------------- */
 
 /* "what: reason of the last OpenSSL error" into err, then clears OpenSSL's error queue. */
-static void fail_ssl(char *err, size_t errlen, const char *what)
+static void smime_fail_ssl(char *err, size_t errlen, const char *what)
 {
     unsigned long e = ERR_peek_last_error();
     const char *reason = e ? ERR_reason_error_string(e) : NULL;
@@ -46,7 +46,7 @@ static void fail_ssl(char *err, size_t errlen, const char *what)
 /* ---- MIME text ----------------------------------------------------------------------------- */
 
 /* Base64 of der in lines of 76 characters, each ended by CRLF. */
-static int append_base64(struct buf *out, const uint8_t *der, size_t len)
+static int smime_append_base64(struct buf *out, const uint8_t *der, size_t len)
 {
     char line[BASE64_ENCODED_LEN(SMIME_B64_LINE_OCTETS) + 1];
     for (size_t i = 0; i < len; i += SMIME_B64_LINE_OCTETS) {
@@ -87,7 +87,7 @@ static int smime_outer_header(const uint8_t *msg, size_t len, struct buf *out)
 
 /* ---- sending ------------------------------------------------------------------------------- */
 
-static int append_der(CMS_ContentInfo *cms, struct buf *out)
+static int smime_append_der(CMS_ContentInfo *cms, struct buf *out)
 {
     unsigned char *der = NULL;
     int n = i2d_CMS_ContentInfo(cms, &der);
@@ -99,8 +99,8 @@ static int append_der(CMS_ContentInfo *cms, struct buf *out)
 /* CMS SignedData (RFC 5652 5) over content, without the content (detached): SHA-256, the
  * signer's certificate included, signed attributes (content type, signing time, message
  * digest, S/MIME capabilities). CMS_BINARY: content is already canonical, sign it as is. */
-static int sign_detached(const struct buf *content, const struct tls_cert *signer, struct buf *der,
-                         char *err, size_t errlen)
+static int smime_sign_detached(const struct buf *content, const struct tls_cert *signer,
+                               struct buf *der, char *err, size_t errlen)
 {
     const unsigned int flags = CMS_DETACHED | CMS_BINARY | CMS_PARTIAL;
     BIO *in = BIO_new_mem_buf(content->data, (int)content->len);
@@ -108,10 +108,10 @@ static int sign_detached(const struct buf *content, const struct tls_cert *signe
     int rc = -1;
     if (cms && CMS_add1_signer(cms, signer->cert, signer->key, EVP_sha256(), 0) &&
         CMS_final(cms, in, NULL, flags)) {
-        rc = append_der(cms, der);
+        rc = smime_append_der(cms, der);
     }
     if (rc < 0) {
-        fail_ssl(err, errlen, "signing");
+        smime_fail_ssl(err, errlen, "signing");
     }
     CMS_ContentInfo_free(cms);
     BIO_free(in);
@@ -120,7 +120,7 @@ static int sign_detached(const struct buf *content, const struct tls_cert *signe
 
 /* RFC 1847 2.1, RFC 8551 3.5: the signed entity, then the signature. The boundary is made from
  * the entity's SHA-256, so it cannot occur inside it and the same input gives the same text. */
-static int multipart_signed(const struct buf *entity, const struct buf *sig, struct buf *out)
+static int smime_multipart_signed(const struct buf *entity, const struct buf *sig, struct buf *out)
 {
     unsigned char md[32];
     char boundary[48];
@@ -147,7 +147,7 @@ static int multipart_signed(const struct buf *entity, const struct buf *sig, str
                    "Content-Disposition: attachment; filename=\"smime.p7s\"\r\n"
                    "\r\n",
                    boundary) < 0 ||
-        append_base64(out, sig->data, sig->len) < 0) {
+        smime_append_base64(out, sig->data, sig->len) < 0) {
         return -1;
     }
     return buf_printf(out, "--%s--\r\n", boundary);
@@ -155,8 +155,8 @@ static int multipart_signed(const struct buf *entity, const struct buf *sig, str
 
 /* CMS EnvelopedData (RFC 5652 6): a fresh AES-256 key encrypts content once; each recipient
  * gets a RecipientInfo holding that key encrypted to her certificate's public key. */
-static int encrypt_to(const struct buf *content, X509 *const *recipients, size_t n, struct buf *der,
-                      char *err, size_t errlen)
+static int smime_encrypt_to(const struct buf *content, X509 *const *recipients, size_t n,
+                            struct buf *der, char *err, size_t errlen)
 {
     STACK_OF(X509) *certs = sk_X509_new_null();
     bool ok = certs != NULL;
@@ -165,9 +165,9 @@ static int encrypt_to(const struct buf *content, X509 *const *recipients, size_t
     }
     BIO *in = ok ? BIO_new_mem_buf(content->data, (int)content->len) : NULL;
     CMS_ContentInfo *cms = in ? CMS_encrypt(certs, in, EVP_aes_256_cbc(), CMS_BINARY) : NULL;
-    int rc = cms ? append_der(cms, der) : -1;
+    int rc = cms ? smime_append_der(cms, der) : -1;
     if (rc < 0) {
-        fail_ssl(err, errlen, "encrypting");
+        smime_fail_ssl(err, errlen, "encrypting");
     }
     CMS_ContentInfo_free(cms);
     BIO_free(in);
@@ -195,19 +195,19 @@ int smime_sign_encrypt(const uint8_t *msg, size_t len, const struct tls_cert *si
     size_t mark = out->len;
     int rc = smime_inner_entity(msg, body, len, &inner);
     if (rc == 0) {
-        rc = sign_detached(&inner, signer, &sig, err, errlen);
+        rc = smime_sign_detached(&inner, signer, &sig, err, errlen);
     } else {
         mime_err_setf(err, errlen, "out of memory");
     }
-    if (rc == 0 && multipart_signed(&inner, &sig, &layer) < 0) {
+    if (rc == 0 && smime_multipart_signed(&inner, &sig, &layer) < 0) {
         mime_err_setf(err, errlen, "out of memory");
         rc = -1;
     }
     if (rc == 0) {
-        rc = encrypt_to(&layer, recipients, n, &der, err, errlen);
+        rc = smime_encrypt_to(&layer, recipients, n, &der, err, errlen);
     }
-    if (rc == 0 &&
-        (smime_outer_header(msg, len, out) < 0 || append_base64(out, der.data, der.len) < 0)) {
+    if (rc == 0 && (smime_outer_header(msg, len, out) < 0 ||
+                    smime_append_base64(out, der.data, der.len) < 0)) {
         mime_err_setf(err, errlen, "out of memory or over the output buffer's limit");
         buf_truncate(out, mark);
         rc = -1;
@@ -223,7 +223,7 @@ int smime_sign_encrypt(const uint8_t *msg, size_t len, const struct tls_cert *si
 
 /* Content-Type: application/pkcs7-mime (x- is the pre-RFC 2633 name) with an encrypted
  * smime-type; the value goes to ct (cap bytes, "" when there is none) for messages. */
-static bool encrypted_type(const uint8_t *msg, size_t len, char *ct, size_t cap)
+static bool smime_encrypted_type(const uint8_t *msg, size_t len, char *ct, size_t cap)
 {
     char st[32];
     long n = mime_header_get(msg, len, "Content-Type", ct, cap);
@@ -240,7 +240,7 @@ static bool encrypted_type(const uint8_t *msg, size_t len, char *ct, size_t cap)
 bool smime_is_encrypted(const uint8_t *msg, size_t len)
 {
     char ct[SMIME_CT_MAX];
-    return msg && encrypted_type(msg, len, ct, sizeof ct);
+    return msg && smime_encrypted_type(msg, len, ct, sizeof ct);
 }
 
 bool smime_from_matches(const uint8_t *msg, size_t len, const char *address)
@@ -263,8 +263,8 @@ bool smime_from_matches(const uint8_t *msg, size_t len, const char *address)
 }
 
 /* The base64 body, white space skipped, decoded into a new array (*der, free it) of *n bytes. */
-static int decode_body(const uint8_t *msg, size_t len, uint8_t **der, size_t *n, char *err,
-                       size_t errlen)
+static int smime_decode_body(const uint8_t *msg, size_t len, uint8_t **der, size_t *n, char *err,
+                             size_t errlen)
 {
     size_t hlen, body;
     char cte[64];
@@ -299,7 +299,7 @@ static int decode_body(const uint8_t *msg, size_t len, uint8_t **der, size_t *n,
 
 /* True when one of the RecipientInfos names cert: key transport (RSA) by issuer and serial or
  * key identifier, key agreement (EC) likewise for each of its recipient keys. */
-static bool addressed_to(CMS_ContentInfo *cms, X509 *cert, int *count)
+static bool smime_addressed_to(CMS_ContentInfo *cms, X509 *cert, int *count)
 {
     STACK_OF(CMS_RecipientInfo) *ris = CMS_get0_RecipientInfos(cms);
     *count = sk_CMS_RecipientInfo_num(ris);
@@ -324,7 +324,7 @@ static bool addressed_to(CMS_ContentInfo *cms, X509 *cert, int *count)
 
 /* The first e-mail address the certificate names (subject emailAddress, then subjectAltName
  * rfc822Name) into out; "" when it names none. */
-static void cert_address(X509 *cert, char *out, size_t cap)
+static void smime_cert_address(X509 *cert, char *out, size_t cap)
 {
     STACK_OF(OPENSSL_STRING) *emails = X509_get1_email(cert);
     const char *first = sk_OPENSSL_STRING_num(emails) > 0 ? sk_OPENSSL_STRING_value(emails, 0) : "";
@@ -333,8 +333,8 @@ static void cert_address(X509 *cert, char *out, size_t cap)
 }
 
 /* Opens the EnvelopedData in der[0..n) with me's key; the content goes to plain. */
-static int open_envelope(const uint8_t *der, size_t n, const struct tls_cert *me, struct buf *plain,
-                         char *err, size_t errlen)
+static int smime_open_envelope(const uint8_t *der, size_t n, const struct tls_cert *me,
+                               struct buf *plain, char *err, size_t errlen)
 {
     const unsigned char *p = der;
     CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)n);
@@ -345,16 +345,16 @@ static int open_envelope(const uint8_t *der, size_t n, const struct tls_cert *me
     if (nid != NID_pkcs7_enveloped && nid != NID_id_smime_ct_authEnvelopedData) {
         mime_err_setf(err, errlen, "not a CMS EnvelopedData: the body decodes to %s",
                       cms ? OBJ_nid2ln(nid) : "something that is not CMS");
-    } else if (!addressed_to(cms, me->cert, &count)) {
+    } else if (!smime_addressed_to(cms, me->cert, &count)) {
         char who[SMIME_ADDRESS_MAX];
-        cert_address(me->cert, who, sizeof who);
+        smime_cert_address(me->cert, who, sizeof who);
         mime_err_setf(err, errlen,
                       "not addressed to this key: none of its %d recipient infos names the "
                       "certificate of %s, so this private key cannot open it",
                       count, who[0] ? who : "this recipient");
     } else if (!(out = BIO_new(BIO_s_mem())) ||
                !CMS_decrypt(cms, me->key, me->cert, NULL, out, CMS_BINARY)) {
-        fail_ssl(err, errlen, "decryption failed");
+        smime_fail_ssl(err, errlen, "decryption failed");
     } else {
         char *data = NULL;
         long len = BIO_get_mem_data(out, &data);
@@ -372,8 +372,8 @@ static int open_envelope(const uint8_t *der, size_t n, const struct tls_cert *me
 /* Checks each signer's certificate against ca alone, for e-mail signing (keyUsage, extended
  * key usage emailProtection), at the current real time; the first signer's address goes to
  * signer. */
-static int check_signers(CMS_ContentInfo *cms, X509 *ca, char *signer, size_t cap, char *err,
-                         size_t errlen)
+static int smime_check_signers(CMS_ContentInfo *cms, X509 *ca, char *signer, size_t cap, char *err,
+                               size_t errlen)
 {
     STACK_OF(X509) *signers = CMS_get0_signers(cms);
     STACK_OF(X509) *certs = CMS_get1_certs(cms);
@@ -382,7 +382,7 @@ static int check_signers(CMS_ContentInfo *cms, X509 *ca, char *signer, size_t ca
     int rc = -1;
     if (!signers || sk_X509_num(signers) == 0 || !store || !ctx ||
         !X509_STORE_add_cert(store, ca)) {
-        fail_ssl(err, errlen, "signer not trusted by the CA: no signer certificate");
+        smime_fail_ssl(err, errlen, "signer not trusted by the CA: no signer certificate");
     } else {
         rc = 0;
     }
@@ -391,7 +391,7 @@ static int check_signers(CMS_ContentInfo *cms, X509 *ca, char *signer, size_t ca
         if (!X509_STORE_CTX_init(ctx, store, cert, certs) ||
             !X509_STORE_CTX_set_default(ctx, "smime_sign") || X509_verify_cert(ctx) != 1) {
             char who[SMIME_ADDRESS_MAX];
-            cert_address(cert, who, sizeof who);
+            smime_cert_address(cert, who, sizeof who);
             mime_err_setf(err, errlen, "signer not trusted by the CA: %s: %s",
                           who[0] ? who : "signer",
                           X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
@@ -400,7 +400,7 @@ static int check_signers(CMS_ContentInfo *cms, X509 *ca, char *signer, size_t ca
         X509_STORE_CTX_cleanup(ctx);
     }
     if (rc == 0) {
-        cert_address(sk_X509_value(signers, 0), signer, cap);
+        smime_cert_address(sk_X509_value(signers, 0), signer, cap);
     }
     ERR_clear_error();
     X509_STORE_CTX_free(ctx);
@@ -411,7 +411,7 @@ static int check_signers(CMS_ContentInfo *cms, X509 *ca, char *signer, size_t ca
 }
 
 /* Why CMS_verify failed, from OpenSSL's last error. */
-static void signature_failed(char *err, size_t errlen)
+static void smime_signature_failed(char *err, size_t errlen)
 {
     int reason = ERR_GET_REASON(ERR_peek_last_error());
     if (reason == CMS_R_CONTENT_VERIFY_ERROR) {
@@ -424,14 +424,14 @@ static void signature_failed(char *err, size_t errlen)
             "signature does not verify: the signature was changed or made with another key");
         ERR_clear_error();
     } else {
-        fail_ssl(err, errlen, "signature does not verify");
+        smime_fail_ssl(err, errlen, "signature does not verify");
     }
 }
 
 /* The decrypted entity, multipart/signed or application/pkcs7-mime signed-data: the signature
  * over the signed content first, then the signer's certificate; the content goes to entity. */
-static int verify_signed(const struct buf *plain, X509 *ca, struct buf *entity, char *signer,
-                         size_t cap, char *err, size_t errlen)
+static int smime_verify_signed(const struct buf *plain, X509 *ca, struct buf *entity, char *signer,
+                               size_t cap, char *err, size_t errlen)
 {
     BIO *in = BIO_new_mem_buf(plain->data, (int)plain->len);
     BIO *content = NULL; /* the first part of a multipart/signed */
@@ -444,8 +444,8 @@ static int verify_signed(const struct buf *plain, X509 *ca, struct buf *entity, 
                       "nor signed-data");
     } else if (CMS_verify(cms, NULL, NULL, content, out, CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) !=
                1) {
-        signature_failed(err, errlen);
-    } else if (check_signers(cms, ca, signer, cap, err, errlen) == 0) {
+        smime_signature_failed(err, errlen);
+    } else if (smime_check_signers(cms, ca, signer, cap, err, errlen) == 0) {
         char *data = NULL;
         long len = BIO_get_mem_data(out, &data);
         rc = len >= 0 && buf_append(entity, data, (size_t)len) == 0 ? 0 : -1;
@@ -470,7 +470,7 @@ int smime_decrypt_verify(const uint8_t *msg, size_t len, const struct tls_cert *
         mime_err_setf(err, errlen, "no recipient key and certificate, trusted CA or signer buffer");
         return -1;
     }
-    if (!msg || len > INT_MAX || !encrypted_type(msg, len, ct, sizeof ct)) {
+    if (!msg || len > INT_MAX || !smime_encrypted_type(msg, len, ct, sizeof ct)) {
         mime_err_setf(
             err, errlen,
             "not an S/MIME encrypted message: Content-Type is %s, not application/pkcs7-mime "
@@ -483,12 +483,12 @@ int smime_decrypt_verify(const uint8_t *msg, size_t len, const struct tls_cert *
     struct buf plain, inner;
     buf_init(&plain, 0);
     buf_init(&inner, 0);
-    int rc = decode_body(msg, len, &der, &n, err, errlen);
+    int rc = smime_decode_body(msg, len, &der, &n, err, errlen);
     if (rc == 0) {
-        rc = open_envelope(der, n, me, &plain, err, errlen);
+        rc = smime_open_envelope(der, n, me, &plain, err, errlen);
     }
     if (rc == 0) {
-        rc = verify_signed(&plain, ca, &inner, signer, signer_cap, err, errlen);
+        rc = smime_verify_signed(&plain, ca, &inner, signer, signer_cap, err, errlen);
     }
     if (rc == 0 && buf_append(entity, inner.data, inner.len) < 0) {
         mime_err_setf(err, errlen, "out of memory or over the output buffer's limit");
