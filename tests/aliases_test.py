@@ -6,18 +6,14 @@ matches whatever its case; an alias that forwards to itself is bounced as a forw
 (5.4.6) instead of going round for ever; an alias without an owner- companion keeps the
 author's envelope sender."""
 import copy
-import json
-import os
 import subprocess
 import sys
 import tempfile
 
-from checks import Checks
+from checks import Checks, load_scenario, write_scenario
 
 mailsim = sys.argv[1]
-here = os.path.dirname(os.path.abspath(__file__))
-with open(os.path.join(here, "..", "scenarios", "envelope-vs-header.json"), encoding="utf-8") as f:
-    base = json.load(f)
+base = load_scenario("envelope-vs-header")
 
 check = Checks("aliases")
 
@@ -34,9 +30,7 @@ def variant(aliases, timeline, expect):
 
 def run(name, sc):
     with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, name + ".json")
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump(sc, f, ensure_ascii=False)
+        path = write_scenario(tmp, name, sc)
         r = subprocess.run([mailsim, "check", path], capture_output=True, text=True)
         check(r.returncode == 0, "%s: %s %s" % (name, r.stdout.strip(), r.stderr.strip()))
 
@@ -44,9 +38,7 @@ def run(name, sc):
 def run_fails(name, sc, want):
     """The variant's expect block must fail, saying want."""
     with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, name + ".json")
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump(sc, f, ensure_ascii=False)
+        path = write_scenario(tmp, name, sc)
         r = subprocess.run([mailsim, "check", path], capture_output=True, text=True)
         check(r.returncode == 1 and want in r.stdout + r.stderr,
               "%s fails with %r: %d %s %s" % (name, want, r.returncode, r.stdout, r.stderr))

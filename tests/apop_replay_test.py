@@ -25,7 +25,7 @@ import subprocess
 import sys
 
 from checks import Checks
-from serve_proc import serve, stop_on_signals
+from serve_proc import mailsim_argument, serve
 
 check = Checks("apop_replay", verbose=True)
 
@@ -58,11 +58,7 @@ def stamp_of(greeting):
 
 
 def main():
-    if len(sys.argv) != 2:
-        print(__doc__)
-        return 2
-    mailsim = sys.argv[1]
-    stop_on_signals("apop_replay")
+    mailsim = mailsim_argument(__doc__, "apop_replay")
     # record
     with serve(mailsim, ARGS) as (_, ready):
         port = ready["ports"]["pop3"]

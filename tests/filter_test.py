@@ -1,16 +1,14 @@
 #!/usr/bin/env python3
 """filter_test: the content filter of step 3 passes clean mail and refuses the EICAR anti-virus
 test file with a clear reply; the sending MTA then returns the mail to Alice as a bounce."""
-import json
-import os
 import subprocess
 import sys
 import tempfile
 
+from checks import load_scenario, write_scenario
+
 mailsim = sys.argv[1]
-here = os.path.dirname(os.path.abspath(__file__))
-with open(os.path.join(here, "..", "scenarios", "nine-steps.json"), encoding="utf-8") as f:
-    sc = json.load(f)
+sc = load_scenario("nine-steps")
 
 # The EICAR test file, assembled here so that this file itself is not taken for a virus.
 eicar = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$" + "EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
@@ -29,10 +27,8 @@ sc["expect"] = {
     "trace_contains": ["554 5.7.0 Reject, id=filter.a - INFECTED: Eicar-Test-Signature"],
 }
 with tempfile.TemporaryDirectory() as tmp:
-    path = os.path.join(tmp, "eicar.json")
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(sc, f, ensure_ascii=False)
-    run = subprocess.run([mailsim, "check", path], capture_output=True, text=True)
+    run = subprocess.run([mailsim, "check", write_scenario(tmp, "eicar", sc)], capture_output=True,
+                         text=True)
     print(run.stdout.strip())
     if run.stderr.strip():
         print(run.stderr.strip())

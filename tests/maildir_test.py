@@ -3,19 +3,15 @@
 a reader nobody here wrote, must open them and find each message whole: its Subject decoded,
 its body intact (a line that starts with a dot included), one Received line per MTA hop."""
 import email.policy
-import json
 import mailbox
 import os
-import subprocess
 import sys
 import tempfile
 
-from checks import Checks
+from checks import Checks, load_scenario, run_with_maildir
 
 mailsim = sys.argv[1]
-here = os.path.dirname(os.path.abspath(__file__))
-with open(os.path.join(here, "..", "scenarios", "nine-steps.json"), encoding="utf-8") as f:
-    sc = json.load(f)
+sc = load_scenario("nine-steps")
 
 # Bob does not fetch here, so the messages stay in his Maildir; Alice sends two.
 body2 = "first line\n.a line that starts with a dot\n.\nlast line\n"
@@ -30,13 +26,7 @@ check = Checks("maildir")
 
 
 with tempfile.TemporaryDirectory() as tmp:
-    path = os.path.join(tmp, "maildir.json")
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(sc, f, ensure_ascii=False)
-    root = os.path.join(tmp, "mail")
-    run = subprocess.run([mailsim, "run", path, "--format", "summary", "--maildir", root],
-                         capture_output=True, text=True)
-    check(run.returncode == 0, "mailsim exited %d: %s" % (run.returncode, run.stderr.strip()))
+    root = run_with_maildir(check, mailsim, tmp, "maildir", sc)
     check(os.path.isdir(os.path.join(root, "bob", "new")), "bob/new exists")
     check(os.listdir(os.path.join(root, "bob", "tmp")) == [], "nothing left in bob/tmp")
     box = mailbox.Maildir(os.path.join(root, "bob"), factory=None, create=False)

@@ -38,7 +38,7 @@ import time
 import traceback
 
 from checks import Checks
-from serve_proc import serve, stop_on_signals
+from serve_proc import mailsim_argument, serve
 
 check = Checks("peers", verbose=True)
 
@@ -948,11 +948,7 @@ def report(t):
 
 
 def main():
-    if len(sys.argv) != 2:
-        print(__doc__)
-        return 2
-    mailsim = sys.argv[1]
-    stop_on_signals("peers")
+    mailsim = mailsim_argument(__doc__, "peers")
     with tempfile.TemporaryDirectory(prefix="peers-test-") as tmp:
         ca = tmp + "/ca.pem"
         off = ["--port", "smtps=off", "--port", "pop3s=off"]

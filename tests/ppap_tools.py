@@ -7,7 +7,6 @@ one, and the EICAR test file is inside the attacker's ZIP that the filter let th
 import email
 import email.policy
 import io
-import json
 import os
 import shutil
 import subprocess
@@ -15,12 +14,10 @@ import sys
 import tempfile
 import zipfile
 
-from checks import Checks
+from checks import Checks, load_scenario, run_with_maildir
 
 mailsim = sys.argv[1]
-here = os.path.dirname(os.path.abspath(__file__))
-with open(os.path.join(here, "..", "scenarios", "ppap.json"), encoding="utf-8") as f:
-    sc = json.load(f)
+sc = load_scenario("ppap")
 for a in sc["agents"]:
     if a["id"] == "bob":
         a["keep_on_server"] = True
@@ -30,13 +27,7 @@ check = Checks("ppap_tools")
 eicar_half = b"EICAR-STANDARD-ANTIVIRUS-TEST-FILE"
 
 with tempfile.TemporaryDirectory() as tmp:
-    path = os.path.join(tmp, "ppap.json")
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(sc, f, ensure_ascii=False)
-    root = os.path.join(tmp, "mail")
-    run = subprocess.run([mailsim, "run", path, "--format", "summary", "--maildir", root],
-                         capture_output=True, text=True)
-    check(run.returncode == 0, "mailsim exited %d: %s" % (run.returncode, run.stderr.strip()))
+    root = run_with_maildir(check, mailsim, tmp, "ppap", sc)
     new = os.path.join(root, "bob", "new")
     zips = {}
     for name in sorted(os.listdir(new)) if os.path.isdir(new) else []:

@@ -89,6 +89,16 @@ def serve(mailsim, args):
         yield proc, ready_line(proc)
 
 
+def mailsim_argument(doc, name):
+    """The one argument of a test that starts servers: the mailsim binary. Without it, prints the
+    test's usage (doc) and exits 2; with it, signals end the servers (stop_on_signals)."""
+    if len(sys.argv) != 2:
+        print(doc)
+        sys.exit(2)
+    stop_on_signals(name)
+    return sys.argv[1]
+
+
 def stop_on_signals(name):
     """SIGINT and SIGTERM raise SystemExit(128 + N), so that every finally runs and every server
     is ended; the clean-up runs once, to the end."""

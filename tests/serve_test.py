@@ -56,7 +56,7 @@ import tempfile
 import time
 
 from checks import Checks
-from serve_proc import ready_line, started, stop_on_signals
+from serve_proc import mailsim_argument, ready_line, started
 
 check = Checks("serve_test", verbose=True)
 
@@ -115,13 +115,9 @@ def strip_trace(fetched):
 
 
 def main():
-    if len(sys.argv) != 2:
-        print(__doc__)
-        return 2
-    mailsim = sys.argv[1]
+    mailsim = mailsim_argument(__doc__, "serve_test")
     if os.sep in mailsim:
         mailsim = os.path.abspath(mailsim)  # the window's serve runs in the temporary directory
-    stop_on_signals("serve_test")
     tmp = tempfile.mkdtemp(prefix="serve-test-")
     try:
         with guarded("live mode"):
