@@ -1,6 +1,6 @@
 /* quiz: the question bank — read and checked with the scenario parser's JSON walker, so a bad
  * bank is reported like a bad scenario (file, line:column or JSON path, what was expected) —
- * and the choice of a round's questions. */
+ * and the filters that pick questions. */
 #include "quiz.h"
 
 #include "catalog.h"
@@ -497,67 +497,11 @@ struct quiz_bank *quiz_bank_load(const char *path, char *err, size_t errlen)
     return b;
 }
 
-/* ---- A round ---- */
-
-static uint64_t quiz_splitmix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static unsigned long quiz_times_asked(const struct quiz_progress *p, const char *id)
-{
-    const struct quiz_record *r = p ? quiz_progress_find(p, id) : NULL;
-    return r ? r->asked : 0;
-}
+/* ---- Filters ---- */
 
 bool quiz_filter_lets(const struct quiz_filter *f, const struct quiz_question *q)
 {
     return (!f->topics || (f->topics & (1u << q->topic))) &&
            (!f->weights || (f->weights & (1u << q->weight))) &&
            (!f->scenario || strcmp(f->scenario, q->scenario) == 0);
-}
-
-/* The order of a round: times asked, then weight (high first); smaller first. */
-static bool quiz_before(const struct quiz_bank *b, const struct quiz_progress *p, size_t x,
-                        size_t y)
-{
-    unsigned long ax = quiz_times_asked(p, b->q[x].id), ay = quiz_times_asked(p, b->q[y].id);
-    return ax != ay ? ax < ay : b->q[x].weight < b->q[y].weight;
-}
-
-size_t quiz_select(const struct quiz_bank *b, const struct quiz_progress *p,
-                   const struct quiz_filter *f, uint64_t seed, size_t count, size_t *out)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < b->n; i++) {
-        const struct quiz_question *q = &b->q[i];
-        const struct quiz_record *r = p ? quiz_progress_find(p, q->id) : NULL;
-        if (!quiz_filter_lets(f, q) || (f->review && (!r || r->last != QUIZ_LAST_WRONG))) {
-            continue;
-        }
-        out[n++] = i;
-    }
-    uint64_t s = seed;
-    for (size_t i = n; i > 1; i--) { /* Fisher-Yates */
-        size_t j = (size_t)(quiz_splitmix(&s) % i);
-        size_t t = out[i - 1];
-        out[i - 1] = out[j];
-        out[j] = t;
-    }
-    /* Least asked first, so that rounds work through the whole bank, and among those asked as
-     * often the questions the exam asks most; a stable insertion sort keeps the shuffled order
-     * among equals. */
-    for (size_t i = 1; i < n; i++) {
-        size_t v = out[i];
-        size_t j = i;
-        while (j > 0 && quiz_before(b, p, v, out[j - 1])) {
-            out[j] = out[j - 1];
-            j--;
-        }
-        out[j] = v;
-    }
-    return count && count < n ? count : n;
 }

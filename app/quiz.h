@@ -1,8 +1,8 @@
 /* quiz: the exam study mode (学習モード) — the question bank of assets/quiz/questions.json, each
  * question tied to a bundled scenario and a step of it; the student's progress, kept between
- * runs in $XDG_DATA_HOME/mailsim/progress.json; choosing a round; and `mailsim quiz`, the round
- * in the terminal. The window asks the same questions (it loads the bank and the progress with
- * the functions below). */
+ * runs in $XDG_DATA_HOME/mailsim/progress.json; the filters that pick questions; and `mailsim
+ * quiz`, the terminal's study mode. A round of questions is quiz_round.h's, for the terminal and
+ * the window alike. */
 #ifndef MAILSIM_QUIZ_H
 #define MAILSIM_QUIZ_H
 
@@ -139,7 +139,7 @@ int quiz_progress_record(struct quiz_progress *p, const char *id, bool right, in
 const struct quiz_record *quiz_progress_find(const struct quiz_progress *p, const char *id);
 void quiz_progress_free(struct quiz_progress *p);
 
-/* ---- Choosing a round ---- */
+/* ---- Filters: which questions a round (quiz_round.h) or the list takes ---- */
 
 struct quiz_filter {
     unsigned topics;      /* bit 1u << t for each enum quiz_topic t let through; 0: any */
@@ -151,12 +151,6 @@ struct quiz_filter {
 /* Whether the filter's topics, weights and scenario let q through (not review: that needs the
  * progress). */
 bool quiz_filter_lets(const struct quiz_filter *f, const struct quiz_question *q);
-
-/* The questions of a round, as indices into b->q, into out (room for b->n): those the filter
- * lets through, least asked first (p may be NULL), then by exam weight (high, medium, low), in
- * an order shuffled by seed among equals; at most count of them (0: all). Returns how many. */
-size_t quiz_select(const struct quiz_bank *b, const struct quiz_progress *p,
-                   const struct quiz_filter *f, uint64_t seed, size_t count, size_t *out);
 
 /* The command: argv[0] is "quiz". Prints to stdout, reads answers from stdin, errors to stderr.
  * Returns the exit status: 0 ok, 1 a check failed (--verify), 2 usage or bad input. */

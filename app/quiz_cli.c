@@ -9,6 +9,7 @@
 #include "glossary.h"
 #include "paths.h"
 #include "quiz_check.h"
+#include "quiz_round.h"
 #include "quiz_verify.h"
 #include "scenario.h"
 #include "ui_strings.h"
@@ -370,10 +371,33 @@ static void quiz_print_target(const struct quiz_targets *t, size_t i, const stru
     }
 }
 
-static bool quiz_target_right(const struct quiz_question *q, const struct quiz_targets *t, size_t i)
+/* Choice or target i (from 0) as an answer to q. */
+static struct quiz_answer quiz_answer_of(const struct quiz_question *q,
+                                         const struct quiz_targets *t, size_t i)
 {
-    return t->links ? quiz_click_link_right(q, t->sc->links[i].a, t->sc->links[i].b)
-                    : quiz_click_agent_right(q, t->sc->agents[i].id);
+    struct quiz_answer a = {0};
+    if (q->kind == QUIZ_CHOICE) {
+        a.choice = i;
+    } else if (t->links) {
+        a.link[0] = t->sc->links[i].a;
+        a.link[1] = t->sc->links[i].b;
+    } else {
+        a.agent = t->sc->agents[i].id;
+    }
+    return a;
+}
+
+/* The number shown beside the right answer among the n choices or targets; 0 when none is. */
+static size_t quiz_right_number(const struct quiz_question *q, const struct quiz_targets *t,
+                                size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct quiz_answer a = quiz_answer_of(q, t, i);
+        if (quiz_round_grade(q, &a)) {
+            return i + 1;
+        }
+    }
+    return 0;
 }
 
 /* The choice a typed line names: 1-based number, or (click) an agent's id or a link's two host
@@ -464,14 +488,14 @@ static void quiz_print_source(const struct quiz_question *q, const struct quiz_u
             quiz_ui(ui, key));
 }
 
-/* Asks q; 1 right, 0 wrong, -1 the student stopped (q or the end of input), -2 the scenario of a
- * click question cannot be loaded. */
-static int quiz_ask(const struct quiz_question *q, size_t k, size_t total, const char *lang,
-                    const struct quiz_ui *ui)
+/* Asks the round's question and submits the answer typed; 0 answered, -1 the student stopped
+ * (q or the end of input), -2 the scenario of a click question cannot be loaded. */
+static int quiz_ask(struct quiz_round *r, const char *lang, const struct quiz_ui *ui)
 {
+    const struct quiz_question *q = quiz_round_current(r);
     const struct quiz_text *t = quiz_text_in(q, lang);
     struct quiz_targets targets = {0};
-    size_t n = t->nchoices, right = q->answer + 1;
+    size_t n = t->nchoices;
     if (q->kind == QUIZ_CLICK) {
         char err[1024];
         targets.sc = catalog_load(q->scenario, err, sizeof err);
@@ -481,12 +505,8 @@ static int quiz_ask(const struct quiz_question *q, size_t k, size_t total, const
         }
         targets.links = q->answer_link[0] != NULL;
         n = targets.links ? targets.sc->nlinks : targets.sc->nagents;
-        right = 0;
-        for (size_t i = 0; i < n && !right; i++) {
-            right = quiz_target_right(q, &targets, i) ? i + 1 : 0;
-        }
     }
-    printf("\n[%zu/%zu] ", k, total);
+    printf("\n[%zu/%zu] ", r->cur + 1, r->n);
     quiz_print_place(q, ui, stdout);
     printf(" · %s\n%s\n", q->id, t->question);
     if (q->kind == QUIZ_CLICK) {
@@ -518,9 +538,13 @@ static int quiz_ask(const struct quiz_question *q, size_t k, size_t total, const
             printf("%s\n", quiz_ui(ui, "bad_answer"));
             continue;
         }
-        result = pick == right;
-        printf("%s", quiz_ui(ui, result ? "right" : "wrong"));
-        if (!result && right) {
+        struct quiz_answer a = quiz_answer_of(q, &targets, pick - 1);
+        struct quiz_verdict v;
+        quiz_round_submit(r, &a, &v);
+        result = 0;
+        printf("%s", quiz_ui(ui, v.right ? "right" : "wrong"));
+        size_t right = v.right ? 0 : quiz_right_number(q, &targets, n);
+        if (right) {
             printf(" %s %zu) ", quiz_ui(ui, "the_answer"), right);
             if (q->kind == QUIZ_CLICK) {
                 quiz_print_target(&targets, right - 1, ui, stdout);
@@ -558,55 +582,51 @@ static void quiz_progress_open(struct quiz_progress *p, char *path, size_t cap, 
     }
 }
 
-static int quiz_round(const struct quiz_bank *b, const struct quiz_opts *o,
-                      const struct quiz_ui *ui)
+static int quiz_play(const struct quiz_bank *b, const struct quiz_opts *o, const struct quiz_ui *ui)
 {
     char path[PATH_MAX], err[PATH_MAX + 128];
     bool keep;
     struct quiz_progress p;
     quiz_progress_open(&p, path, sizeof path, &keep);
-    size_t *order = malloc((b->n ? b->n : 1) * sizeof *order);
-    if (!order) {
+    struct quiz_round_options ro = {o->filter, QUIZ_ROUND_SHUFFLED, 0,
+                                    o->count_set ? o->count : 10};
+    ro.seed = o->has_seed ? o->seed : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+    struct quiz_round r = {0};
+    if (quiz_round_start(&r, b, &p, &ro) != 0) {
         quiz_progress_free(&p);
         fputs("mailsim quiz: out of memory\n", stderr);
         return QUIZ_EXIT_USAGE;
     }
-    uint64_t seed = o->has_seed ? o->seed : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-    size_t count = o->count_set ? o->count : 10;
-    size_t n = quiz_select(b, &p, &o->filter, seed, count, order);
-    if (n == 0) {
+    if (r.n == 0) {
         printf("%s\n", quiz_ui(ui, o->filter.review ? "nothing_to_review" : "no_questions"));
-        free(order);
+        quiz_round_free(&r);
         quiz_progress_free(&p);
         return 0;
     }
-    printf("%s: %zu%s (seed %llu)\n%s\n", quiz_ui(ui, "title"), n,
-           quiz_ui(ui, n == 1 ? "question" : "questions"), (unsigned long long)seed,
+    printf("%s: %zu%s (seed %llu)\n%s\n", quiz_ui(ui, "title"), r.n,
+           quiz_ui(ui, r.n == 1 ? "question" : "questions"), (unsigned long long)ro.seed,
            quiz_ui(ui, "how"));
-    size_t asked = 0, right = 0;
     int status = 0;
     bool warned = false;
-    for (size_t k = 0; k < n; k++) {
-        const struct quiz_question *q = &b->q[order[k]];
-        int r = quiz_ask(q, k + 1, n, o->lang, ui);
-        if (r == -2) {
+    for (const struct quiz_question *q; (q = quiz_round_current(&r)); quiz_round_next(&r)) {
+        int rc = quiz_ask(&r, o->lang, ui);
+        if (rc == -2) {
             status = QUIZ_EXIT_USAGE;
             break;
         }
-        if (r < 0) {
+        if (rc < 0) {
             printf("%s\n", quiz_ui(ui, "stopped"));
             break;
         }
-        asked++;
-        right += (size_t)r;
         if (keep &&
-            (quiz_progress_record(&p, q->id, r == 1, (int64_t)time(NULL)) != 0 ||
+            (quiz_progress_record(&p, q->id, r.right, (int64_t)time(NULL)) != 0 ||
              quiz_progress_save(&p, path, err, sizeof err) != 0) &&
             !warned) {
             fprintf(stderr, "mailsim quiz: progress not saved: %s\n", err);
             warned = true;
         }
     }
+    size_t asked = r.asked, right = r.nright;
     if (asked) {
         printf("\n%s %zu/%zu (%zu%%)\n", quiz_ui(ui, "score"), right, asked,
                (right * 100 + asked / 2) / asked);
@@ -614,14 +634,14 @@ static int quiz_round(const struct quiz_bank *b, const struct quiz_opts *o,
     if (keep && asked && !warned) {
         size_t seen = 0, review = 0;
         for (size_t i = 0; i < b->n; i++) {
-            const struct quiz_record *r = quiz_progress_find(&p, b->q[i].id);
-            seen += r && r->asked ? 1 : 0;
-            review += r && r->last == QUIZ_LAST_WRONG ? 1 : 0;
+            const struct quiz_record *rec = quiz_progress_find(&p, b->q[i].id);
+            seen += rec && rec->asked ? 1 : 0;
+            review += rec && rec->last == QUIZ_LAST_WRONG ? 1 : 0;
         }
         printf("%s %zu/%zu\n%s %zu\n%s %s\n", quiz_ui(ui, "so_far"), seen, b->n,
                quiz_ui(ui, "to_review"), review, quiz_ui(ui, "saved"), path);
     }
-    free(order);
+    quiz_round_free(&r);
     quiz_progress_free(&p);
     return status;
 }
@@ -821,7 +841,7 @@ int quiz_main(int argc, char **argv)
             rc = quiz_verify_some(b, pick);
             break;
         default:
-            rc = quiz_round(b, &o, &ui);
+            rc = quiz_play(b, &o, &ui);
             break;
         }
     }

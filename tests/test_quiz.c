@@ -1,13 +1,14 @@
 /* test_quiz: the study mode — the bundled question bank (size, both languages, scenarios, steps,
  * click answers), every question's check evaluated against a real run of its scenario, a table
  * of claims that must hold and of claims that must not (so the checker can fail), malformed
- * banks with their exact errors, progress kept and read back, choosing a round, and the
- * glossary. */
+ * banks with their exact errors, progress kept and read back, choosing a round, a round played
+ * through (grading, verdicts, the score, a review), and the glossary. */
 #include "catalog.h"
 #include "glossary.h"
 #include "harness.h"
 #include "quiz.h"
 #include "quiz_check.h"
+#include "quiz_round.h"
 #include "quiz_verify.h"
 #include "scenario.h"
 #include "scenario_json.h"
@@ -566,6 +567,14 @@ static void test_progress(struct harness *h)
 
 /* ---- Choosing a round ---- */
 
+/* The terminal's choice: quiz_round_select in the shuffled order. */
+static size_t test_shuffled(const struct quiz_bank *b, const struct quiz_progress *p,
+                            const struct quiz_filter *f, uint64_t seed, size_t count, size_t *out)
+{
+    struct quiz_round_options o = {*f, QUIZ_ROUND_SHUFFLED, seed, count};
+    return quiz_round_select(b, p, &o, out);
+}
+
 static void test_select(struct harness *h, const struct quiz_bank *b)
 {
     size_t *a = calloc(b->n, sizeof *a), *c = calloc(b->n, sizeof *c);
@@ -573,21 +582,21 @@ static void test_select(struct harness *h, const struct quiz_bank *b)
         abort();
     }
     struct quiz_filter all = {.scenario = NULL};
-    CHECK_INT(h, quiz_select(b, NULL, &all, 42, 0, a), b->n);
-    CHECK_INT(h, quiz_select(b, NULL, &all, 42, 10, a), 10);
-    CHECK_INT(h, quiz_select(b, NULL, &all, 42, 10, c), 10);
+    CHECK_INT(h, test_shuffled(b, NULL, &all, 42, 0, a), b->n);
+    CHECK_INT(h, test_shuffled(b, NULL, &all, 42, 10, a), 10);
+    CHECK_INT(h, test_shuffled(b, NULL, &all, 42, 10, c), 10);
     CHECK(h, memcmp(a, c, 10 * sizeof *a) == 0); /* the same seed, the same round */
-    quiz_select(b, NULL, &all, 43, 10, c);
+    test_shuffled(b, NULL, &all, 43, 10, c);
     CHECK(h, memcmp(a, c, 10 * sizeof *a) != 0);
     struct quiz_filter ports = {.topics = 1u << QUIZ_TOPIC_PORTS};
-    size_t n = quiz_select(b, NULL, &ports, 1, 0, a);
+    size_t n = test_shuffled(b, NULL, &ports, 1, 0, a);
     bool only = n > 0;
     for (size_t i = 0; i < n; i++) {
         only = only && b->q[a[i]].topic == QUIZ_TOPIC_PORTS;
     }
     CHECK(h, only);
     struct quiz_filter apop = {.scenario = "apop"};
-    n = quiz_select(b, NULL, &apop, 1, 0, a);
+    n = test_shuffled(b, NULL, &apop, 1, 0, a);
     only = n > 0;
     for (size_t i = 0; i < n; i++) {
         only = only && strcmp(b->q[a[i]].scenario, "apop") == 0;
@@ -605,7 +614,7 @@ static void test_select(struct harness *h, const struct quiz_bank *b)
                     per_weight[w]);
         }
     }
-    n = quiz_select(b, NULL, &all, 42, 0, a);
+    n = test_shuffled(b, NULL, &all, 42, 0, a);
     bool sorted = n == b->n;
     for (size_t i = 1; i < n; i++) {
         sorted = sorted && b->q[a[i - 1]].weight <= b->q[a[i]].weight;
@@ -613,11 +622,11 @@ static void test_select(struct harness *h, const struct quiz_bank *b)
     CHECK(h, sorted);
     CHECK_INT(h, b->q[a[0]].weight, QUIZ_WEIGHT_HIGH);
     CHECK_INT(h, b->q[a[n - 1]].weight, QUIZ_WEIGHT_LOW);
-    quiz_select(b, NULL, &all, 43, 0, c);
+    test_shuffled(b, NULL, &all, 43, 0, c);
     CHECK(h, memcmp(a, c, per_weight[QUIZ_WEIGHT_HIGH] * sizeof *a) != 0);
     /* --weight low: only low; --weight high,medium with --topic ports: just those. */
     struct quiz_filter low = {.weights = 1u << QUIZ_WEIGHT_LOW};
-    n = quiz_select(b, NULL, &low, 1, 0, a);
+    n = test_shuffled(b, NULL, &low, 1, 0, a);
     CHECK_INT(h, n, per_weight[QUIZ_WEIGHT_LOW]);
     only = n > 0;
     for (size_t i = 0; i < n; i++) {
@@ -626,7 +635,7 @@ static void test_select(struct harness *h, const struct quiz_bank *b)
     CHECK(h, only);
     struct quiz_filter both = {.topics = 1u << QUIZ_TOPIC_PORTS,
                                .weights = 1u << QUIZ_WEIGHT_HIGH | 1u << QUIZ_WEIGHT_MEDIUM};
-    n = quiz_select(b, NULL, &both, 1, 0, a);
+    n = test_shuffled(b, NULL, &both, 1, 0, a);
     only = n > 0;
     for (size_t i = 0; i < n; i++) {
         only = only && b->q[a[i]].topic == QUIZ_TOPIC_PORTS && b->q[a[i]].weight != QUIZ_WEIGHT_LOW;
@@ -640,11 +649,11 @@ static void test_select(struct harness *h, const struct quiz_bank *b)
     for (size_t i = 0; i + 1 < b->n; i++) {
         quiz_progress_record(&p, b->q[i].id, i % 2 == 0, 0);
     }
-    n = quiz_select(b, &p, &all, 7, 1, a);
+    n = test_shuffled(b, &p, &all, 7, 1, a);
     CHECK_INT(h, n, 1);
     CHECK_INT(h, a[0], b->n - 1); /* the one never asked */
     struct quiz_filter review = {.review = true};
-    n = quiz_select(b, &p, &review, 7, 0, a);
+    n = test_shuffled(b, &p, &review, 7, 0, a);
     CHECK_INT(h, n, (b->n - 1) / 2);
     only = true;
     for (size_t i = 0; i < n; i++) {
@@ -654,6 +663,120 @@ static void test_select(struct harness *h, const struct quiz_bank *b)
     quiz_progress_free(&p);
     free(a);
     free(c);
+}
+
+/* ---- A round ---- */
+
+/* Five questions on nine-steps, one of each kind, weights and steps mixed; two share a weight
+ * and a step, so the window's order must keep them as the bank has them. */
+#define R_TEXT(lang, id, choices)                                                                  \
+    "\"" lang "\": {\"question\": \"q\"" choices ", \"explanation\": \"e-" id "\"}"
+#define R_Q(id, weight, step, kind_answer, choices)                                                \
+    "{\"id\": \"" id                                                                               \
+    "\", \"topic\": \"nine-steps\", \"scenario\": \"nine-steps\", \"step\": " #step                \
+    ", " kind_answer ", \"source\": \"RFC 5598\", \"exam_weight\": \"" weight                      \
+    "\", " R_TEXT("ja", id, choices) ", " R_TEXT("en", id, choices) "}"
+#define R_ABC ", \"choices\": [\"a\", \"b\", \"c\"]"
+#define R_LOW_4 R_Q("low-4", "low", 4, "\"kind\": \"choice\", \"answer\": 1", R_ABC)
+#define R_HIGH_0 R_Q("high-0", "high", 0, "\"kind\": \"click\", \"answer\": \"mx.b\"", "")
+#define R_LINK "[\"gw.a.example\", \"router.example\"]"
+#define R_HIGH_2_LINK R_Q("high-2-link", "high", 2, "\"kind\": \"click\", \"answer\": " R_LINK, "")
+#define R_MEDIUM_1 R_Q("medium-1", "medium", 1, "\"kind\": \"choice\", \"answer\": 0", R_ABC)
+#define R_HIGH_2 R_Q("high-2", "high", 2, "\"kind\": \"choice\", \"answer\": 2", R_ABC)
+static const char round_bank[] = "{\"version\": 1, \"questions\": [" R_LOW_4 ", " R_HIGH_0
+                                 ", " R_HIGH_2_LINK ", " R_MEDIUM_1 ", " R_HIGH_2 "]}";
+
+static void test_round(struct harness *h, const struct quiz_bank *bundled)
+{
+    char err[1024];
+    struct quiz_bank *b =
+        quiz_bank_parse(round_bank, strlen(round_bank), "round.json", err, sizeof err);
+    if (!CHECK(h, b != NULL)) {
+        fprintf(stderr, "    %s\n", err);
+        return;
+    }
+    /* The window's order: high (step 2, step 2, then the whole scenario), medium, low. */
+    struct quiz_round_options by_step = {{.scenario = "nine-steps"}, QUIZ_ROUND_BY_STEP, 0, 0};
+    struct quiz_round r = {0};
+    CHECK_INT(h, quiz_round_start(&r, b, NULL, &by_step), 0);
+    CHECK_INT(h, r.n, 5);
+    static const size_t want[] = {2, 4, 1, 3, 0};
+    CHECK(h, r.n == 5 && memcmp(r.order, want, sizeof want) == 0);
+    CHECK_STR(h, quiz_round_current(&r)->id, "high-2-link");
+
+    /* A wrong link: the verdict names the right one and the explanation's question. */
+    struct quiz_answer a = {.link = {"mail.b.example", "mx.b.example"}};
+    struct quiz_verdict v;
+    CHECK_INT(h, quiz_round_submit(&r, &a, &v), 0);
+    CHECK(h, !v.right && r.answered && !r.right);
+    CHECK_STR(h, v.answer.link[0], "gw.a.example");
+    CHECK_STR(h, v.answer.link[1], "router.example");
+    CHECK_STR(h, v.q->en.explanation, "e-high-2-link");
+    CHECK_INT(h, quiz_round_submit(&r, &a, &v), -1); /* one answer a question */
+    CHECK_INT(h, r.asked, 1);
+    /* The same link named the other way round is right. */
+    struct quiz_answer back = {.link = {"router.example", "gw.a.example"}};
+    CHECK(h, quiz_round_grade(quiz_round_current(&r), &back));
+
+    CHECK(h, quiz_round_next(&r));
+    struct quiz_answer two = {.choice = 2};
+    CHECK_INT(h, quiz_round_submit(&r, &two, &v), 0);
+    CHECK(h, v.right && v.answer.choice == 2);
+
+    CHECK(h, quiz_round_next(&r));
+    struct quiz_answer mta = {.agent = "mta.b"};
+    CHECK_INT(h, quiz_round_submit(&r, &mta, &v), 0);
+    CHECK(h, !v.right);
+    CHECK_STR(h, v.answer.agent, "mx.b");
+
+    CHECK(h, quiz_round_next(&r)); /* medium-1: skipped, so it counts nothing */
+    CHECK_STR(h, quiz_round_current(&r)->id, "medium-1");
+    CHECK(h, quiz_round_next(&r));
+    struct quiz_answer zero = {.choice = 0};
+    CHECK_INT(h, quiz_round_submit(&r, &zero, &v), 0);
+    CHECK(h, !v.right && v.answer.choice == 1); /* the right choice goes with a wrong answer */
+    CHECK(h, !quiz_round_next(&r));
+    CHECK(h, quiz_round_current(&r) == NULL);
+    CHECK_INT(h, quiz_round_submit(&r, &zero, &v), -1);
+    CHECK(h, !quiz_round_next(&r)); /* stays over */
+    CHECK_INT(h, r.asked, 4);
+    CHECK_INT(h, r.nright, 1);
+    const struct quiz_question *missed[4];
+    CHECK_INT(h, quiz_round_missed(&r, missed, 4), 3);
+    CHECK_STR(h, missed[0]->id, "high-2-link");
+    CHECK_STR(h, missed[1]->id, "high-0");
+    CHECK_STR(h, missed[2]->id, "low-4");
+
+    /* A review asks the ones last answered wrong, and each question's progress before it. */
+    struct quiz_progress p = {0};
+    quiz_progress_record(&p, "high-0", true, 0);
+    quiz_progress_record(&p, "high-0", false, 0);
+    quiz_progress_record(&p, "low-4", false, 0);
+    quiz_progress_record(&p, "low-4", true, 0);
+    struct quiz_round_options review = by_step;
+    review.filter.review = true;
+    CHECK_INT(h, quiz_round_start(&r, b, &p, &review), 0); /* started again */
+    CHECK(h, r.review && r.n == 1 && r.asked == 0);
+    CHECK_STR(h, quiz_round_current(&r)->id, "high-0");
+    CHECK_INT(h, r.asked_before, 2);
+    CHECK_INT(h, r.right_before, 1);
+    quiz_progress_free(&p);
+
+    /* The terminal's order: the same seed asks the same questions in the same order, another
+     * seed another order; count cuts the round. */
+    struct quiz_round_options shuffled = {{.scenario = NULL}, QUIZ_ROUND_SHUFFLED, 28, 12};
+    struct quiz_round again = {0};
+    CHECK_INT(h, quiz_round_start(&r, bundled, NULL, &shuffled), 0);
+    CHECK_INT(h, quiz_round_start(&again, bundled, NULL, &shuffled), 0);
+    CHECK(h, r.n == 12 && again.n == 12);
+    CHECK(h, memcmp(r.order, again.order, 12 * sizeof *r.order) == 0);
+    shuffled.seed = 29;
+    CHECK_INT(h, quiz_round_start(&again, bundled, NULL, &shuffled), 0);
+    CHECK(h, memcmp(r.order, again.order, 12 * sizeof *r.order) != 0);
+    quiz_round_free(&again);
+    quiz_round_free(&r);
+    CHECK(h, r.order == NULL && r.n == 0);
+    quiz_bank_free(b);
 }
 
 /* ---- The glossary ---- */
@@ -772,6 +895,7 @@ int main(void)
     test_bad_banks(&h);
     test_progress(&h);
     test_select(&h, b);
+    test_round(&h, b);
     test_glossary(&h);
     quiz_bank_free(b);
     return harness_finish(&h);
