@@ -36,16 +36,10 @@ struct mua {
     char *address;
     char *display_name;
     char *submit_host;
-    uint16_t submit_port;
-    enum sasl_mech mech;
     char *pop_host;
-    uint16_t pop_port;
-    bool apop;
-    bool keep_on_server;
-    enum mua_tls submit_tls;
-    enum mua_tls pop_tls;
-    enum mua_e2e e2e;
-    bool pop_ssh;
+    /* As given, with the default ports filled in; its strings were the caller's and are cleared
+     * (the copies are above). */
+    struct mua_config cfg;
     struct mua_job *jobs; /* built but not yet finished */
     struct mua_message *inbox;
     size_t ninbox, cap_inbox;
@@ -118,21 +112,16 @@ struct mua *mua_new(struct mail_world *mw, const char *id, int host, const struc
     u->address = mw_strdup(acct->address);
     u->display_name = mw_strdup(cfg->display_name ? cfg->display_name : "");
     u->submit_host = mw_strdup(cfg->submit_host ? cfg->submit_host : "");
-    u->submit_port = cfg->submit_port                        ? cfg->submit_port
-                     : cfg->submit_tls == MUA_TLS_IMPLICIT ? 465
-                                                           : 587;
-    u->mech = cfg->mech;
     u->pop_host = mw_strdup(cfg->pop_host ? cfg->pop_host : "");
-    u->pop_port = cfg->pop_port                        ? cfg->pop_port
-                  : cfg->pop_tls == MUA_TLS_IMPLICIT ? 995
-                                                     : 110;
-    u->apop = cfg->apop;
-    u->keep_on_server = cfg->keep_on_server;
-    u->submit_tls = cfg->submit_tls;
-    u->pop_tls = cfg->pop_tls;
-    u->e2e = cfg->e2e;
-    u->pop_ssh = cfg->pop_ssh;
-    mua_crypt_enroll(mw, id, u->e2e, u->address, u->display_name);
+    u->cfg = *cfg;
+    u->cfg.user = u->cfg.display_name = u->cfg.submit_host = u->cfg.pop_host = NULL;
+    u->cfg.submit_port = cfg->submit_port                        ? cfg->submit_port
+                         : cfg->submit_tls == MUA_TLS_IMPLICIT ? 465
+                                                               : 587;
+    u->cfg.pop_port = cfg->pop_port                        ? cfg->pop_port
+                      : cfg->pop_tls == MUA_TLS_IMPLICIT ? 995
+                                                         : 110;
+    mua_crypt_enroll(mw, id, u->cfg.e2e, u->address, u->display_name);
     return u;
 }
 
@@ -189,9 +178,9 @@ static void mua_submit(struct sim_world *w, void *ctx, uint64_t arg)
     cfg.ehlo_name = host_name;
     cfg.user = j->no_auth ? NULL : u->user;
     cfg.password = j->password ? j->password : u->password;
-    cfg.mech = u->mech;
+    cfg.mech = u->cfg.mech;
     cfg.want_pipelining = true;
-    cfg.want_starttls = u->submit_tls == MUA_TLS_STARTTLS;
+    cfg.want_starttls = u->cfg.submit_tls == MUA_TLS_STARTTLS;
     cfg.require_tls = cfg.want_starttls;
     struct smtp_client_hooks hooks = {0};
     hooks.on_mail_result = mua_submit_result;
@@ -200,14 +189,14 @@ static void mua_submit(struct sim_world *w, void *ctx, uint64_t arg)
     if (!c) {
         abort();
     }
-    if (u->e2e != MUA_E2E_NONE) {
+    if (u->cfg.e2e != MUA_E2E_NONE) {
         /* Signed and encrypted in the sender's MUA, before the first hop: end to end. */
         struct buf msg = {0};
         buf_init(&msg, 0);
         if (buf_append(&msg, j->data, j->len) != 0) {
             abort();
         }
-        if (mua_crypt_seal(mw, u->base.id, j->mail, u->e2e, u->address, u->display_name,
+        if (mua_crypt_seal(mw, u->base.id, j->mail, u->cfg.e2e, u->address, u->display_name,
                            (const char *const *)j->to, j->nto, &msg) == 0) {
             free(j->data);
             j->data = msg.data;
@@ -220,7 +209,7 @@ static void mua_submit(struct sim_world *w, void *ctx, uint64_t arg)
     bool found;
     uint32_t ip = mua_host_ip(u, u->submit_host, &found);
     struct session *s =
-        found ? session_connect(w, u->base.host, u->base.id, ip, u->submit_port,
+        found ? session_connect(w, u->base.host, u->base.id, ip, u->cfg.submit_port,
                                 &session_smtp_client_ops, c, j, mua_submit_end)
               : NULL;
     if (!s) {
@@ -233,7 +222,7 @@ static void mua_submit(struct sim_world *w, void *ctx, uint64_t arg)
     }
     j->conn = s->conn;
     j->session = s;
-    if (u->submit_tls == MUA_TLS_IMPLICIT) {
+    if (u->cfg.submit_tls == MUA_TLS_IMPLICIT) {
         session_use_tls(s, mua_tls(u, u->submit_host));
     }
     trace_step(mw->tr, sim_now(w), 1, j->mail, u->base.id, s->conn);
@@ -386,9 +375,9 @@ static void mua_pop_start(struct sim_world *w, void *ctx, uint64_t arg)
     struct pop3_client_config cfg = {0};
     cfg.user = u->user;
     cfg.password = u->password;
-    cfg.use_apop = u->apop;
-    cfg.delete_after_retrieve = !u->keep_on_server;
-    cfg.want_stls = u->pop_tls == MUA_TLS_STARTTLS;
+    cfg.use_apop = u->cfg.apop;
+    cfg.delete_after_retrieve = !u->cfg.keep_on_server;
+    cfg.want_stls = u->cfg.pop_tls == MUA_TLS_STARTTLS;
     cfg.require_tls = cfg.want_stls;
     struct pop3_client_hooks hooks = {0};
     hooks.on_message = mua_pop_message;
@@ -404,23 +393,24 @@ static void mua_pop_start(struct sim_world *w, void *ctx, uint64_t arg)
         free(f);
         return;
     }
-    f->session = session_connect(w, u->base.host, u->base.id, ip, u->pop_ssh ? 22 : u->pop_port,
-                                 &session_pop3_client_ops, c, f, mua_fetch_end);
+    f->session =
+        session_connect(w, u->base.host, u->base.id, ip, u->cfg.pop_ssh ? 22 : u->cfg.pop_port,
+                        &session_pop3_client_ops, c, f, mua_fetch_end);
     if (!f->session) {
         free(f);
-    } else if (u->pop_ssh) {
+    } else if (u->cfg.pop_ssh) {
         /* ssh -L: the POP3 client talks to the forwarded port; SSH carries it to the server,
          * which hands it to its own POP3 service (localhost:110). */
         char err[256], dest[64];
-        snprintf(dest, sizeof dest, "localhost:%u", (unsigned)u->pop_port);
+        snprintf(dest, sizeof dest, "localhost:%u", (unsigned)u->cfg.pop_port);
         struct ssh_end *ssh =
-            ssh_end_client_new(u->user, u->password, "localhost", u->pop_port, err, sizeof err);
+            ssh_end_client_new(u->user, u->password, "localhost", u->cfg.pop_port, err, sizeof err);
         if (!ssh) {
             fprintf(stderr, "mailsim: SSH client: %s\n", err);
             abort();
         }
         session_use_ssh(f->session, ssh, dest);
-    } else if (u->pop_tls == MUA_TLS_IMPLICIT) {
+    } else if (u->cfg.pop_tls == MUA_TLS_IMPLICIT) {
         session_use_tls(f->session, mua_tls(u, u->pop_host));
     }
 }

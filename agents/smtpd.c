@@ -26,20 +26,9 @@ struct smtpd {
     int listener;
     char *agent;
     char *hostname;
-    bool submission;
-    bool submission_open;
-    bool maillog;
-    unsigned auth_mechs;
-    struct smtpd_backend backend;
-    bool scan_eicar;
-    bool alert_encrypted;
-    size_t max_message_size;
-    size_t max_recipients;
-    bool starttls;
-    bool wrappermode;
-    bool tls_auth_only;
-    bool tls_required;
-    struct smtpd_settings set;
+    /* As given, with the defaults filled in; its strings were the caller's and are cleared (agent
+     * and hostname are the copies above). */
+    struct smtpd_config cfg;
     char *myorigin; /* $mydomain: the host name without its first label */
     uint64_t sessions;
 };
@@ -54,7 +43,7 @@ struct smtpd_conn {
 /* Postfix names the submission service's smtpd by its master.cf entry. */
 static const char *smtpd_program(const struct smtpd *d)
 {
-    return d->submission ? "postfix/submission/smtpd" : "postfix/smtpd";
+    return d->cfg.submission ? "postfix/submission/smtpd" : "postfix/smtpd";
 }
 
 static uint64_t smtpd_now(const struct smtpd_conn *c)
@@ -103,7 +92,7 @@ static void smtpd_log_reject(struct smtpd_conn *c, const struct smtp_envelope *e
                              const char *verb, const char *rcpt, const struct smtp_reply *reply)
 {
     struct smtpd *d = c->d;
-    if (!d->maillog) {
+    if (!d->cfg.maillog) {
         return;
     }
     char client[300], from[SMTP_PATH_MAX + 16] = "", helo[SMTP_COMMAND_LINE_MAX + 16] = "";
@@ -132,7 +121,7 @@ static bool smtpd_check_recipient(struct smtpd_conn *c, const struct smtp_envelo
     if (strcasecmp(rcpt, "postmaster") == 0) {
         return true;
     }
-    if (d->submission) {
+    if (d->cfg.submission) {
         /* RFC 6409 §4.3: an MSA must refuse mail from a session that has not authenticated.
          * Debian's submission template in master.cf does it at RCPT time with
          * smtpd_relay_restrictions = permit_sasl_authenticated, reject: MAIL FROM gets 250, each
@@ -142,7 +131,7 @@ static bool smtpd_check_recipient(struct smtpd_conn *c, const struct smtp_envelo
                          250, c->conn);
             return true;
         }
-        if (d->submission_open) {
+        if (d->cfg.submission_open) {
             /* The misconfiguration: a submission port that takes mail from anyone, for
              * anywhere (smtpd_relay_restrictions = permit). */
             trace_policy(d->mw->tr, smtpd_now(c), d->agent, "submission_open", "permit", 250,
@@ -156,7 +145,8 @@ static bool smtpd_check_recipient(struct smtpd_conn *c, const struct smtp_envelo
         return false;
     }
     struct smtpd_relay_decision v;
-    bool ok = d->backend.relay_allowed(d->backend.ctx, c->client_ip, env->authenticated, rcpt, &v);
+    bool ok = d->cfg.backend.relay_allowed(d->cfg.backend.ctx, c->client_ip, env->authenticated,
+                                           rcpt, &v);
     if (v.pop_expired) {
         trace_policy(d->mw->tr, smtpd_now(c), d->agent, "pop_before_smtp", "expired", 0, c->conn);
     }
@@ -175,8 +165,8 @@ static bool smtpd_check_recipient(struct smtpd_conn *c, const struct smtp_envelo
         return false;
     }
     trace_policy(d->mw->tr, smtpd_now(c), d->agent, v.rule, "permit", 250, c->conn);
-    if (d->backend.is_local_domain(d->backend.ctx, smtp_path_domain_of(rcpt)) &&
-        !d->backend.local_user_exists(d->backend.ctx, rcpt)) {
+    if (d->cfg.backend.is_local_domain(d->cfg.backend.ctx, smtp_path_domain_of(rcpt)) &&
+        !d->cfg.backend.local_user_exists(d->cfg.backend.ctx, rcpt)) {
         /* smtpd_reject_unlisted_recipient = yes (Postfix's default) with local_recipient_maps. */
         smtp_reply_set(reply, 550, "5.1.1",
                        "<%s>: Recipient address rejected: User unknown in local recipient table",
@@ -224,7 +214,7 @@ static bool smtpd_on_message(void *ctx, const struct smtp_envelope *env, const u
         /* Live mode: a real client's message. Its submission was step 1. */
         bool fresh;
         mail = mail_world_auto_tag(mw, data, len, &fresh);
-        if (fresh && d->submission) {
+        if (fresh && d->cfg.submission) {
             const struct trace_conn *tc = trace_conn_get(mw->tr, c->conn);
             trace_step(mw->tr, smtpd_now(c), 1, mail, trace_string(mw->tr, tc->client_agent),
                        c->conn);
@@ -243,10 +233,10 @@ static bool smtpd_on_message(void *ctx, const struct smtp_envelope *env, const u
         return false;
     }
     struct avscan_result scan = {0};
-    if (d->scan_eicar) {
-        avscan_message(data, len, d->alert_encrypted, &scan);
+    if (d->cfg.scan_eicar) {
+        avscan_message(data, len, d->cfg.alert_encrypted, &scan);
     }
-    if (d->scan_eicar && scan.verdict == AVSCAN_INFECTED) {
+    if (d->cfg.scan_eicar && scan.verdict == AVSCAN_INFECTED) {
         /* amavisd-new's wording for a virus found at the SMTP stage. */
         smtp_reply_set(reply, 554, "5.7.0", "Reject, id=%s - INFECTED: %s", d->agent, scan.name);
         trace_policy(mw->tr, smtpd_now(c), d->agent, "content_filter", "reject", 554, c->conn);
@@ -254,7 +244,7 @@ static bool smtpd_on_message(void *ctx, const struct smtp_envelope *env, const u
         mw->rejected++;
         return false;
     }
-    if (d->scan_eicar) {
+    if (d->cfg.scan_eicar) {
         /* "unchecked": nothing found, but an encrypted archive was passed on unread (amavisd-new
          * calls mail it could not fully examine UNCHECKED). */
         trace_policy(mw->tr, smtpd_now(c), d->agent, "content_filter",
@@ -288,10 +278,10 @@ static bool smtpd_on_message(void *ctx, const struct smtp_envelope *env, const u
         smtp_reply_set(reply, 451, "4.3.0", "Error: queue file write error");
         return false;
     }
-    if (d->submission) {
+    if (d->cfg.submission) {
         trace_step(mw->tr, smtpd_now(c), 2, mail, d->agent, c->conn);
     }
-    if (d->maillog) {
+    if (d->cfg.maillog) {
         char client[300], msgid[300];
         maillog_client(mw, c->conn, client, sizeof client);
         if (env->authenticated) {
@@ -323,8 +313,8 @@ static bool smtpd_on_message(void *ctx, const struct smtp_envelope *env, const u
             snprintf(rcpts[i], n, "%s@%s", env->rcpt[i], d->myorigin);
         }
     }
-    d->backend.enqueue(d->backend.ctx, qid, mail, env->mail_from, (const char *const *)rcpts,
-                       env->nrcpt, &msg);
+    d->cfg.backend.enqueue(d->cfg.backend.ctx, qid, mail, env->mail_from,
+                           (const char *const *)rcpts, env->nrcpt, &msg);
     for (size_t i = 0; i < env->nrcpt; i++) {
         free(rcpts[i]);
     }
@@ -363,23 +353,23 @@ static bool smtpd_accept(struct sim_world *w, void *ctx, uint32_t conn, struct s
     struct smtp_server_config cfg = {0};
     cfg.hostname = d->hostname;
     cfg.banner = "ESMTP Postfix (mailsim)";
-    cfg.max_message_size = d->max_message_size;
-    cfg.max_recipients = d->max_recipients;
-    cfg.max_errors = d->set.hard_error_limit;
-    cfg.soft_error_limit = d->set.soft_error_limit;
-    cfg.error_sleep_us = d->set.error_sleep_us;
-    cfg.auth_failure_delay_us = d->set.auth_failure_delay_us;
-    cfg.helo_required = d->set.helo_required;
-    cfg.strict_rfc821_envelopes = d->set.strict_rfc821_envelopes;
-    cfg.disable_vrfy = d->set.disable_vrfy_command;
-    cfg.reject_bare_lf = d->set.reject_bare_newline;
+    cfg.max_message_size = d->cfg.max_message_size;
+    cfg.max_recipients = d->cfg.max_recipients;
+    cfg.max_errors = d->cfg.settings.hard_error_limit;
+    cfg.soft_error_limit = d->cfg.settings.soft_error_limit;
+    cfg.error_sleep_us = d->cfg.settings.error_sleep_us;
+    cfg.auth_failure_delay_us = d->cfg.settings.auth_failure_delay_us;
+    cfg.helo_required = d->cfg.settings.helo_required;
+    cfg.strict_rfc821_envelopes = d->cfg.settings.strict_rfc821_envelopes;
+    cfg.disable_vrfy = d->cfg.settings.disable_vrfy_command;
+    cfg.reject_bare_lf = d->cfg.settings.reject_bare_newline;
     cfg.myorigin = d->myorigin;
-    cfg.auth_mechs = d->auth_mechs;
+    cfg.auth_mechs = d->cfg.auth_mechs;
     cfg.session_id = (unsigned long)++d->sessions;
-    cfg.tls_available = (d->starttls || d->tls_required) && !d->wrappermode;
-    cfg.tls_active = d->wrappermode;
-    cfg.tls_required = d->tls_required && !d->wrappermode;
-    cfg.auth_requires_tls = d->tls_auth_only;
+    cfg.tls_available = (d->cfg.starttls || d->cfg.tls_required) && !d->cfg.wrappermode;
+    cfg.tls_active = d->cfg.wrappermode;
+    cfg.tls_required = d->cfg.tls_required && !d->cfg.wrappermode;
+    cfg.auth_requires_tls = d->cfg.tls_auth_only;
     struct smtp_server_hooks hooks = {0};
     hooks.on_starttls = smtpd_on_starttls;
     hooks.on_state = smtpd_on_state;
@@ -398,7 +388,7 @@ static bool smtpd_accept(struct sim_world *w, void *ctx, uint32_t conn, struct s
         return false;
     }
     struct tls_endpoint *tls = NULL;
-    if (d->wrappermode) {
+    if (d->cfg.wrappermode) {
         tls = tls_server_new(mail_world_tls_server(d->mw, d->host));
         if (!tls) {
             smtp_server_free(engine);
@@ -425,20 +415,10 @@ struct smtpd *smtpd_new(struct mail_world *mw, int host, const struct smtpd_conf
     d->host = host;
     d->agent = mw_strdup(cfg->agent);
     d->hostname = mw_strdup(cfg->hostname);
-    d->submission = cfg->submission;
-    d->submission_open = cfg->submission_open;
-    d->maillog = cfg->maillog;
-    d->auth_mechs = cfg->auth_mechs;
-    d->backend = cfg->backend;
-    d->scan_eicar = cfg->scan_eicar;
-    d->alert_encrypted = cfg->alert_encrypted;
-    d->max_message_size = cfg->max_message_size ? cfg->max_message_size : 10240000;
-    d->max_recipients = cfg->max_recipients ? cfg->max_recipients : 1000;
-    d->starttls = cfg->starttls;
-    d->wrappermode = cfg->wrappermode;
-    d->tls_auth_only = cfg->tls_auth_only;
-    d->tls_required = cfg->tls_required;
-    d->set = cfg->settings;
+    d->cfg = *cfg;
+    d->cfg.agent = d->cfg.hostname = d->cfg.proto = NULL;
+    d->cfg.max_message_size = cfg->max_message_size ? cfg->max_message_size : 10240000;
+    d->cfg.max_recipients = cfg->max_recipients ? cfg->max_recipients : 1000;
     /* myorigin = $mydomain, the usual setting for a domain's servers: mail.a.example gives
      * a.example. */
     const char *dot = strchr(d->hostname, '.');
