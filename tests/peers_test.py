@@ -839,26 +839,28 @@ def p_dele_rset(P, t):
     t.eq(c.pop("QUIT"), "+OK Logging out.", "QUIT")
 
 
-def p_wrong_state(P, t):
-    # #14: before login Dovecot's login process knows no TRANSACTION command, and hangs up at the
-    # third unknown one in a row.
+def pop_third_unknown(P, t, commands):
+    """#14: before login Dovecot's login process knows no TRANSACTION command, and hangs up at the
+    third unknown one in a row. commands: three (command, what the check says)."""
     c, _ = pop_greet(t, P["pop3"])
-    t.eq(c.pop("STAT"), "-ERR Unknown command.", "STAT before login (#14)")
-    t.eq(c.pop("LIST"), "-ERR Unknown command.", "LIST before login (#14)")
-    c.send("RETR 1\r\n")
+    for command, what in commands[:2]:
+        t.eq(c.pop(command), "-ERR Unknown command.", what)
+    command, what = commands[2]
+    c.send(command + "\r\n")
     t.eq([c.line(), c.line()], ["-ERR Unknown command.", "-ERR Too many invalid bad commands."],
-         "RETR 1: the third (#14)")
+         what)
     t.ok(c.closed(), "closed")
+
+
+def p_wrong_state(P, t):
+    pop_third_unknown(P, t, [("STAT", "STAT before login (#14)"),
+                             ("LIST", "LIST before login (#14)"),
+                             ("RETR 1", "RETR 1: the third (#14)")])
 
 
 def p_unknown(P, t):
-    c, _ = pop_greet(t, P["pop3"])
-    t.eq(c.pop("FOO bar"), "-ERR Unknown command.", "FOO bar (#14)")
-    t.eq(c.pop(""), "-ERR Unknown command.", "an empty line (#14)")
-    c.send("a1 LOGIN bob builder42\r\n")
-    t.eq([c.line(), c.line()], ["-ERR Unknown command.", "-ERR Too many invalid bad commands."],
-         "an IMAP command: the third (#14)")
-    t.ok(c.closed(), "closed")
+    pop_third_unknown(P, t, [("FOO bar", "FOO bar (#14)"), ("", "an empty line (#14)"),
+                             ("a1 LOGIN bob builder42", "an IMAP command: the third (#14)")])
 
 
 def p_too_many_bad(P, t):
