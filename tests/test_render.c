@@ -170,13 +170,8 @@ static void test_scenarios(struct harness *h, struct viz_canvas *c, bool with_lo
 static struct dl_item *push(struct display_list *dl, enum dl_kind kind, float x, float y, float w,
                             float hh, struct dl_color fill, uint32_t layer)
 {
-    struct dl_item *it = dl_push(dl, kind);
-    it->x = x;
-    it->y = y;
-    it->w = w;
-    it->h = hh;
+    struct dl_item *it = dl_push_box(dl, kind, x, y, w, hh, layer);
     it->fill = fill;
-    it->layer = layer;
     return it;
 }
 

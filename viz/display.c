@@ -131,20 +131,39 @@ const struct dl_item *dl_hit(const struct display_list *dl, float x, float y)
     return best;
 }
 
-struct dl_item *dl_rect(struct display_list *dl, float x, float y, float w, float h,
-                        struct dl_color fill, struct dl_color stroke, float thickness,
-                        float radius, uint32_t layer)
+struct dl_item *dl_push_box(struct display_list *dl, enum dl_kind kind, float x, float y, float w,
+                            float h, uint32_t layer)
 {
-    struct dl_item *it = dl_push(dl, DL_RECT);
+    struct dl_item *it = dl_push(dl, kind);
     it->x = x;
     it->y = y;
     it->w = w;
     it->h = h;
+    it->layer = layer;
+    return it;
+}
+
+struct dl_item *dl_rect(struct display_list *dl, float x, float y, float w, float h,
+                        struct dl_color fill, struct dl_color stroke, float thickness,
+                        float radius, uint32_t layer)
+{
+    struct dl_item *it = dl_push_box(dl, DL_RECT, x, y, w, h, layer);
     it->fill = fill;
     it->stroke = stroke;
     it->thickness = thickness;
     it->radius = radius;
-    it->layer = layer;
+    return it;
+}
+
+struct dl_item *dl_line(struct display_list *dl, float x, float y, float x2, float y2,
+                        struct dl_color stroke, float thickness, uint32_t layer)
+{
+    /* A line has no box: w and h stay 0. */
+    struct dl_item *it = dl_push_box(dl, DL_LINE, x, y, 0, 0, layer);
+    it->x2 = x2;
+    it->y2 = y2;
+    it->stroke = stroke;
+    it->thickness = thickness;
     return it;
 }
 
@@ -152,16 +171,11 @@ struct dl_item *dl_text_box(struct display_list *dl, float x, float y, float w, 
                             const char *text, enum dl_font font, bool bold, enum dl_align align,
                             struct dl_color color, uint32_t layer)
 {
-    struct dl_item *it = dl_push(dl, DL_TEXT);
-    it->x = x;
-    it->y = y;
-    it->w = w;
-    it->h = h;
+    struct dl_item *it = dl_push_box(dl, DL_TEXT, x, y, w, h, layer);
     it->font = font;
     it->bold = bold;
     it->align = align;
     it->fill = color;
-    it->layer = layer;
     dl_set_text(dl, it, text);
     return it;
 }

@@ -79,11 +79,17 @@ void dl_free(struct display_list *dl);
 void dl_clear(struct display_list *dl, int width, int height);
 /* Appends an item; returns it for the caller to fill, zeroed except kind. Aborts on OOM. */
 struct dl_item *dl_push(struct display_list *dl, enum dl_kind kind);
-/* The two items every picture is made of, filled in one place: a rectangle (stroke drawn when
- * stroke.a > 0) and a text in a box (the text is copied). Both return the item. */
+/* Appends an item of that kind in the box (x, y, w, h) on layer; the rest as dl_push leaves it. */
+struct dl_item *dl_push_box(struct display_list *dl, enum dl_kind kind, float x, float y, float w,
+                            float h, uint32_t layer);
+/* The three items every picture is made of, filled in one place: a rectangle (stroke drawn when
+ * stroke.a > 0), a line from (x, y) to (x2, y2), and a text in a box (the text is copied). Each
+ * returns the item. */
 struct dl_item *dl_rect(struct display_list *dl, float x, float y, float w, float h,
                         struct dl_color fill, struct dl_color stroke, float thickness,
                         float radius, uint32_t layer);
+struct dl_item *dl_line(struct display_list *dl, float x, float y, float x2, float y2,
+                        struct dl_color stroke, float thickness, uint32_t layer);
 struct dl_item *dl_text_box(struct display_list *dl, float x, float y, float w, float h,
                             const char *text, enum dl_font font, bool bold, enum dl_align align,
                             struct dl_color color, uint32_t layer);

@@ -63,14 +63,7 @@ static void ov_text_n(struct ov *o, struct overlay_box b, const char *s, size_t 
 static void ov_line(struct ov *o, float x, float y, float x2, float y2, float thickness,
                     struct dl_color c)
 {
-    struct dl_item *it = dl_push(o->dl, DL_LINE);
-    it->x = x;
-    it->y = y;
-    it->x2 = x2;
-    it->y2 = y2;
-    it->thickness = thickness;
-    it->stroke = c;
-    it->layer = o->layer;
+    dl_line(o->dl, x, y, x2, y2, c, thickness, o->layer);
 }
 
 static const char *ov_skip_spaces(const char *s)
