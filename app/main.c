@@ -7,6 +7,7 @@
 #include "export.h"
 #include "export_pcap.h"
 #include "serve.h"
+#include "trace_read.h"
 #include "mua.h"
 #include "matrix.h"
 #include "paths.h"
@@ -46,14 +47,15 @@ struct main_opts {
     struct viz_shot_options so;
     bool has_step, has_time, has_speed, stats, matrix, glossary, answer;
     const char *quiz;
+    const char *trace; /* --trace: a recorded run (JSON lines) instead of a scenario */
 };
 
 static const struct cli_opts_voice main_voice = {"mailsim", "Try 'mailsim --help'."};
 
 /* ---- Options: one row each ---- */
 
-/* Whose an option is: run's (which the window and list read too) or shot's. */
-enum main_set { MAIN_RUN = 1u << 0, MAIN_SHOT = 1u << 1 };
+/* Whose an option is: run's (which the window and list read too), shot's or view's. */
+enum main_set { MAIN_RUN = 1u << 0, MAIN_SHOT = 1u << 1, MAIN_VIEW = 1u << 2 };
 
 struct main_option {
     const char *name;
@@ -173,10 +175,10 @@ static const struct main_option main_options[] = {
     {"keylog", required_argument, MAIN_RUN, main_set_text, MAIN_AT(keylog)},
     {"maildir", required_argument, MAIN_RUN, main_set_text, MAIN_AT(build.maildir)},
     {"no-check", no_argument, MAIN_RUN, main_set_flag, MAIN_AT(no_check)},
-    {"lang", required_argument, MAIN_RUN | MAIN_SHOT, main_set_lang, 0},
+    {"lang", required_argument, MAIN_RUN | MAIN_SHOT | MAIN_VIEW, main_set_lang, 0},
     {"seed", required_argument, MAIN_RUN | MAIN_SHOT, main_set_seed, 0},
-    {"font", required_argument, MAIN_RUN | MAIN_SHOT, main_set_text, MAIN_AT(font)},
-    {"presenter", no_argument, MAIN_RUN | MAIN_SHOT, main_set_flag, MAIN_AT(presenter)},
+    {"font", required_argument, MAIN_RUN | MAIN_SHOT | MAIN_VIEW, main_set_text, MAIN_AT(font)},
+    {"presenter", no_argument, MAIN_RUN | MAIN_SHOT | MAIN_VIEW, main_set_flag, MAIN_AT(presenter)},
     {"step", required_argument, MAIN_SHOT, main_set_step, 0},
     {"time", required_argument, MAIN_SHOT, main_set_time, 0},
     {"out", required_argument, MAIN_SHOT, main_set_text, MAIN_AT(so.out)},
@@ -188,6 +190,7 @@ static const struct main_option main_options[] = {
     {"quiz", required_argument, MAIN_SHOT, main_set_text, MAIN_AT(quiz)},
     {"glossary", no_argument, MAIN_SHOT, main_set_flag, MAIN_AT(glossary)},
     {"answer", no_argument, MAIN_SHOT, main_set_flag, MAIN_AT(answer)},
+    {"trace", required_argument, MAIN_SHOT, main_set_text, MAIN_AT(trace)},
 };
 
 #define MAIN_NOPTIONS (sizeof main_options / sizeof main_options[0])
@@ -227,8 +230,9 @@ static int main_parse(int argc, char **argv, enum main_set set, struct main_opts
             rc = cli_opts_scenario(&p, &o->scenario);
         } else if (m->sets & set) {
             rc = m->set(&p, o, m->at);
-        } else if (set == MAIN_SHOT) {
-            rc = cli_opts_usage(&main_voice, "option %s is not one of shot's", p.opt);
+        } else if (set != MAIN_RUN) {
+            rc = cli_opts_usage(&main_voice, "option %s is not one of %s's", p.opt,
+                                set == MAIN_SHOT ? "shot" : "view");
         } else {
             rc = cli_opts_usage(&main_voice, "unknown option %s", p.opt);
         }
@@ -317,6 +321,25 @@ static int main_write_pcap(const struct trace *tr, const char *path)
     return 0;
 }
 
+/* The transcript of tr under its title line, and a note (a UI string's key, and a detail)
+ * when there is one: what run prints, and what the window prints without a display. */
+static void main_transcript(const struct trace *tr, const struct ui_strings *ui, const char *lang,
+                            const char *note_key, const char *note_detail)
+{
+    struct export_text_labels lb;
+    main_labels(ui, &lb);
+    lb.lang = lang;
+    const char *title = strcmp(lang, "ja") == 0 ? tr->title_ja : tr->title_en;
+    printf("mailsim %s — %s (seed %llu)\n", tr->title ? tr->title : "", title ? title : "",
+           (unsigned long long)tr->seed);
+    if (note_key && note_detail) {
+        printf("%s (%s)\n", ui_string(ui, note_key), note_detail);
+    } else if (note_key) {
+        printf("%s\n", ui_string(ui, note_key));
+    }
+    export_text(tr, &lb, stdout);
+}
+
 /* Runs one scenario; prints what the options ask for. Returns the exit status. */
 static int main_run(const struct main_opts *o, const char *note_key, const char *note_detail)
 {
@@ -368,21 +391,9 @@ static int main_run(const struct main_opts *o, const char *note_key, const char 
         status = EXIT_USAGE;
     }
     switch (o->format) {
-    case FORMAT_TEXT: {
-        struct export_text_labels lb;
-        main_labels(ui, &lb);
-        lb.lang = o->lang;
-        const char *title = strcmp(o->lang, "ja") == 0 ? sc->title.ja : sc->title.en;
-        printf("mailsim %s — %s (seed %llu)\n", sc->id, title ? title : "",
-               (unsigned long long)tr.seed);
-        if (note_key && note_detail) {
-            printf("%s (%s)\n", ui_string(ui, note_key), note_detail);
-        } else if (note_key) {
-            printf("%s\n", ui_string(ui, note_key));
-        }
-        export_text(&tr, &lb, stdout);
+    case FORMAT_TEXT:
+        main_transcript(&tr, ui, o->lang, note_key, note_detail);
         break;
-    }
     case FORMAT_JSONL:
         export_jsonl(&tr, stdout);
         break;
@@ -487,10 +498,41 @@ static int main_shot_check(struct main_opts *o)
     if (o->has_speed && !o->so.frames) {
         return cli_opts_usage(&main_voice, "--speed goes with --frames N");
     }
+    if (o->trace && o->scenario) {
+        return cli_opts_usage(&main_voice, "shot draws a SCENARIO or --trace RUN.jsonl, not both");
+    }
+    if (o->trace && o->build.has_seed) {
+        return cli_opts_usage(&main_voice, "--seed goes with a scenario: a recorded trace was run "
+                                           "with its own");
+    }
     return 0;
 }
 
-static int main_window(const struct main_opts *o)
+/* The transcript of the recorded trace at path, as the window's fallback prints a scenario's. */
+static int main_view_transcript(const struct main_opts *o, const char *path, const char *note_key,
+                                const char *note_detail)
+{
+    char err[1024];
+    struct trace tr;
+    if (trace_read_path(path, &tr, err, sizeof err) != 0) {
+        fprintf(stderr, "mailsim: %s\n", err);
+        return EXIT_USAGE;
+    }
+    struct ui_strings *ui = ui_strings_load(o->lang, err, sizeof err);
+    int status = ui ? 0 : EXIT_USAGE;
+    if (ui) {
+        main_transcript(&tr, ui, o->lang, note_key, note_detail);
+        status = fflush(stdout) != 0 ? EXIT_USAGE : 0;
+    } else {
+        fprintf(stderr, "mailsim: %s\n", err);
+    }
+    ui_strings_free(ui);
+    trace_free(&tr);
+    return status;
+}
+
+/* The window on o's scenario, or on the recorded trace at path when it is not NULL. */
+static int main_window(const struct main_opts *o, const char *path)
 {
     struct viz_window_options wo = {0};
     wo.scenario = o->scenario;
@@ -500,9 +542,12 @@ static int main_window(const struct main_opts *o)
     const char *timing = getenv("MAILSIM_TIMING");
     wo.timing = timing && *timing;
     char err[1024];
-    switch (viewer_window(&wo, &o->build, err, sizeof err)) {
+    enum viz_window_status st = path ? viewer_window_trace(&wo, path, &o->build, err, sizeof err)
+                                     : viewer_window(&wo, &o->build, err, sizeof err);
+    switch (st) {
     case VIZ_WINDOW_NO_DISPLAY:
-        return main_run(o, "cli.no_window", err);
+        return path ? main_view_transcript(o, path, "cli.no_window", err)
+                    : main_run(o, "cli.no_window", err);
     case VIZ_WINDOW_FAILED: {
         /* err names its file already ("x.json: error: ...") or says "mailsim:" itself */
         bool named = strncmp(err, "mailsim:", 8) == 0 || strstr(err, "error:");
@@ -559,6 +604,9 @@ static const char main_usage_options[] =
     "  --answer          with --quiz: the panel after the right answer, with the\n"
     "                    explanation, its source and how often the exam asks it\n"
     "  --glossary        draw the glossary over it (the window's G key in the help)\n"
+    "  --trace RUN.jsonl draw a recorded trace (run or serve --format jsonl) instead of\n"
+    "                    running a scenario; its questions and matrix are those of the\n"
+    "                    scenario it names\n"
     "\n"
     "exit status: 0 ok, 1 an expectation failed, 2 usage or bad input\n";
 
@@ -572,6 +620,13 @@ struct main_command {
     const char *help;  /* what it does, under "commands:"; NULL: not listed there */
 };
 
+static bool main_has_display(void)
+{
+    const char *display = getenv("DISPLAY");
+    const char *wayland = getenv("WAYLAND_DISPLAY");
+    return (display && *display) || (wayland && *wayland);
+}
+
 /* No command: the window; without a display (or without the window in this build), the
  * transcript stands in for it. */
 static int main_cmd_window(int argc, char **argv)
@@ -582,10 +637,27 @@ static int main_cmd_window(int argc, char **argv)
     if (rc) {
         return rc;
     }
-    const char *display = getenv("DISPLAY");
-    const char *wayland = getenv("WAYLAND_DISPLAY");
-    bool has_display = (display && *display) || (wayland && *wayland);
-    return has_display ? main_window(&o) : main_run(&o, "cli.no_display", viewer_no_window());
+    return main_has_display() ? main_window(&o, NULL)
+                              : main_run(&o, "cli.no_display", viewer_no_window());
+}
+
+/* view: a recorded run in the same window, or its transcript where the window cannot open. */
+static int main_cmd_view(int argc, char **argv)
+{
+    struct main_opts o;
+    main_opts_init(&o);
+    int rc = main_parse(argc, argv, MAIN_VIEW, &o);
+    const char *path = o.scenario; /* view's one argument is the trace */
+    if (!rc && !path) {
+        rc = cli_opts_usage(&main_voice, "view needs a recorded trace (mailsim run SCENARIO "
+                                         "--format jsonl > RUN.jsonl)");
+    }
+    if (rc) {
+        return rc;
+    }
+    return main_has_display()
+               ? main_window(&o, path)
+               : main_view_transcript(&o, path, "cli.no_display", viewer_no_window());
 }
 
 static int main_cmd_run(int argc, char **argv)
@@ -618,7 +690,7 @@ static int main_cmd_shot(int argc, char **argv)
     o.so.presenter = o.presenter;
     o.so.font = o.font;
     struct viewer_shot_extras x = {o.stats, o.matrix, o.quiz, o.glossary, o.answer};
-    return viewer_shot(o.scenario, o.lang, &o.build, &o.so, &x);
+    return viewer_shot(o.scenario, o.trace, o.lang, &o.build, &o.so, &x);
 }
 
 static int main_cmd_help(int argc, char **argv);
@@ -665,8 +737,12 @@ static const struct main_command main_commands[] = {
      "serve [SCENARIO] [--bind ADDR] [--port SERVICE=PORT ...] [--no-gui]\n"
      "                     (live mode: real mail clients; mailsim serve --help)",
      NULL},
+    {"view", main_cmd_view, "view RUN.jsonl [--lang ja|en] [--presenter] [--font FILE]",
+     "replay a recorded trace (run or serve --format jsonl) in the window,\n"
+     "           with the same keys; without a display, print its transcript"},
     {"shot", main_cmd_shot,
-     "shot [SCENARIO] (--step N | --time T) [--out FILE.png] [--size WxH]\n"
+     "shot [SCENARIO | --trace RUN.jsonl] (--step N | --time T)\n"
+     "                    [--out FILE.png] [--size WxH]\n"
      "                    [--lang ja|en] [--presenter] [--font FILE]\n"
      "                    [--frames N [--speed X] --stats] [--matrix] [--quiz N|ID]\n"
      "                    [--answer] [--glossary]",

@@ -7,6 +7,7 @@
 #include "matrix.h"
 #include "quiz.h"
 #include "shot.h"
+#include "trace_read.h"
 #include "ui_strings.h"
 
 #include <errno.h>
@@ -253,7 +254,39 @@ struct viewer {
     bool progress_tried, progress_kept; /* kept: progress_path is where it is saved */
     char progress_path[PATH_MAX];
     char progress_err[PATH_MAX + 256];
+    /* `mailsim view`: the recorded trace's path, which the window names it by; the trace as
+     * read before the window opened, until the first load takes it; and the scenario it is a
+     * run of, by its id, whose questions and matrix the window shows ("" when it names none). */
+    char trace_path[PATH_MAX];
+    struct trace *trace;
+    char trace_scenario[256];
 };
+
+/* A recorded trace read into a new trace on the heap (trace_free and free it); NULL with the
+ * reader's message ("run.jsonl:3: ...") in err. */
+static struct trace *viewer_read_trace(const char *path, char *err, size_t errlen)
+{
+    struct trace *tr = malloc(sizeof *tr);
+    if (!tr) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (trace_read_path(path, tr, err, errlen) != 0) {
+        free(tr);
+        return NULL;
+    }
+    return tr;
+}
+
+/* What the window calls scenario, as the questions and the matrix know it: the recorded run's
+ * scenario id for the trace's path; NULL for a trace that names none. */
+static const char *viewer_about(const struct viewer *mv, const char *scenario)
+{
+    if (!mv->trace_path[0] || !scenario || strcmp(scenario, mv->trace_path) != 0) {
+        return scenario;
+    }
+    return mv->trace_scenario[0] ? mv->trace_scenario : NULL;
+}
 
 /* Reads the question bank and the glossary, once; what fails is said on stderr, once. */
 static void viewer_study_open(struct viewer *mv)
@@ -276,7 +309,8 @@ static size_t viewer_quiz_questions(void *ctx, const char *scenario, const char 
 {
     struct viewer *mv = ctx;
     viewer_study_open(mv);
-    return viewer_quiz_of(mv->bank, scenario, lang, out, cap);
+    const char *about = viewer_about(mv, scenario);
+    return about || !scenario ? viewer_quiz_of(mv->bank, about, lang, out, cap) : 0;
 }
 
 /* The progress file, as `mailsim quiz` keeps it: a malformed one is set aside as .bad. */
@@ -351,6 +385,10 @@ static size_t viewer_glossary(void *ctx, const char *lang, struct viz_glossary_e
 
 static void viewer_free(struct viewer *mv)
 {
+    if (mv->trace) {
+        trace_free(mv->trace);
+        free(mv->trace);
+    }
     ui_strings_free(mv->ui);
     quiz_bank_free(mv->bank);
     glossary_free(mv->glossary);
@@ -402,24 +440,73 @@ static size_t viewer_scenarios(void *ctx, const char *lang, struct viz_scenario_
     return k;
 }
 
-/* Runs on the window's loader thread: it reads only mv->build, which nothing changes. */
+/* Runs on the window's loader thread: it reads only mv->build and the trace's path and id,
+ * which nothing changes, and takes mv->trace, which nothing else touches while the window is
+ * open. */
 static struct trace *viewer_load(void *ctx, const char *scenario, char *err, size_t errlen)
 {
-    const struct viewer *mv = ctx;
+    struct viewer *mv = ctx;
+    if (mv->trace_path[0] && scenario && strcmp(scenario, mv->trace_path) == 0) {
+        struct trace *tr = mv->trace;
+        mv->trace = NULL;
+        return tr ? tr : viewer_read_trace(scenario, err, errlen);
+    }
     return catalog_build_trace(scenario, &mv->build, err, errlen);
 }
 
-/* Runs on the loader thread too, after viewer_load. */
+/* Runs on the loader thread too, after viewer_load. A recorded run's matrix is its scenario's,
+ * run here, as `mailsim matrix ID` would. */
 static struct overlay_matrix *viewer_matrix(void *ctx, const char *scenario, char *err,
                                             size_t errlen)
 {
     const struct viewer *mv = ctx;
-    return viewer_matrix_of(scenario, &mv->build, err, errlen);
+    const char *about = viewer_about(mv, scenario);
+    if (!about && scenario) {
+        snprintf(err, errlen, "%s names no scenario", scenario);
+        return NULL;
+    }
+    return viewer_matrix_of(about, &mv->build, err, errlen);
 }
 
 const char *viewer_no_window(void)
 {
     return NULL;
+}
+
+/* The window, with mv (which it frees) behind its host. */
+static enum viz_window_status
+viewer_run_window(struct viewer *mv, const struct viz_window_options *wo, char *err, size_t errlen)
+{
+    if (wo->font && access(wo->font, R_OK) != 0) {
+        snprintf(err, errlen, "mailsim: --font %s: %s", wo->font, strerror(errno));
+        viewer_free(mv);
+        return VIZ_WINDOW_FAILED;
+    }
+    static const struct viz_host calls = {
+        NULL,           viewer_words,          viewer_scenarios,   viewer_load,
+        viewer_matrix,  viewer_quiz_questions, viewer_quiz_record, viewer_quiz_history,
+        viewer_glossary};
+    struct viz_host host = calls;
+    host.ctx = mv;
+    enum viz_window_status st = viz_window_run(wo, &host, err, errlen);
+    if (st == VIZ_WINDOW_BUSY) {
+        /* A scenario is still being built on its thread, using mv: end without freeing it. */
+        fflush(stdout);
+        _exit(0);
+    }
+    viewer_free(mv);
+    return st;
+}
+
+static struct viewer *viewer_new(const struct build_options *build, char *err, size_t errlen)
+{
+    struct viewer *mv = calloc(1, sizeof *mv);
+    if (!mv) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    mv->build = *build;
+    return mv;
 }
 
 enum viz_window_status viewer_window(const struct viz_window_options *wo,
@@ -431,35 +518,33 @@ enum viz_window_status viewer_window(const struct viz_window_options *wo,
         return VIZ_WINDOW_FAILED;
     }
     scenario_free(sc);
-    if (wo->font && access(wo->font, R_OK) != 0) {
-        snprintf(err, errlen, "mailsim: --font %s: %s", wo->font, strerror(errno));
+    struct viewer *mv = viewer_new(build, err, errlen);
+    return mv ? viewer_run_window(mv, wo, err, errlen) : VIZ_WINDOW_FAILED;
+}
+
+enum viz_window_status viewer_window_trace(const struct viz_window_options *wo, const char *path,
+                                           const struct build_options *build, char *err,
+                                           size_t errlen)
+{
+    if (strlen(path) >= PATH_MAX) {
+        snprintf(err, errlen, "mailsim: %s: path too long", path);
         return VIZ_WINDOW_FAILED;
     }
-    struct viewer *mv = calloc(1, sizeof *mv);
+    struct trace *tr = viewer_read_trace(path, err, errlen);
+    struct viewer *mv = tr ? viewer_new(build, err, errlen) : NULL;
     if (!mv) {
-        snprintf(err, errlen, "out of memory");
+        if (tr) {
+            trace_free(tr);
+            free(tr);
+        }
         return VIZ_WINDOW_FAILED;
     }
-    mv->build = *build;
-    struct viz_host host = {
-        .ctx = mv,
-        .words = viewer_words,
-        .scenarios = viewer_scenarios,
-        .load = viewer_load,
-        .matrix = viewer_matrix,
-        .quiz_questions = viewer_quiz_questions,
-        .quiz_record = viewer_quiz_record,
-        .quiz_history = viewer_quiz_history,
-        .glossary = viewer_glossary,
-    };
-    enum viz_window_status st = viz_window_run(wo, &host, err, errlen);
-    if (st == VIZ_WINDOW_BUSY) {
-        /* A scenario is still being built on its thread, using mv: end without freeing it. */
-        fflush(stdout);
-        _exit(0);
-    }
-    viewer_free(mv);
-    return st;
+    mv->trace = tr;
+    snprintf(mv->trace_path, sizeof mv->trace_path, "%s", path);
+    snprintf(mv->trace_scenario, sizeof mv->trace_scenario, "%s", tr->title ? tr->title : "");
+    struct viz_window_options o = *wo;
+    o.scenario = mv->trace_path; /* what the window hands back to viewer_load */
+    return viewer_run_window(mv, &o, err, errlen);
 }
 
 /* The study mode's question for `mailsim shot --quiz WHICH` in the round's order, asked as the
@@ -510,8 +595,9 @@ static int viewer_shot_quiz(const struct quiz_bank *bank, const char *scenario, 
     return 0;
 }
 
-int viewer_shot(const char *scenario, const char *lang, const struct build_options *build,
-                struct viz_shot_options *so, const struct viewer_shot_extras *x)
+int viewer_shot(const char *scenario, const char *trace, const char *lang,
+                const struct build_options *build, struct viz_shot_options *so,
+                const struct viewer_shot_extras *x)
 {
     char err[1024];
     struct ui_strings *ui = ui_strings_load(lang, err, sizeof err);
@@ -535,9 +621,22 @@ int viewer_shot(const char *scenario, const char *lang, const struct build_optio
     struct overlay_matrix *om = NULL;
     struct overlay_table table;
     bool at_default = so->step == 0 && so->time < 0;
-    if (x->quiz) {
+    /* The run first: a recorded one says which scenario the questions and the matrix are of. */
+    tr = trace ? viewer_read_trace(trace, err, sizeof err)
+               : catalog_build_trace(scenario, build, err, sizeof err);
+    if (!tr) {
+        fprintf(stderr, "%s%s\n", trace ? "mailsim: " : "", err);
+        status = 2;
+    }
+    const char *about = trace && tr ? tr->title : scenario;
+    if (status == 0 && trace && !about && (x->quiz || x->matrix)) {
+        fprintf(stderr, "mailsim: %s: %s names no scenario\n", x->quiz ? "--quiz" : "--matrix",
+                trace);
+        status = 2;
+    }
+    if (status == 0 && x->quiz) {
         bank = quiz_bank_load(NULL, err, sizeof err);
-        status = bank ? viewer_shot_quiz(bank, scenario, lang, x->quiz, x->answer, &vw, qs,
+        status = bank ? viewer_shot_quiz(bank, about, lang, x->quiz, x->answer, &vw, qs,
                                          VIEWER_MAX_QUESTIONS, &qst)
                       : (fprintf(stderr, "%s\n", err), 2);
         if (status == 0) {
@@ -561,20 +660,13 @@ int viewer_shot(const char *scenario, const char *lang, const struct build_optio
             so->step_start = at_default && !x->quiz ? -1 : so->step_start;
         }
     }
-    if (status == 0) {
-        tr = catalog_build_trace(scenario, build, err, sizeof err);
-        if (!tr) {
-            fprintf(stderr, "%s\n", err);
-            status = 2;
-        }
-    }
     char answer[1024];
     if (status == 0 && x->quiz && qst.phase == QUIZ_OVERLAY_ANSWERED) {
         quiz_overlay_answer_text(tr, qst.q, answer, sizeof answer);
         qst.answer_text = answer;
     }
     if (status == 0 && x->matrix) {
-        om = viewer_matrix_of(scenario, build, err, sizeof err);
+        om = viewer_matrix_of(about, build, err, sizeof err);
         if (!om) {
             fprintf(stderr, "%s\n", err);
             status = 2;

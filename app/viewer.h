@@ -22,6 +22,15 @@ const char *viewer_no_window(void);
 enum viz_window_status viewer_window(const struct viz_window_options *wo,
                                      const struct build_options *build, char *err, size_t errlen);
 
+/* Opens the window on a recorded trace (`mailsim view RUN.jsonl`), played as a scenario's run
+ * is: read first, so that a bad file gives VIZ_WINDOW_FAILED and the reader's message in err
+ * ("run.jsonl:3: ...") before any window opens. The study mode's questions and the matrix are
+ * those of the scenario the trace names; the scenario list still opens bundled ones. Otherwise
+ * as viewer_window. */
+enum viz_window_status viewer_window_trace(const struct viz_window_options *wo, const char *path,
+                                           const struct build_options *build, char *err,
+                                           size_t errlen);
+
 /* What `mailsim shot` draws over the picture besides the scene. */
 struct viewer_shot_extras {
     bool stats;       /* print the frame-time JSON line */
@@ -32,11 +41,14 @@ struct viewer_shot_extras {
     bool answer;      /* with quiz: the panel after the right answer (explanation, source) */
 };
 
-/* Builds the scenario and draws it as so says (so->strings is filled here), with the extras.
- * With a question and neither so->step nor a time (so->time < 0), the picture is at the
- * question's step as the window asks it; with the glossary alone, at the end. Returns the exit
- * status: 0, or 2 with a message on stderr (always, without the window in this build). */
-int viewer_shot(const char *scenario, const char *lang, const struct build_options *build,
-                struct viz_shot_options *so, const struct viewer_shot_extras *x);
+/* Builds the scenario, or reads the recorded trace when trace is not NULL (`shot --trace
+ * RUN.jsonl`: its questions and matrix are those of the scenario it names), and draws it as so
+ * says (so->strings is filled here), with the extras. With a question and neither so->step nor
+ * a time (so->time < 0), the picture is at the question's step as the window asks it; with the
+ * glossary alone, at the end. Returns the exit status: 0, or 2 with a message on stderr (always,
+ * without the window in this build). */
+int viewer_shot(const char *scenario, const char *trace, const char *lang,
+                const struct build_options *build, struct viz_shot_options *so,
+                const struct viewer_shot_extras *x);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include "catalog.h"
 #include "scenario.h"
+#include "trace_read.h"
 
 #include <stdio.h>
 
@@ -31,10 +32,28 @@ enum viz_window_status viewer_window(const struct viz_window_options *wo,
     return VIZ_WINDOW_NO_DISPLAY;
 }
 
-int viewer_shot(const char *scenario, const char *lang, const struct build_options *build,
-                struct viz_shot_options *so, const struct viewer_shot_extras *x)
+enum viz_window_status viewer_window_trace(const struct viz_window_options *wo, const char *path,
+                                           const struct build_options *build, char *err,
+                                           size_t errlen)
+{
+    (void)wo;
+    (void)build;
+    /* A bad file is an error here too, not a fallback to the transcript. */
+    struct trace tr;
+    if (trace_read_path(path, &tr, err, errlen) != 0) {
+        return VIZ_WINDOW_FAILED;
+    }
+    trace_free(&tr);
+    snprintf(err, errlen, "%s", VIEWER_NO_WINDOW);
+    return VIZ_WINDOW_NO_DISPLAY;
+}
+
+int viewer_shot(const char *scenario, const char *trace, const char *lang,
+                const struct build_options *build, struct viz_shot_options *so,
+                const struct viewer_shot_extras *x)
 {
     (void)scenario;
+    (void)trace;
     (void)lang;
     (void)build;
     (void)so;
