@@ -205,15 +205,30 @@ static uint64_t fx_when(struct fixture *f, enum trace_side from, const char *tex
         if (e->kind != TRACE_DATA || e->from != from) {
             continue;
         }
-        const uint8_t *p = trace_bytes_ptr(&f->tr, e->bytes);
-        size_t n = strlen(text);
-        for (size_t k = 0; k + n <= e->bytes.len; k++) {
-            if (memcmp(p + k, text, n) == 0) {
-                return e->t;
-            }
+        if (harness_contains(trace_bytes_ptr(&f->tr, e->bytes), e->bytes.len, text, strlen(text))) {
+            return e->t;
         }
     }
     return UINT64_MAX;
+}
+
+/* Connects the client engine to the server's port from the PC, and runs the world to its end. */
+static void fx_run_client(struct harness *h, struct fixture *f, uint16_t port,
+                          const struct session_ops *ops, void *client)
+{
+    CHECK(h, session_connect(f->w, f->pc, "mua", f->server_ip, port, ops, client, f, NULL) != NULL);
+    sim_run(f->w, UINT64_MAX);
+}
+
+/* The server's reply holding told was sent delay_us after the client's line holding asked
+ * arrived (half a millisecond of latency each way): a wait on the simulation clock. */
+static void fx_check_delayed(struct harness *h, struct fixture *f, const char *asked,
+                             const char *told, uint64_t delay_us)
+{
+    uint64_t at_asked = fx_when(f, TRACE_CLIENT, asked);
+    uint64_t at_told = fx_when(f, TRACE_SERVER, told);
+    CHECK(h, at_asked != UINT64_MAX && at_told != UINT64_MAX);
+    CHECK_INT(h, at_told - at_asked, delay_us + 500);
 }
 
 /* Debian's submission template: without AUTH, MAIL gets 250, the recipient 554 Access denied,
@@ -233,9 +248,7 @@ static void test_submission_without_auth(struct harness *h)
     const char *rcpt = "bob@b.example";
     const char *msg = "Subject: hi\r\n\r\nhello\r\n";
     smtp_client_add_mail(c, "alice@a.example", &rcpt, 1, (const uint8_t *)msg, strlen(msg));
-    CHECK(h, session_connect(f.w, f.pc, "mua", f.server_ip, 587, &session_smtp_client_ops, c, &f,
-                             NULL) != NULL);
-    sim_run(f.w, UINT64_MAX);
+    fx_run_client(h, &f, 587, &session_smtp_client_ops, c);
     CHECK_INT(h, f.final_code, 554);
     CHECK_INT(h, f.got_len, 0);
     CHECK(h, strstr(f.tapped, "250 2.1.0 Ok\r\n554 5.7.1 <bob@b.example>: Recipient address "
@@ -264,15 +277,9 @@ static void test_smtp_auth_delay(struct harness *h)
     struct smtp_client *c = smtp_client_new(&cfg, &hooks, &f);
     const char *rcpt = "bob@b.example";
     smtp_client_add_mail(c, "alice@a.example", &rcpt, 1, (const uint8_t *)"x\r\n", 3);
-    CHECK(h, session_connect(f.w, f.pc, "mua", f.server_ip, 587, &session_smtp_client_ops, c, &f,
-                             NULL) != NULL);
-    sim_run(f.w, UINT64_MAX);
+    fx_run_client(h, &f, 587, &session_smtp_client_ops, c);
     CHECK_INT(h, f.auth_result, 0);
-    uint64_t asked = fx_when(&f, TRACE_CLIENT, "AUTH PLAIN");
-    uint64_t told = fx_when(&f, TRACE_SERVER, "535 5.7.8");
-    CHECK(h, asked != UINT64_MAX && told != UINT64_MAX);
-    /* sent 2 s after the AUTH line arrived (half a millisecond of latency each way) */
-    CHECK_INT(h, told - asked, 2000000 + 500);
+    fx_check_delayed(h, &f, "AUTH PLAIN", "535 5.7.8", 2000000);
     CHECK(h, strstr(f.tapped, "221 2.0.0") != NULL);
     CHECK(h, sim_is_closed(f.w, 1, TRACE_CLIENT) && sim_is_closed(f.w, 1, TRACE_SERVER));
     fx_free(&f);
@@ -402,9 +409,7 @@ static void test_pop3_over_link(struct harness *h)
     struct pop3_client_hooks hooks = {0};
     hooks.on_message = pop_message;
     struct pop3_client *c = pop3_client_new(&cfg, &hooks, &f);
-    CHECK(h, session_connect(f.w, f.pc, "mua", f.server_ip, 110, &session_pop3_client_ops, c, &f,
-                             NULL) != NULL);
-    sim_run(f.w, UINT64_MAX);
+    fx_run_client(h, &f, 110, &session_pop3_client_ops, c);
     CHECK_INT(h, f.messages, 2);
     CHECK_STR(h, f.retrieved, "Subject: one\r\n\r\nfirst\r\n|Subject: two\r\n\r\n.\r\n..x\r\n|");
     CHECK(h, f.commit_called && f.committed[0] && f.committed[1]);
@@ -427,14 +432,9 @@ static void test_pop3_auth_delay(struct harness *h)
     struct pop3_client_hooks hooks = {0};
     hooks.on_message = pop_message;
     struct pop3_client *c = pop3_client_new(&cfg, &hooks, &f);
-    CHECK(h, session_connect(f.w, f.pc, "mua", f.server_ip, 110, &session_pop3_client_ops, c, &f,
-                             NULL) != NULL);
-    sim_run(f.w, UINT64_MAX);
+    fx_run_client(h, &f, 110, &session_pop3_client_ops, c);
     CHECK_INT(h, f.messages, 0);
-    uint64_t asked = fx_when(&f, TRACE_CLIENT, "PASS guess");
-    uint64_t told = fx_when(&f, TRACE_SERVER, "-ERR [AUTH] Authentication failed.");
-    CHECK(h, asked != UINT64_MAX && told != UINT64_MAX);
-    CHECK_INT(h, told - asked, 2000000 + 500);
+    fx_check_delayed(h, &f, "PASS guess", "-ERR [AUTH] Authentication failed.", 2000000);
     CHECK(h, sim_is_closed(f.w, 1, TRACE_CLIENT) && sim_is_closed(f.w, 1, TRACE_SERVER));
     fx_free(&f);
 }
