@@ -1,6 +1,6 @@
 /* quiz_verify: `mailsim quiz --verify`, each question of the bank against a run of its scenario
  * (its step occurs, a click answer names an agent or a link of it, its check holds). It uses the
- * claims and runs of quiz_check and the bank of quiz; neither of those calls back into it. */
+ * checks of quiz_check, the runs of quiz_runs and the bank of quiz; none calls back into it. */
 #include "quiz_verify.h"
 #include "quiz_check.h"
 #include "scenario.h"
@@ -41,7 +41,7 @@ int quiz_question_verify(struct quiz_runs *r, const struct quiz_question *q, cha
         bool found = false;
         for (size_t i = 0; i < tr->nevents && !found; i++) {
             const struct trace_event *e = trace_event_at(tr, i);
-            found = e->kind == TRACE_STEP && e->num == q->step;
+            found = e->kind == TRACE_STEP && trace_step_n(e) == q->step;
         }
         if (!found) {
             snprintf(why, whylen, "%s has no step %d", q->scenario, q->step);
