@@ -542,14 +542,22 @@ static void sim_deliver_accept(struct sim_world *w, void *ctx, uint64_t conn)
     c->ep[TRACE_SERVER] = ep;
 }
 
+/* The endpoint a recorded event travels to, or NULL when that side is already closed. The
+ * pointer is into the connection table: good until a callback opens a connection. */
+static const struct sim_endpoint *sim_receiver(struct sim_world *w, const struct trace_event *e)
+{
+    struct sim_conn *c = sim_conn_of(w, e->conn);
+    int to = e->from == TRACE_CLIENT ? TRACE_SERVER : TRACE_CLIENT;
+    return c->closed[to] ? NULL : &c->ep[to];
+}
+
 static void sim_deliver_close(struct sim_world *w, void *ctx, uint64_t event)
 {
     (void)ctx;
     const struct trace_event *e = trace_event_at(w->tr, event);
-    struct sim_conn *c = sim_conn_of(w, e->conn);
-    int to = e->from == TRACE_CLIENT ? TRACE_SERVER : TRACE_CLIENT;
-    if (!c->closed[to] && c->ep[to].on_close) {
-        c->ep[to].on_close(w, c->ep[to].ctx, e->conn);
+    const struct sim_endpoint *to = sim_receiver(w, e);
+    if (to && to->on_close) {
+        to->on_close(w, to->ctx, e->conn);
     }
 }
 
@@ -639,11 +647,9 @@ static void sim_deliver_data(struct sim_world *w, void *ctx, uint64_t event)
 {
     (void)ctx;
     const struct trace_event *e = trace_event_at(w->tr, event);
-    struct sim_conn *c = sim_conn_of(w, e->conn);
-    int to = e->from == TRACE_CLIENT ? TRACE_SERVER : TRACE_CLIENT;
-    if (!c->closed[to] && c->ep[to].on_data) {
-        c->ep[to].on_data(w, c->ep[to].ctx, e->conn, trace_bytes_ptr(w->tr, e->bytes),
-                          e->bytes.len);
+    const struct sim_endpoint *to = sim_receiver(w, e);
+    if (to && to->on_data) {
+        to->on_data(w, to->ctx, e->conn, trace_bytes_ptr(w->tr, e->bytes), e->bytes.len);
     }
 }
 
