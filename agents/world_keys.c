@@ -62,13 +62,10 @@ const struct tls_cert *mail_world_smime(struct mail_world *mw, const char *addre
                                         const char *display_name, bool create)
 {
     struct mail_key *e = key_find(mw, address, create);
-    if (!e) {
+    if (!e || (!e->has_smime && !create)) {
         return NULL;
     }
     if (!e->has_smime) {
-        if (!create) {
-            return NULL;
-        }
         char err[256];
         if (tls_ca_issue_email(mail_world_tls_ca(mw), address, display_name, &e->smime, err,
                                sizeof err) < 0) {
@@ -96,13 +93,10 @@ struct pgp_ring *mail_world_pgp(struct mail_world *mw, const char *address,
                                 const char *display_name, bool create, char *fpr)
 {
     struct mail_key *e = key_find(mw, address, create);
-    if (!e) {
+    if (!e || (!e->pgp && !create)) {
         return NULL;
     }
     if (!e->pgp) {
-        if (!create) {
-            return NULL;
-        }
         char err[256], uid[600];
         snprintf(uid, sizeof uid, "%s <%s>", display_name && *display_name ? display_name : address,
                  address);
