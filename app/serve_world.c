@@ -56,6 +56,29 @@ static int serve_neighbour(const struct trace *tr, int h)
     return h;
 }
 
+/* Services first..last reach the host of server (an MSA or an MRA) from one live host, the
+ * agent id agent, beside the host of the scenario's MUA that uses that server (beside the server
+ * when no MUA does). */
+static int serve_wire_mua(struct serve *sv, const struct scenario_agent *server,
+                          const struct scenario_agent *mua, const char *name, const char *agent,
+                          int first, int last, char *err, size_t errlen)
+{
+    struct mail_world *mw = sv->mw;
+    int target = sim_host_find(mw->sim, server->host);
+    int ref = mua ? sim_host_find(mw->sim, mua->host) : target;
+    int from =
+        serve_live_host(mw, name, ref, serve_neighbour(mw->tr, ref), agent, "mua", err, errlen);
+    if (from < 0) {
+        return -1;
+    }
+    for (int k = first; k <= last; k++) {
+        sv->svc[k].target = target;
+        sv->svc[k].from = from;
+        sv->svc[k].from_agent = agent;
+    }
+    return 0;
+}
+
 /* Finds the servers each service reaches and the live hosts that play the real clients. */
 int serve_wire(struct serve *sv, const struct scenario *sc, char *err, size_t errlen)
 {
@@ -76,33 +99,13 @@ int serve_wire(struct serve *sv, const struct scenario *sc, char *err, size_t er
             reader = a;
         }
     }
-    if (msa) {
-        int target = sim_host_find(w, msa->host);
-        int ref = sender ? sim_host_find(w, sender->host) : target;
-        int from = serve_live_host(mw, "live-sender", ref, serve_neighbour(mw->tr, ref),
-                                   "you-sender", "mua", err, errlen);
-        if (from < 0) {
-            return -1;
-        }
-        for (int k = SERVE_SUBMISSION; k <= SERVE_SMTPS; k++) {
-            sv->svc[k].target = target;
-            sv->svc[k].from = from;
-            sv->svc[k].from_agent = "you-sender";
-        }
+    if (msa && serve_wire_mua(sv, msa, sender, "live-sender", "you-sender", SERVE_SUBMISSION,
+                              SERVE_SMTPS, err, errlen) < 0) {
+        return -1;
     }
-    if (mra) {
-        int target = sim_host_find(w, mra->host);
-        int ref = reader ? sim_host_find(w, reader->host) : target;
-        int from = serve_live_host(mw, "live-reader", ref, serve_neighbour(mw->tr, ref),
-                                   "you-reader", "mua", err, errlen);
-        if (from < 0) {
-            return -1;
-        }
-        for (int k = SERVE_POP3; k <= SERVE_POP3S; k++) {
-            sv->svc[k].target = target;
-            sv->svc[k].from = from;
-            sv->svc[k].from_agent = "you-reader";
-        }
+    if (mra && serve_wire_mua(sv, mra, reader, "live-reader", "you-reader", SERVE_POP3, SERVE_POP3S,
+                              err, errlen) < 0) {
+        return -1;
     }
     /* The recipient domain's inbound MX: the exchange of the reader's domain. */
     const struct scenario_agent *dns = serve_agent(sc, "dns");
