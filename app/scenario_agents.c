@@ -214,21 +214,33 @@ static int scenario_parse_msa(struct scenario_parser *p, const cJSON *o, struct 
     return 0;
 }
 
+/* The optional object at key, with one zeroed struct of size bytes allocated per member into out
+ * and *nout: 1 with *map set, 0 when the key is absent, -1 on an error (reported). */
+static int scenario_agent_map(struct scenario_ctx *c, const cJSON *o, const char *key, size_t size,
+                              void *out, size_t *nout, const cJSON **map)
+{
+    size_t n;
+    if (scenario_get_list(c, o, key, 0, true, map, &n) < 0) {
+        return -1;
+    }
+    if (!*map) {
+        return 0;
+    }
+    return scenario_alloc(c, key, n, size, out, nout) < 0 ? -1 : 1;
+}
+
 static int scenario_parse_transport(struct scenario_parser *p, const cJSON *o,
                                     struct scenario_agent *a)
 {
     struct scenario_ctx *c = &p->c;
     const cJSON *map;
-    size_t n;
-    if (scenario_get_list(c, o, "transport", 0, true, &map, &n) < 0) {
-        return -1;
-    }
-    if (!map || scenario_alloc(c, "transport", n, sizeof *a->transports, &a->transports,
-                               &a->ntransports) < 0) {
-        return map ? -1 : 0;
+    int found = scenario_agent_map(c, o, "transport", sizeof *a->transports, &a->transports,
+                                   &a->ntransports, &map);
+    if (found <= 0) {
+        return found;
     }
     struct scenario_names seen = {0};
-    if (scenario_names_init(&seen, n) < 0) {
+    if (scenario_names_init(&seen, a->ntransports) < 0) {
         return scenario_fail(c, "transport", "out of memory");
     }
     size_t old = scenario_path_key(c, "transport"), i = 0, first;
@@ -391,13 +403,10 @@ static int scenario_parse_aliases(struct scenario_parser *p, const cJSON *o,
 {
     struct scenario_ctx *c = &p->c;
     const cJSON *map;
-    size_t n;
-    if (scenario_get_list(c, o, "aliases", 0, true, &map, &n) < 0) {
-        return -1;
-    }
-    if (!map ||
-        scenario_alloc(c, "aliases", n, sizeof *a->aliases, &a->aliases, &a->naliases) < 0) {
-        return map ? -1 : 0;
+    int found =
+        scenario_agent_map(c, o, "aliases", sizeof *a->aliases, &a->aliases, &a->naliases, &map);
+    if (found <= 0) {
+        return found;
     }
     size_t old = scenario_path_key(c, "aliases"), i = 0;
     int rc = 0;
