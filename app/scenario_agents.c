@@ -93,6 +93,16 @@ const char *const *scenario_role_keys(const char *role)
     return scenario_role_names[k] ? scenario_roles[k].keys : NULL;
 }
 
+/* An optional string at key that must be one of names (an auth_mech, a TLS level). */
+static int scenario_agent_enum(struct scenario_ctx *c, const cJSON *o, const char *key,
+                               const char *const *names, char **out)
+{
+    if (scenario_get_string(c, o, key, 0, NULL, NULL, out) < 0) {
+        return -1;
+    }
+    return *out ? scenario_check_enum(c, key, *out, names) : 0;
+}
+
 static int scenario_parse_mua(struct scenario_parser *p, const cJSON *o, struct scenario_agent *a)
 {
     struct scenario_ctx *c = &p->c;
@@ -101,20 +111,14 @@ static int scenario_parse_mua(struct scenario_parser *p, const cJSON *o, struct 
         scenario_get_string(c, o, "display_name", 0, NULL, NULL, &a->display_name) < 0 ||
         scenario_host_key(p, o, "submit_host", 0, &a->submit_host) < 0 ||
         scenario_port(c, o, "submit_port", &a->submit_port) < 0 ||
-        scenario_get_string(c, o, "auth_mech", 0, NULL, NULL, &a->auth_mech) < 0 ||
-        (a->auth_mech && scenario_check_enum(c, "auth_mech", a->auth_mech, scenario_mechs) < 0) ||
+        scenario_agent_enum(c, o, "auth_mech", scenario_mechs, &a->auth_mech) < 0 ||
         scenario_host_key(p, o, "pop_host", 0, &a->pop_host) < 0 ||
         scenario_port(c, o, "pop_port", &a->pop_port) < 0 ||
         scenario_get_bool(c, o, "apop", &a->apop) < 0 ||
-        scenario_get_string(c, o, "submit_tls", 0, NULL, NULL, &a->submit_tls) < 0 ||
-        (a->submit_tls && scenario_check_enum(c, "submit_tls", a->submit_tls, scenario_submit_tls) < 0) ||
-        scenario_get_string(c, o, "pop_tls", 0, NULL, NULL, &a->pop_tls) < 0 ||
-        (a->pop_tls && scenario_check_enum(c, "pop_tls", a->pop_tls, scenario_pop_tls) < 0) ||
-        scenario_get_string(c, o, "encrypt", 0, NULL, NULL, &a->encrypt) < 0 ||
-        (a->encrypt && scenario_check_enum(c, "encrypt", a->encrypt, scenario_encrypt) < 0) ||
-        scenario_get_string(c, o, "pop_tunnel", 0, NULL, NULL, &a->pop_tunnel) < 0 ||
-        (a->pop_tunnel &&
-         scenario_check_enum(c, "pop_tunnel", a->pop_tunnel, scenario_tunnels) < 0)) {
+        scenario_agent_enum(c, o, "submit_tls", scenario_submit_tls, &a->submit_tls) < 0 ||
+        scenario_agent_enum(c, o, "pop_tls", scenario_pop_tls, &a->pop_tls) < 0 ||
+        scenario_agent_enum(c, o, "encrypt", scenario_encrypt, &a->encrypt) < 0 ||
+        scenario_agent_enum(c, o, "pop_tunnel", scenario_tunnels, &a->pop_tunnel) < 0) {
         return -1;
     }
     return scenario_get_bool(c, o, "keep_on_server", &a->keep_on_server);
@@ -130,11 +134,8 @@ static int scenario_parse_smtpd(struct scenario_parser *p, const cJSON *o, struc
     if (scenario_get_bool(c, o, "smtpd_helo_required", &a->smtpd_helo_required) < 0 ||
         scenario_get_bool(c, o, "strict_rfc821_envelopes", &a->strict_rfc821_envelopes) < 0 ||
         scenario_get_bool(c, o, "disable_vrfy_command", &a->disable_vrfy_command) < 0 ||
-        scenario_get_string(c, o, "smtpd_forbid_bare_newline", 0, NULL, NULL,
+        scenario_agent_enum(c, o, "smtpd_forbid_bare_newline", scenario_bare_newline,
                             &a->smtpd_forbid_bare_newline) < 0 ||
-        (a->smtpd_forbid_bare_newline &&
-         scenario_check_enum(c, "smtpd_forbid_bare_newline", a->smtpd_forbid_bare_newline,
-                             scenario_bare_newline) < 0) ||
         scenario_get_duration(c, o, "smtpd_error_sleep_time", 0, &a->smtpd_error_sleep_us) < 0 ||
         scenario_get_int(c, o, "smtpd_soft_error_limit", 0, 0, 1000000,
                          &a->smtpd_soft_error_limit) < 0 ||
@@ -184,11 +185,8 @@ static int scenario_parse_msa(struct scenario_parser *p, const cJSON *o, struct 
         scenario_get_bool(c, o, "starttls", &a->starttls) < 0 ||
         scenario_get_bool(c, o, "smtps", &a->smtps) < 0 ||
         scenario_get_bool(c, o, "tls_auth_only", &a->tls_auth_only) < 0 ||
-        scenario_get_string(c, o, "smtpd_tls_security_level", 0, NULL, NULL,
+        scenario_agent_enum(c, o, "smtpd_tls_security_level", scenario_smtpd_tls_levels,
                             &a->smtpd_tls_security_level) < 0 ||
-        (a->smtpd_tls_security_level &&
-         scenario_check_enum(c, "smtpd_tls_security_level", a->smtpd_tls_security_level,
-                             scenario_smtpd_tls_levels) < 0) ||
         scenario_parse_smtpd(p, o, a) < 0 || scenario_parse_auth_delay(p, o, a) < 0) {
         return -1;
     }
@@ -326,8 +324,7 @@ static int scenario_parse_mta(struct scenario_parser *p, const cJSON *o, struct 
         scenario_get_int(c, o, "max_recipients", 0, 0, SCENARIO_INT_MAX, &rcpts) < 0 ||
         scenario_get_bool(c, o, "maillog", &a->maillog) < 0 ||
         scenario_get_bool(c, o, "smtpd_tls", &a->smtpd_tls) < 0 ||
-        scenario_get_string(c, o, "smtp_tls", 0, NULL, NULL, &a->smtp_tls) < 0 ||
-        (a->smtp_tls && scenario_check_enum(c, "smtp_tls", a->smtp_tls, scenario_smtp_tls) < 0) ||
+        scenario_agent_enum(c, o, "smtp_tls", scenario_smtp_tls, &a->smtp_tls) < 0 ||
         scenario_parse_smtpd(p, o, a) < 0 || scenario_parse_pop_before_smtp(p, o, a) < 0 ||
         scenario_get_bool(c, o, "alert_encrypted_archive", &a->alert_encrypted_archive) < 0) {
         return -1;
