@@ -44,6 +44,10 @@
     {                                                                                              \
         prefix##_tls_started((type *)e);                                                           \
     }                                                                                              \
+    static void prefix##_w_set_notes(void *e, proto_note_fn fn, void *ctx)                         \
+    {                                                                                              \
+        prefix##_set_notes((type *)e, fn, ctx);                                                    \
+    }                                                                                              \
     const struct session_ops session_##prefix##_ops = {                                            \
         .machine = name,                                                                           \
         .start = prefix##_w_start,                                                                 \
@@ -56,6 +60,7 @@
         .tls_started = prefix##_w_tls_started,                                                     \
         .pause = pause_fn,                                                                         \
         .resume = resume_fn,                                                                       \
+        .set_notes = prefix##_w_set_notes,                                                         \
     };
 
 /* The servers wait (error sleep, failed logins); the clients never do. */
@@ -80,6 +85,10 @@ SESSION_ENGINE_OPS(pop3_client, struct pop3_client, "pop3-client", NULL, NULL)
 
 static void session_end(struct session *s)
 {
+    for (size_t i = 0; i < s->nnotes; i++) {
+        free(s->notes[i].value);
+    }
+    free(s->notes);
     if (s->pause) {
         s->pause->s = NULL; /* the timer finds the session gone */
         s->pause = NULL;
@@ -205,8 +214,82 @@ static void session_send_records(struct session *s)
     }
 }
 
+/* Keeps a note of the engine's until its octets go out (proto_note.h). */
+static void session_on_note(void *ctx, const struct proto_note *n)
+{
+    struct session *s = ctx;
+    if (s->nnotes == s->cap_notes) {
+        size_t cap = s->cap_notes ? 2 * s->cap_notes : 4;
+        struct session_note *grown = realloc(s->notes, cap * sizeof *grown);
+        if (!grown) {
+            abort(); /* a trace without the meaning it should carry would teach something false */
+        }
+        s->notes = grown;
+        s->cap_notes = cap;
+    }
+    struct session_note *k = &s->notes[s->nnotes++];
+    k->kind = n->kind;
+    k->at = n->at;
+    k->len = n->len;
+    snprintf(k->what, sizeof k->what, "%s", n->what);
+    snprintf(k->how, sizeof k->how, "%s", n->how);
+    k->value = NULL;
+    k->value_len = n->value_len;
+    if (n->value_len > 0) {
+        k->value = malloc(n->value_len);
+        if (!k->value) {
+            abort();
+        }
+        memcpy(k->value, n->value, n->value_len);
+    }
+}
+
+/* The n octets of the engine's output just recorded (a data or a plain event) are sent: the notes
+ * about them become annotation events right after it, offsets counted in its bytes. A note that
+ * runs past the event keeps its rest for the next one. */
+static void session_record_notes(struct session *s, size_t n)
+{
+    struct trace *tr = sim_trace(s->w);
+    uint64_t end = s->sent + n;
+    size_t kept = 0;
+    for (size_t i = 0; i < s->nnotes; i++) {
+        struct session_note *k = &s->notes[i];
+        if (k->at >= end || k->at + k->len <= s->sent) {
+            if (k->at >= end) {
+                s->notes[kept++] = *k;
+            } else {
+                free(k->value);
+            }
+            continue;
+        }
+        uint64_t from = k->at > s->sent ? k->at : s->sent;
+        uint64_t to = k->at + k->len < end ? k->at + k->len : end;
+        uint32_t off = (uint32_t)(from - s->sent), len = (uint32_t)(to - from);
+        uint64_t t = sim_now(s->w);
+        const char *agent = session_agent(s);
+        if (k->kind == PROTO_NOTE_SECRET) {
+            trace_secret(tr, t, s->conn, s->side, agent, k->what, k->how, off, len, k->value,
+                         k->value_len);
+        } else if (k->kind == PROTO_NOTE_REPLY) {
+            trace_reply(tr, t, s->conn, s->side, agent, k->what, k->how, off, len, k->value,
+                        k->value_len);
+        } else {
+            trace_message(tr, t, s->conn, s->side, agent, off, len);
+        }
+        if (k->at + k->len > end) {
+            k->len = (size_t)(k->at + k->len - end);
+            k->at = end;
+            s->notes[kept++] = *k;
+        } else {
+            free(k->value);
+        }
+    }
+    s->nnotes = kept;
+    s->sent = end;
+}
+
 /* The engine's output, in the clear or into the channel (recorded as the plaintext this side
- * wrote). */
+ * wrote), each piece followed by what the engine noted about it. */
 static void session_send_engine_output(struct session *s)
 {
     const uint8_t *p;
@@ -215,11 +298,13 @@ static void session_send_engine_output(struct session *s)
     while ((n = s->ops->output(s->engine, &p)) > 0) {
         if (chan_on(s)) {
             trace_plain(sim_trace(s->w), sim_now(s->w), s->conn, s->side, p, n);
+            session_record_notes(s, n);
             if (chan_write(s, p, n) < 0) {
                 break;
             }
         } else {
             sim_send(s->w, s->conn, s->side, p, n);
+            session_record_notes(s, n);
         }
         s->ops->consumed(s->engine, n);
     }
@@ -407,6 +492,9 @@ static struct session *session_new(struct sim_world *w, enum trace_side side,
     s->engine = engine;
     s->agent_ctx = agent_ctx;
     s->on_end = on_end;
+    if (ops->set_notes) {
+        ops->set_notes(engine, session_on_note, s);
+    }
     return s;
 }
 

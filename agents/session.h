@@ -4,6 +4,7 @@
 #ifndef MAILSIM_SESSION_H
 #define MAILSIM_SESSION_H
 
+#include "proto_note.h"
 #include "sim.h"
 #include "ssh.h"
 #include "tls.h"
@@ -30,6 +31,8 @@ struct session_ops {
      * time under `mailsim serve`. NULL: the engine never waits. */
     uint64_t (*pause)(const void *engine);
     void (*resume)(void *engine);
+    /* Installs the listener of the engine's notes (proto_note.h). */
+    void (*set_notes)(void *engine, proto_note_fn fn, void *ctx);
 };
 
 extern const struct session_ops session_smtp_server_ops;
@@ -38,6 +41,18 @@ extern const struct session_ops session_pop3_server_ops;
 extern const struct session_ops session_pop3_client_ops;
 
 struct session;
+
+/* A note of the engine's (proto_note.h), kept until the octets it is about are sent: then it
+ * becomes an annotation event right after the data or plain event that carries them. */
+struct session_note {
+    enum proto_note_kind kind;
+    uint64_t at;
+    size_t len;
+    char what[24];
+    char how[16];
+    uint8_t *value; /* value_len octets, or NULL */
+    size_t value_len;
+};
 
 /* A pause under way: the timer's ticket, which outlives the session if it ends first. */
 struct session_pause {
@@ -67,6 +82,9 @@ struct session {
     char ssh_dest[120];          /* "localhost:110", for the trace */
     bool closing;                /* the engine is done: the channel is being closed */
     struct session_pause *pause; /* the engine's pause being waited out, or NULL */
+    uint64_t sent;               /* octets of the engine's output sent so far */
+    struct session_note *notes;  /* the engine's notes about octets not sent yet */
+    size_t nnotes, cap_notes;
 };
 
 /* A session for the server side of an accepted connection: fills *ep for sim's accept callback

@@ -437,24 +437,35 @@ static void sniff_path(struct sniff_stream *s, enum sniff_finding f, const char 
     }
 }
 
-/* RFC 4616 §2: the PLAIN message is "[authzid] UTF8NUL authcid UTF8NUL passwd", in base64 —
+/* A SASL response read off the wire, decoded by the decoder the engines' notes use (sasl.h), so
+ * that what the eavesdropper reports and what the trace's secret events say cannot differ. first
+ * is what the first field is; second what the second is (SNIFF_FINDING_COUNT: not reported).
+ * RFC 4616 §2: the PLAIN message is "[authzid] UTF8NUL authcid UTF8NUL passwd", in base64 —
  * which anyone can decode. */
+static void sniff_sasl(struct sniff_stream *s, enum sasl_mech mech, const char *b64, size_t n,
+                       enum sniff_finding first, enum sniff_finding second)
+{
+    char value[SASL_REVEAL_MAX];
+    long len = sasl_response_reveal(mech, b64, n, value, sizeof value);
+    if (len < 0) {
+        return;
+    }
+    sniff_report_str(s, first, value);
+    size_t k = strlen(value);
+    if (second != SNIFF_FINDING_COUNT && (size_t)len > k) {
+        sniff_report_str(s, second, value + k + 1);
+    }
+}
+
 static void sniff_plain(struct sniff_stream *s, const char *b64, size_t n)
 {
-    struct sasl_credentials cred;
-    if (sasl_plain_decode(b64, n, &cred) == 0) {
-        sniff_report_str(s, SNIFF_USERNAME, cred.user);
-        sniff_report_str(s, SNIFF_PASSWORD, cred.password);
-    }
+    sniff_sasl(s, SASL_MECH_PLAIN, b64, n, SNIFF_USERNAME, SNIFF_PASSWORD);
 }
 
 static void sniff_login_field(struct sniff_stream *s, enum sniff_finding f, const char *b64,
                               size_t n)
 {
-    char field[SASL_FIELD_MAX + 1];
-    if (sasl_login_decode(b64, n, field, sizeof field) == 0) {
-        sniff_report_str(s, f, field);
-    }
+    sniff_sasl(s, SASL_MECH_LOGIN, b64, n, f, SNIFF_FINDING_COUNT);
 }
 
 /* The client's answer to a 334 challenge. RFC 4954 §4: "If the client wishes to cancel the
@@ -479,16 +490,12 @@ static void sniff_smtp_response(struct sniff_stream *s, const char *line, size_t
         sniff_login_field(s, SNIFF_PASSWORD, line, n);
         s->auth = SNIFF_AUTH_NONE;
         break;
-    case SNIFF_AUTH_CRAM: {
+    case SNIFF_AUTH_CRAM:
         /* RFC 2195: "user SP digest" — the user name is readable, the secret is not on the
          * wire (a keyed MD5 digest of the challenge instead). */
-        char user[SASL_FIELD_MAX + 1], digest[SASL_CRAM_MD5_HEX_LEN + 1];
-        if (sasl_cram_md5_decode(line, n, user, sizeof user, digest) == 0) {
-            sniff_report_str(s, SNIFF_USERNAME, user);
-        }
+        sniff_sasl(s, SASL_MECH_CRAM_MD5, line, n, SNIFF_USERNAME, SNIFF_FINDING_COUNT);
         s->auth = SNIFF_AUTH_NONE;
         break;
-    }
     case SNIFF_AUTH_NONE:
         break;
     }

@@ -2,6 +2,7 @@
  * byte at a time, output compared byte for byte; a robustness table of abusive inputs; then
  * client and server pumped against each other in-process. */
 #include "harness.h"
+#include "notes_check.h"
 #include "pop3_client.h"
 #include "pop3_server.h"
 
@@ -688,8 +689,10 @@ static void test_backpressure(struct harness *h)
     a.msgs[0] = (struct pop3_message){big, sizeof big, "big"};
     struct pop3_server_config cfg = make_config(CFG_PLAIN);
     struct pop3_server *s = pop3_server_new(&cfg, &server_hooks, &a);
+    struct notes_seen sn = {0};
+    pop3_server_set_notes(s, notes_seen_add, &sn);
     pop3_server_start(s);
-    const char *in = LOGIN "RETR 1\r\nRETR 1\r\nRETR 1\r\nNOOP\r\n";
+    const char *in = LOGIN "RETR 1\r\nRETR 1\r\nRETR 1\r\nNOOP\r\nTOP 1 0\r\n";
     pop3_server_feed(s, (const uint8_t *)in, strlen(in));
     const uint8_t *p;
     size_t waiting = pop3_server_output(s, &p);
@@ -701,8 +704,19 @@ static void test_backpressure(struct harness *h)
         total += take;
         pop3_server_output_consumed(s, take);
     }
-    /* greeting 25 + login 21 + 3 * (status 18 + message + ".\r\n") + "+OK\r\n" */
-    CHECK_INT(h, total, 25 + 21 + 3 * (18 + sizeof big + 3) + 5);
+    /* greeting 25 + login 21 + 3 * (status 18 + message + ".\r\n") + "+OK\r\n", and TOP's
+     * "+OK\r\n", header, blank line and ".\r\n" */
+    CHECK_INT(h, total, 25 + 21 + 3 * (18 + sizeof big + 3) + 5 + 5 + 16 + 3);
+    /* The third RETR was answered while the output drained: its note still counts from the
+     * first octet of the session. */
+    CHECK_INT(h, notes_count(&sn, PROTO_NOTE_MESSAGE), 4);
+    for (size_t i = 0; i < 3; i++) {
+        const struct notes_one *m = notes_find(&sn, PROTO_NOTE_MESSAGE, NULL, i);
+        CHECK(h,
+              m && m->n.at == 25 + 21 + 18 + i * (18 + sizeof big + 3) && m->n.len == sizeof big);
+    }
+    const struct notes_one *top = notes_find(&sn, PROTO_NOTE_MESSAGE, NULL, 3);
+    CHECK(h, top && top->n.at == total - 3 - 16 && top->n.len == 16); /* "Subject: big" CRLF2 */
     pop3_server_free(s);
 }
 
@@ -766,8 +780,10 @@ static const struct pop3_client_hooks client_hooks = {
 };
 
 /* Moves bytes both ways, chunk octets at a time, until nothing moves. With stop_before_quit the
- * client's QUIT is never delivered: the connection "drops" instead. */
-static void pump(struct pop3_server *s, struct pop3_client *c, size_t chunk, bool stop_before_quit)
+ * client's QUIT is never delivered: the connection "drops" instead. What each side sent is
+ * appended to sent and replies. */
+static void pump(struct pop3_server *s, struct pop3_client *c, size_t chunk, bool stop_before_quit,
+                 struct buf *sent, struct buf *replies)
 {
     for (int round = 0; round < 100000; round++) {
         bool moved = false;
@@ -775,6 +791,7 @@ static void pump(struct pop3_server *s, struct pop3_client *c, size_t chunk, boo
         size_t n = pop3_server_output(s, &p);
         if (n > 0) {
             size_t k = n < chunk ? n : chunk;
+            buf_append(replies, p, k);
             pop3_client_feed(c, p, k);
             pop3_server_output_consumed(s, k);
             moved = true;
@@ -785,6 +802,7 @@ static void pump(struct pop3_server *s, struct pop3_client *c, size_t chunk, boo
         n = pop3_client_output(c, &p);
         if (n > 0) {
             size_t k = n < chunk ? n : chunk;
+            buf_append(sent, p, k);
             pop3_server_feed(s, p, k);
             pop3_client_output_consumed(c, k);
             moved = true;
@@ -895,6 +913,45 @@ static const struct dialog dialogs[] = {
      false},
 };
 
+/* What the engines noted of their output (proto_note.h), held to the bytes: the client's
+ * credentials, the server's -ERR and each message's text as stuffed on the wire, without the
+ * "." line that ends it. */
+static void check_dialog_notes(struct harness *h, const struct dialog *d, const char *name,
+                               const struct notes_pair *np)
+{
+    const struct notes_seen *cn = &np->client, *sn = &np->server;
+    const struct buf *sent = &np->sent, *replies = &np->replies;
+    if (d->client.use_apop && d->cfg == CFG_APOP) {
+        char digest[33], wire[64], value[64];
+        pop3_apop_digest(APOP_TS, d->client.password, digest);
+        snprintf(wire, sizeof wire, "%s %s", d->client.user, digest);
+        int n = snprintf(value, sizeof value, "%s%c%s", d->client.user, 0, digest);
+        notes_check_at(h, notes_find(cn, PROTO_NOTE_SECRET, "APOP", 0), sent, wire, "\r\n", value,
+                       (size_t)n, name);
+    } else if (!d->client.use_apop) {
+        notes_check_at(h, notes_find(cn, PROTO_NOTE_SECRET, "USER", 0), sent, d->client.user,
+                       "\r\nPASS ", d->client.user, strlen(d->client.user), name);
+        notes_check_at(h, notes_find(cn, PROTO_NOTE_SECRET, "PASS", 0), sent, d->client.password,
+                       "\r\n", d->client.password, strlen(d->client.password), name);
+    }
+    CHECK_INT(h, cn->n, notes_count(cn, PROTO_NOTE_SECRET));
+    if (d->want_auth == 0) {
+        const struct notes_one *e = notes_find(sn, PROTO_NOTE_REPLY, "-ERR", 0);
+        notes_check_at(h, e, replies, "-ERR [AUTH] Authentication failed.\r\n", NULL, NULL, 0,
+                       name);
+        CHECK_STR(h, e ? e->how : NULL, "-ERR");
+    }
+    CHECK_INT(h, notes_count(sn, PROTO_NOTE_REPLY), d->want_auth == 0 ? 1 : 0);
+    if (d->want_messages == 3) {
+        notes_check_at(h, notes_find(sn, PROTO_NOTE_MESSAGE, NULL, 0), replies, M1, ".\r\n", NULL,
+                       0, name);
+        notes_check_at(h, notes_find(sn, PROTO_NOTE_MESSAGE, NULL, 1), replies,
+                       "Subject: dots\r\n\r\nline1\r\n..\r\n...two\r\n..x\r\nend\r\n", ".\r\n",
+                       NULL, 0, name);
+        CHECK_INT(h, notes_count(sn, PROTO_NOTE_MESSAGE), 3);
+    }
+}
+
 static void run_dialog(struct harness *h, const struct dialog *d, size_t chunk)
 {
     char name[160];
@@ -911,9 +968,12 @@ static void run_dialog(struct harness *h, const struct dialog *d, size_t chunk)
     if (!s || !c) {
         abort();
     }
+    struct notes_pair np;
+    notes_pair_init(&np);
+    NOTES_PAIR_LISTEN(&np, pop3, c, s);
     pop3_server_start(s);
     pop3_client_start(c);
-    pump(s, c, chunk, d->drop_before_quit);
+    pump(s, c, chunk, d->drop_before_quit, &np.sent, &np.replies);
     if (d->drop_before_quit) {
         pop3_server_peer_closed(s);
         pop3_client_peer_closed(c);
@@ -943,6 +1003,8 @@ static void run_dialog(struct harness *h, const struct dialog *d, size_t chunk)
     if (d->client.want_uidl) {
         CHECK_STR(h, m.uids, "1=uid-one;2=uid-two;3=" M3_MD5 ";");
     }
+    check_dialog_notes(h, d, name, &np);
+    notes_pair_free(&np);
     pop3_server_free(s);
     pop3_client_free(c);
 }

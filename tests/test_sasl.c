@@ -3,6 +3,7 @@
 #include "harness.h"
 #include "sasl.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 static void test_mech_names(struct harness *h)
@@ -242,9 +243,62 @@ static void test_exchange(struct harness *h)
     }
 }
 
+/* The one decoder of credentials: a response line as a person reads it, fields split by a NUL.
+ * The authzid is left out of PLAIN's; what the mechanism rejects, it rejects too. */
+static void test_reveal(struct harness *h)
+{
+    static const struct {
+        enum sasl_mech mech;
+        const char *b64;
+        long want_rc;
+        const char *want; /* with one '|' standing for the NUL between two fields */
+    } cases[] = {
+        /* RFC 4616 §4: "\0tim\0tanstaaftanstaaf" */
+        {SASL_MECH_PLAIN, "AHRpbQB0YW5zdGFhZnRhbnN0YWFm", 20, "tim|tanstaaftanstaaf"},
+        /* RFC 4616 §4's second example: authzid Ursel, authcid Kurt, passwd xipj3plmq */
+        {SASL_MECH_PLAIN, "VXJzZWwAS3VydAB4aXBqM3BsbXE=", 14, "Kurt|xipj3plmq"},
+        {SASL_MECH_PLAIN, "YWxpY2U=", SASL_ERR_SYNTAX, NULL}, /* "alice": no NULs */
+        {SASL_MECH_PLAIN, "not base64!", SASL_ERR_BASE64, NULL},
+        {SASL_MECH_LOGIN, "YWxpY2U=", 5, "alice"},
+        {SASL_MECH_LOGIN, "d29uZGVybGFuZA==", 10, "wonderland"},
+        /* RFC 2195 §2's answer, "tim b913a602c7eda7a495b4e6e7334d3890" */
+        {SASL_MECH_CRAM_MD5, "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw", 36,
+         "tim|b913a602c7eda7a495b4e6e7334d3890"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char out[SASL_REVEAL_MAX];
+        long rc = sasl_response_reveal(cases[i].mech, cases[i].b64, strlen(cases[i].b64), out,
+                                       sizeof out);
+        bool ok = CHECK_INT(h, rc, cases[i].want_rc);
+        if (rc >= 0 && cases[i].want) {
+            for (long k = 0; k < rc; k++) {
+                out[k] = out[k] == 0 ? '|' : out[k];
+            }
+            ok &= CHECK_STR(h, out, cases[i].want);
+        }
+        if (!ok) {
+            fprintf(stderr, "    case: reveal %s %s\n", sasl_mech_name(cases[i].mech),
+                    cases[i].b64);
+        }
+    }
+    char small[6];
+    CHECK_INT(h, sasl_response_reveal(SASL_MECH_LOGIN, "d29uZGVybGFuZA==", 16, small, sizeof small),
+              SASL_ERR_SPACE);
+    /* RFC 4954 §4's LOGIN challenges, and an empty one (PLAIN's "334 ") */
+    char text[SASL_CHALLENGE_MAX + 1];
+    CHECK_INT(h, sasl_challenge_reveal(SASL_LOGIN_USERNAME_CHALLENGE, 12, text, sizeof text), 9);
+    CHECK_STR(h, text, "Username:");
+    CHECK_INT(h, sasl_challenge_reveal(SASL_LOGIN_PASSWORD_CHALLENGE, 12, text, sizeof text), 9);
+    CHECK_STR(h, text, "Password:");
+    CHECK_INT(h, sasl_challenge_reveal("", 0, text, sizeof text), 0);
+    CHECK_STR(h, text, "");
+    CHECK_INT(h, sasl_challenge_reveal("VXNlcm5hbWU", 11, text, sizeof text), SASL_ERR_BASE64);
+}
+
 int main(void)
 {
     struct harness h = {"test_sasl", 0, 0};
+    test_reveal(&h);
     test_mech_names(&h);
     test_plain(&h);
     test_login(&h);

@@ -2,6 +2,7 @@
  * table (input bytes -> exact reply bytes); scripted client cases; client <-> server sessions
  * pumped in-process. Every case runs twice: input fed whole, then one byte at a time. */
 #include "harness.h"
+#include "notes_check.h"
 #include "sasl.h"
 #include "smtp_client.h"
 #include "smtp_server.h"
@@ -1264,14 +1265,19 @@ static void client_feed(struct smtp_client *c, const uint8_t *p, size_t n, bool 
     }
 }
 
-/* Moves bytes both ways until nothing moves; plays the TLS handshake and connection closes. */
-static void pump(struct smtp_server *s, struct smtp_client *c, bool bytewise, struct buf *sent)
+/* Moves bytes both ways until nothing moves; plays the TLS handshake and connection closes.
+ * What the client sent is appended to sent, and what the server sent to replies (unless NULL). */
+static void pump(struct smtp_server *s, struct smtp_client *c, bool bytewise, struct buf *sent,
+                 struct buf *replies)
 {
     for (int round = 0; round < 100000; round++) {
         bool moved = false;
         const uint8_t *p;
         size_t n = smtp_server_output(s, &p);
         if (n > 0) {
+            if (replies) {
+                buf_append(replies, p, n);
+            }
             client_feed(c, p, n, bytewise);
             smtp_server_output_consumed(s, n);
             moved = true;
@@ -1548,7 +1554,7 @@ static void test_client_sessions(struct harness *h)
             buf_init(&sent, 0);
             smtp_server_start(s);
             smtp_client_start(c);
-            pump(s, c, bytewise, &sent);
+            pump(s, c, bytewise, &sent, NULL);
             buf_append(&sent, "", 1);
             bool ok = CHECK(h, smtp_client_done(c));
             ok &= CHECK(h, smtp_server_done(s));
@@ -1844,9 +1850,77 @@ static void test_client_edges(struct harness *h)
     smtp_client_free(c);
 }
 
+/* What the engines tell of their output (proto_note.h), held to the bytes they sent: the
+ * credentials of AUTH decoded, the message's text as stuffed on the wire, and only the replies
+ * that refuse or challenge — with several replies in one pipelined answer, each at its place. */
+static void test_notes(struct harness *h)
+{
+    static const enum sasl_mech mechs[] = {SASL_MECH_LOGIN, SASL_MECH_PLAIN};
+    for (size_t m = 0; m < 2; m++) {
+        for (int bytewise = 0; bytewise < 2; bytewise++) {
+            struct test_server_ctx ts;
+            struct test_client_ctx tc;
+            struct smtp_client_config cfg =
+                CLIENT_CFG(ALICE(mechs[m], "secret"), .want_pipelining = true);
+            const struct test_mail mails[MAX_MAILS] = {{"alice@example.org",
+                                                        {"bob@example.net", "nobody@example.net"},
+                                                        ".hidden\r\nx\r\n"}};
+            struct smtp_server *s = test_server_new(0, &ts);
+            struct smtp_client *c = test_client_new(&cfg, mails, &tc);
+            struct notes_pair np;
+            notes_pair_init(&np);
+            NOTES_PAIR_LISTEN(&np, smtp, c, s);
+            smtp_server_start(s);
+            smtp_client_start(c);
+            pump(s, c, bytewise, &np.sent, &np.replies);
+            const struct notes_seen *cn = &np.client, *sn = &np.server;
+            const struct buf *sent = &np.sent, *replies = &np.replies;
+            char name[64];
+            snprintf(name, sizeof name, "notes, %s, %s", sasl_mech_name(mechs[m]),
+                     bytewise ? "byte by byte" : "whole");
+            if (mechs[m] == SASL_MECH_LOGIN) {
+                notes_check_at(h, notes_find(cn, PROTO_NOTE_SECRET, "AUTH LOGIN user", 0), sent,
+                               "YWxpY2U=", "\r\n", "alice", 5, name);
+                notes_check_at(h, notes_find(cn, PROTO_NOTE_SECRET, "AUTH LOGIN password", 0), sent,
+                               "c2VjcmV0", "\r\n", "secret", 6, name);
+                const struct notes_one *u = notes_find(sn, PROTO_NOTE_REPLY, "334", 0);
+                notes_check_at(h, u, replies, "334 VXNlcm5hbWU6\r\n", NULL, "Username:", 9, name);
+                notes_check_at(h, notes_find(sn, PROTO_NOTE_REPLY, "334", 1), replies,
+                               "334 UGFzc3dvcmQ6\r\n", NULL, "Password:", 9, name);
+                CHECK_STR(h, u ? u->how : NULL, "3xx");
+            } else {
+                /* the initial response: RFC 4616's authzid NUL authcid NUL passwd, authzid
+                 * empty; the note leaves it out */
+                notes_check_at(h, notes_find(cn, PROTO_NOTE_SECRET, "AUTH PLAIN", 0), sent,
+                               "AGFsaWNlAHNlY3JldA==", "\r\n", "alice\0secret", 12, name);
+            }
+            CHECK_INT(h, notes_count(cn, PROTO_NOTE_SECRET), mechs[m] == SASL_MECH_LOGIN ? 2 : 1);
+            const struct notes_one *o = notes_find(cn, PROTO_NOTE_SECRET, NULL, 0);
+            CHECK_STR(h, o ? o->how : NULL, "base64");
+            /* the text as sent, its leading dot doubled; the "." line is not part of it */
+            notes_check_at(h, notes_find(cn, PROTO_NOTE_MESSAGE, NULL, 0), sent,
+                           "..hidden\r\nx\r\n", ".\r\nQUIT\r\n", NULL, 0, name);
+            const struct notes_one *r = notes_find(sn, PROTO_NOTE_REPLY, "550", 0);
+            notes_check_at(h, r, replies,
+                           "550 5.1.1 <nobody@example.net>: Recipient address rejected: User "
+                           "unknown\r\n",
+                           "354 ", NULL, 0, name);
+            CHECK_STR(h, r ? r->how : NULL, "5xx");
+            /* 220, 250, 235, 354 and 221 are not noted */
+            CHECK_INT(h, notes_count(sn, PROTO_NOTE_REPLY), mechs[m] == SASL_MECH_LOGIN ? 3 : 1);
+            CHECK_INT(h, sn->n, notes_count(sn, PROTO_NOTE_REPLY));
+            notes_pair_free(&np);
+            buf_free(&ts.msg);
+            smtp_client_free(c);
+            smtp_server_free(s);
+        }
+    }
+}
+
 int main(void)
 {
     struct harness h = {"test_smtp", 0, 0};
+    test_notes(&h);
     test_reply_format(&h);
     test_reply_parser(&h);
     test_ehlo_and_paths(&h);

@@ -54,6 +54,7 @@ struct pop3_client {
     size_t count;                  /* messages announced by STAT */
     size_t current;                /* message being retrieved, from 1 */
     size_t retrieved;
+    struct proto_notes notes;
 };
 
 const char *pop3_client_state_name(enum pop3_client_state st)
@@ -100,6 +101,31 @@ static void pop3_client_send(struct pop3_client *c, enum pop3_client_state next,
     c->state = next;
 }
 
+/* Sends "VERB a[ b]" whose arguments are a credential (USER, PASS, APOP) and notes them: as the
+ * wire writes them, the value a NUL b. */
+static void pop3_client_send_secret(struct pop3_client *c, enum pop3_client_state next,
+                                    const char *verb, const char *a, const char *b)
+{
+    size_t line = c->out.len;
+    if (b) {
+        pop3_client_send(c, next, "%s %s %s", verb, a, b);
+    } else {
+        pop3_client_send(c, next, "%s %s", verb, a);
+    }
+    char value[POP3_LINE_MAX];
+    size_t na = strlen(a), nb = b ? strlen(b) + 1 : 0;
+    size_t off = line + strlen(verb) + 1;
+    if (na + nb < sizeof value && off + na + nb <= c->out.len) {
+        memcpy(value, a, na);
+        if (b) {
+            value[na] = 0;
+            memcpy(value + na + 1, b, nb - 1);
+        }
+        proto_notes_tell(&c->notes, PROTO_NOTE_SECRET, off, na + nb, verb, "", value, na + nb);
+    }
+    OPENSSL_cleanse(value, sizeof value);
+}
+
 /* Gives up politely: QUIT, then report reason when the server answers (or hangs up). */
 static void pop3_client_fail_quit(struct pop3_client *c, const char *reason)
 {
@@ -121,7 +147,7 @@ static void pop3_client_next_message(struct pop3_client *c)
 static void pop3_client_authenticate(struct pop3_client *c)
 {
     if (!c->use_apop) {
-        pop3_client_send(c, POP3_CLIENT_USER, "USER %s", c->user);
+        pop3_client_send_secret(c, POP3_CLIENT_USER, "USER", c->user, NULL);
         return;
     }
     /* RFC 1939 §7: "A POP3 server which implements the APOP command will include a timestamp
@@ -135,7 +161,7 @@ static void pop3_client_authenticate(struct pop3_client *c)
         pop3_client_fail_quit(c, "APOP digest failed.");
         return;
     }
-    pop3_client_send(c, POP3_CLIENT_APOP, "APOP %s %s", c->user, digest);
+    pop3_client_send_secret(c, POP3_CLIENT_APOP, "APOP", c->user, digest);
 }
 
 /* After the greeting (or after STLS): CAPA when wanted, else straight to logging in. */
@@ -371,7 +397,7 @@ static void pop3_client_on_line(struct pop3_client *c, const struct line *l)
         return;
     case POP3_CLIENT_USER:
         if (ok) {
-            pop3_client_send(c, POP3_CLIENT_PASS, "PASS %s", c->password);
+            pop3_client_send_secret(c, POP3_CLIENT_PASS, "PASS", c->password, NULL);
         } else {
             pop3_client_login_result(c, false); /* a refused USER is a failed login */
         }
@@ -506,6 +532,13 @@ size_t pop3_client_output(const struct pop3_client *c, const uint8_t **out)
 void pop3_client_output_consumed(struct pop3_client *c, size_t n)
 {
     buf_consume(&c->out, n);
+    c->notes.consumed += n;
+}
+
+void pop3_client_set_notes(struct pop3_client *c, proto_note_fn fn, void *ctx)
+{
+    c->notes.fn = fn;
+    c->notes.ctx = ctx;
 }
 
 bool pop3_client_done(const struct pop3_client *c)

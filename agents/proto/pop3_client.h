@@ -4,6 +4,8 @@
 #ifndef MAILSIM_POP3_CLIENT_H
 #define MAILSIM_POP3_CLIENT_H
 
+#include "proto_note.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -73,6 +75,9 @@ struct pop3_client;
 struct pop3_client *pop3_client_new(const struct pop3_client_config *cfg,
                                     const struct pop3_client_hooks *hooks, void *ctx);
 void pop3_client_free(struct pop3_client *c);
+/* Who hears what the output means (proto_note.h): the credentials of USER, PASS and APOP. fn
+ * NULL: nobody. */
+void pop3_client_set_notes(struct pop3_client *c, proto_note_fn fn, void *ctx);
 /* Nothing to send until the greeting arrives; kept for symmetry with the server. */
 void pop3_client_start(struct pop3_client *c);
 /* Takes all n bytes; replies may be split anywhere, down to one byte at a time. */

@@ -132,6 +132,22 @@ void pop3_server_raw_str(struct pop3_server *s, const char *str)
     pop3_server_raw(s, str, strlen(str));
 }
 
+/* Notes the -ERR line queued from offset at of the output on (proto_note.h). */
+static void pop3_server_note_err(struct pop3_server *s, size_t at)
+{
+    if (s->out.len > at) {
+        proto_notes_tell(&s->notes, PROTO_NOTE_REPLY, at, s->out.len - at, "-ERR", "-ERR", NULL, 0);
+    }
+}
+
+/* A whole "-ERR ...\r\n" line that ends the session. */
+static void pop3_server_err_line(struct pop3_server *s, const char *line)
+{
+    size_t at = s->out.len;
+    pop3_server_raw_str(s, line);
+    pop3_server_note_err(s, at);
+}
+
 /* The session ends without UPDATE: RFC 1939 §6: "If a session terminates for some reason other
  * than a client-issued QUIT command, the POP3 session does NOT enter the UPDATE state and MUST
  * not remove any messages from the maildrop." */
@@ -163,15 +179,17 @@ void pop3_server_end(struct pop3_server *s)
  * process answers, and it counts only what it does not know (pop3_server_unknown). */
 void pop3_server_err(struct pop3_server *s, const char *fmt, ...)
 {
+    size_t at = s->out.len;
     va_list ap;
     va_start(ap, fmt);
     pop3_server_vline(s, "-ERR ", fmt, ap);
     va_end(ap);
+    pop3_server_note_err(s, at);
     if (s->done || s->state == POP3_STATE_AUTHORIZATION) {
         return;
     }
     if (++s->bad > s->max_bad) {
-        pop3_server_raw_str(s, "-ERR Too many bad commands.\r\n");
+        pop3_server_err_line(s, "-ERR Too many bad commands.\r\n");
         pop3_server_end(s);
     }
 }
@@ -183,20 +201,22 @@ static void pop3_server_unknown(struct pop3_server *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void pop3_server_unknown(struct pop3_server *s, const char *fmt, ...)
 {
+    size_t at = s->out.len;
     va_list ap;
     va_start(ap, fmt);
     pop3_server_vline(s, "-ERR ", fmt, ap);
     va_end(ap);
+    pop3_server_note_err(s, at);
     if (s->done) {
         return;
     }
     if (s->state != POP3_STATE_AUTHORIZATION) {
         if (++s->bad > s->max_bad) {
-            pop3_server_raw_str(s, "-ERR Too many bad commands.\r\n");
+            pop3_server_err_line(s, "-ERR Too many bad commands.\r\n");
             pop3_server_end(s);
         }
     } else if (++s->bad >= s->max_bad_auth) {
-        pop3_server_raw_str(s, "-ERR Too many invalid bad commands.\r\n");
+        pop3_server_err_line(s, "-ERR Too many invalid bad commands.\r\n");
         pop3_server_end(s);
     }
 }
@@ -507,7 +527,7 @@ void pop3_server_feed(struct pop3_server *s, const uint8_t *in, size_t n)
         return;
     }
     if (buf_append(&s->in, in, n) != 0) {
-        pop3_server_raw_str(s, "-ERR Too much pipelined input.\r\n");
+        pop3_server_err_line(s, "-ERR Too much pipelined input.\r\n");
         pop3_server_end(s);
         return;
     }
@@ -520,9 +540,16 @@ size_t pop3_server_output(const struct pop3_server *s, const uint8_t **out)
     return s->nholds > 0 ? s->holds[0].at : s->out.len;
 }
 
+void pop3_server_set_notes(struct pop3_server *s, proto_note_fn fn, void *ctx)
+{
+    s->notes.fn = fn;
+    s->notes.ctx = ctx;
+}
+
 void pop3_server_output_consumed(struct pop3_server *s, size_t n)
 {
     buf_consume(&s->out, n);
+    s->notes.consumed += n; /* before the pump below queues more */
     for (size_t i = 0; i < s->nholds; i++) {
         s->holds[i].at = s->holds[i].at > n ? s->holds[i].at - n : 0;
     }

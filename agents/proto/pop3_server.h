@@ -4,6 +4,8 @@
 #ifndef MAILSIM_POP3_SERVER_H
 #define MAILSIM_POP3_SERVER_H
 
+#include "proto_note.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -116,6 +118,9 @@ struct pop3_server *pop3_server_new(const struct pop3_server_config *cfg,
 /* Frees the session; calls close_maildrop if the maildrop is still open. NULL is allowed. */
 void pop3_server_free(struct pop3_server *s);
 
+/* Who hears what the output means (proto_note.h): every -ERR, and the text of each message that
+ * RETR and TOP send. fn NULL: nobody. */
+void pop3_server_set_notes(struct pop3_server *s, proto_note_fn fn, void *ctx);
 /* Queues the greeting "+OK <greeting>[ <timestamp>]". Call once, first. */
 void pop3_server_start(struct pop3_server *s);
 /* Takes all n bytes. Complete lines are answered in order (RFC 2449 PIPELINING); while more

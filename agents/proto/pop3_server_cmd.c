@@ -99,6 +99,21 @@ static void pop3_server_end_multiline(struct pop3_server *s)
     pop3_server_raw_str(s, ".\r\n");
 }
 
+/* The text of a message (RETR) or of its head (TOP) after the +OK line, noted as a message, and
+ * the line that ends the response. */
+static void pop3_server_send_message(struct pop3_server *s, const uint8_t *data, size_t n)
+{
+    size_t text = s->out.len;
+    if (n > 0) {
+        pop3_server_send_stuffed(s, data, n);
+    }
+    if (s->out.len > text) {
+        proto_notes_tell(&s->notes, PROTO_NOTE_MESSAGE, text, s->out.len - text, NULL, NULL, NULL,
+                         0);
+    }
+    pop3_server_end_multiline(s);
+}
+
 /* RFC 1939 §11: "It is important to note that the octet count for a message on the server host
  * may differ from the octet count assigned to that message due to local conventions for
  * designating end-of-line. ... if the POP3 server host internally represents end-of-line as a
@@ -388,10 +403,7 @@ void pop3_server_cmd_retr(struct pop3_server *s, const struct pop3_args *a)
     }
     const struct pop3_message *m = &s->drop.messages[i];
     pop3_server_ok(s, " %zu octets", s->sizes[i]);
-    if (m->len > 0) {
-        pop3_server_send_stuffed(s, m->data, m->len);
-    }
-    pop3_server_end_multiline(s);
+    pop3_server_send_message(s, m->data, m->len);
 }
 
 /* TOP: "the POP3 server sends the headers of the message, the blank line separating the headers
@@ -432,10 +444,7 @@ void pop3_server_cmd_top(struct pop3_server *s, const struct pop3_args *a)
         off = next;
     }
     pop3_server_ok(s, "%s", "");
-    if (cut > 0) {
-        pop3_server_send_stuffed(s, m->data, cut);
-    }
-    pop3_server_end_multiline(s);
+    pop3_server_send_message(s, m->data, cut);
 }
 
 /* DELE: "The POP3 server marks the message as deleted. ... The POP3 server does not actually

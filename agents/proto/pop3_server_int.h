@@ -55,6 +55,7 @@ struct pop3_server {
     struct pop3_maildrop drop;
     bool *deleted; /* drop.count marks; NULL when the maildrop is empty */
     size_t *sizes; /* drop.count sizes as sent (RFC 1939 §11); NULL when empty */
+    struct proto_notes notes;
 };
 
 typedef void pop3_handler(struct pop3_server *s, const struct pop3_args *a);

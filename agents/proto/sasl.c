@@ -160,6 +160,63 @@ int sasl_login_decode(const char *b64, size_t n, char *field, size_t cap)
     return rc;
 }
 
+/* Writes "a NUL b" and a NUL into out; a may be the only field (b NULL). */
+static long sasl_reveal_fields(const char *a, const char *b, char *out, size_t cap)
+{
+    size_t na = strlen(a), nb = b ? strlen(b) + 1 : 0;
+    if (na + nb + 1 > cap) {
+        return SASL_ERR_SPACE;
+    }
+    memcpy(out, a, na);
+    if (b) {
+        out[na] = 0;
+        memcpy(out + na + 1, b, nb - 1);
+    }
+    out[na + nb] = 0;
+    return (long)(na + nb);
+}
+
+long sasl_response_reveal(enum sasl_mech mech, const char *b64, size_t n, char *out, size_t cap)
+{
+    long rc;
+    switch (mech) {
+    case SASL_MECH_PLAIN: {
+        struct sasl_credentials cred;
+        rc = sasl_plain_decode(b64, n, &cred);
+        rc = rc < 0 ? rc : sasl_reveal_fields(cred.user, cred.password, out, cap);
+        OPENSSL_cleanse(&cred, sizeof cred);
+        return rc;
+    }
+    case SASL_MECH_LOGIN: {
+        char field[SASL_FIELD_MAX + 1];
+        rc = sasl_login_decode(b64, n, field, sizeof field);
+        rc = rc < 0 ? rc : sasl_reveal_fields(field, NULL, out, cap);
+        OPENSSL_cleanse(field, sizeof field);
+        return rc;
+    }
+    case SASL_MECH_CRAM_MD5: {
+        char user[SASL_FIELD_MAX + 1], digest[SASL_CRAM_MD5_HEX_LEN + 1];
+        rc = sasl_cram_md5_decode(b64, n, user, sizeof user, digest);
+        return rc < 0 ? rc : sasl_reveal_fields(user, digest, out, cap);
+    }
+    default:
+        return SASL_ERR_SYNTAX;
+    }
+}
+
+long sasl_challenge_reveal(const char *b64, size_t n, char *out, size_t cap)
+{
+    uint8_t text[SASL_DECODED_MAX];
+    long len = sasl_decode(b64, n, text);
+    if (len < 0 || cap == 0) {
+        return len < 0 ? len : SASL_ERR_SPACE;
+    }
+    size_t k = (size_t)len < cap - 1 ? (size_t)len : cap - 1;
+    memcpy(out, text, k);
+    out[k] = 0;
+    return (long)k;
+}
+
 int sasl_cram_md5_digest(const char *challenge, const char *secret,
                          char hex[SASL_CRAM_MD5_HEX_LEN + 1])
 {

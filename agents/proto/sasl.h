@@ -82,6 +82,18 @@ int sasl_login_decode(const char *b64, size_t n, char *field, size_t cap);
  * bytes, lower-cased). Returns 0, SASL_ERR_BASE64 or SASL_ERR_SYNTAX. */
 int sasl_cram_md5_decode(const char *b64, size_t n, char *user, size_t cap,
                          char digest[SASL_CRAM_MD5_HEX_LEN + 1]);
+/* Room for sasl_response_reveal's result: two fields, their NUL separator and a NUL. */
+#define SASL_REVEAL_MAX (2 * SASL_FIELD_MAX + 2)
+/* A response line of mech (its base64, without CRLF) decoded as a person reads it: PLAIN's
+ * authcid and passwd (the authzid left out), LOGIN's one field, CRAM-MD5's user and digest; two
+ * fields are separated by a NUL. Writes the result and a NUL into out (cap bytes) and returns its
+ * length, or a SASL_ERR_* code. The one decoder of credentials: what an engine notes it sent and
+ * what an eavesdropper reports it read both come from here, so the two cannot disagree. */
+long sasl_response_reveal(enum sasl_mech mech, const char *b64, size_t n, char *out, size_t cap);
+/* A server challenge (the base64 text of a 334 reply) decoded: "Username:", or CRAM-MD5's
+ * "<1896.697170952@host>". Writes at most cap - 1 octets and a NUL; returns their number, or a
+ * SASL_ERR_* code. */
+long sasl_challenge_reveal(const char *b64, size_t n, char *out, size_t cap);
 /* HMAC-MD5(key = secret, text = challenge) as 32 lower-case hex digits and a NUL.
  * Returns 0 or SASL_ERR_CRYPTO. */
 int sasl_cram_md5_digest(const char *challenge, const char *secret,

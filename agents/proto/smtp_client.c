@@ -70,6 +70,7 @@ struct smtp_client {
     bool mail_failed;
     struct smtp_reply fail;
     enum smtp_client_auth_step auth_step;
+    struct proto_notes notes;
 };
 
 const char *smtp_client_state_name(enum smtp_client_state st)
@@ -268,9 +269,23 @@ static void smtp_client_note_fail(struct smtp_client *c, const struct smtp_reply
     }
 }
 
+/* Notes that the n octets of base64 at offset off of the output are a response of the AUTH
+ * exchange, decoded by the decoder the eavesdropper uses. */
+static void smtp_client_note_secret(struct smtp_client *c, const char *what, size_t off,
+                                    const char *b64, size_t n)
+{
+    char value[SASL_REVEAL_MAX];
+    long len = sasl_response_reveal(c->cfg.mech, b64, n, value, sizeof value);
+    if (len >= 0 && off + n <= c->out.len) {
+        proto_notes_tell(&c->notes, PROTO_NOTE_SECRET, off, n, what, "base64", value, (size_t)len);
+    }
+    OPENSSL_cleanse(value, sizeof value);
+}
+
 /* Dot-stuffs the message into the output and ends it. */
 static void smtp_client_send_body(struct smtp_client *c, const struct smtp_client_mail *m)
 {
+    size_t text = c->out.len;
     /* RFC 5321 §4.5.2: "Before sending a line of mail text, the SMTP client checks the first
      * character of the line. If it is a period, one additional period is inserted at the
      * beginning of the line." Lines are what CRLF ends, as the receiving server sees them. */
@@ -293,6 +308,10 @@ static void smtp_client_send_body(struct smtp_client *c, const struct smtp_clien
         rc = buf_append(&c->out, "\r\n", 2);
     }
     if (rc == 0) {
+        if (c->out.len > text) {
+            proto_notes_tell(&c->notes, PROTO_NOTE_MESSAGE, text, c->out.len - text, NULL, NULL,
+                             NULL, 0);
+        }
         smtp_client_send(c, SMTP_CLIENT_STATE_BODY, ".");
     } else {
         smtp_client_abort(c, 451, "4.3.0", "out of memory");
@@ -425,7 +444,10 @@ static void smtp_client_start_auth(struct smtp_client *c)
          * exceed this length, the client MUST NOT use the initial response parameter". */
         if (n >= 0 && sizeof "AUTH PLAIN " - 1 + (size_t)n + 2 <= SMTP_COMMAND_LINE_MAX) {
             c->auth_step = SMTP_CLIENT_AUTH_FINAL;
+            size_t line = c->out.len;
             smtp_client_send(c, SMTP_CLIENT_STATE_AUTH, "AUTH PLAIN %s", b64);
+            smtp_client_note_secret(c, "AUTH PLAIN", line + sizeof "AUTH PLAIN " - 1, b64,
+                                    (size_t)n);
         } else {
             c->auth_step = SMTP_CLIENT_AUTH_PLAIN;
             smtp_client_send(c, SMTP_CLIENT_STATE_AUTH, "AUTH PLAIN");
@@ -491,9 +513,16 @@ static void smtp_client_on_auth(struct smtp_client *c, const struct smtp_reply *
         smtp_client_auth_line(c, "*", 1);
         return;
     }
+    /* The names of the trace's secret events (trace_kinds.h). */
+    const char *what = c->auth_step == SMTP_CLIENT_AUTH_LOGIN_USER   ? "AUTH LOGIN user"
+                       : c->auth_step == SMTP_CLIENT_AUTH_LOGIN_PASS ? "AUTH LOGIN password"
+                       : c->auth_step == SMTP_CLIENT_AUTH_CRAM       ? "AUTH CRAM-MD5"
+                                                                     : "AUTH PLAIN";
     c->auth_step = c->auth_step == SMTP_CLIENT_AUTH_LOGIN_USER ? SMTP_CLIENT_AUTH_LOGIN_PASS
                                                                : SMTP_CLIENT_AUTH_FINAL;
+    size_t line = c->out.len;
     smtp_client_auth_line(c, b64, n);
+    smtp_client_note_secret(c, what, line, b64, (size_t)n);
     OPENSSL_cleanse(b64, sizeof b64);
 }
 
@@ -816,6 +845,13 @@ size_t smtp_client_output(const struct smtp_client *c, const uint8_t **out)
 void smtp_client_output_consumed(struct smtp_client *c, size_t n)
 {
     buf_consume(&c->out, n);
+    c->notes.consumed += n;
+}
+
+void smtp_client_set_notes(struct smtp_client *c, proto_note_fn fn, void *ctx)
+{
+    c->notes.fn = fn;
+    c->notes.ctx = ctx;
 }
 
 bool smtp_client_done(const struct smtp_client *c)

@@ -4,6 +4,7 @@
 #ifndef MAILSIM_SMTP_CLIENT_H
 #define MAILSIM_SMTP_CLIENT_H
 
+#include "proto_note.h"
 #include "sasl.h"
 #include "smtp_reply.h"
 
@@ -87,6 +88,10 @@ void smtp_client_free(struct smtp_client *c);
  * on a bad argument, or when memory is exhausted. */
 long smtp_client_add_mail(struct smtp_client *c, const char *from, const char *const *rcpts,
                           size_t nrcpt, const uint8_t *data, size_t len);
+
+/* Who hears what the output means (proto_note.h): the credentials of AUTH and each message's
+ * text. fn NULL: nobody. */
+void smtp_client_set_notes(struct smtp_client *c, proto_note_fn fn, void *ctx);
 
 /* Starts waiting for the greeting; sends nothing. Feeding before start starts first. */
 void smtp_client_start(struct smtp_client *c);

@@ -120,8 +120,22 @@ static void smtp_server_send(struct smtp_server *s, const struct smtp_reply *r)
     if (s->cfg.soft_error_limit > 0 && s->errors >= s->cfg.soft_error_limit) {
         smtp_server_hold(s, s->cfg.error_sleep_us);
     }
+    size_t at = s->out.len;
     if (smtp_reply_format(&s->out, r) != 0) {
         s->done = true; /* no memory for the reply: end the session rather than lie */
+        return;
+    }
+    /* Refusals and challenges are noted; a success goes without (see proto_note.h). */
+    int cls = smtp_reply_class(r);
+    if (cls == 4 || cls == 5 || r->code == 334) {
+        char code[8], klass[8], challenge[SASL_CHALLENGE_MAX + 1];
+        snprintf(code, sizeof code, "%03d", r->code);
+        snprintf(klass, sizeof klass, "%dxx", cls);
+        long n = r->code == 334
+                     ? sasl_challenge_reveal(r->text, strlen(r->text), challenge, sizeof challenge)
+                     : 0;
+        proto_notes_tell(&s->notes, PROTO_NOTE_REPLY, at, s->out.len - at, code, klass, challenge,
+                         n > 0 ? (size_t)n : 0);
     }
 }
 
@@ -489,9 +503,16 @@ size_t smtp_server_output(const struct smtp_server *s, const uint8_t **out)
     return s->nholds > 0 ? s->holds[0].at : s->out.len;
 }
 
+void smtp_server_set_notes(struct smtp_server *s, proto_note_fn fn, void *ctx)
+{
+    s->notes.fn = fn;
+    s->notes.ctx = ctx;
+}
+
 void smtp_server_output_consumed(struct smtp_server *s, size_t n)
 {
     buf_consume(&s->out, n);
+    s->notes.consumed += n;
     for (size_t i = 0; i < s->nholds; i++) {
         s->holds[i].at = s->holds[i].at > n ? s->holds[i].at - n : 0;
     }

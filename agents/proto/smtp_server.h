@@ -5,6 +5,7 @@
 #ifndef MAILSIM_SMTP_SERVER_H
 #define MAILSIM_SMTP_SERVER_H
 
+#include "proto_note.h"
 #include "sasl.h"
 #include "smtp_reply.h"
 
@@ -173,6 +174,9 @@ struct smtp_server;
 struct smtp_server *smtp_server_new(const struct smtp_server_config *cfg,
                                     const struct smtp_server_hooks *hooks, void *ctx);
 void smtp_server_free(struct smtp_server *s);
+/* Who hears what the output means (proto_note.h): every reply that refuses (4xx, 5xx) or
+ * challenges (334, its text decoded). fn NULL: nobody. */
+void smtp_server_set_notes(struct smtp_server *s, proto_note_fn fn, void *ctx);
 /* Queues the "220 <host> ESMTP mailsim" greeting. Feeding before start starts first. */
 void smtp_server_start(struct smtp_server *s);
 /* Takes all n bytes. Commands are executed in order as their lines complete (PIPELINING), the

@@ -47,6 +47,7 @@ struct smtp_server {
     unsigned msg_count;
     struct sasl_server sasl; /* the SASL exchange under way */
     unsigned auth_attempts;
+    struct proto_notes notes;
 };
 
 typedef void smtp_server_handler(struct smtp_server *s, const char *arg);
