@@ -12,12 +12,13 @@
 /* ---- The vocabulary ---- */
 
 enum claims_type {
-    CLAIMS_TEXT, /* a non-empty string */
-    CLAIMS_STEP, /* 1 to 9 */
-    CLAIMS_PORT, /* 1 to 65535 */
-    CLAIMS_CODE, /* a reply code, 0 to 999 */
-    CLAIMS_BOOL, /* true or false */
-    CLAIMS_LINK, /* two host names */
+    CLAIMS_TEXT,  /* a non-empty string */
+    CLAIMS_STEP,  /* 1 to 9 */
+    CLAIMS_PORT,  /* 1 to 65535 */
+    CLAIMS_CODE,  /* a reply code, 0 to 999 */
+    CLAIMS_BOOL,  /* true or false */
+    CLAIMS_LINK,  /* two host names */
+    CLAIMS_STEPS, /* a list of step numbers */
 };
 
 /* The typed arguments of a claim. A field of the table names its member here (the JSON key is the
@@ -30,6 +31,10 @@ struct claims_args {
     char *link[2];
     long step, port, code;
     int tls, ok;
+    struct {
+        int *v;
+        size_t n;
+    } steps;
 };
 
 struct claims_field {
@@ -53,6 +58,7 @@ typedef int (*claims_eval_fn)(const struct trace *tr, const struct claim *cl, st
 
 enum claims_flags {
     CLAIMS_NEED_ONE = 1 << 0, /* an object of optional fields: at least one of them */
+    CLAIMS_UNNAMED = 1 << 1,  /* files do not name it: only compiled into (expect.steps) */
 };
 
 struct claims_row {
@@ -567,6 +573,40 @@ static int claims_all(const struct trace *tr, const struct claim *cl, struct cla
     return claims_say(w, 1, "all %zu hold", cl->nsub);
 }
 
+static int claims_steps(const struct trace *tr, const struct claim *cl, struct claims_why *w)
+{
+    const struct claims_args *a = &cl->a;
+    const struct claims_eq eq[] = {{trace_step_mail_id, a->mail}};
+    const struct trace_event *e;
+    int got[64];
+    size_t n = 0;
+    /* No mail (a scenario that sends none) went through no steps. */
+    for (size_t i = 0; a->mail && (e = claims_scan(tr, TRACE_STEP, &i, eq, 1)) != NULL; i++) {
+        /* A step that spans two hops (3: through the filter) counts once. */
+        if ((n == 0 || got[n - 1] != trace_step_n(e)) && n < sizeof got / sizeof got[0]) {
+            got[n++] = trace_step_n(e);
+        }
+    }
+    bool same = n == a->steps.n;
+    for (size_t i = 0; same && i < n; i++) {
+        same = got[i] == a->steps.v[i];
+    }
+    char text[512];
+    size_t used = 0;
+    claims_append(text, sizeof text, &used, "mail %s went through steps",
+                  a->mail ? a->mail : "(none)");
+    for (size_t i = 0; i < n; i++) {
+        claims_append(text, sizeof text, &used, " %d", got[i]);
+    }
+    if (!same) {
+        claims_append(text, sizeof text, &used, ", want");
+        for (size_t i = 0; i < a->steps.n; i++) {
+            claims_append(text, sizeof text, &used, " %d", a->steps.v[i]);
+        }
+    }
+    return claims_say(w, same, "%s", text);
+}
+
 /* ---- The table ---- */
 
 #define CLAIMS_MAX_DEPTH 8 /* "not" and "all" inside each other */
@@ -609,6 +649,7 @@ static const struct claims_row claims_rows[] = {
     ROW("tls_on_port", VALUE, 0, claims_tls_on_port, REQ(port, PORT)),
     ROW("not", CLAIM, 0, claims_not_eval, {0}),
     ROW("all", LIST, 0, claims_all, {0}),
+    ROW("steps", OBJECT, CLAIMS_UNNAMED, claims_steps, OPT(mail, TEXT), REQ(steps, STEPS)),
 };
 
 #undef ROW
@@ -627,7 +668,7 @@ static const struct claims_row *claims_find(const char *name)
     return NULL;
 }
 
-/* The claim names, NULL-ended, with extra first when set: for messages. */
+/* The names files may write, NULL-ended, with extra first when set: for messages. */
 static void claims_names(const char **out, const char *extra)
 {
     size_t k = 0;
@@ -635,7 +676,9 @@ static void claims_names(const char **out, const char *extra)
         out[k++] = extra;
     }
     for (size_t i = 0; i < CLAIMS_NROWS; i++) {
-        out[k++] = claims_rows[i].name;
+        if (!(claims_rows[i].flags & CLAIMS_UNNAMED)) {
+            out[k++] = claims_rows[i].name;
+        }
     }
     out[k] = NULL;
 }
@@ -668,6 +711,7 @@ void claims_free(struct claim *cl)
     }
     free(cl->a.link[0]);
     free(cl->a.link[1]);
+    free(cl->a.steps.v);
     for (size_t i = 0; i < cl->nsub; i++) {
         claims_free(cl->sub[i]);
     }
@@ -690,6 +734,32 @@ static int claims_dup(struct scenario_ctx *c, const char *key, const char *s, ch
 {
     *out = strdup(s);
     return *out ? 0 : scenario_fail(c, key, "out of memory");
+}
+
+static int claims_parse_steps(struct scenario_ctx *c, const char *key, const cJSON *it,
+                              struct claims_args *a)
+{
+    if (!cJSON_IsArray(it)) {
+        return scenario_fail_type(c, key, it, "an array of step numbers");
+    }
+    size_t n = (size_t)cJSON_GetArraySize(it);
+    if (!(a->steps.v = calloc(n ? n : 1, sizeof *a->steps.v))) {
+        return scenario_fail(c, key, "out of memory");
+    }
+    size_t old = key ? scenario_path_key(c, key) : c->pathlen;
+    int rc = 0;
+    for (const cJSON *e = it->child; e && rc == 0; e = e->next, a->steps.n++) {
+        double d = e->valuedouble;
+        if (!cJSON_IsNumber(e) || !(d >= 1 && d <= 9) || (double)(int)d != d) {
+            size_t at = scenario_path_index(c, a->steps.n);
+            rc = scenario_fail_type(c, NULL, e, "a step number from 1 to 9");
+            scenario_path_pop(c, at);
+        } else {
+            a->steps.v[a->steps.n] = (int)d;
+        }
+    }
+    scenario_path_pop(c, old);
+    return rc;
 }
 
 /* Reads it, the value at key (NULL: the claim's bare value), as field f into a. */
@@ -725,6 +795,8 @@ static int claims_parse_field(struct scenario_ctx *c, const char *key, const cJS
                    ? -1
                    : claims_dup(c, key, y->valuestring, &a->link[1]);
     }
+    case CLAIMS_STEPS:
+        return claims_parse_steps(c, key, it, a);
     default: {
         long lo = f->type == CLAIMS_CODE ? 0 : 1;
         long hi = f->type == CLAIMS_STEP ? 9 : f->type == CLAIMS_PORT ? 65535 : 999;

@@ -27,7 +27,10 @@
  *           | "wire_contains": TEXT   bytes that crossed a link contain it
  *           | "plain_contains": TEXT  plaintext an endpoint put inside TLS or SSH contains it
  *           | "tls_on_port": PORT     a TLS channel was set up on a connection to that port
- *           | "not": CLAIM | "all": [CLAIM, ...] */
+ *           | "not": CLAIM | "all": [CLAIM, ...]
+ * and one that files do not name, because a question asks about one step, not the whole path:
+ *             "steps":      {[mail], steps: [N, ...]}        the mail went through exactly these
+ *                            steps, in order (a step of two hops counts once): expect.steps */
 #ifndef MAILSIM_CLAIMS_H
 #define MAILSIM_CLAIMS_H
 

@@ -6,6 +6,7 @@
  * of scenario_json.c. */
 #include "scenario.h"
 
+#include "claims.h"
 #include "scenario_json.h"
 #include "scenario_parser.h"
 
@@ -616,22 +617,12 @@ void scenario_free(struct scenario *s)
     }
     free(s->timeline);
     struct scenario_expect *x = &s->expect;
-    free(x->steps);
-    free(x->steps_mail);
-    for (size_t i = 0; x->mails && i < x->nmails; i++) {
-        free(x->mails[i].mail);
-        free(x->mails[i].state);
-    }
-    free(x->mails);
     for (size_t i = 0; x->mailboxes && i < x->nmailboxes; i++) {
         free(x->mailboxes[i].agent);
         free(x->mailboxes[i].user);
     }
     free(x->mailboxes);
     free(x->received_agent);
-    scenario_free_strings(x->trace_contains, x->ntrace_contains);
-    scenario_free_strings(x->trace_lacks, x->ntrace_lacks);
-    scenario_free_strings(x->log_contains, x->nlog_contains);
     for (size_t i = 0; x->headers && i < x->nheaders; i++) {
         free(x->headers[i].agent);
         free(x->headers[i].user);
@@ -640,24 +631,11 @@ void scenario_free(struct scenario *s)
         scenario_free_strings(x->headers[i].lacks, x->headers[i].nlacks);
     }
     free(x->headers);
-    for (size_t i = 0; x->sniffed && i < x->nsniffed; i++) {
-        free(x->sniffed[i].finding);
-        free(x->sniffed[i].value);
-        free(x->sniffed[i].tap);
+    for (size_t i = 0; i < x->nclaims; i++) {
+        free(x->claims[i].where);
+        claims_free(x->claims[i].claim);
     }
-    free(x->sniffed);
-    for (size_t i = 0; x->not_sniffed && i < x->nnot_sniffed; i++) {
-        free(x->not_sniffed[i].finding);
-        free(x->not_sniffed[i].value);
-        free(x->not_sniffed[i].tap);
-    }
-    free(x->not_sniffed);
-    for (size_t i = 0; x->policies && i < x->npolicies; i++) {
-        free(x->policies[i].agent);
-        free(x->policies[i].rule);
-        free(x->policies[i].decision);
-    }
-    free(x->policies);
+    free(x->claims);
     scenario_free_security(s);
     free(s->source);
     free(s);

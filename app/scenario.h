@@ -223,21 +223,10 @@ struct scenario_event {
 };
 
 /* What must hold after the run; every field is optional (negative or NULL: not checked). */
-struct scenario_expect_mail {
-    char *mail;
-    char *state; /* a state the mail must reach at some point, "read" */
-};
-
 struct scenario_expect_mailbox {
     char *agent; /* an mda */
     char *user;
     long count;
-};
-
-struct scenario_expect_sniff {
-    char *finding; /* "password", "body", ... */
-    char *value;   /* NULL: any value */
-    char *tap;     /* NULL: any tap */
 };
 
 /* The header section of the copy of mail in user's mailbox at an MDA. */
@@ -251,38 +240,26 @@ struct scenario_expect_headers {
     size_t nlacks;
 };
 
-struct scenario_expect_policy {
-    char *agent;
-    char *rule;
-    char *decision;
-    long code; /* -1: any */
+/* A fact about the trace, compiled from the file into a claim (claims.h) when it is read. where
+ * is the JSON path it came from without "$." ("expect.sniffed[0]"): it names a failure. */
+struct claim;
+struct scenario_claim {
+    char *where;
+    struct claim *claim;
 };
 
 struct scenario_expect {
     long delivered, retrieved, bounced, rejected;
-    int *steps; /* the step numbers, in order, that some mail went through */
-    size_t nsteps;
-    char *steps_mail; /* whose steps; NULL: the first mail sent */
-    struct scenario_expect_mail *mails;
-    size_t nmails;
     struct scenario_expect_mailbox *mailboxes;
     size_t nmailboxes;
     char *received_agent; /* a mua: each retrieved message has >= received_min Received lines */
     long received_min;
-    char **trace_contains; /* byte strings that must have crossed some link */
-    size_t ntrace_contains;
-    char **trace_lacks; /* byte strings that must never have crossed a link */
-    size_t ntrace_lacks;
-    struct scenario_expect_sniff *sniffed; /* findings some tap must have recorded */
-    size_t nsniffed;
-    struct scenario_expect_sniff *not_sniffed; /* findings no tap may have recorded */
-    size_t nnot_sniffed;
-    struct scenario_expect_policy *policies; /* policy decisions that must have been made */
-    size_t npolicies;
-    char **log_contains; /* texts some log line must contain */
-    size_t nlog_contains;
     struct scenario_expect_headers *headers; /* delivered copies and their header fields */
     size_t nheaders;
+    /* What the trace must show, in this order: steps (of steps_mail or else the first mail
+     * sent), mails, trace_contains, trace_lacks, log_contains, sniffed, not_sniffed, policy. */
+    struct scenario_claim *claims;
+    size_t nclaims;
 };
 
 /* One agent setting a countermeasure changes: the agent's key holds on_json when the
@@ -305,17 +282,13 @@ struct scenario_countermeasure {
 };
 
 /* An attack (or, when legitimate, a use that must keep working) and how a run shows that it
- * succeeded: a mail reached a state, or a tap recorded a finding. */
+ * succeeded: succeeds_if (a mail reached a state, or a tap recorded a finding) compiled into a
+ * claim. */
 struct scenario_attack {
     char *id;
     struct scenario_text label;
     bool legitimate;
-    char *mail; /* with state */
-    char *state;
-    char *agent;   /* with mail and state: the state reached at this agent; NULL: anywhere */
-    char *finding; /* with value and tap, each optional */
-    char *value;
-    char *tap;
+    struct claim *succeeds_if;
 };
 
 /* At most this many countermeasures: the matrix runs 2^n worlds. */

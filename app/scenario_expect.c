@@ -1,9 +1,12 @@
-/* scenario_expect: the expect block — what must hold after a run: counts, the steps a mail
- * went through, the states it reached, mailboxes, Received lines, bytes that did or did not
- * cross a link, what the eavesdroppers found, the decisions of relay policies and the lines
- * of mail logs. Part of the parser in scenario.c; build_check() tests it after the run. */
+/* scenario_expect: the expect block — what must hold after a run. The counts, mailboxes, Received
+ * lines and header sections of delivered copies are about the world and are kept as read; what
+ * is about the trace (the steps a mail went through, the states it reached, bytes that did or did
+ * not cross a link, what the eavesdroppers found, the decisions of relay policies, the lines of
+ * mail logs) is compiled here into claims (claims.h), with the file's syntax and messages. Part
+ * of the parser in scenario.c; build_check() tests it after the run. */
 #include "scenario.h"
 
+#include "claims.h"
 #include "scenario_json.h"
 #include "scenario_parser.h"
 
@@ -23,106 +26,176 @@ const char *const scenario_findings[] = {
 static const char *const scenario_decisions[] = {"permit", "reject", "defer",     "expired",
                                                  "open",   "clean",  "unchecked", NULL};
 
-int scenario_parse_sniff_match(struct scenario_parser *p, const cJSON *o, char **finding,
-                               char **value, char **tap)
+/* ---- Claims about the trace ---- */
+
+struct claim *scenario_sniff_claim(struct scenario_parser *p, const cJSON *o)
 {
     struct scenario_ctx *c = &p->c;
-    if (scenario_get_string(c, o, "finding", SCENARIO_REQUIRED, NULL, NULL, finding) < 0 ||
-        scenario_check_enum(c, "finding", *finding, scenario_findings) < 0 ||
-        scenario_get_string(c, o, "value", 0, NULL, NULL, value) < 0 ||
-        scenario_get_string(c, o, "tap", 0, NULL, NULL, tap) < 0) {
+    char *finding = NULL, *value = NULL, *tap = NULL;
+    bool ok = scenario_get_string(c, o, "finding", SCENARIO_REQUIRED, NULL, NULL, &finding) == 0 &&
+              scenario_check_enum(c, "finding", finding, scenario_findings) == 0 &&
+              scenario_get_string(c, o, "value", 0, NULL, NULL, &value) == 0 &&
+              scenario_get_string(c, o, "tap", 0, NULL, NULL, &tap) == 0 &&
+              (!tap || scenario_ref(c, "tap", tap, &p->taps, "a tap name from $.taps", NULL) == 0);
+    free(finding);
+    free(value);
+    free(tap);
+    return ok ? claims_parse_value(c, "sniffed", o) : NULL;
+}
+
+struct claim *scenario_mail_state_claim(struct scenario_parser *p, const cJSON *o, bool with_agent)
+{
+    struct scenario_ctx *c = &p->c;
+    char *mail = NULL, *state = NULL, *agent = NULL;
+    bool ok = scenario_get_string(c, o, "mail", SCENARIO_REQUIRED, NULL, NULL, &mail) == 0 &&
+              scenario_mail_ref(p, "mail", mail) == 0 &&
+              scenario_get_string(c, o, "state", SCENARIO_REQUIRED, NULL, NULL, &state) == 0 &&
+              scenario_check_enum(c, "state", state, scenario_states) == 0 &&
+              (!with_agent || (scenario_get_string(c, o, "agent", 0, NULL, NULL, &agent) == 0 &&
+                               (!agent || scenario_ref(c, "agent", agent, &p->agents,
+                                                       "an agent id from $.agents", NULL) == 0)));
+    free(mail);
+    free(state);
+    free(agent);
+    return ok ? claims_parse_value(c, "mail_state", o) : NULL;
+}
+
+/* Adds cl (NULL: it could not be made, and c says why) to the expected claims, named by the
+ * path where it was read, with key appended when set. */
+static int scenario_expect_claim(struct scenario_parser *p, const char *key, struct claim *cl)
+{
+    struct scenario_ctx *c = &p->c;
+    struct scenario_expect *x = &p->s->expect;
+    if (!cl) {
         return -1;
     }
-    return *tap ? scenario_ref(c, "tap", *tap, &p->taps, "a tap name from $.taps", NULL) : 0;
+    char where[SCENARIO_PATH_MAX + 64];
+    snprintf(where, sizeof where, "%s%s%s", c->path + 2, key ? "." : "", key ? key : "");
+    struct scenario_claim *v = realloc(x->claims, (x->nclaims + 1) * sizeof *v);
+    char *copy = v ? strdup(where) : NULL;
+    if (v) {
+        x->claims = v;
+    }
+    if (!copy) {
+        claims_free(cl);
+        return scenario_fail(c, key, "out of memory");
+    }
+    x->claims[x->nclaims++] = (struct scenario_claim){copy, cl};
+    return 0;
+}
+
+/* The claim that cl does not hold; NULL with c's error when cl is NULL or memory runs out. */
+static struct claim *scenario_not(struct scenario_parser *p, struct claim *cl)
+{
+    struct claim *n = claims_not(cl);
+    if (cl && !n) {
+        scenario_fail(&p->c, NULL, "out of memory");
+    }
+    return n;
 }
 
 static int scenario_parse_expect_sniff(struct scenario_parser *p, const cJSON *o, size_t i)
 {
     static const char *const keys[] = {"finding", "value", "tap", NULL};
-    struct scenario_expect_sniff *x = &p->s->expect.sniffed[i];
+    (void)i;
     if (scenario_check_keys(&p->c, o, keys, "in an expected finding") < 0) {
         return -1;
     }
-    return scenario_parse_sniff_match(p, o, &x->finding, &x->value, &x->tap);
+    return scenario_expect_claim(p, NULL, scenario_sniff_claim(p, o));
 }
 
 static int scenario_parse_expect_not_sniff(struct scenario_parser *p, const cJSON *o, size_t i)
 {
     static const char *const keys[] = {"finding", "value", "tap", NULL};
-    struct scenario_expect_sniff *x = &p->s->expect.not_sniffed[i];
+    (void)i;
     if (scenario_check_keys(&p->c, o, keys, "in a finding that must not happen") < 0) {
         return -1;
     }
-    return scenario_parse_sniff_match(p, o, &x->finding, &x->value, &x->tap);
-}
-
-static int scenario_parse_expect_sniffs(struct scenario_parser *p, const cJSON *o)
-{
-    struct scenario_expect *x = &p->s->expect;
-    const cJSON *list, *none;
-    size_t n, nnone;
-    if (scenario_get_list(&p->c, o, "sniffed", 0, false, &list, &n) < 0 ||
-        (list &&
-         scenario_alloc(&p->c, "sniffed", n, sizeof *x->sniffed, &x->sniffed, &x->nsniffed) < 0) ||
-        scenario_each(p, list, "sniffed", scenario_parse_expect_sniff) < 0 ||
-        scenario_get_list(&p->c, o, "not_sniffed", 0, false, &none, &nnone) < 0 ||
-        (none && scenario_alloc(&p->c, "not_sniffed", nnone, sizeof *x->not_sniffed,
-                                &x->not_sniffed, &x->nnot_sniffed) < 0)) {
-        return -1;
-    }
-    return scenario_each(p, none, "not_sniffed", scenario_parse_expect_not_sniff);
+    return scenario_expect_claim(p, NULL, scenario_not(p, scenario_sniff_claim(p, o)));
 }
 
 static int scenario_parse_expect_policy(struct scenario_parser *p, const cJSON *o, size_t i)
 {
     static const char *const keys[] = {"agent", "rule", "decision", "code", NULL};
-    struct scenario_expect_policy *x = &p->s->expect.policies[i];
     struct scenario_ctx *c = &p->c;
+    char *agent = NULL, *rule = NULL, *decision = NULL;
     int64_t code = -1;
-    if (scenario_check_keys(c, o, keys, "in an expected policy decision") < 0 ||
-        scenario_get_string(c, o, "agent", SCENARIO_REQUIRED, NULL, NULL, &x->agent) < 0 ||
-        scenario_ref(c, "agent", x->agent, &p->agents, "an agent id from $.agents", NULL) < 0 ||
+    (void)i;
+    bool ok =
+        scenario_check_keys(c, o, keys, "in an expected policy decision") == 0 &&
+        scenario_get_string(c, o, "agent", SCENARIO_REQUIRED, NULL, NULL, &agent) == 0 &&
+        scenario_ref(c, "agent", agent, &p->agents, "an agent id from $.agents", NULL) == 0 &&
         scenario_get_string(c, o, "rule", SCENARIO_REQUIRED | SCENARIO_NONEMPTY, NULL, NULL,
-                            &x->rule) < 0 ||
-        scenario_get_string(c, o, "decision", SCENARIO_REQUIRED, NULL, NULL, &x->decision) < 0 ||
-        scenario_check_enum(c, "decision", x->decision, scenario_decisions) < 0 ||
-        scenario_get_int(c, o, "code", 0, 0, 599, &code) < 0) {
-        return -1;
-    }
-    x->code = (long)code;
-    return 0;
-}
-
-static int scenario_parse_expect_policies(struct scenario_parser *p, const cJSON *o)
-{
-    struct scenario_expect *x = &p->s->expect;
-    const cJSON *list;
-    size_t n;
-    if (scenario_get_list(&p->c, o, "policy", 0, false, &list, &n) < 0 ||
-        (list && scenario_alloc(&p->c, "policy", n, sizeof *x->policies, &x->policies,
-                                &x->npolicies) < 0)) {
-        return -1;
-    }
-    return scenario_each(p, list, "policy", scenario_parse_expect_policy);
-}
-
-int scenario_check_state(struct scenario_parser *p, const char *key, const char *state)
-{
-    return scenario_check_enum(&p->c, key, state, scenario_states);
+                            &rule) == 0 &&
+        scenario_get_string(c, o, "decision", SCENARIO_REQUIRED, NULL, NULL, &decision) == 0 &&
+        scenario_check_enum(c, "decision", decision, scenario_decisions) == 0 &&
+        scenario_get_int(c, o, "code", 0, 0, 599, &code) == 0;
+    free(agent);
+    free(rule);
+    free(decision);
+    return ok ? scenario_expect_claim(p, NULL, claims_parse_value(c, "policy", o)) : -1;
 }
 
 static int scenario_parse_expect_mail(struct scenario_parser *p, const cJSON *o, size_t i)
 {
     static const char *const keys[] = {"mail", "state", NULL};
-    struct scenario_expect_mail *m = &p->s->expect.mails[i];
-    struct scenario_ctx *c = &p->c;
-    if (scenario_check_keys(c, o, keys, "in an expected mail") < 0 ||
-        scenario_get_string(c, o, "mail", SCENARIO_REQUIRED, NULL, NULL, &m->mail) < 0 ||
-        scenario_mail_ref(p, "mail", m->mail) < 0 ||
-        scenario_get_string(c, o, "state", SCENARIO_REQUIRED, NULL, NULL, &m->state) < 0) {
+    (void)i;
+    if (scenario_check_keys(&p->c, o, keys, "in an expected mail") < 0) {
         return -1;
     }
-    return scenario_check_state(p, "state", m->state);
+    return scenario_expect_claim(p, NULL, scenario_mail_state_claim(p, o, false));
+}
+
+static int scenario_parse_expect_wire(struct scenario_parser *p, const cJSON *o, size_t i)
+{
+    (void)i;
+    return scenario_expect_claim(p, NULL, claims_parse_value(&p->c, "wire_contains", o));
+}
+
+static int scenario_parse_expect_no_wire(struct scenario_parser *p, const cJSON *o, size_t i)
+{
+    (void)i;
+    return scenario_expect_claim(p, NULL,
+                                 scenario_not(p, claims_parse_value(&p->c, "wire_contains", o)));
+}
+
+static int scenario_parse_expect_log(struct scenario_parser *p, const cJSON *o, size_t i)
+{
+    (void)i;
+    return scenario_expect_claim(p, NULL, claims_parse_value(&p->c, "log_contains", o));
+}
+
+/* "steps" and "steps_mail" make one claim: the steps of steps_mail, or of the first mail sent. */
+static int scenario_parse_expect_steps(struct scenario_parser *p, const cJSON *o)
+{
+    struct scenario_ctx *c = &p->c;
+    const cJSON *steps;
+    size_t n;
+    char *mail = NULL;
+    if (scenario_get_list(c, o, "steps", 0, false, &steps, &n) < 0 ||
+        scenario_get_string(c, o, "steps_mail", 0, NULL, NULL, &mail) < 0 ||
+        (mail && scenario_mail_ref(p, "steps_mail", mail) < 0)) {
+        free(mail);
+        return -1;
+    }
+    const char *whose = mail;
+    for (size_t i = 0; !whose && i < p->s->ntimeline; i++) {
+        whose = p->s->timeline[i].action == SCENARIO_SEND ? p->s->timeline[i].mail : NULL;
+    }
+    int rc = 0;
+    if (steps && n > 0) {
+        /* The claim's value is {"mail": ..., "steps": [...]}, the list read where it stands. */
+        cJSON *v = cJSON_CreateObject();
+        if (!v || (whose && !cJSON_AddStringToObject(v, "mail", whose)) ||
+            !cJSON_AddItemReferenceToObject(v, "steps", (cJSON *)steps)) {
+            rc = scenario_fail(c, "steps", "out of memory");
+        } else {
+            rc = scenario_expect_claim(p, "steps", claims_parse_value(c, "steps", v));
+        }
+        cJSON_Delete(v);
+    }
+    free(mail);
+    return rc;
 }
 
 static int scenario_parse_mailbox(struct scenario_parser *p, const cJSON *o, size_t i)
@@ -168,16 +241,6 @@ static int scenario_parse_headers(struct scenario_parser *p, const cJSON *o, siz
     return 0;
 }
 
-static int scenario_parse_step(struct scenario_parser *p, const cJSON *o, size_t i)
-{
-    double d = o->valuedouble;
-    if (!cJSON_IsNumber(o) || !(d >= 1 && d <= 9) || (double)(int)d != d) {
-        return scenario_fail_type(&p->c, NULL, o, "a step number from 1 to 9");
-    }
-    p->s->expect.steps[i] = (int)d;
-    return 0;
-}
-
 static int scenario_parse_received(struct scenario_parser *p, const cJSON *o)
 {
     static const char *const keys[] = {"agent", "min", NULL};
@@ -207,11 +270,23 @@ int scenario_parse_expect(struct scenario_parser *p, const cJSON *o)
         "mails",     "mailboxes",    "received",    "trace_contains", "trace_lacks", "sniffed",
         "policy",    "log_contains", "not_sniffed", "headers",        NULL};
     static const char *const counts[] = {"delivered", "retrieved", "bounced", "rejected"};
+    /* The lists of claims, in the order they are read and checked. */
+    static const struct {
+        const char *key;
+        scenario_item_fn each;
+    } lists[] = {
+        {"trace_contains", scenario_parse_expect_wire},
+        {"trace_lacks", scenario_parse_expect_no_wire},
+        {"log_contains", scenario_parse_expect_log},
+        {"sniffed", scenario_parse_expect_sniff},
+        {"not_sniffed", scenario_parse_expect_not_sniff},
+        {"policy", scenario_parse_expect_policy},
+    };
     struct scenario_expect *x = &p->s->expect;
     struct scenario_ctx *c = &p->c;
     long *fields[] = {&x->delivered, &x->retrieved, &x->bounced, &x->rejected};
-    const cJSON *steps, *mails, *boxes, *received, *headers;
-    size_t nsteps, nmails, nboxes, nheaders;
+    const cJSON *mails, *boxes, *received, *headers;
+    size_t nboxes, nheaders;
     if (scenario_check_keys(c, o, keys, "in expect") < 0) {
         return -1;
     }
@@ -222,15 +297,8 @@ int scenario_parse_expect(struct scenario_parser *p, const cJSON *o)
         }
         *fields[k] = (long)v;
     }
-    if (scenario_get_list(c, o, "steps", 0, false, &steps, &nsteps) < 0 ||
-        (steps &&
-         scenario_alloc(c, "steps", nsteps, sizeof *x->steps, &x->steps, &x->nsteps) < 0) ||
-        scenario_each(p, steps, "steps", scenario_parse_step) < 0 ||
-        scenario_get_string(c, o, "steps_mail", 0, NULL, NULL, &x->steps_mail) < 0 ||
-        (x->steps_mail && scenario_mail_ref(p, "steps_mail", x->steps_mail) < 0) ||
-        scenario_get_list(c, o, "mails", 0, false, &mails, &nmails) < 0 ||
-        (mails &&
-         scenario_alloc(c, "mails", nmails, sizeof *x->mails, &x->mails, &x->nmails) < 0) ||
+    if (scenario_parse_expect_steps(p, o) < 0 ||
+        scenario_get_list(c, o, "mails", 0, false, &mails, NULL) < 0 ||
         scenario_each(p, mails, "mails", scenario_parse_expect_mail) < 0 ||
         scenario_get_list(c, o, "mailboxes", 0, false, &boxes, &nboxes) < 0 ||
         (boxes && scenario_alloc(c, "mailboxes", nboxes, sizeof *x->mailboxes, &x->mailboxes,
@@ -244,14 +312,12 @@ int scenario_parse_expect(struct scenario_parser *p, const cJSON *o)
         scenario_each(p, headers, "headers", scenario_parse_headers) < 0) {
         return -1;
     }
-    return scenario_get_strings(c, o, "trace_contains", 0, NULL, NULL, &x->trace_contains,
-                                &x->ntrace_contains) < 0 ||
-                   scenario_get_strings(c, o, "trace_lacks", 0, NULL, NULL, &x->trace_lacks,
-                                        &x->ntrace_lacks) < 0 ||
-                   scenario_get_strings(c, o, "log_contains", 0, NULL, NULL, &x->log_contains,
-                                        &x->nlog_contains) < 0 ||
-                   scenario_parse_expect_sniffs(p, o) < 0 ||
-                   scenario_parse_expect_policies(p, o) < 0
-               ? -1
-               : 0;
+    for (size_t k = 0; k < sizeof lists / sizeof lists[0]; k++) {
+        const cJSON *list;
+        if (scenario_get_list(c, o, lists[k].key, 0, false, &list, NULL) < 0 ||
+            scenario_each(p, list, lists[k].key, lists[k].each) < 0) {
+            return -1;
+        }
+    }
+    return 0;
 }

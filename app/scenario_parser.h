@@ -58,11 +58,12 @@ int scenario_mail_ref(struct scenario_parser *p, const char *key, const char *ma
 
 /* scenario_expect.c: the expect block (o is its object; the path is at $.expect). */
 int scenario_parse_expect(struct scenario_parser *p, const cJSON *o);
-/* state (the string at key) must be one of the mail states. */
-int scenario_check_state(struct scenario_parser *p, const char *key, const char *state);
-/* "finding" (required, one of the sniff findings), "value" and "tap" (a tap name) of o. */
-int scenario_parse_sniff_match(struct scenario_parser *p, const cJSON *o, char **finding,
-                               char **value, char **tap);
+/* o's "finding" (one of the sniff findings), "value" and "tap" (a tap name), compiled into a
+ * sniffed claim; NULL with p's error. */
+struct claim *scenario_sniff_claim(struct scenario_parser *p, const cJSON *o);
+/* o's "mail" (a mail id), "state" (one of the mail states) and, with with_agent, "agent" (an
+ * agent id), compiled into a mail_state claim; NULL with p's error. */
+struct claim *scenario_mail_state_claim(struct scenario_parser *p, const cJSON *o, bool with_agent);
 
 /* scenario_security.c: taps (after hosts and links), countermeasures and attacks (after
  * everything else), and the check that each countermeasure's other state is a valid scenario

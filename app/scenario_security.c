@@ -4,6 +4,7 @@
  * which `mailsim matrix` runs. Part of the parser in scenario.c. */
 #include "scenario.h"
 
+#include "claims.h"
 #include "scenario_json.h"
 #include "scenario_parser.h"
 
@@ -217,6 +218,8 @@ static int scenario_parse_countermeasure(struct scenario_parser *p, const cJSON 
 
 /* ---- attacks ---- */
 
+/* succeeds_if: a mail reached a state (at an agent), or a tap recorded a finding; compiled into
+ * a mail_state or a sniffed claim. */
 static int scenario_parse_condition(struct scenario_parser *p, const cJSON *o,
                                     struct scenario_attack *at)
 {
@@ -233,23 +236,13 @@ static int scenario_parse_condition(struct scenario_parser *p, const cJSON *o,
                              "\"finding\" (a tap recorded it), not %s",
                              mail ? "both" : "neither");
     }
-    if (finding) {
-        if (cJSON_GetObjectItemCaseSensitive(o, "agent")) {
-            return scenario_fail(c, "agent",
-                                 "goes with \"mail\" and \"state\" (the agent where the mail "
-                                 "reached the state), not with \"finding\"");
-        }
-        return scenario_parse_sniff_match(p, o, &at->finding, &at->value, &at->tap);
+    if (finding && cJSON_GetObjectItemCaseSensitive(o, "agent")) {
+        return scenario_fail(c, "agent",
+                             "goes with \"mail\" and \"state\" (the agent where the mail "
+                             "reached the state), not with \"finding\"");
     }
-    if (scenario_get_string(c, o, "mail", SCENARIO_REQUIRED, NULL, NULL, &at->mail) < 0 ||
-        scenario_mail_ref(p, "mail", at->mail) < 0 ||
-        scenario_get_string(c, o, "state", SCENARIO_REQUIRED, NULL, NULL, &at->state) < 0 ||
-        scenario_get_string(c, o, "agent", 0, NULL, NULL, &at->agent) < 0 ||
-        (at->agent &&
-         scenario_ref(c, "agent", at->agent, &p->agents, "an agent id from $.agents", NULL) < 0)) {
-        return -1;
-    }
-    return scenario_check_state(p, "state", at->state);
+    at->succeeds_if = finding ? scenario_sniff_claim(p, o) : scenario_mail_state_claim(p, o, true);
+    return at->succeeds_if ? 0 : -1;
 }
 
 static int scenario_parse_attack(struct scenario_parser *p, const cJSON *o, size_t i,
@@ -437,12 +430,7 @@ void scenario_free_security(struct scenario *s)
         free(a->id);
         free(a->label.ja);
         free(a->label.en);
-        free(a->mail);
-        free(a->state);
-        free(a->agent);
-        free(a->finding);
-        free(a->value);
-        free(a->tap);
+        claims_free(a->succeeds_if);
     }
     free(s->attacks);
 }

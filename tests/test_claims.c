@@ -1,7 +1,7 @@
 /* test_claims: the one vocabulary of facts about a run. A small trace made with the trace API
  * (one submission over TLS, one relay hop through a NAT with a man in the middle, and the
  * annotations around them), then each claim both holding and not, with the sentence that says
- * why; the parser's located errors; and a claim negated in code. */
+ * why; the parser's located errors; and the claims the file syntaxes compile into (steps, not). */
 #include "claims.h"
 #include "harness.h"
 
@@ -240,7 +240,28 @@ static void test_each_claim(struct harness *h, const struct trace *tr)
     }
 }
 
-/* A claim made in code, negated. */
+/* expect.steps compiles into the claim files cannot name: the steps a mail went through. */
+static void test_steps(struct harness *h, const struct trace *tr)
+{
+    static const struct claim_case cases[] = {
+        {"{\"mail\": \"m1\", \"steps\": [1, 2, 4]}", 1, "mail m1 went through steps 1 2 4"},
+        {"{\"mail\": \"m1\", \"steps\": [1, 2, 3, 4]}", 0,
+         "mail m1 went through steps 1 2 4, want 1 2 3 4"},
+        {"{\"steps\": [1]}", 0, "mail (none) went through steps, want 1"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char err[512], why[512] = "";
+        struct claim *cl = test_claim(cases[i].claim, "steps", NULL, err, sizeof err);
+        if (CHECK(h, cl != NULL)) {
+            CHECK_STR(h, claims_name(cl), "steps");
+            CHECK_INT(h, claims_eval(tr, cl, why, sizeof why), cases[i].want);
+            CHECK_STR(h, why, cases[i].why);
+        }
+        claims_free(cl);
+    }
+}
+
+/* expect.trace_lacks and not_sniffed: a claim made in code, negated. */
 static void test_not(struct harness *h, const struct trace *tr)
 {
     char err[512], why[512];
@@ -317,6 +338,8 @@ static const struct bad_case bad_cases[] = {
      "t: error: at $.not: unknown key \"with\" (expected one of: step_port, step_agent, step_tls, "
      "connect, sniffed, mail_state, policy, auth, secure, dns, tamper, key, tap_link, "
      "log_contains, wire_contains, plain_contains, tls_on_port, not, all)"},
+    /* expect.steps is no name a file writes. */
+    {"{\"steps\": {\"steps\": [1]}}", NULL, "t: error: at $: unknown key \"steps\""},
     {"{\"not\": {\"not\": {\"not\": {\"not\": {\"not\": {\"not\": {\"not\": {\"not\": {\"not\": "
      "{\"tls_on_port\": 25}}}}}}}}}}",
      NULL, "t: error: at $.not.not.not.not.not.not.not.not.not: claims nested deeper than 8"},
@@ -340,6 +363,12 @@ static void test_bad(struct harness *h)
                                   "with", err, sizeof err);
     CHECK(h, cl && strcmp(claims_name(cl), "tls_on_port") == 0);
     claims_free(cl);
+    /* steps as expect gives them: a located error inside the list. */
+    cl = test_claim("{\"mail\": \"m1\", \"steps\": [1, 10]}", "steps", NULL, err, sizeof err);
+    CHECK(h, cl == NULL);
+    CHECK_STR(h, err,
+              "t: error: at $.steps[1]: expected a step number from 1 to 9, got the number "
+              "10");
 }
 
 int main(void)
@@ -348,6 +377,7 @@ int main(void)
     struct trace tr;
     test_world(&tr);
     test_each_claim(&h, &tr);
+    test_steps(&h, &tr);
     test_not(&h, &tr);
     test_bytes_have(&h);
     test_bad(&h);
