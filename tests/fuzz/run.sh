@@ -13,14 +13,14 @@ shift 2
 build="$(cd "$build" && pwd)"
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(smtp_server smtp_client pop3_server pop3_client scenario message sasl)
+    targets=(smtp_server smtp_client pop3_server pop3_client scenario message sasl trace_read)
 fi
 
 # The longest input each target is given: a few dozen commands or replies, a whole scenario, a
 # SASL response line of RFC 4954's 12288 octets.
 max_len() {
     case "$1" in
-    scenario | sasl) echo 16384 ;;
+    scenario | sasl | trace_read) echo 16384 ;;
     pop3_server) echo 4096 ;;
     *) echo 8192 ;;
     esac
