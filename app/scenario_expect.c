@@ -19,7 +19,7 @@ static const char *const scenario_states[] = {
     "retrieved", "read",   "encrypted", "decrypted", "unreadable", "expanded", NULL};
 
 /* The names of sniff findings (agents/sniff.h) and of the offline attack's outcome. */
-const char *const scenario_findings[] = {
+static const char *const scenario_findings[] = {
     "username",     "password",       "mail_from",      "rcpt_to",     "header_from",
     "subject",      "body",           "apop_timestamp", "apop_digest", "ciphertext",
     "crack_failed", "encrypted_body", "attachment",     NULL};

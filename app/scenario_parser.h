@@ -28,7 +28,6 @@ extern const char *const scenario_only_mta[];
 extern const char *const scenario_only_mda[];
 extern const char *const scenario_only_dns[];
 extern const char *const scenario_servers[]; /* mta, filter, msa, mra: what down and up stop */
-extern const char *const scenario_findings[]; /* the finding names of sniff events */
 /* The keys an agent of role may have, NULL-ended; NULL for an unknown role. */
 const char *const *scenario_role_keys(const char *role);
 
