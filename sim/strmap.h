@@ -4,6 +4,7 @@
 #ifndef MAILSIM_STRMAP_H
 #define MAILSIM_STRMAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,5 +54,54 @@ static inline uint64_t strmap_hash64_n(const void *p, size_t n)
     }
     return h;
 }
+
+/* ---- The map ----
+ * Keys are borrowed: the map stores the caller's pointer, never a copy, so a key must stay
+ * unchanged and alive while the map holds it (until strmap_clear or strmap_free, or until
+ * strmap_put gives the same key again from other storage). The callers keep their records in
+ * an array and map names to positions in it, which is why values are size_t. There is no
+ * removal: a table that drops records clears the map and puts the survivors back.
+ * A zeroed struct strmap is an empty map; it allocates on the first insertion. */
+
+struct strmap_slot {
+    const char *key; /* NULL: an empty slot */
+    size_t val;
+    uint32_t hash;
+};
+
+struct strmap {
+    struct strmap_slot *slot;
+    size_t cap; /* 0, or a power of two at least twice n */
+    size_t n;
+};
+
+/* Makes room for n keys in all without growing again. 0, or -1 when out of memory (the map is
+ * then unchanged). */
+int strmap_reserve(struct strmap *m, size_t n);
+
+/* Maps key to val, replacing the value (and the stored key pointer) when key is already there.
+ * 0, or -1 when out of memory (the map is then unchanged). */
+int strmap_put(struct strmap *m, const char *key, size_t val);
+
+/* Maps key to val only when key is not there yet. 1 when added; 0 when key was there already,
+ * with its value in *old (when old is not NULL) and the map unchanged; -1 when out of memory. */
+int strmap_add(struct strmap *m, const char *key, size_t val, size_t *old);
+
+/* True when key is in the map, with its value in *val (when val is not NULL). */
+bool strmap_get(const struct strmap *m, const char *key, size_t *val);
+
+/* The number of keys. */
+size_t strmap_count(const struct strmap *m);
+
+/* Iterates: start with *pos = 0; each call gives the next key and value (either pointer may be
+ * NULL) and returns false after the last. The order is the table's, not the insertion order:
+ * a caller that shows the result must not depend on it. */
+bool strmap_next(const struct strmap *m, size_t *pos, const char **key, size_t *val);
+
+/* Empties the map and keeps its memory. */
+void strmap_clear(struct strmap *m);
+
+/* Frees the table (not the keys) and leaves an empty map. */
+void strmap_free(struct strmap *m);
 
 #endif
