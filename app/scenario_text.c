@@ -4,6 +4,7 @@
 #include "scenario_json.h"
 
 #include "scenario.h"
+#include "utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,22 +41,13 @@ static bool scenario_ascii(const char *s, size_t len, size_t maxchars, bool one_
         if (chars == maxchars) {
             return true;
         }
-        const unsigned char *u = (const unsigned char *)s + i;
+        const uint8_t *u = (const uint8_t *)s + i;
         char piece[32];
-        size_t step = 1;
-        unsigned long cp = u[0];
-        bool broken = u[0] >= 0x80;
-        if (u[0] >= 0xc0 && u[0] < 0xf8) {
-            size_t more = u[0] >= 0xf0 ? 3 : u[0] >= 0xe0 ? 2 : 1;
-            cp = u[0] & (0x3f >> more);
-            for (size_t k = 1; k <= more && i + k < len && (u[k] & 0xc0) == 0x80; k++) {
-                cp = (cp << 6) | (u[k] & 0x3f);
-                step = k + 1;
-            }
-            broken = step != more + 1;
-            step = broken ? 1 : step;
-        }
+        uint32_t cp;
+        size_t step = utf8_decode(u, len - i, &cp);
+        bool broken = step == 0;
         if (broken) {
+            step = 1; /* a byte that is not UTF-8 is shown alone, as \xNN */
             snprintf(piece, sizeof piece, "\\x%02x", u[0]);
         } else if (cp == '\n') {
             snprintf(piece, sizeof piece, "\\n");
@@ -64,16 +56,16 @@ static bool scenario_ascii(const char *s, size_t len, size_t maxchars, bool one_
         } else if (quoted && (cp == '"' || cp == '\\')) {
             snprintf(piece, sizeof piece, "\\%c", (char)cp);
         } else if (cp < 0x20 || cp == 0x7f) {
-            snprintf(piece, sizeof piece, "\\u%04lx", cp);
+            snprintf(piece, sizeof piece, "\\u%04lx", (unsigned long)cp);
         } else if (cp < 0x80) {
             piece[0] = (char)cp;
             piece[1] = '\0';
         } else if (cp < 0x10000) {
-            snprintf(piece, sizeof piece, "\\u%04lx", cp);
+            snprintf(piece, sizeof piece, "\\u%04lx", (unsigned long)cp);
         } else {
             cp -= 0x10000;
-            snprintf(piece, sizeof piece, "\\u%04lx\\u%04lx", 0xd800 + (cp >> 10),
-                     0xdc00 + (cp & 0x3ff));
+            snprintf(piece, sizeof piece, "\\u%04lx\\u%04lx", 0xd800ul + (cp >> 10),
+                     0xdc00ul + (cp & 0x3ff));
         }
         size_t plen = strlen(piece);
         if (used + plen + 1 > n) {
@@ -114,7 +106,7 @@ static void scenario_locate(const char *t, size_t pos, unsigned long *line, unsi
         if (t[i] == '\n') {
             (*line)++;
             *col = 1;
-        } else if (((unsigned char)t[i] & 0xc0) != 0x80) {
+        } else if (!utf8_is_continuation((uint8_t)t[i])) {
             (*col)++;
         }
     }
@@ -167,41 +159,15 @@ static const char *scenario_kind(char open)
 static size_t scenario_utf8_check(const unsigned char *s, size_t len)
 {
     size_t i = 0;
-    while (i < len) {
-        unsigned char b = s[i];
-        if (b == 0) {
+    while (i < len && s[i] != 0) {
+        uint32_t cp;
+        size_t step = utf8_decode(s + i, len - i, &cp);
+        if (step == 0) {
             return i;
         }
-        if (b < 0x80) {
-            i++;
-            continue;
-        }
-        size_t more;
-        unsigned long cp, min;
-        if (b >= 0xc2 && b <= 0xdf) {
-            more = 1, cp = b & 0x1f, min = 0x80;
-        } else if (b >= 0xe0 && b <= 0xef) {
-            more = 2, cp = b & 0x0f, min = 0x800;
-        } else if (b >= 0xf0 && b <= 0xf4) {
-            more = 3, cp = b & 0x07, min = 0x10000;
-        } else {
-            return i;
-        }
-        if (len - i <= more) {
-            return i;
-        }
-        for (size_t k = 1; k <= more; k++) {
-            if ((s[i + k] & 0xc0) != 0x80) {
-                return i;
-            }
-            cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-            return i;
-        }
-        i += more + 1;
+        i += step;
     }
-    return len;
+    return i;
 }
 
 static int scenario_hex4(const char *p, size_t avail, unsigned *v)
