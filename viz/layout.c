@@ -4,6 +4,7 @@
 #include "layout.h"
 
 #include "timeline_int.h"
+#include "utf8.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -27,25 +28,13 @@ float layout_line_px(enum dl_font f, const struct viz_view *v)
     return (float)layout_font_px(f, v) * 1.34f;
 }
 
-/* Decodes one UTF-8 character; malformed bytes count as one character each. */
+/* Decodes the character at *s (a NUL-terminated string) and steps past it; a byte that is not
+ * UTF-8 counts as one character, U+FFFD, which is what SDL_ttf draws for it. */
 static uint32_t layout_utf8(const char **s)
 {
-    const unsigned char *p = (const unsigned char *)*s;
-    uint32_t c = p[0];
-    int n = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : -1;
-    if (n <= 0) {
-        *s += 1;
-        return n == 0 ? c : 0xFFFD;
-    }
-    c &= 0x3Fu >> n;
-    for (int i = 1; i <= n; i++) {
-        if ((p[i] & 0xC0) != 0x80) {
-            *s += 1;
-            return 0xFFFD;
-        }
-        c = c << 6 | (p[i] & 0x3Fu);
-    }
-    *s += n + 1;
+    uint32_t c;
+    size_t n = utf8_decode((const uint8_t *)*s, UTF8_SEQ_MAX, &c);
+    *s += n ? n : 1;
     return c;
 }
 
