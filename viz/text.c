@@ -1,7 +1,10 @@
 /* text: fontconfig look-up of Japanese-capable faces, SDL_ttf fonts opened per size, and the
- * string cache: a hash table of textures rendered in white and tinted at draw time, evicted
- * oldest-first at the start of a frame once it passes its bounds. */
+ * string cache: textures rendered in white and tinted at draw time, found by their string in a
+ * strmap, evicted oldest-first at the start of a frame once it passes its bounds. */
 #include "text.h"
+
+#include "strmap.h"
+#include "utf8.h"
 
 #include <SDL_ttf.h>
 #include <fontconfig/fontconfig.h>
@@ -193,7 +196,6 @@ int viz_fonts_find(struct viz_fonts *f, const char *override, char *err, size_t 
 /* ---- the cache ---- */
 
 #define TEXT_MAX_FONTS 16
-#define TEXT_BUCKETS 4096 /* a power of two, twice VIZ_TEXT_MAX_ENTRIES */
 /* Longer strings are cut before measuring: at the smallest size they are wider than a screen. */
 #define TEXT_MAX_BYTES 2048
 #define TEXT_ELLIPSIS "\xE2\x80\xA6" /* … */
@@ -209,13 +211,12 @@ struct text_font {
 /* One string at one face and size. maxw 0: the whole string (tex NULL when it was only measured
  * because it did not fit); maxw > 0: the string ellipsised to that width. */
 struct text_entry {
-    uint64_t hash;
     char *s;
     int face, px, maxw;
     SDL_Texture *tex;
     int w, h;
     unsigned long used;
-    int32_t next;
+    int32_t next; /* the next older entry for the same string, or -1 */
 };
 
 struct viz_text {
@@ -225,7 +226,7 @@ struct viz_text {
     size_t nopen;
     struct text_entry *e;
     size_t n, cap;
-    int32_t buckets[TEXT_BUCKETS];
+    struct strmap by_string; /* a string -> its newest entry (the keys are the entries' s) */
     size_t pixels;
     unsigned long frame, rasterised;
     char scratch[TEXT_MAX_BYTES + 8];
@@ -288,9 +289,6 @@ struct viz_text *viz_text_new(SDL_Renderer *r, const struct viz_fonts *f, int px
     }
     t->r = r;
     t->fonts = *f;
-    for (size_t i = 0; i < TEXT_BUCKETS; i++) {
-        t->buckets[i] = -1;
-    }
     for (int face = 0; face < VIZ_FACE_COUNT; face++) {
         if (!text_font_get(t, (enum viz_face)face, px)) {
             snprintf(err, errlen, "cannot open the font %s: %s", f->path[face], TTF_GetError());
@@ -323,30 +321,22 @@ void viz_text_free(struct viz_text *t)
         free(t->e[i].s);
     }
     free(t->e);
+    strmap_free(&t->by_string);
     for (size_t i = 0; i < t->nopen; i++) {
         TTF_CloseFont(t->open[i].font);
     }
     free(t);
 }
 
-static uint64_t text_hash(const char *s, size_t len, int face, int px, int maxw)
+static struct text_entry *text_lookup(struct viz_text *t, const char *s, int face, int px, int maxw)
 {
-    uint64_t h = 0xcbf29ce484222325u;
-    for (size_t i = 0; i < len; i++) {
-        h = (h ^ (uint8_t)s[i]) * 0x100000001b3u;
+    size_t newest;
+    if (!strmap_get(&t->by_string, s, &newest)) {
+        return NULL;
     }
-    h = (h ^ (uint64_t)face) * 0x100000001b3u;
-    h = (h ^ (uint64_t)px) * 0x100000001b3u;
-    return (h ^ (uint64_t)maxw) * 0x100000001b3u;
-}
-
-static struct text_entry *text_lookup(struct viz_text *t, uint64_t h, const char *s, int face,
-                                      int px, int maxw)
-{
-    for (int32_t i = t->buckets[h & (TEXT_BUCKETS - 1)]; i >= 0; i = t->e[i].next) {
+    for (int32_t i = (int32_t)newest; i >= 0; i = t->e[i].next) {
         struct text_entry *e = &t->e[i];
-        if (e->hash == h && e->face == face && e->px == px && e->maxw == maxw &&
-            strcmp(e->s, s) == 0) {
+        if (e->face == face && e->px == px && e->maxw == maxw) {
             e->used = t->frame;
             return e;
         }
@@ -354,8 +344,19 @@ static struct text_entry *text_lookup(struct viz_text *t, uint64_t h, const char
     return NULL;
 }
 
-static struct text_entry *text_insert(struct viz_text *t, uint64_t h, const char *s, int face,
-                                      int px, int maxw)
+/* Makes entry i the newest of its string, in front of the ones already there. */
+static int text_link(struct viz_text *t, size_t i)
+{
+    size_t newest;
+    int32_t next = strmap_get(&t->by_string, t->e[i].s, &newest) ? (int32_t)newest : -1;
+    if (strmap_put(&t->by_string, t->e[i].s, i) < 0) {
+        return -1;
+    }
+    t->e[i].next = next;
+    return 0;
+}
+
+static struct text_entry *text_insert(struct viz_text *t, const char *s, int face, int px, int maxw)
 {
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 256;
@@ -372,14 +373,15 @@ static struct text_entry *text_insert(struct viz_text *t, uint64_t h, const char
     }
     struct text_entry *e = &t->e[t->n];
     memset(e, 0, sizeof *e);
-    e->hash = h;
     e->s = copy;
     e->face = face;
     e->px = px;
     e->maxw = maxw;
     e->used = t->frame;
-    e->next = t->buckets[h & (TEXT_BUCKETS - 1)];
-    t->buckets[h & (TEXT_BUCKETS - 1)] = (int32_t)t->n;
+    if (text_link(t, t->n) < 0) {
+        free(copy);
+        return NULL;
+    }
     t->n++;
     return e;
 }
@@ -414,13 +416,11 @@ static void text_evict(struct viz_text *t)
     }
     memmove(e, e + drop, (n - drop) * sizeof *e);
     t->n = n - drop;
-    for (size_t i = 0; i < TEXT_BUCKETS; i++) {
-        t->buckets[i] = -1;
-    }
+    /* The positions moved: index the survivors again. The cleared map keeps its room, which
+     * held every string before the drop, so these puts do not allocate and cannot fail. */
+    strmap_clear(&t->by_string);
     for (size_t i = 0; i < t->n; i++) {
-        size_t b = e[i].hash & (TEXT_BUCKETS - 1);
-        e[i].next = t->buckets[b];
-        t->buckets[b] = (int32_t)i;
+        (void)text_link(t, i);
     }
 }
 
@@ -430,16 +430,14 @@ void viz_text_frame(struct viz_text *t)
     text_evict(t);
 }
 
-/* Byte length of the first n code points of s. */
+/* Byte length of the first n characters of s (a byte that is not UTF-8 counts as one). */
 static size_t text_utf8_prefix(const char *s, int n)
 {
     size_t i = 0;
-    while (s[i] && n > 0) {
-        i++;
-        while ((s[i] & 0xC0) == 0x80) {
-            i++;
-        }
-        n--;
+    for (; s[i] && n > 0; n--) {
+        uint32_t c;
+        size_t k = utf8_decode((const uint8_t *)s + i, UTF8_SEQ_MAX, &c);
+        i += k ? k : 1;
     }
     return i;
 }
@@ -453,7 +451,7 @@ static const char *text_clean(struct viz_text *t, const char *s)
         unsigned char c = (unsigned char)s[i];
         t->scratch[i] = (char)(c < 0x20 || c == 0x7F ? ' ' : c);
     }
-    while (i > 0 && s[i] && (s[i] & 0xC0) == 0x80) {
+    while (i > 0 && s[i] && utf8_is_continuation((uint8_t)s[i])) {
         i--;
     }
     t->scratch[i] = 0;
@@ -500,7 +498,7 @@ static const char *text_ellipsise(struct text_font *tf, char *clean, int maxw)
         }
         do { /* one code point fewer: the measure and the render may round differently */
             cut--;
-        } while (cut > 0 && (clean[cut] & 0xC0) == 0x80);
+        } while (cut > 0 && utf8_is_continuation((uint8_t)clean[cut]));
     }
 }
 
@@ -508,9 +506,7 @@ static const char *text_ellipsise(struct text_font *tf, char *clean, int maxw)
 static struct text_entry *text_get(struct viz_text *t, enum viz_face face, int px, const char *s,
                                    int maxw)
 {
-    size_t len = strlen(s);
-    uint64_t h = text_hash(s, len, face, px, 0);
-    struct text_entry *full = text_lookup(t, h, s, face, px, 0);
+    struct text_entry *full = text_lookup(t, s, face, px, 0);
     struct text_font *tf = NULL;
     /* A string that overshoots its box by a third of an em is drawn whole: the scene sizes boxes
      * from estimates, and "1×" is better a little wide than cut down to "…". */
@@ -524,7 +520,7 @@ static struct text_entry *text_get(struct viz_text *t, enum viz_face face, int p
         int w, hh;
         if (!full) {
             if (TTF_SizeUTF8(tf->font, clean, &w, &hh) != 0 ||
-                !(full = text_insert(t, h, s, face, px, 0))) {
+                !(full = text_insert(t, s, face, px, 0))) {
                 return NULL;
             }
             full->w = w;
@@ -538,8 +534,7 @@ static struct text_entry *text_get(struct viz_text *t, enum viz_face face, int p
     if (full->w <= fits) {
         return full;
     }
-    uint64_t hc = text_hash(s, len, face, px, maxw);
-    struct text_entry *cut = text_lookup(t, hc, s, face, px, maxw);
+    struct text_entry *cut = text_lookup(t, s, face, px, maxw);
     if (cut) {
         return cut;
     }
@@ -553,7 +548,7 @@ static struct text_entry *text_get(struct viz_text *t, enum viz_face face, int p
     if (!tex) {
         return NULL;
     }
-    cut = text_insert(t, hc, s, face, px, maxw);
+    cut = text_insert(t, s, face, px, maxw);
     if (!cut) {
         SDL_DestroyTexture(tex);
         t->pixels -= (size_t)w * (size_t)hh;
@@ -597,8 +592,7 @@ int viz_text_size(struct viz_text *t, enum dl_font font, bool bold, int px, cons
                   int *h)
 {
     enum viz_face face = text_face(font, bold);
-    size_t len = strlen(s);
-    struct text_entry *e = text_lookup(t, text_hash(s, len, face, px, 0), s, face, px, 0);
+    struct text_entry *e = text_lookup(t, s, face, px, 0);
     if (e) {
         *w = e->w;
         *h = e->h;
