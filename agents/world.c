@@ -112,7 +112,7 @@ void mail_world_free(struct mail_world *mw)
         free(mw->tags[i].mail);
     }
     free(mw->tags);
-    free(mw->tag_index);
+    strmap_free(&mw->tag_index);
     for (size_t i = 0; i < mw->nnotes; i++) {
         free(mw->notes[i].agent);
         free(mw->notes[i].ja);
@@ -199,53 +199,16 @@ const struct account *mail_world_account_by_address(const struct mail_world *mw,
     return NULL;
 }
 
-static size_t mw_hash(const char *s)
-{
-    size_t h = 1469598103934665603u;
-    for (; *s; s++) {
-        h = (h ^ (unsigned char)*s) * 1099511628211u;
-    }
-    return h;
-}
-
-/* The slot of message_id in the tag index: its tag + 1, or the empty slot where it would go. */
-static size_t mw_tag_slot(const struct mail_world *mw, const char *message_id)
-{
-    size_t mask = mw->tag_index_cap - 1;
-    size_t i = mw_hash(message_id) & mask;
-    while (mw->tag_index[i] != 0 &&
-           strcmp(mw->tags[mw->tag_index[i] - 1].message_id, message_id) != 0) {
-        i = (i + 1) & mask;
-    }
-    return i;
-}
-
-static void mw_tag_reindex(struct mail_world *mw)
-{
-    size_t cap = mw->tag_index_cap ? mw->tag_index_cap * 2 : 64;
-    free(mw->tag_index);
-    mw->tag_index = calloc(cap, sizeof *mw->tag_index);
-    if (!mw->tag_index) {
-        fprintf(stderr, "mailsim: out of memory\n");
-        abort();
-    }
-    mw->tag_index_cap = cap;
-    for (size_t k = 0; k < mw->ntags; k++) {
-        mw->tag_index[mw_tag_slot(mw, mw->tags[k].message_id)] = k + 1;
-    }
-}
-
 void mail_world_tag(struct mail_world *mw, const char *message_id, const char *mail)
 {
     struct mail_tag *t = MW_PUSH(mw, tags, ntags, cap_tags);
     t->message_id = mw_strdup(message_id);
     t->mail = mw_strdup(mail);
     t->submitted_at = sim_now(mw->sim);
-    if (mw->ntags * 2 > mw->tag_index_cap) {
-        mw_tag_reindex(mw);
-    } else {
-        /* A Message-ID tagged twice keeps its newest mail id. */
-        mw->tag_index[mw_tag_slot(mw, message_id)] = mw->ntags;
+    /* A Message-ID tagged twice keeps its newest mail id. */
+    if (strmap_put(&mw->tag_index, t->message_id, mw->ntags - 1) < 0) {
+        fprintf(stderr, "mailsim: out of memory\n");
+        abort();
     }
 }
 
@@ -271,11 +234,8 @@ static const char *mw_message_id(const uint8_t *data, size_t len, char *id, size
 /* The mail id tagged with message_id, or "". */
 static const char *mw_mail_of_id(const struct mail_world *mw, const char *message_id)
 {
-    if (mw->tag_index_cap == 0) {
-        return "";
-    }
-    size_t k = mw->tag_index[mw_tag_slot(mw, message_id)];
-    return k ? mw->tags[k - 1].mail : "";
+    size_t k;
+    return strmap_get(&mw->tag_index, message_id, &k) ? mw->tags[k].mail : "";
 }
 
 const char *mail_world_mail_of(const struct mail_world *mw, const uint8_t *data, size_t len)

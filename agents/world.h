@@ -5,6 +5,7 @@
 #define MAILSIM_WORLD_H
 
 #include "sim.h"
+#include "strmap.h"
 #include "tls_ca.h"
 
 #include <stdbool.h>
@@ -57,8 +58,7 @@ struct mail_world {
     size_t naccounts, cap_accounts;
     struct mail_tag *tags;
     size_t ntags, cap_tags;
-    size_t *tag_index; /* open addressing on message_id: tag position + 1, 0 empty */
-    size_t tag_index_cap;
+    struct strmap tag_index; /* message_id (borrowed from tags) -> its newest tag's position */
     struct mail_note *notes;
     size_t nnotes, cap_notes;
     char *maildir_root; /* when set, MDAs also write real Maildirs under it */
