@@ -412,86 +412,39 @@ int scenario_get_text(struct scenario_ctx *c, const cJSON *obj, const char *key,
     return rc;
 }
 
-/* ---- The name table: open addressing over borrowed strings ---- */
-
-static size_t scenario_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (; *s; s++) {
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    }
-    return (size_t)h;
-}
+/* ---- The name table: a strmap over borrowed strings ---- */
 
 int scenario_names_init(struct scenario_names *t, size_t n)
 {
-    t->cap = 16;
-    while (t->cap < 2 * n + 2) {
-        t->cap *= 2;
-    }
-    t->key = calloc(t->cap, sizeof *t->key);
-    t->val = calloc(t->cap, sizeof *t->val);
-    if (!t->key || !t->val) {
-        scenario_names_free(t);
-        return -1;
-    }
-    return 0;
+    t->map = (struct strmap){0};
+    return strmap_reserve(&t->map, n);
 }
 
 void scenario_names_free(struct scenario_names *t)
 {
-    free(t->key);
-    free(t->val);
-    t->key = NULL;
-    t->val = NULL;
-    t->cap = 0;
-}
-
-static size_t scenario_names_slot(const struct scenario_names *t, const char *key)
-{
-    size_t i = scenario_hash(key) & (t->cap - 1);
-    while (t->key[i] && strcmp(t->key[i], key) != 0) {
-        i = (i + 1) & (t->cap - 1);
-    }
-    return i;
+    strmap_free(&t->map);
 }
 
 int scenario_names_add(struct scenario_names *t, const char *key, size_t val, size_t *old)
 {
-    if (!t->key) {
-        return -1;
-    }
-    size_t i = scenario_names_slot(t, key);
-    if (t->key[i]) {
-        *old = t->val[i];
-        return 0;
-    }
-    t->key[i] = key;
-    t->val[i] = val;
-    return 1;
+    return strmap_add(&t->map, key, val, old);
 }
 
 bool scenario_names_find(const struct scenario_names *t, const char *key, size_t *val)
 {
-    if (!t->key || !key) {
-        return false;
-    }
-    size_t i = scenario_names_slot(t, key);
-    if (t->key[i] && val) {
-        *val = t->val[i];
-    }
-    return t->key[i] != NULL;
+    return key && strmap_get(&t->map, key, val);
 }
 
 const char *scenario_names_suggest(const struct scenario_names *t, const char *s)
 {
-    const char *best = NULL;
-    size_t bestd = 3;
-    for (size_t i = 0; i < t->cap; i++) {
-        size_t d = t->key[i] ? scenario_closeness(s, t->key[i]) : 3;
-        if (d < bestd || (d == bestd && best && strcmp(t->key[i], best) < 0)) {
+    const char *best = NULL, *key;
+    size_t bestd = 3, pos = 0;
+    /* The nearest, and of those the first in strcmp order: the table's order does not show. */
+    while (strmap_next(&t->map, &pos, &key, NULL)) {
+        size_t d = scenario_closeness(s, key);
+        if (d < bestd || (d == bestd && best && strcmp(key, best) < 0)) {
             bestd = d;
-            best = t->key[i];
+            best = key;
         }
     }
     return best;

@@ -5,6 +5,8 @@
 #ifndef MAILSIM_SCENARIO_JSON_H
 #define MAILSIM_SCENARIO_JSON_H
 
+#include "strmap.h"
+
 #include <cjson/cJSON.h>
 
 #include <stdbool.h>
@@ -78,11 +80,10 @@ int scenario_get_strings(struct scenario_ctx *c, const cJSON *obj, const char *k
 int scenario_get_text(struct scenario_ctx *c, const cJSON *obj, const char *key, int flags,
                       char **ja, char **en);
 
-/* A set of borrowed names, each with an index: for duplicates and references. */
+/* A set of borrowed names, each with an index: for duplicates and references. A zeroed one is
+ * empty; init only reserves room for n names. */
 struct scenario_names {
-    const char **key;
-    size_t *val;
-    size_t cap;
+    struct strmap map;
 };
 int scenario_names_init(struct scenario_names *t, size_t n);
 void scenario_names_free(struct scenario_names *t);
