@@ -2,6 +2,7 @@
 #include "maillog.h"
 
 #include "message.h"
+#include "strmap.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,13 +11,7 @@
 /* A process id for (agent, program): the same in every run, different between programs. */
 static unsigned maillog_pid(const char *agent, const char *program)
 {
-    uint32_t h = 2166136261u;
-    for (const char *p = agent; *p; p++) {
-        h = (h ^ (unsigned char)*p) * 16777619u;
-    }
-    for (const char *p = program; *p; p++) {
-        h = (h ^ (unsigned char)*p) * 16777619u;
-    }
+    uint32_t h = strmap_hash_more(strmap_hash(agent), program, strlen(program));
     return 1000 + h % 30000;
 }
 
