@@ -16,17 +16,12 @@
 #define MUA_READ_DELAY_US 1000000
 
 struct mua_job {
+    struct mua_outgoing out; /* first: the MUA's list of jobs holds these */
     struct mua *u;
-    char *mail;
-    char **to;
-    size_t nto;
-    uint8_t *data;
-    size_t len;
     uint32_t conn;
     struct session *session;
     bool no_auth;
-    char *password;              /* NULL: the account's */
-    struct mua_job *next, *prev; /* in the MUA's list of jobs */
+    char *password; /* NULL: the account's */
 };
 
 struct mua {
@@ -40,44 +35,110 @@ struct mua {
     /* As given, with the default ports filled in; its strings were the caller's and are cleared
      * (the copies are above). */
     struct mua_config cfg;
-    struct mua_job *jobs; /* built but not yet finished */
+    struct mua_outgoing *jobs; /* built but not yet finished: struct mua_job */
     struct mua_message *inbox;
     size_t ninbox, cap_inbox;
 };
 
-static void mua_job_free(struct mua_job *j)
+void mua_outgoing_push(struct mua_outgoing **list, struct mua_outgoing *o, struct agent *agent,
+                       void (*free_job)(struct mua_outgoing *o))
 {
-    free(j->mail);
-    for (size_t i = 0; i < j->nto; i++) {
-        free(j->to[i]);
+    o->list = list;
+    o->agent = agent;
+    o->free_job = free_job;
+    o->prev = NULL;
+    o->next = *list;
+    if (*list) {
+        (*list)->prev = o;
     }
-    free(j->to);
-    free(j->data);
-    free(j->password);
-    free(j);
+    *list = o;
 }
 
-static void mua_job_drop(struct mua_job *j)
+void mua_outgoing_drop(struct mua_outgoing *o)
 {
-    if (j->prev) {
-        j->prev->next = j->next;
+    if (o->prev) {
+        o->prev->next = o->next;
     } else {
-        j->u->jobs = j->next;
+        *o->list = o->next;
     }
-    if (j->next) {
-        j->next->prev = j->prev;
+    if (o->next) {
+        o->next->prev = o->prev;
     }
-    mua_job_free(j);
+    free(o->mail);
+    for (size_t i = 0; o->to && i < o->nto; i++) {
+        free(o->to[i]);
+    }
+    free(o->to);
+    free(o->data);
+    if (o->free_job) {
+        o->free_job(o);
+    } else {
+        free(o);
+    }
+}
+
+void mua_outgoing_drop_all(struct mua_outgoing **list)
+{
+    while (*list) {
+        mua_outgoing_drop(*list);
+    }
+}
+
+static void mua_outgoing_end(struct sim_world *w, void *agent_ctx, struct session *s)
+{
+    (void)w;
+    (void)s;
+    mua_outgoing_drop(agent_ctx);
+}
+
+struct session *mua_outgoing_connect(struct mua_outgoing *o, struct smtp_client *c,
+                                     const char *from, const char *server, uint16_t port)
+{
+    struct mail_world *mw = o->agent->mw;
+    struct sim_world *w = mw->sim;
+    smtp_client_add_mail(c, from, (const char *const *)o->to, o->nto, o->data, o->len);
+    int h = sim_host_find(w, server);
+    struct session *s =
+        h >= 0 ? session_connect(w, o->agent->host, o->agent->id, sim_host_ip(w, h), port,
+                                 &session_smtp_client_ops, c, o, mua_outgoing_end)
+               : NULL;
+    if (!s) {
+        if (h < 0) {
+            smtp_client_free(c); /* a session that cannot connect frees its engine itself */
+        }
+        trace_mail(mw->tr, sim_now(w), o->mail, "rejected", o->agent->id, 0);
+    }
+    return s;
+}
+
+bool mua_outgoing_result(const struct mua_outgoing *o, const struct smtp_reply *r)
+{
+    struct mail_world *mw = o->agent->mw;
+    bool ok = r->code >= 200 && r->code < 300;
+    trace_mail(mw->tr, sim_now(mw->sim), o->mail, ok ? "submitted" : "rejected", o->agent->id,
+               r->code);
+    if (!ok) {
+        mw->rejected++;
+    }
+    return ok;
+}
+
+void mua_outgoing_on_result(void *job, size_t mail, const struct smtp_reply *r)
+{
+    (void)mail;
+    mua_outgoing_result(job, r);
+}
+
+static void mua_job_free(struct mua_outgoing *o)
+{
+    free(((struct mua_job *)o)->password);
+    free(o);
 }
 
 static void mua_destroy(struct agent *a)
 {
     struct mua *u = (struct mua *)a;
-    while (u->jobs) {
-        struct mua_job *j = u->jobs;
-        u->jobs = j->next;
-        mua_job_free(j);
-    }
+    mua_outgoing_drop_all(&u->jobs);
     for (size_t i = 0; i < u->ninbox; i++) {
         free(u->inbox[i].data);
         free(u->inbox[i].mail);
@@ -127,26 +188,6 @@ struct mua *mua_new(struct mail_world *mw, const char *id, int host, const struc
 
 /* ---- sending: step 1 ---- */
 
-static void mua_submit_result(void *ctx, size_t mail, const struct smtp_reply *r)
-{
-    (void)mail;
-    struct mua_job *j = ctx;
-    struct mail_world *mw = j->u->base.mw;
-    bool ok = r->code >= 200 && r->code < 300;
-    trace_mail(mw->tr, sim_now(mw->sim), j->mail, ok ? "submitted" : "rejected", j->u->base.id,
-               r->code);
-    if (!ok) {
-        mw->rejected++;
-    }
-}
-
-static void mua_submit_end(struct sim_world *w, void *agent_ctx, struct session *s)
-{
-    (void)w;
-    (void)s;
-    mua_job_drop(agent_ctx);
-}
-
 static uint32_t mua_host_ip(struct mua *u, const char *name, bool *found)
 {
     int h = sim_host_find(u->base.mw->sim, name);
@@ -183,7 +224,7 @@ static void mua_submit(struct sim_world *w, void *ctx, uint64_t arg)
     cfg.want_starttls = u->cfg.submit_tls == MUA_TLS_STARTTLS;
     cfg.require_tls = cfg.want_starttls;
     struct smtp_client_hooks hooks = {0};
-    hooks.on_mail_result = mua_submit_result;
+    hooks.on_mail_result = mua_outgoing_on_result;
     hooks.on_starttls_ready = mua_submit_starttls;
     struct smtp_client *c = smtp_client_new(&cfg, &hooks, j);
     if (!c) {
@@ -193,31 +234,22 @@ static void mua_submit(struct sim_world *w, void *ctx, uint64_t arg)
         /* Signed and encrypted in the sender's MUA, before the first hop: end to end. */
         struct buf msg = {0};
         buf_init(&msg, 0);
-        if (buf_append(&msg, j->data, j->len) != 0) {
+        if (buf_append(&msg, j->out.data, j->out.len) != 0) {
             abort();
         }
-        if (mua_crypt_seal(mw, u->base.id, j->mail, u->cfg.e2e, u->address, u->display_name,
-                           (const char *const *)j->to, j->nto, &msg) == 0) {
-            free(j->data);
-            j->data = msg.data;
-            j->len = msg.len;
+        if (mua_crypt_seal(mw, u->base.id, j->out.mail, u->cfg.e2e, u->address, u->display_name,
+                           (const char *const *)j->out.to, j->out.nto, &msg) == 0) {
+            free(j->out.data);
+            j->out.data = msg.data;
+            j->out.len = msg.len;
         } else {
             buf_free(&msg);
         }
     }
-    smtp_client_add_mail(c, u->address, (const char *const *)j->to, j->nto, j->data, j->len);
-    bool found;
-    uint32_t ip = mua_host_ip(u, u->submit_host, &found);
     struct session *s =
-        found ? session_connect(w, u->base.host, u->base.id, ip, u->cfg.submit_port,
-                                &session_smtp_client_ops, c, j, mua_submit_end)
-              : NULL;
+        mua_outgoing_connect(&j->out, c, u->address, u->submit_host, u->cfg.submit_port);
     if (!s) {
-        if (!found) {
-            smtp_client_free(c);
-        }
-        trace_mail(mw->tr, sim_now(w), j->mail, "rejected", u->base.id, 0);
-        mua_job_drop(j);
+        mua_outgoing_drop(&j->out);
         return;
     }
     j->conn = s->conn;
@@ -225,7 +257,7 @@ static void mua_submit(struct sim_world *w, void *ctx, uint64_t arg)
     if (u->cfg.submit_tls == MUA_TLS_IMPLICIT) {
         session_use_tls(s, mua_tls(u, u->submit_host));
     }
-    trace_step(mw->tr, sim_now(w), 1, j->mail, u->base.id, s->conn);
+    trace_step(mw->tr, sim_now(w), 1, j->out.mail, u->base.id, s->conn);
 }
 
 int mua_send(struct mua *u, uint64_t at_us, const char *mail, const char *const *to, size_t nto,
@@ -279,11 +311,11 @@ int mua_send_with(struct mua *u, uint64_t at_us, const char *mail, const char *c
         abort();
     }
     j->u = u;
-    j->mail = mw_strdup(mail);
+    j->out.mail = mw_strdup(mail);
     /* The envelope: every To:, Cc: and Bcc: recipient, once each, in that order. */
     size_t ncc = spec.cc_count, nbcc = opt && opt->bcc ? opt->nbcc : 0;
-    j->to = calloc(nto + ncc + nbcc + 1, sizeof *j->to);
-    if (!j->to) {
+    j->out.to = calloc(nto + ncc + nbcc + 1, sizeof *j->out.to);
+    if (!j->out.to) {
         abort();
     }
     for (size_t i = 0; i < nto + ncc + nbcc; i++) {
@@ -291,22 +323,18 @@ int mua_send_with(struct mua *u, uint64_t at_us, const char *mail, const char *c
                         : i < nto + ncc ? opt->cc[i - nto]
                                         : opt->bcc[i - nto - ncc];
         bool seen = false;
-        for (size_t k = 0; k < j->nto && !seen; k++) {
-            seen = strcasecmp(j->to[k], r) == 0;
+        for (size_t k = 0; k < j->out.nto && !seen; k++) {
+            seen = strcasecmp(j->out.to[k], r) == 0;
         }
         if (!seen) {
-            j->to[j->nto++] = mw_strdup(r);
+            j->out.to[j->out.nto++] = mw_strdup(r);
         }
     }
-    j->data = msg.data; /* ownership moves to the job */
-    j->len = msg.len;
+    j->out.data = msg.data; /* ownership moves to the job */
+    j->out.len = msg.len;
     j->no_auth = opt && opt->no_auth;
     j->password = opt && opt->password ? mw_strdup(opt->password) : NULL;
-    j->next = u->jobs;
-    if (u->jobs) {
-        u->jobs->prev = j;
-    }
-    u->jobs = j;
+    mua_outgoing_push(&u->jobs, &j->out, &u->base, mua_job_free);
     sim_schedule(mw->sim, at_us, mua_submit, j, 0);
     return 0;
 }

@@ -9,6 +9,7 @@
 #include "message.h"
 #include "mua_crypt.h"
 #include "sasl.h"
+#include "session.h"
 
 /* How a connection to a server is protected, as a mail program's settings say it: none, an
  * upgrade inside the session (STARTTLS for SMTP, STLS for POP3; required once chosen, as
@@ -66,6 +67,44 @@ struct mua_send_options {
 int mua_send_with(struct mua *u, uint64_t at_us, const char *mail, const char *const *to,
                   size_t nto, const char *subject, const char *body,
                   const struct mua_send_options *opt, char *err, size_t errlen);
+
+/* A message a user agent has composed and submits at a moment of the run: Thunderbird's here,
+ * swaks's (spammer.c) and msmtp's (webform.c) alike. Each agent's job starts with one, and the
+ * agent keeps its jobs in a list until their sessions end, so that those still pending when the
+ * run ends are freed with the agent. */
+struct mua_outgoing {
+    struct mua_outgoing *next, *prev;
+    struct mua_outgoing **list; /* the agent's list it is in */
+    struct agent *agent;        /* whose job: its world, its host, its id in the trace */
+    void (*free_job)(struct mua_outgoing *o); /* frees the rest of the job; NULL: free(o) */
+    char *mail;                               /* the mail id the trace follows */
+    char **to;                                /* the envelope recipients */
+    size_t nto;
+    uint8_t *data; /* the message */
+    size_t len;
+};
+
+struct smtp_client;
+struct smtp_reply;
+
+/* Puts o, whose fields the job owns, at the head of the agent's list. */
+void mua_outgoing_push(struct mua_outgoing **list, struct mua_outgoing *o, struct agent *agent,
+                       void (*free_job)(struct mua_outgoing *o));
+/* Takes o out of its list and frees the whole job. */
+void mua_outgoing_drop(struct mua_outgoing *o);
+/* Drops every job in the list: what an agent still holds when it is destroyed. */
+void mua_outgoing_drop_all(struct mua_outgoing **list);
+/* Hands the message to the SMTP client c (from: the envelope sender) and connects c to port on
+ * the host named server, in a session whose end drops the job. NULL when there is no such host
+ * or no way to it: the trace then says "rejected" and the caller drops the job. */
+struct session *mua_outgoing_connect(struct mua_outgoing *o, struct smtp_client *c,
+                                     const char *from, const char *server, uint16_t port);
+/* The server's reply to the message, in the trace as "submitted" (2xx) or "rejected"; returns
+ * whether it was taken. */
+bool mua_outgoing_result(const struct mua_outgoing *o, const struct smtp_reply *r);
+/* mua_outgoing_result as the SMTP client's on_mail_result hook, for a job (the hook's ctx) that
+ * starts with its struct mua_outgoing. */
+void mua_outgoing_on_result(void *job, size_t mail, const struct smtp_reply *r);
 
 /* At virtual time at_us, fetches the mailbox over POP3; each message is read one second later. */
 void mua_fetch(struct mua *u, uint64_t at_us);

@@ -3,6 +3,7 @@
 
 #include "buf.h"
 #include "message.h"
+#include "mua.h"
 #include "session.h"
 #include "smtp_client.h"
 
@@ -11,58 +12,31 @@
 #include <string.h>
 
 struct spam_job {
+    struct mua_outgoing out; /* first: the spammer's list of jobs holds these */
     struct spammer *s;
-    char *mail;
     char *target;
     uint16_t port;
     char *from;
-    char **to;
-    size_t nto;
-    uint8_t *data;
-    size_t len;
-    struct spam_job *next, *prev;
 };
 
 struct spammer {
     struct agent base;
     char *helo;
-    struct spam_job *jobs;
+    struct mua_outgoing *jobs; /* struct spam_job */
 };
 
-static void spam_job_free(struct spam_job *j)
+static void spam_job_free(struct mua_outgoing *o)
 {
-    free(j->mail);
+    struct spam_job *j = (struct spam_job *)o;
     free(j->target);
     free(j->from);
-    for (size_t i = 0; i < j->nto; i++) {
-        free(j->to[i]);
-    }
-    free(j->to);
-    free(j->data);
     free(j);
-}
-
-static void spam_job_drop(struct spam_job *j)
-{
-    if (j->prev) {
-        j->prev->next = j->next;
-    } else {
-        j->s->jobs = j->next;
-    }
-    if (j->next) {
-        j->next->prev = j->prev;
-    }
-    spam_job_free(j);
 }
 
 static void spammer_destroy(struct agent *a)
 {
     struct spammer *s = (struct spammer *)a;
-    while (s->jobs) {
-        struct spam_job *j = s->jobs;
-        s->jobs = j->next;
-        spam_job_free(j);
-    }
+    mua_outgoing_drop_all(&s->jobs);
     free(s->helo);
     agent_fini(a);
     free(s);
@@ -86,53 +60,22 @@ struct spammer *spammer_new(struct mail_world *mw, const char *id, int host,
     return s;
 }
 
-static void spammer_result(void *ctx, size_t mail, const struct smtp_reply *r)
-{
-    (void)mail;
-    struct spam_job *j = ctx;
-    struct mail_world *mw = j->s->base.mw;
-    bool ok = r->code >= 200 && r->code < 300;
-    trace_mail(mw->tr, sim_now(mw->sim), j->mail, ok ? "submitted" : "rejected", j->s->base.id,
-               r->code);
-    if (!ok) {
-        mw->rejected++;
-    }
-}
-
-static void spammer_end(struct sim_world *w, void *agent_ctx, struct session *s)
-{
-    (void)w;
-    (void)s;
-    spam_job_drop(agent_ctx);
-}
-
 static void spammer_start(struct sim_world *w, void *ctx, uint64_t arg)
 {
+    (void)w;
     (void)arg;
     struct spam_job *j = ctx;
-    struct spammer *s = j->s;
-    struct mail_world *mw = s->base.mw;
     struct smtp_client_config cfg = {0};
-    cfg.ehlo_name = s->helo;
+    cfg.ehlo_name = j->s->helo;
     cfg.want_pipelining = true;
     struct smtp_client_hooks hooks = {0};
-    hooks.on_mail_result = spammer_result;
+    hooks.on_mail_result = mua_outgoing_on_result;
     struct smtp_client *c = smtp_client_new(&cfg, &hooks, j);
     if (!c) {
         abort();
     }
-    smtp_client_add_mail(c, j->from, (const char *const *)j->to, j->nto, j->data, j->len);
-    int h = sim_host_find(w, j->target);
-    struct session *sess =
-        h >= 0 ? session_connect(w, s->base.host, s->base.id, sim_host_ip(w, h), j->port,
-                                 &session_smtp_client_ops, c, j, spammer_end)
-               : NULL;
-    if (!sess) {
-        if (h < 0) {
-            smtp_client_free(c);
-        }
-        trace_mail(mw->tr, sim_now(w), j->mail, "rejected", s->base.id, 0);
-        spam_job_drop(j);
+    if (!mua_outgoing_connect(&j->out, c, j->from, j->target, j->port)) {
+        mua_outgoing_drop(&j->out);
     }
 }
 
@@ -173,25 +116,21 @@ int spammer_send(struct spammer *s, uint64_t at_us, const struct spam_spec *spec
         abort();
     }
     j->s = s;
-    j->mail = mw_strdup(spec->mail);
+    j->out.mail = mw_strdup(spec->mail);
     j->target = mw_strdup(spec->target);
     j->port = spec->port ? spec->port : 25;
     j->from = mw_strdup(spec->envelope_from);
-    j->to = calloc(spec->nto ? spec->nto : 1, sizeof *j->to);
-    if (!j->to) {
+    j->out.to = calloc(spec->nto ? spec->nto : 1, sizeof *j->out.to);
+    if (!j->out.to) {
         abort();
     }
     for (size_t i = 0; i < spec->nto; i++) {
-        j->to[i] = mw_strdup(spec->to[i]);
+        j->out.to[i] = mw_strdup(spec->to[i]);
     }
-    j->nto = spec->nto;
-    j->data = msg.data; /* ownership moves to the job */
-    j->len = msg.len;
-    j->next = s->jobs;
-    if (s->jobs) {
-        s->jobs->prev = j;
-    }
-    s->jobs = j;
+    j->out.nto = spec->nto;
+    j->out.data = msg.data; /* ownership moves to the job */
+    j->out.len = msg.len;
+    mua_outgoing_push(&s->jobs, &j->out, &s->base, spam_job_free);
     sim_schedule(mw->sim, at_us, spammer_start, j, 0);
     return 0;
 }

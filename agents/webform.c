@@ -3,6 +3,7 @@
 
 #include "maillog.h"
 #include "message.h"
+#include "mua.h"
 #include "session.h"
 #include "smtp_client.h"
 
@@ -12,15 +13,10 @@
 #include <strings.h>
 
 struct webform_job {
+    struct mua_outgoing out; /* first: the form's list of jobs holds these */
     struct webform *f;
-    char *mail;
-    char **rcpts;
-    size_t nrcpts;
-    uint8_t *data;
-    size_t len;
     size_t mailsize; /* msmtp's "mailsize": the message as read, lines ended by LF */
     uint32_t conn;
-    struct webform_job *next, *prev;
 };
 
 struct webform {
@@ -35,7 +31,7 @@ struct webform {
     bool reject_crlf;
     bool recipients_from_headers;
     char *hostname;
-    struct webform_job *jobs;
+    struct mua_outgoing *jobs; /* struct webform_job */
 };
 
 static void webform_strv_free(char **v, size_t n)
@@ -46,35 +42,10 @@ static void webform_strv_free(char **v, size_t n)
     free(v);
 }
 
-static void webform_job_free(struct webform_job *j)
-{
-    free(j->mail);
-    webform_strv_free(j->rcpts, j->nrcpts);
-    free(j->data);
-    free(j);
-}
-
-static void webform_job_drop(struct webform_job *j)
-{
-    if (j->prev) {
-        j->prev->next = j->next;
-    } else {
-        j->f->jobs = j->next;
-    }
-    if (j->next) {
-        j->next->prev = j->prev;
-    }
-    webform_job_free(j);
-}
-
 static void webform_destroy(struct agent *a)
 {
     struct webform *f = (struct webform *)a;
-    while (f->jobs) {
-        struct webform_job *j = f->jobs;
-        f->jobs = j->next;
-        webform_job_free(j);
-    }
+    mua_outgoing_drop_all(&f->jobs);
     free(f->user);
     free(f->password);
     free(f->address);
@@ -304,18 +275,13 @@ static void webform_result(void *ctx, size_t mail, const struct smtp_reply *r)
     struct webform_job *j = ctx;
     struct webform *f = j->f;
     struct mail_world *mw = f->base.mw;
-    bool ok = r->code >= 200 && r->code < 300;
-    trace_mail(mw->tr, sim_now(mw->sim), j->mail, ok ? "submitted" : "rejected", f->base.id,
-               r->code);
-    if (!ok) {
-        mw->rejected++;
-    }
+    bool ok = mua_outgoing_result(&j->out, r);
     /* msmtp's log line (its "syslog" or "logfile" setting): the recipients it was given are
      * where an injection shows. */
     struct buf list;
     buf_init(&list, 0);
-    for (size_t i = 0; i < j->nrcpts; i++) {
-        if (buf_printf(&list, "%s%s", i ? "," : "", j->rcpts[i]) != 0) {
+    for (size_t i = 0; i < j->out.nto; i++) {
+        if (buf_printf(&list, "%s%s", i ? "," : "", j->out.to[i]) != 0) {
             abort();
         }
     }
@@ -336,13 +302,6 @@ static void webform_result(void *ctx, size_t mail, const struct smtp_reply *r)
     buf_free(&list);
 }
 
-static void webform_end(struct sim_world *w, void *agent_ctx, struct session *s)
-{
-    (void)w;
-    (void)s;
-    webform_job_drop(agent_ctx);
-}
-
 static void webform_submit(struct sim_world *w, void *ctx, uint64_t arg)
 {
     (void)arg;
@@ -361,22 +320,14 @@ static void webform_submit(struct sim_world *w, void *ctx, uint64_t arg)
     if (!c) {
         abort();
     }
-    smtp_client_add_mail(c, f->address, (const char *const *)j->rcpts, j->nrcpts, j->data, j->len);
-    int h = sim_host_find(w, f->submit_host);
     struct session *s =
-        h >= 0 ? session_connect(w, f->base.host, f->base.id, sim_host_ip(w, h), f->submit_port,
-                                 &session_smtp_client_ops, c, j, webform_end)
-               : NULL;
+        mua_outgoing_connect(&j->out, c, f->address, f->submit_host, f->submit_port);
     if (!s) {
-        if (h < 0) {
-            smtp_client_free(c);
-        }
-        trace_mail(mw->tr, sim_now(w), j->mail, "rejected", f->base.id, 0);
-        webform_job_drop(j);
+        mua_outgoing_drop(&j->out);
         return;
     }
     j->conn = s->conn;
-    trace_step(mw->tr, sim_now(w), 1, j->mail, f->base.id, s->conn);
+    trace_step(mw->tr, sim_now(w), 1, j->out.mail, f->base.id, s->conn);
 }
 
 /* The script's answer to a field with a line break: no mail at all. */
@@ -443,14 +394,15 @@ int webform_post(struct webform *f, uint64_t at_us, const char *mail,
         abort();
     }
     j->f = f;
-    j->mail = mw_strdup(mail);
+    j->out.mail = mw_strdup(mail);
     struct buf msg;
     buf_init(&msg, 0);
-    webform_sendmail(text.data, text.len, f->recipients_from_headers, &msg, &j->rcpts, &j->nrcpts);
+    webform_sendmail(text.data, text.len, f->recipients_from_headers, &msg, &j->out.to,
+                     &j->out.nto);
     if (!f->recipients_from_headers) {
         /* msmtp info@a.example: the recipients on the command line, from the configuration */
         for (size_t i = 0; i < f->nto; i++) {
-            webform_addresses(f->to[i], &j->rcpts, &j->nrcpts);
+            webform_addresses(f->to[i], &j->out.to, &j->out.nto);
         }
     }
     buf_free(&text);
@@ -458,18 +410,14 @@ int webform_post(struct webform *f, uint64_t at_us, const char *mail,
     for (size_t i = 0; i < msg.len; i++) {
         lines += msg.data[i] == '\n';
     }
-    j->data = msg.data; /* ownership moves to the job */
-    j->len = msg.len;
+    j->out.data = msg.data; /* ownership moves to the job */
+    j->out.len = msg.len;
     j->mailsize = msg.len - lines;
-    j->next = f->jobs;
-    if (f->jobs) {
-        f->jobs->prev = j;
-    }
-    f->jobs = j;
-    if (j->nrcpts == 0) {
+    mua_outgoing_push(&f->jobs, &j->out, &f->base, NULL);
+    if (j->out.nto == 0) {
         /* msmtp: "no recipients found" */
         snprintf(err, errlen, "mail %s: the form's message has no recipient", mail);
-        webform_job_drop(j);
+        mua_outgoing_drop(&j->out);
         return -1;
     }
     sim_schedule(mw->sim, at_us, webform_submit, j, 0);
