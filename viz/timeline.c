@@ -2,6 +2,7 @@
  * presentation time that grows slowly with the gap, so a 1 ms hop and a 30 ms hop are both seen
  * to travel and an idle minute is a short pause; each step's first mark holds the clock while
  * its narration is read. The map is monotonic, invertible and depends on the trace alone. */
+#include "search.h"
 #include "timeline_int.h"
 
 #include <math.h>
@@ -296,19 +297,36 @@ size_t viz_timeline_visible(const struct viz_timeline *tl, double p)
     return lo < tl->nvis ? tl->vis[lo].idx : tl->nevents;
 }
 
+/* What search_first() compares the visible events by: presentation time, or trace time. */
+struct tl_key {
+    const struct viz_timeline *tl;
+    double p;
+    uint64_t t;
+};
+
+static bool tl_vis_before_p(const void *ctx, size_t i)
+{
+    const struct tl_key *k = ctx;
+    return k->tl->vis[i].p < k->p;
+}
+
+static bool tl_vis_before_t(const void *ctx, size_t i)
+{
+    const struct tl_key *k = ctx;
+    return k->tl->vis[i].t < k->t;
+}
+
+/* The index of the first visible event from i on, or nevents. */
+static size_t tl_vis_idx(const struct viz_timeline *tl, size_t i)
+{
+    return i < tl->nvis ? tl->vis[i].idx : tl->nevents;
+}
+
 /* The number of events that appear strictly before p. */
 static size_t tl_visible_before(const struct viz_timeline *tl, double p)
 {
-    size_t lo = 0, hi = tl->nvis;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (tl->vis[mid].p < p) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    return lo < tl->nvis ? tl->vis[lo].idx : tl->nevents;
+    struct tl_key k = {tl, p, 0};
+    return tl_vis_idx(tl, search_first(0, tl->nvis, tl_vis_before_p, &k));
 }
 
 double viz_timeline_event_p(const struct viz_timeline *tl, size_t i)
@@ -327,16 +345,8 @@ double viz_timeline_event_p(const struct viz_timeline *tl, size_t i)
 
 size_t viz_timeline_index_at(const struct viz_timeline *tl, uint64_t t_us)
 {
-    size_t lo = 0, hi = tl->nvis;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (tl->vis[mid].t < t_us) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    return lo < tl->nvis ? tl->vis[lo].idx : tl->nevents;
+    struct tl_key k = {tl, 0, t_us};
+    return tl_vis_idx(tl, search_first(0, tl->nvis, tl_vis_before_t, &k));
 }
 
 double viz_timeline_step_time(const struct viz_timeline *tl, int n)

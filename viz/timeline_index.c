@@ -2,6 +2,7 @@
  * route of each connection (the same breadth-first search as sim/sim.c), which protocols each
  * link carried, byte counters, mailbox counts, sniff findings and the hosts' left-to-right
  * order — computed once, so that a frame of a 5-million-event trace only searches. */
+#include "search.h"
 #include "timeline_int.h"
 
 #include <stdlib.h>
@@ -321,21 +322,26 @@ static int index_mailboxes(struct viz_timeline *tl)
     return 0;
 }
 
+/* search_first()'s order for one host's mailbox changes: those before event nvis. */
+struct index_mbox_key {
+    const struct viz_timeline *tl;
+    size_t nvis;
+};
+
+static bool index_mbox_before(const void *ctx, size_t i)
+{
+    const struct index_mbox_key *k = ctx;
+    return k->tl->mbox[i].idx < k->nvis;
+}
+
 int32_t viz_mailbox_count(const struct viz_timeline *tl, uint32_t h, size_t nvis)
 {
     if (h >= tl->tr->nhosts) {
         return 0;
     }
     /* the last change of this host before nvis */
-    size_t lo = tl->mbox_start[h], hi = tl->mbox_start[h + 1];
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (tl->mbox[mid].idx < nvis) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
+    struct index_mbox_key k = {tl, nvis};
+    size_t lo = search_first(tl->mbox_start[h], tl->mbox_start[h + 1], index_mbox_before, &k);
     return lo > tl->mbox_start[h] ? tl->mbox[lo - 1].count : 0;
 }
 
