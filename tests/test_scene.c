@@ -299,18 +299,82 @@ static void test_panels(struct harness *h, const struct run *r, const struct wor
     CHECK(h, find_text(&dl, "MRA  mra.b  Dovecot") != NULL);
     CHECK(h, find_text(&dl, "203.0.113.20") != NULL);
     dl_free(&dl);
-    /* SASL LOGIN: the challenge and the answers decoded */
-    char dec[128];
-    CHECK(h, !scene_secret("334 VXNlcm5hbWU6", 16, false, NULL, 0, dec, sizeof dec));
-    CHECK_STR(h, dec, "Username:");
-    CHECK(h, scene_secret("YWxpY2U=", 8, true, "334 VXNlcm5hbWU6", 16, dec, sizeof dec));
-    CHECK_STR(h, dec, "alice");
-    CHECK(h, !scene_secret("YWxpY2U=", 8, true, "250 Ok", 6, dec, sizeof dec));
-    CHECK(h, scene_secret("APOP bob c4c9334bac560ecc979e58001b3e22fb", 41, true, NULL, 0, dec,
-                          sizeof dec));
     char clean[64];
     scene_clean_line((const uint8_t *)"a\rb\x01\xff\xe6\x97\xa5", 8, clean, sizeof clean);
     CHECK_STR(h, clean, "a<CR>b<01><FF>日");
+}
+
+/* The index of the first data event that starts with text, or SIZE_MAX. */
+static size_t data_starting(const struct run *r, const char *text)
+{
+    for (size_t i = 0; i < r->tr.nevents; i++) {
+        const struct trace_event *e = trace_event_at(&r->tr, i);
+        if (e->kind == TRACE_DATA && e->bytes.len >= strlen(text) &&
+            memcmp(trace_bytes_ptr(&r->tr, e->bytes), text, strlen(text)) == 0) {
+            return i;
+        }
+    }
+    return SIZE_MAX;
+}
+
+/* The frame at the middle of event i's flight, into dl (the caller frees it). */
+static void frame_in_flight(const struct run *r, const struct words *w, size_t i,
+                            struct display_list *dl)
+{
+    dl_init(dl);
+    struct viz_view v = view_at(w, 1920, 1080, flight_mid(r, i));
+    scene_build(&r->tr, r->tl, &v, dl);
+}
+
+/* What a line of data event i means, as the trace's annotations say: "s" secret, "r" refusal,
+ * then " = decoded" when there is a decoding. */
+static void meaning_of(const struct run *r, size_t i, char *out, size_t cap)
+{
+    struct scene_meaning m;
+    const struct trace_event *e = i != SIZE_MAX ? trace_event_at(&r->tr, i) : NULL;
+    if (!e) {
+        snprintf(out, cap, "(no such line)");
+        return;
+    }
+    scene_line_meaning(&r->tr, i, 0, e->bytes.len, &m);
+    snprintf(out, cap, "%s%s%s%s", m.secret ? "s" : "", m.refusal ? "r" : "",
+             *m.decoded ? " = " : "", m.decoded);
+}
+
+/* SMTP AUTH LOGIN, as the engines noted it: the challenges decoded, the answers secrets with
+ * their decoding, the 535 a refusal; and a LOGIN answer in flight is a secret on screen too
+ * (the view's old guess at secrets saw no 334 before a line in flight, and missed it). */
+static void test_meanings(struct harness *h, const struct run *r, const struct words *w)
+{
+    char got[300];
+    meaning_of(r, data_starting(r, "334 VXNlcm5hbWU6"), got, sizeof got);
+    CHECK_STR(h, got, " = Username:");
+    meaning_of(r, data_starting(r, "YWxpY2U="), got, sizeof got);
+    CHECK_STR(h, got, "s = alice");
+    meaning_of(r, data_starting(r, "d29uZGVybGFtZA=="), got, sizeof got);
+    CHECK_STR(h, got, "s = wonderlamd");
+    meaning_of(r, data_starting(r, "535 "), got, sizeof got);
+    CHECK_STR(h, got, "r");
+    meaning_of(r, data_starting(r, "AUTH LOGIN"), got, sizeof got);
+    CHECK_STR(h, got, "");
+    size_t answer = data_starting(r, "YWxpY2U=");
+    if (answer == SIZE_MAX) {
+        return;
+    }
+    struct display_list dl;
+    frame_in_flight(r, w, answer, &dl);
+    const struct dl_item *label = NULL;
+    for (size_t i = 0; i < dl.n; i++) {
+        const struct dl_item *it = &dl.items[i];
+        if (it->kind == DL_TEXT && it->layer == LAYER_MOTION_TEXT &&
+            strcmp(dl_text(&dl, it), "YWxpY2U=") == 0) {
+            label = it;
+        }
+    }
+    CHECK(h, label && label->bold && label->fill.r == SC_SECRET.r && label->fill.g == SC_SECRET.g);
+    const struct dl_item *line = find_text(&dl, "C: YWxpY2U=  → alice");
+    CHECK(h, line && line->bold);
+    dl_free(&dl);
 }
 
 /* A bounce: the 550 answer for nobody@b.example is drawn red, with its code. */
@@ -328,9 +392,7 @@ static void test_bounce(struct harness *h, const struct run *r, const struct wor
         return;
     }
     struct display_list dl;
-    dl_init(&dl);
-    struct viz_view v = view_at(w, 1920, 1080, flight_mid(r, at));
-    scene_build(&r->tr, r->tl, &v, &dl);
+    frame_in_flight(r, w, at, &dl);
     const struct dl_item *code = find_text(&dl, "550");
     CHECK(h, code && code->layer == LAYER_MOTION_TEXT && code->fill.r > 200 && code->fill.g < 80);
     dl_free(&dl);
@@ -672,6 +734,11 @@ int main(int argc, char **argv)
         test_maillog(&h, &relay, &en);
     }
     run_free(&relay);
+    struct run auth;
+    if (CHECK(&h, run_load(&auth, "../scenarios/smtp-auth-587.json") == 0)) {
+        test_meanings(&h, &auth, &en);
+    }
+    run_free(&auth);
     test_eavesdropper(&h, &en);
     test_odd_traces(&h, &en);
     if (!quick) {

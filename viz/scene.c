@@ -146,8 +146,8 @@ static void scene_note(struct scene *sc)
         return;
     }
     bool ja = sc->s->lang && strcmp(sc->s->lang, "ja") == 0;
-    const char *text = trace_string(tr, ja ? note->s[1] : note->s[2]);
-    text = *text ? text : trace_string(tr, ja ? note->s[2] : note->s[1]);
+    const char *text = ja ? trace_note_ja(tr, note) : trace_note_en(tr, note);
+    text = *text ? text : (ja ? trace_note_en(tr, note) : trace_note_ja(tr, note));
     if (!*text) {
         return;
     }

@@ -88,6 +88,11 @@ struct viz_view {
 void scene_build(const struct trace *tr, const struct viz_timeline *tl, const struct viz_view *v,
                  struct display_list *out);
 
+/* The annotations of the data or plain event ev (secret, reply, message: trace_kinds.h), which
+ * the engine that sent it recorded just after it: the next one after event *at of kind (-1: of
+ * any kind), its index left in *at; start with *at = ev. NULL when there is no more. */
+const struct trace_event *scene_note_next(const struct trace *tr, size_t ev, size_t *at, int kind);
+
 /* The presentation time under window x on the timeline's track, clamped to [0, duration]: for
  * dragging the scrubber or clicking the track (items with DL_TARGET_SCRUBBER). */
 double scene_p_at_x(const struct viz_timeline *tl, const struct viz_view *v, float x);

@@ -12,46 +12,6 @@
 #define SCENE_MAX_FLIGHT 200
 #define SCENE_MAX_FLIGHT_LABELS 8
 
-static bool scene_has(const uint8_t *p, size_t n, const char *needle)
-{
-    size_t k = strlen(needle);
-    for (size_t i = 0; i + k <= n; i++) {
-        if (memcmp(p + i, needle, k) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/* A message itself (SMTP DATA content, a POP3 RETR answer): headers, a blank line, and the
- * line with a single dot that ends it. */
-static bool scene_is_message(const uint8_t *p, size_t n)
-{
-    return scene_has(p, n, "\r\n\r\n") && scene_has(p, n, "\r\n.\r\n");
-}
-
-/* A refusal: a server line with a 4xx or 5xx reply code, or POP3's -ERR. Writes the code. */
-static bool scene_is_refusal(const uint8_t *p, size_t n, char code[8])
-{
-    for (size_t i = 0; i < n;) {
-        if (n - i >= 4 && (p[i] == '4' || p[i] == '5') && p[i + 1] >= '0' && p[i + 1] <= '9' &&
-            p[i + 2] >= '0' && p[i + 2] <= '9' && (p[i + 3] == ' ' || p[i + 3] == '-')) {
-            memcpy(code, p + i, 3);
-            code[3] = 0;
-            return true;
-        }
-        if (n - i >= 4 && memcmp(p + i, "-ERR", 4) == 0) {
-            memcpy(code, "-ERR", 5);
-            return true;
-        }
-        while (i < n && p[i] != '\n') {
-            i++;
-        }
-        i++;
-    }
-    return false;
-}
-
 /* Where something sent at t is at virtual time tv along its connection's route. */
 static bool scene_position(const struct scene *sc, const struct trace_conn *c, bool from_server,
                            double d, float *x, float *y)
@@ -202,20 +162,38 @@ static void scene_flight_label(struct scene *sc, float x, float y, bool above, c
     scene_text(sc, b, text, DL_FONT_SMALL, bold, DL_ALIGN_CENTER, c, LAYER_MOTION_TEXT);
 }
 
-/* The plaintext event that the records e carry: the last "plain" of the same side and
- * connection just before it (a few events back at most), or NULL. */
-static const struct trace_event *scene_plain_before(const struct scene *sc,
-                                                    const struct trace_event *e)
+/* The plaintext event that the records at ev carry: the last "plain" of the same side and
+ * connection just before it (five events back at most, not counting the plaintext's
+ * annotations), or SIZE_MAX. */
+static size_t scene_plain_before(const struct scene *sc, size_t ev)
 {
+    const struct trace_event *e = trace_event_at(sc->tr, ev);
     size_t lo = viz_timeline_index_at(sc->tl, e->t);
-    size_t hi = lo;
-    while (hi < sc->tr->nevents && trace_event_at(sc->tr, hi) != e && hi < lo + 64) {
-        hi++;
-    }
-    for (size_t k = hi; k > lo && k + 6 > hi; k--) {
+    for (size_t k = ev, seen = 0; k > lo && seen < 5; k--) {
         const struct trace_event *p = trace_event_at(sc->tr, k - 1);
         if (p->kind == TRACE_PLAIN && p->conn == e->conn && p->from == e->from) {
-            return p;
+            return k - 1;
+        }
+        seen += !scene_is_note(p);
+    }
+    return SIZE_MAX;
+}
+
+/* Whether the data or plain event ev carries (part of) a message, as its sender noted. */
+static bool scene_carries_message(const struct scene *sc, size_t ev)
+{
+    size_t at = ev;
+    return ev != SIZE_MAX && scene_note_next(sc->tr, ev, &at, TRACE_MESSAGE) != NULL;
+}
+
+/* The first reply of event ev that refuses, as its server noted it, or NULL. */
+static const struct trace_event *scene_refusal(const struct scene *sc, size_t ev)
+{
+    size_t at = ev;
+    const struct trace_event *r;
+    while ((r = scene_note_next(sc->tr, ev, &at, TRACE_REPLY)) != NULL) {
+        if (scene_reply_refuses(sc->tr, r)) {
+            return r;
         }
     }
     return NULL;
@@ -238,9 +216,10 @@ static void scene_envelope(struct scene *sc, uint32_t conn, float x, float y, fl
     }
 }
 
-static void scene_flight(struct scene *sc, const struct trace_event *e, int *labels)
+static void scene_flight(struct scene *sc, size_t ev, int *labels)
 {
     const struct trace *tr = sc->tr;
+    const struct trace_event *e = trace_event_at(tr, ev);
     const struct trace_conn *c = trace_conn_get(tr, e->conn);
     bool from_server = e->from == TRACE_SERVER;
     float x, y;
@@ -252,16 +231,11 @@ static void scene_flight(struct scene *sc, const struct trace_event *e, int *lab
     struct dl_color col = scene_step_color(step);
     const uint8_t *p = e->kind == TRACE_DATA ? trace_bytes_ptr(tr, e->bytes) : NULL;
     size_t n = e->kind == TRACE_DATA ? e->bytes.len : 0;
-    char code[8];
     bool tls = e->kind == TRACE_DATA && (e->flags & TRACE_TLS);
     if (tls) {
         /* Records: what they carry is judged by the plaintext just written into them (a
          * message still travels as an envelope, now locked); the label is their size only. */
-        p = NULL;
-        n = 0;
-        const struct trace_event *plain = scene_plain_before(sc, e);
-        bool message =
-            plain && scene_is_message(trace_bytes_ptr(tr, plain->bytes), plain->bytes.len);
+        bool message = scene_carries_message(sc, scene_plain_before(sc, ev));
         float isz = 16 * u;
         if (message) {
             scene_envelope(sc, e->conn, x, y, u, col, step);
@@ -288,14 +262,15 @@ static void scene_flight(struct scene *sc, const struct trace_event *e, int *lab
                        SC_NONE, 0, 9 * u, LAYER_MOTION);
         scene_target(dot, DL_TARGET_CONN, e->conn);
         scene_flight_label(sc, x, y, !from_server, "RST", SC_RED, true, false);
-    } else if (scene_is_message(p, n)) {
+    } else if (scene_carries_message(sc, ev)) {
         scene_envelope(sc, e->conn, x, y, u, col, step);
-    } else if (from_server && scene_is_refusal(p, n, code)) {
+    } else if (scene_refusal(sc, ev)) {
         struct dl_item *dot =
             scene_rect(sc, (struct layout_box){x - 9 * u, y - 9 * u, 18 * u, 18 * u}, SC_RED,
                        SC_NONE, 0, 9 * u, LAYER_MOTION);
         scene_target(dot, DL_TARGET_CONN, e->conn);
-        scene_flight_label(sc, x, y, false, code, SC_RED, true, false);
+        scene_flight_label(sc, x, y, false, trace_reply_code(tr, scene_refusal(sc, ev)), SC_RED,
+                           true, false);
     } else {
         struct dl_item *dot =
             scene_rect(sc, (struct layout_box){x - 6 * u, y - 6 * u, 12 * u, 12 * u}, col,
@@ -306,13 +281,13 @@ static void scene_flight(struct scene *sc, const struct trace_event *e, int *lab
             while (k < n && p[k] != '\r' && p[k] != '\n') {
                 k++;
             }
-            char line[64], decoded[128];
+            char line[64];
             scene_clean_line(p, k, line, sizeof line);
             /* a credential on its way is shown as one: anyone on the path can read it */
-            bool secret =
-                scene_secret((const char *)p, k, !from_server, NULL, 0, decoded, sizeof decoded);
-            scene_flight_label(sc, x, y, !from_server, line, secret ? SC_SECRET : col, secret,
-                               secret);
+            struct scene_meaning m;
+            scene_line_meaning(tr, ev, 0, (uint32_t)k, &m);
+            scene_flight_label(sc, x, y, !from_server, line, m.secret ? SC_SECRET : col, m.secret,
+                               m.secret);
             (*labels)++;
         }
     }
@@ -341,7 +316,7 @@ void scene_motion(struct scene *sc)
         }
         total++;
         if (drawn < SCENE_MAX_FLIGHT) {
-            scene_flight(sc, e, &labels);
+            scene_flight(sc, i - 1, &labels);
             drawn++;
         }
     }

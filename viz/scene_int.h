@@ -120,11 +120,20 @@ void scene_timeline_bar(struct scene *sc);
 void scene_tooltip(struct scene *sc);
 void scene_help(struct scene *sc);
 
-/* Secrets in a protocol line (scene_lines.c): whether the line carries a credential, and its
- * decoding ("alice / wonderland") when there is one. prev_server is the last line the server
- * sent before it (a SASL challenge starts with "334 "), or NULL. */
-bool scene_secret(const char *line, size_t len, bool from_client, const char *prev_server,
-                  size_t prev_len, char *decoded, size_t cap);
+/* What the annotations of a data or plain event say of its line at [off, off + len)
+ * (scene_lines.c). */
+struct scene_meaning {
+    bool secret;       /* a credential is on it */
+    bool refusal;      /* it is (part of) a reply that refuses */
+    char decoded[256]; /* what it says where the wire encodes it: a credential ("alice /
+                          wonderland") or a SASL challenge ("Username:"); "" for none */
+};
+void scene_line_meaning(const struct trace *tr, size_t ev, uint32_t off, uint32_t len,
+                        struct scene_meaning *m);
+/* Whether e is an annotation (secret, reply, message) of the data or plain event before it. */
+bool scene_is_note(const struct trace_event *e);
+/* Whether a reply event refuses (4xx, 5xx, -ERR) rather than challenges. */
+bool scene_reply_refuses(const struct trace *tr, const struct trace_event *reply);
 /* Copies a protocol line for display: valid UTF-8 kept, a bare CR or LF and other control
  * characters shown as <CR>, <LF>, <XX>; the result is cut to cap. */
 void scene_clean_line(const uint8_t *p, size_t n, char *out, size_t cap);

@@ -1,11 +1,9 @@
 /* scene_lines: protocol lines as the transcript shows them — cleaned of control characters that
- * would hide what was on the wire, and with credentials found and decoded: SMTP AUTH's base64
- * (RFC 4954, RFC 4616 PLAIN, LOGIN) and POP3's PASS and APOP (RFC 1939). */
+ * would hide what was on the wire — and what the trace's annotations say of them: a credential
+ * and its decoding, a refusing reply, a challenge decoded. The engines that sent the bytes said
+ * so (trace_kinds.h); the view reads it and parses no protocol. */
 #include "scene_int.h"
 
-#include "base64.h"
-
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -82,97 +80,78 @@ void scene_clean_line(const uint8_t *p, size_t n, char *out, size_t cap)
     }
 }
 
-static bool lines_prefix(const char *line, size_t len, const char *word)
+bool scene_is_note(const struct trace_event *e)
 {
-    size_t k = strlen(word);
-    if (len < k) {
-        return false;
-    }
-    for (size_t i = 0; i < k; i++) {
-        if (toupper((unsigned char)line[i]) != word[i]) {
-            return false;
-        }
-    }
-    return true;
+    return e->kind == TRACE_SECRET || e->kind == TRACE_REPLY || e->kind == TRACE_MESSAGE;
 }
 
-/* Decodes SASL base64 into readable text: PLAIN's NUL-separated "authzid authcid passwd"
- * becomes "authcid / passwd"; anything else is shown with unprintable bytes as '.'. */
-static bool lines_decode(const char *b64, size_t n, char *out, size_t cap)
+const struct trace_event *scene_note_next(const struct trace *tr, size_t ev, size_t *at, int kind)
 {
-    uint8_t buf[512];
-    if (n == 0 || n > 600) {
-        return false;
+    const struct trace_event *d = trace_event_at(tr, ev);
+    for (size_t i = *at + 1; i < tr->nevents; i++) {
+        const struct trace_event *e = trace_event_at(tr, i);
+        bool note = scene_is_note(e);
+        /* past the taps' events of the same bytes, anything else ends the annotations */
+        if (!note && e->kind != TRACE_SNIFF && e->kind != TRACE_TAMPER) {
+            return NULL;
+        }
+        if (note && e->conn == d->conn && e->from == d->from && (kind < 0 || e->kind == kind)) {
+            *at = i;
+            return e;
+        }
     }
-    long k = base64_decode(b64, n, buf, sizeof buf);
-    if (k <= 0) {
-        return false;
+    return NULL;
+}
+
+bool scene_reply_refuses(const struct trace *tr, const struct trace_event *reply)
+{
+    const char *c = trace_reply_class(tr, reply);
+    return strcmp(c, "4xx") == 0 || strcmp(c, "5xx") == 0 || strcmp(c, "-ERR") == 0;
+}
+
+/* Appends the fields of a decoded value (NUL-separated) to out, as "alice / wonderland". */
+static void lines_fields(const uint8_t *p, size_t n, char *out, size_t cap, size_t *len)
+{
+    for (size_t i = 0; i <= n;) {
+        const uint8_t *nul = memchr(p + i, 0, n - i);
+        size_t k = nul ? (size_t)(nul - (p + i)) : n - i;
+        char field[256];
+        scene_clean_line(p + i, k, field, sizeof field);
+        if (*len > 0 && !lines_put(out, cap, len, " / ", 3)) {
+            return;
+        }
+        if (!lines_put(out, cap, len, field, strlen(field))) {
+            return;
+        }
+        i += k + 1;
     }
-    size_t m = (size_t)k;
-    const uint8_t *nul1 = memchr(buf, 0, m);
-    const uint8_t *nul2 = nul1 ? memchr(nul1 + 1, 0, m - (size_t)(nul1 + 1 - buf)) : NULL;
-    char user[256], pass[256];
-    if (nul1 && nul2) {
-        scene_clean_line(nul1 + 1, (size_t)(nul2 - nul1 - 1), user, sizeof user);
-        scene_clean_line(nul2 + 1, m - (size_t)(nul2 + 1 - buf), pass, sizeof pass);
-        snprintf(out, cap, "%s / %s", user, pass);
-        return true;
-    }
-    size_t len = 0;
-    out[0] = 0;
-    for (size_t i = 0; i < m && len + 1 < cap; i++) {
-        size_t u = buf[i] >= 0x80 ? lines_utf8_len(buf + i, m - i) : 0;
-        if (u > 1) {
-            if (!lines_put(out, cap, &len, (const char *)buf + i, u)) {
-                break;
-            }
-            i += u - 1;
+}
+
+void scene_line_meaning(const struct trace *tr, size_t ev, uint32_t off, uint32_t len,
+                        struct scene_meaning *m)
+{
+    memset(m, 0, sizeof *m);
+    size_t dlen = 0;
+    size_t at = ev;
+    const struct trace_event *e;
+    while ((e = scene_note_next(tr, ev, &at, -1)) != NULL) {
+        uint32_t from = (uint32_t)e->num, to = from + e->aux;
+        if (to <= off || from >= off + len || e->kind == TRACE_MESSAGE) {
             continue;
         }
-        char c = buf[i] >= 0x20 && buf[i] < 0x7F ? (char)buf[i] : '.';
-        lines_put(out, cap, &len, &c, 1);
-    }
-    return true;
-}
-
-static bool lines_is_base64(const char *s, size_t n)
-{
-    if (n == 0 || n % 4 != 0) {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (!isalnum((unsigned char)s[i]) && s[i] != '+' && s[i] != '/' && s[i] != '=') {
-            return false;
+        const uint8_t *v = trace_bytes_ptr(tr, e->bytes);
+        if (e->kind == TRACE_SECRET) {
+            m->secret = true;
+            /* the value is worth showing only when the wire writes it otherwise (base64) */
+            if (*trace_secret_encoding(tr, e)) {
+                lines_fields(v, e->bytes.len, m->decoded, sizeof m->decoded, &dlen);
+            }
+        } else if (scene_reply_refuses(tr, e)) {
+            m->refusal = true;
+        } else if (e->bytes.len > 0 && dlen == 0) {
+            /* a SASL challenge: "334 VXNlcm5hbWU6" says "Username:" */
+            scene_clean_line(v, e->bytes.len, m->decoded, sizeof m->decoded);
+            dlen = strlen(m->decoded);
         }
     }
-    return true;
-}
-
-bool scene_secret(const char *line, size_t len, bool from_client, const char *prev_server,
-                  size_t prev_len, char *decoded, size_t cap)
-{
-    decoded[0] = 0;
-    if (!from_client) {
-        /* a SASL challenge: "334 VXNlcm5hbWU6" is "Username:" */
-        if (lines_prefix(line, len, "334 ") && lines_is_base64(line + 4, len - 4)) {
-            lines_decode(line + 4, len - 4, decoded, cap);
-        }
-        return false;
-    }
-    if (lines_prefix(line, len, "AUTH PLAIN ") || lines_prefix(line, len, "AUTH LOGIN ")) {
-        lines_decode(line + 11, len - 11, decoded, cap);
-        return true;
-    }
-    if (lines_prefix(line, len, "AUTH ")) {
-        return false;
-    }
-    if (lines_prefix(line, len, "PASS ") || lines_prefix(line, len, "APOP ")) {
-        return true;
-    }
-    /* the answer to a "334" challenge is base64 of a credential ("*" cancels the exchange) */
-    if (prev_server && lines_prefix(prev_server, prev_len, "334") && lines_is_base64(line, len)) {
-        lines_decode(line, len, decoded, cap);
-        return true;
-    }
-    return false;
 }

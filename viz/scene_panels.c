@@ -1,5 +1,6 @@
 /* scene_panels: the two panels under the network — the transcript of one connection (its C:
- * and S: lines up to the moment shown, credentials highlighted and decoded) and the inspector
+ * and S: lines up to the moment shown, credentials and refusals marked as the trace's
+ * annotations say) and the inspector
  * of the selected object, or, when the run has taps, what the eavesdropper saw. */
 #include "scene_int.h"
 
@@ -81,39 +82,15 @@ static bool panel_records_event(const struct trace *tr, size_t i, const struct t
     if (e->kind != TRACE_DATA || !(e->flags & TRACE_TLS) || e->conn != conn) {
         return false;
     }
-    for (size_t k = i; k > 0 && k + 4 > i; k--) {
+    /* three events back, not counting the annotations of the plaintext */
+    for (size_t k = i, seen = 0; k > 0 && seen < 3; k--) {
         const struct trace_event *p = trace_event_at(tr, k - 1);
         if (p->kind == TRACE_PLAIN && p->conn == conn && p->from == e->from) {
             return false;
         }
+        seen += !scene_is_note(p);
     }
     return true;
-}
-
-/* The last line the server sent before event ev of the same connection. */
-static bool panel_prev_server(const struct scene *sc, size_t ev, uint32_t conn, const char **line,
-                              size_t *len)
-{
-    size_t first = sc->tl->conn_first[conn];
-    size_t stop = ev - first > 4096 ? ev - 4096 : first;
-    for (size_t i = ev; i > stop; i--) {
-        const struct trace_event *e = trace_event_at(sc->tr, i - 1);
-        if (panel_text_event(e, conn) && e->from == TRACE_SERVER) {
-            const char *p = (const char *)trace_bytes_ptr(sc->tr, e->bytes);
-            size_t n = e->bytes.len;
-            while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r')) {
-                n--;
-            }
-            size_t s = n;
-            while (s > 0 && p[s - 1] != '\n') {
-                s--;
-            }
-            *line = p + s;
-            *len = n - s;
-            return true;
-        }
-    }
-    return false;
 }
 
 /* Collects the newest lines of conn sent before nvis, oldest first, into lines[]. */
@@ -172,7 +149,7 @@ static void panel_line(struct scene *sc, const struct panel_line *pl, uint32_t c
     const uint8_t *p = trace_bytes_ptr(sc->tr, e->bytes) + pl->off;
     bool client = e->from == TRACE_CLIENT;
     bool in_flight = (double)(e->t + c->latency_us) > sc->tv;
-    char clean[320], decoded[256], text[640];
+    char clean[320], text[640];
     if (e->kind == TRACE_DATA && (e->flags & TRACE_TLS)) {
         /* records: only their size and first octets are on the wire for anyone to see */
         char hex[40] = "";
@@ -189,27 +166,18 @@ static void panel_line(struct scene *sc, const struct panel_line *pl, uint32_t c
         return;
     }
     scene_clean_line(p, pl->len, clean, sizeof clean);
-    const char *prev = NULL;
-    size_t prev_len = 0;
-    if (client) {
-        panel_prev_server(sc, pl->ev, conn, &prev, &prev_len);
-    }
-    bool secret =
-        scene_secret((const char *)p, pl->len, client, prev, prev_len, decoded, sizeof decoded);
+    /* What the sender noted of the line; a man in the middle's version has no such notes. */
+    struct scene_meaning m;
+    scene_line_meaning(sc->tr, pl->ev, pl->off, pl->len, &m);
     /* Inside TLS a credential is what the endpoints saw, not what the wire showed: no alarm. */
     bool sealed = e->kind == TRACE_PLAIN;
-    secret = secret && !sealed;
+    bool secret = m.secret && !sealed;
     bool ssh = strcmp(trace_string(sc->tr, c->proto), "ssh") == 0;
     snprintf(text, sizeof text, "%s%s %s%s%s", client ? "C:" : "S:",
              sealed ? (ssh ? " [SSH]" : " [TLS]") : (e->kind == TRACE_TAMPER ? " [!]" : ""), clean,
-             *decoded ? "  → " : "", decoded);
+             *m.decoded ? "  → " : "", m.decoded);
     struct dl_color col = client ? SC_TEXT : SC_ROLE;
-    char code[4];
-    if (!client && pl->len >= 3 && (p[0] == '4' || p[0] == '5') && p[1] >= '0' && p[1] <= '9') {
-        memcpy(code, p, 3);
-        code[3] = 0;
-        col = SC_RED;
-    } else if (!client && pl->len >= 4 && memcmp(p, "-ERR", 4) == 0) {
+    if (m.refusal) {
         col = SC_RED;
     }
     if (secret) {
@@ -461,11 +429,11 @@ static void inspect_eavesdropper(struct rows *r)
     }
     for (size_t k = shown > fit ? shown - fit : 0; k < shown; k++) {
         const struct trace_event *e = trace_event_at(sc->tr, tl->sniffs[k]);
-        const char *finding = trace_string(sc->tr, e->s[1]);
+        const char *finding = trace_sniff_finding(sc->tr, e);
         char value[200], line[320];
         scene_clean_line(trace_bytes_ptr(sc->tr, e->bytes), e->bytes.len, value, sizeof value);
-        snprintf(line, sizeof line, "%s #%u %s: %s", trace_string(sc->tr, e->s[0]),
-                 (unsigned)e->conn, finding, value);
+        snprintf(line, sizeof line, "%s #%u %s: %s", trace_sniff_tap(sc->tr, e), (unsigned)e->conn,
+                 finding, value);
         bool secret = strcmp(finding, "password") == 0 || strcmp(finding, "username") == 0;
         struct layout_box b = {r->area.x, r->y, r->area.w, lh};
         if (secret) {
@@ -487,7 +455,7 @@ static size_t maillog_rows(const struct scene *sc, const struct trace_event *e, 
                            float width, const char **body, const char *rows[MAILLOG_ROWS + 1])
 {
     /* the program, as the trace names it ("postfix/smtpd", "msmtp"), after the date and host */
-    const char *program = trace_string(sc->tr, e->s[1]);
+    const char *program = trace_log_program(sc->tr, e);
     const char *what = *program ? strstr(text, program) : NULL;
     *body = what && what > text ? what : text;
     size_t n = 0;

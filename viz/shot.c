@@ -81,16 +81,6 @@ static int shot_compare_ms(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static bool shot_is_message(const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i + 4 <= n; i++) {
-        if (memcmp(p + i, "\r\n\r\n", 4) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 double viz_shot_step_time(const struct trace *tr, const struct viz_timeline *tl, int step)
 {
     double p = viz_timeline_step_time(tl, step);
@@ -99,8 +89,8 @@ double viz_shot_step_time(const struct trace *tr, const struct viz_timeline *tl,
     }
     double next = viz_timeline_next_step(tl, p);
     next = next > p ? next : viz_timeline_duration(tl);
-    /* The message: the largest payload with a header/body break on the step's connection,
-     * from the step's mark to the next step's. */
+    /* The message: the largest payload that its sender noted carries one, on the step's
+     * connection, from the step's mark to the next step's. */
     const struct viz_mark *m = &tl->marks[step];
     size_t best = SIZE_MAX;
     uint32_t best_len = 0;
@@ -109,8 +99,9 @@ double viz_shot_step_time(const struct trace *tr, const struct viz_timeline *tl,
         if (viz_timeline_event_p(tl, i) >= next) {
             break;
         }
+        size_t at = i;
         if (e->kind == TRACE_DATA && e->conn == m->conn && e->bytes.len > best_len &&
-            shot_is_message(trace_bytes_ptr(tr, e->bytes), e->bytes.len)) {
+            scene_note_next(tr, i, &at, TRACE_MESSAGE)) {
             best = i;
             best_len = e->bytes.len;
         }
