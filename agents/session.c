@@ -199,6 +199,60 @@ void session_ssh_send(struct sim_world *w, uint32_t conn, enum trace_side side, 
     }
 }
 
+/* How far back session_forward_notes looks for the event it forwards: it was delivered a moment
+ * ago, so a forwarder finds it among the newest events. */
+#define SESSION_FORWARD_SCAN 256
+
+static bool session_is_note(const struct trace_event *e)
+{
+    return e->kind == TRACE_SECRET || e->kind == TRACE_REPLY || e->kind == TRACE_MESSAGE;
+}
+
+void session_forward_notes(struct sim_world *w, uint32_t from_conn, enum trace_side from_side,
+                           const uint8_t *p, size_t n, uint32_t to_conn, enum trace_side to_side)
+{
+    struct trace *tr = sim_trace(w);
+    size_t end = tr->nevents, stop = end > SESSION_FORWARD_SCAN ? end - SESSION_FORWARD_SCAN : 0;
+    size_t src = SIZE_MAX;
+    for (size_t i = end; i > stop && src == SIZE_MAX; i--) {
+        const struct trace_event *e = trace_event_at(tr, i - 1);
+        /* lines are in clear data and in plaintext, never in the records that carry it */
+        bool lines = e->kind == TRACE_PLAIN || (e->kind == TRACE_DATA && !(e->flags & TRACE_TLS));
+        if (lines && e->conn == from_conn && e->from == from_side) {
+            bool same = e->bytes.len == n && memcmp(trace_bytes_ptr(tr, e->bytes), p, n) == 0;
+            if (!same) {
+                return; /* cut into other pieces: the offsets would not hold */
+            }
+            src = i - 1;
+        }
+    }
+    /* its annotations follow it, past the taps' events; copies go to the end, after them */
+    for (size_t i = src + 1; src != SIZE_MAX && i < end; i++) {
+        const struct trace_event *e = trace_event_at(tr, i);
+        if (!session_is_note(e) && e->kind != TRACE_SNIFF && e->kind != TRACE_TAMPER) {
+            break;
+        }
+        if (!session_is_note(e) || e->conn != from_conn || e->from != from_side) {
+            continue;
+        }
+        struct trace_event copy = *e; /* the trace may move its blocks' list as it grows */
+        const uint8_t *v = trace_bytes_ptr(tr, copy.bytes);
+        uint64_t t = sim_now(w);
+        uint32_t off = (uint32_t)copy.num;
+        if (copy.kind == TRACE_SECRET) {
+            trace_secret(tr, t, to_conn, to_side, trace_secret_agent(tr, &copy),
+                         trace_secret_what(tr, &copy), trace_secret_encoding(tr, &copy), off,
+                         copy.aux, v, copy.bytes.len);
+        } else if (copy.kind == TRACE_REPLY) {
+            trace_reply(tr, t, to_conn, to_side, trace_reply_agent(tr, &copy),
+                        trace_reply_code(tr, &copy), trace_reply_class(tr, &copy), off, copy.aux, v,
+                        copy.bytes.len);
+        } else {
+            trace_message(tr, t, to_conn, to_side, trace_message_agent(tr, &copy), off, copy.aux);
+        }
+    }
+}
+
 /* Puts the channel's bytes (TLS records, SSH packets) on the wire. */
 static void session_send_records(struct session *s)
 {

@@ -121,6 +121,14 @@ void session_use_ssh(struct session *s, struct ssh_end *ssh, const char *dest);
 void session_ssh_send(struct sim_world *w, uint32_t conn, enum trace_side side, const uint8_t *p,
                       size_t n);
 
+/* A forwarder that is no engine (sshd between its channel and localhost) passes on the meaning
+ * with the bytes: call it right after recording the event that carries [p, p + n) on to_conn's
+ * to_side. When the newest data or plain event of from_conn's from_side holds the same octets,
+ * its annotations (secret, reply, message) are recorded again for the new event, the agent who
+ * knew them kept; otherwise nothing is said. */
+void session_forward_notes(struct sim_world *w, uint32_t from_conn, enum trace_side from_side,
+                           const uint8_t *p, size_t n, uint32_t to_conn, enum trace_side to_side);
+
 /* STARTTLS (RFC 3207) or STLS (RFC 2595), from an engine's hook: the plaintext the engine has
  * queued so far (the server's "220 Ready to start TLS") still goes out in the clear, then the
  * connection carries TLS through tls; the engine's tls_started op runs once the handshake is

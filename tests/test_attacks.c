@@ -7,6 +7,7 @@
 #include "harness.h"
 #include "mitm.h"
 #include "scenario.h"
+#include "session.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -62,16 +63,25 @@ static char *attacks_export(const struct trace *tr, bool jsonl, const char *lang
     return text;
 }
 
+/* A world of one zone z, recording into tr, for tests of the engine alone. */
+static struct sim_world *attacks_world(struct trace *tr, int *z)
+{
+    char err[256];
+    if (trace_init(tr) != 0) {
+        abort();
+    }
+    struct sim_world *w = sim_world_new(1, tr);
+    *z = sim_zone_add(w, "z", err, sizeof err);
+    return w;
+}
+
 /* A host behind NAT: connections through the gateway show its address; others do not. */
 static void test_sim_nat(struct harness *h)
 {
     struct trace tr;
     char err[256];
-    if (trace_init(&tr) != 0) {
-        abort();
-    }
-    struct sim_world *w = sim_world_new(1, &tr);
-    int z = sim_zone_add(w, "z", err, sizeof err);
+    int z;
+    struct sim_world *w = attacks_world(&tr, &z);
     int pc = sim_host_add(w, "pc.example", z, "198.51.100.10", err, sizeof err);
     int gw = sim_host_add(w, "gw.example", z, "198.51.100.200", err, sizeof err);
     int far = sim_host_add(w, "far.example", z, "203.0.113.25", err, sizeof err);
@@ -382,6 +392,52 @@ static void test_nine_steps_untouched(struct harness *h)
     scenario_free(sc);
 }
 
+/* A forwarder passes the meaning on with the bytes (session_forward_notes): the annotations of
+ * the source's newest line-carrying event follow the forwarded one, at the same offsets, with the
+ * agent that knew them; octets the source did not send get none. */
+static void test_forward_notes(struct harness *h)
+{
+    struct trace tr;
+    char err[256];
+    int z, host[2];
+    struct sim_world *w = attacks_world(&tr, &z);
+    for (int i = 0; i < 2; i++) {
+        host[i] = sim_host_add(w, i ? "mail.example" : "pc.example", z,
+                               i ? "203.0.113.20" : "203.0.113.10", err, sizeof err);
+    }
+    int pc = host[0], srv = host[1];
+    sim_link_add(w, pc, srv, 1000, err, sizeof err);
+    struct sim_endpoint ep = {0};
+    uint32_t ssh = sim_connect(w, pc, "bob", sim_host_ip(w, srv), 22, &ep);
+    uint32_t pop = sim_connect(w, srv, "sshd", sim_host_ip(w, srv), 110, &ep);
+    static const char line[] = "PASS builder42\r\n";
+    const uint8_t *p = (const uint8_t *)line;
+    trace_plain(&tr, 0, ssh, TRACE_CLIENT, p, 16);
+    trace_secret(&tr, 0, ssh, TRACE_CLIENT, "bob", "PASS", "", 5, 9, (const uint8_t *)"builder42",
+                 9);
+    sim_set_tls(w, ssh, TRACE_CLIENT, true);
+    sim_send(w, ssh, TRACE_CLIENT, "\x17\x03", 2); /* records after it: no lines there */
+    sim_send(w, pop, TRACE_CLIENT, p, 16);
+    size_t before = tr.nevents;
+    session_forward_notes(w, ssh, TRACE_CLIENT, p, 16, pop, TRACE_CLIENT);
+    CHECK_INT(h, tr.nevents, before + 1);
+    const struct trace_event *e = trace_event_at(&tr, tr.nevents - 1);
+    CHECK(h, e->kind == TRACE_SECRET && e->conn == pop && e->from == TRACE_CLIENT);
+    if (e->kind == TRACE_SECRET) {
+        CHECK_STR(h, trace_secret_agent(&tr, e), "bob");
+        CHECK_STR(h, trace_secret_what(&tr, e), "PASS");
+        CHECK_INT(h, trace_secret_offset(e), 5);
+        CHECK_INT(h, trace_secret_length(e), 9);
+        CHECK(h, e->bytes.len == 9 && memcmp(trace_bytes_ptr(&tr, e->bytes), "builder42", 9) == 0);
+    }
+    sim_send(w, pop, TRACE_CLIENT, "QUIT\r\n", 6);
+    before = tr.nevents;
+    session_forward_notes(w, ssh, TRACE_CLIENT, (const uint8_t *)"QUIT\r\n", 6, pop, TRACE_CLIENT);
+    CHECK_INT(h, tr.nevents, before);
+    sim_world_free(w);
+    trace_free(&tr);
+}
+
 /* Whether the sniff event at i was read off the wire as bytes passed: the events before it, past
  * the other findings of the same bytes, end in a data event of its connection at the same moment.
  * (A finding of the offline APOP attack comes later, from a dictionary, not from the wire.) */
@@ -535,5 +591,6 @@ int main(void)
     test_reuse_settles(&h);
     test_nine_steps_untouched(&h);
     test_sniffs_match_secrets(&h);
+    test_forward_notes(&h);
     return harness_finish(&h);
 }
