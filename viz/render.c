@@ -207,16 +207,29 @@ static void render_geometry(struct viz_render *rd, int nv, int ni)
     render_check(rd, SDL_RenderGeometry(rd->r, NULL, rd->v, nv, rd->idx, ni));
 }
 
+/* Readies the path to be drawn in c with a soft edge: its normals, c (solid) and c faded out
+ * (clear). False when there is nothing to draw: fewer than min points, or c itself is clear. */
+static bool render_path_begin(struct viz_render *rd, int min, bool closed, struct dl_color c,
+                              SDL_Color *solid, SDL_Color *clear)
+{
+    if (rd->npts < min || c.a == 0) {
+        return false;
+    }
+    render_path_normals(rd, closed);
+    *solid = render_sdl(c);
+    *clear = *solid;
+    clear->a = 0;
+    return true;
+}
+
 /* Fills the path, a convex polygon. */
 static void render_path_fill(struct viz_render *rd, struct dl_color c)
 {
-    if (rd->npts < 3 || c.a == 0) {
+    SDL_Color solid, clear;
+    if (!render_path_begin(rd, 3, true, c, &solid, &clear)) {
         return;
     }
-    render_path_normals(rd, true);
     int n = rd->npts;
-    SDL_Color solid = render_sdl(c), clear = solid;
-    clear.a = 0;
     int ni = 0;
     for (int i = 0; i < n; i++) {
         struct render_pt p = rd->pts[i], m = rd->vn[i];
@@ -240,13 +253,11 @@ static void render_path_fill(struct viz_render *rd, struct dl_color c)
 /* Strokes the path with a line t pixels wide, centred on it. */
 static void render_path_stroke(struct viz_render *rd, bool closed, float t, struct dl_color c)
 {
-    if (rd->npts < 2 || c.a == 0) {
+    SDL_Color solid, clear;
+    if (!render_path_begin(rd, 2, closed, c, &solid, &clear)) {
         return;
     }
-    render_path_normals(rd, closed);
     int n = rd->npts;
-    SDL_Color solid = render_sdl(c), clear = solid;
-    clear.a = 0;
     if (t < 1) { /* a hairline: fade the colour instead of drawing less than a pixel */
         solid.a = (uint8_t)(c.a * (t > 0.2f ? t : 0.2f));
         t = 1;
