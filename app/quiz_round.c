@@ -35,18 +35,32 @@ static bool quiz_round_before(const struct quiz_bank *b, const struct quiz_progr
     return ax != ay ? ax < ay : qx->weight < qy->weight;
 }
 
+/* Whether the filter, with the progress for a review, lets q into a round. */
+static bool quiz_round_takes(const struct quiz_filter *f, const struct quiz_progress *p,
+                             const struct quiz_question *q)
+{
+    const struct quiz_record *r = p && f->review ? quiz_progress_find(p, q->id) : NULL;
+    return quiz_filter_lets(f, q) && (!f->review || (r && r->last == QUIZ_LAST_WRONG));
+}
+
+size_t quiz_round_count(const struct quiz_bank *b, const struct quiz_progress *p,
+                        const struct quiz_round_options *o)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        n += quiz_round_takes(&o->filter, p, &b->q[i]);
+    }
+    return o->count && o->count < n ? o->count : n;
+}
+
 size_t quiz_round_select(const struct quiz_bank *b, const struct quiz_progress *p,
                          const struct quiz_round_options *o, size_t *out)
 {
-    const struct quiz_filter *f = &o->filter;
     size_t n = 0;
     for (size_t i = 0; i < b->n; i++) {
-        const struct quiz_question *q = &b->q[i];
-        const struct quiz_record *r = p ? quiz_progress_find(p, q->id) : NULL;
-        if (!quiz_filter_lets(f, q) || (f->review && (!r || r->last != QUIZ_LAST_WRONG))) {
-            continue;
+        if (quiz_round_takes(&o->filter, p, &b->q[i])) {
+            out[n++] = i;
         }
-        out[n++] = i;
     }
     uint64_t s = o->seed;
     for (size_t i = n; o->order == QUIZ_ROUND_SHUFFLED && i > 1; i--) { /* Fisher-Yates */

@@ -88,9 +88,14 @@ bool quiz_round_next(struct quiz_round *r);
 size_t quiz_round_missed(const struct quiz_round *r, const struct quiz_question **out, size_t cap);
 
 /* The questions of a bank that o lets through, as indices into b->q, into out (room for b->n),
- * in o's order; at most o->count of them. Returns how many. quiz_round_start's choice, for a
- * front end that only counts (how many a review would ask). */
+ * in o's order; at most o->count of them. Returns how many. The choice quiz_round_start makes,
+ * for a front end that names a question by its place in the round (`mailsim shot --quiz N`). */
 size_t quiz_round_select(const struct quiz_bank *b, const struct quiz_progress *p,
                          const struct quiz_round_options *o, size_t *out);
+
+/* How many questions quiz_round_select would choose (how many a review would ask), without a
+ * place to put them. */
+size_t quiz_round_count(const struct quiz_bank *b, const struct quiz_progress *p,
+                        const struct quiz_round_options *o);
 
 #endif

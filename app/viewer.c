@@ -6,6 +6,7 @@
 #include "glossary.h"
 #include "matrix.h"
 #include "quiz.h"
+#include "quiz_round.h"
 #include "shot.h"
 #include "trace_read.h"
 #include "ui_strings.h"
@@ -198,46 +199,38 @@ static void viewer_scenario_name(const char *scenario, char *out, size_t cap)
     snprintf(out, cap, "%.*s", (int)len, base);
 }
 
-/* The questions of the bank about scenario, in lang, into out[0..cap); returns how many there
- * are. The strings point into the bank. */
-static size_t viewer_quiz_of(const struct quiz_bank *b, const char *scenario, const char *lang,
-                             struct viz_quiz_question *out, size_t cap)
+/* q in lang as the window and shot show it; the strings point into the bank. */
+static void viewer_quiz_shown(const struct quiz_question *q, const char *lang,
+                              struct viz_quiz_question *o)
 {
-    char name[256];
-    viewer_scenario_name(scenario, name, sizeof name);
-    size_t n = 0;
-    for (size_t i = 0; b && i < b->n; i++) {
-        const struct quiz_question *q = &b->q[i];
-        if (strcmp(q->scenario, name) != 0) {
-            continue;
-        }
-        if (n < cap) {
-            const struct quiz_text *t = quiz_text_in(q, lang);
-            struct viz_quiz_question *o = &out[n];
-            memset(o, 0, sizeof *o);
-            o->id = q->id;
-            o->step = q->step;
-            o->kind = q->kind == QUIZ_CHOICE ? VIZ_QUIZ_CHOICE
-                      : q->answer_agent      ? VIZ_QUIZ_CLICK_AGENT
-                                             : VIZ_QUIZ_CLICK_LINK;
-            o->question = t->question;
-            o->nchoices = t->nchoices < VIZ_QUIZ_MAX_CHOICES ? t->nchoices : VIZ_QUIZ_MAX_CHOICES;
-            for (size_t c = 0; c < o->nchoices; c++) {
-                o->choices[c] = t->choices[c];
-            }
-            o->answer = q->answer;
-            o->answer_agent = q->answer_agent;
-            o->answer_link[0] = q->answer_link[0];
-            o->answer_link[1] = q->answer_link[1];
-            o->explanation = t->explanation;
-            o->source = q->source;
-            o->weight = q->weight == QUIZ_WEIGHT_HIGH     ? VIZ_QUIZ_WEIGHT_HIGH
-                        : q->weight == QUIZ_WEIGHT_MEDIUM ? VIZ_QUIZ_WEIGHT_MEDIUM
-                                                          : VIZ_QUIZ_WEIGHT_LOW;
-        }
-        n++;
+    const struct quiz_text *t = quiz_text_in(q, lang);
+    memset(o, 0, sizeof *o);
+    o->id = q->id;
+    o->step = q->step;
+    o->kind = q->kind == QUIZ_CHOICE ? VIZ_QUIZ_CHOICE
+              : q->answer_agent      ? VIZ_QUIZ_CLICK_AGENT
+                                     : VIZ_QUIZ_CLICK_LINK;
+    o->question = t->question;
+    o->nchoices = t->nchoices < VIZ_QUIZ_MAX_CHOICES ? t->nchoices : VIZ_QUIZ_MAX_CHOICES;
+    for (size_t c = 0; c < o->nchoices; c++) {
+        o->choices[c] = t->choices[c];
     }
-    return n;
+    o->answer = q->answer;
+    o->answer_agent = q->answer_agent;
+    o->answer_link[0] = q->answer_link[0];
+    o->answer_link[1] = q->answer_link[1];
+    o->explanation = t->explanation;
+    o->source = q->source;
+    o->weight = q->weight == QUIZ_WEIGHT_HIGH     ? VIZ_QUIZ_WEIGHT_HIGH
+                : q->weight == QUIZ_WEIGHT_MEDIUM ? VIZ_QUIZ_WEIGHT_MEDIUM
+                                                  : VIZ_QUIZ_WEIGHT_LOW;
+}
+
+/* The window's round over the questions about a bundled scenario (name), or its review. */
+static struct quiz_round_options viewer_quiz_round_of(const char *name, bool review)
+{
+    struct quiz_round_options o = {{.scenario = name, .review = review}, QUIZ_ROUND_BY_STEP, 0, 0};
+    return o;
 }
 
 struct viewer {
@@ -260,6 +253,11 @@ struct viewer {
     char trace_path[PATH_MAX];
     struct trace *trace;
     char trace_scenario[256];
+    /* The window's round, and what quiz_state() last gave the window of it. */
+    struct quiz_round round;
+    char round_scenario[256];
+    struct viz_quiz_question shown;
+    const char *missed[VIEWER_MAX_QUESTIONS];
 };
 
 /* A recorded trace read into a new trace on the heap (trace_free and free it); NULL with the
@@ -304,15 +302,6 @@ static void viewer_study_open(struct viewer *mv)
     }
 }
 
-static size_t viewer_quiz_questions(void *ctx, const char *scenario, const char *lang,
-                                    struct viz_quiz_question *out, size_t cap)
-{
-    struct viewer *mv = ctx;
-    viewer_study_open(mv);
-    const char *about = viewer_about(mv, scenario);
-    return about || !scenario ? viewer_quiz_of(mv->bank, about, lang, out, cap) : 0;
-}
-
 /* The progress file, as `mailsim quiz` keeps it: a malformed one is set aside as .bad. */
 static void viewer_progress_open(struct viewer *mv)
 {
@@ -338,11 +327,65 @@ static void viewer_progress_open(struct viewer *mv)
     mv->progress_kept = true;
 }
 
-static int viewer_quiz_record(void *ctx, const char *id, bool right, char *err, size_t errlen)
+static size_t viewer_quiz_start(void *ctx, const char *scenario, bool review)
 {
     struct viewer *mv = ctx;
-    viewer_progress_open(mv);
-    if (quiz_progress_record(&mv->progress, id, right, (int64_t)time(NULL)) != 0) {
+    const char *about = viewer_about(mv, scenario);
+    if (!about && scenario) {
+        return 0; /* a recorded run of no scenario has no questions */
+    }
+    viewer_study_open(mv);
+    viewer_progress_open(mv); /* before the round: it reads how each question went before */
+    viewer_scenario_name(about, mv->round_scenario, sizeof mv->round_scenario);
+    struct quiz_round_options o = viewer_quiz_round_of(mv->round_scenario, review);
+    if (!mv->bank || quiz_round_start(&mv->round, mv->bank, &mv->progress, &o) != 0) {
+        return 0;
+    }
+    return mv->round.n;
+}
+
+static void viewer_quiz_state(void *ctx, const char *lang, struct quiz_overlay_state *out)
+{
+    struct viewer *mv = ctx;
+    const struct quiz_round *r = &mv->round;
+    const struct quiz_question *q = r->bank ? quiz_round_current(r) : NULL;
+    memset(out, 0, sizeof *out);
+    out->phase = !q ? QUIZ_OVERLAY_SCORE : r->answered ? QUIZ_OVERLAY_ANSWERED : QUIZ_OVERLAY_ASK;
+    if (q) {
+        viewer_quiz_shown(q, lang, &mv->shown);
+        out->q = &mv->shown;
+    }
+    out->index = r->cur + 1;
+    out->total = r->n;
+    out->review = r->review;
+    out->asked_before = r->asked_before;
+    out->right_before = r->right_before;
+    out->right = r->right;
+    out->asked = r->asked;
+    out->nright = r->nright;
+    const struct quiz_question *missed[VIEWER_MAX_QUESTIONS];
+    size_t n = r->bank ? quiz_round_missed(r, missed, VIEWER_MAX_QUESTIONS) : 0;
+    for (size_t i = 0; i < n && i < VIEWER_MAX_QUESTIONS; i++) {
+        mv->missed[i] = quiz_text_in(missed[i], lang)->question;
+    }
+    out->missed = mv->missed;
+    out->nmissed = n < VIEWER_MAX_QUESTIONS ? n : VIEWER_MAX_QUESTIONS;
+    if (!q && r->bank) {
+        struct quiz_round_options o = viewer_quiz_round_of(mv->round_scenario, true);
+        out->to_review = quiz_round_count(r->bank, &mv->progress, &o);
+    }
+}
+
+/* The answer, graded by the round, then kept in the progress file as `mailsim quiz` keeps it. */
+static int viewer_quiz_answer(void *ctx, const struct viz_quiz_answer *a, char *err, size_t errlen)
+{
+    struct viewer *mv = ctx;
+    struct quiz_answer answer = {a->choice, a->agent, {a->link[0], a->link[1]}};
+    struct quiz_verdict v;
+    if (quiz_round_submit(&mv->round, &answer, &v) != 0) {
+        return 0;
+    }
+    if (quiz_progress_record(&mv->progress, v.q->id, v.right, (int64_t)time(NULL)) != 0) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -353,15 +396,10 @@ static int viewer_quiz_record(void *ctx, const char *id, bool right, char *err, 
     return quiz_progress_save(&mv->progress, mv->progress_path, err, errlen);
 }
 
-static int viewer_quiz_history(void *ctx, const char *id, unsigned long *asked,
-                               unsigned long *right)
+static void viewer_quiz_next(void *ctx)
 {
     struct viewer *mv = ctx;
-    viewer_progress_open(mv);
-    const struct quiz_record *r = quiz_progress_find(&mv->progress, id);
-    *asked = r ? r->asked : 0;
-    *right = r ? r->right : 0;
-    return !r || r->last == QUIZ_LAST_NONE ? -1 : r->last == QUIZ_LAST_RIGHT;
+    quiz_round_next(&mv->round);
 }
 
 /* The glossary in lang, into out[0..cap); how many entries it has. */
@@ -393,6 +431,7 @@ static void viewer_free(struct viewer *mv)
     quiz_bank_free(mv->bank);
     glossary_free(mv->glossary);
     quiz_progress_free(&mv->progress);
+    quiz_round_free(&mv->round);
     free(mv);
 }
 
@@ -483,9 +522,16 @@ viewer_run_window(struct viewer *mv, const struct viz_window_options *wo, char *
         return VIZ_WINDOW_FAILED;
     }
     static const struct viz_host calls = {
-        NULL,           viewer_words,          viewer_scenarios,   viewer_load,
-        viewer_matrix,  viewer_quiz_questions, viewer_quiz_record, viewer_quiz_history,
-        viewer_glossary};
+        .words = viewer_words,
+        .scenarios = viewer_scenarios,
+        .load = viewer_load,
+        .matrix = viewer_matrix,
+        .quiz_start = viewer_quiz_start,
+        .quiz_state = viewer_quiz_state,
+        .quiz_answer = viewer_quiz_answer,
+        .quiz_next = viewer_quiz_next,
+        .glossary = viewer_glossary,
+    };
     struct viz_host host = calls;
     host.ctx = mv;
     enum viz_window_status st = viz_window_run(wo, &host, err, errlen);
@@ -551,21 +597,24 @@ enum viz_window_status viewer_window_trace(const struct viz_window_options *wo, 
  * window asks it, into st (whose strings point into bank and words). 0, or 2 with a message. */
 static int viewer_shot_quiz(const struct quiz_bank *bank, const char *scenario, const char *lang,
                             const char *which, bool answered, const struct viz_words *vw,
-                            struct viz_quiz_question *qs, size_t cap, struct quiz_overlay_state *st)
+                            struct viz_quiz_question *shown, struct quiz_overlay_state *st)
 {
     char name[256];
     viewer_scenario_name(scenario, name, sizeof name);
-    size_t n = viewer_quiz_of(bank, scenario, lang, qs, cap);
-    n = n < cap ? n : cap;
-    size_t order[VIEWER_MAX_QUESTIONS];
-    quiz_overlay_order(qs, n, order);
+    struct quiz_round_options o = viewer_quiz_round_of(name, false);
+    size_t *order = malloc((bank->n ? bank->n : 1) * sizeof *order);
+    if (!order) {
+        fputs("mailsim: out of memory\n", stderr);
+        return 2;
+    }
+    size_t n = quiz_round_select(bank, NULL, &o, order);
     char *end;
     errno = 0;
     unsigned long k = strtoul(which, &end, 10);
     bool number = !errno && end != which && !*end && which[0] != '-' && which[0] != '+';
     size_t pos = n;
     for (size_t i = 0; i < n; i++) {
-        if (number ? k == i + 1 : strcmp(qs[order[i]].id, which) == 0) {
+        if (number ? k == i + 1 : strcmp(bank->q[order[i]].id, which) == 0) {
             pos = i;
         }
     }
@@ -583,12 +632,15 @@ static int viewer_shot_quiz(const struct quiz_bank *bank, const char *scenario, 
                     "--list --scenario %s`)\n",
                     which, name, name);
         }
+        free(order);
         return 2;
     }
+    viewer_quiz_shown(&bank->q[order[pos]], lang, shown);
+    free(order);
     memset(st, 0, sizeof *st);
     st->phase = answered ? QUIZ_OVERLAY_ANSWERED : QUIZ_OVERLAY_ASK;
     st->right = answered;
-    st->q = &qs[order[pos]];
+    st->q = shown;
     st->index = pos + 1;
     st->total = n;
     st->words = &vw->quiz;
@@ -613,7 +665,7 @@ int viewer_shot(const char *scenario, const char *trace, const char *lang,
     int status = 0;
     struct quiz_bank *bank = NULL;
     struct glossary *gl = NULL;
-    struct viz_quiz_question qs[VIEWER_MAX_QUESTIONS];
+    struct viz_quiz_question shown;
     struct quiz_overlay_state qst;
     struct viz_glossary_entry *entries = NULL;
     struct glossary_overlay gov;
@@ -636,8 +688,7 @@ int viewer_shot(const char *scenario, const char *trace, const char *lang,
     }
     if (status == 0 && x->quiz) {
         bank = quiz_bank_load(NULL, err, sizeof err);
-        status = bank ? viewer_shot_quiz(bank, about, lang, x->quiz, x->answer, &vw, qs,
-                                         VIEWER_MAX_QUESTIONS, &qst)
+        status = bank ? viewer_shot_quiz(bank, about, lang, x->quiz, x->answer, &vw, &shown, &qst)
                       : (fprintf(stderr, "%s\n", err), 2);
         if (status == 0) {
             so->quiz = &qst;

@@ -38,6 +38,14 @@ struct viz_scenario_entry {
     const char *title; /* in the language asked for */
 };
 
+/* An answer in the study mode: the number of a choice, from 0, or what was clicked on the
+ * diagram. The strings are the trace's. */
+struct viz_quiz_answer {
+    size_t choice;
+    const char *agent;   /* a click on an agent: its id */
+    const char *link[2]; /* a click on a link: its two hosts' names */
+};
+
 /* What the application gives the window. words() and scenarios() are called on the window's
  * thread; load() on a loader thread of its own, so that a long run (load-100k takes seconds)
  * does not freeze the window: it must not touch anything words() returned. */
@@ -60,18 +68,24 @@ struct viz_host {
     struct overlay_matrix *(*matrix)(void *ctx, const char *scenario, char *err, size_t errlen);
 
     /* The study mode (学習モード), all on the window's thread; each may be NULL, and the window
-     * then says the feature is unavailable.
-     * The questions about a scenario (as the window was asked to show it: a bundled id, a path,
-     * or NULL for the default) in lang, into out[0..cap); returns how many there are (call with
-     * cap 0 to count). The strings stay valid as long as the host. */
-    size_t (*quiz_questions)(void *ctx, const char *scenario, const char *lang,
-                             struct viz_quiz_question *out, size_t cap);
-    /* Counts an answer to question id in the progress kept between runs, and saves it. 0, or
-     * -1 with a message in err (the answer still counts for the round). */
-    int (*quiz_record)(void *ctx, const char *id, bool right, char *err, size_t errlen);
-    /* The progress kept for question id: times asked and right, and the last result (-1 never
-     * asked, 0 wrong, 1 right). */
-    int (*quiz_history)(void *ctx, const char *id, unsigned long *asked, unsigned long *right);
+     * then says the feature is unavailable. The application keeps the round (which questions
+     * in which order, grading, the score, the progress kept between runs); the window shows it
+     * and reports the student's moves.
+     * Starts a round over the questions about a scenario (as the window was asked to show it:
+     * a bundled id, a path, or NULL for the default); review: only those last answered wrong.
+     * Returns how many questions it asks (0: none). */
+    size_t (*quiz_start)(void *ctx, const char *scenario, bool review);
+    /* The round as the panel shows it, in lang, into out: the phase, the question asked and
+     * its place, the verdict, the score, what was answered wrong and how many a review would
+     * ask (not the words, the place on screen or the answer's text: those are the window's).
+     * Its strings stay valid until the next call of a quiz function. */
+    void (*quiz_state)(void *ctx, const char *lang, struct quiz_overlay_state *out);
+    /* The student's answer to the question asked: graded, counted and kept in the progress.
+     * Nothing happens when no question waits for one. 0, or -1 with a message in err when the
+     * progress could not be saved (the answer still counts for the round). */
+    int (*quiz_answer)(void *ctx, const struct viz_quiz_answer *a, char *err, size_t errlen);
+    /* On to the next question; one not answered is skipped and counts nothing. */
+    void (*quiz_next)(void *ctx);
     /* The glossary (用語集) in lang, into out[0..cap); returns how many entries there are (cap
      * 0 counts). The strings stay valid as long as the host. */
     size_t (*glossary)(void *ctx, const char *lang, struct viz_glossary_entry *out, size_t cap);

@@ -38,12 +38,12 @@ enum window_intent_kind {
     WI_LIST_UP,
     WI_LIST_DOWN,
     WI_LIST_CHOOSE,
-    WI_QUIZ,      /* Q: the study mode on and off */
-    WI_ANSWER,    /* 1-6: a choice (n) */
-    WI_NEXT,      /* N, Enter: the next question */
-    WI_REVIEW,    /* R: a round of the questions answered wrong */
-    WI_GLOSSARY,  /* G: the glossary */
-    WI_SCROLL,    /* in the glossary: n entries down (negative: up) */
+    WI_QUIZ,     /* Q: the study mode on and off */
+    WI_ANSWER,   /* 1-6: a choice (n) */
+    WI_NEXT,     /* N, Enter: the next question */
+    WI_REVIEW,   /* R: a round of the questions answered wrong */
+    WI_GLOSSARY, /* G: the glossary */
+    WI_SCROLL,   /* in the glossary: n entries down (negative: up) */
     WI_PRESS,
     WI_MOVE,
     WI_RELEASE,
@@ -58,22 +58,13 @@ struct window_intent {
     int n;      /* WI_ANSWER: the choice's number; WI_SCROLL: entries */
 };
 
-/* The study mode (Q): one round over the questions of the scenario shown. */
+/* The study mode (Q) over the scenario shown. The round itself (its questions, grading, the
+ * score) is the application's (struct viz_host); the window keeps only how it shows it. */
 struct window_quiz {
     bool open;
-    enum quiz_overlay_phase phase;
-    struct viz_quiz_question *q; /* the scenario's questions in the window's language */
-    size_t nq;
-    size_t *round; /* indices into q: this round's questions, in the order asked */
-    size_t nround, cur;
-    bool review;   /* a round of the questions answered wrong */
-    bool *wrong;   /* per question: answered wrong in this round */
-    size_t asked, nright;
-    bool right;    /* the answer to round[cur] */
-    unsigned long asked_before, right_before; /* round[cur]'s progress before it was asked */
-    double replay_until; /* >= 0: the replay of the lines that show why stops there */
+    double replay_until;    /* >= 0: the replay of the lines that show why stops there */
     struct overlay_box box; /* where the panel was drawn; w 0: not drawn */
-    bool warned; /* a failure to save progress was told once */
+    bool warned;            /* a failure to save progress was told once */
 };
 
 /* The glossary (G): its entries in the window's language, fetched when opened. */
