@@ -755,6 +755,8 @@ static void test_round(struct harness *h, const struct quiz_bank *bundled)
     quiz_progress_record(&p, "low-4", true, 0);
     struct quiz_round_options review = by_step;
     review.filter.review = true;
+    CHECK_INT(h, quiz_round_count(b, &p, &review), 1);
+    CHECK_INT(h, quiz_round_count(b, NULL, &review), 0);   /* no progress: nothing to review */
     CHECK_INT(h, quiz_round_start(&r, b, &p, &review), 0); /* started again */
     CHECK(h, r.review && r.n == 1 && r.asked == 0);
     CHECK_STR(h, quiz_round_current(&r)->id, "high-0");
