@@ -5,6 +5,7 @@
 
 #include "buf.h"
 #include "line.h"
+#include "proto_out.h"
 #include "pop3_server.h" /* pop3_apop_digest() */
 
 #include <openssl/crypto.h>
@@ -40,8 +41,8 @@ struct pop3_client {
     void *ctx;
 
     struct line_reader reader; /* status lines */
-    struct buf out;
-    struct buf multi; /* the multi-line body being received, unstuffed */
+    struct proto_out out;      /* the commands sent, and notes about them; a client never pauses */
+    struct buf multi;          /* the multi-line body being received, unstuffed */
     bool multi_overflow;
     bool in_multi;
     enum pop3_client_ml ml;
@@ -54,7 +55,6 @@ struct pop3_client {
     size_t count;                  /* messages announced by STAT */
     size_t current;                /* message being retrieved, from 1 */
     size_t retrieved;
-    struct proto_notes notes;
 };
 
 const char *pop3_client_state_name(enum pop3_client_state st)
@@ -94,7 +94,7 @@ static void pop3_client_send(struct pop3_client *c, enum pop3_client_state next,
         return;
     }
     memcpy(line + n, "\r\n", 2);
-    if (buf_append(&c->out, line, (size_t)n + 2) != 0) {
+    if (buf_append(&c->out.buf, line, (size_t)n + 2) != 0) {
         pop3_client_finish(c, false, "Out of memory.");
         return;
     }
@@ -106,7 +106,7 @@ static void pop3_client_send(struct pop3_client *c, enum pop3_client_state next,
 static void pop3_client_send_secret(struct pop3_client *c, enum pop3_client_state next,
                                     const char *verb, const char *a, const char *b)
 {
-    size_t line = c->out.len;
+    size_t line = c->out.buf.len;
     if (b) {
         pop3_client_send(c, next, "%s %s %s", verb, a, b);
     } else {
@@ -115,13 +115,13 @@ static void pop3_client_send_secret(struct pop3_client *c, enum pop3_client_stat
     char value[POP3_LINE_MAX];
     size_t na = strlen(a), nb = b ? strlen(b) + 1 : 0;
     size_t off = line + strlen(verb) + 1;
-    if (na + nb < sizeof value && off + na + nb <= c->out.len) {
+    if (na + nb < sizeof value && off + na + nb <= c->out.buf.len) {
         memcpy(value, a, na);
         if (b) {
             value[na] = 0;
             memcpy(value + na + 1, b, nb - 1);
         }
-        proto_notes_tell(&c->notes, PROTO_NOTE_SECRET, off, na + nb, verb, "", value, na + nb);
+        proto_notes_tell(&c->out.notes, PROTO_NOTE_SECRET, off, na + nb, verb, "", value, na + nb);
     }
     OPENSSL_cleanse(value, sizeof value);
 }
@@ -473,7 +473,7 @@ struct pop3_client *pop3_client_new(const struct pop3_client_config *cfg,
     }
     c->ctx = ctx;
     c->state = POP3_CLIENT_GREETING;
-    buf_init(&c->out, 0);
+    buf_init(&c->out.buf, 0);
     buf_init(&c->multi, cfg->max_message ? cfg->max_message : POP3_CLIENT_DEFAULT_MESSAGE_MAX);
     c->user = strdup(cfg->user);
     c->password = strdup(cfg->password);
@@ -495,7 +495,7 @@ void pop3_client_free(struct pop3_client *c)
     free(c->user);
     free(c->password);
     line_reader_free(&c->reader);
-    buf_free(&c->out);
+    buf_free(&c->out.buf);
     buf_free(&c->multi);
     free(c);
 }
@@ -525,20 +525,17 @@ void pop3_client_feed(struct pop3_client *c, const uint8_t *in, size_t n)
 
 size_t pop3_client_output(const struct pop3_client *c, const uint8_t **out)
 {
-    *out = c->out.data ? c->out.data : (const uint8_t *)""; /* never NULL */
-    return c->out.len;
+    return proto_out_ready(&c->out, out);
 }
 
 void pop3_client_output_consumed(struct pop3_client *c, size_t n)
 {
-    buf_consume(&c->out, n);
-    c->notes.consumed += n;
+    proto_out_consumed(&c->out, n);
 }
 
 void pop3_client_set_notes(struct pop3_client *c, proto_note_fn fn, void *ctx)
 {
-    c->notes.fn = fn;
-    c->notes.ctx = ctx;
+    proto_out_set_notes(&c->out, fn, ctx);
 }
 
 bool pop3_client_done(const struct pop3_client *c)

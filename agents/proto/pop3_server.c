@@ -106,7 +106,7 @@ static void pop3_server_vline(struct pop3_server *s, const char *prefix, const c
         len = POP3_LINE_MAX - 2;
     }
     memcpy(line + len, "\r\n", 2);
-    if (buf_append(&s->out, line, len + 2) != 0) {
+    if (buf_append(&s->out.buf, line, len + 2) != 0) {
         s->done = true; /* out of memory: nothing sensible is left to say */
     }
 }
@@ -122,7 +122,7 @@ void pop3_server_ok(struct pop3_server *s, const char *fmt, ...)
 
 void pop3_server_raw(struct pop3_server *s, const void *p, size_t n)
 {
-    if (buf_append(&s->out, p, n) != 0) {
+    if (buf_append(&s->out.buf, p, n) != 0) {
         s->done = true;
     }
 }
@@ -135,15 +135,16 @@ void pop3_server_raw_str(struct pop3_server *s, const char *str)
 /* Notes the -ERR line queued from offset at of the output on (proto_note.h). */
 static void pop3_server_note_err(struct pop3_server *s, size_t at)
 {
-    if (s->out.len > at) {
-        proto_notes_tell(&s->notes, PROTO_NOTE_REPLY, at, s->out.len - at, "-ERR", "-ERR", NULL, 0);
+    if (s->out.buf.len > at) {
+        proto_notes_tell(&s->out.notes, PROTO_NOTE_REPLY, at, s->out.buf.len - at, "-ERR", "-ERR",
+                         NULL, 0);
     }
 }
 
 /* A whole "-ERR ...\r\n" line that ends the session. */
 static void pop3_server_err_line(struct pop3_server *s, const char *line)
 {
-    size_t at = s->out.len;
+    size_t at = s->out.buf.len;
     pop3_server_raw_str(s, line);
     pop3_server_note_err(s, at);
 }
@@ -179,7 +180,7 @@ void pop3_server_end(struct pop3_server *s)
  * process answers, and it counts only what it does not know (pop3_server_unknown). */
 void pop3_server_err(struct pop3_server *s, const char *fmt, ...)
 {
-    size_t at = s->out.len;
+    size_t at = s->out.buf.len;
     va_list ap;
     va_start(ap, fmt);
     pop3_server_vline(s, "-ERR ", fmt, ap);
@@ -201,7 +202,7 @@ static void pop3_server_unknown(struct pop3_server *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void pop3_server_unknown(struct pop3_server *s, const char *fmt, ...)
 {
-    size_t at = s->out.len;
+    size_t at = s->out.buf.len;
     va_list ap;
     va_start(ap, fmt);
     pop3_server_vline(s, "-ERR ", fmt, ap);
@@ -219,21 +220,6 @@ static void pop3_server_unknown(struct pop3_server *s, const char *fmt, ...)
         pop3_server_err_line(s, "-ERR Too many invalid bad commands.\r\n");
         pop3_server_end(s);
     }
-}
-
-void pop3_server_hold(struct pop3_server *s, uint64_t us)
-{
-    if (us == 0) {
-        return;
-    }
-    if (s->nholds > 0 &&
-        (s->holds[s->nholds - 1].at == s->out.len || s->nholds == POP3_SERVER_HOLDS)) {
-        s->holds[s->nholds - 1].us += us;
-        return;
-    }
-    s->holds[s->nholds].at = s->out.len;
-    s->holds[s->nholds].us = us;
-    s->nholds++;
 }
 
 /* A printable copy of client text for an error reply: never echo CR, LF or control bytes. */
@@ -424,7 +410,8 @@ static void pop3_server_dispatch(struct pop3_server *s, const struct line *l)
 /* Reads queued input as lines while the peer keeps up with our output. */
 static void pop3_server_pump(struct pop3_server *s)
 {
-    while (!s->done && !s->tls_pending && s->in.len > 0 && s->out.len < POP3_SERVER_OUTPUT_HIGH) {
+    while (!s->done && !s->tls_pending && s->in.len > 0 &&
+           s->out.buf.len < POP3_SERVER_OUTPUT_HIGH) {
         size_t used = 0;
         struct line l;
         int rc = line_reader_feed(&s->reader, s->in.data, s->in.len, &used, &l);
@@ -460,7 +447,7 @@ struct pop3_server *pop3_server_new(const struct pop3_server_config *cfg,
         return NULL;
     }
     buf_init(&s->in, POP3_SERVER_INPUT_MAX);
-    buf_init(&s->out, 0);
+    buf_init(&s->out.buf, 0);
     s->state = POP3_STATE_AUTHORIZATION;
     s->allow_user_pass = cfg->allow_user_pass;
     s->tls_available = cfg->tls_available;
@@ -500,7 +487,7 @@ void pop3_server_free(struct pop3_server *s)
     pop3_server_close_maildrop(s);
     line_reader_free(&s->reader);
     buf_free(&s->in);
-    buf_free(&s->out);
+    buf_free(&s->out.buf);
     free(s->greeting);
     free(s->timestamp);
     for (size_t i = 0; i < s->capa_extra_count; i++) {
@@ -536,38 +523,28 @@ void pop3_server_feed(struct pop3_server *s, const uint8_t *in, size_t n)
 
 size_t pop3_server_output(const struct pop3_server *s, const uint8_t **out)
 {
-    *out = s->out.data ? s->out.data : (const uint8_t *)""; /* never NULL */
-    return s->nholds > 0 ? s->holds[0].at : s->out.len;
+    return proto_out_ready(&s->out, out);
 }
 
 void pop3_server_set_notes(struct pop3_server *s, proto_note_fn fn, void *ctx)
 {
-    s->notes.fn = fn;
-    s->notes.ctx = ctx;
+    proto_out_set_notes(&s->out, fn, ctx);
 }
 
 void pop3_server_output_consumed(struct pop3_server *s, size_t n)
 {
-    buf_consume(&s->out, n);
-    s->notes.consumed += n; /* before the pump below queues more */
-    for (size_t i = 0; i < s->nholds; i++) {
-        s->holds[i].at = s->holds[i].at > n ? s->holds[i].at - n : 0;
-    }
+    proto_out_consumed(&s->out, n); /* before the pump below queues more */
     pop3_server_pump(s);
 }
 
 uint64_t pop3_server_pause(const struct pop3_server *s)
 {
-    return s->nholds > 0 ? s->holds[0].us : 0;
+    return proto_out_pause(&s->out);
 }
 
 void pop3_server_resume(struct pop3_server *s)
 {
-    if (s->nholds == 0) {
-        return;
-    }
-    memmove(&s->holds[0], &s->holds[1], (s->nholds - 1) * sizeof s->holds[0]);
-    s->nholds--;
+    proto_out_resume(&s->out);
 }
 
 bool pop3_server_done(const struct pop3_server *s)

@@ -30,7 +30,6 @@ const char *pop3_server_state_name(enum pop3_server_state st);
  * row (CLIENT_MAX_BAD_COMMANDS in src/pop3 and src/pop3-login). */
 #define POP3_DEFAULT_MAX_BAD_COMMANDS 20
 #define POP3_DEFAULT_MAX_BAD_COMMANDS_AUTH 3
-#define POP3_SERVER_HOLDS 8           /* pauses waiting in the output at once (see pause) */
 #define POP3_UID_MAX 70               /* RFC 1939 §7: "one to 70 characters" */
 #define POP3_SERVER_OUTPUT_HIGH 65536 /* stop reading commands while this much output waits */
 #define POP3_SERVER_INPUT_MAX 65536   /* pipelined, unprocessed input kept at most */

@@ -103,13 +103,13 @@ static void pop3_server_end_multiline(struct pop3_server *s)
  * the line that ends the response. */
 static void pop3_server_send_message(struct pop3_server *s, const uint8_t *data, size_t n)
 {
-    size_t text = s->out.len;
+    size_t text = s->out.buf.len;
     if (n > 0) {
         pop3_server_send_stuffed(s, data, n);
     }
-    if (s->out.len > text) {
-        proto_notes_tell(&s->notes, PROTO_NOTE_MESSAGE, text, s->out.len - text, NULL, NULL, NULL,
-                         0);
+    if (s->out.buf.len > text) {
+        proto_notes_tell(&s->out.notes, PROTO_NOTE_MESSAGE, text, s->out.buf.len - text, NULL, NULL,
+                         NULL, 0);
     }
     pop3_server_end_multiline(s);
 }
@@ -146,7 +146,7 @@ static void pop3_server_login(struct pop3_server *s, const char *mech, const cha
     }
     if (!ok) {
         /* Dovecot answers a failed login only after its auth_failure_delay. */
-        pop3_server_hold(s, s->auth_failure_delay_us);
+        proto_out_hold(&s->out, s->auth_failure_delay_us);
         pop3_server_err(s, "[AUTH] Authentication failed.");
         return;
     }

@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "line.h"
+#include "proto_out.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -36,13 +37,8 @@ struct pop3_server {
     void *ctx;
 
     struct line_reader reader;
-    struct buf in;  /* bytes fed but not yet read as lines (pipelining, back-pressure) */
-    struct buf out; /* replies waiting to be sent */
-    struct {
-        size_t at; /* a pause before the output from offset at */
-        uint64_t us;
-    } holds[POP3_SERVER_HOLDS];
-    size_t nholds;
+    struct buf in;        /* bytes fed but not yet read as lines (pipelining, back-pressure) */
+    struct proto_out out; /* replies waiting to be sent, their pauses and their notes */
     enum pop3_server_state state;
     bool done;
     bool tls_pending; /* STLS accepted: read nothing until pop3_server_tls_started() */
@@ -55,7 +51,6 @@ struct pop3_server {
     struct pop3_maildrop drop;
     bool *deleted; /* drop.count marks; NULL when the maildrop is empty */
     size_t *sizes; /* drop.count sizes as sent (RFC 1939 §11); NULL when empty */
-    struct proto_notes notes;
 };
 
 typedef void pop3_handler(struct pop3_server *s, const struct pop3_args *a);
@@ -77,9 +72,6 @@ void pop3_server_ok(struct pop3_server *s, const char *fmt, ...)
  * session ends; in AUTHORIZATION only unknown commands count (pop3_server_unknown). */
 void pop3_server_err(struct pop3_server *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-
-/* Holds the replies queued from now on for us more (pop3_server_pause). */
-void pop3_server_hold(struct pop3_server *s, uint64_t us);
 
 /* Output exactly as given (the lines of a multi-line response). */
 void pop3_server_raw(struct pop3_server *s, const void *p, size_t n);

@@ -4,6 +4,7 @@
 #include "smtp_client.h"
 
 #include "base64.h"
+#include "proto_out.h"
 #include "utf8.h"
 
 #include <openssl/crypto.h>
@@ -52,7 +53,7 @@ struct smtp_client {
     void *ctx;
     enum smtp_client_state state;
     struct smtp_reply_parser parser;
-    struct buf out;
+    struct proto_out out; /* the commands sent, and notes about them; a client never pauses */
     struct smtp_client_pending *pending; /* FIFO: [head, npending) */
     size_t head, npending, pending_cap;
     struct smtp_client_mail *mails;
@@ -70,7 +71,6 @@ struct smtp_client {
     bool mail_failed;
     struct smtp_reply fail;
     enum smtp_client_auth_step auth_step;
-    struct proto_notes notes;
 };
 
 const char *smtp_client_state_name(enum smtp_client_state st)
@@ -144,7 +144,7 @@ smtp_client_send(struct smtp_client *c, enum smtp_client_state kind, const char 
         smtp_client_abort(c, 554, "5.5.0", "command line too long");
         return;
     }
-    if (buf_append(&c->out, line, (size_t)n) || buf_append(&c->out, "\r\n", 2)) {
+    if (buf_append(&c->out.buf, line, (size_t)n) || buf_append(&c->out.buf, "\r\n", 2)) {
         smtp_client_abort(c, 451, "4.3.0", "out of memory");
         return;
     }
@@ -276,8 +276,9 @@ static void smtp_client_note_secret(struct smtp_client *c, const char *what, siz
 {
     char value[SASL_REVEAL_MAX];
     long len = sasl_response_reveal(c->cfg.mech, b64, n, value, sizeof value);
-    if (len >= 0 && off + n <= c->out.len) {
-        proto_notes_tell(&c->notes, PROTO_NOTE_SECRET, off, n, what, "base64", value, (size_t)len);
+    if (len >= 0 && off + n <= c->out.buf.len) {
+        proto_notes_tell(&c->out.notes, PROTO_NOTE_SECRET, off, n, what, "base64", value,
+                         (size_t)len);
     }
     OPENSSL_cleanse(value, sizeof value);
 }
@@ -285,32 +286,32 @@ static void smtp_client_note_secret(struct smtp_client *c, const char *what, siz
 /* Dot-stuffs the message into the output and ends it. */
 static void smtp_client_send_body(struct smtp_client *c, const struct smtp_client_mail *m)
 {
-    size_t text = c->out.len;
+    size_t text = c->out.buf.len;
     /* RFC 5321 §4.5.2: "Before sending a line of mail text, the SMTP client checks the first
      * character of the line. If it is a period, one additional period is inserted at the
      * beginning of the line." Lines are what CRLF ends, as the receiving server sees them. */
     size_t start = 0;
     int rc = 0;
     /* room for the message, a few stuffed dots and the final ".CRLF"; a hint, the appends check */
-    (void)buf_reserve(&c->out, smtp_client_wire_size(m) + 16);
+    (void)buf_reserve(&c->out.buf, smtp_client_wire_size(m) + 16);
     /* the lines that start with a period: the first, and any after a CRLF */
     for (size_t i = 0; i < m->len && rc == 0;) {
         if (m->data[i] == '.' && (i == 0 || (i >= 2 && m->data[i - 2] == '\r'))) {
-            rc = buf_append(&c->out, m->data + start, i - start);
-            rc = rc ? rc : buf_append(&c->out, ".", 1);
+            rc = buf_append(&c->out.buf, m->data + start, i - start);
+            rc = rc ? rc : buf_append(&c->out.buf, ".", 1);
             start = i;
         }
         const uint8_t *lf = memchr(m->data + i, '\n', m->len - i);
         i = lf ? (size_t)(lf - m->data) + 1 : m->len;
     }
-    rc = rc ? rc : buf_append(&c->out, m->data + start, m->len - start);
+    rc = rc ? rc : buf_append(&c->out.buf, m->data + start, m->len - start);
     if (rc == 0 && smtp_client_wire_size(m) != m->len) {
-        rc = buf_append(&c->out, "\r\n", 2);
+        rc = buf_append(&c->out.buf, "\r\n", 2);
     }
     if (rc == 0) {
-        if (c->out.len > text) {
-            proto_notes_tell(&c->notes, PROTO_NOTE_MESSAGE, text, c->out.len - text, NULL, NULL,
-                             NULL, 0);
+        if (c->out.buf.len > text) {
+            proto_notes_tell(&c->out.notes, PROTO_NOTE_MESSAGE, text, c->out.buf.len - text, NULL,
+                             NULL, NULL, 0);
         }
         smtp_client_send(c, SMTP_CLIENT_STATE_BODY, ".");
     } else {
@@ -444,7 +445,7 @@ static void smtp_client_start_auth(struct smtp_client *c)
          * exceed this length, the client MUST NOT use the initial response parameter". */
         if (n >= 0 && sizeof "AUTH PLAIN " - 1 + (size_t)n + 2 <= SMTP_COMMAND_LINE_MAX) {
             c->auth_step = SMTP_CLIENT_AUTH_FINAL;
-            size_t line = c->out.len;
+            size_t line = c->out.buf.len;
             smtp_client_send(c, SMTP_CLIENT_STATE_AUTH, "AUTH PLAIN %s", b64);
             smtp_client_note_secret(c, "AUTH PLAIN", line + sizeof "AUTH PLAIN " - 1, b64,
                                     (size_t)n);
@@ -466,7 +467,7 @@ static void smtp_client_start_auth(struct smtp_client *c)
 /* Sends one response line of the exchange (it may be longer than a command line). */
 static void smtp_client_auth_line(struct smtp_client *c, const char *b64, long n)
 {
-    if (n < 0 || buf_append(&c->out, b64, (size_t)n) || buf_append(&c->out, "\r\n", 2)) {
+    if (n < 0 || buf_append(&c->out.buf, b64, (size_t)n) || buf_append(&c->out.buf, "\r\n", 2)) {
         smtp_client_abort(c, 451, "4.3.0", "out of memory");
         return;
     }
@@ -520,7 +521,7 @@ static void smtp_client_on_auth(struct smtp_client *c, const struct smtp_reply *
                                                                      : "AUTH PLAIN";
     c->auth_step = c->auth_step == SMTP_CLIENT_AUTH_LOGIN_USER ? SMTP_CLIENT_AUTH_LOGIN_PASS
                                                                : SMTP_CLIENT_AUTH_FINAL;
-    size_t line = c->out.len;
+    size_t line = c->out.buf.len;
     smtp_client_auth_line(c, b64, n);
     smtp_client_note_secret(c, what, line, b64, (size_t)n);
     OPENSSL_cleanse(b64, sizeof b64);
@@ -744,7 +745,7 @@ struct smtp_client *smtp_client_new(const struct smtp_client_config *cfg,
         c->hooks = *hooks;
     }
     c->ctx = ctx;
-    buf_init(&c->out, 0);
+    buf_init(&c->out.buf, 0);
     if (!ok || smtp_reply_parser_init(&c->parser) != 0) {
         smtp_client_free(c);
         return NULL;
@@ -773,7 +774,7 @@ void smtp_client_free(struct smtp_client *c)
     free(c->mails);
     free(c->pending);
     smtp_reply_parser_free(&c->parser);
-    buf_free(&c->out);
+    buf_free(&c->out.buf);
     if (c->password) {
         OPENSSL_cleanse(c->password, strlen(c->password));
     }
@@ -838,20 +839,17 @@ void smtp_client_start(struct smtp_client *c)
 
 size_t smtp_client_output(const struct smtp_client *c, const uint8_t **out)
 {
-    *out = c->out.data;
-    return c->out.len;
+    return proto_out_ready(&c->out, out);
 }
 
 void smtp_client_output_consumed(struct smtp_client *c, size_t n)
 {
-    buf_consume(&c->out, n);
-    c->notes.consumed += n;
+    proto_out_consumed(&c->out, n);
 }
 
 void smtp_client_set_notes(struct smtp_client *c, proto_note_fn fn, void *ctx)
 {
-    c->notes.fn = fn;
-    c->notes.ctx = ctx;
+    proto_out_set_notes(&c->out, fn, ctx);
 }
 
 bool smtp_client_done(const struct smtp_client *c)

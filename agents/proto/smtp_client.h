@@ -97,7 +97,7 @@ void smtp_client_set_notes(struct smtp_client *c, proto_note_fn fn, void *ctx);
 void smtp_client_start(struct smtp_client *c);
 /* Takes all n bytes of server replies (any split, several replies at once). */
 void smtp_client_feed(struct smtp_client *c, const uint8_t *in, size_t n);
-/* The bytes waiting to be sent; *out is valid until the next call into the engine. */
+/* The bytes waiting to be sent; *out (never NULL) is valid until the next call into the engine. */
 size_t smtp_client_output(const struct smtp_client *c, const uint8_t **out);
 void smtp_client_output_consumed(struct smtp_client *c, size_t n);
 /* True once the connection should be closed after the output is sent. */

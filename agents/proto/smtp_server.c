@@ -96,32 +96,16 @@ void smtp_server_set_state(struct smtp_server *s, enum smtp_server_state st)
     }
 }
 
-/* Holds the output queued from now on for us more; a pause at the same place grows. */
-void smtp_server_hold(struct smtp_server *s, uint64_t us)
-{
-    if (us == 0) {
-        return;
-    }
-    if (s->nholds > 0 &&
-        (s->holds[s->nholds - 1].at == s->out.len || s->nholds == SMTP_SERVER_HOLDS)) {
-        s->holds[s->nholds - 1].us += us;
-        return;
-    }
-    s->holds[s->nholds].at = s->out.len;
-    s->holds[s->nholds].us = us;
-    s->nholds++;
-}
-
 static void smtp_server_send(struct smtp_server *s, const struct smtp_reply *r)
 {
     /* Postfix's smtpd_chat_reply: "Slow down clients that make errors. Sleep-on-anything slows
      * down clients that make an excessive number of errors within a session." Every reply, not
      * only the refusals, once the soft limit is reached. */
     if (s->cfg.soft_error_limit > 0 && s->errors >= s->cfg.soft_error_limit) {
-        smtp_server_hold(s, s->cfg.error_sleep_us);
+        proto_out_hold(&s->out, s->cfg.error_sleep_us);
     }
-    size_t at = s->out.len;
-    if (smtp_reply_format(&s->out, r) != 0) {
+    size_t at = s->out.buf.len;
+    if (smtp_reply_format(&s->out.buf, r) != 0) {
         s->done = true; /* no memory for the reply: end the session rather than lie */
         return;
     }
@@ -134,8 +118,8 @@ static void smtp_server_send(struct smtp_server *s, const struct smtp_reply *r)
         long n = r->code == 334
                      ? sasl_challenge_reveal(r->text, strlen(r->text), challenge, sizeof challenge)
                      : 0;
-        proto_notes_tell(&s->notes, PROTO_NOTE_REPLY, at, s->out.len - at, code, klass, challenge,
-                         n > 0 ? (size_t)n : 0);
+        proto_notes_tell(&s->out.notes, PROTO_NOTE_REPLY, at, s->out.buf.len - at, code, klass,
+                         challenge, n > 0 ? (size_t)n : 0);
     }
 }
 
@@ -452,7 +436,7 @@ struct smtp_server *smtp_server_new(const struct smtp_server_config *cfg,
     s->cfg.banner = s->banner;
     s->cfg.myorigin = s->myorigin;
     s->env.tls = cfg->tls_active;
-    buf_init(&s->out, 0);
+    buf_init(&s->out.buf, 0);
     buf_init(&s->msg, cfg->max_message_size);
     bool ok = s->hostname && s->banner && s->myorigin;
     ok = ok && line_reader_init(&s->cmd_reader, SMTP_SERVER_LINE_LIMIT + 2, LINE_END_LF) == 0;
@@ -478,7 +462,7 @@ void smtp_server_free(struct smtp_server *s)
     line_reader_free(&s->cmd_reader);
     line_reader_free(&s->data_reader);
     line_reader_free(&s->sasl_reader);
-    buf_free(&s->out);
+    buf_free(&s->out.buf);
     buf_free(&s->msg);
     free(s->hostname);
     free(s->banner);
@@ -499,37 +483,27 @@ void smtp_server_start(struct smtp_server *s)
 
 size_t smtp_server_output(const struct smtp_server *s, const uint8_t **out)
 {
-    *out = s->out.data;
-    return s->nholds > 0 ? s->holds[0].at : s->out.len;
+    return proto_out_ready(&s->out, out);
 }
 
 void smtp_server_set_notes(struct smtp_server *s, proto_note_fn fn, void *ctx)
 {
-    s->notes.fn = fn;
-    s->notes.ctx = ctx;
+    proto_out_set_notes(&s->out, fn, ctx);
 }
 
 void smtp_server_output_consumed(struct smtp_server *s, size_t n)
 {
-    buf_consume(&s->out, n);
-    s->notes.consumed += n;
-    for (size_t i = 0; i < s->nholds; i++) {
-        s->holds[i].at = s->holds[i].at > n ? s->holds[i].at - n : 0;
-    }
+    proto_out_consumed(&s->out, n);
 }
 
 uint64_t smtp_server_pause(const struct smtp_server *s)
 {
-    return s->nholds > 0 ? s->holds[0].us : 0;
+    return proto_out_pause(&s->out);
 }
 
 void smtp_server_resume(struct smtp_server *s)
 {
-    if (s->nholds == 0) {
-        return;
-    }
-    memmove(&s->holds[0], &s->holds[1], (s->nholds - 1) * sizeof s->holds[0]);
-    s->nholds--;
+    proto_out_resume(&s->out);
 }
 
 bool smtp_server_done(const struct smtp_server *s)

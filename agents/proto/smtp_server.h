@@ -206,8 +206,8 @@ void smtp_server_start(struct smtp_server *s);
  *   whether the engine or a hook refused it, and failed authentications; not counted: "452
  *   4.5.3 too many recipients". A message accepted with 250 forgives the errors so far. */
 void smtp_server_feed(struct smtp_server *s, const uint8_t *in, size_t n);
-/* The bytes that may be sent now; *out is valid until the next call into the engine. Replies
- * behind a pause (smtp_server_pause) are not among them yet. */
+/* The bytes that may be sent now; *out (never NULL) is valid until the next call into the engine.
+ * Replies behind a pause (smtp_server_pause) are not among them yet. */
 size_t smtp_server_output(const struct smtp_server *s, const uint8_t **out);
 void smtp_server_output_consumed(struct smtp_server *s, size_t n);
 /* The engine owns no clock, so it asks for its waits: the microseconds the caller should let

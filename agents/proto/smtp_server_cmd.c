@@ -373,7 +373,7 @@ static void smtp_server_auth_done(struct smtp_server *s, bool ok, struct smtp_re
         snprintf(s->env.auth_user, sizeof s->env.auth_user, "%s", cred->user);
     }
     if (!ok) {
-        smtp_server_hold(s, s->cfg.auth_failure_delay_us);
+        proto_out_hold(&s->out, s->cfg.auth_failure_delay_us);
     }
     smtp_server_verdict(s, ok, r, 235); /* a failure counts as an error there */
     sasl_server_clear(&s->sasl);

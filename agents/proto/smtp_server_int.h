@@ -4,6 +4,7 @@
 #ifndef MAILSIM_SMTP_SERVER_INT_H
 #define MAILSIM_SMTP_SERVER_INT_H
 
+#include "proto_out.h"
 #include "smtp_server.h"
 
 #include <stdarg.h>
@@ -12,14 +13,6 @@
 
 /* The most of the message buffer allocated up front on a client's SIZE= (see DATA). */
 #define SMTP_SERVER_SIZE_HINT ((size_t)1 << 20)
-/* Pauses waiting in the output at once; more are added to the last one. */
-#define SMTP_SERVER_HOLDS 8
-
-/* A pause before the output from offset at (see smtp_server_pause). */
-struct smtp_server_hold {
-    size_t at;
-    uint64_t us;
-};
 
 struct smtp_server {
     struct smtp_server_config cfg; /* hostname and banner point at the copies below */
@@ -34,9 +27,7 @@ struct smtp_server {
     struct line_reader cmd_reader;  /* commands: LF ends a line (bare LF flagged), 2048 */
     struct line_reader data_reader; /* DATA: only CRLF ends a line, long ones in pieces */
     struct line_reader sasl_reader; /* AUTH responses: 12288 */
-    struct buf out;
-    struct smtp_server_hold holds[SMTP_SERVER_HOLDS]; /* the pauses in out, in order */
-    size_t nholds;
+    struct proto_out out;           /* the replies, their pauses and their notes */
     struct smtp_envelope env;
     size_t rcpt_cap;
     struct buf msg; /* the unstuffed message being received */
@@ -47,7 +38,6 @@ struct smtp_server {
     unsigned msg_count;
     struct sasl_server sasl; /* the SASL exchange under way */
     unsigned auth_attempts;
-    struct proto_notes notes;
 };
 
 typedef void smtp_server_handler(struct smtp_server *s, const char *arg);
@@ -73,9 +63,6 @@ enum smtp_server_state smtp_server_idle_state(const struct smtp_server *s);
 
 /* The one place where the state changes, so the agent can record every change. */
 void smtp_server_set_state(struct smtp_server *s, enum smtp_server_state st);
-
-/* Holds the replies queued from now on for us more (smtp_server_pause). */
-void smtp_server_hold(struct smtp_server *s, uint64_t us);
 
 /* Replies; on no memory for a reply the session ends rather than lie. */
 void smtp_server_vreply(struct smtp_server *s, int code, const char *enh, const char *fmt,
