@@ -175,23 +175,34 @@ void pop3_server_end(struct pop3_server *s)
     buf_clear(&s->in);
 }
 
-/* Dovecot's pop3 process: "if (ret >= 0) client->bad_counter = 0; else if (++client->bad_counter >
- * CLIENT_MAX_BAD_COMMANDS) { ... "-ERR Too many bad commands." ... }". Before login the login
- * process answers, and it counts only what it does not know (pop3_server_unknown). */
-void pop3_server_err(struct pop3_server *s, const char *fmt, ...)
+/* Queues "-ERR " and the text, and notes it. */
+static void pop3_server_verr(struct pop3_server *s, const char *fmt, va_list ap)
 {
     size_t at = s->out.buf.len;
-    va_list ap;
-    va_start(ap, fmt);
     pop3_server_vline(s, "-ERR ", fmt, ap);
-    va_end(ap);
     pop3_server_note_err(s, at);
-    if (s->done || s->state == POP3_STATE_AUTHORIZATION) {
-        return;
-    }
+}
+
+/* Dovecot's pop3 process: "if (ret >= 0) client->bad_counter = 0; else if (++client->bad_counter >
+ * CLIENT_MAX_BAD_COMMANDS) { ... "-ERR Too many bad commands." ... }". */
+static void pop3_server_count_bad(struct pop3_server *s)
+{
     if (++s->bad > s->max_bad) {
         pop3_server_err_line(s, "-ERR Too many bad commands.\r\n");
         pop3_server_end(s);
+    }
+}
+
+/* After login a failed command counts; before it the login process answers, and it counts only
+ * what it does not know (pop3_server_unknown). */
+void pop3_server_err(struct pop3_server *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    pop3_server_verr(s, fmt, ap);
+    va_end(ap);
+    if (!s->done && s->state != POP3_STATE_AUTHORIZATION) {
+        pop3_server_count_bad(s);
     }
 }
 
@@ -202,20 +213,15 @@ static void pop3_server_unknown(struct pop3_server *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void pop3_server_unknown(struct pop3_server *s, const char *fmt, ...)
 {
-    size_t at = s->out.buf.len;
     va_list ap;
     va_start(ap, fmt);
-    pop3_server_vline(s, "-ERR ", fmt, ap);
+    pop3_server_verr(s, fmt, ap);
     va_end(ap);
-    pop3_server_note_err(s, at);
     if (s->done) {
         return;
     }
     if (s->state != POP3_STATE_AUTHORIZATION) {
-        if (++s->bad > s->max_bad) {
-            pop3_server_err_line(s, "-ERR Too many bad commands.\r\n");
-            pop3_server_end(s);
-        }
+        pop3_server_count_bad(s);
     } else if (++s->bad >= s->max_bad_auth) {
         pop3_server_err_line(s, "-ERR Too many invalid bad commands.\r\n");
         pop3_server_end(s);
