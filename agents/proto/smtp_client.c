@@ -201,6 +201,15 @@ static void smtp_client_quit(struct smtp_client *c)
     }
 }
 
+/* The session cannot carry its mails: each fails with r, and the client still says QUIT. RFC
+ * 5321 §3.1, on a 554 greeting: "A server taking this approach MUST still wait for the client to
+ * send a QUIT (see Section 4.1.1.10) before closing the connection". */
+static void smtp_client_give_up(struct smtp_client *c, const struct smtp_reply *r)
+{
+    smtp_client_fail_all(c, r);
+    smtp_client_quit(c);
+}
+
 static size_t smtp_client_wire_size(const struct smtp_client_mail *m)
 {
     bool crlf = m->len >= 2 && m->data[m->len - 2] == '\r' && m->data[m->len - 1] == '\n';
@@ -332,10 +341,7 @@ static void smtp_client_on_greeting(struct smtp_client *c, const struct smtp_rep
 {
     (void)p;
     if (smtp_reply_class(r) != 2) {
-        /* RFC 5321 §3.1, on a 554 greeting: "A server taking this approach MUST still wait for
-         * the client to send a QUIT (see Section 4.1.1.10) before closing the connection". */
-        smtp_client_fail_all(c, r);
-        smtp_client_quit(c);
+        smtp_client_give_up(c, r);
         return;
     }
     smtp_client_send(c, SMTP_CLIENT_STATE_EHLO, "EHLO %s", c->ehlo_name);
@@ -354,8 +360,7 @@ static void smtp_client_on_ehlo(struct smtp_client *c, const struct smtp_reply *
          * knows no extensions still knows HELO. */
         smtp_client_send(c, SMTP_CLIENT_STATE_HELO, "HELO %s", c->ehlo_name);
     } else {
-        smtp_client_fail_all(c, r);
-        smtp_client_quit(c);
+        smtp_client_give_up(c, r);
     }
 }
 
@@ -364,8 +369,7 @@ static void smtp_client_on_helo(struct smtp_client *c, const struct smtp_reply *
 {
     (void)p;
     if (smtp_reply_class(r) != 2) {
-        smtp_client_fail_all(c, r);
-        smtp_client_quit(c);
+        smtp_client_give_up(c, r);
         return;
     }
     memset(&c->caps, 0, sizeof c->caps); /* HELO: no extensions at all */
@@ -383,8 +387,7 @@ static void smtp_client_after_hello(struct smtp_client *c)
         if (c->cfg.require_tls) {
             struct smtp_reply r;
             smtp_client_local_reply(&r, 451, "4.7.4", "TLS is required, but was not offered");
-            smtp_client_fail_all(c, &r);
-            smtp_client_quit(c);
+            smtp_client_give_up(c, &r);
             return;
         }
     }
@@ -408,8 +411,7 @@ static void smtp_client_on_starttls(struct smtp_client *c, const struct smtp_rep
         return;
     }
     if (c->cfg.require_tls) {
-        smtp_client_fail_all(c, r);
-        smtp_client_quit(c);
+        smtp_client_give_up(c, r);
         return;
     }
     smtp_client_start_auth(c);
@@ -420,8 +422,7 @@ static void smtp_client_auth_failed(struct smtp_client *c, const struct smtp_rep
     if (c->hooks.on_auth_result) {
         c->hooks.on_auth_result(c->ctx, false, r);
     }
-    smtp_client_fail_all(c, r);
-    smtp_client_quit(c);
+    smtp_client_give_up(c, r);
 }
 
 static void smtp_client_start_auth(struct smtp_client *c)
