@@ -141,6 +141,18 @@ static const char *smtp_server_path_arg(struct smtp_server *s, const char *arg, 
     return rest;
 }
 
+/* The policy stage shared by MAIL and RCPT: the hook (NULL accepts) judges the path, the reply
+ * preset to "250 2.1.0 Ok" or "250 2.1.5 Ok" (RFC 3463: 2.1.0 other address status, 2.1.5
+ * destination address valid). Returns whether the path was accepted; the reply is sent. */
+static bool smtp_server_path_policy(struct smtp_server *s, bool mail, const char *addr)
+{
+    struct smtp_reply r;
+    smtp_reply_set(&r, 250, mail ? "2.1.0" : "2.1.5", "Ok");
+    bool ok = mail ? !s->hooks.on_mail || s->hooks.on_mail(s->ctx, &s->env, addr, &r)
+                   : !s->hooks.on_rcpt || s->hooks.on_rcpt(s->ctx, &s->env, addr, &r);
+    return smtp_server_verdict(s, ok, &r, 250);
+}
+
 void smtp_server_cmd_mail(struct smtp_server *s, const char *arg)
 {
     char addr[SMTP_PATH_MAX + 1];
@@ -190,10 +202,7 @@ void smtp_server_cmd_mail(struct smtp_server *s, const char *arg)
             return;
         }
     }
-    struct smtp_reply r;
-    smtp_reply_set(&r, 250, "2.1.0", "Ok");
-    bool ok = !s->hooks.on_mail || s->hooks.on_mail(s->ctx, &s->env, addr, &r);
-    if (!smtp_server_verdict(s, ok, &r, 250)) {
+    if (!smtp_server_path_policy(s, true, addr)) {
         return;
     }
     s->env.has_mail = true;
@@ -223,10 +232,7 @@ void smtp_server_cmd_rcpt(struct smtp_server *s, const char *arg)
         smtp_server_reply(s, 452, "4.5.3", "Error: too many recipients");
         return;
     }
-    struct smtp_reply r;
-    smtp_reply_set(&r, 250, "2.1.5", "Ok");
-    bool ok = !s->hooks.on_rcpt || s->hooks.on_rcpt(s->ctx, &s->env, addr, &r);
-    if (!smtp_server_verdict(s, ok, &r, 250)) {
+    if (!smtp_server_path_policy(s, false, addr)) {
         return;
     }
     if (s->env.nrcpt == s->rcpt_cap) {
