@@ -2,6 +2,7 @@
 #include "trace.h"
 
 #include "pages.h"
+#include "strmap.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,15 +129,6 @@ const uint8_t *trace_bytes_ptr(const struct trace *tr, struct trace_bytes b)
     return tr->chunks[b.chunk]->data + b.off;
 }
 
-static uint32_t trace_hash(const char *s)
-{
-    uint32_t h = 2166136261u;
-    for (; *s; s++) {
-        h = (h ^ (uint8_t)*s) * 16777619u;
-    }
-    return h;
-}
-
 int trace_init(struct trace *tr)
 {
     memset(tr, 0, sizeof *tr);
@@ -186,7 +178,7 @@ const char *trace_string(const struct trace *tr, trace_str id)
 static size_t trace_hash_slot(const struct trace *tr, const char *s)
 {
     size_t mask = tr->hash_cap - 1;
-    size_t i = trace_hash(s) & mask;
+    size_t i = strmap_hash(s) & mask;
     while (tr->str_hash[i] != 0 && strcmp(trace_string(tr, tr->str_hash[i]), s) != 0) {
         i = (i + 1) & mask;
     }
@@ -336,8 +328,20 @@ uint32_t trace_add_tap(struct trace *tr, const char *name, uint32_t link)
     return (uint32_t)(tr->ntaps - 1);
 }
 
-static struct trace_event *trace_event_new(struct trace *tr, uint64_t t, enum trace_kind kind)
+/* The kinds whose bytes are payload (what crossed a link, or was read off one): the others'
+ * bytes are text about the run (DNS answers, log lines, key ids, annotations). */
+static bool trace_kind_is_payload(enum trace_kind kind)
 {
+    return kind == TRACE_DATA || kind == TRACE_PLAIN || kind == TRACE_TAMPER || kind == TRACE_SNIFF;
+}
+
+struct trace_event *trace_append(struct trace *tr, uint64_t t, enum trace_kind kind,
+                                 const void *bytes, size_t n)
+{
+    struct trace_bytes b = {0, 0, 0};
+    if (n > 0) {
+        b = trace_arena_put(tr, bytes, n, false);
+    }
     if (tr->nevents == tr->nblocks * TRACE_BLOCK_EVENTS) {
         struct trace_event *block = pages_alloc(TRACE_BLOCK_EVENTS * sizeof *block);
         if (!block) {
@@ -349,7 +353,43 @@ static struct trace_event *trace_event_new(struct trace *tr, uint64_t t, enum tr
     memset(e, 0, sizeof *e);
     e->t = t;
     e->kind = (uint16_t)kind;
+    e->bytes = b;
+    /* plain is by definition what went into an encrypted channel */
+    e->flags = kind == TRACE_PLAIN ? TRACE_TLS : 0;
+    if (trace_kind_is_payload(kind)) {
+        tr->payload_bytes += n;
+    }
     return e;
+}
+
+/* An event with its strings: s0, s1, s2 in that order (NULL is ""), and its bytes. */
+static struct trace_event *trace_append_strs(struct trace *tr, uint64_t t, enum trace_kind kind,
+                                             const char *s0, const char *s1, const char *s2,
+                                             const void *bytes, size_t n)
+{
+    trace_str a = trace_intern(tr, s0), b = trace_intern(tr, s1), c = trace_intern(tr, s2);
+    struct trace_event *e = trace_append(tr, t, kind, bytes, n);
+    e->s[0] = a;
+    e->s[1] = b;
+    e->s[2] = c;
+    return e;
+}
+
+/* The same for events that belong to one side of a connection. */
+static struct trace_event *trace_append_side(struct trace *tr, uint64_t t, enum trace_kind kind,
+                                             uint32_t conn, enum trace_side from, const char *s0,
+                                             const char *s1, const char *s2, const void *bytes,
+                                             size_t n)
+{
+    struct trace_event *e = trace_append_strs(tr, t, kind, s0, s1, s2, bytes, n);
+    e->conn = conn;
+    e->from = (uint8_t)from;
+    return e;
+}
+
+static size_t trace_strlen(const char *s)
+{
+    return s ? strlen(s) : 0;
 }
 
 uint32_t trace_connect(struct trace *tr, uint64_t t, const struct trace_conn *c)
@@ -358,173 +398,104 @@ uint32_t trace_connect(struct trace *tr, uint64_t t, const struct trace_conn *c)
     *n = *c;
     n->id = (uint32_t)tr->nconns;
     n->t_open = t;
-    struct trace_event *e = trace_event_new(tr, t, TRACE_CONNECT);
-    e->conn = n->id;
+    trace_append(tr, t, TRACE_CONNECT, NULL, 0)->conn = n->id;
     return n->id;
 }
 
 struct trace_bytes trace_data(struct trace *tr, uint64_t t, uint32_t conn, enum trace_side from,
                               bool tls, const uint8_t *p, size_t n)
 {
-    struct trace_bytes b = trace_arena_put(tr, p, n, false);
-    struct trace_event *e = trace_event_new(tr, t, TRACE_DATA);
-    e->conn = conn;
-    e->from = (uint8_t)from;
+    struct trace_event *e =
+        trace_append_side(tr, t, TRACE_DATA, conn, from, NULL, NULL, NULL, p, n);
     e->flags = tls ? TRACE_TLS : 0;
-    e->bytes = b;
-    tr->payload_bytes += n;
-    return b;
+    return e->bytes;
 }
 
 void trace_plain(struct trace *tr, uint64_t t, uint32_t conn, enum trace_side from,
                  const uint8_t *p, size_t n)
 {
-    struct trace_bytes b = trace_arena_put(tr, p, n, false);
-    struct trace_event *e = trace_event_new(tr, t, TRACE_PLAIN);
-    e->conn = conn;
-    e->from = (uint8_t)from;
-    e->flags = TRACE_TLS;
-    e->bytes = b;
-    tr->payload_bytes += n;
+    trace_append_side(tr, t, TRACE_PLAIN, conn, from, NULL, NULL, NULL, p, n);
 }
 
 void trace_key(struct trace *tr, uint64_t t, const char *agent, const char *system,
                const char *identity, const char *id)
 {
-    trace_str a = trace_intern(tr, agent);
-    trace_str s = trace_intern(tr, system);
-    trace_str who = trace_intern(tr, identity);
-    struct trace_bytes b = trace_arena_put(tr, (const uint8_t *)id, strlen(id), false);
-    struct trace_event *e = trace_event_new(tr, t, TRACE_KEY);
-    e->s[0] = a;
-    e->s[1] = s;
-    e->s[2] = who;
-    e->bytes = b;
+    trace_append_strs(tr, t, TRACE_KEY, agent, system, identity, id, trace_strlen(id));
 }
 
 void trace_tamper(struct trace *tr, uint64_t t, uint32_t conn, enum trace_side from,
                   const char *agent, const uint8_t *p, size_t n)
 {
-    trace_str a = trace_intern(tr, agent);
-    struct trace_bytes b = trace_arena_put(tr, p, n, false);
-    struct trace_event *e = trace_event_new(tr, t, TRACE_TAMPER);
-    e->conn = conn;
-    e->from = (uint8_t)from;
-    e->s[0] = a;
-    e->bytes = b;
-    tr->payload_bytes += n;
+    trace_append_side(tr, t, TRACE_TAMPER, conn, from, agent, NULL, NULL, p, n);
 }
 
 void trace_secure(struct trace *tr, uint64_t t, uint32_t conn, enum trace_side from,
                   const char *agent, const char *version, const char *cipher, bool ok,
                   const char *detail)
 {
-    trace_str a = trace_intern(tr, agent);
-    trace_str v = trace_intern(tr, version ? version : "");
-    trace_str c = trace_intern(tr, cipher ? cipher : "");
-    size_t n = detail ? strlen(detail) : 0;
-    struct trace_bytes b = trace_arena_put(tr, (const uint8_t *)(detail ? detail : ""), n, false);
-    struct trace_event *e = trace_event_new(tr, t, TRACE_SECURE);
-    e->conn = conn;
-    e->from = (uint8_t)from;
-    e->s[0] = a;
-    e->s[1] = v;
-    e->s[2] = c;
-    e->flags = ok ? TRACE_OK : 0;
-    e->bytes = b;
+    trace_append_side(tr, t, TRACE_SECURE, conn, from, agent, version, cipher, detail,
+                      trace_strlen(detail))
+        ->flags = ok ? TRACE_OK : 0;
 }
 
-/* The fields every annotation has: where (conn, side, offset, length) and who said it. The
- * value bytes are meaning, not payload: payload_bytes does not count them. */
-static struct trace_event *trace_annotation(struct trace *tr, uint64_t t, enum trace_kind kind,
-                                            uint32_t conn, enum trace_side from, const char *agent,
-                                            uint32_t offset, uint32_t length, const uint8_t *p,
-                                            size_t n)
+/* The fields every annotation has: where (conn, side, offset, length), who said it, and what
+ * the bytes mean (s1, s2). The value bytes are meaning, not payload: payload_bytes does not
+ * count them. */
+static void trace_annotation(struct trace *tr, uint64_t t, enum trace_kind kind, uint32_t conn,
+                             enum trace_side from, const char *agent, const char *s1,
+                             const char *s2, uint32_t offset, uint32_t length, const uint8_t *p,
+                             size_t n)
 {
-    trace_str a = trace_intern(tr, agent);
-    struct trace_bytes b = trace_arena_put(tr, p, n, false);
-    struct trace_event *e = trace_event_new(tr, t, kind);
-    e->conn = conn;
-    e->from = (uint8_t)from;
-    e->s[0] = a;
+    struct trace_event *e = trace_append_side(tr, t, kind, conn, from, agent, s1, s2, p, n);
     e->num = (int32_t)offset;
     e->aux = length;
-    e->bytes = b;
-    return e;
 }
 
 void trace_secret(struct trace *tr, uint64_t t, uint32_t conn, enum trace_side from,
                   const char *agent, const char *what, const char *encoding, uint32_t offset,
                   uint32_t length, const uint8_t *value, size_t n)
 {
-    trace_str w = trace_intern(tr, what);
-    trace_str enc = trace_intern(tr, encoding);
-    struct trace_event *e =
-        trace_annotation(tr, t, TRACE_SECRET, conn, from, agent, offset, length, value, n);
-    e->s[1] = w;
-    e->s[2] = enc;
+    trace_annotation(tr, t, TRACE_SECRET, conn, from, agent, what, encoding, offset, length, value,
+                     n);
 }
 
 void trace_reply(struct trace *tr, uint64_t t, uint32_t conn, enum trace_side from,
                  const char *agent, const char *code, const char *klass, uint32_t offset,
                  uint32_t length, const uint8_t *challenge, size_t n)
 {
-    trace_str c = trace_intern(tr, code);
-    trace_str k = trace_intern(tr, klass);
-    struct trace_event *e =
-        trace_annotation(tr, t, TRACE_REPLY, conn, from, agent, offset, length, challenge, n);
-    e->s[1] = c;
-    e->s[2] = k;
+    trace_annotation(tr, t, TRACE_REPLY, conn, from, agent, code, klass, offset, length, challenge,
+                     n);
 }
 
 void trace_message(struct trace *tr, uint64_t t, uint32_t conn, enum trace_side from,
                    const char *agent, uint32_t offset, uint32_t length)
 {
-    trace_annotation(tr, t, TRACE_MESSAGE, conn, from, agent, offset, length, NULL, 0);
+    trace_annotation(tr, t, TRACE_MESSAGE, conn, from, agent, NULL, NULL, offset, length, NULL, 0);
 }
 
 void trace_close(struct trace *tr, uint64_t t, uint32_t conn, enum trace_side from)
 {
-    struct trace_event *e = trace_event_new(tr, t, TRACE_CLOSE);
-    e->conn = conn;
-    e->from = (uint8_t)from;
+    trace_append_side(tr, t, TRACE_CLOSE, conn, from, NULL, NULL, NULL, NULL, 0);
 }
 
 void trace_step(struct trace *tr, uint64_t t, int n, const char *mail, const char *agent,
                 uint32_t conn)
 {
-    trace_str m = trace_intern(tr, mail);
-    trace_str a = trace_intern(tr, agent);
-    struct trace_event *e = trace_event_new(tr, t, TRACE_STEP);
+    struct trace_event *e = trace_append_strs(tr, t, TRACE_STEP, mail, agent, NULL, NULL, 0);
     e->num = n;
-    e->s[0] = m;
-    e->s[1] = a;
     e->conn = conn;
 }
 
 void trace_mail(struct trace *tr, uint64_t t, const char *mail, const char *state,
                 const char *agent, int code)
 {
-    trace_str m = trace_intern(tr, mail);
-    trace_str s = trace_intern(tr, state);
-    trace_str a = trace_intern(tr, agent);
-    struct trace_event *e = trace_event_new(tr, t, TRACE_MAIL);
-    e->s[0] = m;
-    e->s[1] = s;
-    e->s[2] = a;
-    e->num = code;
+    trace_append_strs(tr, t, TRACE_MAIL, mail, state, agent, NULL, 0)->num = code;
 }
 
 void trace_auth(struct trace *tr, uint64_t t, const char *agent, const char *user, const char *mech,
                 bool ok, uint32_t conn)
 {
-    trace_str a = trace_intern(tr, agent);
-    trace_str u = trace_intern(tr, user);
-    trace_str m = trace_intern(tr, mech);
-    struct trace_event *e = trace_event_new(tr, t, TRACE_AUTH);
-    e->s[0] = a;
-    e->s[1] = u;
-    e->s[2] = m;
+    struct trace_event *e = trace_append_strs(tr, t, TRACE_AUTH, agent, user, mech, NULL, 0);
     e->flags = ok ? TRACE_OK : 0;
     e->conn = conn;
 }
@@ -532,13 +503,7 @@ void trace_auth(struct trace *tr, uint64_t t, const char *agent, const char *use
 void trace_policy(struct trace *tr, uint64_t t, const char *agent, const char *rule,
                   const char *decision, int code, uint32_t conn)
 {
-    trace_str a = trace_intern(tr, agent);
-    trace_str r = trace_intern(tr, rule);
-    trace_str d = trace_intern(tr, decision);
-    struct trace_event *e = trace_event_new(tr, t, TRACE_POLICY);
-    e->s[0] = a;
-    e->s[1] = r;
-    e->s[2] = d;
+    struct trace_event *e = trace_append_strs(tr, t, TRACE_POLICY, agent, rule, decision, NULL, 0);
     e->num = code;
     e->conn = conn;
 }
@@ -546,64 +511,31 @@ void trace_policy(struct trace *tr, uint64_t t, const char *agent, const char *r
 void trace_sniff(struct trace *tr, uint64_t t, const char *tap, uint32_t conn, const char *finding,
                  const uint8_t *value, size_t n)
 {
-    trace_str tp = trace_intern(tr, tap);
-    trace_str f = trace_intern(tr, finding);
-    struct trace_bytes b = trace_arena_put(tr, value, n, false);
-    struct trace_event *e = trace_event_new(tr, t, TRACE_SNIFF);
-    e->s[0] = tp;
-    e->s[1] = f;
-    e->conn = conn;
-    e->bytes = b;
-    tr->payload_bytes += n;
+    trace_append_strs(tr, t, TRACE_SNIFF, tap, finding, NULL, value, n)->conn = conn;
 }
 
 void trace_state(struct trace *tr, uint64_t t, const char *agent, const char *machine,
                  const char *state, uint32_t conn)
 {
-    trace_str a = trace_intern(tr, agent);
-    trace_str m = trace_intern(tr, machine);
-    trace_str s = trace_intern(tr, state);
-    struct trace_event *e = trace_event_new(tr, t, TRACE_STATE);
-    e->s[0] = a;
-    e->s[1] = m;
-    e->s[2] = s;
-    e->conn = conn;
+    trace_append_strs(tr, t, TRACE_STATE, agent, machine, state, NULL, 0)->conn = conn;
 }
 
 void trace_dns(struct trace *tr, uint64_t t, const char *agent, const char *query,
                const char *answer)
 {
-    trace_str a = trace_intern(tr, agent);
-    trace_str q = trace_intern(tr, query);
-    struct trace_bytes b = trace_arena_put(tr, answer, strlen(answer), false);
-    struct trace_event *e = trace_event_new(tr, t, TRACE_DNS);
-    e->s[0] = a;
-    e->s[1] = q;
-    e->bytes = b;
+    trace_append_strs(tr, t, TRACE_DNS, agent, query, NULL, answer, trace_strlen(answer));
 }
 
 void trace_note(struct trace *tr, uint64_t t, const char *agent, const char *ja, const char *en)
 {
-    trace_str a = trace_intern(tr, agent ? agent : "");
-    trace_str j = trace_intern(tr, ja ? ja : "");
-    trace_str n = trace_intern(tr, en ? en : "");
-    struct trace_event *e = trace_event_new(tr, t, TRACE_NOTE);
-    e->s[0] = a;
-    e->s[1] = j;
-    e->s[2] = n;
+    trace_append_strs(tr, t, TRACE_NOTE, agent, ja, en, NULL, 0);
 }
 
 void trace_log(struct trace *tr, uint64_t t, const char *agent, const char *program, uint32_t conn,
                const char *line)
 {
-    trace_str a = trace_intern(tr, agent);
-    trace_str p = trace_intern(tr, program);
-    struct trace_bytes b = trace_arena_put(tr, line, strlen(line), false);
-    struct trace_event *e = trace_event_new(tr, t, TRACE_LOG);
-    e->s[0] = a;
-    e->s[1] = p;
-    e->conn = conn;
-    e->bytes = b;
+    trace_append_strs(tr, t, TRACE_LOG, agent, program, NULL, line, trace_strlen(line))->conn =
+        conn;
 }
 
 void trace_format_ipv4(uint32_t ip, char *out, size_t cap)

@@ -134,7 +134,7 @@ struct trace {
         trace_str id;
     } intern_cache[TRACE_INTERN_CACHE];
 
-    size_t payload_bytes; /* data and sniff bytes recorded */
+    size_t payload_bytes; /* bytes of data, plain, tamper and sniff events */
     uint64_t seed;
     char *title;    /* the scenario's id */
     char *title_ja; /* its title in Japanese and in English, for viewers */
@@ -163,6 +163,12 @@ uint32_t trace_add_agent(struct trace *tr, const char *id, const char *role, con
                          uint32_t host);
 uint32_t trace_add_link(struct trace *tr, uint32_t a, uint32_t b, uint32_t latency_us);
 uint32_t trace_add_tap(struct trace *tr, const char *name, uint32_t link);
+
+/* Appends an event of kind at time t holding a copy of n bytes, every other field zero, for the
+ * caller to fill: the one way events are made (the calls below and the JSONL reader use it).
+ * plain events get TRACE_TLS; the bytes of data, plain, tamper and sniff count as payload. */
+struct trace_event *trace_append(struct trace *tr, uint64_t t, enum trace_kind kind,
+                                 const void *bytes, size_t n);
 
 /* Events. trace_connect() assigns and returns the connection id (c->id is ignored). */
 uint32_t trace_connect(struct trace *tr, uint64_t t, const struct trace_conn *c);

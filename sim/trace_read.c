@@ -68,6 +68,13 @@ static int trace_read_fail(struct trace_read *rd, size_t col, const char *fmt, .
         vsnprintf(rd->err + n, rd->errlen - (size_t)n, fmt, ap); /* a long message is cut */
         va_end(ap);
     }
+    /* A message quotes the input, which may hold line ends and other controls: the message
+     * stays one line, and a terminal shows it as it is. */
+    for (char *p = rd->err; rd->errlen && *p; p++) {
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+            *p = '?';
+        }
+    }
     return -1;
 }
 
@@ -788,9 +795,8 @@ static int trace_read_field(struct trace_read *rd, const cJSON *root, const stru
     }
 }
 
-/* Adds what one line held. trace.h appends whole events only through the kinds' own calls;
- * trace_data() is the one that keeps bytes and trace_close() the one without, so one of them
- * makes the event and it is then written over, kind and all. */
+/* Adds what one line held: a connection through trace_connect() (which numbers it), any other
+ * event through trace_append(), which copies its bytes and counts them as the run did. */
 static int trace_read_add(struct trace_read *rd, const struct trace_read_event *ev)
 {
     struct trace *tr = rd->tr;
@@ -814,20 +820,21 @@ static int trace_read_add(struct trace_read *rd, const struct trace_read_event *
         if (ev->has_nat) {
             trace_set_nat(tr, id, ev->nat_host, ev->nat_ip);
         }
-    } else if (e->conn > tr->nconns) {
+        return 0;
+    }
+    if (e->conn > tr->nconns) {
         return trace_read_fail(rd, 0,
                                "%s \"conn\": connection %" PRIu32 " was never opened "
                                "(expected 0 to %zu)",
                                rd->kind, e->conn, tr->nconns);
-    } else if (ev->has_bytes) {
-        trace_data(tr, e->t, 0, TRACE_CLIENT, false, ev->bytes, ev->nbytes);
-    } else {
-        trace_close(tr, e->t, 0, TRACE_CLIENT);
     }
-    struct trace_event *out = trace_event_mut(tr, tr->nevents - 1);
+    struct trace_event *out =
+        trace_append(tr, e->t, (enum trace_kind)e->kind, ev->bytes, ev->has_bytes ? ev->nbytes : 0);
     struct trace_bytes b = out->bytes;
+    uint8_t flags = out->flags; /* what trace_append knows of the kind (plain is TLS) */
     *out = *e;
     out->bytes = b;
+    out->flags |= flags;
     return 0;
 }
 
