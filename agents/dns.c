@@ -38,12 +38,7 @@ static const struct agent_ops dns_ops = {"dns", "BIND", dns_destroy, NULL};
 
 struct dns_agent *dns_new(struct mail_world *mw, const char *id, int host)
 {
-    struct dns_agent *d = calloc(1, sizeof *d);
-    if (!d) {
-        abort();
-    }
-    agent_init(&d->base, &dns_ops, mw, id, host);
-    mail_world_add_agent(mw, &d->base);
+    struct dns_agent *d = agent_new(sizeof *d, &dns_ops, mw, id, host);
     return d;
 }
 

@@ -51,12 +51,7 @@ static const struct agent_ops mda_ops = {"mda", "Postfix local", mda_destroy, NU
 
 struct mda *mda_new(struct mail_world *mw, const char *id, int host)
 {
-    struct mda *m = calloc(1, sizeof *m);
-    if (!m) {
-        abort();
-    }
-    agent_init(&m->base, &mda_ops, mw, id, host);
-    mail_world_add_agent(mw, &m->base);
+    struct mda *m = agent_new(sizeof *m, &mda_ops, mw, id, host);
     return m;
 }
 

@@ -85,12 +85,7 @@ static bool mitm_tamper(struct sim_world *w, void *ctx, uint32_t conn, enum trac
 
 struct mitm *mitm_new(struct mail_world *mw, const char *id, int host, int link)
 {
-    struct mitm *m = calloc(1, sizeof *m);
-    if (!m) {
-        abort();
-    }
-    agent_init(&m->base, &mitm_ops, mw, id, host);
-    mail_world_add_agent(mw, &m->base);
+    struct mitm *m = agent_new(sizeof *m, &mitm_ops, mw, id, host);
     if (sim_tamper_add(mw->sim, link, id, mitm_tamper, m) < 0) {
         return NULL;
     }

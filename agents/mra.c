@@ -184,8 +184,7 @@ static const char *mra_policy(void *ctx, const char *command, const char *args)
     unsigned long n = strtoul(args, &end, 10);
     if (end != args && *end == 0 && n >= 1 && n <= c->box->n) {
         struct mail_world *mw = c->mra->base.mw;
-        trace_step(mw->tr, sim_now(mw->sim), 8, c->box->msgs[n - 1].mail, c->mra->base.id,
-                   c->conn);
+        trace_step(mw->tr, sim_now(mw->sim), 8, c->box->msgs[n - 1].mail, c->mra->base.id, c->conn);
     }
     return NULL;
 }
@@ -273,11 +272,7 @@ static bool mra_accept_tls(struct sim_world *w, void *ctx, uint32_t conn, struct
 
 struct mra *mra_new(struct mail_world *mw, const char *id, int host, const struct mra_config *cfg)
 {
-    struct mra *m = calloc(1, sizeof *m);
-    if (!m) {
-        abort();
-    }
-    agent_init(&m->base, &mra_ops, mw, id, host);
+    struct mra *m = agent_new(sizeof *m, &mra_ops, mw, id, host);
     m->hostname = mw_strdup(cfg->hostname);
     m->apop = cfg->apop;
     m->allow_user_pass = cfg->allow_user_pass;
@@ -285,7 +280,6 @@ struct mra *mra_new(struct mail_world *mw, const char *id, int host, const struc
     m->stls = cfg->stls;
     m->auth_failure_delay_us = cfg->auth_failure_delay_us;
     m->listener_tls = -1;
-    mail_world_add_agent(mw, &m->base);
     m->listener = sim_listen(mw->sim, host, cfg->port ? cfg->port : 110, "pop3", id, mra_accept, m);
     if (m->listener < 0) {
         return NULL;

@@ -34,12 +34,7 @@ static const struct agent_ops msa_ops = {"msa", "Postfix submission", msa_destro
 
 struct msa *msa_new(struct mail_world *mw, const char *id, int host, const struct msa_config *cfg)
 {
-    struct msa *m = calloc(1, sizeof *m);
-    if (!m) {
-        abort();
-    }
-    agent_init(&m->base, &msa_ops, mw, id, host);
-    mail_world_add_agent(mw, &m->base);
+    struct msa *m = agent_new(sizeof *m, &msa_ops, mw, id, host);
     struct smtpd_config sc = {0};
     sc.agent = id;
     sc.hostname = cfg->hostname;
@@ -48,8 +43,9 @@ struct msa *msa_new(struct mail_world *mw, const char *id, int host, const struc
     sc.submission = true;
     sc.submission_open = cfg->no_auth_required;
     sc.maillog = cfg->mta && mta_maillog(cfg->mta); /* one Postfix, one log */
-    sc.auth_mechs = cfg->auth_mechs ? cfg->auth_mechs
-                                    : SASL_MECH_BIT(SASL_MECH_PLAIN) | SASL_MECH_BIT(SASL_MECH_LOGIN);
+    sc.auth_mechs = cfg->auth_mechs
+                        ? cfg->auth_mechs
+                        : SASL_MECH_BIT(SASL_MECH_PLAIN) | SASL_MECH_BIT(SASL_MECH_LOGIN);
     sc.backend = mta_smtpd_backend(cfg->mta);
     sc.starttls = cfg->starttls;
     sc.tls_auth_only = cfg->tls_auth_only;

@@ -176,7 +176,7 @@ void mta_make_qid(struct mta *m, char *out, size_t cap)
 
 /* Queues data, which it takes (malloc'd, len bytes; NULL only when len is 0). */
 void mta_enqueue_taken(struct mta *m, const char *qid, const char *mail, const char *from,
-                              const char *const *rcpts, size_t nrcpt, uint8_t *data, size_t len)
+                       const char *const *rcpts, size_t nrcpt, uint8_t *data, size_t len)
 {
     struct mail_world *mw = m->base.mw;
     struct mta_entry *e = calloc(1, sizeof *e + (m->maillog ? sizeof e->log[0] : 0));
@@ -299,21 +299,16 @@ static void mta_run_entry(struct sim_world *w, void *ctx, uint64_t arg)
 struct mta *mta_new(struct mail_world *mw, const char *id, int host, const struct mta_config *cfg,
                     char *err, size_t errlen)
 {
-    struct mta *m = calloc(1, sizeof *m);
-    if (!m) {
-        abort();
-    }
     bool filter = cfg->role && strcmp(cfg->role, "filter") == 0;
-    agent_init(&m->base, filter ? &filter_ops : &mta_ops, mw, id, host);
-    mail_world_add_agent(mw, &m->base);
+    struct mta *m = agent_new(sizeof *m, filter ? &filter_ops : &mta_ops, mw, id, host);
     m->hostname = mw_strdup(cfg->hostname);
     m->mydestination = mta_strv(cfg->mydestination, cfg->nmydestination);
     m->nmydestination = cfg->nmydestination;
     m->relay_domains = mta_strv(cfg->relay_domains, cfg->nrelay_domains);
     m->nrelay_domains = cfg->nrelay_domains;
     m->transports = calloc(cfg->ntransports ? cfg->ntransports : 1, sizeof *m->transports);
-    m->mynetworks = calloc(cfg->policy.nmynetworks ? cfg->policy.nmynetworks : 1,
-                           sizeof *m->mynetworks);
+    m->mynetworks =
+        calloc(cfg->policy.nmynetworks ? cfg->policy.nmynetworks : 1, sizeof *m->mynetworks);
     if (!m->transports || !m->mynetworks) {
         abort();
     }

@@ -162,12 +162,7 @@ struct mua *mua_new(struct mail_world *mw, const char *id, int host, const struc
     if (!acct) {
         return NULL;
     }
-    struct mua *u = calloc(1, sizeof *u);
-    if (!u) {
-        abort();
-    }
-    agent_init(&u->base, &mua_ops, mw, id, host);
-    mail_world_add_agent(mw, &u->base);
+    struct mua *u = agent_new(sizeof *u, &mua_ops, mw, id, host);
     u->user = mw_strdup(acct->user);
     u->password = mw_strdup(acct->password);
     u->address = mw_strdup(acct->address);
@@ -176,12 +171,10 @@ struct mua *mua_new(struct mail_world *mw, const char *id, int host, const struc
     u->pop_host = mw_strdup(cfg->pop_host ? cfg->pop_host : "");
     u->cfg = *cfg;
     u->cfg.user = u->cfg.display_name = u->cfg.submit_host = u->cfg.pop_host = NULL;
-    u->cfg.submit_port = cfg->submit_port                        ? cfg->submit_port
+    u->cfg.submit_port = cfg->submit_port                      ? cfg->submit_port
                          : cfg->submit_tls == MUA_TLS_IMPLICIT ? 465
                                                                : 587;
-    u->cfg.pop_port = cfg->pop_port                        ? cfg->pop_port
-                      : cfg->pop_tls == MUA_TLS_IMPLICIT ? 995
-                                                         : 110;
+    u->cfg.pop_port = cfg->pop_port ? cfg->pop_port : cfg->pop_tls == MUA_TLS_IMPLICIT ? 995 : 110;
     mua_crypt_enroll(mw, id, u->cfg.e2e, u->address, u->display_name);
     return u;
 }

@@ -46,12 +46,7 @@ static const struct agent_ops sniffer_ops = {"sniffer", "tcpdump", sniffer_destr
 struct sniffer *sniffer_new(struct mail_world *mw, const char *id, int host,
                             const struct sniffer_config *cfg)
 {
-    struct sniffer *s = calloc(1, sizeof *s);
-    if (!s) {
-        abort();
-    }
-    agent_init(&s->base, &sniffer_ops, mw, id, host);
-    mail_world_add_agent(mw, &s->base);
+    struct sniffer *s = agent_new(sizeof *s, &sniffer_ops, mw, id, host);
     size_t n = cfg ? cfg->ndictionary : 0;
     s->dictionary = calloc(n ? n : 1, sizeof *s->dictionary);
     if (!s->dictionary) {

@@ -49,12 +49,7 @@ static const struct agent_ops spammer_ops = {"spammer", "swaks", spammer_destroy
 struct spammer *spammer_new(struct mail_world *mw, const char *id, int host,
                             const struct spammer_config *cfg)
 {
-    struct spammer *s = calloc(1, sizeof *s);
-    if (!s) {
-        abort();
-    }
-    agent_init(&s->base, &spammer_ops, mw, id, host);
-    mail_world_add_agent(mw, &s->base);
+    struct spammer *s = agent_new(sizeof *s, &spammer_ops, mw, id, host);
     const char *name = trace_string(mw->tr, mw->tr->hosts[host].name);
     s->helo = mw_strdup(cfg && cfg->helo ? cfg->helo : name);
     return s;

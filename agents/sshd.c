@@ -229,20 +229,15 @@ static bool sshd_accept(struct sim_world *w, void *ctx, uint32_t conn, struct si
     return true;
 }
 
-struct sshd *sshd_new(struct mail_world *mw, const char *id, int host, const struct sshd_config *cfg,
-                      char *err, size_t errlen)
+struct sshd *sshd_new(struct mail_world *mw, const char *id, int host,
+                      const struct sshd_config *cfg, char *err, size_t errlen)
 {
     const struct account *acct = mail_world_account(mw, cfg->user);
     if (!acct) {
         snprintf(err, errlen, "no account \"%s\"", cfg->user);
         return NULL;
     }
-    struct sshd *d = calloc(1, sizeof *d);
-    if (!d) {
-        abort();
-    }
-    agent_init(&d->base, &sshd_ops, mw, id, host);
-    mail_world_add_agent(mw, &d->base);
+    struct sshd *d = agent_new(sizeof *d, &sshd_ops, mw, id, host);
     d->user = mw_strdup(acct->user);
     d->password = mw_strdup(acct->password);
     d->allow_port = cfg->allow_port ? cfg->allow_port : 110;

@@ -66,12 +66,7 @@ struct webform *webform_new(struct mail_world *mw, const char *id, int host,
     if (!acct) {
         return NULL;
     }
-    struct webform *f = calloc(1, sizeof *f);
-    if (!f) {
-        abort();
-    }
-    agent_init(&f->base, &webform_ops, mw, id, host);
-    mail_world_add_agent(mw, &f->base);
+    struct webform *f = agent_new(sizeof *f, &webform_ops, mw, id, host);
     f->user = mw_strdup(acct->user);
     f->password = mw_strdup(acct->password);
     f->address = mw_strdup(acct->address);

@@ -127,14 +127,27 @@ void mail_world_free(struct mail_world *mw)
     free(mw);
 }
 
-void agent_init(struct agent *a, const struct agent_ops *ops, struct mail_world *mw,
-                const char *id, int host)
+/* Fills the common part of an agent and records it in the trace's world header. */
+static void agent_init(struct agent *a, const struct agent_ops *ops, struct mail_world *mw,
+                       const char *id, int host)
 {
     a->ops = ops;
     a->mw = mw;
     a->id = mw_strdup(id);
     a->host = host;
     sim_agent_add(mw->sim, id, ops->role, ops->program, host);
+}
+
+void *agent_new(size_t size, const struct agent_ops *ops, struct mail_world *mw, const char *id,
+                int host)
+{
+    struct agent *a = calloc(1, size);
+    if (!a) {
+        abort();
+    }
+    agent_init(a, ops, mw, id, host);
+    mail_world_add_agent(mw, a);
+    return a;
 }
 
 void agent_fini(struct agent *a)
@@ -245,8 +258,7 @@ const char *mail_world_mail_of(const struct mail_world *mw, const uint8_t *data,
     return p ? mw_mail_of_id(mw, p) : "";
 }
 
-const char *mail_world_auto_tag(struct mail_world *mw, const uint8_t *data, size_t len,
-                                bool *fresh)
+const char *mail_world_auto_tag(struct mail_world *mw, const uint8_t *data, size_t len, bool *fresh)
 {
     *fresh = false;
     char id[512];

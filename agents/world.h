@@ -65,10 +65,10 @@ struct mail_world {
     int64_t epoch;      /* the wall-clock time (Unix seconds) at virtual time 0, for Date: */
     int tz_minutes;     /* the zone of Date: and Received: lines, e.g. 540 for +0900 */
     /* Counters for summaries and expectations. */
-    uint64_t delivered;  /* messages stored in a mailbox (per recipient) */
-    uint64_t retrieved;  /* messages fetched by an MUA */
-    uint64_t bounced;    /* delivery status notifications generated */
-    uint64_t rejected;   /* messages refused with a 5xx at some hop */
+    uint64_t delivered;        /* messages stored in a mailbox (per recipient) */
+    uint64_t retrieved;        /* messages fetched by an MUA */
+    uint64_t bounced;          /* delivery status notifications generated */
+    uint64_t rejected;         /* messages refused with a 5xx at some hop */
     struct mail_tls *tls;      /* the scenario CA and contexts, made on first use */
     struct tls_keylog *keylog; /* where handshake secrets go (--keylog), or NULL */
     struct mail_keys *keys;    /* S/MIME and OpenPGP identities (world_keys.c), or NULL */
@@ -108,9 +108,12 @@ const char *mail_world_auto_tag(struct mail_world *mw, const uint8_t *data, size
 /* The mail id of a message (found through its Message-ID header), or "" when untagged. */
 const char *mail_world_mail_of(const struct mail_world *mw, const uint8_t *data, size_t len);
 
-/* Fills the common part of an agent and records it in the trace's world header. */
-void agent_init(struct agent *a, const struct agent_ops *ops, struct mail_world *mw,
-                const char *id, int host);
+/* A new agent of size bytes, zeroed, whose first member is its struct agent: the common part
+ * filled, the agent recorded in the trace's world header, and added to the world, which destroys it
+ * (ops->destroy) when it is freed, even if the caller's constructor fails after this. Aborts when
+ * memory is exhausted, as the simulation does (README, "When memory runs out"). */
+void *agent_new(size_t size, const struct agent_ops *ops, struct mail_world *mw, const char *id,
+                int host);
 void agent_fini(struct agent *a);
 
 /* At virtual time at_us, records a narration note (kind "note") about agent ("" or NULL for
