@@ -59,15 +59,19 @@ static struct agent *build_only(struct build_ctx *b, const char *role)
     return found;
 }
 
-static enum sasl_mech build_mech(const char *name)
-{
-    for (int m = 0; m < SASL_MECH_COUNT; m++) {
-        if (name && strcmp(sasl_mech_name((enum sasl_mech)m), name) == 0) {
-            return (enum sasl_mech)m;
-        }
-    }
-    return SASL_MECH_PLAIN;
-}
+/* The agents' settings for the words of the lists in scenario.h, in the order of each list. The
+ * second word of submit_tls and of pop_tls is the upgrade inside the connection (STARTTLS,
+ * STLS), the third implicit TLS, so one table serves both. */
+static const enum sasl_mech build_mechs[] = {SASL_MECH_PLAIN, SASL_MECH_LOGIN, SASL_MECH_CRAM_MD5};
+static const enum mua_tls build_mua_tls[] = {MUA_TLS_NONE, MUA_TLS_STARTTLS, MUA_TLS_IMPLICIT};
+static const enum mua_e2e build_e2e[] = {MUA_E2E_NONE, MUA_E2E_SMIME, MUA_E2E_PGP};
+static const enum mta_tls_level build_smtp_tls[] = {MTA_TLS_NONE, MTA_TLS_MAY, MTA_TLS_ENCRYPT};
+#define BUILD_ONE_PER_WORD(table, n) _Static_assert(sizeof table / sizeof table[0] == n, #table)
+BUILD_ONE_PER_WORD(build_mechs, SCENARIO_MECH_COUNT);
+BUILD_ONE_PER_WORD(build_mua_tls, SCENARIO_SUBMIT_TLS_COUNT);
+BUILD_ONE_PER_WORD(build_mua_tls, SCENARIO_POP_TLS_COUNT);
+BUILD_ONE_PER_WORD(build_e2e, SCENARIO_E2E_COUNT);
+BUILD_ONE_PER_WORD(build_smtp_tls, SCENARIO_TLS_LEVEL_COUNT);
 
 /* Postfix's smtpd parameters as the scenario gives them (Postfix's defaults filled in). */
 static struct smtpd_settings build_smtpd(const struct scenario_agent *sa)
@@ -76,8 +80,7 @@ static struct smtpd_settings build_smtpd(const struct scenario_agent *sa)
     st.helo_required = sa->smtpd_helo_required;
     st.strict_rfc821_envelopes = sa->strict_rfc821_envelopes;
     st.disable_vrfy_command = sa->disable_vrfy_command;
-    st.reject_bare_newline =
-        sa->smtpd_forbid_bare_newline && strcmp(sa->smtpd_forbid_bare_newline, "reject") == 0;
+    st.reject_bare_newline = sa->mode.smtpd_forbid_bare_newline == SCENARIO_BARE_NEWLINE_REJECT;
     st.soft_error_limit = (unsigned)sa->smtpd_soft_error_limit;
     st.hard_error_limit = (unsigned)sa->smtpd_hard_error_limit;
     st.error_sleep_us = sa->smtpd_error_sleep_us;
@@ -123,9 +126,7 @@ static int build_mta(struct build_ctx *b, const struct scenario_agent *sa, int h
     cfg.alert_encrypted = sa->alert_encrypted_archive;
     cfg.maillog = sa->maillog;
     cfg.smtpd_tls = sa->smtpd_tls;
-    cfg.smtp_tls = !sa->smtp_tls || strcmp(sa->smtp_tls, "none") == 0 ? MTA_TLS_NONE
-                   : strcmp(sa->smtp_tls, "may") == 0                 ? MTA_TLS_MAY
-                                                                      : MTA_TLS_ENCRYPT;
+    cfg.smtp_tls = build_smtp_tls[sa->mode.smtp_tls];
     if (!cfg.dns) {
         free(tp);
         return build_fail(b, "agent \"%s\": no dns agent to ask (add one with role dns)%s", sa->id,
@@ -138,16 +139,6 @@ static int build_mta(struct build_ctx *b, const struct scenario_agent *sa, int h
         return build_fail(b, "agent \"%s\": %s", sa->id, why);
     }
     return 0;
-}
-
-/* "starttls"/"stls" and "smtps"/"pop3s" in a scenario; absent or "none": plaintext. */
-static enum mua_tls build_tls(const char *s)
-{
-    if (!s || strcmp(s, "none") == 0) {
-        return MUA_TLS_NONE;
-    }
-    return strcmp(s, "starttls") == 0 || strcmp(s, "stls") == 0 ? MUA_TLS_STARTTLS
-                                                                : MUA_TLS_IMPLICIT;
 }
 
 static int build_agent_one(struct build_ctx *b, const struct scenario_agent *sa)
@@ -182,14 +173,14 @@ static int build_agent_one(struct build_ctx *b, const struct scenario_agent *sa)
         struct msa_config cfg = {0};
         cfg.hostname = sa->hostname ? sa->hostname : sa->host;
         cfg.port = sa->port ? sa->port : 587;
-        for (size_t i = 0; i < sa->nauth_mechs; i++) {
-            cfg.auth_mechs |= SASL_MECH_BIT(build_mech(sa->auth_mechs[i]));
+        for (int m = 0; m < SCENARIO_MECH_COUNT; m++) {
+            cfg.auth_mechs |= sa->auth_mechs & (1u << m) ? SASL_MECH_BIT(build_mechs[m]) : 0;
         }
         cfg.mta = (struct mta *)build_agent(b, sa->mta, "mta");
         cfg.no_auth_required = sa->no_auth_required;
-        const char *level = sa->smtpd_tls_security_level;
-        cfg.starttls = sa->starttls || (level && strcmp(level, "none") != 0);
-        cfg.tls_required = level && strcmp(level, "encrypt") == 0;
+        enum scenario_tls_level level = sa->mode.smtpd_tls_security_level;
+        cfg.starttls = sa->starttls || level != SCENARIO_TLS_NONE;
+        cfg.tls_required = level == SCENARIO_TLS_ENCRYPT;
         cfg.smtps = sa->smtps;
         cfg.tls_auth_only = sa->tls_auth_only;
         cfg.smtpd = build_smtpd(sa);
@@ -225,17 +216,15 @@ static int build_agent_one(struct build_ctx *b, const struct scenario_agent *sa)
         cfg.display_name = sa->display_name;
         cfg.submit_host = sa->submit_host;
         cfg.submit_port = sa->submit_port;
-        cfg.mech = build_mech(sa->auth_mech);
+        cfg.mech = build_mechs[sa->mode.auth_mech];
         cfg.pop_host = sa->pop_host;
         cfg.pop_port = sa->pop_port;
         cfg.apop = sa->apop;
         cfg.keep_on_server = sa->keep_on_server;
-        cfg.submit_tls = build_tls(sa->submit_tls);
-        cfg.pop_tls = build_tls(sa->pop_tls);
-        cfg.e2e = !sa->encrypt || strcmp(sa->encrypt, "none") == 0 ? MUA_E2E_NONE
-                  : strcmp(sa->encrypt, "smime") == 0              ? MUA_E2E_SMIME
-                                                                   : MUA_E2E_PGP;
-        cfg.pop_ssh = sa->pop_tunnel && strcmp(sa->pop_tunnel, "ssh") == 0;
+        cfg.submit_tls = build_mua_tls[sa->mode.submit_tls];
+        cfg.pop_tls = build_mua_tls[sa->mode.pop_tls];
+        cfg.e2e = build_e2e[sa->mode.encrypt];
+        cfg.pop_ssh = sa->mode.pop_tunnel == SCENARIO_TUNNEL_SSH;
         if (!mua_new(b->mw, sa->id, host, &cfg)) {
             return build_fail(b, "agent \"%s\": no account \"%s\"", sa->id, sa->user);
         }
@@ -613,7 +602,8 @@ struct mail_world *build_world(const struct scenario *sc, const struct build_opt
     }
     for (int rank = 0; rank <= 3; rank++) {
         for (size_t i = 0; i < sc->nagents; i++) {
-            if (build_rank(sc->agents[i].role) == rank && build_agent_one(&b, &sc->agents[i]) != 0) {
+            if (build_rank(sc->agents[i].role) == rank &&
+                build_agent_one(&b, &sc->agents[i]) != 0) {
                 goto fail;
             }
         }

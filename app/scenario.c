@@ -512,17 +512,13 @@ static void scenario_free_strings(char **v, size_t n)
 
 static void scenario_free_agent(struct scenario_agent *a)
 {
-    char *strings[] = {a->id,       a->role,         a->host,        a->program,
-                       a->user,     a->display_name, a->submit_host, a->auth_mech,
-                       a->pop_host, a->mta,          a->hostname,    a->relayhost,
-                       a->mda,      a->dns,          a->pop_mra,     a->helo,
-                       a->submit_tls, a->pop_tls,    a->smtp_tls,    a->at,
-                       a->encrypt,    a->pop_tunnel,   a->smtpd_tls_security_level,
-                       a->smtpd_forbid_bare_newline};
+    char *strings[] = {a->id,   a->role,         a->host,        a->program,
+                       a->user, a->display_name, a->submit_host, a->pop_host,
+                       a->mta,  a->hostname,     a->relayhost,   a->mda,
+                       a->dns,  a->pop_mra,      a->helo,        a->at};
     for (size_t k = 0; k < sizeof strings / sizeof strings[0]; k++) {
         free(strings[k]);
     }
-    scenario_free_strings(a->auth_mechs, a->nauth_mechs);
     scenario_free_strings(a->mydestination, a->nmydestination);
     scenario_free_strings(a->relay_domains, a->nrelay_domains);
     scenario_free_strings(a->mynetworks, a->nmynetworks);

@@ -65,6 +65,63 @@ struct scenario_alias {
     size_t nmembers;
 };
 
+/* The settings that are one word of a list, each parsed once into its enum; the first word is
+ * what an absent key means. */
+#define SCENARIO_MECHS(X)                                                                          \
+    X(SCENARIO_MECH_PLAIN, "PLAIN")                                                                \
+    X(SCENARIO_MECH_LOGIN, "LOGIN")                                                                \
+    X(SCENARIO_MECH_CRAM_MD5, "CRAM-MD5")
+/* submit_tls, in the words of mail programs: plaintext, STARTTLS on 587, implicit TLS on 465. */
+#define SCENARIO_SUBMIT_TLS(X)                                                                     \
+    X(SCENARIO_SUBMIT_TLS_NONE, "none")                                                            \
+    X(SCENARIO_SUBMIT_TLS_STARTTLS, "starttls")                                                    \
+    X(SCENARIO_SUBMIT_TLS_SMTPS, "smtps")
+/* pop_tls: plaintext, STLS on 110 (RFC 2595), implicit TLS on 995. */
+#define SCENARIO_POP_TLS(X)                                                                        \
+    X(SCENARIO_POP_TLS_NONE, "none")                                                               \
+    X(SCENARIO_POP_TLS_STLS, "stls")                                                               \
+    X(SCENARIO_POP_TLS_POP3S, "pop3s")
+/* Postfix's TLS security levels, for smtp_tls and smtpd_tls_security_level. */
+#define SCENARIO_TLS_LEVELS(X)                                                                     \
+    X(SCENARIO_TLS_NONE, "none")                                                                   \
+    X(SCENARIO_TLS_MAY, "may")                                                                     \
+    X(SCENARIO_TLS_ENCRYPT, "encrypt")
+/* encrypt: end to end, the MUA's own encryption of the message. */
+#define SCENARIO_E2E(X)                                                                            \
+    X(SCENARIO_E2E_NONE, "none")                                                                   \
+    X(SCENARIO_E2E_SMIME, "smime")                                                                 \
+    X(SCENARIO_E2E_PGP, "pgp")
+/* pop_tunnel: POP3 straight to pop_host, or through ssh -L to it. */
+#define SCENARIO_TUNNELS(X)                                                                        \
+    X(SCENARIO_TUNNEL_NONE, "none")                                                                \
+    X(SCENARIO_TUNNEL_SSH, "ssh")
+/* Postfix's smtpd_forbid_bare_newline: a bare LF in DATA is made CRLF, or refused. */
+#define SCENARIO_BARE_NEWLINES(X)                                                                  \
+    X(SCENARIO_BARE_NEWLINE_NORMALIZE, "normalize")                                                \
+    X(SCENARIO_BARE_NEWLINE_REJECT, "reject")
+
+#define SCENARIO_ENUM_ID(id, name) id,
+enum scenario_mech { SCENARIO_MECHS(SCENARIO_ENUM_ID) SCENARIO_MECH_COUNT };
+enum scenario_submit_tls { SCENARIO_SUBMIT_TLS(SCENARIO_ENUM_ID) SCENARIO_SUBMIT_TLS_COUNT };
+enum scenario_pop_tls { SCENARIO_POP_TLS(SCENARIO_ENUM_ID) SCENARIO_POP_TLS_COUNT };
+enum scenario_tls_level { SCENARIO_TLS_LEVELS(SCENARIO_ENUM_ID) SCENARIO_TLS_LEVEL_COUNT };
+enum scenario_e2e { SCENARIO_E2E(SCENARIO_ENUM_ID) SCENARIO_E2E_COUNT };
+enum scenario_tunnel { SCENARIO_TUNNELS(SCENARIO_ENUM_ID) SCENARIO_TUNNEL_COUNT };
+enum scenario_bare_newline { SCENARIO_BARE_NEWLINES(SCENARIO_ENUM_ID) SCENARIO_BARE_NEWLINE_COUNT };
+#undef SCENARIO_ENUM_ID
+
+/* The one-word settings of an agent, as enums (see the lists above for their words). */
+struct scenario_agent_modes {
+    enum scenario_mech auth_mech;                         /* mua */
+    enum scenario_submit_tls submit_tls;                  /* mua */
+    enum scenario_pop_tls pop_tls;                        /* mua */
+    enum scenario_e2e encrypt;                            /* mua */
+    enum scenario_tunnel pop_tunnel;                      /* mua */
+    enum scenario_tls_level smtpd_tls_security_level;     /* msa; starttls alone means may */
+    enum scenario_bare_newline smtpd_forbid_bare_newline; /* msa, mta, filter */
+    enum scenario_tls_level smtp_tls;                     /* mta, filter: sending */
+};
+
 /* One agent. Which fields apply depends on role; the parser rejects a key that does not belong
  * to the role, so a typo or a misplaced setting is caught. */
 struct scenario_agent {
@@ -72,38 +129,35 @@ struct scenario_agent {
     char *role; /* mua msa mta filter mda mra dns spammer sniffer */
     char *host;
     char *program; /* optional: the real software shown for it */
+    struct scenario_agent_modes mode;
+    /* The words of five modes as the file gave them (NULL: absent), borrowed from the lists
+     * above: only for readers outside the parser and the builder (the fuzzer), which test
+     * them. The world is built from mode. */
+    const char *submit_tls, *pop_tls, *encrypt, *pop_tunnel, *smtp_tls;
     /* mua */
     char *user;
     char *display_name;
     char *submit_host;
     uint16_t submit_port; /* 0: 587 */
-    char *auth_mech;      /* "PLAIN" (default), "LOGIN", "CRAM-MD5" */
     char *pop_host;
     uint16_t pop_port; /* 0: 110 */
     bool apop;
     bool keep_on_server;
-    char *submit_tls; /* "none" (default), "starttls", "smtps" */
-    char *pop_tls;    /* "none" (default), "stls", "pop3s" */
-    char *encrypt;    /* end to end: "none" (default), "smime", "pgp" */
-    char *pop_tunnel; /* "none" (default), "ssh": POP3 through ssh -L to pop_host */
     /* msa */
-    char *mta; /* the MTA agent that takes submitted mail */
-    char **auth_mechs;
-    size_t nauth_mechs;
+    char *mta;             /* the MTA agent that takes submitted mail */
+    unsigned auth_mechs;   /* bits 1u << enum scenario_mech; 0: none named */
     bool no_auth_required; /* "require_auth": false, an open submission port */
     bool starttls;         /* offer STARTTLS */
     bool smtps;            /* also listen on 465 with implicit TLS */
     bool tls_auth_only;    /* AUTH only inside TLS */
-    char *smtpd_tls_security_level; /* "none", "may", "encrypt"; NULL: "may" with starttls */
     /* msa, mta, filter: Postfix's smtpd parameters, under their names; the parser fills in
      * Postfix's defaults */
     bool smtpd_helo_required;
     bool strict_rfc821_envelopes;
     bool disable_vrfy_command;
-    char *smtpd_forbid_bare_newline; /* "normalize" or "reject"; NULL: normalize */
-    uint64_t smtpd_error_sleep_us;   /* smtpd_error_sleep_time: 1 s */
-    int64_t smtpd_soft_error_limit;  /* 10 */
-    int64_t smtpd_hard_error_limit;  /* 20 */
+    uint64_t smtpd_error_sleep_us;  /* smtpd_error_sleep_time: 1 s */
+    int64_t smtpd_soft_error_limit; /* 10 */
+    int64_t smtpd_hard_error_limit; /* 20 */
     /* msa, mra: Dovecot's auth_failure_delay (behind the MSA's AUTH, and the MRA's): 2 s */
     uint64_t auth_failure_delay_us;
     /* mta, filter */
@@ -129,11 +183,10 @@ struct scenario_agent {
     unsigned max_attempts;
     uint64_t max_message_size;
     uint64_t max_recipients;
-    bool maillog;           /* Postfix-style log lines in the trace */
-    char *pop_mra;          /* pop_before_smtp.mra: the MRA whose logins open relaying */
-    uint64_t pop_window_us; /* pop_before_smtp.minutes */
-    bool smtpd_tls;         /* offer STARTTLS on port 25 */
-    char *smtp_tls;         /* sending: "none" (default), "may", "encrypt" */
+    bool maillog;                 /* Postfix-style log lines in the trace */
+    char *pop_mra;                /* pop_before_smtp.mra: the MRA whose logins open relaying */
+    uint64_t pop_window_us;       /* pop_before_smtp.minutes */
+    bool smtpd_tls;               /* offer STARTTLS on port 25 */
     bool alert_encrypted_archive; /* filter: refuse encrypted ZIP (ClamAV's option) */
     /* mda: the aliases(5) table of Postfix's local(8) */
     struct scenario_alias *aliases;
@@ -200,11 +253,11 @@ struct scenario_event {
     size_t nto;
     char *subject;
     char *body;
-    unsigned repeat;       /* send: this many messages (ids mail-1, mail-2, ...); 0 or 1: one */
-    uint64_t interval_us;  /* send with repeat: time between two of them */
-    uint64_t body_bytes;   /* send: pad the body to this size (the load scenario) */
-    bool no_auth;          /* send: "auth": false, submit without SMTP AUTH */
-    char *password;        /* send: log in with this password instead of the account's */
+    unsigned repeat;      /* send: this many messages (ids mail-1, mail-2, ...); 0 or 1: one */
+    uint64_t interval_us; /* send with repeat: time between two of them */
+    uint64_t body_bytes;  /* send: pad the body to this size (the load scenario) */
+    bool no_auth;         /* send: "auth": false, submit without SMTP AUTH */
+    char *password;       /* send: log in with this password instead of the account's */
     /* spam */
     char *target;      /* the host it connects to */
     uint16_t port;     /* 0: 25 */
@@ -302,8 +355,8 @@ struct scenario {
     char **topics;
     size_t ntopics;
     uint64_t seed;
-    int64_t epoch;  /* from "start", "2026-04-01T09:00:00+09:00" */
-    int tz_minutes; /* from the offset of "start" */
+    int64_t epoch;     /* from "start", "2026-04-01T09:00:00+09:00" */
+    int tz_minutes;    /* from the offset of "start" */
     uint64_t until_us; /* stop the run here; 0: when nothing is left to do */
     struct scenario_zone *zones;
     size_t nzones;

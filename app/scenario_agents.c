@@ -12,9 +12,8 @@
 #include <string.h>
 
 static const char *const scenario_mua_keys[] = {
-    "user",     "display_name", "submit_host", "submit_port",    "auth_mech",
-    "pop_host", "pop_port",     "apop",        "keep_on_server", "submit_tls",
-    "pop_tls",  "encrypt", "pop_tunnel", NULL};
+    "user", "display_name",   "submit_host", "submit_port", "auth_mech", "pop_host",   "pop_port",
+    "apop", "keep_on_server", "submit_tls",  "pop_tls",     "encrypt",   "pop_tunnel", NULL};
 /* Postfix's smtpd parameters, which the MSA and the MTA both take (scenario_parse_smtpd). */
 #define SCENARIO_SMTPD_KEYS                                                                        \
     "smtpd_helo_required", "strict_rfc821_envelopes", "disable_vrfy_command",                      \
@@ -68,7 +67,18 @@ static const char *const scenario_agent_keys[] = {"id", "role", "host", "program
 static const char *const scenario_role_names[] = {"mua",  "msa",     "mta",     "filter",  "mda",
                                                   "mra",  "dns",     "spammer", "sniffer", "mitm",
                                                   "sshd", "webform", NULL};
-static const char *const scenario_mechs[] = {"PLAIN", "LOGIN", "CRAM-MD5", NULL};
+
+/* The words of each list in scenario.h, NULL-ended, in the order of its enum. */
+#define SCENARIO_ENUM_NAME(id, name) name,
+static const char *const scenario_mechs[] = {SCENARIO_MECHS(SCENARIO_ENUM_NAME) NULL};
+static const char *const scenario_submit_tls[] = {SCENARIO_SUBMIT_TLS(SCENARIO_ENUM_NAME) NULL};
+static const char *const scenario_pop_tls[] = {SCENARIO_POP_TLS(SCENARIO_ENUM_NAME) NULL};
+static const char *const scenario_tls_levels[] = {SCENARIO_TLS_LEVELS(SCENARIO_ENUM_NAME) NULL};
+static const char *const scenario_encrypt[] = {SCENARIO_E2E(SCENARIO_ENUM_NAME) NULL};
+static const char *const scenario_tunnels[] = {SCENARIO_TUNNELS(SCENARIO_ENUM_NAME) NULL};
+static const char *const scenario_bare_newline[] = {SCENARIO_BARE_NEWLINES(SCENARIO_ENUM_NAME)
+                                                        NULL};
+#undef SCENARIO_ENUM_NAME
 
 /* Which roles may be referred to from a place, and how a message says so. */
 const char *const scenario_only_mua[] = {"mua", NULL};
@@ -78,49 +88,57 @@ const char *const scenario_only_dns[] = {"dns", NULL};
 const char *const scenario_servers[] = {"mta", "filter", "msa", "mra", NULL};
 static const char *const scenario_only_mra[] = {"mra", NULL};
 
-/* TLS settings, in the words of mail programs and of Postfix's smtp_tls_security_level. */
-static const char *const scenario_submit_tls[] = {"none", "starttls", "smtps", NULL};
-static const char *const scenario_pop_tls[] = {"none", "stls", "pop3s", NULL};
-static const char *const scenario_smtp_tls[] = {"none", "may", "encrypt", NULL};
-static const char *const scenario_smtpd_tls_levels[] = {"none", "may", "encrypt", NULL};
-static const char *const scenario_bare_newline[] = {"normalize", "reject", NULL};
-static const char *const scenario_encrypt[] = {"none", "smime", "pgp", NULL};
-static const char *const scenario_tunnels[] = {"none", "ssh", NULL};
-
 const char *const *scenario_role_keys(const char *role)
 {
     size_t k = scenario_find_word(scenario_role_names, role);
     return scenario_role_names[k] ? scenario_roles[k].keys : NULL;
 }
 
-/* An optional string at key that must be one of names (an auth_mech, a TLS level). */
-static int scenario_agent_enum(struct scenario_ctx *c, const cJSON *o, const char *key,
-                               const char *const *names, char **out)
+/* An optional string at key that must be one of names (a NULL-ended list from scenario.h):
+ * *mode is its index, and *word (when word is not NULL) the entry of names; an absent key
+ * leaves both alone. */
+static int scenario_agent_mode(struct scenario_ctx *c, const cJSON *o, const char *key,
+                               const char *const *names, size_t *mode, const char **word)
 {
-    if (scenario_get_string(c, o, key, 0, NULL, NULL, out) < 0) {
+    char *s = NULL;
+    if (scenario_get_string(c, o, key, 0, NULL, NULL, &s) < 0) {
         return -1;
     }
-    return *out ? scenario_check_enum(c, key, *out, names) : 0;
+    int rc = s ? scenario_check_enum(c, key, s, names) : 0;
+    if (s && rc == 0) {
+        *mode = scenario_find_word(names, s);
+        if (word) {
+            *word = names[*mode];
+        }
+    }
+    free(s);
+    return rc;
 }
 
 static int scenario_parse_mua(struct scenario_parser *p, const cJSON *o, struct scenario_agent *a)
 {
     struct scenario_ctx *c = &p->c;
+    size_t mech = 0, submit = 0, pop = 0, e2e = 0, tunnel = 0;
     if (scenario_get_string(c, o, "user", SCENARIO_REQUIRED, NULL, NULL, &a->user) < 0 ||
         scenario_ref(c, "user", a->user, &p->accounts, "a user from $.accounts", NULL) < 0 ||
         scenario_get_string(c, o, "display_name", 0, NULL, NULL, &a->display_name) < 0 ||
         scenario_host_key(p, o, "submit_host", 0, &a->submit_host) < 0 ||
         scenario_port(c, o, "submit_port", &a->submit_port) < 0 ||
-        scenario_agent_enum(c, o, "auth_mech", scenario_mechs, &a->auth_mech) < 0 ||
+        scenario_agent_mode(c, o, "auth_mech", scenario_mechs, &mech, NULL) < 0 ||
         scenario_host_key(p, o, "pop_host", 0, &a->pop_host) < 0 ||
         scenario_port(c, o, "pop_port", &a->pop_port) < 0 ||
         scenario_get_bool(c, o, "apop", &a->apop) < 0 ||
-        scenario_agent_enum(c, o, "submit_tls", scenario_submit_tls, &a->submit_tls) < 0 ||
-        scenario_agent_enum(c, o, "pop_tls", scenario_pop_tls, &a->pop_tls) < 0 ||
-        scenario_agent_enum(c, o, "encrypt", scenario_encrypt, &a->encrypt) < 0 ||
-        scenario_agent_enum(c, o, "pop_tunnel", scenario_tunnels, &a->pop_tunnel) < 0) {
+        scenario_agent_mode(c, o, "submit_tls", scenario_submit_tls, &submit, &a->submit_tls) < 0 ||
+        scenario_agent_mode(c, o, "pop_tls", scenario_pop_tls, &pop, &a->pop_tls) < 0 ||
+        scenario_agent_mode(c, o, "encrypt", scenario_encrypt, &e2e, &a->encrypt) < 0 ||
+        scenario_agent_mode(c, o, "pop_tunnel", scenario_tunnels, &tunnel, &a->pop_tunnel) < 0) {
         return -1;
     }
+    a->mode.auth_mech = (enum scenario_mech)mech;
+    a->mode.submit_tls = (enum scenario_submit_tls)submit;
+    a->mode.pop_tls = (enum scenario_pop_tls)pop;
+    a->mode.encrypt = (enum scenario_e2e)e2e;
+    a->mode.pop_tunnel = (enum scenario_tunnel)tunnel;
     return scenario_get_bool(c, o, "keep_on_server", &a->keep_on_server);
 }
 
@@ -128,14 +146,15 @@ static int scenario_parse_mua(struct scenario_parser *p, const cJSON *o, struct 
 static int scenario_parse_smtpd(struct scenario_parser *p, const cJSON *o, struct scenario_agent *a)
 {
     struct scenario_ctx *c = &p->c;
+    size_t bare = 0;
     a->smtpd_error_sleep_us = 1000000;
     a->smtpd_soft_error_limit = 10;
     a->smtpd_hard_error_limit = 20;
     if (scenario_get_bool(c, o, "smtpd_helo_required", &a->smtpd_helo_required) < 0 ||
         scenario_get_bool(c, o, "strict_rfc821_envelopes", &a->strict_rfc821_envelopes) < 0 ||
         scenario_get_bool(c, o, "disable_vrfy_command", &a->disable_vrfy_command) < 0 ||
-        scenario_agent_enum(c, o, "smtpd_forbid_bare_newline", scenario_bare_newline,
-                            &a->smtpd_forbid_bare_newline) < 0 ||
+        scenario_agent_mode(c, o, "smtpd_forbid_bare_newline", scenario_bare_newline, &bare, NULL) <
+            0 ||
         scenario_get_duration(c, o, "smtpd_error_sleep_time", 0, &a->smtpd_error_sleep_us) < 0 ||
         scenario_get_int(c, o, "smtpd_soft_error_limit", 0, 0, 1000000,
                          &a->smtpd_soft_error_limit) < 0 ||
@@ -143,6 +162,7 @@ static int scenario_parse_smtpd(struct scenario_parser *p, const cJSON *o, struc
                          &a->smtpd_hard_error_limit) < 0) {
         return -1;
     }
+    a->mode.smtpd_forbid_bare_newline = (enum scenario_bare_newline)bare;
     /* The sleeps are the simulation's time: a scripted run does not wait for them, but a
      * scenario that slept for hours would never end its story. */
     if (a->smtpd_error_sleep_us > 60000000u) {
@@ -169,47 +189,63 @@ static int scenario_parse_auth_delay(struct scenario_parser *p, const cJSON *o,
     return 0;
 }
 
-static int scenario_parse_msa(struct scenario_parser *p, const cJSON *o, struct scenario_agent *a)
+/* The MSA's settings but for the words in auth_mechs, which are read into *mechs (the caller
+ * frees them) and checked last. */
+static int scenario_parse_msa_settings(struct scenario_parser *p, const cJSON *o,
+                                       struct scenario_agent *a, char ***mechs, size_t *nmechs)
 {
     struct scenario_ctx *c = &p->c;
     if (scenario_get_string(c, o, "mta", SCENARIO_REQUIRED, NULL, NULL, &a->mta) < 0 ||
         scenario_port(c, o, "port", &a->port) < 0 ||
         scenario_get_string(c, o, "hostname", 0, scenario_is_domain, SCENARIO_HOST_FORM,
                             &a->hostname) < 0 ||
-        scenario_get_strings(c, o, "auth_mechs", 0, NULL, NULL, &a->auth_mechs, &a->nauth_mechs) <
-            0) {
+        scenario_get_strings(c, o, "auth_mechs", 0, NULL, NULL, mechs, nmechs) < 0) {
         return -1;
     }
     bool require_auth = true;
+    const char *level_word = NULL;
+    size_t level = SCENARIO_TLS_NONE;
     if (scenario_get_bool(c, o, "require_auth", &require_auth) < 0 ||
         scenario_get_bool(c, o, "starttls", &a->starttls) < 0 ||
         scenario_get_bool(c, o, "smtps", &a->smtps) < 0 ||
         scenario_get_bool(c, o, "tls_auth_only", &a->tls_auth_only) < 0 ||
-        scenario_agent_enum(c, o, "smtpd_tls_security_level", scenario_smtpd_tls_levels,
-                            &a->smtpd_tls_security_level) < 0 ||
+        scenario_agent_mode(c, o, "smtpd_tls_security_level", scenario_tls_levels, &level,
+                            &level_word) < 0 ||
         scenario_parse_smtpd(p, o, a) < 0 || scenario_parse_auth_delay(p, o, a) < 0) {
         return -1;
     }
     /* starttls is the short way to say smtpd_tls_security_level = may; both at once must agree. */
-    if (a->smtpd_tls_security_level && cJSON_GetObjectItemCaseSensitive(o, "starttls") &&
-        a->starttls != (strcmp(a->smtpd_tls_security_level, "none") != 0)) {
+    if (level_word && cJSON_GetObjectItemCaseSensitive(o, "starttls") &&
+        a->starttls != (level != SCENARIO_TLS_NONE)) {
         return scenario_fail(c, "starttls",
                              "%s disagrees with \"smtpd_tls_security_level\": \"%s\" (starttls is "
                              "the short way to say \"may\")",
-                             a->starttls ? "true" : "false", a->smtpd_tls_security_level);
+                             a->starttls ? "true" : "false", level_word);
     }
+    a->mode.smtpd_tls_security_level = (enum scenario_tls_level)level;
     a->no_auth_required = !require_auth;
-    for (size_t k = 0; k < a->nauth_mechs; k++) {
+    return 0;
+}
+
+static int scenario_parse_msa(struct scenario_parser *p, const cJSON *o, struct scenario_agent *a)
+{
+    struct scenario_ctx *c = &p->c;
+    char **mechs = NULL;
+    size_t n = 0;
+    int rc = scenario_parse_msa_settings(p, o, a, &mechs, &n);
+    for (size_t k = 0; rc == 0 && k < n; k++) {
         size_t old = scenario_path_key(c, "auth_mechs");
         size_t at = scenario_path_index(c, k);
-        int rc = scenario_check_enum(c, NULL, a->auth_mechs[k], scenario_mechs);
+        rc = scenario_check_enum(c, NULL, mechs[k], scenario_mechs);
         scenario_path_pop(c, at);
         scenario_path_pop(c, old);
-        if (rc < 0) {
-            return -1;
-        }
+        a->auth_mechs |= rc == 0 ? 1u << scenario_find_word(scenario_mechs, mechs[k]) : 0;
     }
-    return 0;
+    for (size_t k = 0; mechs && k < n; k++) {
+        free(mechs[k]);
+    }
+    free(mechs);
+    return rc;
 }
 
 /* The optional object at key, with one zeroed struct of size bytes allocated per member into out
@@ -298,6 +334,7 @@ static int scenario_parse_mta(struct scenario_parser *p, const cJSON *o, struct 
     struct scenario_ctx *c = &p->c;
     bool listen = true;
     int64_t step = 0, attempts = 0, size = 0, rcpts = 0;
+    size_t smtp_tls = 0;
     a->permit_sasl_authenticated = true;
     if (scenario_get_string(c, o, "hostname", 0, scenario_is_domain, SCENARIO_HOST_FORM,
                             &a->hostname) < 0 ||
@@ -324,7 +361,7 @@ static int scenario_parse_mta(struct scenario_parser *p, const cJSON *o, struct 
         scenario_get_int(c, o, "max_recipients", 0, 0, SCENARIO_INT_MAX, &rcpts) < 0 ||
         scenario_get_bool(c, o, "maillog", &a->maillog) < 0 ||
         scenario_get_bool(c, o, "smtpd_tls", &a->smtpd_tls) < 0 ||
-        scenario_agent_enum(c, o, "smtp_tls", scenario_smtp_tls, &a->smtp_tls) < 0 ||
+        scenario_agent_mode(c, o, "smtp_tls", scenario_tls_levels, &smtp_tls, &a->smtp_tls) < 0 ||
         scenario_parse_smtpd(p, o, a) < 0 || scenario_parse_pop_before_smtp(p, o, a) < 0 ||
         scenario_get_bool(c, o, "alert_encrypted_archive", &a->alert_encrypted_archive) < 0) {
         return -1;
@@ -340,6 +377,7 @@ static int scenario_parse_mta(struct scenario_parser *p, const cJSON *o, struct 
                              "missing required key \"mda\" (mail for mydestination is delivered "
                              "through an mda agent)");
     }
+    a->mode.smtp_tls = (enum scenario_tls_level)smtp_tls;
     a->no_listen = !listen;
     a->relay_step = (int)step;
     a->max_attempts = (unsigned)attempts;
@@ -450,9 +488,9 @@ static int scenario_parse_webform(struct scenario_parser *p, const cJSON *o,
         scenario_port(c, o, "submit_port", &a->submit_port) < 0) {
         return -1;
     }
-    if (scenario_get_strings(c, o, "to", SCENARIO_REQUIRED | SCENARIO_NONEMPTY,
-                             scenario_is_address, "an address such as \"info@a.example\"",
-                             &a->form_to, &a->nform_to) < 0 ||
+    if (scenario_get_strings(c, o, "to", SCENARIO_REQUIRED | SCENARIO_NONEMPTY, scenario_is_address,
+                             "an address such as \"info@a.example\"", &a->form_to,
+                             &a->nform_to) < 0 ||
         scenario_get_bool(c, o, "reject_crlf", &a->reject_crlf) < 0) {
         return -1;
     }
@@ -508,8 +546,8 @@ static int scenario_parse_role(struct scenario_parser *p, const cJSON *o, struct
         return scenario_parse_webform(p, o, a);
     } else if (strcmp(a->role, "sshd") == 0) {
         return scenario_port(c, o, "port", &a->port) < 0 ||
-                       scenario_get_string(c, o, "user", SCENARIO_REQUIRED, NULL, NULL,
-                                           &a->user) < 0 ||
+                       scenario_get_string(c, o, "user", SCENARIO_REQUIRED, NULL, NULL, &a->user) <
+                           0 ||
                        scenario_ref(c, "user", a->user, &p->accounts, "a user from $.accounts",
                                     NULL) < 0 ||
                        scenario_port(c, o, "forward_port", &a->forward_port) < 0

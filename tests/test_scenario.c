@@ -107,13 +107,16 @@ static void test_good_file(struct harness *h)
     CHECK_STR(h, alice->submit_host, "mail.a.example");
     CHECK_STR(h, alice->pop_host, "mail.a.example");
     CHECK_INT(h, alice->submit_port, 0);
-    CHECK(h, alice->auth_mech == NULL);
+    CHECK_INT(h, alice->mode.auth_mech, SCENARIO_MECH_PLAIN);
+    CHECK_INT(h, alice->mode.submit_tls, SCENARIO_SUBMIT_TLS_NONE);
+    CHECK(h, alice->submit_tls == NULL);
     CHECK(h, !alice->apop && !alice->keep_on_server);
 
     const struct scenario_agent *msa = &s->agents[1];
     CHECK_STR(h, msa->role, "msa");
     CHECK_STR(h, msa->mta, "mta.a");
-    CHECK_INT(h, msa->nauth_mechs, 0);
+    CHECK_INT(h, msa->auth_mechs, 0);
+    CHECK_INT(h, msa->mode.smtpd_tls_security_level, SCENARIO_TLS_NONE);
 
     const struct scenario_agent *mta = &s->agents[2];
     CHECK_STR(h, mta->id, "mta.a");
@@ -296,19 +299,22 @@ static void test_truncated(struct harness *h)
     free(text);
 }
 
-/* A small valid scenario; EXTRA is spliced in as more top-level keys. */
-#define BASE                                                                                       \
+/* Two hosts on one link and an account: the world of the small scenarios below. */
+#define WORLD                                                                                      \
     "{\"meta\": {\"id\": \"t\", \"title\": {\"ja\": \"t\", \"en\": \"t\"}},\n"                     \
     " \"zones\": [{\"id\": \"z\", \"label\": {\"ja\": \"z\", \"en\": \"z\"}}],\n"                  \
     " \"hosts\": [{\"name\": \"h1.example\", \"zone\": \"z\", \"ip\": \"192.0.2.1\"},\n"           \
     "             {\"name\": \"h2.example\", \"zone\": \"z\", \"ip\": \"192.0.2.2\"}],\n"          \
     " \"links\": [{\"a\": \"h1.example\", \"b\": \"h2.example\"}],\n"                              \
-    " \"accounts\": [{\"user\": \"al\", \"password\": \"pw\", \"address\": \"al@b.example\"}],\n"  \
-    " \"agents\": [{\"id\": \"ua\", \"role\": \"mua\", \"host\": \"h1.example\", \"user\": "       \
-    "\"al\"},\n"                                                                                   \
-    "   {\"id\": \"mt\", \"role\": \"mta\", \"host\": \"h2.example\", \"mydestination\": "         \
-    "[\"b.example\"], \"mda\": \"md\"},\n"                                                         \
-    "   {\"id\": \"md\", \"role\": \"mda\", \"host\": \"h2.example\"}]"
+    " \"accounts\": [{\"user\": \"al\", \"password\": \"pw\", \"address\": \"al@b.example\"}],\n"
+
+/* A small valid scenario; EXTRA is spliced in as more top-level keys. */
+#define BASE                                                                                       \
+    WORLD " \"agents\": [{\"id\": \"ua\", \"role\": \"mua\", \"host\": \"h1.example\", \"user\": " \
+          "\"al\"},\n"                                                                             \
+          "   {\"id\": \"mt\", \"role\": \"mta\", \"host\": \"h2.example\", \"mydestination\": "   \
+          "[\"b.example\"], \"mda\": \"md\"},\n"                                                   \
+          "   {\"id\": \"md\", \"role\": \"mda\", \"host\": \"h2.example\"}]"
 
 struct test_inline {
     const char *json;
@@ -462,6 +468,47 @@ static void test_inline_cases(struct harness *h)
     scenario_free(s);
 }
 
+/* Each one-word setting is read once into its enum (the first word of each list when the key
+ * is absent). */
+#define MODES                                                                                      \
+    WORLD                                                                                          \
+    " \"agents\": [{\"id\": \"ua\", \"role\": \"mua\", \"host\": \"h1.example\", \"user\": "       \
+    "\"al\", \"auth_mech\": \"CRAM-MD5\", \"submit_tls\": \"smtps\", \"pop_tls\": \"stls\", "      \
+    "\"encrypt\": \"pgp\", \"pop_tunnel\": \"none\"},\n"                                           \
+    "   {\"id\": \"sa\", \"role\": \"msa\", \"host\": \"h2.example\", \"mta\": \"mt\", "           \
+    "\"auth_mechs\": [\"LOGIN\", \"PLAIN\", \"LOGIN\"], \"smtpd_tls_security_level\": "            \
+    "\"encrypt\", \"smtpd_forbid_bare_newline\": \"reject\"},\n"                                   \
+    "   {\"id\": \"mt\", \"role\": \"mta\", \"host\": \"h2.example\"},\n"                          \
+    "   {\"id\": \"fi\", \"role\": \"filter\", \"host\": \"h2.example\", \"smtp_tls\": "           \
+    "\"may\"}]}"
+
+static void test_modes(struct harness *h)
+{
+    char err[1024] = "";
+    struct scenario *s = scenario_parse(MODES, strlen(MODES), "t", err, sizeof err);
+    if (!CHECK(h, s != NULL)) {
+        fprintf(stderr, "    %s\n", err);
+        return;
+    }
+    const struct scenario_agent *ua = &s->agents[0], *sa = &s->agents[1], *fi = &s->agents[3];
+    CHECK_INT(h, ua->mode.auth_mech, SCENARIO_MECH_CRAM_MD5);
+    CHECK_INT(h, ua->mode.submit_tls, SCENARIO_SUBMIT_TLS_SMTPS);
+    CHECK_INT(h, ua->mode.pop_tls, SCENARIO_POP_TLS_STLS);
+    CHECK_INT(h, ua->mode.encrypt, SCENARIO_E2E_PGP);
+    CHECK_INT(h, ua->mode.pop_tunnel, SCENARIO_TUNNEL_NONE);
+    CHECK_STR(h, ua->submit_tls, "smtps");
+    CHECK_STR(h, ua->pop_tunnel, "none");
+    CHECK(h, ua->smtp_tls == NULL);
+    CHECK_INT(h, sa->auth_mechs, (1u << SCENARIO_MECH_LOGIN) | (1u << SCENARIO_MECH_PLAIN));
+    CHECK_INT(h, sa->mode.smtpd_tls_security_level, SCENARIO_TLS_ENCRYPT);
+    CHECK_INT(h, sa->mode.smtpd_forbid_bare_newline, SCENARIO_BARE_NEWLINE_REJECT);
+    CHECK_STR(h, fi->role, "filter");
+    CHECK_INT(h, fi->mode.smtp_tls, SCENARIO_TLS_MAY);
+    CHECK_INT(h, fi->mode.smtpd_forbid_bare_newline, SCENARIO_BARE_NEWLINE_NORMALIZE);
+    CHECK_INT(h, s->agents[2].mode.smtp_tls, SCENARIO_TLS_NONE);
+    scenario_free(s);
+}
+
 static void test_limits(struct harness *h)
 {
     char err[1024] = "";
@@ -590,6 +637,7 @@ int main(void)
     test_bad_files(&h);
     test_truncated(&h);
     test_inline_cases(&h);
+    test_modes(&h);
     test_limits(&h);
     test_durations(&h);
     return harness_finish(&h);
