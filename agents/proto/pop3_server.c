@@ -529,7 +529,7 @@ void pop3_server_feed(struct pop3_server *s, const uint8_t *in, size_t n)
 
 size_t pop3_server_output(const struct pop3_server *s, const uint8_t **out)
 {
-    return proto_out_ready(&s->out, out);
+    return proto_pauses_ready(&s->pauses, proto_out_ready(&s->out, out));
 }
 
 void pop3_server_set_notes(struct pop3_server *s, proto_note_fn fn, void *ctx)
@@ -540,17 +540,18 @@ void pop3_server_set_notes(struct pop3_server *s, proto_note_fn fn, void *ctx)
 void pop3_server_output_consumed(struct pop3_server *s, size_t n)
 {
     proto_out_consumed(&s->out, n); /* before the pump below queues more */
+    proto_pauses_consumed(&s->pauses, n);
     pop3_server_pump(s);
 }
 
 uint64_t pop3_server_pause(const struct pop3_server *s)
 {
-    return proto_out_pause(&s->out);
+    return proto_pauses_first(&s->pauses);
 }
 
 void pop3_server_resume(struct pop3_server *s)
 {
-    proto_out_resume(&s->out);
+    proto_pauses_resume(&s->pauses);
 }
 
 bool pop3_server_done(const struct pop3_server *s)

@@ -146,7 +146,7 @@ static void pop3_server_login(struct pop3_server *s, const char *mech, const cha
     }
     if (!ok) {
         /* Dovecot answers a failed login only after its auth_failure_delay. */
-        proto_out_hold(&s->out, s->auth_failure_delay_us);
+        proto_pauses_hold(&s->pauses, s->out.buf.len, s->auth_failure_delay_us);
         pop3_server_err(s, "[AUTH] Authentication failed.");
         return;
     }

@@ -38,7 +38,8 @@ struct pop3_server {
 
     struct line_reader reader;
     struct buf in;        /* bytes fed but not yet read as lines (pipelining, back-pressure) */
-    struct proto_out out; /* replies waiting to be sent, their pauses and their notes */
+    struct proto_out out; /* replies waiting to be sent, and their notes */
+    struct proto_pauses pauses; /* the waits in out */
     enum pop3_server_state state;
     bool done;
     bool tls_pending; /* STLS accepted: read nothing until pop3_server_tls_started() */

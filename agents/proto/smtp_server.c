@@ -102,7 +102,7 @@ static void smtp_server_send(struct smtp_server *s, const struct smtp_reply *r)
      * down clients that make an excessive number of errors within a session." Every reply, not
      * only the refusals, once the soft limit is reached. */
     if (s->cfg.soft_error_limit > 0 && s->errors >= s->cfg.soft_error_limit) {
-        proto_out_hold(&s->out, s->cfg.error_sleep_us);
+        proto_pauses_hold(&s->pauses, s->out.buf.len, s->cfg.error_sleep_us);
     }
     size_t at = s->out.buf.len;
     if (smtp_reply_format(&s->out.buf, r) != 0) {
@@ -483,7 +483,7 @@ void smtp_server_start(struct smtp_server *s)
 
 size_t smtp_server_output(const struct smtp_server *s, const uint8_t **out)
 {
-    return proto_out_ready(&s->out, out);
+    return proto_pauses_ready(&s->pauses, proto_out_ready(&s->out, out));
 }
 
 void smtp_server_set_notes(struct smtp_server *s, proto_note_fn fn, void *ctx)
@@ -494,16 +494,17 @@ void smtp_server_set_notes(struct smtp_server *s, proto_note_fn fn, void *ctx)
 void smtp_server_output_consumed(struct smtp_server *s, size_t n)
 {
     proto_out_consumed(&s->out, n);
+    proto_pauses_consumed(&s->pauses, n);
 }
 
 uint64_t smtp_server_pause(const struct smtp_server *s)
 {
-    return proto_out_pause(&s->out);
+    return proto_pauses_first(&s->pauses);
 }
 
 void smtp_server_resume(struct smtp_server *s)
 {
-    proto_out_resume(&s->out);
+    proto_pauses_resume(&s->pauses);
 }
 
 bool smtp_server_done(const struct smtp_server *s)

@@ -144,7 +144,7 @@ static const char *smtp_server_path_arg(struct smtp_server *s, const char *arg, 
 /* The policy stage shared by MAIL and RCPT: the hook (NULL accepts) judges the path, the reply
  * preset to "250 2.1.0 Ok" or "250 2.1.5 Ok" (RFC 3463: 2.1.0 other address status, 2.1.5
  * destination address valid). Returns whether the path was accepted; the reply is sent. */
-static bool smtp_server_path_policy(struct smtp_server *s, bool mail, const char *addr)
+static inline bool smtp_server_path_policy(struct smtp_server *s, bool mail, const char *addr)
 {
     struct smtp_reply r;
     smtp_reply_set(&r, 250, mail ? "2.1.0" : "2.1.5", "Ok");
@@ -379,7 +379,7 @@ static void smtp_server_auth_done(struct smtp_server *s, bool ok, struct smtp_re
         snprintf(s->env.auth_user, sizeof s->env.auth_user, "%s", cred->user);
     }
     if (!ok) {
-        proto_out_hold(&s->out, s->cfg.auth_failure_delay_us);
+        proto_pauses_hold(&s->pauses, s->out.buf.len, s->cfg.auth_failure_delay_us);
     }
     smtp_server_verdict(s, ok, r, 235); /* a failure counts as an error there */
     sasl_server_clear(&s->sasl);

@@ -27,7 +27,8 @@ struct smtp_server {
     struct line_reader cmd_reader;  /* commands: LF ends a line (bare LF flagged), 2048 */
     struct line_reader data_reader; /* DATA: only CRLF ends a line, long ones in pieces */
     struct line_reader sasl_reader; /* AUTH responses: 12288 */
-    struct proto_out out;           /* the replies, their pauses and their notes */
+    struct proto_out out;           /* the replies and their notes */
+    struct proto_pauses pauses;     /* the waits in out */
     struct smtp_envelope env;
     size_t rcpt_cap;
     struct buf msg; /* the unstuffed message being received */
