@@ -29,14 +29,9 @@ enum pop3_client_ml {
 };
 
 struct pop3_client {
+    struct pop3_client_config cfg; /* user and password point at the copies below */
     char *user;
     char *password;
-    bool use_apop;
-    bool delete_after_retrieve;
-    bool want_capa;
-    bool want_uidl;
-    bool want_stls;
-    bool require_tls;
     struct pop3_client_hooks hooks;
     void *ctx;
 
@@ -146,7 +141,7 @@ static void pop3_client_next_message(struct pop3_client *c)
 
 static void pop3_client_authenticate(struct pop3_client *c)
 {
-    if (!c->use_apop) {
+    if (!c->cfg.use_apop) {
         pop3_client_send_secret(c, POP3_CLIENT_USER, "USER", c->user, NULL);
         return;
     }
@@ -167,7 +162,7 @@ static void pop3_client_authenticate(struct pop3_client *c)
 /* After the greeting (or after STLS): CAPA when wanted, else straight to logging in. */
 static void pop3_client_after_greeting(struct pop3_client *c)
 {
-    if (c->want_capa) {
+    if (c->cfg.want_capa) {
         pop3_client_send(c, POP3_CLIENT_CAPA, "CAPA");
     } else {
         pop3_client_authenticate(c);
@@ -263,7 +258,7 @@ static void pop3_client_end_multi(struct pop3_client *c)
                                     c->multi.data ? c->multi.data : (const uint8_t *)"",
                                     c->multi.len);
             }
-            if (c->delete_after_retrieve) {
+            if (c->cfg.delete_after_retrieve) {
                 pop3_client_send(c, POP3_CLIENT_DELE, "DELE %zu", c->current);
                 break;
             }
@@ -367,7 +362,7 @@ static void pop3_client_on_line(struct pop3_client *c, const struct line *l)
             return;
         }
         pop3_client_take_timestamp(c, text);
-        if (c->want_stls) {
+        if (c->cfg.want_stls) {
             pop3_client_send(c, POP3_CLIENT_STLS, "STLS");
         } else {
             pop3_client_after_greeting(c);
@@ -375,7 +370,7 @@ static void pop3_client_on_line(struct pop3_client *c, const struct line *l)
         return;
     case POP3_CLIENT_STLS:
         if (!ok) {
-            if (c->require_tls) {
+            if (c->cfg.require_tls) {
                 pop3_client_fail_quit(c, "STLS refused and TLS is required.");
             } else {
                 pop3_client_after_greeting(c); /* opportunistic: on in the clear */
@@ -417,7 +412,7 @@ static void pop3_client_on_line(struct pop3_client *c, const struct line *l)
             return;
         }
         c->current = 0;
-        if (c->want_uidl) {
+        if (c->cfg.want_uidl) {
             pop3_client_send(c, POP3_CLIENT_UIDL, "UIDL");
         } else {
             pop3_client_next_message(c);
@@ -462,12 +457,7 @@ struct pop3_client *pop3_client_new(const struct pop3_client_config *cfg,
     if (!c) {
         return NULL;
     }
-    c->use_apop = cfg->use_apop;
-    c->delete_after_retrieve = cfg->delete_after_retrieve;
-    c->want_capa = cfg->want_capa;
-    c->want_uidl = cfg->want_uidl;
-    c->want_stls = cfg->want_stls;
-    c->require_tls = cfg->require_tls;
+    c->cfg = *cfg;
     if (hooks) {
         c->hooks = *hooks;
     }
@@ -477,6 +467,8 @@ struct pop3_client *pop3_client_new(const struct pop3_client_config *cfg,
     buf_init(&c->multi, cfg->max_message ? cfg->max_message : POP3_CLIENT_DEFAULT_MESSAGE_MAX);
     c->user = strdup(cfg->user);
     c->password = strdup(cfg->password);
+    c->cfg.user = c->user;
+    c->cfg.password = c->password;
     if (!c->user || !c->password || line_reader_init(&c->reader, POP3_LINE_MAX, LINE_END_LF)) {
         pop3_client_free(c);
         return NULL;
