@@ -8,32 +8,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The short escapes this export writes; every other control character is \u00XX. RFC 8259 §7
+ * also allows \b and \f: they stay \u0008 and \u000c so that exports compare byte for byte. */
+static const char *const export_json_short[0x80] = {
+    ['"'] = "\\\"", ['\\'] = "\\\\", ['\n'] = "\\n", ['\r'] = "\\r", ['\t'] = "\\t",
+};
+
 void export_json_escape(FILE *out, const uint8_t *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         uint8_t c = s[i];
-        switch (c) {
-        case '"':
-            fputs("\\\"", out);
-            break;
-        case '\\':
-            fputs("\\\\", out);
-            break;
-        case '\n':
-            fputs("\\n", out);
-            break;
-        case '\r':
-            fputs("\\r", out);
-            break;
-        case '\t':
-            fputs("\\t", out);
-            break;
-        default:
-            if (c < 0x20 || c == 0x7f) {
-                fprintf(out, "\\u%04x", c);
-            } else {
-                fputc(c, out);
-            }
+        if (c < 0x80 && export_json_short[c]) {
+            fputs(export_json_short[c], out);
+        } else if (c < 0x20 || c == 0x7f) {
+            fprintf(out, "\\u%04x", c);
+        } else {
+            fputc(c, out);
         }
     }
 }
