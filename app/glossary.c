@@ -3,6 +3,7 @@
  *                             "en": {"term": ..., "definition": ...}}, ...]} */
 #include "glossary.h"
 
+#include "buf.h"
 #include "paths.h"
 #include "scenario.h"
 #include "scenario_json.h"
@@ -167,21 +168,16 @@ struct glossary *glossary_load(const char *path, char *err, size_t errlen)
         }
         path = found;
     }
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    struct buf text;
+    buf_init(&text, GLOSSARY_MAX_BYTES);
+    int rc = buf_read_file(&text, path);
+    if (rc == -1) {
         snprintf(err, errlen, "%s: error: cannot open: %s", path, strerror(errno));
-        return NULL;
+    } else if (rc < 0) {
+        snprintf(err, errlen, "%s: error: %s", path, errno == EFBIG ? "too large" : "cannot read");
     }
-    char *text = malloc(GLOSSARY_MAX_BYTES + 1);
-    size_t len = text ? fread(text, 1, GLOSSARY_MAX_BYTES + 1, f) : 0;
-    bool failed = !text || ferror(f);
-    fclose(f);
-    if (failed || len > GLOSSARY_MAX_BYTES) {
-        snprintf(err, errlen, "%s: error: %s", path, failed ? "cannot read" : "too large");
-        free(text);
-        return NULL;
-    }
-    struct glossary *g = glossary_parse(text, len, path, err, errlen);
-    free(text);
+    struct glossary *g =
+        rc < 0 ? NULL : glossary_parse((const char *)text.data, text.len, path, err, errlen);
+    buf_free(&text);
     return g;
 }

@@ -3,6 +3,7 @@
  * and the filters that pick questions. */
 #include "quiz.h"
 
+#include "buf.h"
 #include "catalog.h"
 #include "paths.h"
 #include "quiz_check.h"
@@ -15,13 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define QUIZ_TOPIC_NAME(name, text) text,
-static const char *const quiz_topic_names[] = {QUIZ_TOPICS(QUIZ_TOPIC_NAME) NULL};
-#undef QUIZ_TOPIC_NAME
-
-#define QUIZ_WEIGHT_NAME(name, text) text,
-static const char *const quiz_weight_names[] = {QUIZ_WEIGHTS(QUIZ_WEIGHT_NAME) NULL};
-#undef QUIZ_WEIGHT_NAME
+#define QUIZ_LIST_NAME(name, text) text,
+static const char *const quiz_topic_names[] = {QUIZ_TOPICS(QUIZ_LIST_NAME) NULL};
+static const char *const quiz_weight_names[] = {QUIZ_WEIGHTS(QUIZ_LIST_NAME) NULL};
+#undef QUIZ_LIST_NAME
 
 #define QUIZ_BANK_MAX_BYTES (8u << 20)
 #define QUIZ_MAX_BUNDLED 64
@@ -426,52 +424,27 @@ struct quiz_bank *quiz_bank_parse(const char *text, size_t len, const char *name
     return b;
 }
 
-/* The whole file, NUL-terminated, or NULL with "PATH: error: ..." in err. */
-static char *quiz_read_file(const char *path, size_t *len, char *err, size_t errlen)
+/* The whole file into text (at most QUIZ_BANK_MAX_BYTES), or -1 with "PATH: error: ..." in
+ * err. */
+static int quiz_read_file(struct buf *text, const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: error: cannot open: %s", path, strerror(errno));
-        return NULL;
+    buf_init(text, QUIZ_BANK_MAX_BYTES);
+    int rc = buf_read_file(text, path);
+    int why = errno;
+    if (rc == -1) {
+        snprintf(err, errlen, "%s: error: cannot open: %s", path, strerror(why));
+    } else if (rc < 0 && why == EFBIG) {
+        snprintf(err, errlen, "%s: error: larger than %u bytes", path, QUIZ_BANK_MAX_BYTES);
+    } else if (rc < 0 && why == ENOMEM) {
+        snprintf(err, errlen, "%s: error: out of memory", path);
+    } else if (rc < 0) {
+        snprintf(err, errlen, "%s: error: cannot read: %s", path, strerror(why));
     }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap + 1);
-    while (buf) {
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (n > QUIZ_BANK_MAX_BYTES) {
-            snprintf(err, errlen, "%s: error: larger than %u bytes", path, QUIZ_BANK_MAX_BYTES);
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        if (got == 0 || n < cap) {
-            if (ferror(f)) {
-                snprintf(err, errlen, "%s: error: cannot read: %s", path, strerror(errno));
-                free(buf);
-                buf = NULL;
-            }
-            break;
-        }
-        char *grown = realloc(buf, cap * 2 + 1);
-        if (!grown) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = grown;
-        cap *= 2;
+    if (rc < 0) {
+        buf_free(text);
+        return -1;
     }
-    fclose(f);
-    if (!buf) {
-        if (!strstr(err, "error:")) {
-            snprintf(err, errlen, "%s: error: out of memory", path);
-        }
-        return NULL;
-    }
-    buf[n] = '\0';
-    *len = n;
-    return buf;
+    return 0;
 }
 
 struct quiz_bank *quiz_bank_load(const char *path, char *err, size_t errlen)
@@ -487,13 +460,12 @@ struct quiz_bank *quiz_bank_load(const char *path, char *err, size_t errlen)
         }
         path = found;
     }
-    size_t len;
-    char *text = quiz_read_file(path, &len, err, errlen);
-    if (!text) {
+    struct buf text;
+    if (quiz_read_file(&text, path, err, errlen) < 0) {
         return NULL;
     }
-    struct quiz_bank *b = quiz_bank_parse(text, len, path, err, errlen);
-    free(text);
+    struct quiz_bank *b = quiz_bank_parse((const char *)text.data, text.len, path, err, errlen);
+    buf_free(&text);
     return b;
 }
 

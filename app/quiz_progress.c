@@ -6,6 +6,8 @@
  * nothing. */
 #include "quiz.h"
 
+#include "buf.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -155,27 +157,23 @@ static int quiz_progress_parse(struct quiz_progress *p, const cJSON *root, const
 int quiz_progress_load(struct quiz_progress *p, const char *path, char *err, size_t errlen)
 {
     memset(p, 0, sizeof *p);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (errno == ENOENT) {
-            return 0;
+    struct buf text;
+    buf_init(&text, QUIZ_PROGRESS_MAX_BYTES);
+    int rc = buf_read_file(&text, path);
+    int why = errno;
+    if (rc < 0) {
+        buf_free(&text);
+        if (rc == -1) {
+            return why == ENOENT ? 0 : quiz_progress_fail(err, errlen, path, strerror(why));
         }
-        return quiz_progress_fail(err, errlen, path, strerror(errno));
+        return quiz_progress_fail(err, errlen, path, why == EFBIG ? "too large" : "cannot read");
     }
-    char *text = malloc(QUIZ_PROGRESS_MAX_BYTES + 1);
-    size_t len = text ? fread(text, 1, QUIZ_PROGRESS_MAX_BYTES + 1, f) : 0;
-    bool failed = !text || ferror(f);
-    fclose(f);
-    if (failed || len > QUIZ_PROGRESS_MAX_BYTES) {
-        free(text);
-        return quiz_progress_fail(err, errlen, path, failed ? "cannot read" : "too large");
-    }
-    cJSON *root = cJSON_ParseWithLength(text, len);
-    free(text);
+    cJSON *root = cJSON_ParseWithLength((const char *)text.data, text.len);
+    buf_free(&text);
     if (!root) {
         return quiz_progress_fail(err, errlen, path, "not valid JSON");
     }
-    int rc = quiz_progress_parse(p, root, path, err, errlen);
+    rc = quiz_progress_parse(p, root, path, err, errlen);
     cJSON_Delete(root);
     if (rc < 0) {
         quiz_progress_free(p);

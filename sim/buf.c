@@ -159,27 +159,30 @@ int buf_read_file(struct buf *b, const char *path)
         if (room == 0) {
             if (fgetc(f) != EOF) {
                 errno = EFBIG; /* more than the buffer's limit */
-                rc = -1;
+                rc = -2;
             }
             break;
         }
         if (buf_reserve(b, room) != 0) {
             errno = ENOMEM;
-            rc = -1;
+            rc = -2;
             break;
         }
+        errno = 0;
         size_t got = fread(b->data + b->len, 1, room, f);
         b->len += got;
         b->data[b->len] = 0;
         if (got < room) {
             if (ferror(f)) {
-                errno = EIO;
-                rc = -1;
+                errno = errno ? errno : EIO;
+                rc = -2;
             }
             break;
         }
     }
+    int why = errno;
     fclose(f);
+    errno = why;
     return rc;
 }
 

@@ -44,8 +44,9 @@ void buf_clear(struct buf *b);
 void buf_truncate(struct buf *b, size_t len);
 
 /* Appends the whole file at path, read as bytes; data stays NUL-terminated and allocated even
- * for an empty file. Returns 0, or -1 with errno set when the file cannot be opened or read, or
- * the limit or memory is exhausted (the buffer then holds what was read so far). */
+ * for an empty file. Returns 0; -1 with fopen's errno when the file cannot be opened; -2 when it
+ * cannot be read whole, errno saying why: the read's own error (EISDIR for a directory), EFBIG
+ * past the buffer's limit or ENOMEM (the buffer then holds what was read so far). */
 int buf_read_file(struct buf *b, const char *path);
 
 /* Growable arrays of fixed-size items (a world's hosts, a zone's records, a server's
