@@ -30,15 +30,6 @@
     X(QUIZ_TOPIC_PPAP, "ppap")                                                                     \
     X(QUIZ_TOPIC_MISDELIVERY, "misdelivery")
 
-#define QUIZ_TOPIC_ENUM(name, text) name,
-enum quiz_topic { QUIZ_TOPICS(QUIZ_TOPIC_ENUM) QUIZ_TOPIC_COUNT };
-#undef QUIZ_TOPIC_ENUM
-
-/* "ports"; NULL when out of range. */
-const char *quiz_topic_name(enum quiz_topic t);
-/* The topic called name, or -1. */
-int quiz_topic_find(const char *name);
-
 /* How often the exam asks what a question teaches (the 2026-12 review's coverage table): rounds
  * ask high first, then medium, then low. */
 #define QUIZ_WEIGHTS(X)                                                                            \
@@ -46,13 +37,17 @@ int quiz_topic_find(const char *name);
     X(QUIZ_WEIGHT_MEDIUM, "medium")                                                                \
     X(QUIZ_WEIGHT_LOW, "low")
 
-#define QUIZ_WEIGHT_ENUM(name, text) name,
-enum quiz_weight { QUIZ_WEIGHTS(QUIZ_WEIGHT_ENUM) QUIZ_WEIGHT_COUNT };
-#undef QUIZ_WEIGHT_ENUM
+/* Both lists make their enum with one macro, as quiz.c makes their tables of names. */
+#define QUIZ_LIST_ENUM(name, text) name,
+enum quiz_topic { QUIZ_TOPICS(QUIZ_LIST_ENUM) QUIZ_TOPIC_COUNT };
+enum quiz_weight { QUIZ_WEIGHTS(QUIZ_LIST_ENUM) QUIZ_WEIGHT_COUNT };
+#undef QUIZ_LIST_ENUM
 
-/* "high"; NULL when out of range. */
+/* "ports", "high"; NULL when out of range. */
+const char *quiz_topic_name(enum quiz_topic t);
 const char *quiz_weight_name(enum quiz_weight w);
-/* The weight called name, or -1. */
+/* The topic or the weight called name, or -1. */
+int quiz_topic_find(const char *name);
 int quiz_weight_find(const char *name);
 
 enum quiz_kind {
