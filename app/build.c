@@ -35,28 +35,37 @@ static int build_fail(struct build_ctx *b, const char *fmt, const char *a, const
     return -1;
 }
 
-static struct agent *build_agent(struct build_ctx *b, const char *id, const char *role)
+/* The scenario's agent called id, or NULL. */
+static const struct scenario_agent *build_scenario_agent(const struct build_ctx *b, const char *id)
 {
-    struct agent *a = id ? mail_world_find_agent(b->mw, id) : NULL;
-    if (a && role && strcmp(a->ops->role, role) != 0) {
-        return NULL;
+    for (size_t i = 0; id && i < b->sc->nagents; i++) {
+        if (strcmp(b->sc->agents[i].id, id) == 0) {
+            return &b->sc->agents[i];
+        }
     }
-    return a;
+    return NULL;
+}
+
+/* The agent built for id, when the scenario gives it role; else NULL. */
+static struct agent *build_agent(struct build_ctx *b, const char *id, enum scenario_role role)
+{
+    const struct scenario_agent *sa = build_scenario_agent(b, id);
+    return sa && sa->kind == role ? mail_world_find_agent(b->mw, id) : NULL;
 }
 
 /* The only agent of a role, when there is exactly one. */
-static struct agent *build_only(struct build_ctx *b, const char *role)
+static struct agent *build_only(struct build_ctx *b, enum scenario_role role)
 {
-    struct agent *found = NULL;
-    for (size_t i = 0; i < b->mw->nagents; i++) {
-        if (strcmp(b->mw->agents[i]->ops->role, role) == 0) {
+    const struct scenario_agent *found = NULL;
+    for (size_t i = 0; i < b->sc->nagents; i++) {
+        if (b->sc->agents[i].kind == role) {
             if (found) {
                 return NULL;
             }
-            found = b->mw->agents[i];
+            found = &b->sc->agents[i];
         }
     }
-    return found;
+    return found ? mail_world_find_agent(b->mw, found->id) : NULL;
 }
 
 /* The agents' settings for the words of the lists in scenario.h, in the order of each list. The
@@ -115,14 +124,15 @@ static int build_mta(struct build_ctx *b, const struct scenario_agent *sa, int h
     cfg.policy.reject_unauth_destination = sa->reject_unauth_destination;
     cfg.smtpd = build_smtpd(sa);
     cfg.policy.open_relay = sa->open_relay;
-    cfg.mda = (struct mda *)build_agent(b, sa->mda, "mda");
-    cfg.dns = (struct dns_agent *)(sa->dns ? build_agent(b, sa->dns, "dns") : build_only(b, "dns"));
+    cfg.mda = (struct mda *)build_agent(b, sa->mda, SCENARIO_ROLE_MDA);
+    cfg.dns = (struct dns_agent *)(sa->dns ? build_agent(b, sa->dns, SCENARIO_ROLE_DNS)
+                                           : build_only(b, SCENARIO_ROLE_DNS));
     cfg.relay_step = sa->relay_step;
     cfg.retry_us = sa->retry_us;
     cfg.max_attempts = sa->max_attempts;
     cfg.max_message_size = (size_t)sa->max_message_size;
     cfg.max_recipients = (size_t)sa->max_recipients;
-    cfg.scan_eicar = strcmp(sa->role, "filter") == 0;
+    cfg.scan_eicar = sa->kind == SCENARIO_ROLE_FILTER;
     cfg.alert_encrypted = sa->alert_encrypted_archive;
     cfg.maillog = sa->maillog;
     cfg.smtpd_tls = sa->smtpd_tls;
@@ -141,155 +151,188 @@ static int build_mta(struct build_ctx *b, const struct scenario_agent *sa, int h
     return 0;
 }
 
+static int build_dns(struct build_ctx *b, const struct scenario_agent *sa, int host)
+{
+    struct dns_agent *d = dns_new(b->mw, sa->id, host);
+    for (size_t i = 0; i < b->mw->tr->nhosts; i++) {
+        dns_add_a(d, trace_string(b->mw->tr, b->mw->tr->hosts[i].name), b->mw->tr->hosts[i].ip);
+    }
+    for (size_t i = 0; i < sa->nmx; i++) {
+        dns_add_mx(d, sa->mx[i].domain, sa->mx[i].preference, sa->mx[i].exchange);
+    }
+    return 0;
+}
+
+static int build_mda(struct build_ctx *b, const struct scenario_agent *sa, int host)
+{
+    struct mda *m = mda_new(b->mw, sa->id, host);
+    for (size_t i = 0; i < sa->naliases; i++) {
+        mda_add_alias(m, sa->aliases[i].name, (const char *const *)sa->aliases[i].members,
+                      sa->aliases[i].nmembers);
+    }
+    return 0;
+}
+
+static int build_msa(struct build_ctx *b, const struct scenario_agent *sa, int host)
+{
+    struct msa_config cfg = {0};
+    cfg.hostname = sa->hostname ? sa->hostname : sa->host;
+    cfg.port = sa->port ? sa->port : 587;
+    for (int m = 0; m < SCENARIO_MECH_COUNT; m++) {
+        cfg.auth_mechs |= sa->auth_mechs & (1u << m) ? SASL_MECH_BIT(build_mechs[m]) : 0;
+    }
+    cfg.mta = (struct mta *)build_agent(b, sa->mta, SCENARIO_ROLE_MTA);
+    cfg.no_auth_required = sa->no_auth_required;
+    enum scenario_tls_level level = sa->mode.smtpd_tls_security_level;
+    cfg.starttls = sa->starttls || level != SCENARIO_TLS_NONE;
+    cfg.tls_required = level == SCENARIO_TLS_ENCRYPT;
+    cfg.smtps = sa->smtps;
+    cfg.tls_auth_only = sa->tls_auth_only;
+    cfg.smtpd = build_smtpd(sa);
+    if (!cfg.mta) {
+        return build_fail(b, "agent \"%s\": \"%s\" is not an mta", sa->id, sa->mta);
+    }
+    if (!msa_new(b->mw, sa->id, host, &cfg)) {
+        return build_fail(b, "agent \"%s\": port taken on %s", sa->id, sa->host);
+    }
+    return 0;
+}
+
+static int build_mra(struct build_ctx *b, const struct scenario_agent *sa, int host)
+{
+    struct mra_config cfg = {0};
+    cfg.hostname = sa->hostname ? sa->hostname : sa->host;
+    cfg.port = sa->port ? sa->port : 110;
+    cfg.apop = sa->apop;
+    cfg.allow_user_pass = !sa->no_user_pass;
+    cfg.stls = sa->stls;
+    cfg.pop3s = sa->pop3s;
+    cfg.auth_failure_delay_us = sa->auth_failure_delay_us;
+    cfg.mda = (struct mda *)build_agent(b, sa->mda, SCENARIO_ROLE_MDA);
+    if (!cfg.mda) {
+        return build_fail(b, "agent \"%s\": \"%s\" is not an mda", sa->id, sa->mda);
+    }
+    if (!mra_new(b->mw, sa->id, host, &cfg)) {
+        return build_fail(b, "agent \"%s\": port taken on %s", sa->id, sa->host);
+    }
+    return 0;
+}
+
+static int build_mua(struct build_ctx *b, const struct scenario_agent *sa, int host)
+{
+    struct mua_config cfg = {0};
+    cfg.user = sa->user;
+    cfg.display_name = sa->display_name;
+    cfg.submit_host = sa->submit_host;
+    cfg.submit_port = sa->submit_port;
+    cfg.mech = build_mechs[sa->mode.auth_mech];
+    cfg.pop_host = sa->pop_host;
+    cfg.pop_port = sa->pop_port;
+    cfg.apop = sa->apop;
+    cfg.keep_on_server = sa->keep_on_server;
+    cfg.submit_tls = build_mua_tls[sa->mode.submit_tls];
+    cfg.pop_tls = build_mua_tls[sa->mode.pop_tls];
+    cfg.e2e = build_e2e[sa->mode.encrypt];
+    cfg.pop_ssh = sa->mode.pop_tunnel == SCENARIO_TUNNEL_SSH;
+    if (!mua_new(b->mw, sa->id, host, &cfg)) {
+        return build_fail(b, "agent \"%s\": no account \"%s\"", sa->id, sa->user);
+    }
+    return 0;
+}
+
+static int build_spammer(struct build_ctx *b, const struct scenario_agent *sa, int host)
+{
+    struct spammer_config cfg = {sa->helo};
+    spammer_new(b->mw, sa->id, host, &cfg);
+    return 0;
+}
+
+static int build_webform(struct build_ctx *b, const struct scenario_agent *sa, int host)
+{
+    struct webform_config cfg = {0};
+    cfg.user = sa->user;
+    cfg.submit_host = sa->submit_host;
+    cfg.submit_port = sa->submit_port;
+    cfg.to = (const char *const *)sa->form_to;
+    cfg.nto = sa->nform_to;
+    cfg.reject_crlf = sa->reject_crlf;
+    cfg.recipients_from_headers = sa->recipients_from_headers;
+    if (!webform_new(b->mw, sa->id, host, &cfg)) {
+        return build_fail(b, "agent \"%s\": no account \"%s\"", sa->id, sa->user);
+    }
+    return 0;
+}
+
+static int build_sshd(struct build_ctx *b, const struct scenario_agent *sa, int host)
+{
+    struct sshd_config cfg = {sa->port, sa->user, sa->forward_port};
+    char why[256];
+    if (!sshd_new(b->mw, sa->id, host, &cfg, why, sizeof why)) {
+        return build_fail(b, "agent \"%s\": %s", sa->id, why);
+    }
+    return 0;
+}
+
+static int build_mitm(struct build_ctx *b, const struct scenario_agent *sa, int host)
+{
+    const struct scenario_tap *t = NULL;
+    for (size_t i = 0; i < b->sc->ntaps && !t; i++) {
+        t = strcmp(b->sc->taps[i].name, sa->at) == 0 ? &b->sc->taps[i] : NULL;
+    }
+    struct sim_world *w = b->mw->sim;
+    int link = t ? sim_link_find(w, sim_host_find(w, t->a), sim_host_find(w, t->b)) : -1;
+    if (link < 0 || !mitm_new(b->mw, sa->id, host, link)) {
+        return build_fail(b, "agent \"%s\": no link at tap \"%s\"", sa->id, sa->at);
+    }
+    return 0;
+}
+
+static int build_sniffer(struct build_ctx *b, const struct scenario_agent *sa, int host)
+{
+    struct sniffer_config cfg = {(const char *const *)sa->dictionary, sa->ndictionary};
+    sniffer_new(b->mw, sa->id, host, &cfg);
+    return 0;
+}
+
+/* The content filter is an MTA that also scans what passes (mta_new reads its role). */
+static int build_filter(struct build_ctx *b, const struct scenario_agent *sa, int host)
+{
+    return build_mta(b, sa, host);
+}
+
+/* What each role is built into: build_ and the role's word in SCENARIO_ROLES. */
+typedef int (*build_role_fn)(struct build_ctx *b, const struct scenario_agent *sa, int host);
+static const build_role_fn build_roles[] = {
+#define BUILD_ROLE_ROW(id, word) [id] = build_##word,
+    SCENARIO_ROLES(BUILD_ROLE_ROW)
+#undef BUILD_ROLE_ROW
+};
+
+/* Agents are built after those they refer to: dns, then mda, then the mtas and filters an msa
+ * hands mail to, then the rest. */
+#define BUILD_LAST_STAGE 3
+static int build_stage(enum scenario_role role)
+{
+    switch (role) {
+    case SCENARIO_ROLE_DNS:
+        return 0;
+    case SCENARIO_ROLE_MDA:
+        return 1;
+    case SCENARIO_ROLE_MTA:
+    case SCENARIO_ROLE_FILTER:
+        return 2;
+    default:
+        return BUILD_LAST_STAGE;
+    }
+}
+
 static int build_agent_one(struct build_ctx *b, const struct scenario_agent *sa)
 {
     int host = sim_host_find(b->mw->sim, sa->host);
     if (host < 0) {
         return build_fail(b, "agent \"%s\": no host \"%s\"", sa->id, sa->host);
     }
-    const char *role = sa->role;
-    if (strcmp(role, "dns") == 0) {
-        struct dns_agent *d = dns_new(b->mw, sa->id, host);
-        for (size_t i = 0; i < b->mw->tr->nhosts; i++) {
-            dns_add_a(d, trace_string(b->mw->tr, b->mw->tr->hosts[i].name), b->mw->tr->hosts[i].ip);
-        }
-        for (size_t i = 0; i < sa->nmx; i++) {
-            dns_add_mx(d, sa->mx[i].domain, sa->mx[i].preference, sa->mx[i].exchange);
-        }
-        return 0;
-    }
-    if (strcmp(role, "mda") == 0) {
-        struct mda *m = mda_new(b->mw, sa->id, host);
-        for (size_t i = 0; i < sa->naliases; i++) {
-            mda_add_alias(m, sa->aliases[i].name, (const char *const *)sa->aliases[i].members,
-                          sa->aliases[i].nmembers);
-        }
-        return 0;
-    }
-    if (strcmp(role, "mta") == 0 || strcmp(role, "filter") == 0) {
-        return build_mta(b, sa, host);
-    }
-    if (strcmp(role, "msa") == 0) {
-        struct msa_config cfg = {0};
-        cfg.hostname = sa->hostname ? sa->hostname : sa->host;
-        cfg.port = sa->port ? sa->port : 587;
-        for (int m = 0; m < SCENARIO_MECH_COUNT; m++) {
-            cfg.auth_mechs |= sa->auth_mechs & (1u << m) ? SASL_MECH_BIT(build_mechs[m]) : 0;
-        }
-        cfg.mta = (struct mta *)build_agent(b, sa->mta, "mta");
-        cfg.no_auth_required = sa->no_auth_required;
-        enum scenario_tls_level level = sa->mode.smtpd_tls_security_level;
-        cfg.starttls = sa->starttls || level != SCENARIO_TLS_NONE;
-        cfg.tls_required = level == SCENARIO_TLS_ENCRYPT;
-        cfg.smtps = sa->smtps;
-        cfg.tls_auth_only = sa->tls_auth_only;
-        cfg.smtpd = build_smtpd(sa);
-        if (!cfg.mta) {
-            return build_fail(b, "agent \"%s\": \"%s\" is not an mta", sa->id, sa->mta);
-        }
-        if (!msa_new(b->mw, sa->id, host, &cfg)) {
-            return build_fail(b, "agent \"%s\": port taken on %s", sa->id, sa->host);
-        }
-        return 0;
-    }
-    if (strcmp(role, "mra") == 0) {
-        struct mra_config cfg = {0};
-        cfg.hostname = sa->hostname ? sa->hostname : sa->host;
-        cfg.port = sa->port ? sa->port : 110;
-        cfg.apop = sa->apop;
-        cfg.allow_user_pass = !sa->no_user_pass;
-        cfg.stls = sa->stls;
-        cfg.pop3s = sa->pop3s;
-        cfg.auth_failure_delay_us = sa->auth_failure_delay_us;
-        cfg.mda = (struct mda *)build_agent(b, sa->mda, "mda");
-        if (!cfg.mda) {
-            return build_fail(b, "agent \"%s\": \"%s\" is not an mda", sa->id, sa->mda);
-        }
-        if (!mra_new(b->mw, sa->id, host, &cfg)) {
-            return build_fail(b, "agent \"%s\": port taken on %s", sa->id, sa->host);
-        }
-        return 0;
-    }
-    if (strcmp(role, "mua") == 0) {
-        struct mua_config cfg = {0};
-        cfg.user = sa->user;
-        cfg.display_name = sa->display_name;
-        cfg.submit_host = sa->submit_host;
-        cfg.submit_port = sa->submit_port;
-        cfg.mech = build_mechs[sa->mode.auth_mech];
-        cfg.pop_host = sa->pop_host;
-        cfg.pop_port = sa->pop_port;
-        cfg.apop = sa->apop;
-        cfg.keep_on_server = sa->keep_on_server;
-        cfg.submit_tls = build_mua_tls[sa->mode.submit_tls];
-        cfg.pop_tls = build_mua_tls[sa->mode.pop_tls];
-        cfg.e2e = build_e2e[sa->mode.encrypt];
-        cfg.pop_ssh = sa->mode.pop_tunnel == SCENARIO_TUNNEL_SSH;
-        if (!mua_new(b->mw, sa->id, host, &cfg)) {
-            return build_fail(b, "agent \"%s\": no account \"%s\"", sa->id, sa->user);
-        }
-        return 0;
-    }
-    if (strcmp(role, "spammer") == 0) {
-        struct spammer_config cfg = {sa->helo};
-        spammer_new(b->mw, sa->id, host, &cfg);
-        return 0;
-    }
-    if (strcmp(role, "webform") == 0) {
-        struct webform_config cfg = {0};
-        cfg.user = sa->user;
-        cfg.submit_host = sa->submit_host;
-        cfg.submit_port = sa->submit_port;
-        cfg.to = (const char *const *)sa->form_to;
-        cfg.nto = sa->nform_to;
-        cfg.reject_crlf = sa->reject_crlf;
-        cfg.recipients_from_headers = sa->recipients_from_headers;
-        if (!webform_new(b->mw, sa->id, host, &cfg)) {
-            return build_fail(b, "agent \"%s\": no account \"%s\"", sa->id, sa->user);
-        }
-        return 0;
-    }
-    if (strcmp(role, "sshd") == 0) {
-        struct sshd_config cfg = {sa->port, sa->user, sa->forward_port};
-        char why[256];
-        if (!sshd_new(b->mw, sa->id, host, &cfg, why, sizeof why)) {
-            return build_fail(b, "agent \"%s\": %s", sa->id, why);
-        }
-        return 0;
-    }
-    if (strcmp(role, "mitm") == 0) {
-        const struct scenario_tap *t = NULL;
-        for (size_t i = 0; i < b->sc->ntaps && !t; i++) {
-            t = strcmp(b->sc->taps[i].name, sa->at) == 0 ? &b->sc->taps[i] : NULL;
-        }
-        struct sim_world *w = b->mw->sim;
-        int link = t ? sim_link_find(w, sim_host_find(w, t->a), sim_host_find(w, t->b)) : -1;
-        if (link < 0 || !mitm_new(b->mw, sa->id, host, link)) {
-            return build_fail(b, "agent \"%s\": no link at tap \"%s\"", sa->id, sa->at);
-        }
-        return 0;
-    }
-    if (strcmp(role, "sniffer") == 0) {
-        struct sniffer_config cfg = {(const char *const *)sa->dictionary, sa->ndictionary};
-        sniffer_new(b->mw, sa->id, host, &cfg);
-        return 0;
-    }
-    return build_fail(b, "agent \"%s\": unknown role \"%s\"", sa->id, role);
-}
-
-/* Dependencies first: dns, then mda, then mta and filter, then the rest. */
-static int build_rank(const char *role)
-{
-    if (strcmp(role, "dns") == 0) {
-        return 0;
-    }
-    if (strcmp(role, "mda") == 0) {
-        return 1;
-    }
-    if (strcmp(role, "mta") == 0 || strcmp(role, "filter") == 0) {
-        return 2;
-    }
-    return 3;
+    return build_roles[sa->kind](b, sa, host);
 }
 
 static void build_set_down(struct sim_world *w, void *ctx, uint64_t down)
@@ -391,9 +434,6 @@ static int build_send(struct build_ctx *b, const struct scenario_event *ev, stru
 
 static int build_spam(struct build_ctx *b, const struct scenario_event *ev, struct agent *a)
 {
-    if (strcmp(a->ops->role, "spammer") != 0) {
-        return build_fail(b, "timeline: \"%s\" is a %s, not a spammer", ev->agent, a->ops->role);
-    }
     struct spam_spec spec = {0};
     spec.mail = ev->mail;
     spec.target = ev->target;
@@ -423,12 +463,18 @@ static int build_spam(struct build_ctx *b, const struct scenario_event *ev, stru
 
 static int build_post(struct build_ctx *b, const struct scenario_event *ev, struct agent *a)
 {
-    if (strcmp(a->ops->role, "webform") != 0) {
-        return build_fail(b, "timeline: \"%s\" is a %s, not a webform", ev->agent, a->ops->role);
-    }
     struct webform_fields f = {ev->name, ev->email, ev->subject, ev->message};
     return webform_post((struct webform *)a, ev->at_us, ev->mail, &f, b->err, b->errlen);
 }
+
+/* The role the agent of each action plays; SCENARIO_ROLE_COUNT: any. The parser has checked
+ * it, and it is checked again here because the casts to struct mua and the others trust it. */
+static const enum scenario_role build_action_role[] = {
+    [SCENARIO_SEND] = SCENARIO_ROLE_MUA,      [SCENARIO_FETCH] = SCENARIO_ROLE_MUA,
+    [SCENARIO_DOWN] = SCENARIO_ROLE_COUNT,    [SCENARIO_UP] = SCENARIO_ROLE_COUNT,
+    [SCENARIO_NOTE] = SCENARIO_ROLE_COUNT,    [SCENARIO_SPAM] = SCENARIO_ROLE_SPAMMER,
+    [SCENARIO_CRACK] = SCENARIO_ROLE_SNIFFER, [SCENARIO_POST] = SCENARIO_ROLE_WEBFORM,
+};
 
 static int build_timeline(struct build_ctx *b)
 {
@@ -445,13 +491,15 @@ static int build_timeline(struct build_ctx *b)
         if (!a) {
             return build_fail(b, "timeline: no agent \"%s\"%s", ev->agent, "");
         }
+        enum scenario_role need = build_action_role[ev->action];
+        if (need != SCENARIO_ROLE_COUNT && !build_agent(b, ev->agent, need)) {
+            snprintf(b->err, b->errlen, "timeline: \"%s\" is a %s, not a %s", ev->agent,
+                     a->ops->role, scenario_role_name(need));
+            return -1;
+        }
         switch (ev->action) {
         case SCENARIO_SEND:
         case SCENARIO_FETCH:
-            if (strcmp(a->ops->role, "mua") != 0) {
-                return build_fail(b, "timeline: \"%s\" is a %s, not a mua", ev->agent,
-                                  a->ops->role);
-            }
             if (ev->action == SCENARIO_FETCH) {
                 mua_fetch((struct mua *)a, ev->at_us);
             } else if (build_send(b, ev, (struct mua *)a) != 0) {
@@ -473,10 +521,6 @@ static int build_timeline(struct build_ctx *b)
             }
             break;
         case SCENARIO_CRACK:
-            if (strcmp(a->ops->role, "sniffer") != 0) {
-                return build_fail(b, "timeline: \"%s\" is a %s, not a sniffer", ev->agent,
-                                  a->ops->role);
-            }
             sniffer_crack((struct sniffer *)a, ev->at_us);
             break;
         case SCENARIO_POST:
@@ -499,8 +543,8 @@ static int build_pop_before_smtp(struct build_ctx *b)
         if (!sa->pop_mra) {
             continue;
         }
-        struct mta *m = (struct mta *)build_agent(b, sa->id, "mta");
-        struct mra *r = (struct mra *)build_agent(b, sa->pop_mra, "mra");
+        struct mta *m = (struct mta *)build_agent(b, sa->id, SCENARIO_ROLE_MTA);
+        struct mra *r = (struct mra *)build_agent(b, sa->pop_mra, SCENARIO_ROLE_MRA);
         if (!m || !r) {
             return build_fail(b, "agent \"%s\": pop_before_smtp needs an mta and an mra (\"%s\")",
                               sa->id, sa->pop_mra);
@@ -515,12 +559,12 @@ static struct sniffer *build_tap_reader(struct build_ctx *b, const char *tap)
 {
     for (size_t i = 0; i < b->sc->nagents; i++) {
         const struct scenario_agent *sa = &b->sc->agents[i];
-        bool reads = strcmp(sa->role, "sniffer") == 0 && sa->ntaps == 0;
+        bool reads = sa->kind == SCENARIO_ROLE_SNIFFER && sa->ntaps == 0;
         for (size_t k = 0; k < sa->ntaps; k++) {
             reads |= strcmp(sa->taps[k], tap) == 0;
         }
         if (reads) {
-            return (struct sniffer *)build_agent(b, sa->id, "sniffer");
+            return (struct sniffer *)build_agent(b, sa->id, SCENARIO_ROLE_SNIFFER);
         }
     }
     return NULL;
@@ -600,9 +644,9 @@ struct mail_world *build_world(const struct scenario *sc, const struct build_opt
         mail_world_add_account(mw, sc->accounts[i].user, sc->accounts[i].password,
                                sc->accounts[i].address);
     }
-    for (int rank = 0; rank <= 3; rank++) {
+    for (int stage = 0; stage <= BUILD_LAST_STAGE; stage++) {
         for (size_t i = 0; i < sc->nagents; i++) {
-            if (build_rank(sc->agents[i].role) == rank &&
+            if (build_stage(sc->agents[i].kind) == stage &&
                 build_agent_one(&b, &sc->agents[i]) != 0) {
                 goto fail;
             }

@@ -512,10 +512,9 @@ static void scenario_free_strings(char **v, size_t n)
 
 static void scenario_free_agent(struct scenario_agent *a)
 {
-    char *strings[] = {a->id,   a->role,         a->host,        a->program,
-                       a->user, a->display_name, a->submit_host, a->pop_host,
-                       a->mta,  a->hostname,     a->relayhost,   a->mda,
-                       a->dns,  a->pop_mra,      a->helo,        a->at};
+    char *strings[] = {a->id,          a->host,     a->program, a->user,     a->display_name,
+                       a->submit_host, a->pop_host, a->mta,     a->hostname, a->relayhost,
+                       a->mda,         a->dns,      a->pop_mra, a->helo,     a->at};
     for (size_t k = 0; k < sizeof strings / sizeof strings[0]; k++) {
         free(strings[k]);
     }

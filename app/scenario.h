@@ -65,6 +65,24 @@ struct scenario_alias {
     size_t nmembers;
 };
 
+/* The roles an agent plays. Each is a word, written as a token: its string is the role's name
+ * in scenario files and traces ("mua"), and it names the role's parts, which the parser's and
+ * the builder's tables are made of (scenario_mua_keys and scenario_parse_mua in
+ * scenario_agents.c, build_mua in build.c): a new role is one row here and those functions. */
+#define SCENARIO_ROLES(X)                                                                          \
+    X(SCENARIO_ROLE_MUA, mua)         /* a mail client: Thunderbird */                             \
+    X(SCENARIO_ROLE_MSA, msa)         /* the submission server, port 587 */                        \
+    X(SCENARIO_ROLE_MTA, mta)         /* Postfix's smtpd and smtp */                               \
+    X(SCENARIO_ROLE_FILTER, filter)   /* an MTA that also scans for viruses */                     \
+    X(SCENARIO_ROLE_MDA, mda)         /* Postfix's local(8) and the mailboxes */                   \
+    X(SCENARIO_ROLE_MRA, mra)         /* the POP3 server */                                        \
+    X(SCENARIO_ROLE_DNS, dns)         /* the A and MX records */                                   \
+    X(SCENARIO_ROLE_SPAMMER, spammer) /* sends forged mail to a target server */                   \
+    X(SCENARIO_ROLE_SNIFFER, sniffer) /* reads taps, attacks APOP offline */                       \
+    X(SCENARIO_ROLE_MITM, mitm)       /* sits on a tapped link and changes what passes */          \
+    X(SCENARIO_ROLE_SSHD, sshd)       /* the SSH server a POP3 tunnel goes through */              \
+    X(SCENARIO_ROLE_WEBFORM, webform) /* a contact form that sends mail through msmtp */
+
 /* The settings that are one word of a list, each parsed once into its enum; the first word is
  * what an absent key means. */
 #define SCENARIO_MECHS(X)                                                                          \
@@ -101,6 +119,7 @@ struct scenario_alias {
     X(SCENARIO_BARE_NEWLINE_REJECT, "reject")
 
 #define SCENARIO_ENUM_ID(id, name) id,
+enum scenario_role { SCENARIO_ROLES(SCENARIO_ENUM_ID) SCENARIO_ROLE_COUNT };
 enum scenario_mech { SCENARIO_MECHS(SCENARIO_ENUM_ID) SCENARIO_MECH_COUNT };
 enum scenario_submit_tls { SCENARIO_SUBMIT_TLS(SCENARIO_ENUM_ID) SCENARIO_SUBMIT_TLS_COUNT };
 enum scenario_pop_tls { SCENARIO_POP_TLS(SCENARIO_ENUM_ID) SCENARIO_POP_TLS_COUNT };
@@ -109,6 +128,9 @@ enum scenario_e2e { SCENARIO_E2E(SCENARIO_ENUM_ID) SCENARIO_E2E_COUNT };
 enum scenario_tunnel { SCENARIO_TUNNELS(SCENARIO_ENUM_ID) SCENARIO_TUNNEL_COUNT };
 enum scenario_bare_newline { SCENARIO_BARE_NEWLINES(SCENARIO_ENUM_ID) SCENARIO_BARE_NEWLINE_COUNT };
 #undef SCENARIO_ENUM_ID
+
+/* "mua"; NULL when out of range. */
+const char *scenario_role_name(enum scenario_role r);
 
 /* The one-word settings of an agent, as enums (see the lists above for their words). */
 struct scenario_agent_modes {
@@ -126,7 +148,8 @@ struct scenario_agent_modes {
  * to the role, so a typo or a misplaced setting is caught. */
 struct scenario_agent {
     char *id;
-    char *role; /* mua msa mta filter mda mra dns spammer sniffer */
+    enum scenario_role kind; /* what the parser and the builder go by */
+    const char *role;        /* kind's word, borrowed: for what shows or prints it */
     char *host;
     char *program; /* optional: the real software shown for it */
     struct scenario_agent_modes mode;

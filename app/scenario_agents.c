@@ -50,25 +50,12 @@ static const char *const scenario_sshd_keys[] = {"port", "user", "forward_port",
 static const char *const scenario_webform_keys[] = {
     "user", "submit_host", "submit_port", "to", "reject_crlf", "recipients_from_headers", NULL};
 
-static const struct scenario_role {
-    const char *name;
-    const char *const *keys;
-} scenario_roles[] = {
-    {"mua", scenario_mua_keys},         {"msa", scenario_msa_keys},
-    {"mta", scenario_mta_keys},         {"filter", scenario_filter_keys},
-    {"mda", scenario_mda_keys},         {"mra", scenario_mra_keys},
-    {"dns", scenario_dns_keys},         {"spammer", scenario_spammer_keys},
-    {"sniffer", scenario_sniffer_keys}, {"mitm", scenario_mitm_keys},
-    {"sshd", scenario_sshd_keys},       {"webform", scenario_webform_keys},
-};
-#define SCENARIO_NROLES (sizeof scenario_roles / sizeof scenario_roles[0])
-
 static const char *const scenario_agent_keys[] = {"id", "role", "host", "program", NULL};
-static const char *const scenario_role_names[] = {"mua",  "msa",     "mta",     "filter",  "mda",
-                                                  "mra",  "dns",     "spammer", "sniffer", "mitm",
-                                                  "sshd", "webform", NULL};
 
 /* The words of each list in scenario.h, NULL-ended, in the order of its enum. */
+#define SCENARIO_ROLE_WORD(id, word) #word,
+static const char *const scenario_role_names[] = {SCENARIO_ROLES(SCENARIO_ROLE_WORD) NULL};
+#undef SCENARIO_ROLE_WORD
 #define SCENARIO_ENUM_NAME(id, name) name,
 static const char *const scenario_mechs[] = {SCENARIO_MECHS(SCENARIO_ENUM_NAME) NULL};
 static const char *const scenario_submit_tls[] = {SCENARIO_SUBMIT_TLS(SCENARIO_ENUM_NAME) NULL};
@@ -88,10 +75,9 @@ const char *const scenario_only_dns[] = {"dns", NULL};
 const char *const scenario_servers[] = {"mta", "filter", "msa", "mra", NULL};
 static const char *const scenario_only_mra[] = {"mra", NULL};
 
-const char *const *scenario_role_keys(const char *role)
+const char *scenario_role_name(enum scenario_role r)
 {
-    size_t k = scenario_find_word(scenario_role_names, role);
-    return scenario_role_names[k] ? scenario_roles[k].keys : NULL;
+    return (unsigned)r < SCENARIO_ROLE_COUNT ? scenario_role_names[r] : NULL;
 }
 
 /* An optional string at key that must be one of names (a NULL-ended list from scenario.h):
@@ -431,10 +417,9 @@ static bool scenario_is_alias_name(const char *s)
     return true;
 }
 
-/* "aliases": {"staff": ["bob@b.example", "carol@c.example"], "owner-staff": [...]}, the
- * aliases(5) table of Postfix's local(8): name -> addresses. */
-static int scenario_parse_aliases(struct scenario_parser *p, const cJSON *o,
-                                  struct scenario_agent *a)
+/* The MDA's one key, "aliases": {"staff": ["bob@b.example", "carol@c.example"], "owner-staff":
+ * [...]}, the aliases(5) table of Postfix's local(8): name -> addresses. */
+static int scenario_parse_mda(struct scenario_parser *p, const cJSON *o, struct scenario_agent *a)
 {
     struct scenario_ctx *c = &p->c;
     const cJSON *map;
@@ -497,63 +482,113 @@ static int scenario_parse_webform(struct scenario_parser *p, const cJSON *o,
     return scenario_get_bool(c, o, "recipients_from_headers", &a->recipients_from_headers);
 }
 
-static int scenario_parse_role(struct scenario_parser *p, const cJSON *o, struct scenario_agent *a)
+static int scenario_parse_mra(struct scenario_parser *p, const cJSON *o, struct scenario_agent *a)
 {
     struct scenario_ctx *c = &p->c;
-    if (strcmp(a->role, "mua") == 0) {
-        return scenario_parse_mua(p, o, a);
-    } else if (strcmp(a->role, "msa") == 0) {
-        return scenario_parse_msa(p, o, a);
-    } else if (strcmp(a->role, "mta") == 0 || strcmp(a->role, "filter") == 0) {
-        return scenario_parse_mta(p, o, a);
-    } else if (strcmp(a->role, "mra") == 0) {
-        bool user_pass = true;
-        if (scenario_get_string(c, o, "mda", SCENARIO_REQUIRED, NULL, NULL, &a->mda) < 0 ||
-            scenario_port(c, o, "port", &a->port) < 0 ||
-            scenario_get_string(c, o, "hostname", 0, scenario_is_domain, SCENARIO_HOST_FORM,
-                                &a->hostname) < 0 ||
-            scenario_get_bool(c, o, "apop", &a->apop) < 0 ||
-            scenario_get_bool(c, o, "user_pass", &user_pass) < 0 ||
-            scenario_get_bool(c, o, "stls", &a->stls) < 0 ||
-            scenario_get_bool(c, o, "pop3s", &a->pop3s) < 0 ||
-            scenario_parse_auth_delay(p, o, a) < 0) {
-            return -1;
-        }
-        a->no_user_pass = !user_pass;
-        return 0;
-    } else if (strcmp(a->role, "dns") == 0) {
-        const cJSON *list;
-        size_t n;
-        if (scenario_get_list(c, o, "mx", 0, false, &list, &n) < 0 ||
-            (list && scenario_alloc(c, "mx", n, sizeof *a->mx, &a->mx, &a->nmx) < 0)) {
-            return -1;
-        }
-        return list ? scenario_each(p, list, "mx", scenario_parse_mx) : 0;
-    } else if (strcmp(a->role, "spammer") == 0) {
-        return scenario_get_string(c, o, "helo", SCENARIO_NONEMPTY, scenario_is_domain,
-                                   SCENARIO_HOST_FORM, &a->helo);
-    } else if (strcmp(a->role, "sniffer") == 0) {
-        return scenario_get_strings(c, o, "taps", 0, NULL, NULL, &a->taps, &a->ntaps) < 0 ||
-                       scenario_get_strings(c, o, "dictionary", 0, NULL, NULL, &a->dictionary,
-                                            &a->ndictionary) < 0
-                   ? -1
-                   : 0;
-    } else if (strcmp(a->role, "mitm") == 0) {
-        return scenario_get_string(c, o, "at", SCENARIO_REQUIRED, NULL, NULL, &a->at);
-    } else if (strcmp(a->role, "mda") == 0) {
-        return scenario_parse_aliases(p, o, a);
-    } else if (strcmp(a->role, "webform") == 0) {
-        return scenario_parse_webform(p, o, a);
-    } else if (strcmp(a->role, "sshd") == 0) {
-        return scenario_port(c, o, "port", &a->port) < 0 ||
-                       scenario_get_string(c, o, "user", SCENARIO_REQUIRED, NULL, NULL, &a->user) <
-                           0 ||
-                       scenario_ref(c, "user", a->user, &p->accounts, "a user from $.accounts",
-                                    NULL) < 0 ||
-                       scenario_port(c, o, "forward_port", &a->forward_port) < 0
-                   ? -1
-                   : 0;
+    bool user_pass = true;
+    if (scenario_get_string(c, o, "mda", SCENARIO_REQUIRED, NULL, NULL, &a->mda) < 0 ||
+        scenario_port(c, o, "port", &a->port) < 0 ||
+        scenario_get_string(c, o, "hostname", 0, scenario_is_domain, SCENARIO_HOST_FORM,
+                            &a->hostname) < 0 ||
+        scenario_get_bool(c, o, "apop", &a->apop) < 0 ||
+        scenario_get_bool(c, o, "user_pass", &user_pass) < 0 ||
+        scenario_get_bool(c, o, "stls", &a->stls) < 0 ||
+        scenario_get_bool(c, o, "pop3s", &a->pop3s) < 0 || scenario_parse_auth_delay(p, o, a) < 0) {
+        return -1;
     }
+    a->no_user_pass = !user_pass;
+    return 0;
+}
+
+static int scenario_parse_dns(struct scenario_parser *p, const cJSON *o, struct scenario_agent *a)
+{
+    struct scenario_ctx *c = &p->c;
+    const cJSON *list;
+    size_t n;
+    if (scenario_get_list(c, o, "mx", 0, false, &list, &n) < 0 ||
+        (list && scenario_alloc(c, "mx", n, sizeof *a->mx, &a->mx, &a->nmx) < 0)) {
+        return -1;
+    }
+    return list ? scenario_each(p, list, "mx", scenario_parse_mx) : 0;
+}
+
+static int scenario_parse_spammer(struct scenario_parser *p, const cJSON *o,
+                                  struct scenario_agent *a)
+{
+    return scenario_get_string(&p->c, o, "helo", SCENARIO_NONEMPTY, scenario_is_domain,
+                               SCENARIO_HOST_FORM, &a->helo);
+}
+
+static int scenario_parse_sniffer(struct scenario_parser *p, const cJSON *o,
+                                  struct scenario_agent *a)
+{
+    struct scenario_ctx *c = &p->c;
+    if (scenario_get_strings(c, o, "taps", 0, NULL, NULL, &a->taps, &a->ntaps) < 0) {
+        return -1;
+    }
+    return scenario_get_strings(c, o, "dictionary", 0, NULL, NULL, &a->dictionary, &a->ndictionary);
+}
+
+static int scenario_parse_mitm(struct scenario_parser *p, const cJSON *o, struct scenario_agent *a)
+{
+    return scenario_get_string(&p->c, o, "at", SCENARIO_REQUIRED, NULL, NULL, &a->at);
+}
+
+static int scenario_parse_sshd(struct scenario_parser *p, const cJSON *o, struct scenario_agent *a)
+{
+    struct scenario_ctx *c = &p->c;
+    if (scenario_port(c, o, "port", &a->port) < 0 ||
+        scenario_get_string(c, o, "user", SCENARIO_REQUIRED, NULL, NULL, &a->user) < 0 ||
+        scenario_ref(c, "user", a->user, &p->accounts, "a user from $.accounts", NULL) < 0) {
+        return -1;
+    }
+    return scenario_port(c, o, "forward_port", &a->forward_port);
+}
+
+/* The content filter is an MTA that also scans: the same settings, and one of its own. */
+static int scenario_parse_filter(struct scenario_parser *p, const cJSON *o,
+                                 struct scenario_agent *a)
+{
+    return scenario_parse_mta(p, o, a);
+}
+
+/* What the parser knows of each role: the keys it takes besides id, role, host and program,
+ * and the function that reads them, both named after the role's word in SCENARIO_ROLES. */
+typedef int (*scenario_role_parse_fn)(struct scenario_parser *p, const cJSON *o,
+                                      struct scenario_agent *a);
+static const struct scenario_role_def {
+    const char *const *keys;
+    scenario_role_parse_fn parse;
+} scenario_roles[] = {
+#define SCENARIO_ROLE_ROW(id, word) [id] = {scenario_##word##_keys, scenario_parse_##word},
+    SCENARIO_ROLES(SCENARIO_ROLE_ROW)
+#undef SCENARIO_ROLE_ROW
+};
+
+const char *const *scenario_role_keys(const char *role)
+{
+    size_t k = scenario_find_word(scenario_role_names, role);
+    return scenario_role_names[k] ? scenario_roles[k].keys : NULL;
+}
+
+/* "role": one of the words of SCENARIO_ROLES, into a->kind, parsed here once. */
+static int scenario_parse_kind(struct scenario_ctx *c, const cJSON *o, struct scenario_agent *a)
+{
+    char form[160] = "one of", *role = NULL;
+    size_t used = strlen(form);
+    for (size_t k = 0; scenario_role_names[k] && used < sizeof form; k++) {
+        int w = snprintf(form + used, sizeof form - used, "%s %s", k ? "," : "",
+                         scenario_role_names[k]);
+        used += w > 0 ? (size_t)w : 0;
+    }
+    if (scenario_get_string(c, o, "role", SCENARIO_REQUIRED, NULL, form, &role) < 0 ||
+        scenario_check_enum(c, "role", role, scenario_role_names) < 0) {
+        free(role);
+        return -1;
+    }
+    a->kind = (enum scenario_role)scenario_find_word(scenario_role_names, role);
+    a->role = scenario_role_names[a->kind];
+    free(role);
     return 0;
 }
 
@@ -564,15 +599,10 @@ int scenario_parse_agent(struct scenario_parser *p, const cJSON *o, size_t i)
     if (!cJSON_IsObject(o)) {
         return scenario_fail_type(c, NULL, o, "an object");
     }
-    if (scenario_get_string(c, o, "role", SCENARIO_REQUIRED, NULL,
-                            "one of mua, msa, mta, filter, mda, mra, dns, spammer, sniffer, mitm, "
-                            "sshd, webform",
-                            &a->role) < 0 ||
-        scenario_check_enum(c, "role", a->role, scenario_role_names) < 0) {
+    if (scenario_parse_kind(c, o, a) < 0) {
         return -1;
     }
-    const struct scenario_role *r =
-        &scenario_roles[scenario_find_word(scenario_role_names, a->role)];
+    const struct scenario_role_def *r = &scenario_roles[a->kind];
     const char *allowed[64];
     size_t n = 0;
     for (size_t k = 0; scenario_agent_keys[k]; k++) {
@@ -587,11 +617,11 @@ int scenario_parse_agent(struct scenario_parser *p, const cJSON *o, size_t i)
         /* A key of other roles says more than a list: "mx" is a key for role dns. */
         char roles[64] = "", hint[160] = "", q[80];
         size_t nroles = 0;
-        for (size_t k = 0; k < SCENARIO_NROLES; k++) {
+        for (size_t k = 0; k < SCENARIO_ROLE_COUNT; k++) {
             if (scenario_roles[k].keys[scenario_find_word(scenario_roles[k].keys, bad)]) {
                 size_t used = strlen(roles);
                 snprintf(roles + used, sizeof roles - used, "%s%s", nroles++ ? ", " : "",
-                         scenario_roles[k].name);
+                         scenario_role_names[k]);
             }
         }
         if (nroles > 0) {
@@ -612,7 +642,7 @@ int scenario_parse_agent(struct scenario_parser *p, const cJSON *o, size_t i)
         scenario_get_string(c, o, "program", 0, NULL, NULL, &a->program) < 0) {
         return -1;
     }
-    return scenario_parse_role(p, o, a);
+    return r->parse(p, o, a);
 }
 
 /* A sniffer's taps: each names a tap, and no tap is read by two sniffers (a tap hands its bytes
@@ -622,7 +652,7 @@ static int scenario_link_sniffer(struct scenario_parser *p, size_t i)
     struct scenario_agent *a = &p->s->agents[i];
     struct scenario_ctx *c = &p->c;
     for (size_t j = 0; a->ntaps == 0 && j < p->s->nagents; j++) {
-        if (j != i && strcmp(p->s->agents[j].role, "sniffer") == 0) {
+        if (j != i && p->s->agents[j].kind == SCENARIO_ROLE_SNIFFER) {
             return scenario_fail(c, NULL,
                                  "missing required key \"taps\" (with more than one sniffer, "
                                  "each names the taps it reads)");
@@ -634,11 +664,12 @@ static int scenario_link_sniffer(struct scenario_parser *p, size_t i)
         int rc = scenario_ref(c, NULL, a->taps[k], &p->taps, "a tap name from $.taps", NULL);
         for (size_t j = 0; rc == 0 && j < i; j++) {
             const struct scenario_agent *b = &p->s->agents[j];
-            bool all = strcmp(b->role, "sniffer") == 0 && b->ntaps == 0;
+            bool sniffer = b->kind == SCENARIO_ROLE_SNIFFER;
+            bool all = sniffer && b->ntaps == 0;
             for (size_t m = 0; !all && m < b->ntaps; m++) {
                 all = strcmp(b->taps[m], a->taps[k]) == 0;
             }
-            if (all && strcmp(b->role, "sniffer") == 0) {
+            if (all && sniffer) {
                 rc = scenario_fail(c, NULL, "tap \"%s\" is already read by sniffer \"%s\"",
                                    a->taps[k], b->id);
             }
@@ -657,15 +688,16 @@ int scenario_link_agent(struct scenario_parser *p, const cJSON *o, size_t i)
 {
     struct scenario_agent *a = &p->s->agents[i];
     (void)o;
-    if (strcmp(a->role, "msa") == 0) {
+    switch (a->kind) {
+    case SCENARIO_ROLE_MSA:
         return scenario_agent_ref(p, "mta", a->mta, scenario_only_mta);
-    }
-    if (strcmp(a->role, "sniffer") == 0) {
+    case SCENARIO_ROLE_SNIFFER:
         return scenario_link_sniffer(p, i);
-    }
-    if (strcmp(a->role, "mitm") == 0) {
+    case SCENARIO_ROLE_MITM:
         /* The man in the middle sits on the link of a tap (where he can see, he can change). */
         return scenario_ref(&p->c, "at", a->at, &p->taps, "a tap name from $.taps", NULL);
+    default:
+        break;
     }
     if ((a->mda && scenario_agent_ref(p, "mda", a->mda, scenario_only_mda) < 0) ||
         (a->dns && scenario_agent_ref(p, "dns", a->dns, scenario_only_dns) < 0)) {

@@ -8,10 +8,10 @@
 #include <string.h>
 #include <strings.h>
 
-static const struct scenario_agent *serve_agent(const struct scenario *sc, const char *role)
+static const struct scenario_agent *serve_agent(const struct scenario *sc, enum scenario_role role)
 {
     for (size_t i = 0; i < sc->nagents; i++) {
-        if (strcmp(sc->agents[i].role, role) == 0) {
+        if (sc->agents[i].kind == role) {
             return &sc->agents[i];
         }
     }
@@ -84,12 +84,13 @@ int serve_wire(struct serve *sv, const struct scenario *sc, char *err, size_t er
 {
     struct mail_world *mw = sv->mw;
     struct sim_world *w = mw->sim;
-    const struct scenario_agent *msa = serve_agent(sc, "msa"), *mra = serve_agent(sc, "mra");
+    const struct scenario_agent *msa = serve_agent(sc, SCENARIO_ROLE_MSA);
+    const struct scenario_agent *mra = serve_agent(sc, SCENARIO_ROLE_MRA);
     /* The sending MUA (it submits to the MSA's host) and the reading one (it fetches). */
     const struct scenario_agent *sender = NULL, *reader = NULL;
     for (size_t i = 0; i < sc->nagents; i++) {
         const struct scenario_agent *a = &sc->agents[i];
-        if (strcmp(a->role, "mua") != 0) {
+        if (a->kind != SCENARIO_ROLE_MUA) {
             continue;
         }
         if (!sender && msa && a->submit_host && strcmp(a->submit_host, msa->host) == 0) {
@@ -108,7 +109,7 @@ int serve_wire(struct serve *sv, const struct scenario *sc, char *err, size_t er
         return -1;
     }
     /* The recipient domain's inbound MX: the exchange of the reader's domain. */
-    const struct scenario_agent *dns = serve_agent(sc, "dns");
+    const struct scenario_agent *dns = serve_agent(sc, SCENARIO_ROLE_DNS);
     const char *domain = NULL;
     for (size_t i = 0; reader && i < sc->naccounts; i++) {
         if (strcmp(sc->accounts[i].user, reader->user) == 0) {
@@ -139,15 +140,21 @@ void serve_enable_tls(struct scenario *sc)
 {
     for (size_t i = 0; i < sc->nagents; i++) {
         struct scenario_agent *a = &sc->agents[i];
-        if (strcmp(a->role, "msa") == 0) {
+        switch (a->kind) {
+        case SCENARIO_ROLE_MSA:
             a->starttls = true;
             a->smtps = true;
-        } else if (strcmp(a->role, "mta") == 0) {
+            break;
+        case SCENARIO_ROLE_MTA:
             a->smtpd_tls = true;
-        } else if (strcmp(a->role, "mra") == 0) {
+            break;
+        case SCENARIO_ROLE_MRA:
             a->stls = true;
             a->pop3s = true;
             a->apop = true; /* a timestamp in the banner, for clients that log in with APOP */
+            break;
+        default:
+            break;
         }
     }
 }

@@ -4,6 +4,7 @@
 #include "claims.h"
 #include "harness.h"
 #include "scenario.h"
+#include "scenario_parser.h"
 
 #include <dirent.h>
 #include <stdint.h>
@@ -102,6 +103,7 @@ static void test_good_file(struct harness *h)
 
     const struct scenario_agent *alice = &s->agents[0];
     CHECK_STR(h, alice->role, "mua");
+    CHECK_INT(h, alice->kind, SCENARIO_ROLE_MUA);
     CHECK_STR(h, alice->user, "alice");
     CHECK_STR(h, alice->display_name, "Alice");
     CHECK_STR(h, alice->submit_host, "mail.a.example");
@@ -115,6 +117,7 @@ static void test_good_file(struct harness *h)
     const struct scenario_agent *msa = &s->agents[1];
     CHECK_STR(h, msa->role, "msa");
     CHECK_STR(h, msa->mta, "mta.a");
+    CHECK_INT(h, msa->kind, SCENARIO_ROLE_MSA);
     CHECK_INT(h, msa->auth_mechs, 0);
     CHECK_INT(h, msa->mode.smtpd_tls_security_level, SCENARIO_TLS_NONE);
 
@@ -133,6 +136,7 @@ static void test_good_file(struct harness *h)
     CHECK_INT(h, mta->port, 0);
 
     CHECK_STR(h, s->agents[4].role, "filter");
+    CHECK_INT(h, s->agents[4].kind, SCENARIO_ROLE_FILTER);
     const struct scenario_agent *gw = &s->agents[5];
     CHECK_STR(h, gw->id, "gw.a");
     CHECK_INT(h, gw->nrelay_domains, 1);
@@ -468,8 +472,8 @@ static void test_inline_cases(struct harness *h)
     scenario_free(s);
 }
 
-/* Each one-word setting is read once into its enum (the first word of each list when the key
- * is absent). */
+/* Every role has a word and a row in the parser's table, and each one-word setting is read
+ * once into its enum (the first word of each list when the key is absent). */
 #define MODES                                                                                      \
     WORLD                                                                                          \
     " \"agents\": [{\"id\": \"ua\", \"role\": \"mua\", \"host\": \"h1.example\", \"user\": "       \
@@ -482,8 +486,17 @@ static void test_inline_cases(struct harness *h)
     "   {\"id\": \"fi\", \"role\": \"filter\", \"host\": \"h2.example\", \"smtp_tls\": "           \
     "\"may\"}]}"
 
-static void test_modes(struct harness *h)
+static void test_roles_and_modes(struct harness *h)
 {
+    for (int r = 0; r < SCENARIO_ROLE_COUNT; r++) {
+        const char *name = scenario_role_name((enum scenario_role)r);
+        if (!CHECK(h, name && scenario_role_keys(name))) {
+            fprintf(stderr, "    role %d has no word or no keys\n", r);
+        }
+    }
+    CHECK(h, scenario_role_name(SCENARIO_ROLE_COUNT) == NULL);
+    CHECK(h, scenario_role_keys("MTA") == NULL);
+
     char err[1024] = "";
     struct scenario *s = scenario_parse(MODES, strlen(MODES), "t", err, sizeof err);
     if (!CHECK(h, s != NULL)) {
@@ -491,6 +504,7 @@ static void test_modes(struct harness *h)
         return;
     }
     const struct scenario_agent *ua = &s->agents[0], *sa = &s->agents[1], *fi = &s->agents[3];
+    CHECK_INT(h, ua->kind, SCENARIO_ROLE_MUA);
     CHECK_INT(h, ua->mode.auth_mech, SCENARIO_MECH_CRAM_MD5);
     CHECK_INT(h, ua->mode.submit_tls, SCENARIO_SUBMIT_TLS_SMTPS);
     CHECK_INT(h, ua->mode.pop_tls, SCENARIO_POP_TLS_STLS);
@@ -499,12 +513,15 @@ static void test_modes(struct harness *h)
     CHECK_STR(h, ua->submit_tls, "smtps");
     CHECK_STR(h, ua->pop_tunnel, "none");
     CHECK(h, ua->smtp_tls == NULL);
+    CHECK_INT(h, sa->kind, SCENARIO_ROLE_MSA);
     CHECK_INT(h, sa->auth_mechs, (1u << SCENARIO_MECH_LOGIN) | (1u << SCENARIO_MECH_PLAIN));
     CHECK_INT(h, sa->mode.smtpd_tls_security_level, SCENARIO_TLS_ENCRYPT);
     CHECK_INT(h, sa->mode.smtpd_forbid_bare_newline, SCENARIO_BARE_NEWLINE_REJECT);
+    CHECK_INT(h, fi->kind, SCENARIO_ROLE_FILTER);
     CHECK_STR(h, fi->role, "filter");
     CHECK_INT(h, fi->mode.smtp_tls, SCENARIO_TLS_MAY);
     CHECK_INT(h, fi->mode.smtpd_forbid_bare_newline, SCENARIO_BARE_NEWLINE_NORMALIZE);
+    CHECK_INT(h, s->agents[2].kind, SCENARIO_ROLE_MTA);
     CHECK_INT(h, s->agents[2].mode.smtp_tls, SCENARIO_TLS_NONE);
     scenario_free(s);
 }
@@ -637,7 +654,7 @@ int main(void)
     test_bad_files(&h);
     test_truncated(&h);
     test_inline_cases(&h);
-    test_modes(&h);
+    test_roles_and_modes(&h);
     test_limits(&h);
     test_durations(&h);
     return harness_finish(&h);
