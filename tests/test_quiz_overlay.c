@@ -258,30 +258,6 @@ static void test_lang(struct harness *h, const struct run *r, const char *lang)
     ui_strings_free(wd.ui);
 }
 
-static void test_order(struct harness *h)
-{
-    struct viz_quiz_question q[6];
-    memset(q, 0, sizeof q);
-    int steps[6] = {4, 0, 1, 9, 1, 4};
-    for (int i = 0; i < 6; i++) {
-        q[i].step = steps[i];
-    }
-    size_t out[6];
-    quiz_overlay_order(q, 6, out);
-    size_t want[6] = {2, 4, 0, 5, 3, 1};
-    CHECK(h, memcmp(out, want, sizeof want) == 0);
-    /* High weight first, then medium, then low; by step within a weight. */
-    enum viz_quiz_weight weights[6] = {VIZ_QUIZ_WEIGHT_LOW,  VIZ_QUIZ_WEIGHT_HIGH,
-                                       VIZ_QUIZ_WEIGHT_MEDIUM, VIZ_QUIZ_WEIGHT_HIGH,
-                                       VIZ_QUIZ_WEIGHT_LOW,  VIZ_QUIZ_WEIGHT_HIGH};
-    for (int i = 0; i < 6; i++) {
-        q[i].weight = weights[i];
-    }
-    quiz_overlay_order(q, 6, out);
-    size_t by_weight[6] = {5, 3, 1, 2, 4, 0};
-    CHECK(h, memcmp(out, by_weight, sizeof by_weight) == 0);
-}
-
 static void test_glossary(struct harness *h)
 {
     struct viz_glossary_entry e[40];
@@ -338,7 +314,6 @@ int main(void)
     CHECK(&h, have_run);
     test_lang(&h, have_run ? &r : NULL, "ja");
     test_lang(&h, have_run ? &r : NULL, "en");
-    test_order(&h);
     test_glossary(&h);
     run_free(&r);
     return harness_finish(&h);

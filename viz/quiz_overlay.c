@@ -26,27 +26,6 @@
 /* A line as drawn, at most this many bytes. */
 #define QO_LINE_BYTES 1024
 
-/* ---- the order of a round ---- */
-
-void quiz_overlay_order(const struct viz_quiz_question *q, size_t n, size_t *out)
-{
-    size_t k = 0;
-    for (int w = VIZ_QUIZ_WEIGHT_HIGH; w <= VIZ_QUIZ_WEIGHT_LOW; w++) {
-        for (int step = 1; step <= 10; step++) {
-            int want = step == 10 ? 0 : step; /* step 0, the whole scenario, last */
-            for (size_t i = 0; i < n; i++) {
-                bool other = q[i].step < 0 || q[i].step > 9;
-                /* a weight out of range counts as low, so that every question is asked once */
-                int qw =
-                    q[i].weight <= VIZ_QUIZ_WEIGHT_LOW ? (int)q[i].weight : VIZ_QUIZ_WEIGHT_LOW;
-                if (qw == w && (q[i].step == want || (want == 0 && other))) {
-                    out[k++] = i;
-                }
-            }
-        }
-    }
-}
-
 void quiz_overlay_answer_text(const struct trace *tr, const struct viz_quiz_question *q, char *out,
                               size_t cap)
 {

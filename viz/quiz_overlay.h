@@ -41,12 +41,6 @@ struct viz_quiz_question {
     enum viz_quiz_weight weight; /* exam_weight */
 };
 
-/* The order a round asks the questions of a scenario in: the questions the exam asks most
- * first (high, medium, low), and within a weight by step, so that the animation moves forward
- * (the whole-scenario questions, step 0, last); in the given order among equals. Writes n
- * indices into out. */
-void quiz_overlay_order(const struct viz_quiz_question *q, size_t n, size_t *out);
-
 /* The overlay's words (assets/strings, keys quiz.*). Any may be NULL: nothing is shown. */
 struct quiz_overlay_words {
     const char *title;       /* "Quiz" */
