@@ -12,6 +12,7 @@
  * turns it into the child's exit status. */
 #include "harness.h"
 #include "pop3_server.h"
+#include "session.h"
 #include "smtp_server.h"
 
 #include <signal.h>
@@ -149,6 +150,45 @@ static const char oom_smtp_input[] =
     "NOOP\r\n"
     "QUIT\r\n";
 
+/* What a session's engine said, as much as fits. */
+struct oom_out {
+    char *buf;
+    size_t cap, n;
+};
+
+/* Starts the engine and feeds it input in pieces of piece octets; after each piece its pauses
+ * pass and its output is taken into o until it has none (at most 64 times), as a session would
+ * take it. Then frees the engine and returns the octets taken. */
+static size_t oom_converse(const struct session_ops *ops, void *engine, const char *input,
+                           size_t piece, struct oom_out *o)
+{
+    ops->start(engine);
+    size_t len = strlen(input);
+    for (size_t i = 0; i <= len && !ops->done(engine); i += piece) {
+        if (i < len) {
+            ops->feed(engine, (const uint8_t *)input + i, len - i < piece ? len - i : piece);
+        }
+        for (int round = 0; round < 64; round++) {
+            while (ops->pause(engine)) {
+                ops->resume(engine);
+            }
+            const uint8_t *p;
+            size_t k = ops->output(engine, &p);
+            if (k == 0) {
+                break;
+            }
+            if (k > o->cap - o->n) {
+                k = o->cap - o->n;
+            }
+            memcpy(o->buf + o->n, p, k);
+            o->n += k;
+            ops->consumed(engine, k);
+        }
+    }
+    ops->destroy(engine);
+    return o->n;
+}
+
 /* Feeds input in pieces of 7 octets, collecting the output into out. */
 static size_t oom_smtp_session(char *out, size_t cap, int *outcome)
 {
@@ -167,26 +207,8 @@ static size_t oom_smtp_session(char *out, size_t cap, int *outcome)
         *outcome = OOM_NEW_FAILED;
         return 0;
     }
-    smtp_server_start(s);
-    size_t n = 0, len = sizeof oom_smtp_input - 1;
-    for (size_t i = 0; i <= len && !smtp_server_done(s); i += 7) {
-        if (i < len) {
-            smtp_server_feed(s, (const uint8_t *)oom_smtp_input + i, len - i < 7 ? len - i : 7);
-        }
-        while (smtp_server_pause(s)) {
-            smtp_server_resume(s);
-        }
-        const uint8_t *p;
-        size_t k = smtp_server_output(s, &p);
-        if (k > cap - n) {
-            k = cap - n;
-        }
-        memcpy(out + n, p, k);
-        n += k;
-        smtp_server_output_consumed(s, k);
-    }
-    smtp_server_free(s);
-    return n;
+    struct oom_out o = {out, cap, 0};
+    return oom_converse(&session_smtp_server_ops, s, oom_smtp_input, 7, &o);
 }
 
 #define OOM_MSG1 "From: a@a.example\r\nSubject: one\r\n\r\nfirst\r\n"
@@ -223,31 +245,8 @@ static size_t oom_pop3_session(char *out, size_t cap, int *outcome)
         *outcome = OOM_NEW_FAILED;
         return 0;
     }
-    pop3_server_start(s);
-    size_t n = 0, len = sizeof oom_pop3_input - 1;
-    for (size_t i = 0; i <= len && !pop3_server_done(s); i += 5) {
-        if (i < len) {
-            pop3_server_feed(s, (const uint8_t *)oom_pop3_input + i, len - i < 5 ? len - i : 5);
-        }
-        for (int round = 0; round < 64; round++) {
-            while (pop3_server_pause(s)) {
-                pop3_server_resume(s);
-            }
-            const uint8_t *p;
-            size_t k = pop3_server_output(s, &p);
-            if (k == 0) {
-                break;
-            }
-            if (k > cap - n) {
-                k = cap - n;
-            }
-            memcpy(out + n, p, k);
-            n += k;
-            pop3_server_output_consumed(s, k);
-        }
-    }
-    pop3_server_free(s);
-    return n;
+    struct oom_out o = {out, cap, 0};
+    return oom_converse(&session_pop3_server_ops, s, oom_pop3_input, 5, &o);
 }
 
 typedef size_t (*oom_session_fn)(char *out, size_t cap, int *outcome);
