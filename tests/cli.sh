@@ -4,10 +4,7 @@
 set -u
 bin=${1:?usage: cli.sh MAILSIM}
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
+. "$here/lib.sh"
 
 check() { # check NAME WANT_STATUS GREP_PATTERN FILE -- COMMAND...
     local name=$1 want=$2 pattern=$3 file=$4
@@ -15,14 +12,14 @@ check() { # check NAME WANT_STATUS GREP_PATTERN FILE -- COMMAND...
     "$@" >"$tmp/out" 2>"$tmp/err"
     local rc=$?
     if [ "$rc" -ne "$want" ]; then
-        echo "cli: $name: exit status $rc, want $want"; sed -n 1,5p "$tmp/err"
-        failed=$((failed + 1)); return
+        fail "$name: exit status $rc, want $want"; sed -n 1,5p "$tmp/err"
+        return
     fi
     if [ -n "$pattern" ] && ! grep -q -- "$pattern" "$tmp/$file"; then
-        echo "cli: $name: no line matching '$pattern' on $file:"; sed -n 1,5p "$tmp/$file"
-        failed=$((failed + 1)); return
+        fail "$name: no line matching '$pattern' on $file:"; sed -n 1,5p "$tmp/$file"
+        return
     fi
-    passed=$((passed + 1))
+    ok
 }
 
 check help 0 "usage: mailsim" out -- "$bin" --help
@@ -95,7 +92,7 @@ fi
 # A bad scenario: exit 2, a located message on stderr, and nothing on stdout.
 printf '{"meta": {"id": "x", "title": {"ja": "x", "en": "x"}},\n "seed": "one"}\n' >"$tmp/bad.json"
 check bad-scenario 2 "bad.json" err -- "$bin" run "$tmp/bad.json"
-[ -s "$tmp/out" ] && { echo "cli: bad-scenario printed on stdout"; failed=$((failed + 1)); }
+[ -s "$tmp/out" ] && fail "bad-scenario printed on stdout"
 
 # An expectation that cannot hold: exit 1, naming it.
 sed 's/"delivered": 1,/"delivered": 7,/' "$here/../scenarios/nine-steps.json" >"$tmp/wrong.json"
@@ -104,19 +101,16 @@ check failed-expectation 1 "expect.delivered: want 7, got 1" err -- "$bin" check
 # pcap: written, and a failed write leaves nothing behind.
 check pcap 0 "" out -- "$bin" run --format summary --pcap "$tmp/run.pcap"
 if [ "$(head -c 4 "$tmp/run.pcap" | od -An -tx1 | tr -d ' ')" != "d4c3b2a1" ]; then
-    echo "cli: pcap: no pcap magic"; failed=$((failed + 1))
+    fail "pcap: no pcap magic"
 else
-    passed=$((passed + 1))
+    ok
 fi
 check pcap-unwritable 2 "cannot write" err -- "$bin" run --format summary --pcap /nonexistent/dir/x.pcap
 
 # Same scenario and seed: the same trace; another seed: another one.
 "$bin" run --format jsonl >"$tmp/a" && "$bin" run --format jsonl >"$tmp/b"
-if cmp -s "$tmp/a" "$tmp/b"; then passed=$((passed + 1)); else
-    echo "cli: two runs with the same seed differ"; failed=$((failed + 1)); fi
+if cmp -s "$tmp/a" "$tmp/b"; then ok; else fail "two runs with the same seed differ"; fi
 "$bin" run --format jsonl --seed 99 >"$tmp/c"
-if ! cmp -s "$tmp/a" "$tmp/c"; then passed=$((passed + 1)); else
-    echo "cli: another seed gave the same trace"; failed=$((failed + 1)); fi
+if ! cmp -s "$tmp/a" "$tmp/c"; then ok; else fail "another seed gave the same trace"; fi
 
-echo "cli: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -7,12 +7,7 @@
 # nothing on stdout).
 set -u
 bin=${1:?usage: quiz_cli.sh MAILSIM}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "quiz_cli: $*"; }
+. "$(dirname "$0")/lib.sh"
 check() { if eval "$1"; then ok; else fail "$2"; fi; }
 unset LANG LC_ALL LC_MESSAGES
 
@@ -235,5 +230,4 @@ bad "$tmp/none.json: error: cannot open: No such file or directory" --bank "$tmp
 echo '{"version": 1, "questions": [{"id": "x", "topic": "ports", "scenario": "nine-steps", "step": 1, "kind": "choice", "answer": 0, "colour": "red"}]}' >"$tmp/bad.json"
 bad "$tmp/bad.json: error: at \$.questions[0]: unknown key \"colour\" for a question" --bank "$tmp/bad.json"
 
-echo "quiz_cli: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

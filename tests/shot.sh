@@ -3,12 +3,7 @@
 # and exit status 2 with a message for each kind of bad argument.
 set -u
 bin=${1:?usage: shot.sh MAILSIM}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() { echo "shot: $*"; failed=$((failed + 1)); }
+. "$(dirname "$0")/lib.sh"
 
 # A PNG: its signature, then the IHDR chunk's width and height (big-endian, bytes 16..23).
 png_size() { od -An -tu1 -j16 -N8 "$1" | awk '{ print $1*16777216+$2*65536+$3*256+$4 "x" $5*16777216+$6*65536+$7*256+$8 }'; }
@@ -16,24 +11,24 @@ png_size() { od -An -tu1 -j16 -N8 "$1" | awk '{ print $1*16777216+$2*65536+$3*25
 unset DISPLAY WAYLAND_DISPLAY
 if "$bin" shot nine-steps --step 4 --size 640x360 --lang ja --out "$tmp/s4.png" 2>"$tmp/err"; then
     if [ "$(head -c 8 "$tmp/s4.png" | od -An -tx1 | tr -d ' \n')" != "89504e470d0a1a0a" ]; then
-        bad "no PNG signature"
+        fail "no PNG signature"
     elif [ "$(png_size "$tmp/s4.png")" != "640x360" ]; then
-        bad "size $(png_size "$tmp/s4.png"), want 640x360"
+        fail "size $(png_size "$tmp/s4.png"), want 640x360"
     elif [ "$(stat -c %s "$tmp/s4.png")" -lt 10000 ]; then
-        bad "a PNG of $(stat -c %s "$tmp/s4.png") bytes is too small to hold the picture"
+        fail "a PNG of $(stat -c %s "$tmp/s4.png") bytes is too small to hold the picture"
     else
         ok
     fi
 else
-    bad "shot failed: $(head -3 "$tmp/err")"
+    fail "shot failed: $(head -3 "$tmp/err")"
 fi
-ls "$tmp"/*.tmp-* >/dev/null 2>&1 && bad "a temporary file was left behind" || ok
+ls "$tmp"/*.tmp-* >/dev/null 2>&1 && fail "a temporary file was left behind" || ok
 
 out=$("$bin" shot nine-steps --time 3 --frames 5 --speed 2 --stats --size 320x180 2>&1)
 if echo "$out" | grep -qE '^\{"frames":5,"median_ms":[0-9.]+,"p99_ms":[0-9.]+,"width":320,"height":180\}$'; then
     ok
 else
-    bad "--stats printed: $out"
+    fail "--stats printed: $out"
 fi
 
 usage() { # usage NAME PATTERN ARGS...: exit status 2 and a line matching PATTERN on stderr
@@ -42,11 +37,11 @@ usage() { # usage NAME PATTERN ARGS...: exit status 2 and a line matching PATTER
     "$bin" shot "$@" >"$tmp/out" 2>"$tmp/err"
     local rc=$?
     if [ "$rc" -ne 2 ]; then
-        bad "$name: exit status $rc, want 2"
+        fail "$name: exit status $rc, want 2"
     elif ! grep -q -- "$pattern" "$tmp/err"; then
-        bad "$name: no '$pattern' in: $(head -2 "$tmp/err")"
+        fail "$name: no '$pattern' in: $(head -2 "$tmp/err")"
     elif [ -s "$tmp/out" ]; then
-        bad "$name: printed on stdout"
+        fail "$name: printed on stdout"
     else
         ok
     fi
@@ -68,7 +63,7 @@ for n in 1 2 3 4 5 6 7 8 9; do
     "$bin" shot retry-and-bounce --step $n --size 320x180 --out "$tmp/r.png" 2>"$tmp/err"
     rc=$?
     if [ $rc -ne 0 ] && ! { [ $rc -eq 2 ] && grep -q "this run has no step $n" "$tmp/err"; }; then
-        bad "retry-and-bounce --step $n: status $rc: $(head -2 "$tmp/err")"
+        fail "retry-and-bounce --step $n: status $rc: $(head -2 "$tmp/err")"
     fi
 done
 ok
@@ -76,14 +71,14 @@ ok
 # The countermeasure matrix over the picture (the window's M): a PNG is written.
 if "$bin" shot open-relay --time 5 --matrix --size 640x360 --out "$tmp/mx.png" 2>"$tmp/err"; then
     if [ "$(head -c 8 "$tmp/mx.png" | od -An -tx1 | tr -d ' \n')" != "89504e470d0a1a0a" ]; then
-        bad "--matrix: no PNG signature"
+        fail "--matrix: no PNG signature"
     elif [ "$(png_size "$tmp/mx.png")" != "640x360" ]; then
-        bad "--matrix: size $(png_size "$tmp/mx.png"), want 640x360"
+        fail "--matrix: size $(png_size "$tmp/mx.png"), want 640x360"
     else
         ok
     fi
 else
-    bad "--matrix failed: $(head -3 "$tmp/err")"
+    fail "--matrix failed: $(head -3 "$tmp/err")"
 fi
 
 # The study mode's question (the window's Q) and the glossary (G) over the picture: PNGs, without
@@ -93,14 +88,14 @@ picture() { # picture NAME ARGS...: a PNG of 640x360
     shift
     if "$bin" shot "$@" --size 640x360 --out "$tmp/$name.png" 2>"$tmp/err"; then
         if [ "$(head -c 8 "$tmp/$name.png" | od -An -tx1 | tr -d ' \n')" != "89504e470d0a1a0a" ]; then
-            bad "$name: no PNG signature"
+            fail "$name: no PNG signature"
         elif [ "$(png_size "$tmp/$name.png")" != "640x360" ]; then
-            bad "$name: size $(png_size "$tmp/$name.png"), want 640x360"
+            fail "$name: size $(png_size "$tmp/$name.png"), want 640x360"
         else
             ok
         fi
     else
-        bad "$name failed: $(head -3 "$tmp/err")"
+        fail "$name failed: $(head -3 "$tmp/err")"
     fi
 }
 picture quiz-ja nine-steps --quiz 1 --lang ja
@@ -117,5 +112,4 @@ usage quiz-id "no question \"nope\"" nine-steps --quiz nope --out "$tmp/x.png"
 usage quiz-value "needs a value" nine-steps --quiz
 usage quiz-answer "--answer goes with --quiz" nine-steps --step 2 --answer --out "$tmp/x.png"
 
-echo "shot: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -5,7 +5,7 @@
 # Escape closes overlays and then the window.
 set -u
 bin=${1:?usage: window.sh MAILSIM}
-tmp=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
 xpid=""
 apid=""
 # stop PID...: SIGTERM, three seconds to go, then SIGKILL; reaped. A hung window ignores the
@@ -29,28 +29,24 @@ trap cleanup EXIT
 trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() { echo "window: $*"; failed=$((failed + 1)); }
 
 # A DISPLAY that names no server: SDL fails, and mailsim says so once and prints the transcript.
 DISPLAY=:59999 WAYLAND_DISPLAY= LANG=C "$bin" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 if [ $rc -ne 0 ]; then
-    bad "no server: exit status $rc"
+    fail "no server: exit status $rc"
 elif [ "$(grep -c "Cannot open a window" "$tmp/out")" -ne 1 ] || ! grep -q "C: EHLO" "$tmp/out"; then
-    bad "no server: not one notice and the transcript: $(head -3 "$tmp/out")"
+    fail "no server: not one notice and the transcript: $(head -3 "$tmp/out")"
 elif [ -s "$tmp/err" ]; then
-    bad "no server: printed on stderr: $(head -2 "$tmp/err")"
+    fail "no server: printed on stderr: $(head -2 "$tmp/err")"
 else
     ok
 fi
 
 # The set-up step installs Xvfb and xdotool, so their absence is a failure, not a skip.
 if ! command -v Xvfb >/dev/null || ! command -v xdotool >/dev/null; then
-    echo "window: Xvfb or xdotool missing (scripts/setup.sh installs them)"
-    echo "window: $passed passed, 1 failed"
+    fail "Xvfb or xdotool missing (scripts/setup.sh installs them)"
+    finish
     exit 1
 fi
 
@@ -77,7 +73,7 @@ apid=$!
 if wait_for "$tmp/werr" "first scene frame" 10; then
     ok
 else
-    bad "no first scene frame within 10 s: $(head -3 "$tmp/werr")"
+    fail "no first scene frame within 10 s: $(head -3 "$tmp/werr")"
 fi
 key() { DISPLAY=$disp xdotool key "$@"; sleep 0.3; }
 key space Right Right Down l o Down Escape F1 Escape m Escape p p
@@ -86,7 +82,7 @@ if wait_for "$tmp/wout" "mailsim-.*\.png" 5 && f=$(grep -o "mailsim-.*\.png" "$t
     [ "$(head -c 4 "$tmp/$f" | od -An -tx1 | tr -d ' \n')" = "89504e47" ]; then
     ok
 else
-    bad "F12 wrote no PNG: $(cat "$tmp/wout" "$tmp/werr" | head -3)"
+    fail "F12 wrote no PNG: $(cat "$tmp/wout" "$tmp/werr" | head -3)"
 fi
 # The study mode: Q asks the first question (a click on the diagram, skipped with N), 2 answers
 # the second, and the answer is kept in $XDG_DATA_HOME/mailsim/progress.json; N, then Esc
@@ -95,25 +91,24 @@ key q n 2
 if wait_for "$tmp/xdg/mailsim/progress.json" '"asked"' 5; then
     ok
 else
-    bad "no progress.json with an entry after answering: $(head -3 "$tmp/werr")"
+    fail "no progress.json with an entry after answering: $(head -3 "$tmp/werr")"
 fi
 key n L n Escape F1 g Down Next L Escape Escape
 if kill -0 "$apid" 2>/dev/null; then
     ok
 else
-    bad "the window closed during the quiz or the glossary: $(head -3 "$tmp/werr")"
+    fail "the window closed during the quiz or the glossary: $(head -3 "$tmp/werr")"
 fi
 key Escape Escape
 for _ in $(seq 50); do kill -0 "$apid" 2>/dev/null || break; sleep 0.1; done
 if kill -0 "$apid" 2>/dev/null; then
-    bad "Escape did not close the window"
+    fail "Escape did not close the window"
 else
     wait "$apid"
     rc=$?
     apid=""
-    [ $rc -eq 0 ] && ok || bad "the window exited with status $rc: $(head -3 "$tmp/werr")"
+    [ $rc -eq 0 ] && ok || fail "the window exited with status $rc: $(head -3 "$tmp/werr")"
 fi
 grep "mailsim: first" "$tmp/werr"
 
-echo "window: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
