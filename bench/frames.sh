@@ -6,12 +6,7 @@
 # to the p99 (above 1: every frame is on time, with room to spare).
 # Usage: bench/frames.sh [BUILD_DIR]          (make bench runs it)
 set -eu
-here=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$here/build}
-bin=$build/app/mailsim
-[ -x "$bin" ] || { echo "frames.sh: build mailsim first (make build)"; exit 2; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 stats=$(SDL_VIDEODRIVER=dummy "$bin" shot load-100k --step 4 --size 1920x1080 --frames 120 \
     --stats --out "$tmp/frame.png")
 python3 - "$stats" <<'PY'

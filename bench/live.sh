@@ -8,35 +8,11 @@
 # over POP3: every accepted message must be there.
 # Usage: [ROUNDS=N] [LIVE_MESSAGES=N] bench/live.sh [BUILD_DIR]          (make bench runs it)
 set -eu
-here=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$here/build}
-bin=$build/app/mailsim
+. "$(dirname "$0")/lib.sh"
 bash "$here/scripts/setup.sh" bench
-[ -x "$bin" ] || { echo "live.sh: build mailsim first (make build)"; exit 2; }
 export PATH=$PATH:/usr/sbin
 msgs=${LIVE_MESSAGES:-20000}
-rounds=${ROUNDS:-3}
-case $rounds in '' | *[!0-9]* | 0) echo "live.sh: ROUNDS must be a whole number above 0"; exit 2 ;; esac
-tmp=$(mktemp -d)
-sink=
-serve=
-cleanup() {
-    [ -n "$sink" ] && kill "$sink" 2>/dev/null || true
-    [ -n "$serve" ] && kill "$serve" 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
 
-now() { date +%s.%N; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_port() {
-    for _ in $(seq 100); do
-        (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
-        sleep 0.1
-    done
-    echo "live.sh: nothing listens on $1"
-    exit 1
-}
 # smtp-source against 127.0.0.1:$1; prints messages per second
 # Prints the rate in messages per second and how busy smtp-source kept itself: its CPU time
 # over the wall time, 1.00 being one whole core. Near 1.00 the load generator, not the server,
@@ -55,17 +31,10 @@ PY
 }
 
 peer_round() {
-    local port sink_user rate
-    port=$(free_port)
-    sink_user=$(id -un)
-    [ "$(id -u)" -eq 0 ] && sink_user=nobody
-    smtp-sink -u "$sink_user" 127.0.0.1:"$port" 256 &
-    sink=$!
-    wait_port "$port"
-    read -r rate busy < <(load "$port")
-    kill "$sink" 2>/dev/null || true
-    wait "$sink" 2>/dev/null || true
-    sink=
+    local rate
+    sink_start
+    read -r rate busy < <(load "$sink_port")
+    sink_stop
     echo "$rate" >>"$tmp/peer"
     echo "$busy" >>"$tmp/peer_busy"
 }
@@ -109,13 +78,7 @@ PY
 }
 
 for r in $(seq "$rounds"); do
-    if [ $((r % 2)) -eq 1 ]; then
-        peer_round
-        serve_round
-    else
-        serve_round
-        peer_round
-    fi
+    bench_alternate "$r" peer_round serve_round
     echo "live.sh: round $r of $rounds: smtp-sink $(tail -1 "$tmp/peer"), mailsim serve $(tail -1 "$tmp/serve") messages/s"
 done
 

@@ -7,47 +7,22 @@
 # per second, their ratio, and mailsim's peak memory.
 # Usage: [ROUNDS=N] bench/load.sh [BUILD_DIR]          (make bench runs it)
 set -eu
-here=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$here/build}
-bin=$build/app/mailsim
+. "$(dirname "$0")/lib.sh"
 bash "$here/scripts/setup.sh" bench
-[ -x "$bin" ] || { echo "load.sh: build mailsim first (make build)"; exit 2; }
 for t in smtp-source smtp-sink; do
     command -v $t >/dev/null || [ -x /usr/sbin/$t ] || { echo "load.sh: $t missing"; exit 2; }
 done
 export PATH=$PATH:/usr/sbin
 
-rounds=${ROUNDS:-3}
-case $rounds in '' | *[!0-9]* | 0) echo "load.sh: ROUNDS must be a whole number above 0"; exit 2 ;; esac
-tmp=$(mktemp -d)
-sink=
-cleanup() {
-    [ -n "$sink" ] && kill "$sink" 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-now() { date +%s.%N; }
-
 # --- the peer: smtp-source -> smtp-sink on loopback, 20,000 x 1 KiB over 20 sessions ---
 peer_msgs=20000
 peer_round() {
-    local port sink_user t0 t1
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    sink_user=$(id -un)
-    [ "$(id -u)" -eq 0 ] && sink_user=nobody
-    smtp-sink -u "$sink_user" 127.0.0.1:$port 256 &
-    sink=$!
-    for _ in $(seq 50); do
-        (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break
-        sleep 0.1
-    done
+    local t0 t1
+    sink_start
     t0=$(now)
-    smtp-source -s 20 -m $peer_msgs -l 1024 -f sender@a.example -t bob@b.example 127.0.0.1:$port
+    smtp-source -s 20 -m $peer_msgs -l 1024 -f sender@a.example -t bob@b.example 127.0.0.1:"$sink_port"
     t1=$(now)
-    kill "$sink" 2>/dev/null || true
-    wait "$sink" 2>/dev/null || true
-    sink=
+    sink_stop
     python3 -c "print(f'{$peer_msgs / ($t1 - $t0):.0f}')" >>"$tmp/peer"
 }
 
@@ -62,13 +37,7 @@ sim_round() {
 }
 
 for r in $(seq "$rounds"); do
-    if [ $((r % 2)) -eq 1 ]; then
-        peer_round
-        sim_round
-    else
-        sim_round
-        peer_round
-    fi
+    bench_alternate "$r" peer_round sim_round
     echo "load.sh: round $r of $rounds: smtp-sink $(tail -1 "$tmp/peer"), mailsim $(tail -1 "$tmp/sim") messages/s"
 done
 
