@@ -88,4 +88,43 @@ static inline int harness_finish(const struct harness *h)
     return h->failed == 0 && h->passed > 0 ? 0 : 1;
 }
 
+/* One test of an area: its name on the command line ("crc") and the function that checks and
+ * counts into h (test_crc). */
+struct harness_test {
+    const char *name;
+    void (*run)(struct harness *h);
+};
+
+/* The main() of an area whose tests need nothing but the harness: runs the tests in the table's
+ * order, or only those the command line names (`test_mime crlf err`), and returns
+ * harness_finish's exit status; a name that is no test's fails. */
+static inline int harness_main(const char *name, const struct harness_test *tests, size_t n,
+                               int argc, char **argv)
+{
+    struct harness h = {name, 0, 0};
+    for (int a = 1; a < argc; a++) {
+        size_t i = 0;
+        while (i < n && strcmp(tests[i].name, argv[a]) != 0) {
+            i++;
+        }
+        if (i == n) {
+            fprintf(stderr, "%s: no test called %s\n", name, argv[a]);
+            h.failed++;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        int wanted = argc < 2;
+        for (int a = 1; a < argc && !wanted; a++) {
+            wanted = strcmp(tests[i].name, argv[a]) == 0;
+        }
+        if (wanted) {
+            tests[i].run(&h);
+        }
+    }
+    return harness_finish(&h);
+}
+
+#define HARNESS_MAIN(name, tests, argc, argv)                                                      \
+    harness_main((name), (tests), sizeof(tests) / sizeof(tests)[0], (argc), (argv))
+
 #endif

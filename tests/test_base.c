@@ -303,16 +303,14 @@ static void test_strmap_reserve(struct harness *h)
     strmap_free(&m);
 }
 
-int main(void)
+static const struct harness_test test_base_tests[] = {
+    {"utf8_decode", test_utf8_decode},   {"utf8_every_code_point", test_utf8_every_code_point},
+    {"utf8_valid", test_utf8_valid},     {"strmap_hash", test_strmap_hash},
+    {"strmap_basic", test_strmap_basic}, {"strmap_collisions", test_strmap_collisions},
+    {"strmap_many", test_strmap_many},   {"strmap_reserve", test_strmap_reserve},
+};
+
+int main(int argc, char **argv)
 {
-    struct harness h = {"test_base", 0, 0};
-    test_utf8_decode(&h);
-    test_utf8_every_code_point(&h);
-    test_utf8_valid(&h);
-    test_strmap_hash(&h);
-    test_strmap_basic(&h);
-    test_strmap_collisions(&h);
-    test_strmap_many(&h);
-    test_strmap_reserve(&h);
-    return harness_finish(&h);
+    return HARNESS_MAIN("test_base", test_base_tests, argc, argv);
 }

@@ -304,13 +304,15 @@ static void test_scan(struct harness *h)
     }
 }
 
-int main(void)
+static const struct harness_test test_content_tests[] = {
+    {"crc", test_crc},
+    {"zip_roundtrip", test_zip_roundtrip},
+    {"zipcrypto_known", test_zipcrypto_known},
+    {"attachment", test_attachment},
+    {"scan", test_scan},
+};
+
+int main(int argc, char **argv)
 {
-    struct harness h = {"test_content", 0, 0};
-    test_crc(&h);
-    test_zip_roundtrip(&h);
-    test_zipcrypto_known(&h);
-    test_attachment(&h);
-    test_scan(&h);
-    return harness_finish(&h);
+    return HARNESS_MAIN("test_content", test_content_tests, argc, argv);
 }

@@ -173,11 +173,13 @@ static void test_usage(struct harness *h)
     }
 }
 
-int main(void)
+static const struct harness_test test_matrix_tests[] = {
+    {"tables", test_tables},
+    {"variants", test_variants},
+    {"usage", test_usage},
+};
+
+int main(int argc, char **argv)
 {
-    struct harness h = {"test_matrix", 0, 0};
-    test_tables(&h);
-    test_variants(&h);
-    test_usage(&h);
-    return harness_finish(&h);
+    return HARNESS_MAIN("test_matrix", test_matrix_tests, argc, argv);
 }

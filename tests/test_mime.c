@@ -385,17 +385,19 @@ static void test_misread_before(struct harness *h)
     CHECK(h, !pgp_is_encrypted(u8(pgp_bad), sizeof pgp_bad - 1));
 }
 
-int main(void)
+static const struct harness_test test_mime_tests[] = {
+    {"fields", test_fields},
+    {"header_get", test_header_get},
+    {"split", test_split},
+    {"params", test_params},
+    {"type_is", test_type_is},
+    {"crlf", test_crlf},
+    {"entity_fields", test_entity_fields},
+    {"err", test_err},
+    {"misread_before", test_misread_before},
+};
+
+int main(int argc, char **argv)
 {
-    struct harness h = {"test_mime", 0, 0};
-    test_fields(&h);
-    test_header_get(&h);
-    test_split(&h);
-    test_params(&h);
-    test_type_is(&h);
-    test_crlf(&h);
-    test_entity_fields(&h);
-    test_err(&h);
-    test_misread_before(&h);
-    return harness_finish(&h);
+    return HARNESS_MAIN("test_mime", test_mime_tests, argc, argv);
 }

@@ -171,7 +171,8 @@ static void test_refused_and_unroutable(struct harness *h)
     CHECK_INT(h, p.t_open, 0);
     const struct trace_event *last = NULL;
     for (size_t i = 0; i < f.tr.nevents; i++) {
-        if (trace_event_at(&f.tr, i)->kind == TRACE_CLOSE && trace_event_at(&f.tr, i)->conn == conn) {
+        if (trace_event_at(&f.tr, i)->kind == TRACE_CLOSE &&
+            trace_event_at(&f.tr, i)->conn == conn) {
             last = trace_event_at(&f.tr, i);
             break;
         }
@@ -332,9 +333,9 @@ static void test_exporters(struct harness *h)
     free(text);
 
     CHECK(h, utf8_valid((const uint8_t *)"会議", strlen("会議")));
-    CHECK(h, !utf8_valid((const uint8_t *)"\xc0\xaf", 2));       /* overlong */
-    CHECK(h, !utf8_valid((const uint8_t *)"\xed\xa0\x80", 3));   /* surrogate */
-    CHECK(h, !utf8_valid((const uint8_t *)"\xe4\xbc", 2));       /* truncated */
+    CHECK(h, !utf8_valid((const uint8_t *)"\xc0\xaf", 2));     /* overlong */
+    CHECK(h, !utf8_valid((const uint8_t *)"\xed\xa0\x80", 3)); /* surrogate */
+    CHECK(h, !utf8_valid((const uint8_t *)"\xe4\xbc", 2));     /* truncated */
     CHECK(h, trace_memory(&tr) > tr.payload_bytes);
     trace_free(&tr);
 }
@@ -360,15 +361,17 @@ static void test_intern(struct harness *h)
     trace_free(&tr);
 }
 
-int main(void)
+static const struct harness_test test_sim_tests[] = {
+    {"stream", test_stream},
+    {"refused_and_unroutable", test_refused_and_unroutable},
+    {"topology_errors", test_topology_errors},
+    {"queue_order", test_queue_order},
+    {"determinism", test_determinism},
+    {"exporters", test_exporters},
+    {"intern", test_intern},
+};
+
+int main(int argc, char **argv)
 {
-    struct harness h = {"test_sim", 0, 0};
-    test_stream(&h);
-    test_refused_and_unroutable(&h);
-    test_topology_errors(&h);
-    test_queue_order(&h);
-    test_determinism(&h);
-    test_exporters(&h);
-    test_intern(&h);
-    return harness_finish(&h);
+    return HARNESS_MAIN("test_sim", test_sim_tests, argc, argv);
 }

@@ -223,12 +223,14 @@ static void test_compose(struct harness *h)
     buf_free(&out);
 }
 
-int main(void)
+static const struct harness_test test_webform_tests[] = {
+    {"fields", test_fields},
+    {"addresses", test_addresses},
+    {"sendmail", test_sendmail},
+    {"compose", test_compose},
+};
+
+int main(int argc, char **argv)
 {
-    struct harness h = {"test_webform", 0, 0};
-    test_fields(&h);
-    test_addresses(&h);
-    test_sendmail(&h);
-    test_compose(&h);
-    return harness_finish(&h);
+    return HARNESS_MAIN("test_webform", test_webform_tests, argc, argv);
 }
