@@ -285,8 +285,9 @@ static void session_on_note(void *ctx, const struct proto_note *n)
     k->kind = n->kind;
     k->at = n->at;
     k->len = n->len;
-    snprintf(k->what, sizeof k->what, "%s", n->what);
-    snprintf(k->how, sizeof k->how, "%s", n->how);
+    struct trace *tr = sim_trace(s->w);
+    k->what = trace_string(tr, trace_intern(tr, n->what));
+    k->how = trace_string(tr, trace_intern(tr, n->how));
     k->value = NULL;
     k->value_len = n->value_len;
     if (n->value_len > 0) {

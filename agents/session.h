@@ -48,8 +48,8 @@ struct session_note {
     enum proto_note_kind kind;
     uint64_t at;
     size_t len;
-    char what[24];
-    char how[16];
+    const char *what; /* interned in the trace at once: the engine's strings do not last */
+    const char *how;
     uint8_t *value; /* value_len octets, or NULL */
     size_t value_len;
 };

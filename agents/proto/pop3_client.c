@@ -117,8 +117,8 @@ static void pop3_client_send_secret(struct pop3_client *c, enum pop3_client_stat
             memcpy(value + na + 1, b, nb - 1);
         }
         proto_notes_tell(&c->out.notes, PROTO_NOTE_SECRET, off, na + nb, verb, "", value, na + nb);
+        OPENSSL_cleanse(value, na + nb);
     }
-    OPENSSL_cleanse(value, sizeof value);
 }
 
 /* Gives up politely: QUIT, then report reason when the server answers (or hangs up). */

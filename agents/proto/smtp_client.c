@@ -289,7 +289,7 @@ static void smtp_client_note_secret(struct smtp_client *c, const char *what, siz
         proto_notes_tell(&c->out.notes, PROTO_NOTE_SECRET, off, n, what, "base64", value,
                          (size_t)len);
     }
-    OPENSSL_cleanse(value, sizeof value);
+    OPENSSL_cleanse(value, len > 0 ? (size_t)len : 0);
 }
 
 /* Dot-stuffs the message into the output and ends it. */
