@@ -17,13 +17,19 @@
 #define CLI_OPTS_FAILED (-2) /* the message is printed: the command exits CLI_OPTS_USAGE */
 #define CLI_OPTS_ARG 1       /* an argument that is not an option: p->arg */
 
-/* A command lists its options as X(id, name, has_arg); these make of the list the enum of
- * getopt_long's vals, from CLI_OPTS_FIRST on, and the rows of its table:
- *   enum { FOO_OPT_BEFORE = CLI_OPTS_FIRST - 1, FOO_OPTIONS(CLI_OPTS_ENUM) };
- *   static const struct option foo_options[] = {FOO_OPTIONS(CLI_OPTS_ROW){NULL, 0, NULL, 0}}; */
+/* A command lists its options as X(id, name, has_arg); CLI_OPTS_DEFINE makes of the list the
+ * enum of getopt_long's vals, from CLI_OPTS_FIRST on, and the table, after the rows given first
+ * (CLI_OPTS_HELP for --help as 'h', or CLI_OPTS_NO_HELP):
+ *   #define FOO_OPTIONS(X) X(FOO_OPT_COUNT, "count", required_argument) ...
+ *   CLI_OPTS_DEFINE(FOO_OPTIONS, foo_options, CLI_OPTS_HELP); */
 #define CLI_OPTS_FIRST 256
 #define CLI_OPTS_ENUM(id, name, has_arg) id,
 #define CLI_OPTS_ROW(id, name, has_arg) {name, has_arg, NULL, id},
+#define CLI_OPTS_HELP {"help", no_argument, NULL, 'h'},
+#define CLI_OPTS_NO_HELP
+#define CLI_OPTS_DEFINE(list, table, ...)                                                          \
+    enum { table##_before = CLI_OPTS_FIRST - 1, list(CLI_OPTS_ENUM) };                             \
+    static const struct option table[] = {__VA_ARGS__ list(CLI_OPTS_ROW){NULL, 0, NULL, 0}}
 
 /* Who speaks in the messages: "mailsim quiz" and the line after each message ("Try 'mailsim
  * quiz --help'."). */

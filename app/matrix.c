@@ -345,9 +345,7 @@ static const char *const matrix_formats[] = {"text", "csv", "md", NULL};
     X(MATRIX_OPT_LANG, "lang", required_argument)                                                  \
     X(MATRIX_OPT_SEED, "seed", required_argument)
 
-enum { MATRIX_OPT_BEFORE = CLI_OPTS_FIRST - 1, MATRIX_OPTIONS(CLI_OPTS_ENUM) };
-
-static const struct option matrix_options[] = {MATRIX_OPTIONS(CLI_OPTS_ROW){NULL, 0, NULL, 0}};
+CLI_OPTS_DEFINE(MATRIX_OPTIONS, matrix_options, CLI_OPTS_NO_HELP);
 
 /* Reads the command line into *path, *f, *lang and *opt. 0, or the exit status after a
  * message. */

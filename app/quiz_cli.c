@@ -249,12 +249,7 @@ static int quiz_set_mode(struct quiz_opts *o, enum quiz_mode m, const char *opt)
     X(QUIZ_OPT_VERIFY, "verify", no_argument)                                                      \
     X(QUIZ_OPT_GLOSSARY, "glossary", no_argument)
 
-enum { QUIZ_OPT_BEFORE = CLI_OPTS_FIRST - 1, QUIZ_OPTIONS(CLI_OPTS_ENUM) };
-
-static const struct option quiz_options[] = {
-    {"help", no_argument, NULL, 'h'},
-    QUIZ_OPTIONS(CLI_OPTS_ROW){NULL, 0, NULL, 0},
-};
+CLI_OPTS_DEFINE(QUIZ_OPTIONS, quiz_options, CLI_OPTS_HELP);
 
 /* --format's words: jsonl is the second. */
 static const char *const quiz_formats[] = {"text", "jsonl", NULL};

@@ -107,12 +107,7 @@ static int serve_parse_port(const struct cli_opts *p, struct serve_opts *o)
     X(SERVE_OPT_COMMAND_TIMEOUT, "command-timeout", required_argument)                             \
     X(SERVE_OPT_PORT, "port", required_argument)
 
-enum { SERVE_OPT_BEFORE = CLI_OPTS_FIRST - 1, SERVE_OPTIONS(CLI_OPTS_ENUM) };
-
-static const struct option serve_options[] = {
-    {"help", no_argument, NULL, 'h'},
-    SERVE_OPTIONS(CLI_OPTS_ROW){NULL, 0, NULL, 0},
-};
+CLI_OPTS_DEFINE(SERVE_OPTIONS, serve_options, CLI_OPTS_HELP);
 
 static const char *const serve_formats[] = {"text", "jsonl", "summary", NULL};
 
