@@ -174,6 +174,23 @@ static const char *matrix_label(const struct scenario_text *t, const char *lang)
     return s ? s : "";
 }
 
+/* The legend under the table: each column's id, set between open and close, and its label. */
+static void matrix_legend(const struct scenario *sc, const struct matrix *m,
+                          const struct matrix_words *w, const char *lang, const char *open,
+                          const char *close, FILE *out)
+{
+    for (size_t i = 0; i < m->ncountermeasures; i++) {
+        fprintf(out, "%s%s%s: %s\n", open, sc->countermeasures[i].id, close,
+                matrix_label(&sc->countermeasures[i].label, lang));
+    }
+    for (size_t a = 0; a < m->nattacks; a++) {
+        const struct scenario_attack *at = &sc->attacks[a];
+        fprintf(out, "%s%s%s%s%s%s: %s\n", open, at->id, close, at->legitimate ? " (" : "",
+                at->legitimate ? w->legitimate : "", at->legitimate ? ")" : "",
+                matrix_label(&at->label, lang));
+    }
+}
+
 static void matrix_print_text(const struct scenario *sc, const struct matrix *m,
                               const struct matrix_words *w, const char *lang, FILE *out)
 {
@@ -235,15 +252,7 @@ static void matrix_print_text(const struct scenario *sc, const struct matrix *m,
         }
     }
     fprintf(out, "\n* %s\n", w->as_written);
-    for (size_t i = 0; i < k; i++) {
-        fprintf(out, "%s: %s\n", sc->countermeasures[i].id,
-                matrix_label(&sc->countermeasures[i].label, lang));
-    }
-    for (size_t a = 0; a < na; a++) {
-        fprintf(out, "%s%s%s%s: %s\n", sc->attacks[a].id, sc->attacks[a].legitimate ? " (" : "",
-                sc->attacks[a].legitimate ? w->legitimate : "",
-                sc->attacks[a].legitimate ? ")" : "", matrix_label(&sc->attacks[a].label, lang));
-    }
+    matrix_legend(sc, m, w, lang, "", "", out);
     free(width);
 }
 
@@ -277,15 +286,7 @@ static void matrix_print_md(const struct scenario *sc, const struct matrix *m,
         fputc('\n', out);
     }
     fprintf(out, "\n\\* %s\n\n", w->as_written);
-    for (size_t i = 0; i < k; i++) {
-        fprintf(out, "- `%s`: %s\n", sc->countermeasures[i].id,
-                matrix_label(&sc->countermeasures[i].label, lang));
-    }
-    for (size_t a = 0; a < na; a++) {
-        fprintf(out, "- `%s`%s%s%s: %s\n", sc->attacks[a].id, sc->attacks[a].legitimate ? " (" : "",
-                sc->attacks[a].legitimate ? w->legitimate : "",
-                sc->attacks[a].legitimate ? ")" : "", matrix_label(&sc->attacks[a].label, lang));
-    }
+    matrix_legend(sc, m, w, lang, "- `", "`", out);
 }
 
 static void matrix_print_csv(const struct scenario *sc, const struct matrix *m, FILE *out)
