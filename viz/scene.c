@@ -41,15 +41,7 @@ struct dl_item *scene_rect(struct scene *sc, struct layout_box b, struct dl_colo
 struct dl_item *scene_line(struct scene *sc, float x, float y, float x2, float y2,
                            struct dl_color c, float thickness, enum scene_layer layer)
 {
-    struct dl_item *it = dl_push(sc->out, DL_LINE);
-    it->x = x;
-    it->y = y;
-    it->x2 = x2;
-    it->y2 = y2;
-    it->stroke = c;
-    it->thickness = thickness;
-    it->layer = layer;
-    return it;
+    return dl_line(sc->out, x, y, x2, y2, c, thickness, layer);
 }
 
 struct dl_item *scene_text(struct scene *sc, struct layout_box b, const char *text,
@@ -62,14 +54,9 @@ struct dl_item *scene_text(struct scene *sc, struct layout_box b, const char *te
 struct dl_item *scene_icon(struct scene *sc, enum dl_icon icon, float x, float y, float size,
                            struct dl_color c, enum scene_layer layer)
 {
-    struct dl_item *it = dl_push(sc->out, DL_ICON);
+    struct dl_item *it = dl_push_box(sc->out, DL_ICON, x, y, size, size, layer);
     it->icon = icon;
-    it->x = x;
-    it->y = y;
-    it->w = size;
-    it->h = size;
     it->fill = c;
-    it->layer = layer;
     return it;
 }
 
@@ -157,8 +144,8 @@ static void scene_note(struct scene *sc)
     const char *starts[3];
     size_t lens[3], n = 0;
     for (const char *s = text; *s && n < 3; n++) {
-        const char *end = n == 2 ? s + strlen(s) : layout_text_break(s, w - 2 * pad, DL_FONT_BODY,
-                                                                     false, v);
+        const char *end =
+            n == 2 ? s + strlen(s) : layout_text_break(s, w - 2 * pad, DL_FONT_BODY, false, v);
         end = end == s ? s + strlen(s) : end;
         starts[n] = s;
         lens[n] = (size_t)(end - s);
@@ -168,13 +155,13 @@ static void scene_note(struct scene *sc)
     float bw = tw + 2 * pad < w ? tw + 2 * pad : w;
     struct layout_box b = {sc->L.net.x + (sc->L.net.w - bw) / 2, sc->L.content.y, bw,
                            lh * (float)n + pad};
-    scene_rect(sc, b, SC_RGBA(255, 250, 225, 240), SC_RGB(214, 170, 40), 1.5f * sc->L.thick,
-               6 * u, LAYER_MOTION_TEXT);
+    scene_rect(sc, b, SC_RGBA(255, 250, 225, 240), SC_RGB(214, 170, 40), 1.5f * sc->L.thick, 6 * u,
+               LAYER_MOTION_TEXT);
     for (size_t i = 0; i < n; i++) {
         char line[1024];
         snprintf(line, sizeof line, "%.*s", (int)lens[i], starts[i]);
-        scene_text(sc, (struct layout_box){b.x + pad, b.y + pad / 2 + lh * (float)i, b.w - 2 * pad,
-                                           lh},
+        scene_text(sc,
+                   (struct layout_box){b.x + pad, b.y + pad / 2 + lh * (float)i, b.w - 2 * pad, lh},
                    line, DL_FONT_BODY, false, DL_ALIGN_LEFT, SC_TEXT, LAYER_MOTION_TEXT);
     }
 }
