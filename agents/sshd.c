@@ -92,6 +92,7 @@ static void sshd_inner_data(struct sim_world *w, void *ctx, uint32_t conn, const
     }
     /* The service's answer goes back through the channel: plaintext only this server saw. */
     trace_plain(sim_trace(w), sim_now(w), c->conn, TRACE_SERVER, p, n);
+    session_forward_notes(w, c->inner, TRACE_SERVER, p, n, c->conn, TRACE_SERVER);
     ssh_end_write(c->ssh, p, n);
     sshd_pump(c);
 }
@@ -157,6 +158,8 @@ static void sshd_pump(struct sshd_conn *c)
     size_t got;
     while (c->inner_open && !c->inner_closed && (got = ssh_end_read(c->ssh, buf, sizeof buf)) > 0) {
         sim_send(w, c->inner, TRACE_CLIENT, buf, got);
+        /* what the client's MUA said it sent (USER, PASS) holds for the forwarded copy too */
+        session_forward_notes(w, c->conn, TRACE_CLIENT, buf, got, c->inner, TRACE_CLIENT);
     }
     const uint8_t *p;
     size_t n;
