@@ -88,15 +88,18 @@ static inline int harness_finish(const struct harness *h)
     return h->failed == 0 && h->passed > 0 ? 0 : 1;
 }
 
-/* One test of an area: its name on the command line ("crc") and the function that checks and
- * counts into h (test_crc). */
+/* One test of an area: the function that checks and counts into h, and its name, by which the
+ * command line picks it. HARNESS_TEST(test_crc) is the row of test_crc. */
 struct harness_test {
     const char *name;
     void (*run)(struct harness *h);
 };
+/* clang-format off */
+#define HARNESS_TEST(fn) {#fn, fn}
+/* clang-format on */
 
 /* The main() of an area whose tests need nothing but the harness: runs the tests in the table's
- * order, or only those the command line names (`test_mime crlf err`), and returns
+ * order, or only those the command line names (`test_mime test_crlf test_err`), and returns
  * harness_finish's exit status; a name that is no test's fails. */
 static inline int harness_main(const char *name, const struct harness_test *tests, size_t n,
                                int argc, char **argv)

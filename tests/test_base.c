@@ -304,10 +304,10 @@ static void test_strmap_reserve(struct harness *h)
 }
 
 static const struct harness_test test_base_tests[] = {
-    {"utf8_decode", test_utf8_decode},   {"utf8_every_code_point", test_utf8_every_code_point},
-    {"utf8_valid", test_utf8_valid},     {"strmap_hash", test_strmap_hash},
-    {"strmap_basic", test_strmap_basic}, {"strmap_collisions", test_strmap_collisions},
-    {"strmap_many", test_strmap_many},   {"strmap_reserve", test_strmap_reserve},
+    HARNESS_TEST(test_utf8_decode),  HARNESS_TEST(test_utf8_every_code_point),
+    HARNESS_TEST(test_utf8_valid),   HARNESS_TEST(test_strmap_hash),
+    HARNESS_TEST(test_strmap_basic), HARNESS_TEST(test_strmap_collisions),
+    HARNESS_TEST(test_strmap_many),  HARNESS_TEST(test_strmap_reserve),
 };
 
 int main(int argc, char **argv)

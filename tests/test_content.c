@@ -305,11 +305,11 @@ static void test_scan(struct harness *h)
 }
 
 static const struct harness_test test_content_tests[] = {
-    {"crc", test_crc},
-    {"zip_roundtrip", test_zip_roundtrip},
-    {"zipcrypto_known", test_zipcrypto_known},
-    {"attachment", test_attachment},
-    {"scan", test_scan},
+    HARNESS_TEST(test_crc),
+    HARNESS_TEST(test_zip_roundtrip),
+    HARNESS_TEST(test_zipcrypto_known),
+    HARNESS_TEST(test_attachment),
+    HARNESS_TEST(test_scan),
 };
 
 int main(int argc, char **argv)

@@ -174,9 +174,9 @@ static void test_usage(struct harness *h)
 }
 
 static const struct harness_test test_matrix_tests[] = {
-    {"tables", test_tables},
-    {"variants", test_variants},
-    {"usage", test_usage},
+    HARNESS_TEST(test_tables),
+    HARNESS_TEST(test_variants),
+    HARNESS_TEST(test_usage),
 };
 
 int main(int argc, char **argv)

@@ -386,15 +386,11 @@ static void test_misread_before(struct harness *h)
 }
 
 static const struct harness_test test_mime_tests[] = {
-    {"fields", test_fields},
-    {"header_get", test_header_get},
-    {"split", test_split},
-    {"params", test_params},
-    {"type_is", test_type_is},
-    {"crlf", test_crlf},
-    {"entity_fields", test_entity_fields},
-    {"err", test_err},
-    {"misread_before", test_misread_before},
+    HARNESS_TEST(test_fields),         HARNESS_TEST(test_header_get),
+    HARNESS_TEST(test_split),          HARNESS_TEST(test_params),
+    HARNESS_TEST(test_type_is),        HARNESS_TEST(test_crlf),
+    HARNESS_TEST(test_entity_fields),  HARNESS_TEST(test_err),
+    HARNESS_TEST(test_misread_before),
 };
 
 int main(int argc, char **argv)

@@ -362,13 +362,10 @@ static void test_intern(struct harness *h)
 }
 
 static const struct harness_test test_sim_tests[] = {
-    {"stream", test_stream},
-    {"refused_and_unroutable", test_refused_and_unroutable},
-    {"topology_errors", test_topology_errors},
-    {"queue_order", test_queue_order},
-    {"determinism", test_determinism},
-    {"exporters", test_exporters},
-    {"intern", test_intern},
+    HARNESS_TEST(test_stream),          HARNESS_TEST(test_refused_and_unroutable),
+    HARNESS_TEST(test_topology_errors), HARNESS_TEST(test_queue_order),
+    HARNESS_TEST(test_determinism),     HARNESS_TEST(test_exporters),
+    HARNESS_TEST(test_intern),
 };
 
 int main(int argc, char **argv)

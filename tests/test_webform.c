@@ -224,10 +224,10 @@ static void test_compose(struct harness *h)
 }
 
 static const struct harness_test test_webform_tests[] = {
-    {"fields", test_fields},
-    {"addresses", test_addresses},
-    {"sendmail", test_sendmail},
-    {"compose", test_compose},
+    HARNESS_TEST(test_fields),
+    HARNESS_TEST(test_addresses),
+    HARNESS_TEST(test_sendmail),
+    HARNESS_TEST(test_compose),
 };
 
 int main(int argc, char **argv)
