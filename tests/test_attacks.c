@@ -296,7 +296,7 @@ static void test_reuse_settles(struct harness *h)
         size_t nremoved = 0, reused = 0, settled = 0;
         for (size_t i = 0; i < tr.nevents; i++) {
             const struct trace_event *e = trace_event_at(&tr, i);
-            if (e->kind != TRACE_LOG || strcmp(trace_string(&tr, e->s[0]), "mta.a") != 0) {
+            if (e->kind != TRACE_LOG || strcmp(trace_log_agent(&tr, e), "mta.a") != 0) {
                 continue;
             }
             char line[512]; /* the log text is not NUL-terminated in the arena */
