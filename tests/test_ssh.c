@@ -10,6 +10,7 @@
 #include "harness.h"
 #include "ssh.h"
 #include "trace.h"
+#include "wire_pair.h"
 
 #include <dirent.h>
 #include <stdbool.h>
@@ -21,59 +22,28 @@
 #define USER "bob"
 #define PASS "s3cret-Pa55"
 
-/* A connection in memory; every byte each way is kept, and recorded in tr when set. */
-struct pair {
-    struct ssh_end *c, *s;
-    struct buf c2s, s2c;
-    struct trace *tr;
-    uint32_t conn;
-    uint64_t t;
-    bool fin_c, fin_s;
-};
-
-/* Moves at most step bytes (0: all) from one endpoint's output into the other. */
-static bool move(struct pair *p, bool from_client, size_t step)
+/* The endpoints' calls for pumping them in memory. */
+static size_t wire_output(void *e, const uint8_t **out)
 {
-    struct ssh_end *from = from_client ? p->c : p->s;
-    struct ssh_end *to = from_client ? p->s : p->c;
-    const uint8_t *out;
-    size_t n = ssh_end_wire_output(from, &out);
-    if (n == 0) {
-        return false;
-    }
-    if (step && n > step) {
-        n = step;
-    }
-    buf_append(from_client ? &p->c2s : &p->s2c, out, n);
-    if (p->tr) {
-        p->t += 1000;
-        trace_data(p->tr, p->t, p->conn, from_client ? TRACE_CLIENT : TRACE_SERVER, false, out, n);
-    }
-    ssh_end_feed_wire(to, out, n);
-    ssh_end_wire_consumed(from, n);
-    return true;
+    return ssh_end_wire_output(e, out);
 }
 
-/* Moves bytes both ways until neither side has any to send; a side that is done closes its
- * TCP half (recorded as a FIN when tracing). */
-static void pump(struct pair *p, size_t step)
+static void wire_consumed(void *e, size_t n)
 {
-    for (int guard = 0; guard < 10000000; guard++) {
-        bool a = move(p, true, step);
-        bool b = move(p, false, step);
-        if (p->tr && !p->fin_c && ssh_end_done(p->c)) {
-            p->fin_c = true;
-            trace_close(p->tr, p->t += 1000, p->conn, TRACE_CLIENT);
-        }
-        if (p->tr && !p->fin_s && ssh_end_done(p->s)) {
-            p->fin_s = true;
-            trace_close(p->tr, p->t += 1000, p->conn, TRACE_SERVER);
-        }
-        if (!a && !b) {
-            return;
-        }
-    }
+    ssh_end_wire_consumed(e, n);
 }
+
+static void wire_feed(void *e, const uint8_t *p, size_t n)
+{
+    ssh_end_feed_wire(e, p, n);
+}
+
+static bool wire_done(void *e)
+{
+    return ssh_end_done(e);
+}
+
+static const struct wire_ops ssh_wire = {wire_output, wire_consumed, wire_feed, wire_done, false};
 
 static struct ssh_end *server_new(const struct ssh_end_hostkey *key)
 {
@@ -95,22 +65,19 @@ static struct ssh_end *client_new(const char *password, const char *host, uint16
     return c;
 }
 
-static void pair_open(struct pair *p, const struct ssh_end_hostkey *key, const char *password,
+static void pair_open(struct wire_pair *p, const struct ssh_end_hostkey *key, const char *password,
                       const char *host, uint16_t port)
 {
-    memset(p, 0, sizeof *p);
-    buf_init(&p->c2s, 0);
-    buf_init(&p->s2c, 0);
+    wire_pair_init(p, &ssh_wire);
     p->s = server_new(key);
     p->c = client_new(password, host, port);
 }
 
-static void pair_close(struct pair *p)
+static void pair_close(struct wire_pair *p)
 {
     ssh_end_free(p->c);
     ssh_end_free(p->s);
-    buf_free(&p->c2s);
-    buf_free(&p->s2c);
+    wire_pair_fini(p);
 }
 
 static bool contains(const struct buf *b, const void *s, size_t n)
@@ -162,7 +129,7 @@ static bool has_line(const char *log, const char *line)
 /* The lesson's session: +OK ready, USER bob, a 20 KiB reply, close from the client. */
 static void test_exchange(struct harness *h, const struct ssh_end_hostkey *key, size_t step)
 {
-    struct pair p;
+    struct wire_pair p;
     pair_open(&p, key, PASS, "localhost", 110);
     if (!CHECK(h, p.c && p.s)) {
         pair_close(&p);
@@ -174,7 +141,7 @@ static void test_exchange(struct harness *h, const struct ssh_end_hostkey *key, 
     CHECK(h, ssh_end_wire_output(p.c, &out) > 8 && memcmp(out, "SSH-2.0-", 8) == 0);
     CHECK(h, !ssh_end_ready(p.c) && !ssh_end_ready(p.s));
     CHECK(h, ssh_end_banner(p.c) == NULL && ssh_end_hostkey_fingerprint(p.c) == NULL);
-    pump(&p, step);
+    wire_pair_pump(&p, step);
     CHECK(h, ssh_end_ready(p.c));
     CHECK(h, ssh_end_ready(p.s));
     CHECK(h, ssh_end_error(p.c) == NULL && ssh_end_error(p.s) == NULL);
@@ -198,12 +165,12 @@ static void test_exchange(struct harness *h, const struct ssh_end_hostkey *key, 
 
     char got[256];
     CHECK_INT(h, ssh_end_write(p.s, (const uint8_t *)"+OK ready\r\n", 11), 0);
-    pump(&p, step);
+    wire_pair_pump(&p, step);
     read_str(p.c, got, sizeof got);
     CHECK_STR(h, got, "+OK ready\r\n");
     CHECK_INT(h, ssh_end_write(p.c, (const uint8_t *)"USER bob\r\n", 10), 0);
     CHECK_INT(h, ssh_end_write(p.c, (const uint8_t *)"PASS " PASS "\r\n", 7 + strlen(PASS)), 0);
-    pump(&p, step);
+    wire_pair_pump(&p, step);
     read_str(p.s, got, sizeof got);
     CHECK_STR(h, got, "USER bob\r\nPASS " PASS "\r\n");
 
@@ -214,7 +181,7 @@ static void test_exchange(struct harness *h, const struct ssh_end_hostkey *key, 
     }
     memcpy(reply, "+OK 20480 octets\r\n", 18);
     CHECK_INT(h, ssh_end_write(p.s, reply, big), 0);
-    pump(&p, step);
+    wire_pair_pump(&p, step);
     size_t n = read_all(p.c, back, big + 64);
     CHECK_INT(h, n, big);
     CHECK(h, n == big && memcmp(back, reply, big) == 0);
@@ -231,7 +198,7 @@ static void test_exchange(struct harness *h, const struct ssh_end_hostkey *key, 
     /* The client closes: EOF and CLOSE, the server answers CLOSE, the client disconnects. */
     ssh_end_close(p.c);
     CHECK_INT(h, ssh_end_write(p.c, (const uint8_t *)"x", 1), -1);
-    pump(&p, step);
+    wire_pair_pump(&p, step);
     CHECK(h, ssh_end_peer_closed(p.s));
     CHECK(h, ssh_end_done(p.c));
     CHECK(h, ssh_end_done(p.s));
@@ -239,7 +206,7 @@ static void test_exchange(struct harness *h, const struct ssh_end_hostkey *key, 
     CHECK(h, !ssh_end_ready(p.c));
     CHECK_INT(h, ssh_end_write(p.s, (const uint8_t *)"x", 1), -1);
     ssh_end_close(p.s); /* harmless now */
-    pump(&p, step);
+    wire_pair_pump(&p, step);
     CHECK(h, ssh_end_done(p.s));
     free(reply);
     free(back);
@@ -249,11 +216,11 @@ static void test_exchange(struct harness *h, const struct ssh_end_hostkey *key, 
 /* Plaintext written before the channel is open waits for it; the server closes first. */
 static void test_early_and_server_close(struct harness *h, const struct ssh_end_hostkey *key)
 {
-    struct pair p;
+    struct wire_pair p;
     pair_open(&p, key, PASS, "LocalHost", 110); /* the host name is compared without case */
     CHECK_INT(h, ssh_end_write(p.c, (const uint8_t *)"CAPA\r\n", 6), 0);
     CHECK_INT(h, ssh_end_write(p.s, (const uint8_t *)"+OK hi\r\n", 8), 0); /* waits too */
-    pump(&p, 0);
+    wire_pair_pump(&p, 0);
     CHECK(h, ssh_end_ready(p.c) && ssh_end_ready(p.s));
     char got[256];
     read_str(p.s, got, sizeof got);
@@ -262,7 +229,7 @@ static void test_early_and_server_close(struct harness *h, const struct ssh_end_
     CHECK_STR(h, got, "+OK hi\r\n");
     CHECK_INT(h, ssh_end_write(p.s, (const uint8_t *)"+OK bye\r\n", 9), 0);
     ssh_end_close(p.s); /* after the queued reply, like a POP3 server after QUIT */
-    pump(&p, 0);
+    wire_pair_pump(&p, 0);
     read_str(p.c, got, sizeof got);
     CHECK_STR(h, got, "+OK bye\r\n");
     CHECK(h, ssh_end_peer_closed(p.c));
@@ -270,16 +237,16 @@ static void test_early_and_server_close(struct harness *h, const struct ssh_end_
     CHECK(h, ssh_end_done(p.c));
     CHECK(h, ssh_end_error(p.c) == NULL && ssh_end_error(p.s) == NULL);
     ssh_end_close(p.c);
-    pump(&p, 0);
+    wire_pair_pump(&p, 0);
     CHECK(h, ssh_end_done(p.c) && ssh_end_error(p.c) == NULL);
     pair_close(&p);
 }
 
 static void test_wrong_password(struct harness *h, const struct ssh_end_hostkey *key, size_t step)
 {
-    struct pair p;
+    struct wire_pair p;
     pair_open(&p, key, "guess-W0rd", "localhost", 110);
-    pump(&p, step);
+    wire_pair_pump(&p, step);
     CHECK(h, !ssh_end_ready(p.c) && !ssh_end_ready(p.s));
     const char *ce = ssh_end_error(p.c), *se = ssh_end_error(p.s);
     CHECK(h, ce && strncmp(ce, "authentication failed", 21) == 0);
@@ -295,10 +262,10 @@ static void test_wrong_password(struct harness *h, const struct ssh_end_hostkey 
 /* ssh -L 2525:mx.b.example:25: the server allows only localhost:110. */
 static void test_refused(struct harness *h, const struct ssh_end_hostkey *key)
 {
-    struct pair p;
+    struct wire_pair p;
     pair_open(&p, key, PASS, "mx.b.example", 25);
     CHECK_INT(h, ssh_end_write(p.c, (const uint8_t *)"EHLO x\r\n", 8), 0);
-    pump(&p, 0);
+    wire_pair_pump(&p, 0);
     CHECK(h, !ssh_end_ready(p.c) && !ssh_end_ready(p.s));
     const char *ce = ssh_end_error(p.c);
     CHECK_STR(h, ce,
@@ -311,7 +278,7 @@ static void test_refused(struct harness *h, const struct ssh_end_hostkey *key)
     pair_close(&p);
 
     pair_open(&p, key, PASS, "localhost", 995);
-    pump(&p, 0);
+    wire_pair_pump(&p, 0);
     CHECK(h, ssh_end_error(p.c) && strstr(ssh_end_error(p.c), "refused"));
     CHECK(h, has_line(ssh_end_log(p.s), "refused direct-tcpip to localhost:995"));
     pair_close(&p);
@@ -320,10 +287,10 @@ static void test_refused(struct harness *h, const struct ssh_end_hostkey *key)
 /* known_hosts: the right fingerprint connects, another one stops the client. */
 static void test_pin(struct harness *h, const struct ssh_end_hostkey *key)
 {
-    struct pair p;
+    struct wire_pair p;
     pair_open(&p, key, PASS, "localhost", 110);
     CHECK_INT(h, ssh_end_client_pin_hostkey(p.c, ssh_end_hostkey_sha256(key)), 0);
-    pump(&p, 0);
+    wire_pair_pump(&p, 0);
     CHECK(h, ssh_end_ready(p.c) && ssh_end_error(p.c) == NULL);
     CHECK_INT(h, ssh_end_client_pin_hostkey(p.c, "SHA256:x"), -1); /* too late */
     pair_close(&p);
@@ -338,7 +305,7 @@ static void test_pin(struct harness *h, const struct ssh_end_hostkey *key)
     CHECK(h, strncmp(ssh_end_hostkey_public(other), "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5", 32) == 0);
     pair_open(&p, other, PASS, "localhost", 110);
     CHECK_INT(h, ssh_end_client_pin_hostkey(p.c, ssh_end_hostkey_sha256(key)), 0);
-    pump(&p, 0);
+    wire_pair_pump(&p, 0);
     const char *ce = ssh_end_error(p.c);
     CHECK(h, ce && strncmp(ce, "host key verification failed: ", 30) == 0);
     CHECK(h,
@@ -355,12 +322,12 @@ static void test_pin(struct harness *h, const struct ssh_end_hostkey *key)
 /* The peer's TCP side closes without SSH_MSG_DISCONNECT while the channel is open. */
 static void test_tcp_close(struct harness *h, const struct ssh_end_hostkey *key)
 {
-    struct pair p;
+    struct wire_pair p;
     pair_open(&p, key, PASS, "localhost", 110);
-    pump(&p, 0);
+    wire_pair_pump(&p, 0);
     CHECK(h, ssh_end_ready(p.s));
     ssh_end_feed_eof(p.s);
-    pump(&p, 0);
+    wire_pair_pump(&p, 0);
     CHECK(h, ssh_end_peer_closed(p.s));
     CHECK(h, ssh_end_error(p.s) && strncmp(ssh_end_error(p.s), "connection closed", 17) == 0);
     CHECK(h, ssh_end_done(p.s));
@@ -379,7 +346,7 @@ static uint32_t rnd(uint32_t *state)
  * then answers LIST with 50 KB; the client closes once it has it all. */
 static void test_latency(struct harness *h, const struct ssh_end_hostkey *key, uint32_t seed)
 {
-    struct pair p;
+    struct wire_pair p;
     pair_open(&p, key, PASS, "localhost", 110);
     struct buf fly[2], got[2];
     for (int i = 0; i < 2; i++) {
@@ -447,7 +414,7 @@ static void test_latency(struct harness *h, const struct ssh_end_hostkey *key, u
 /* More than a channel window (libssh opens 1,280,000 bytes) each way: WINDOW_ADJUST works. */
 static void test_bulk(struct harness *h, const struct ssh_end_hostkey *key)
 {
-    struct pair p;
+    struct wire_pair p;
     pair_open(&p, key, PASS, "localhost", 110);
     size_t big = 3 << 20;
     uint8_t *data = malloc(big), *back = malloc(big + 1);
@@ -455,10 +422,10 @@ static void test_bulk(struct harness *h, const struct ssh_end_hostkey *key)
     for (size_t i = 0; i < big; i++) {
         data[i] = (uint8_t)rnd(&seed);
     }
-    pump(&p, 0);
+    wire_pair_pump(&p, 0);
     CHECK_INT(h, ssh_end_write(p.s, data, big), 0);
     CHECK_INT(h, ssh_end_write(p.c, data, big), 0);
-    pump(&p, 0);
+    wire_pair_pump(&p, 0);
     size_t n = read_all(p.c, back, big + 1);
     CHECK(h, n == big && memcmp(back, data, big) == 0);
     n = read_all(p.s, back, big + 1);
@@ -492,14 +459,14 @@ static int write_pcap(const char *path)
     c.client_port = 50022;
     c.server_port = 22;
     c.latency_us = 500;
-    struct pair p;
+    struct wire_pair p;
     pair_open(&p, NULL, PASS, "localhost", 110);
     int rc = 1;
     if (p.c && p.s) {
         p.tr = &tr;
         p.conn = trace_connect(&tr, 0, &c);
         p.t = 2000;
-        pump(&p, 0);
+        wire_pair_pump(&p, 0);
         static const char *const lines[][2] = {{"", "+OK Dovecot ready.\r\n"},
                                                {"USER bob\r\n", "+OK\r\n"},
                                                {"PASS " PASS "\r\n", "+OK Logged in.\r\n"},
@@ -507,16 +474,16 @@ static int write_pcap(const char *path)
         char got[256];
         for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
             ssh_end_write(p.c, (const uint8_t *)lines[i][0], strlen(lines[i][0]));
-            pump(&p, 0);
+            wire_pair_pump(&p, 0);
             read_str(p.s, got, sizeof got);
             ssh_end_write(p.s, (const uint8_t *)lines[i][1], strlen(lines[i][1]));
-            pump(&p, 0);
+            wire_pair_pump(&p, 0);
             read_str(p.c, got, sizeof got);
         }
         ssh_end_close(p.s);
-        pump(&p, 0);
+        wire_pair_pump(&p, 0);
         ssh_end_close(p.c);
-        pump(&p, 0);
+        wire_pair_pump(&p, 0);
         if (!ssh_end_error(p.c) && !ssh_end_error(p.s) && p.fin_c && p.fin_s) {
             FILE *f = fopen(path, "wb");
             if (f && export_pcap(&tr, f, err, sizeof err) == 0) {

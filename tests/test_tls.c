@@ -6,6 +6,7 @@
 #include "tls.h"
 #include "tls_ca.h"
 #include "trace.h"
+#include "wire_pair.h"
 
 #include <ctype.h>
 #include <openssl/pem.h>
@@ -27,64 +28,36 @@ struct fixture {
     struct tls_keylog kl;
 };
 
-/* A connection in memory; every byte each way is kept, and recorded in tr when set. */
-struct pair {
-    struct tls_endpoint *c, *s;
-    struct buf c2s, s2c;
-    struct trace *tr;
-    uint32_t conn;
-    uint64_t t;
-};
-
-/* Moves at most step bytes (0: all) from one endpoint's output into the other. */
-static bool move(struct pair *p, bool from_client, size_t step)
+/* The endpoints' calls for pumping them in memory. */
+static size_t wire_output(void *t, const uint8_t **out)
 {
-    struct tls_endpoint *from = from_client ? p->c : p->s;
-    struct tls_endpoint *to = from_client ? p->s : p->c;
-    const uint8_t *out;
-    size_t n = tls_ciphertext_output(from, &out);
-    if (n == 0) {
-        return false;
-    }
-    if (step && n > step) {
-        n = step;
-    }
-    buf_append(from_client ? &p->c2s : &p->s2c, out, n);
-    if (p->tr) {
-        p->t += 1000;
-        trace_data(p->tr, p->t, p->conn, from_client ? TRACE_CLIENT : TRACE_SERVER, true, out, n);
-    }
-    tls_feed_ciphertext(to, out, n);
-    tls_ciphertext_consumed(from, n);
-    return true;
+    return tls_ciphertext_output(t, out);
 }
 
-static void pump(struct pair *p, size_t step)
+static void wire_consumed(void *t, size_t n)
 {
-    for (int guard = 0; guard < 1000000; guard++) {
-        bool a = move(p, true, step);
-        bool b = move(p, false, step);
-        if (!a && !b) {
-            return;
-        }
-    }
+    tls_ciphertext_consumed(t, n);
 }
 
-static void pair_open(struct pair *p, struct fixture *f, SSL_CTX *client, const char *name)
+static void wire_feed(void *t, const uint8_t *p, size_t n)
 {
-    memset(p, 0, sizeof *p);
-    buf_init(&p->c2s, 0);
-    buf_init(&p->s2c, 0);
+    tls_feed_ciphertext(t, p, n);
+}
+
+static const struct wire_ops tls_wire = {wire_output, wire_consumed, wire_feed, NULL, true};
+
+static void pair_open(struct wire_pair *p, struct fixture *f, SSL_CTX *client, const char *name)
+{
+    wire_pair_init(p, &tls_wire);
     p->c = tls_client_new(client ? client : f->client, name);
     p->s = tls_server_new(f->server);
 }
 
-static void pair_close(struct pair *p)
+static void pair_close(struct wire_pair *p)
 {
     tls_free(p->c);
     tls_free(p->s);
-    buf_free(&p->c2s);
-    buf_free(&p->s2c);
+    wire_pair_fini(p);
 }
 
 static bool contains(const struct buf *b, const char *s)
@@ -133,13 +106,13 @@ static void fixture_free(struct fixture *f)
 /* Handshake, "EHLO x" one way and a reply the other, close_notify; step 0 or 1 byte. */
 static void test_exchange(struct harness *h, struct fixture *f, size_t step)
 {
-    struct pair p;
+    struct wire_pair p;
     pair_open(&p, f, NULL, "mx.b.example");
     CHECK(h, p.c && p.s);
     const uint8_t *out;
     CHECK(h, tls_ciphertext_output(p.c, &out) > 0); /* the ClientHello is ready at once */
     CHECK(h, !tls_handshake_done(p.c) && !tls_version(p.c));
-    pump(&p, step);
+    wire_pair_pump(&p, step);
     CHECK(h, tls_handshake_done(p.c));
     CHECK(h, tls_handshake_done(p.s));
     CHECK(h, tls_error(p.c) == NULL && tls_error(p.s) == NULL);
@@ -148,18 +121,18 @@ static void test_exchange(struct harness *h, struct fixture *f, size_t step)
 
     char got[256];
     CHECK_INT(h, tls_write_plaintext(p.c, (const uint8_t *)"EHLO x\r\n", 8), 0);
-    pump(&p, step);
+    wire_pair_pump(&p, step);
     read_all(p.s, got, sizeof got);
     CHECK_STR(h, got, "EHLO x\r\n");
     CHECK_INT(h, tls_write_plaintext(p.s, (const uint8_t *)"250 mx.b.example\r\n", 18), 0);
-    pump(&p, step);
+    wire_pair_pump(&p, step);
     read_all(p.c, got, sizeof got);
     CHECK_STR(h, got, "250 mx.b.example\r\n");
     CHECK_INT(h, read_all(p.c, got, sizeof got), 0);
 
     tls_close(p.c);
     CHECK_INT(h, tls_write_plaintext(p.c, (const uint8_t *)"x", 1), -1);
-    pump(&p, step);
+    wire_pair_pump(&p, step);
     read_all(p.s, got, sizeof got);
     CHECK(h, tls_peer_closed(p.s));
     CHECK(h, !contains(&p.c2s, "EHLO") && !contains(&p.s2c, "250 "));
@@ -170,7 +143,7 @@ static void test_exchange(struct harness *h, struct fixture *f, size_t step)
 /* Plaintext written before the handshake waits for it; a large write arrives whole. */
 static void test_early_and_large(struct harness *h, struct fixture *f)
 {
-    struct pair p;
+    struct wire_pair p;
     pair_open(&p, f, NULL, "smtp.b.example"); /* the second subjectAltName */
     CHECK_INT(h, tls_write_plaintext(p.c, (const uint8_t *)"EHLO early\r\n", 12), 0);
     size_t big = 100000;
@@ -180,7 +153,7 @@ static void test_early_and_large(struct harness *h, struct fixture *f)
         data[i] = (uint8_t)('a' + i % 26);
     }
     CHECK_INT(h, tls_write_plaintext(p.c, data, big), 0);
-    pump(&p, 0);
+    wire_pair_pump(&p, 0);
     CHECK(h, tls_handshake_done(p.s));
     size_t len = 0, n;
     while ((n = tls_read_plaintext(p.s, back + len, big + 64 - len)) > 0) {
@@ -195,9 +168,9 @@ static void test_early_and_large(struct harness *h, struct fixture *f)
 
 static void test_name_mismatch(struct harness *h, struct fixture *f)
 {
-    struct pair p;
+    struct wire_pair p;
     pair_open(&p, f, NULL, "mail.b.example");
-    pump(&p, 0);
+    wire_pair_pump(&p, 0);
     CHECK(h, !tls_handshake_done(p.c) && !tls_handshake_done(p.s));
     CHECK_STR(h, tls_error(p.c), "certificate verify failed: hostname mismatch");
     /* The client told the server why, in an alert (RFC 8446 6.2: bad_certificate). */
@@ -212,9 +185,9 @@ static void test_untrusted(struct harness *h, struct fixture *f)
     struct tls_ca other;
     CHECK_INT(h, tls_ca_init(&other, "someone else", TLS_KEY_P256, err, sizeof err), 0);
     SSL_CTX *ctx = tls_ca_client_ctx(&other, err, sizeof err);
-    struct pair p;
+    struct wire_pair p;
     pair_open(&p, f, ctx, "mx.b.example");
-    pump(&p, 1);
+    wire_pair_pump(&p, 1);
     CHECK(h, !tls_handshake_done(p.c));
     CHECK_STR(h, tls_error(p.c),
               "certificate verify failed: unable to get local issuer certificate");
@@ -254,13 +227,14 @@ static void check_keylog(struct harness *h, struct fixture *f, SSL_CTX *client,
                          const char *const *want, size_t nwant, size_t secret_hex)
 {
     buf_clear(&f->keylog);
-    struct pair p;
+    struct wire_pair p;
     pair_open(&p, f, client, "mx.b.example");
-    pump(&p, 0);
-    CHECK(h, tls_handshake_done(p.c));
+    wire_pair_pump(&p, 0);
+    struct tls_endpoint *client_end = p.c;
+    CHECK(h, tls_handshake_done(client_end));
     unsigned char random[32];
     char hex[65];
-    CHECK_INT(h, SSL_get_client_random(p.c->ssl, random, sizeof random), 32);
+    CHECK_INT(h, SSL_get_client_random(client_end->ssl, random, sizeof random), 32);
     for (size_t i = 0; i < 32; i++) {
         snprintf(hex + 2 * i, 3, "%02x", random[i]);
     }
@@ -413,16 +387,16 @@ static void test_tshark(struct harness *h, struct fixture *f)
     c.server_port = 465;
     c.latency_us = 500;
     buf_clear(&f->keylog);
-    struct pair p;
+    struct wire_pair p;
     pair_open(&p, f, NULL, "mx.b.example");
     p.tr = &tr;
     p.conn = trace_connect(&tr, 0, &c);
     p.t = 2000;
-    pump(&p, 0);
+    wire_pair_pump(&p, 0);
     tls_write_plaintext(p.s, (const uint8_t *)"220 mx.b.example ESMTP\r\n", 24);
-    pump(&p, 0);
+    wire_pair_pump(&p, 0);
     tls_write_plaintext(p.c, (const uint8_t *)"EHLO mail.a.example\r\n", 21);
-    pump(&p, 0);
+    wire_pair_pump(&p, 0);
     char pcap[] = "/tmp/mailsim-tls-XXXXXX", keys[] = "/tmp/mailsim-keys-XXXXXX";
     int fd1 = mkstemp(pcap), fd2 = mkstemp(keys);
     FILE *fp = fd1 >= 0 ? fdopen(fd1, "wb") : NULL;
