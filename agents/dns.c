@@ -30,16 +30,13 @@ static void dns_destroy(struct agent *a)
         free(d->records[i].exchange);
     }
     free(d->records);
-    agent_fini(a);
-    free(d);
 }
 
 static const struct agent_ops dns_ops = {"dns", "BIND", dns_destroy, NULL};
 
 struct dns_agent *dns_new(struct mail_world *mw, const char *id, int host)
 {
-    struct dns_agent *d = agent_new(sizeof *d, &dns_ops, mw, id, host);
-    return d;
+    return agent_new(sizeof(struct dns_agent), &dns_ops, mw, id, host);
 }
 
 void dns_add_mx(struct dns_agent *d, const char *domain, int preference, const char *exchange)

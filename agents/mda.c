@@ -43,16 +43,13 @@ static void mda_destroy(struct agent *a)
         free(m->aliases[i].members);
     }
     free(m->aliases);
-    agent_fini(a);
-    free(m);
 }
 
 static const struct agent_ops mda_ops = {"mda", "Postfix local", mda_destroy, NULL};
 
 struct mda *mda_new(struct mail_world *mw, const char *id, int host)
 {
-    struct mda *m = agent_new(sizeof *m, &mda_ops, mw, id, host);
-    return m;
+    return agent_new(sizeof(struct mda), &mda_ops, mw, id, host);
 }
 
 void mda_add_alias(struct mda *m, const char *name, const char *const *members, size_t n)

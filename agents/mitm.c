@@ -16,8 +16,6 @@ static void mitm_destroy(struct agent *a)
 {
     struct mitm *m = (struct mitm *)a;
     free(m->out);
-    agent_fini(a);
-    free(m);
 }
 
 static const struct agent_ops mitm_ops = {"mitm", "in-path box", mitm_destroy, NULL};

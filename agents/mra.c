@@ -46,8 +46,6 @@ static void mra_destroy(struct agent *a)
     struct mra *m = (struct mra *)a;
     free(m->hostname);
     free(m->logins);
-    agent_fini(a);
-    free(m);
 }
 
 static void mra_set_down(struct agent *a, bool down)

@@ -17,8 +17,6 @@ static void msa_destroy(struct agent *a)
     struct msa *m = (struct msa *)a;
     smtpd_free(m->smtpd);
     smtpd_free(m->smtps);
-    agent_fini(a);
-    free(m);
 }
 
 static void msa_set_down(struct agent *a, bool down)

@@ -65,8 +65,6 @@ static void mta_destroy(struct agent *a)
     free(m->transports);
     free(m->relayhost);
     free(m->mynetworks);
-    agent_fini(a);
-    free(m);
 }
 
 static void mta_agent_set_down(struct agent *a, bool down)

@@ -150,8 +150,6 @@ static void mua_destroy(struct agent *a)
     free(u->display_name);
     free(u->submit_host);
     free(u->pop_host);
-    agent_fini(a);
-    free(u);
 }
 
 static const struct agent_ops mua_ops = {"mua", "Thunderbird", mua_destroy, NULL};

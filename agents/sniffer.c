@@ -37,8 +37,6 @@ static void sniffer_destroy(struct agent *a)
         free(s->dictionary[i]);
     }
     free(s->dictionary);
-    agent_fini(a);
-    free(s);
 }
 
 static const struct agent_ops sniffer_ops = {"sniffer", "tcpdump", sniffer_destroy, NULL};

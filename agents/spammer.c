@@ -38,8 +38,6 @@ static void spammer_destroy(struct agent *a)
     struct spammer *s = (struct spammer *)a;
     mua_outgoing_drop_all(&s->jobs);
     free(s->helo);
-    agent_fini(a);
-    free(s);
 }
 
 /* swaks is what an administrator uses to test a server for open relaying; a spam bot sends the

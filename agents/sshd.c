@@ -46,8 +46,6 @@ static void sshd_destroy(struct agent *a)
     free(d->user);
     free(d->password);
     ssh_end_hostkey_free(d->key);
-    agent_fini(a);
-    free(d);
 }
 
 static void sshd_set_down(struct agent *a, bool down)

@@ -52,8 +52,6 @@ static void webform_destroy(struct agent *a)
     free(f->submit_host);
     webform_strv_free(f->to, f->nto);
     free(f->hostname);
-    agent_fini(a);
-    free(f);
 }
 
 static const struct agent_ops webform_ops = {"webform", "contact.cgi + msmtp", webform_destroy,

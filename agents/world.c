@@ -98,7 +98,10 @@ void mail_world_free(struct mail_world *mw)
     }
     /* Agents go in reverse order of creation: later ones may refer to earlier ones. */
     for (size_t i = mw->nagents; i-- > 0;) {
-        mw->agents[i]->ops->destroy(mw->agents[i]);
+        struct agent *a = mw->agents[i];
+        a->ops->destroy(a);
+        free(a->id); /* the common part agent_new filled, and the agent it allocated */
+        free(a);
     }
     free(mw->agents);
     for (size_t i = 0; i < mw->naccounts; i++) {
@@ -148,11 +151,6 @@ void *agent_new(size_t size, const struct agent_ops *ops, struct mail_world *mw,
     agent_init(a, ops, mw, id, host);
     mail_world_add_agent(mw, a);
     return a;
-}
-
-void agent_fini(struct agent *a)
-{
-    free(a->id);
 }
 
 void mail_world_add_agent(struct mail_world *mw, struct agent *a)

@@ -18,6 +18,7 @@ struct agent;
 struct agent_ops {
     const char *role;    /* "mua", "msa", "mta", "mda", "mra", "dns", "filter" */
     const char *program; /* a real program in that role, for the viewer: "Postfix" */
+    /* Frees what the agent holds of its own; the world frees its common part and the agent. */
     void (*destroy)(struct agent *a);
     /* Stops or restarts the agent's service (an outage in a timeline); NULL: it has none. */
     void (*set_down)(struct agent *a, bool down);
@@ -110,11 +111,11 @@ const char *mail_world_mail_of(const struct mail_world *mw, const uint8_t *data,
 
 /* A new agent of size bytes, zeroed, whose first member is its struct agent: the common part
  * filled, the agent recorded in the trace's world header, and added to the world, which destroys it
- * (ops->destroy) when it is freed, even if the caller's constructor fails after this. Aborts when
- * memory is exhausted, as the simulation does (README, "When memory runs out"). */
+ * (ops->destroy, then the common part and the agent) when it is freed, even if the caller's
+ * constructor fails after this. Aborts when memory is exhausted, as the simulation does (README,
+ * "When memory runs out"). */
 void *agent_new(size_t size, const struct agent_ops *ops, struct mail_world *mw, const char *id,
                 int host);
-void agent_fini(struct agent *a);
 
 /* At virtual time at_us, records a narration note (kind "note") about agent ("" or NULL for
  * none) in Japanese and English. Copies the texts. */
