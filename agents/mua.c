@@ -26,9 +26,7 @@ struct mua_job {
 
 struct mua {
     struct agent base;
-    char *user;
-    char *password;
-    char *address;
+    struct account login; /* the account it sends and retrieves as */
     char *display_name;
     char *submit_host;
     char *pop_host;
@@ -144,9 +142,6 @@ static void mua_destroy(struct agent *a)
         free(u->inbox[i].mail);
     }
     free(u->inbox);
-    free(u->user);
-    free(u->password);
-    free(u->address);
     free(u->display_name);
     free(u->submit_host);
     free(u->pop_host);
@@ -161,9 +156,7 @@ struct mua *mua_new(struct mail_world *mw, const char *id, int host, const struc
         return NULL;
     }
     struct mua *u = agent_new(sizeof *u, &mua_ops, mw, id, host);
-    u->user = mw_strdup(acct->user);
-    u->password = mw_strdup(acct->password);
-    u->address = mw_strdup(acct->address);
+    u->login = *acct;
     u->display_name = mw_strdup(cfg->display_name ? cfg->display_name : "");
     u->submit_host = mw_strdup(cfg->submit_host ? cfg->submit_host : "");
     u->pop_host = mw_strdup(cfg->pop_host ? cfg->pop_host : "");
@@ -173,7 +166,7 @@ struct mua *mua_new(struct mail_world *mw, const char *id, int host, const struc
                          : cfg->submit_tls == MUA_TLS_IMPLICIT ? 465
                                                                : 587;
     u->cfg.pop_port = cfg->pop_port ? cfg->pop_port : cfg->pop_tls == MUA_TLS_IMPLICIT ? 995 : 110;
-    mua_crypt_enroll(mw, id, u->cfg.e2e, u->address, u->display_name);
+    mua_crypt_enroll(mw, id, u->cfg.e2e, u->login.address, u->display_name);
     return u;
 }
 
@@ -208,8 +201,8 @@ static void mua_submit(struct sim_world *w, void *ctx, uint64_t arg)
     struct smtp_client_config cfg = {0};
     const char *host_name = trace_string(mw->tr, mw->tr->hosts[u->base.host].name);
     cfg.ehlo_name = host_name;
-    cfg.user = j->no_auth ? NULL : u->user;
-    cfg.password = j->password ? j->password : u->password;
+    cfg.user = j->no_auth ? NULL : u->login.user;
+    cfg.password = j->password ? j->password : u->login.password;
     cfg.mech = u->cfg.mech;
     cfg.want_pipelining = true;
     cfg.want_starttls = u->cfg.submit_tls == MUA_TLS_STARTTLS;
@@ -228,8 +221,9 @@ static void mua_submit(struct sim_world *w, void *ctx, uint64_t arg)
         if (buf_append(&msg, j->out.data, j->out.len) != 0) {
             abort();
         }
-        if (mua_crypt_seal(mw, u->base.id, j->out.mail, u->cfg.e2e, u->address, u->display_name,
-                           (const char *const *)j->out.to, j->out.nto, &msg) == 0) {
+        if (mua_crypt_seal(mw, u->base.id, j->out.mail, u->cfg.e2e, u->login.address,
+                           u->display_name, (const char *const *)j->out.to, j->out.nto,
+                           &msg) == 0) {
             free(j->out.data);
             j->out.data = msg.data;
             j->out.len = msg.len;
@@ -238,7 +232,7 @@ static void mua_submit(struct sim_world *w, void *ctx, uint64_t arg)
         }
     }
     struct session *s =
-        mua_outgoing_connect(&j->out, c, u->address, u->submit_host, u->cfg.submit_port);
+        mua_outgoing_connect(&j->out, c, u->login.address, u->submit_host, u->cfg.submit_port);
     if (!s) {
         mua_outgoing_drop(&j->out);
         return;
@@ -264,11 +258,11 @@ int mua_send_with(struct mua *u, uint64_t at_us, const char *mail, const char *c
     struct mail_world *mw = u->base.mw;
     char from[512], local[128], domain[256];
     if (u->display_name[0]) {
-        snprintf(from, sizeof from, "%s <%s>", u->display_name, u->address);
+        snprintf(from, sizeof from, "%s <%s>", u->display_name, u->login.address);
     } else {
-        snprintf(from, sizeof from, "%s", u->address);
+        snprintf(from, sizeof from, "%s", u->login.address);
     }
-    const char *at = strrchr(u->address, '@');
+    const char *at = strrchr(u->login.address, '@');
     snprintf(domain, sizeof domain, "%s", at ? at + 1 : "localhost");
     /* A Message-ID unique in the world and stable across runs with the same seed. */
     snprintf(local, sizeof local, "%s.%08x", mail, (unsigned)rng_next(sim_rng(mw->sim)));
@@ -337,7 +331,8 @@ static void mua_read(struct sim_world *w, void *ctx, uint64_t index)
     struct mua *u = ctx;
     struct mail_world *mw = u->base.mw;
     const char *mail = u->inbox[index].mail;
-    mua_crypt_open(mw, u->base.id, mail, u->address, u->inbox[index].data, u->inbox[index].len);
+    mua_crypt_open(mw, u->base.id, mail, u->login.address, u->inbox[index].data,
+                   u->inbox[index].len);
     /* RFC 3501 would set \Seen on the server; POP3 has no flags, so "read" lives in the MUA. */
     trace_step(mw->tr, sim_now(w), 9, mail, u->base.id, 0);
     trace_mail(mw->tr, sim_now(w), mail, "read", u->base.id, 0);
@@ -392,8 +387,8 @@ static void mua_pop_start(struct sim_world *w, void *ctx, uint64_t arg)
     }
     f->u = u;
     struct pop3_client_config cfg = {0};
-    cfg.user = u->user;
-    cfg.password = u->password;
+    cfg.user = u->login.user;
+    cfg.password = u->login.password;
     cfg.use_apop = u->cfg.apop;
     cfg.delete_after_retrieve = !u->cfg.keep_on_server;
     cfg.want_stls = u->cfg.pop_tls == MUA_TLS_STARTTLS;
@@ -422,8 +417,8 @@ static void mua_pop_start(struct sim_world *w, void *ctx, uint64_t arg)
          * which hands it to its own POP3 service (localhost:110). */
         char err[256], dest[64];
         snprintf(dest, sizeof dest, "localhost:%u", (unsigned)u->cfg.pop_port);
-        struct ssh_end *ssh =
-            ssh_end_client_new(u->user, u->password, "localhost", u->cfg.pop_port, err, sizeof err);
+        struct ssh_end *ssh = ssh_end_client_new(u->login.user, u->login.password, "localhost",
+                                                 u->cfg.pop_port, err, sizeof err);
         if (!ssh) {
             fprintf(stderr, "mailsim: SSH client: %s\n", err);
             abort();

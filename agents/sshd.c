@@ -14,8 +14,7 @@
 struct sshd {
     struct agent base;
     int listener;
-    char *user;
-    char *password;
+    struct account login; /* the one account it lets in */
     uint16_t allow_port;
     struct ssh_end_hostkey *key;
     struct sshd_conn **conns; /* every connection, freed with the server: what one relays may */
@@ -43,8 +42,6 @@ static void sshd_destroy(struct agent *a)
         sshd_conn_free(d->conns[i]);
     }
     free(d->conns);
-    free(d->user);
-    free(d->password);
     ssh_end_hostkey_free(d->key);
 }
 
@@ -214,8 +211,8 @@ static bool sshd_accept(struct sim_world *w, void *ctx, uint32_t conn, struct si
     }
     c->d = d;
     c->conn = conn;
-    c->ssh = ssh_end_server_new(d->user, d->password, "localhost", d->allow_port, d->key, err,
-                                sizeof err);
+    c->ssh = ssh_end_server_new(d->login.user, d->login.password, "localhost", d->allow_port,
+                                d->key, err, sizeof err);
     if (!c->ssh) {
         trace_log(d->base.mw->tr, sim_now(w), d->base.id, "sshd", conn, err);
         free(c);
@@ -239,8 +236,7 @@ struct sshd *sshd_new(struct mail_world *mw, const char *id, int host,
         return NULL;
     }
     struct sshd *d = agent_new(sizeof *d, &sshd_ops, mw, id, host);
-    d->user = mw_strdup(acct->user);
-    d->password = mw_strdup(acct->password);
+    d->login = *acct;
     d->allow_port = cfg->allow_port ? cfg->allow_port : 110;
     d->key = ssh_end_hostkey_new(err, errlen);
     if (!d->key) {

@@ -21,9 +21,7 @@ struct webform_job {
 
 struct webform {
     struct agent base;
-    char *user;
-    char *password;
-    char *address;
+    struct account login; /* the account msmtp submits as */
     char *submit_host;
     uint16_t submit_port;
     char **to;
@@ -46,9 +44,6 @@ static void webform_destroy(struct agent *a)
 {
     struct webform *f = (struct webform *)a;
     mua_outgoing_drop_all(&f->jobs);
-    free(f->user);
-    free(f->password);
-    free(f->address);
     free(f->submit_host);
     webform_strv_free(f->to, f->nto);
     free(f->hostname);
@@ -65,9 +60,7 @@ struct webform *webform_new(struct mail_world *mw, const char *id, int host,
         return NULL;
     }
     struct webform *f = agent_new(sizeof *f, &webform_ops, mw, id, host);
-    f->user = mw_strdup(acct->user);
-    f->password = mw_strdup(acct->password);
-    f->address = mw_strdup(acct->address);
+    f->login = *acct;
     f->submit_host = mw_strdup(cfg->submit_host ? cfg->submit_host : "");
     f->submit_port = cfg->submit_port ? cfg->submit_port : 587;
     f->to = calloc(cfg->nto ? cfg->nto : 1, sizeof *f->to);
@@ -283,14 +276,15 @@ static void webform_result(void *ctx, size_t mail, const struct smtp_reply *r)
         maillog_line(mw, f->base.id, f->hostname, "msmtp", j->conn,
                      "host=%s tls=off auth=on user=%s from=%s recipients=%s mailsize=%zu "
                      "smtpstatus=%d smtpmsg='%d %s%s%s' exitcode=EX_OK",
-                     f->submit_host, f->user, f->address, (const char *)list.data, j->mailsize,
-                     r->code, r->code, r->enhanced, r->enhanced[0] ? " " : "", r->text);
+                     f->submit_host, f->login.user, f->login.address, (const char *)list.data,
+                     j->mailsize, r->code, r->code, r->enhanced, r->enhanced[0] ? " " : "",
+                     r->text);
     } else {
         maillog_line(mw, f->base.id, f->hostname, "msmtp", j->conn,
                      "host=%s tls=off auth=on user=%s from=%s recipients=%s smtpstatus=%d "
                      "smtpmsg='%d %s%s%s' exitcode=EX_UNAVAILABLE",
-                     f->submit_host, f->user, f->address, (const char *)list.data, r->code, r->code,
-                     r->enhanced, r->enhanced[0] ? " " : "", r->text);
+                     f->submit_host, f->login.user, f->login.address, (const char *)list.data,
+                     r->code, r->code, r->enhanced, r->enhanced[0] ? " " : "", r->text);
     }
     buf_free(&list);
 }
@@ -303,8 +297,8 @@ static void webform_submit(struct sim_world *w, void *ctx, uint64_t arg)
     struct mail_world *mw = f->base.mw;
     struct smtp_client_config cfg = {0};
     cfg.ehlo_name = f->hostname;
-    cfg.user = f->user;
-    cfg.password = f->password;
+    cfg.user = f->login.user;
+    cfg.password = f->login.password;
     cfg.mech = SASL_MECH_PLAIN;
     cfg.want_pipelining = true;
     struct smtp_client_hooks hooks = {0};
@@ -314,7 +308,7 @@ static void webform_submit(struct sim_world *w, void *ctx, uint64_t arg)
         abort();
     }
     struct session *s =
-        mua_outgoing_connect(&j->out, c, f->address, f->submit_host, f->submit_port);
+        mua_outgoing_connect(&j->out, c, f->login.address, f->submit_host, f->submit_port);
     if (!s) {
         mua_outgoing_drop(&j->out);
         return;
@@ -368,7 +362,7 @@ int webform_post(struct webform *f, uint64_t at_us, const char *mail,
         return 0;
     }
     char date[MESSAGE_DATE_SIZE], local[128], msgid[300];
-    const char *at = strrchr(f->address, '@');
+    const char *at = strrchr(f->login.address, '@');
     snprintf(local, sizeof local, "%s.%08x", mail, (unsigned)rng_next(sim_rng(mw->sim)));
     if (message_date_format((time_t)(mw->epoch + (int64_t)(at_us / 1000000)), mw->tz_minutes, date,
                             sizeof date) < 0 ||
@@ -381,7 +375,8 @@ int webform_post(struct webform *f, uint64_t at_us, const char *mail,
     mail_world_tag(mw, bare, mail);
     struct buf text;
     buf_init(&text, 0);
-    webform_compose(f->address, (const char *const *)f->to, f->nto, fields, date, msgid, &text);
+    webform_compose(f->login.address, (const char *const *)f->to, f->nto, fields, date, msgid,
+                    &text);
     struct webform_job *j = calloc(1, sizeof *j);
     if (!j) {
         abort();

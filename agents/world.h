@@ -31,6 +31,8 @@ struct agent {
     int host;
 };
 
+/* An account's strings are the world's until it is freed, after its agents: an agent that logs
+ * in as one keeps a copy of the struct, not of the strings. */
 struct account {
     char *user;     /* login name */
     char *password; /* also the APOP and CRAM-MD5 shared secret */
