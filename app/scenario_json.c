@@ -72,17 +72,24 @@ void scenario_path_pop(struct scenario_ctx *c, size_t old)
     c->path[old] = '\0';
 }
 
-int scenario_fail(struct scenario_ctx *c, const char *key, const char *fmt, ...)
+void scenario_verror(struct scenario_ctx *c, const char *loc, const char *path, const char *fmt,
+                     va_list ap)
 {
     char msg[768];
+    int w = vsnprintf(msg, sizeof msg, fmt, ap);
+    scenario_ellipsis(msg, sizeof msg, w);
+    w = snprintf(c->err, c->errlen, "%s%s: error: %s%s%s%s", c->name, loc, path ? "at " : "",
+                 path ? path : "", path ? ": " : "", msg);
+    scenario_ellipsis(c->err, c->errlen, w);
+}
+
+int scenario_fail(struct scenario_ctx *c, const char *key, const char *fmt, ...)
+{
+    size_t old = key ? scenario_path_key(c, key) : c->pathlen;
     va_list ap;
     va_start(ap, fmt);
-    int w = vsnprintf(msg, sizeof msg, fmt, ap);
+    scenario_verror(c, "", c->path, fmt, ap);
     va_end(ap);
-    scenario_ellipsis(msg, sizeof msg, w);
-    size_t old = key ? scenario_path_key(c, key) : c->pathlen;
-    w = snprintf(c->err, c->errlen, "%s: error: at %s: %s", c->name, c->path, msg);
-    scenario_ellipsis(c->err, c->errlen, w);
     scenario_path_pop(c, old);
     return -1;
 }

@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,6 +37,11 @@ size_t scenario_path_key(struct scenario_ctx *c, const char *key);
 size_t scenario_path_index(struct scenario_ctx *c, size_t i);
 void scenario_path_pop(struct scenario_ctx *c, size_t old);
 
+/* The one error message of a parse, "NAME" LOC ": error: " ["at" PATH ": "] MESSAGE, the
+ * message and the whole cut to fit with "...": loc is where in the text (":3:14") or "", path
+ * where in the tree or NULL. */
+void scenario_verror(struct scenario_ctx *c, const char *loc, const char *path, const char *fmt,
+                     va_list ap) __attribute__((format(printf, 4, 0)));
 /* "NAME: error: at PATH[.key]: MESSAGE" (key may be NULL). Always returns -1. */
 int scenario_fail(struct scenario_ctx *c, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

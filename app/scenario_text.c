@@ -123,16 +123,14 @@ static int scenario_syntax(const struct scenario_text_ref *x, size_t pos, const 
     __attribute__((format(printf, 3, 4)));
 static int scenario_syntax(const struct scenario_text_ref *x, size_t pos, const char *fmt, ...)
 {
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int w = vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    scenario_ellipsis(msg, sizeof msg, w);
     unsigned long line, col;
     scenario_locate(x->t, pos, &line, &col);
-    w = snprintf(x->c->err, x->c->errlen, "%s:%lu:%lu: error: %s", x->c->name, line, col, msg);
-    scenario_ellipsis(x->c->err, x->c->errlen, w);
+    char loc[48];
+    snprintf(loc, sizeof loc, ":%lu:%lu", line, col);
+    va_list ap;
+    va_start(ap, fmt);
+    scenario_verror(x->c, loc, NULL, fmt, ap);
+    va_end(ap);
     return -1;
 }
 
