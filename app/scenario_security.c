@@ -186,6 +186,24 @@ static int scenario_parse_setting(struct scenario_parser *p, const cJSON *o,
     return 0;
 }
 
+/* What a countermeasure and an attack both have as columns of the matrix: an id, unique among
+ * both lists, and a label. what and list name the entry in messages. */
+static int scenario_parse_column(struct scenario_parser *p, const cJSON *o, size_t i,
+                                 struct scenario_names *ids, const char *what, const char *list,
+                                 char **id, struct scenario_text *label)
+{
+    struct scenario_ctx *c = &p->c;
+    int rc =
+        scenario_get_string(c, o, "id", SCENARIO_REQUIRED, scenario_is_id, SCENARIO_ID_FORM, id);
+    if (rc >= 0) {
+        rc = scenario_unique(p, ids, "id", *id, i, what, list);
+    }
+    if (rc >= 0) {
+        rc = scenario_get_text(c, o, "label", SCENARIO_REQUIRED, &label->ja, &label->en);
+    }
+    return rc < 0 ? -1 : 0;
+}
+
 static int scenario_parse_countermeasure(struct scenario_parser *p, const cJSON *o, size_t i,
                                          const cJSON *root, struct scenario_names *ids)
 {
@@ -195,10 +213,8 @@ static int scenario_parse_countermeasure(struct scenario_parser *p, const cJSON 
     const cJSON *set;
     size_t n;
     if (scenario_check_keys(c, o, keys, "in a countermeasure") < 0 ||
-        scenario_get_string(c, o, "id", SCENARIO_REQUIRED, scenario_is_id, SCENARIO_ID_FORM,
-                            &cm->id) < 0 ||
-        scenario_unique(p, ids, "id", cm->id, i, "countermeasure id", "$.countermeasures") < 0 ||
-        scenario_get_text(c, o, "label", SCENARIO_REQUIRED, &cm->label.ja, &cm->label.en) < 0 ||
+        scenario_parse_column(p, o, i, ids, "countermeasure id", "$.countermeasures", &cm->id,
+                              &cm->label) < 0 ||
         scenario_get_bool(c, o, "default", &cm->default_on) < 0 ||
         scenario_get_list(c, o, "set", SCENARIO_REQUIRED | SCENARIO_NONEMPTY, false, &set, &n) <
             0 ||
@@ -253,10 +269,7 @@ static int scenario_parse_attack(struct scenario_parser *p, const cJSON *o, size
     struct scenario_ctx *c = &p->c;
     const cJSON *cond;
     if (scenario_check_keys(c, o, keys, "in an attack") < 0 ||
-        scenario_get_string(c, o, "id", SCENARIO_REQUIRED, scenario_is_id, SCENARIO_ID_FORM,
-                            &at->id) < 0 ||
-        scenario_unique(p, ids, "id", at->id, i, "attack id", "$.attacks") < 0 ||
-        scenario_get_text(c, o, "label", SCENARIO_REQUIRED, &at->label.ja, &at->label.en) < 0 ||
+        scenario_parse_column(p, o, i, ids, "attack id", "$.attacks", &at->id, &at->label) < 0 ||
         scenario_get_bool(c, o, "legitimate", &at->legitimate) < 0 ||
         scenario_get_list(c, o, "succeeds_if", SCENARIO_REQUIRED, true, &cond, NULL) < 0) {
         return -1;
