@@ -11,7 +11,7 @@
 #include <string.h>
 
 /* Each engine's functions take its own struct; these wrappers give them one shape. */
-#define SESSION_ENGINE_OPS(prefix, type, name, pause_fn, resume_fn)                                \
+#define SESSION_ENGINE_OPS(prefix, type, name, pause_fn, resume_fn, input_fn)                      \
     static void prefix##_w_start(void *e)                                                          \
     {                                                                                              \
         prefix##_start((type *)e);                                                                 \
@@ -61,6 +61,7 @@
         .pause = pause_fn,                                                                         \
         .resume = resume_fn,                                                                       \
         .set_notes = prefix##_w_set_notes,                                                         \
+        .set_input_notes = input_fn,                                                               \
     };
 
 /* The servers wait (error sleep, failed logins); the clients never do. */
@@ -74,14 +75,23 @@
         prefix##_resume((type *)e);                                                                \
     }
 
+/* The servers note what they read as well; the clients read only replies, noted by the servers. */
+#define SESSION_ENGINE_INPUT(prefix, type)                                                         \
+    static void prefix##_w_set_input_notes(void *e, proto_note_fn fn, void *ctx)                   \
+    {                                                                                              \
+        prefix##_set_input_notes((type *)e, fn, ctx);                                              \
+    }
+
 SESSION_ENGINE_PAUSE(smtp_server, struct smtp_server)
 SESSION_ENGINE_PAUSE(pop3_server, struct pop3_server)
+SESSION_ENGINE_INPUT(smtp_server, struct smtp_server)
+SESSION_ENGINE_INPUT(pop3_server, struct pop3_server)
 SESSION_ENGINE_OPS(smtp_server, struct smtp_server, "smtp-server", smtp_server_w_pause,
-                   smtp_server_w_resume)
-SESSION_ENGINE_OPS(smtp_client, struct smtp_client, "smtp-client", NULL, NULL)
+                   smtp_server_w_resume, smtp_server_w_set_input_notes)
+SESSION_ENGINE_OPS(smtp_client, struct smtp_client, "smtp-client", NULL, NULL, NULL)
 SESSION_ENGINE_OPS(pop3_server, struct pop3_server, "pop3-server", pop3_server_w_pause,
-                   pop3_server_w_resume)
-SESSION_ENGINE_OPS(pop3_client, struct pop3_client, "pop3-client", NULL, NULL)
+                   pop3_server_w_resume, pop3_server_w_set_input_notes)
+SESSION_ENGINE_OPS(pop3_client, struct pop3_client, "pop3-client", NULL, NULL, NULL)
 
 static void session_end(struct session *s)
 {
@@ -486,6 +496,87 @@ void session_pump(struct session *s)
     session_flush(s);
 }
 
+/* How far back session_unnoted_event looks past the taps' events and annotations. */
+#define SESSION_UNNOTED_SCAN 16
+
+/* The data event that brought [p, p + n) when what the engine reads from it may be annotated on
+ * the peer's side: an annotation must follow its event (trace_kinds.h), so the event must still
+ * be the newest but for the taps' events and annotations; it is clear data as the peer sent it
+ * (not TLS records, no tamper's version); and the peer annotated nothing of it. A mailsim engine
+ * annotates what it sends and sshd passes those annotations on, so only a peer that is no
+ * engine (live mode's bridge of a real client) leaves its credentials and text to the reader.
+ * Returns its index, or SIZE_MAX. A few loads per delivery: nothing is decoded for the rest. */
+static size_t session_unnoted_event(const struct session *s, const uint8_t *p, size_t n)
+{
+    struct trace *tr = sim_trace(s->w);
+    enum trace_side peer = s->side == TRACE_CLIENT ? TRACE_SERVER : TRACE_CLIENT;
+    for (size_t i = tr->nevents, k = 0; i > 0 && k < SESSION_UNNOTED_SCAN; i--, k++) {
+        const struct trace_event *e = trace_event_at(tr, i - 1);
+        if (session_is_note(e) && e->conn == s->conn && e->from == peer) {
+            return SIZE_MAX;
+        }
+        if (session_is_note(e) || e->kind == TRACE_SNIFF || e->kind == TRACE_TAMPER) {
+            continue;
+        }
+        bool carries = e->kind == TRACE_DATA && !(e->flags & TRACE_TLS) && e->conn == s->conn &&
+                       e->from == peer && e->bytes.len == n && trace_bytes_ptr(tr, e->bytes) == p;
+        return carries ? i - 1 : SIZE_MAX;
+    }
+    return SIZE_MAX;
+}
+
+/* A note of the engine's about what it read from the data event being fed: an annotation of the
+ * peer's side right after that event, clipped to its octets, as long as nothing but the taps'
+ * events and annotations came after it (a hook of an earlier line in the same event may have
+ * recorded something: then the rule cannot be kept, and nothing is said). */
+static void session_on_input_note(void *ctx, const struct proto_note *n)
+{
+    struct session *s = ctx;
+    struct trace *tr = sim_trace(s->w);
+    if (s->in_event == SIZE_MAX) {
+        return;
+    }
+    uint64_t start = s->received, end = start + trace_event_at(tr, s->in_event)->bytes.len;
+    if (n->at >= end || n->at + n->len <= start) {
+        return;
+    }
+    for (size_t i = s->in_event + 1; i < tr->nevents; i++) {
+        const struct trace_event *e = trace_event_at(tr, i);
+        if (!session_is_note(e) && e->kind != TRACE_SNIFF && e->kind != TRACE_TAMPER) {
+            s->in_event = SIZE_MAX;
+            return;
+        }
+    }
+    uint64_t from = n->at > start ? n->at : start;
+    uint64_t to = n->at + n->len < end ? n->at + n->len : end;
+    uint32_t off = (uint32_t)(from - start), len = (uint32_t)(to - from);
+    enum trace_side peer = s->side == TRACE_CLIENT ? TRACE_SERVER : TRACE_CLIENT;
+    uint64_t t = sim_now(s->w);
+    const char *agent = session_agent(s);
+    if (n->kind == PROTO_NOTE_SECRET) {
+        trace_secret(tr, t, s->conn, peer, agent, n->what, n->how, off, len, n->value,
+                     n->value_len);
+    } else if (n->kind == PROTO_NOTE_MESSAGE) {
+        trace_message(tr, t, s->conn, peer, agent, off, len);
+    }
+}
+
+/* Feeds clear octets that came in one data event to the engine, listening to what it notes
+ * about them when nobody else could have said it (session_unnoted_event). */
+static void session_feed_event(struct session *s, const uint8_t *p, size_t n)
+{
+    s->in_event = s->ops->set_input_notes ? session_unnoted_event(s, p, n) : SIZE_MAX;
+    if (s->in_event != SIZE_MAX) {
+        s->ops->set_input_notes(s->engine, session_on_input_note, s);
+        s->ops->feed(s->engine, p, n);
+        s->ops->set_input_notes(s->engine, NULL, NULL);
+        s->in_event = SIZE_MAX;
+    } else {
+        s->ops->feed(s->engine, p, n);
+    }
+    s->received += n;
+}
+
 static void session_on_data(struct sim_world *w, void *ctx, uint32_t conn, const uint8_t *p,
                             size_t n)
 {
@@ -493,7 +584,7 @@ static void session_on_data(struct sim_world *w, void *ctx, uint32_t conn, const
     (void)conn;
     struct session *s = ctx;
     if (!chan_on(s)) {
-        s->ops->feed(s->engine, p, n);
+        session_feed_event(s, p, n);
         session_pump(s);
         return;
     }
@@ -501,8 +592,11 @@ static void session_on_data(struct sim_world *w, void *ctx, uint32_t conn, const
     session_chan_progress(s);
     uint8_t plain[16384];
     size_t got;
+    /* Inside a channel the peer's plaintext is its own plain event or none (a real client's):
+     * what the engine reads there is not annotated. */
     while (!chan_error(s) && (got = chan_read(s, plain, sizeof plain)) > 0) {
         s->ops->feed(s->engine, plain, got);
+        s->received += got;
     }
     session_pump(s);
 }
@@ -547,6 +641,7 @@ static struct session *session_new(struct sim_world *w, enum trace_side side,
     s->engine = engine;
     s->agent_ctx = agent_ctx;
     s->on_end = on_end;
+    s->in_event = SIZE_MAX;
     if (ops->set_notes) {
         ops->set_notes(engine, session_on_note, s);
     }

@@ -33,6 +33,10 @@ struct session_ops {
     void (*resume)(void *engine);
     /* Installs the listener of the engine's notes (proto_note.h). */
     void (*set_notes)(void *engine, proto_note_fn fn, void *ctx);
+    /* A server's listener of notes about what it reads (NULL: the engine notes nothing it
+     * reads). The glue installs it only while it feeds a data event that the peer left without
+     * annotations, so an engine talking to an engine decodes nothing for it. */
+    void (*set_input_notes)(void *engine, proto_note_fn fn, void *ctx);
 };
 
 extern const struct session_ops session_smtp_server_ops;
@@ -85,6 +89,10 @@ struct session {
     uint64_t sent;               /* octets of the engine's output sent so far */
     struct session_note *notes;  /* the engine's notes about octets not sent yet */
     size_t nnotes, cap_notes;
+    uint64_t received; /* octets fed to the engine so far (plaintext inside a channel) */
+    /* While a data event is fed whose meaning only the engine can tell: its index in the
+     * trace; SIZE_MAX when none is. */
+    size_t in_event;
 };
 
 /* A session for the server side of an accepted connection: fills *ep for sim's accept callback

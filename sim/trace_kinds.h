@@ -85,6 +85,13 @@
  * just before it on the same conn and side (the taps' sniff and tamper events of that data event
  * may come between); offset and length say where in that event's bytes the meaning lies, and
  * agent is whose engine said it. The text transcript and the pcap show nothing of them.
+ * A peer that is no mailsim engine (a real client under `mailsim serve`) annotates nothing, so
+ * the server that read its bytes does (agent: the server's), still on the client's side: only in
+ * the clear, only while that data event is the newest but for the taps' events, and only when
+ * the sender annotated nothing of it (so runs between engines carry what the senders said and no
+ * more). A data event is what the client sent in one piece: a line split across two carries the
+ * secret in the piece that ends it (its length what lies there, its value the whole credential,
+ * decoded); a message's text gets one message event per data event that holds a piece of it.
  *   secret   a credential: what is "AUTH PLAIN", "AUTH LOGIN user", "AUTH LOGIN password",
  *            "AUTH CRAM-MD5" (SMTP AUTH, RFC 4954), "USER", "PASS" or "APOP" (POP3, RFC 1939);
  *            encoding is how the wire writes it ("base64"; left out when as is); value is what

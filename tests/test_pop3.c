@@ -917,9 +917,23 @@ static const struct dialog dialogs[] = {
  * credentials, the server's -ERR and each message's text as stuffed on the wire, without the
  * "." line that ends it. */
 static void check_dialog_notes(struct harness *h, const struct dialog *d, const char *name,
-                               const struct notes_pair *np)
+                               const struct notes_pair *np, const struct notes_seen *in)
 {
     const struct notes_seen *cn = &np->client, *sn = &np->server;
+    /* The server's notes about what it read are the client's about what it sent: the same
+     * octets of the one stream, the same names and values, whole or byte by byte. */
+    CHECK_INT(h, in->n, cn->n);
+    for (size_t k = 0; k < cn->n && k < in->n; k++) {
+        const struct notes_one *c = &cn->v[k], *r = &in->v[k];
+        bool same = r->n.kind == c->n.kind && r->n.at == c->n.at && r->n.len == c->n.len &&
+                    strcmp(r->what, c->what) == 0 && strcmp(r->how, c->how) == 0 &&
+                    r->n.value_len == c->n.value_len &&
+                    memcmp(r->value, c->value, c->n.value_len) == 0;
+        if (!harness_check(h, same, name, __FILE__, __LINE__)) {
+            fprintf(stderr, "    note %zu: client \"%s\" at %llu, server \"%s\" at %llu\n", k,
+                    c->what, (unsigned long long)c->n.at, r->what, (unsigned long long)r->n.at);
+        }
+    }
     const struct buf *sent = &np->sent, *replies = &np->replies;
     if (d->client.use_apop && d->cfg == CFG_APOP) {
         char digest[33], wire[64], value[64];
@@ -971,6 +985,8 @@ static void run_dialog(struct harness *h, const struct dialog *d, size_t chunk)
     struct notes_pair np;
     notes_pair_init(&np);
     NOTES_PAIR_LISTEN(&np, pop3, c, s);
+    struct notes_seen in = {0};
+    pop3_server_set_input_notes(s, notes_seen_add, &in);
     pop3_server_start(s);
     pop3_client_start(c);
     pump(s, c, chunk, d->drop_before_quit, &np.sent, &np.replies);
@@ -1003,7 +1019,7 @@ static void run_dialog(struct harness *h, const struct dialog *d, size_t chunk)
     if (d->client.want_uidl) {
         CHECK_STR(h, m.uids, "1=uid-one;2=uid-two;3=" M3_MD5 ";");
     }
-    check_dialog_notes(h, d, name, &np);
+    check_dialog_notes(h, d, name, &np, &in);
     notes_pair_free(&np);
     pop3_server_free(s);
     pop3_client_free(c);
@@ -1072,9 +1088,11 @@ static void test_client_script(struct harness *h)
         pop3_client_free(c);
     }
     /* Configurations that would inject commands are refused. */
-    struct pop3_client_config bad = {"u\r\nDELE 1", "p", false, false, false, false, 0, false, false};
+    struct pop3_client_config bad = {"u\r\nDELE 1", "p", false, false, false,
+                                     false,         0,   false, false};
     CHECK(h, pop3_client_new(&bad, &client_hooks, NULL) == NULL);
-    struct pop3_client_config bad2 = {"u", "p\r\nDELE 1", false, false, false, false, 0, false, false};
+    struct pop3_client_config bad2 = {"u", "p\r\nDELE 1", false, false, false, false,
+                                      0,   false,         false};
     CHECK(h, pop3_client_new(&bad2, &client_hooks, NULL) == NULL);
     /* Garbage instead of a greeting. */
     struct mua m;

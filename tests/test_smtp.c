@@ -1850,6 +1850,39 @@ static void test_client_edges(struct harness *h)
     smtp_client_free(c);
 }
 
+/* The server's notes about what it read are the client's about what it sent (the same octets
+ * of the one stream, the same names and values), except that the text comes in pieces, one per
+ * feed: together they are exactly the client's text, in order, none empty. */
+static void check_input_notes(struct harness *h, const struct notes_seen *cn,
+                              const struct notes_seen *in, const char *name)
+{
+    CHECK_INT(h, notes_count(in, PROTO_NOTE_SECRET), notes_count(cn, PROTO_NOTE_SECRET));
+    for (size_t k = 0; k < notes_count(cn, PROTO_NOTE_SECRET); k++) {
+        const struct notes_one *c = notes_find(cn, PROTO_NOTE_SECRET, NULL, k);
+        const struct notes_one *r = notes_find(in, PROTO_NOTE_SECRET, NULL, k);
+        bool same = r && r->n.at == c->n.at && r->n.len == c->n.len &&
+                    strcmp(r->what, c->what) == 0 && strcmp(r->how, c->how) == 0 &&
+                    r->n.value_len == c->n.value_len &&
+                    memcmp(r->value, c->value, c->n.value_len) == 0;
+        if (!harness_check(h, same, name, __FILE__, __LINE__)) {
+            fprintf(stderr, "    secret %zu: client \"%s\" at %llu, server \"%s\"\n", k, c->what,
+                    (unsigned long long)c->n.at, r ? r->what : "(none)");
+        }
+    }
+    const struct notes_one *text = notes_find(cn, PROTO_NOTE_MESSAGE, NULL, 0);
+    uint64_t at = text ? text->n.at : 0;
+    bool covered = text && notes_count(in, PROTO_NOTE_MESSAGE) > 0;
+    for (size_t k = 0; covered && k < notes_count(in, PROTO_NOTE_MESSAGE); k++) {
+        const struct notes_one *piece = notes_find(in, PROTO_NOTE_MESSAGE, NULL, k);
+        covered = piece->n.at == at && piece->n.len > 0;
+        at += piece->n.len;
+    }
+    if (!harness_check(h, covered && at == text->n.at + text->n.len, name, __FILE__, __LINE__)) {
+        fprintf(stderr, "    the server's pieces of the text end at %llu\n",
+                (unsigned long long)at);
+    }
+}
+
 /* What the engines tell of their output (proto_note.h), held to the bytes they sent: the
  * credentials of AUTH decoded, the message's text as stuffed on the wire, and only the replies
  * that refuse or challenge — with several replies in one pipelined answer, each at its place. */
@@ -1870,6 +1903,8 @@ static void test_notes(struct harness *h)
             struct notes_pair np;
             notes_pair_init(&np);
             NOTES_PAIR_LISTEN(&np, smtp, c, s);
+            struct notes_seen in = {0};
+            smtp_server_set_input_notes(s, notes_seen_add, &in);
             smtp_server_start(s);
             smtp_client_start(c);
             pump(s, c, bytewise, &np.sent, &np.replies);
@@ -1909,6 +1944,15 @@ static void test_notes(struct harness *h)
             /* 220, 250, 235, 354 and 221 are not noted */
             CHECK_INT(h, notes_count(sn, PROTO_NOTE_REPLY), mechs[m] == SASL_MECH_LOGIN ? 3 : 1);
             CHECK_INT(h, sn->n, notes_count(sn, PROTO_NOTE_REPLY));
+            check_input_notes(h, cn, &in, name);
+            /* fed one byte at a time, a piece a byte; but the doubled dot of "..hidden" is held
+             * until the second dot shows the line is no "." line */
+            if (bytewise) {
+                const struct notes_one *first = notes_find(&in, PROTO_NOTE_MESSAGE, NULL, 0);
+                CHECK_INT(h, first ? (long)first->n.len : -1, 2);
+            } else {
+                CHECK_INT(h, notes_count(&in, PROTO_NOTE_MESSAGE), 1);
+            }
             notes_pair_free(&np);
             buf_free(&ts.msg);
             smtp_client_free(c);

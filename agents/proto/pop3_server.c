@@ -338,6 +338,36 @@ static bool pop3_server_split(char *rest, const struct pop3_command *cmd, struct
     return true;
 }
 
+/* Notes the credential of a USER, PASS or APOP line l (text: its copy, which a's arguments point
+ * into) as the client engine notes what it sends: from the first argument to the end of the
+ * last, the value its arguments separated by a NUL. Told before the hooks hear of the line. */
+static void pop3_server_note_secret(struct pop3_server *s, const char *verb,
+                                    const struct pop3_args *a, const char *text,
+                                    const struct line *l)
+{
+    if (a->n == 0 ||
+        (strcmp(verb, "USER") != 0 && strcmp(verb, "PASS") != 0 && strcmp(verb, "APOP") != 0)) {
+        return;
+    }
+    uint64_t line_at = s->in_read - l->len - ((l->flags & LINE_BARE_LF) ? 1 : 2);
+    size_t from = (size_t)(a->v[0] - text);
+    const char *last = a->v[a->n - 1];
+    size_t to = (size_t)(last - text) + strlen(last);
+    char value[POP3_LINE_MAX];
+    size_t na = strlen(a->v[0]), nb = a->n > 1 ? strlen(last) + 1 : 0;
+    if (na + nb > sizeof value) {
+        return;
+    }
+    memcpy(value, a->v[0], na);
+    if (nb > 0) {
+        value[na] = 0;
+        memcpy(value + na + 1, last, nb - 1);
+    }
+    proto_notes_tell_at(&s->in_notes, PROTO_NOTE_SECRET, line_at + from, to - from, verb, "", value,
+                        na + nb);
+    OPENSSL_cleanse(value, na + nb);
+}
+
 /* RFC 1939 §3: "Commands in the POP3 consist of a case-insensitive keyword, possibly followed by
  * one or more arguments. All commands are terminated by a CRLF pair." */
 static void pop3_server_dispatch(struct pop3_server *s, const struct line *l)
@@ -396,6 +426,9 @@ static void pop3_server_dispatch(struct pop3_server *s, const struct line *l)
         pop3_server_err(s, "Invalid arguments.");
         return;
     }
+    if (s->in_notes.fn) {
+        pop3_server_note_secret(s, cmd->name, &a, text, l);
+    }
     if (s->hooks.policy) {
         const char *refusal = s->hooks.policy(s->ctx, cmd->name, raw);
         if (refusal) {
@@ -422,6 +455,7 @@ static void pop3_server_pump(struct pop3_server *s)
         struct line l;
         int rc = line_reader_feed(&s->reader, s->in.data, s->in.len, &used, &l);
         buf_consume(&s->in, used);
+        s->in_read += used;
         if (rc == 1) {
             pop3_server_dispatch(s, &l);
         }
@@ -535,6 +569,12 @@ size_t pop3_server_output(const struct pop3_server *s, const uint8_t **out)
 void pop3_server_set_notes(struct pop3_server *s, proto_note_fn fn, void *ctx)
 {
     proto_out_set_notes(&s->out, fn, ctx);
+}
+
+void pop3_server_set_input_notes(struct pop3_server *s, proto_note_fn fn, void *ctx)
+{
+    s->in_notes.fn = fn;
+    s->in_notes.ctx = ctx;
 }
 
 void pop3_server_output_consumed(struct pop3_server *s, size_t n)

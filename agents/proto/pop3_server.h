@@ -120,6 +120,11 @@ void pop3_server_free(struct pop3_server *s);
 /* Who hears what the output means (proto_note.h): every -ERR, and the text of each message that
  * RETR and TOP send. fn NULL: nobody. */
 void pop3_server_set_notes(struct pop3_server *s, proto_note_fn fn, void *ctx);
+/* Who hears what the input means: the credential of each USER, PASS and APOP line (what the
+ * client engine notes it sends), placed by input octets counted from the first one fed, told
+ * when the line is read and before the hooks hear of it. A line read later than its feed (behind
+ * a pause or a long answer) is told to whoever listens then. fn NULL: nobody. */
+void pop3_server_set_input_notes(struct pop3_server *s, proto_note_fn fn, void *ctx);
 /* Queues the greeting "+OK <greeting>[ <timestamp>]". Call once, first. */
 void pop3_server_start(struct pop3_server *s);
 /* Takes all n bytes. Complete lines are answered in order (RFC 2449 PIPELINING); while more

@@ -40,6 +40,9 @@ struct pop3_server {
     struct buf in;        /* bytes fed but not yet read as lines (pipelining, back-pressure) */
     struct proto_out out; /* replies waiting to be sent, and their notes */
     struct proto_pauses pauses; /* the waits in out */
+    /* What it reads, noted (proto_note.h; fn NULL: nothing, at no cost): USER, PASS, APOP. */
+    struct proto_notes in_notes;
+    uint64_t in_read; /* octets of the input read as lines so far */
     enum pop3_server_state state;
     bool done;
     bool tls_pending; /* STLS accepted: read nothing until pop3_server_tls_started() */

@@ -3,7 +3,10 @@
  * trace can carry the meaning (DESIGN.md principle 7) and no view has to parse SMTP or POP3 a
  * second time. Proto knows nothing of the trace: the session glue turns notes into annotation
  * events. A note places its meaning by output octets counted from the engine's first one, since
- * the glue, not the engine, decides which octets go out together. */
+ * the glue, not the engine, decides which octets go out together. A server also notes what it
+ * reads where it knows the meaning (a credential, the DATA text), placed by input octets counted
+ * from the first one fed: for a peer that is no mailsim engine (a real client in live mode),
+ * nobody else could say it. */
 #ifndef MAILSIM_PROTO_NOTE_H
 #define MAILSIM_PROTO_NOTE_H
 
@@ -19,7 +22,8 @@ enum proto_note_kind {
 /* One note; its pointers are valid during the call only. */
 struct proto_note {
     enum proto_note_kind kind;
-    uint64_t at; /* the first octet meant, counted from the engine's first output octet */
+    uint64_t at; /* the first octet meant, counted from the engine's first output octet (of
+                  * its input, for a note about what it read) */
     size_t len;
     /* SECRET: what ("AUTH PLAIN", "PASS", ...) and how the wire writes it ("base64", "" as is).
      * REPLY: the code ("550", "-ERR") and the class ("5xx", "-ERR"). MESSAGE: both "". */
@@ -42,18 +46,18 @@ struct proto_notes {
     uint64_t consumed;
 };
 
-/* Tells the listener of a note about len octets at offset off of the output still buffered;
- * what, how and value as in struct proto_note (NULL for none). */
-static inline void proto_notes_tell(const struct proto_notes *t, enum proto_note_kind kind,
-                                    size_t off, size_t len, const char *what, const char *how,
-                                    const void *value, size_t value_len)
+/* Tells the listener of a note about len octets at place at of the stream; what, how and value
+ * as in struct proto_note (NULL for none). */
+static inline void proto_notes_tell_at(const struct proto_notes *t, enum proto_note_kind kind,
+                                       uint64_t at, size_t len, const char *what, const char *how,
+                                       const void *value, size_t value_len)
 {
     if (!t->fn) {
         return;
     }
     struct proto_note n = {
         .kind = kind,
-        .at = t->consumed + off,
+        .at = at,
         .len = len,
         .what = what ? what : "",
         .how = how ? how : "",
@@ -61,6 +65,14 @@ static inline void proto_notes_tell(const struct proto_notes *t, enum proto_note
         .value_len = value_len,
     };
     t->fn(t->ctx, &n);
+}
+
+/* Tells the listener of a note about len octets at offset off of the output still buffered. */
+static inline void proto_notes_tell(const struct proto_notes *t, enum proto_note_kind kind,
+                                    size_t off, size_t len, const char *what, const char *how,
+                                    const void *value, size_t value_len)
+{
+    proto_notes_tell_at(t, kind, t->consumed + off, len, what, how, value, value_len);
 }
 
 #endif

@@ -241,6 +241,8 @@ static void smtp_server_dispatch(struct smtp_server *s, const struct line *l)
     while (*arg == ' ') {
         arg++;
     }
+    uint64_t line_at = smtp_server_line_at(s, l);
+    s->arg_at = line_at == UINT64_MAX ? UINT64_MAX : line_at + (uint64_t)(arg - l->text);
     char args[SMTP_SERVER_LINE_LIMIT + 1];
     size_t alen = strlen(arg);
     while (alen > 0 && arg[alen - 1] == ' ') {
@@ -322,6 +324,13 @@ static void smtp_server_data_line(struct smtp_server *s, const struct line *l)
      * terminator of the previous line". The data reader ends lines only at CRLF, so "\n.\n",
      * "\r.\r" or "\n.\r\n" never end the message: they stay body bytes (SMTP smuggling). */
     if (line_start && line_end && len == 1 && text[0] == '.') {
+        /* the text up to the "." line, noted before the message's hooks record their events */
+        uint64_t dot = s->line_end - 3;
+        if (s->in_notes.fn && dot > s->text_noted) {
+            proto_notes_tell_at(&s->in_notes, PROTO_NOTE_MESSAGE, s->text_noted,
+                                (size_t)(dot - s->text_noted), NULL, NULL, NULL, 0);
+        }
+        s->text_noted = s->line_end;
         smtp_server_data_end(s);
         return;
     }
@@ -365,6 +374,7 @@ static void smtp_server_sasl_line(struct smtp_server *s, const struct line *l)
         smtp_server_set_state(s, SMTP_SERVER_STATE_QUIT);
         s->done = true;
     } else {
+        smtp_server_note_response(s, s->sasl.mech, smtp_server_line_at(s, l), l->text, l->len);
         char out[SASL_CHALLENGE_B64_MAX];
         smtp_server_auth_step(s, sasl_server_step(&s->sasl, l->text, l->len, out, sizeof out), out);
     }
@@ -390,6 +400,30 @@ static struct line_reader *smtp_server_reader(struct smtp_server *s)
     }
 }
 
+uint64_t smtp_server_line_at(const struct smtp_server *s, const struct line *l)
+{
+    if (l->flags & (LINE_TOO_LONG | LINE_PARTIAL)) {
+        return UINT64_MAX;
+    }
+    return s->line_end - l->len - ((l->flags & LINE_BARE_LF) ? 1 : 2);
+}
+
+/* The DATA text that came in this feed, up to end, is noted: each data event holds its own
+ * piece. Only a "." that opens the last line, and its CR, wait for the next octets to say
+ * whether they end the text; they are not noted if they turn out to be text. */
+static void smtp_server_note_text(struct smtp_server *s, uint64_t end)
+{
+    const struct line_reader *r = &s->data_reader;
+    if (!s->msg_mid_line && r->len == 1 && r->buf[0] == '.') {
+        end -= 1 + (r->pending_cr ? 1 : 0);
+    }
+    if (end > s->text_noted) {
+        proto_notes_tell_at(&s->in_notes, PROTO_NOTE_MESSAGE, s->text_noted,
+                            (size_t)(end - s->text_noted), NULL, NULL, NULL, 0);
+        s->text_noted = end;
+    }
+}
+
 void smtp_server_feed(struct smtp_server *s, const uint8_t *in, size_t n)
 {
     if (s->state == SMTP_SERVER_STATE_INIT) {
@@ -405,6 +439,7 @@ void smtp_server_feed(struct smtp_server *s, const uint8_t *in, size_t n)
         if (got != 1) {
             break;
         }
+        s->line_end = s->in_at + off;
         if (r == &s->data_reader) {
             smtp_server_data_line(s, &l);
         } else if (r == &s->sasl_reader) {
@@ -413,6 +448,10 @@ void smtp_server_feed(struct smtp_server *s, const uint8_t *in, size_t n)
             smtp_server_dispatch(s, &l);
         }
     }
+    if (s->in_notes.fn && s->state == SMTP_SERVER_STATE_DATA) {
+        smtp_server_note_text(s, s->in_at + n);
+    }
+    s->in_at += n;
 }
 
 /* ---- Life cycle ---- */
@@ -489,6 +528,12 @@ size_t smtp_server_output(const struct smtp_server *s, const uint8_t **out)
 void smtp_server_set_notes(struct smtp_server *s, proto_note_fn fn, void *ctx)
 {
     proto_out_set_notes(&s->out, fn, ctx);
+}
+
+void smtp_server_set_input_notes(struct smtp_server *s, proto_note_fn fn, void *ctx)
+{
+    s->in_notes.fn = fn;
+    s->in_notes.ctx = ctx;
 }
 
 void smtp_server_output_consumed(struct smtp_server *s, size_t n)

@@ -177,6 +177,12 @@ void smtp_server_free(struct smtp_server *s);
 /* Who hears what the output means (proto_note.h): every reply that refuses (4xx, 5xx) or
  * challenges (334, its text decoded). fn NULL: nobody. */
 void smtp_server_set_notes(struct smtp_server *s, proto_note_fn fn, void *ctx);
+/* Who hears what the input means: each AUTH response ("AUTH PLAIN", "AUTH LOGIN user", ...,
+ * decoded by sasl_response_reveal) and the DATA text (dot-stuffed as read, without the "." line;
+ * noted in pieces, what each feed brought), placed by input octets counted from the first one
+ * fed. Told while the line is read, before the hooks hear of it. fn NULL: nobody, and nothing is
+ * decoded for it. */
+void smtp_server_set_input_notes(struct smtp_server *s, proto_note_fn fn, void *ctx);
 /* Queues the "220 <host> ESMTP mailsim" greeting. Feeding before start starts first. */
 void smtp_server_start(struct smtp_server *s);
 /* Takes all n bytes. Commands are executed in order as their lines complete (PIPELINING), the

@@ -5,6 +5,7 @@
 #include "smtp_server_int.h"
 
 #include <ctype.h>
+#include <openssl/crypto.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -285,6 +286,7 @@ void smtp_server_cmd_data(struct smtp_server *s, const char *arg)
         (void)buf_reserve(&s->msg, hint < SMTP_SERVER_SIZE_HINT ? hint : SMTP_SERVER_SIZE_HINT);
     }
     s->msg_size = 0;
+    s->text_noted = s->line_end; /* the text starts after the DATA line */
     smtp_server_set_state(s, SMTP_SERVER_STATE_DATA);
 }
 
@@ -432,6 +434,28 @@ void smtp_server_auth_step(struct smtp_server *s, enum sasl_step step, const cha
     }
 }
 
+void smtp_server_note_response(struct smtp_server *s, enum sasl_mech mech, uint64_t at,
+                               const char *b64, size_t n)
+{
+    unsigned k = s->sasl_responses++;
+    /* "*" cancels (RFC 4954 §4): no credential in it */
+    if (!s->in_notes.fn || at == UINT64_MAX || (n == 1 && b64[0] == '*')) {
+        return;
+    }
+    /* The names of the trace's secret events (trace_kinds.h), as the client engine says them. */
+    const char *what = mech == SASL_MECH_LOGIN
+                           ? (k == 0 ? "AUTH LOGIN user" : "AUTH LOGIN password")
+                       : mech == SASL_MECH_CRAM_MD5 ? "AUTH CRAM-MD5"
+                                                    : "AUTH PLAIN";
+    char value[SASL_REVEAL_MAX];
+    long len = sasl_response_reveal(mech, b64, n, value, sizeof value);
+    if (len >= 0) {
+        proto_notes_tell_at(&s->in_notes, PROTO_NOTE_SECRET, at, n, what, "base64", value,
+                            (size_t)len);
+    }
+    OPENSSL_cleanse(value, len > 0 ? (size_t)len : 0);
+}
+
 void smtp_server_cmd_auth(struct smtp_server *s, const char *arg)
 {
     if (!s->cfg.auth_mechs) {
@@ -465,6 +489,13 @@ void smtp_server_cmd_auth(struct smtp_server *s, const char *arg)
     if (sasl_mech_parse(arg, mlen, &mech) != 0 || !(s->cfg.auth_mechs & SASL_MECH_BIT(mech))) {
         smtp_server_fail(s, 504, "5.5.4", "Unrecognized authentication type");
         return;
+    }
+    s->sasl_responses = 0;
+    /* the initial response, RFC 4954 §4; "=" is an empty one. A server-first mechanism takes
+     * none (refused below), so there is nothing it could mean. */
+    if (initial && mech != SASL_MECH_CRAM_MD5 && strcmp(initial, "=") != 0) {
+        uint64_t at = s->arg_at == UINT64_MAX ? UINT64_MAX : s->arg_at + (uint64_t)(initial - arg);
+        smtp_server_note_response(s, mech, at, initial, strlen(initial));
     }
     char challenge[SASL_CHALLENGE_MAX + 1] = "";
     s->auth_attempts++;

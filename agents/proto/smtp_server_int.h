@@ -39,6 +39,14 @@ struct smtp_server {
     unsigned msg_count;
     struct sasl_server sasl; /* the SASL exchange under way */
     unsigned auth_attempts;
+    unsigned sasl_responses; /* responses read in the exchange under way (LOGIN: user first) */
+    /* What it reads, noted (proto_note.h; fn NULL: nothing, at no cost). Places are octets of
+     * the input counted from the first one fed. */
+    struct proto_notes in_notes;
+    uint64_t in_at;      /* octets fed before the current feed */
+    uint64_t line_end;   /* just past the line being handled (its line end included) */
+    uint64_t arg_at;     /* where the command's arguments start; UINT64_MAX: unknown */
+    uint64_t text_noted; /* DATA: the text before this place is noted, or was not to be */
 };
 
 typedef void smtp_server_handler(struct smtp_server *s, const char *arg);
@@ -51,6 +59,14 @@ smtp_server_handler smtp_server_cmd_helo, smtp_server_cmd_ehlo, smtp_server_cmd_
 
 /* Acts on what the mechanism says after the AUTH line or after a response line. */
 void smtp_server_auth_step(struct smtp_server *s, enum sasl_step step, const char *challenge);
+
+/* Notes that the n octets of base64 at input place at (UINT64_MAX: unknown) are a response of
+ * mech's exchange, decoded by the one decoder (sasl.h); counts the response either way. */
+void smtp_server_note_response(struct smtp_server *s, enum sasl_mech mech, uint64_t at,
+                               const char *b64, size_t n);
+
+/* Where line l, just read, starts in the input; UINT64_MAX when it was cut (too long). */
+uint64_t smtp_server_line_at(const struct smtp_server *s, const struct line *l);
 
 /* Ends a SASL exchange with a protocol error (no verdict on the identities). */
 __attribute__((format(printf, 4, 5))) void
