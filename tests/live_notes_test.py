@@ -7,8 +7,8 @@ Usage: live_notes_test.py MAILSIM
 A real client's credentials and message text are noted by the simulated server that read them,
 since no mailsim engine sent them. Runs `mailsim serve --no-gui --format jsonl` (submission and
 pop3 only) and drives it with Python's smtplib (AUTH PLAIN with its initial response, AUTH PLAIN
-after a 334, AUTH LOGIN, then a message) and poplib (USER/PASS, APOP); after SIGTERM, the trace
-must hold:
+after a 334, AUTH LOGIN, then a message), poplib (USER/PASS, APOP), and a socket that sends the
+AUTH PLAIN line and a message's text each in two pieces; after SIGTERM, the trace must hold:
 
   - a secret event for each credential, with the value decoded ("alice" NUL "wonderland" for
     PLAIN, "alice" and "wonderland" for LOGIN's two, "bob" and "builder42" for USER and PASS,
@@ -16,7 +16,9 @@ must hold:
     that carries it (only the taps' events between), on the client's side, its offset and length
     inside that event's text, where the wire writes the credential;
   - a message event after the DATA whose bytes are the message as the client sent it,
-    dot-stuffed, without the final "." line.
+    dot-stuffed, without the final "." line;
+  - for the line in two pieces, the secret after the second (the piece that ends the line), its
+    value the whole credential; for the text in two pieces, a message event after each.
 
 Prints "live_notes: N passed, N failed" and exits 1 on any failure.
 """
@@ -27,7 +29,9 @@ import json
 import poplib
 import signal
 import smtplib
+import socket
 import sys
+import time
 
 from checks import Checks
 from serve_proc import mailsim_argument, serve
@@ -118,6 +122,41 @@ def clients(P):
 
     attempt("poplib USER/PASS", lambda: pop(False))
     attempt("poplib APOP", lambda: pop(True))
+    attempt("a client that sends lines in two pieces", lambda: split_client(P))
+
+
+SPLIT_CRED = b64("\0alice\0wonderland")
+SPLIT_TEXT = ("Subject: in two pieces\r\n\r\nthe first half, ", "and the second.\r\n")
+
+
+def split_client(P):
+    """AUTH PLAIN's line and the DATA text each sent in two pieces, a pause between, so that the
+    bridge reads them as two data events."""
+    with socket.create_connection(("127.0.0.1", P["submission"]), timeout=10) as k:
+        f = k.makefile("rb")
+
+        def reply():
+            line = f.readline()
+            while line[3:4] == b"-":
+                line = f.readline()
+            return line[:3]
+
+        def say(*pieces):
+            for i, piece in enumerate(pieces):
+                if i:
+                    time.sleep(0.3)
+                k.sendall(piece.encode())
+            return reply()
+
+        reply()
+        say("EHLO split\r\n")
+        ok = say("AUTH PLAIN " + SPLIT_CRED[:10], SPLIT_CRED[10:] + "\r\n") == b"235"
+        ok = ok and say("MAIL FROM:<alice@a.example>\r\n") == b"250"
+        ok = ok and say("RCPT TO:<bob@b.example>\r\n") == b"250"
+        ok = ok and say("DATA\r\n") == b"354"
+        ok = ok and say(SPLIT_TEXT[0], SPLIT_TEXT[1] + ".\r\n") == b"250"
+        say("QUIT\r\n")
+        check(ok, "a client that sends AUTH PLAIN and its text in two pieces: 235, 250")
 
 
 def main():
@@ -137,10 +176,14 @@ def main():
           len(orphans))
 
     plain = find_secrets(pairs, "AUTH PLAIN")
-    want = (b"alice\0wonderland", b64("\0alice\0wonderland").encode())
-    check(len(plain) == 2 and all(p == want for p in plain),
+    want = (b"alice\0wonderland", SPLIT_CRED.encode())
+    check(len(plain) == 3 and plain[:2] == [want, want],
           "AUTH PLAIN, on the AUTH line and after the 334: alice / wonderland, at its base64 "
-          "(%r)" % plain)
+          "(%r)" % plain[:2])
+    # a line in two data events: the piece that ends it carries the secret, its value whole
+    check(plain[2:] == [(want[0], SPLIT_CRED[10:].encode())],
+          "AUTH PLAIN in two pieces: the second piece's base64, the whole credential (%r)" %
+          plain[2:])
     user = find_secrets(pairs, "AUTH LOGIN user")
     password = find_secrets(pairs, "AUTH LOGIN password")
     check(user == [(b"alice", b64("alice").encode())] and
@@ -156,13 +199,23 @@ def main():
           apop[0][1] == apop[0][0].replace(b"\0", b" "),
           "POP3 APOP: bob and the digest, at \"bob <digest>\" (%r)" % apop)
 
-    # the message may reach the server in more than one data event: its pieces, in order
-    message = b"".join(text_of(d)[n["offset"]:n["offset"] + n["length"]]
-                       for n, d in pairs if n["kind"] == "message" and d is not None and
-                       d["from"] == "client")
-    check(message == STUFFED.encode(),
-          "a message event covers the DATA text as sent, dot-stuffed, without the \".\" line "
-          "(%r)" % message[:80])
+    # a message may reach the server in more than one data event: each holds its piece. The
+    # simulated servers relay the messages on; only the live hosts' connections count here.
+    live = {e["conn"] for e in events
+            if e.get("kind") == "connect" and e["client"]["host"].startswith("live-")}
+    pieces = {}
+    for n, d in pairs:
+        if n["kind"] == "message" and d is not None and d["from"] == "client" and \
+                n["conn"] in live:
+            pieces.setdefault(n["conn"], []).append(
+                text_of(d)[n["offset"]:n["offset"] + n["length"]])
+    texts = sorted(b"".join(p) for p in pieces.values())
+    check(texts == sorted([STUFFED.encode(), "".join(SPLIT_TEXT).encode()]),
+          "a message event covers each DATA text as sent, dot-stuffed, without the \".\" line "
+          "(%r)" % [t[:40] for t in texts])
+    split = [p for p in pieces.values() if b"".join(p) == "".join(SPLIT_TEXT).encode()]
+    check(split == [[t.encode() for t in SPLIT_TEXT]],
+          "the text sent in two pieces: a message event for each (%r)" % split)
     return check.summary()
 
 
