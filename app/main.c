@@ -242,30 +242,24 @@ static int main_parse(int argc, char **argv, enum main_set set, struct main_opts
     }
 }
 
+/* The transcript's words: X(f) is the field f of export_text_labels, its key "word.f". */
+/* clang-format off */
+#define MAIN_LABELS(X)                                                                             \
+    X(connect) X(close) X(refused) X(auth_ok) X(auth_failed) X(mail) X(policy) X(sniffed) X(log)  \
+    X(records) X(ssh_packets) X(octets) X(secure_ok) X(secure_failed) X(tampered) X(key)
+/* clang-format on */
+
 static void main_labels(const struct ui_strings *s, struct export_text_labels *lb)
 {
-    static const char *const step_keys[10] = {NULL,     "step.1", "step.2", "step.3", "step.4",
-                                              "step.5", "step.6", "step.7", "step.8", "step.9"};
     memset(lb, 0, sizeof *lb);
     for (int i = 1; i <= 9; i++) {
-        lb->step_title[i] = ui_string(s, step_keys[i]);
+        char key[16];
+        snprintf(key, sizeof key, "step.%d", i);
+        lb->step_title[i] = ui_string(s, key);
     }
-    lb->connect = ui_string(s, "word.connect");
-    lb->close = ui_string(s, "word.close");
-    lb->refused = ui_string(s, "word.refused");
-    lb->auth_ok = ui_string(s, "word.auth_ok");
-    lb->auth_failed = ui_string(s, "word.auth_failed");
-    lb->mail = ui_string(s, "word.mail");
-    lb->policy = ui_string(s, "word.policy");
-    lb->sniffed = ui_string(s, "word.sniffed");
-    lb->log = ui_string(s, "word.log");
-    lb->records = ui_string(s, "word.records");
-    lb->ssh_packets = ui_string(s, "word.ssh_packets");
-    lb->octets = ui_string(s, "word.octets");
-    lb->secure_ok = ui_string(s, "word.secure_ok");
-    lb->secure_failed = ui_string(s, "word.secure_failed");
-    lb->tampered = ui_string(s, "word.tampered");
-    lb->key = ui_string(s, "word.key");
+#define MAIN_LABEL(f) lb->f = ui_string(s, "word." #f);
+    MAIN_LABELS(MAIN_LABEL)
+#undef MAIN_LABEL
 }
 
 static long main_peak_rss_kib(void)
