@@ -80,43 +80,29 @@ static int glossary_lang(struct scenario_ctx *c, const cJSON *obj, const char *l
 
 static int glossary_walk(struct scenario_ctx *c, const cJSON *root, struct glossary *g)
 {
-    static const char *const keys[] = {"$schema", "version", "terms", NULL};
     static const char *const term_keys[] = {"id", "ja", "en", NULL};
-    int64_t version = 0;
     const cJSON *list;
     size_t n;
-    if (scenario_check_keys(c, root, keys, NULL) < 0 ||
-        scenario_get_int(c, root, "version", SCENARIO_REQUIRED, 1, 1, &version) < 0 ||
-        scenario_get_list(c, root, "terms", SCENARIO_REQUIRED | SCENARIO_NONEMPTY, false, &list,
-                          &n) < 0) {
+    if (scenario_get_root_list(c, root, "terms", &list, &n) < 0 ||
+        scenario_alloc(c, "terms", n, sizeof *g->e, &g->e, &g->n) < 0) {
         return -1;
-    }
-    if (!(g->e = calloc(n, sizeof *g->e))) {
-        return scenario_fail(c, "terms", "out of memory");
     }
     struct scenario_names ids;
     if (scenario_names_init(&ids, n) < 0) {
         return scenario_fail(c, "terms", "out of memory");
     }
-    size_t old = scenario_path_key(c, "terms");
+    size_t old = scenario_path_key(c, "terms"), i = 0;
     int rc = 0;
-    for (const cJSON *it = list->child; it && rc == 0; it = it->next) {
-        size_t at = scenario_path_index(c, g->n);
-        struct glossary_entry *e = &g->e[g->n++];
-        size_t first;
+    for (const cJSON *it = list->child; it && rc == 0; it = it->next, i++) {
+        size_t at = scenario_path_index(c, i);
+        struct glossary_entry *e = &g->e[i];
         rc = scenario_check_keys(c, it, term_keys, "for a term");
         if (rc == 0) {
             rc = scenario_get_string(c, it, "id", SCENARIO_REQUIRED, scenario_is_id,
                                      "an id such as \"starttls\"", &e->id);
         }
         if (rc == 0) {
-            int added = scenario_names_add(&ids, e->id, g->n - 1, &first);
-            if (added < 0) {
-                rc = scenario_fail(c, "id", "out of memory");
-            } else if (added == 0) {
-                rc = scenario_fail(c, "id", "\"%s\" is already the id of $.terms[%zu]", e->id,
-                                   first);
-            }
+            rc = scenario_names_unique(c, &ids, e->id, i, "$.terms");
         }
         if (rc == 0) {
             rc = glossary_lang(c, it, "ja", &e->term_ja, &e->definition_ja);
@@ -135,12 +121,7 @@ struct glossary *glossary_parse(const char *text, size_t len, const char *name, 
                                 size_t errlen)
 {
     struct scenario_ctx c;
-    memset(&c, 0, sizeof c);
-    c.name = name ? name : "(glossary)";
-    c.err = err;
-    c.errlen = errlen;
-    snprintf(c.path, sizeof c.path, "$");
-    c.pathlen = 1;
+    scenario_ctx_init(&c, name ? name : "(glossary)", err, errlen);
     struct glossary *g = calloc(1, sizeof *g);
     if (!g) {
         snprintf(err, errlen, "%s: error: out of memory", c.name);

@@ -281,13 +281,8 @@ static int quiz_parse_question(struct quiz_parser *p, const cJSON *obj, struct q
                              "such as \"ports-smtps-465\", got %s",
                              scenario_quote(q->id, qq, sizeof qq));
     }
-    size_t first;
-    int added = scenario_names_add(ids, q->id, index, &first);
-    if (added < 0) {
-        return scenario_fail(c, "id", "out of memory");
-    }
-    if (added == 0) {
-        return scenario_fail(c, "id", "\"%s\" is already the id of $.questions[%zu]", q->id, first);
+    if (scenario_names_unique(c, ids, q->id, index, "$.questions") < 0) {
+        return -1;
     }
     if (scenario_get_string(c, obj, "topic", SCENARIO_REQUIRED | SCENARIO_NONEMPTY, NULL, NULL,
                             &text) < 0 ||
@@ -358,31 +353,22 @@ static int quiz_parse_question(struct quiz_parser *p, const cJSON *obj, struct q
 
 static int quiz_parse_root(struct quiz_parser *p, const cJSON *root, struct quiz_bank *b)
 {
-    static const char *const keys[] = {"$schema", "version", "questions", NULL};
     struct scenario_ctx *c = &p->c;
-    int64_t version = 0;
     const cJSON *list;
     size_t n;
-    if (scenario_check_keys(c, root, keys, NULL) < 0 ||
-        scenario_get_int(c, root, "version", SCENARIO_REQUIRED, 1, 1, &version) < 0 ||
-        scenario_get_list(c, root, "questions", SCENARIO_REQUIRED | SCENARIO_NONEMPTY, false, &list,
-                          &n) < 0 ||
-        quiz_load_bundled(p) < 0) {
+    if (scenario_get_root_list(c, root, "questions", &list, &n) < 0 || quiz_load_bundled(p) < 0 ||
+        scenario_alloc(c, "questions", n, sizeof *b->q, &b->q, &b->n) < 0) {
         return -1;
-    }
-    if (!(b->q = calloc(n, sizeof *b->q))) {
-        return scenario_fail(c, "questions", "out of memory");
     }
     struct scenario_names ids;
     if (scenario_names_init(&ids, n) < 0) {
         return scenario_fail(c, "questions", "out of memory");
     }
-    size_t old = scenario_path_key(c, "questions");
+    size_t old = scenario_path_key(c, "questions"), i = 0;
     int rc = 0;
-    for (const cJSON *e = list->child; e && rc == 0; e = e->next) {
-        size_t at = scenario_path_index(c, b->n);
-        rc = quiz_parse_question(p, e, &b->q[b->n], &ids, b->n);
-        b->n++; /* counted even when it failed half way, so that quiz_bank_free frees it */
+    for (const cJSON *e = list->child; e && rc == 0; e = e->next, i++) {
+        size_t at = scenario_path_index(c, i);
+        rc = quiz_parse_question(p, e, &b->q[i], &ids, i);
         scenario_path_pop(c, at);
     }
     scenario_path_pop(c, old);
@@ -400,11 +386,7 @@ struct quiz_bank *quiz_bank_parse(const char *text, size_t len, const char *name
     }
     struct quiz_parser p;
     memset(&p, 0, sizeof p);
-    p.c.name = name ? name : "(questions)";
-    p.c.err = err;
-    p.c.errlen = errlen;
-    snprintf(p.c.path, sizeof p.c.path, "$");
-    p.c.pathlen = 1;
+    scenario_ctx_init(&p.c, name ? name : "(questions)", err, errlen);
     struct quiz_bank *b = calloc(1, sizeof *b);
     if (!b || !(b->name = strdup(p.c.name))) {
         free(b);

@@ -56,8 +56,8 @@ int quiz_check_eval(struct quiz_runs *r, const char *scenario, const cJSON *chec
         return -1;
     }
     /* The bank keeps the check as JSON: parsed again here, which cannot fail once validated. */
-    struct scenario_ctx c = {.name = scenario, .err = why, .errlen = whylen, .path = "$"};
-    c.pathlen = 1;
+    struct scenario_ctx c;
+    scenario_ctx_init(&c, scenario, why, whylen);
     struct claim *cl = claims_parse(&c, check, "with");
     if (!cl) {
         return -1;

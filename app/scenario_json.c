@@ -57,6 +57,16 @@ size_t scenario_path_key(struct scenario_ctx *c, const char *key)
     return old;
 }
 
+void scenario_ctx_init(struct scenario_ctx *c, const char *name, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    c->name = name;
+    c->err = err;
+    c->errlen = errlen;
+    snprintf(c->path, sizeof c->path, "$");
+    c->pathlen = 1;
+}
+
 size_t scenario_path_index(struct scenario_ctx *c, size_t i)
 {
     size_t old = c->pathlen;
@@ -360,6 +370,20 @@ int scenario_get_list(struct scenario_ctx *c, const cJSON *obj, const char *key,
     return 0;
 }
 
+int scenario_get_root_list(struct scenario_ctx *c, const cJSON *root, const char *key,
+                           const cJSON **list, size_t *n)
+{
+    const char *const keys[] = {"$schema", "version", key, NULL};
+    int64_t version = 0;
+    int flags = SCENARIO_REQUIRED | SCENARIO_NONEMPTY;
+    if (scenario_check_keys(c, root, keys, NULL) < 0 ||
+        scenario_get_int(c, root, "version", SCENARIO_REQUIRED, 1, 1, &version) < 0 ||
+        scenario_get_list(c, root, key, flags, false, list, n) < 0) {
+        return -1;
+    }
+    return 0;
+}
+
 int scenario_get_strings(struct scenario_ctx *c, const cJSON *obj, const char *key, int flags,
                          scenario_valid_fn valid, const char *what, char ***out, size_t *n)
 {
@@ -440,6 +464,20 @@ int scenario_names_add(struct scenario_names *t, const char *key, size_t val, si
 bool scenario_names_find(const struct scenario_names *t, const char *key, size_t *val)
 {
     return key && strmap_get(&t->map, key, val);
+}
+
+int scenario_names_unique(struct scenario_ctx *c, struct scenario_names *t, const char *id,
+                          size_t index, const char *list)
+{
+    size_t first;
+    int added = scenario_names_add(t, id, index, &first);
+    if (added < 0) {
+        return scenario_fail(c, "id", "out of memory");
+    }
+    if (added == 0) {
+        return scenario_fail(c, "id", "\"%s\" is already the id of %s[%zu]", id, list, first);
+    }
+    return 0;
 }
 
 const char *scenario_names_suggest(const struct scenario_names *t, const char *s)

@@ -27,6 +27,9 @@ struct scenario_ctx {
     size_t pathlen;
 };
 
+/* A walk of the file called name from its root, "$", with its error message going to err. */
+void scenario_ctx_init(struct scenario_ctx *c, const char *name, char *err, size_t errlen);
+
 /* Checks the text (UTF-8, no NUL, JSON syntax, nesting up to SCENARIO_MAX_DEPTH) and parses
  * it. Returns the tree (the caller deletes it) or NULL with "NAME:LINE:COL: error: ..." in
  * the error buffer. A UTF-8 byte order mark is skipped. */
@@ -85,6 +88,10 @@ int scenario_get_strings(struct scenario_ctx *c, const cJSON *obj, const char *k
                          scenario_valid_fn valid, const char *what, char ***out, size_t *n);
 int scenario_get_text(struct scenario_ctx *c, const cJSON *obj, const char *key, int flags,
                       char **ja, char **en);
+/* The root of a data file beside the scenarios (the question bank, the glossary): {"$schema",
+ * "version": 1, key: a non-empty list}; the list and its length. */
+int scenario_get_root_list(struct scenario_ctx *c, const cJSON *root, const char *key,
+                           const cJSON **list, size_t *n);
 
 /* A set of borrowed names, each with an index: for duplicates and references. A zeroed one is
  * empty; init only reserves room for n names. */
@@ -96,6 +103,10 @@ void scenario_names_free(struct scenario_names *t);
 /* 1: added; 0: already there (*old is its index); -1: out of memory. */
 int scenario_names_add(struct scenario_names *t, const char *key, size_t val, size_t *old);
 bool scenario_names_find(const struct scenario_names *t, const char *key, size_t *val);
+/* id, at key "id" of entry index of the list at path list ("$.terms"), is no earlier entry's:
+ * else "\"x\" is already the id of $.terms[3]". Adds it to t. */
+int scenario_names_unique(struct scenario_ctx *c, struct scenario_names *t, const char *id,
+                          size_t index, const char *list);
 /* The nearest name within edit distance 2, for "did you mean", or NULL. */
 const char *scenario_names_suggest(const struct scenario_names *t, const char *s);
 

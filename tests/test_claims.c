@@ -97,8 +97,8 @@ static void test_world(struct trace *tr)
 static struct claim *test_claim(const char *text, const char *name, const char *extra, char *err,
                                 size_t errlen)
 {
-    struct scenario_ctx c = {.name = "t", .err = err, .errlen = errlen, .path = "$"};
-    c.pathlen = 1;
+    struct scenario_ctx c;
+    scenario_ctx_init(&c, "t", err, errlen);
     err[0] = '\0';
     cJSON *json = cJSON_Parse(text);
     struct claim *cl = !json  ? NULL

@@ -219,12 +219,7 @@ static const struct claim_case claim_cases[] = {
 static cJSON *test_parse_check(const char *text, char *err, size_t errlen)
 {
     struct scenario_ctx c;
-    memset(&c, 0, sizeof c);
-    c.name = "check";
-    c.err = err;
-    c.errlen = errlen;
-    snprintf(c.path, sizeof c.path, "$");
-    c.pathlen = 1;
+    scenario_ctx_init(&c, "check", err, errlen);
     cJSON *check = cJSON_Parse(text);
     if (!check || quiz_check_validate(&c, check) != 0) {
         cJSON_Delete(check);
