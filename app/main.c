@@ -252,11 +252,7 @@ static int main_parse(int argc, char **argv, enum main_set set, struct main_opts
 static void main_labels(const struct ui_strings *s, struct export_text_labels *lb)
 {
     memset(lb, 0, sizeof *lb);
-    for (int i = 1; i <= 9; i++) {
-        char key[16];
-        snprintf(key, sizeof key, "step.%d", i);
-        lb->step_title[i] = ui_string(s, key);
-    }
+    ui_strings_steps(s, lb->step_title);
 #define MAIN_LABEL(f) lb->f = ui_string(s, "word." #f);
     MAIN_LABELS(MAIN_LABEL)
 #undef MAIN_LABEL

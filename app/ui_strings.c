@@ -87,6 +87,16 @@ const char *ui_string(const struct ui_strings *s, const char *key)
     return cJSON_IsString(v) ? v->valuestring : key;
 }
 
+void ui_strings_steps(const struct ui_strings *s, const char *titles[10])
+{
+    /* Static keys: ui_string answers a key it lacks with the key itself. */
+    static const char *const keys[10] = {NULL,     "step.1", "step.2", "step.3", "step.4",
+                                         "step.5", "step.6", "step.7", "step.8", "step.9"};
+    for (int i = 1; i <= 9; i++) {
+        titles[i] = ui_string(s, keys[i]);
+    }
+}
+
 const char *ui_lang_from_locale(void)
 {
     const char *vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};

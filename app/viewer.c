@@ -145,11 +145,7 @@ static void viewer_words_of(const struct ui_strings *ui, struct viz_strings *s, 
 {
     memset(s, 0, sizeof *s);
     s->lang = ui_string(ui, "lang");
-    for (int i = 1; i <= 9; i++) {
-        char key[16];
-        snprintf(key, sizeof key, "step.%d", i);
-        s->step_title[i] = ui_string(ui, key);
-    }
+    ui_strings_steps(ui, s->step_title);
 #define VIEWER_WORD(f) s->f = ui_string(ui, "ui." #f);
     VIEWER_SCENE_WORDS(VIEWER_WORD)
 #undef VIEWER_WORD

@@ -66,13 +66,9 @@ static void picture_copy(SDL_Surface *s, uint32_t *out)
 
 static void fill_strings(const struct ui_strings *ui, struct viz_strings *s, const char **help)
 {
-    static const char *const keys[10] = {NULL,     "step.1", "step.2", "step.3", "step.4",
-                                         "step.5", "step.6", "step.7", "step.8", "step.9"};
     memset(s, 0, sizeof *s);
     s->lang = ui_string(ui, "lang");
-    for (int i = 1; i <= 9; i++) {
-        s->step_title[i] = ui_string(ui, keys[i]);
-    }
+    ui_strings_steps(ui, s->step_title);
     s->transcript = ui_string(ui, "ui.transcript");
     s->inspector = ui_string(ui, "ui.inspector");
     s->eavesdropper = ui_string(ui, "ui.eavesdropper");
