@@ -22,28 +22,14 @@
 #define USER "bob"
 #define PASS "s3cret-Pa55"
 
-/* The endpoints' calls for pumping them in memory. */
-static size_t wire_output(void *e, const uint8_t **out)
-{
-    return ssh_end_wire_output(e, out);
-}
-
-static void wire_consumed(void *e, size_t n)
-{
-    ssh_end_wire_consumed(e, n);
-}
-
-static void wire_feed(void *e, const uint8_t *p, size_t n)
-{
-    ssh_end_feed_wire(e, p, n);
-}
-
-static bool wire_done(void *e)
+/* A side is done when its SSH connection is over: it closes its TCP half. */
+static bool ssh_wire_done(void *e)
 {
     return ssh_end_done(e);
 }
 
-static const struct wire_ops ssh_wire = {wire_output, wire_consumed, wire_feed, wire_done, false};
+WIRE_PAIR_OPS(ssh_wire, struct ssh_end, ssh_end_wire_output, ssh_end_wire_consumed,
+              ssh_end_feed_wire, ssh_wire_done, false);
 
 static struct ssh_end *server_new(const struct ssh_end_hostkey *key)
 {

@@ -28,23 +28,8 @@ struct fixture {
     struct tls_keylog kl;
 };
 
-/* The endpoints' calls for pumping them in memory. */
-static size_t wire_output(void *t, const uint8_t **out)
-{
-    return tls_ciphertext_output(t, out);
-}
-
-static void wire_consumed(void *t, size_t n)
-{
-    tls_ciphertext_consumed(t, n);
-}
-
-static void wire_feed(void *t, const uint8_t *p, size_t n)
-{
-    tls_feed_ciphertext(t, p, n);
-}
-
-static const struct wire_ops tls_wire = {wire_output, wire_consumed, wire_feed, NULL, true};
+WIRE_PAIR_OPS(tls_wire, struct tls_endpoint, tls_ciphertext_output, tls_ciphertext_consumed,
+              tls_feed_ciphertext, NULL, true);
 
 static void pair_open(struct wire_pair *p, struct fixture *f, SSL_CTX *client, const char *name)
 {

@@ -22,6 +22,23 @@ struct wire_ops {
     bool tls; /* the trace records the bytes as TLS */
 };
 
+/* The wire_ops called name for endpoints of type, made of the protocol's calls that give its
+ * output, drop what was sent and take the peer's bytes; done is a bool (*)(void *) or NULL. */
+#define WIRE_PAIR_OPS(name, type, output, consumed, feed, done, tls)                               \
+    static size_t name##_output(void *e, const uint8_t **out)                                      \
+    {                                                                                              \
+        return output((type *)e, out);                                                             \
+    }                                                                                              \
+    static void name##_consumed(void *e, size_t n)                                                 \
+    {                                                                                              \
+        consumed((type *)e, n);                                                                    \
+    }                                                                                              \
+    static void name##_feed(void *e, const uint8_t *p, size_t n)                                   \
+    {                                                                                              \
+        feed((type *)e, p, n);                                                                     \
+    }                                                                                              \
+    static const struct wire_ops name = {name##_output, name##_consumed, name##_feed, done, tls}
+
 /* A connection in memory. */
 struct wire_pair {
     const struct wire_ops *ops;
