@@ -416,6 +416,14 @@ struct scenario *scenario_variant(const struct scenario *sc, unsigned on_mask, c
     return v;
 }
 
+/* What scenario_parse_column read. */
+static void scenario_free_column(char *id, struct scenario_text *label)
+{
+    free(id);
+    free(label->ja);
+    free(label->en);
+}
+
 void scenario_free_security(struct scenario *s)
 {
     for (size_t i = 0; s->taps && i < s->ntaps; i++) {
@@ -426,9 +434,7 @@ void scenario_free_security(struct scenario *s)
     free(s->taps);
     for (size_t i = 0; s->countermeasures && i < s->ncountermeasures; i++) {
         struct scenario_countermeasure *cm = &s->countermeasures[i];
-        free(cm->id);
-        free(cm->label.ja);
-        free(cm->label.en);
+        scenario_free_column(cm->id, &cm->label);
         for (size_t k = 0; cm->set && k < cm->nset; k++) {
             free(cm->set[k].agent);
             free(cm->set[k].key);
@@ -440,9 +446,7 @@ void scenario_free_security(struct scenario *s)
     free(s->countermeasures);
     for (size_t i = 0; s->attacks && i < s->nattacks; i++) {
         struct scenario_attack *a = &s->attacks[i];
-        free(a->id);
-        free(a->label.ja);
-        free(a->label.en);
+        scenario_free_column(a->id, &a->label);
         claims_free(a->succeeds_if);
     }
     free(s->attacks);
