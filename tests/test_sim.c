@@ -76,13 +76,16 @@ static void client_close(struct sim_world *w, void *ctx, uint32_t conn)
     sim_close(w, conn, TRACE_CLIENT);
 }
 
-/* Three hosts in a row, a--b--c, 100 us and 250 us; a tap on the second link. */
+/* Three hosts in a row, a--b--c, 100 us and 250 us; a tap on the second link; the echo server
+ * on c, port 25, and a client on a whose peer records what it gets. */
 struct world_fixture {
     struct trace tr;
     struct sim_world *w;
     int a, b, c;
     int tapped;
     size_t tap_bytes;
+    struct peer p;
+    struct sim_endpoint ep;
 };
 
 static void fixture_tap(struct sim_world *w, void *ctx, uint32_t tap, uint32_t conn,
@@ -115,6 +118,15 @@ static void fixture_init(struct world_fixture *f, uint64_t seed)
     sim_agent_add(f->w, "echo", "mta", "test", f->c);
     sim_listen(f->w, f->c, 25, "smtp", "echo", echo_accept, NULL);
     f->tapped = sim_tap_add(f->w, "wire", l2, fixture_tap, f);
+    f->ep = (struct sim_endpoint){client_data, client_close, client_open, &f->p};
+}
+
+/* The client on a connects to ip:port; the connection id, or 0 (no path). */
+static uint32_t fixture_connect(struct world_fixture *f, const char *ip, uint16_t port)
+{
+    uint32_t addr;
+    sim_parse_ipv4(ip, &addr);
+    return sim_connect(f->w, f->a, "client", addr, port, &f->ep);
 }
 
 static void fixture_free(struct world_fixture *f)
@@ -127,20 +139,16 @@ static void test_stream(struct harness *h)
 {
     struct world_fixture f;
     fixture_init(&f, 7);
-    struct peer p = {0};
-    struct sim_endpoint ep = {client_data, client_close, client_open, &p};
-    uint32_t ip;
-    sim_parse_ipv4("203.0.113.25", &ip);
-    uint32_t conn = sim_connect(f.w, f.a, "client", ip, 25, &ep);
+    uint32_t conn = fixture_connect(&f, "203.0.113.25", 25);
     CHECK_INT(h, conn, 1);
     sim_run(f.w, UINT64_MAX);
     /* one-way latency 350 us: SYN 0, SYN-ACK back at 700, server accepts at 1050 */
-    CHECK_INT(h, p.t_open, 700);
-    CHECK_INT(h, p.t_first, 1400);
-    CHECK_INT(h, p.ngot, 15);
-    CHECK(h, memcmp(p.got, "hello\r\nABCDEF\r\n", 15) == 0);
+    CHECK_INT(h, f.p.t_open, 700);
+    CHECK_INT(h, f.p.t_first, 1400);
+    CHECK_INT(h, f.p.ngot, 15);
+    CHECK(h, memcmp(f.p.got, "hello\r\nABCDEF\r\n", 15) == 0);
     /* The client closed first, so the server's FIN is not delivered to a closed side. */
-    CHECK_INT(h, p.closes, 0);
+    CHECK_INT(h, f.p.closes, 0);
     CHECK(h, sim_is_closed(f.w, conn, TRACE_CLIENT) && sim_is_closed(f.w, conn, TRACE_SERVER));
     CHECK_INT(h, f.tap_bytes, 7 + 3 + 5 + 3 + 5);
     const struct trace_conn *tc = trace_conn_get(&f.tr, conn);
@@ -160,15 +168,11 @@ static void test_refused_and_unroutable(struct harness *h)
 {
     struct world_fixture f;
     fixture_init(&f, 7);
-    struct peer p = {0};
-    struct sim_endpoint ep = {client_data, client_close, client_open, &p};
-    uint32_t ip;
-    sim_parse_ipv4("203.0.113.25", &ip);
-    uint32_t conn = sim_connect(f.w, f.a, "client", ip, 110, &ep);
+    uint32_t conn = fixture_connect(&f, "203.0.113.25", 110);
     sim_run(f.w, UINT64_MAX);
-    CHECK_INT(h, p.closes, 1);
-    CHECK_INT(h, p.t_close, 700);
-    CHECK_INT(h, p.t_open, 0);
+    CHECK_INT(h, f.p.closes, 1);
+    CHECK_INT(h, f.p.t_close, 700);
+    CHECK_INT(h, f.p.t_open, 0);
     const struct trace_event *last = NULL;
     for (size_t i = 0; i < f.tr.nevents; i++) {
         if (trace_event_at(&f.tr, i)->kind == TRACE_CLOSE &&
@@ -180,8 +184,7 @@ static void test_refused_and_unroutable(struct harness *h)
     CHECK(h, last && (last->flags & TRACE_REFUSED) && last->from == TRACE_SERVER);
     /* No such address: nothing happens and nothing is recorded. */
     size_t before = f.tr.nevents;
-    sim_parse_ipv4("192.0.2.99", &ip);
-    CHECK_INT(h, sim_connect(f.w, f.a, "client", ip, 25, &ep), 0);
+    CHECK_INT(h, fixture_connect(&f, "192.0.2.99", 25), 0);
     CHECK_INT(h, f.tr.nevents, before);
     fixture_free(&f);
 }
@@ -248,12 +251,8 @@ static char *run_jsonl(uint64_t seed, size_t *len)
 {
     struct world_fixture f;
     fixture_init(&f, seed);
-    struct peer p = {0};
-    struct sim_endpoint ep = {client_data, client_close, client_open, &p};
-    uint32_t ip;
-    sim_parse_ipv4("203.0.113.25", &ip);
-    sim_connect(f.w, f.a, "client", ip, 25, &ep);
-    sim_connect(f.w, f.a, "client", ip, 25, &ep);
+    fixture_connect(&f, "203.0.113.25", 25);
+    fixture_connect(&f, "203.0.113.25", 25);
     sim_run(f.w, UINT64_MAX);
     char *text = NULL;
     FILE *mem = open_memstream(&text, len);
