@@ -37,10 +37,7 @@ static void mda_destroy(struct agent *a)
     free(m->boxes);
     for (size_t i = 0; i < m->naliases; i++) {
         free(m->aliases[i].name);
-        for (size_t k = 0; k < m->aliases[i].nmembers; k++) {
-            free(m->aliases[i].members[k]);
-        }
-        free(m->aliases[i].members);
+        mw_strv_free(m->aliases[i].members, m->aliases[i].nmembers);
     }
     free(m->aliases);
 }
@@ -55,15 +52,11 @@ struct mda *mda_new(struct mail_world *mw, const char *id, int host)
 void mda_add_alias(struct mda *m, const char *name, const char *const *members, size_t n)
 {
     struct mda_alias *grown = realloc(m->aliases, (m->naliases + 1) * sizeof *grown);
-    char **v = calloc(n ? n : 1, sizeof *v);
-    if (!grown || !v) {
+    if (!grown) {
         abort();
     }
     m->aliases = grown;
-    for (size_t i = 0; i < n; i++) {
-        v[i] = mw_strdup(members[i]);
-    }
-    m->aliases[m->naliases++] = (struct mda_alias){mw_strdup(name), v, n};
+    m->aliases[m->naliases++] = (struct mda_alias){mw_strdup(name), mw_strv_dup(members, n), n};
 }
 
 /* aliases(5): "The name is a local address (no domain part) ... folded to lowercase, in order

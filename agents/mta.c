@@ -16,31 +16,11 @@
 #include <string.h>
 #include <strings.h>
 
-static char **mta_strv(const char *const *v, size_t n)
-{
-    char **out = calloc(n ? n : 1, sizeof *out);
-    if (!out) {
-        abort();
-    }
-    for (size_t i = 0; i < n; i++) {
-        out[i] = mw_strdup(v[i]);
-    }
-    return out;
-}
-
-static void mta_strv_free(char **v, size_t n)
-{
-    for (size_t i = 0; v && i < n; i++) {
-        free(v[i]);
-    }
-    free(v);
-}
-
 static void mta_entry_free(struct mta_entry *e)
 {
     free(e->mail);
     free(e->from);
-    mta_strv_free(e->rcpts, e->nrcpt);
+    mw_strv_free(e->rcpts, e->nrcpt);
     free(e->state);
     free(e->data);
     free(e);
@@ -56,8 +36,8 @@ static void mta_destroy(struct agent *a)
         mta_entry_free(e);
     }
     free(m->hostname);
-    mta_strv_free(m->mydestination, m->nmydestination);
-    mta_strv_free(m->relay_domains, m->nrelay_domains);
+    mw_strv_free(m->mydestination, m->nmydestination);
+    mw_strv_free(m->relay_domains, m->nrelay_domains);
     for (size_t i = 0; i < m->ntransports; i++) {
         free((char *)m->transports[i].domain);
         free((char *)m->transports[i].nexthop);
@@ -184,7 +164,7 @@ void mta_enqueue_taken(struct mta *m, const char *qid, const char *mail, const c
     e->m = m;
     e->mail = mw_strdup(mail);
     e->from = mw_strdup(from);
-    e->rcpts = mta_strv(rcpts, nrcpt);
+    e->rcpts = mw_strv_dup(rcpts, nrcpt);
     e->nrcpt = nrcpt;
     e->state = calloc(nrcpt ? nrcpt : 1, sizeof *e->state);
     e->data = data ? data : malloc(1);
@@ -300,9 +280,9 @@ struct mta *mta_new(struct mail_world *mw, const char *id, int host, const struc
     bool filter = cfg->role && strcmp(cfg->role, "filter") == 0;
     struct mta *m = agent_new(sizeof *m, filter ? &filter_ops : &mta_ops, mw, id, host);
     m->hostname = mw_strdup(cfg->hostname);
-    m->mydestination = mta_strv(cfg->mydestination, cfg->nmydestination);
+    m->mydestination = mw_strv_dup(cfg->mydestination, cfg->nmydestination);
     m->nmydestination = cfg->nmydestination;
-    m->relay_domains = mta_strv(cfg->relay_domains, cfg->nrelay_domains);
+    m->relay_domains = mw_strv_dup(cfg->relay_domains, cfg->nrelay_domains);
     m->nrelay_domains = cfg->nrelay_domains;
     m->transports = calloc(cfg->ntransports ? cfg->ntransports : 1, sizeof *m->transports);
     m->mynetworks =

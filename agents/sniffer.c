@@ -33,10 +33,7 @@ static void sniffer_destroy(struct agent *a)
         free(s->streams[i]);
     }
     free(s->streams);
-    for (size_t i = 0; i < s->ndictionary; i++) {
-        free(s->dictionary[i]);
-    }
-    free(s->dictionary);
+    mw_strv_free(s->dictionary, s->ndictionary);
 }
 
 static const struct agent_ops sniffer_ops = {"sniffer", "tcpdump", sniffer_destroy, NULL};
@@ -45,15 +42,8 @@ struct sniffer *sniffer_new(struct mail_world *mw, const char *id, int host,
                             const struct sniffer_config *cfg)
 {
     struct sniffer *s = agent_new(sizeof *s, &sniffer_ops, mw, id, host);
-    size_t n = cfg ? cfg->ndictionary : 0;
-    s->dictionary = calloc(n ? n : 1, sizeof *s->dictionary);
-    if (!s->dictionary) {
-        abort();
-    }
-    for (size_t i = 0; i < n; i++) {
-        s->dictionary[i] = mw_strdup(cfg->dictionary[i]);
-    }
-    s->ndictionary = n;
+    s->ndictionary = cfg ? cfg->ndictionary : 0;
+    s->dictionary = mw_strv_dup(cfg ? cfg->dictionary : NULL, s->ndictionary);
     return s;
 }
 

@@ -32,20 +32,12 @@ struct webform {
     struct mua_outgoing *jobs; /* struct webform_job */
 };
 
-static void webform_strv_free(char **v, size_t n)
-{
-    for (size_t i = 0; v && i < n; i++) {
-        free(v[i]);
-    }
-    free(v);
-}
-
 static void webform_destroy(struct agent *a)
 {
     struct webform *f = (struct webform *)a;
     mua_outgoing_drop_all(&f->jobs);
     free(f->submit_host);
-    webform_strv_free(f->to, f->nto);
+    mw_strv_free(f->to, f->nto);
     free(f->hostname);
 }
 
@@ -63,13 +55,7 @@ struct webform *webform_new(struct mail_world *mw, const char *id, int host,
     f->login = *acct;
     f->submit_host = mw_strdup(cfg->submit_host ? cfg->submit_host : "");
     f->submit_port = cfg->submit_port ? cfg->submit_port : 587;
-    f->to = calloc(cfg->nto ? cfg->nto : 1, sizeof *f->to);
-    if (!f->to) {
-        abort();
-    }
-    for (size_t i = 0; i < cfg->nto; i++) {
-        f->to[i] = mw_strdup(cfg->to[i]);
-    }
+    f->to = mw_strv_dup(cfg->to, cfg->nto);
     f->nto = cfg->nto;
     f->reject_crlf = cfg->reject_crlf;
     f->recipients_from_headers = cfg->recipients_from_headers;

@@ -42,6 +42,27 @@ char *mw_strdup(const char *s)
     return d;
 }
 
+char **mw_strv_dup(const char *const *v, size_t n)
+{
+    char **out = calloc(n ? n : 1, sizeof *out);
+    if (!out) {
+        fprintf(stderr, "mailsim: out of memory\n");
+        abort();
+    }
+    for (size_t i = 0; i < n; i++) {
+        out[i] = mw_strdup(v[i]);
+    }
+    return out;
+}
+
+void mw_strv_free(char **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++) {
+        free(v[i]);
+    }
+    free(v);
+}
+
 /* 64 bits from the kernel's random source; OpenSSL's generator (seeded from the same source)
  * if getrandom(2) is not there. Aborts rather than hand out a guessable challenge. */
 static uint64_t mw_os_random64(void)

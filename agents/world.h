@@ -165,5 +165,9 @@ void mail_world_keys_free(struct mail_world *mw);
 
 /* strdup that aborts on exhaustion: a world half built would teach something false. */
 char *mw_strdup(const char *s);
+/* A copy of the n strings of v, each copied too (room for one when n is 0); mw_strv_free frees
+ * it. Aborts on exhaustion, as mw_strdup does. */
+char **mw_strv_dup(const char *const *v, size_t n);
+void mw_strv_free(char **v, size_t n);
 
 #endif
