@@ -89,11 +89,16 @@ static void mua_outgoing_end(struct sim_world *w, void *agent_ctx, struct sessio
     mua_outgoing_drop(agent_ctx);
 }
 
-struct session *mua_outgoing_connect(struct mua_outgoing *o, struct smtp_client *c,
-                                     const char *from, const char *server, uint16_t port)
+struct session *mua_outgoing_connect(struct mua_outgoing *o, const struct smtp_client_config *cfg,
+                                     const struct smtp_client_hooks *hooks, const char *from,
+                                     const char *server, uint16_t port)
 {
     struct mail_world *mw = o->agent->mw;
     struct sim_world *w = mw->sim;
+    struct smtp_client *c = smtp_client_new(cfg, hooks, o);
+    if (!c) {
+        abort();
+    }
     smtp_client_add_mail(c, from, (const char *const *)o->to, o->nto, o->data, o->len);
     int h = sim_host_find(w, server);
     struct session *s =
@@ -105,6 +110,7 @@ struct session *mua_outgoing_connect(struct mua_outgoing *o, struct smtp_client 
             smtp_client_free(c); /* a session that cannot connect frees its engine itself */
         }
         trace_mail(mw->tr, sim_now(w), o->mail, "rejected", o->agent->id, 0);
+        mua_outgoing_drop(o);
     }
     return s;
 }
@@ -210,10 +216,6 @@ static void mua_submit(struct sim_world *w, void *ctx, uint64_t arg)
     struct smtp_client_hooks hooks = {0};
     hooks.on_mail_result = mua_outgoing_on_result;
     hooks.on_starttls_ready = mua_submit_starttls;
-    struct smtp_client *c = smtp_client_new(&cfg, &hooks, j);
-    if (!c) {
-        abort();
-    }
     if (u->cfg.e2e != MUA_E2E_NONE) {
         /* Signed and encrypted in the sender's MUA, before the first hop: end to end. */
         struct buf msg = {0};
@@ -231,10 +233,9 @@ static void mua_submit(struct sim_world *w, void *ctx, uint64_t arg)
             buf_free(&msg);
         }
     }
-    struct session *s =
-        mua_outgoing_connect(&j->out, c, u->login.address, u->submit_host, u->cfg.submit_port);
+    struct session *s = mua_outgoing_connect(&j->out, &cfg, &hooks, u->login.address,
+                                             u->submit_host, u->cfg.submit_port);
     if (!s) {
-        mua_outgoing_drop(&j->out);
         return;
     }
     j->conn = s->conn;

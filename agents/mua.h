@@ -17,20 +17,20 @@
 enum mua_tls { MUA_TLS_NONE, MUA_TLS_STARTTLS, MUA_TLS_IMPLICIT };
 
 struct mua_config {
-    const char *user;          /* the account this MUA logs in as */
-    const char *display_name;  /* "Alice" in From: */
-    const char *submit_host;   /* the MSA's host name (looked up in the world) */
-    uint16_t submit_port;      /* 587 */
-    enum sasl_mech mech;       /* AUTH mechanism */
-    const char *pop_host;      /* the MRA's host name */
-    uint16_t pop_port;         /* 110 */
-    bool apop;                 /* log in with APOP instead of USER/PASS */
-    bool keep_on_server;       /* do not DELE after RETR */
-    enum mua_tls submit_tls;   /* submission: none, STARTTLS, or SMTPS */
-    enum mua_tls pop_tls;      /* retrieval: none, STLS, or POP3S */
-    enum mua_e2e e2e;          /* sign and encrypt what it sends: none, S/MIME, OpenPGP */
-    bool pop_ssh;              /* POP3 through an SSH tunnel: connect to pop_host:22 and forward
-                                  to localhost:pop_port there (ssh -L) */
+    const char *user;         /* the account this MUA logs in as */
+    const char *display_name; /* "Alice" in From: */
+    const char *submit_host;  /* the MSA's host name (looked up in the world) */
+    uint16_t submit_port;     /* 587 */
+    enum sasl_mech mech;      /* AUTH mechanism */
+    const char *pop_host;     /* the MRA's host name */
+    uint16_t pop_port;        /* 110 */
+    bool apop;                /* log in with APOP instead of USER/PASS */
+    bool keep_on_server;      /* do not DELE after RETR */
+    enum mua_tls submit_tls;  /* submission: none, STARTTLS, or SMTPS */
+    enum mua_tls pop_tls;     /* retrieval: none, STLS, or POP3S */
+    enum mua_e2e e2e;         /* sign and encrypt what it sends: none, S/MIME, OpenPGP */
+    bool pop_ssh;             /* POP3 through an SSH tunnel: connect to pop_host:22 and forward
+                                 to localhost:pop_port there (ssh -L) */
 };
 
 struct mua;
@@ -84,7 +84,8 @@ struct mua_outgoing {
     size_t len;
 };
 
-struct smtp_client;
+struct smtp_client_config;
+struct smtp_client_hooks;
 struct smtp_reply;
 
 /* Puts o, whose fields the job owns, at the head of the agent's list. */
@@ -94,11 +95,13 @@ void mua_outgoing_push(struct mua_outgoing **list, struct mua_outgoing *o, struc
 void mua_outgoing_drop(struct mua_outgoing *o);
 /* Drops every job in the list: what an agent still holds when it is destroyed. */
 void mua_outgoing_drop_all(struct mua_outgoing **list);
-/* Hands the message to the SMTP client c (from: the envelope sender) and connects c to port on
- * the host named server, in a session whose end drops the job. NULL when there is no such host
- * or no way to it: the trace then says "rejected" and the caller drops the job. */
-struct session *mua_outgoing_connect(struct mua_outgoing *o, struct smtp_client *c,
-                                     const char *from, const char *server, uint16_t port);
+/* Makes the job's SMTP client of cfg and hooks (their ctx: the job, which starts with o), hands
+ * it the message (from: the envelope sender) and connects it to port on the host named server,
+ * in a session whose end drops the job. NULL when there is no such host or no way to it: the
+ * trace then says "rejected" and the job is dropped. Aborts when memory is exhausted. */
+struct session *mua_outgoing_connect(struct mua_outgoing *o, const struct smtp_client_config *cfg,
+                                     const struct smtp_client_hooks *hooks, const char *from,
+                                     const char *server, uint16_t port);
 /* The server's reply to the message, in the trace as "submitted" (2xx) or "rejected"; returns
  * whether it was taken. */
 bool mua_outgoing_result(const struct mua_outgoing *o, const struct smtp_reply *r);

@@ -63,13 +63,7 @@ static void spammer_start(struct sim_world *w, void *ctx, uint64_t arg)
     cfg.want_pipelining = true;
     struct smtp_client_hooks hooks = {0};
     hooks.on_mail_result = mua_outgoing_on_result;
-    struct smtp_client *c = smtp_client_new(&cfg, &hooks, j);
-    if (!c) {
-        abort();
-    }
-    if (!mua_outgoing_connect(&j->out, c, j->from, j->target, j->port)) {
-        mua_outgoing_drop(&j->out);
-    }
+    mua_outgoing_connect(&j->out, &cfg, &hooks, j->from, j->target, j->port);
 }
 
 int spammer_send(struct spammer *s, uint64_t at_us, const struct spam_spec *spec, char *err,

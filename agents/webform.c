@@ -289,14 +289,9 @@ static void webform_submit(struct sim_world *w, void *ctx, uint64_t arg)
     cfg.want_pipelining = true;
     struct smtp_client_hooks hooks = {0};
     hooks.on_mail_result = webform_result;
-    struct smtp_client *c = smtp_client_new(&cfg, &hooks, j);
-    if (!c) {
-        abort();
-    }
-    struct session *s =
-        mua_outgoing_connect(&j->out, c, f->login.address, f->submit_host, f->submit_port);
+    struct session *s = mua_outgoing_connect(&j->out, &cfg, &hooks, f->login.address,
+                                             f->submit_host, f->submit_port);
     if (!s) {
-        mua_outgoing_drop(&j->out);
         return;
     }
     j->conn = s->conn;
