@@ -317,13 +317,19 @@ static size_t data_starting(const struct run *r, const char *text)
     return SIZE_MAX;
 }
 
+/* The 1920x1080 frame at presentation time p, into dl (made before, rebuilt here). */
+static void frame_at(const struct run *r, const struct words *w, double p, struct display_list *dl)
+{
+    struct viz_view v = view_at(w, 1920, 1080, p);
+    scene_build(&r->tr, r->tl, &v, dl);
+}
+
 /* The frame at the middle of event i's flight, into dl (the caller frees it). */
 static void frame_in_flight(const struct run *r, const struct words *w, size_t i,
                             struct display_list *dl)
 {
     dl_init(dl);
-    struct viz_view v = view_at(w, 1920, 1080, flight_mid(r, i));
-    scene_build(&r->tr, r->tl, &v, dl);
+    frame_at(r, w, flight_mid(r, i), dl);
 }
 
 /* What a line of data event i means, as the trace's annotations say: "s" secret, "r" refusal,
@@ -411,14 +417,11 @@ static void test_maillog(struct harness *h, const struct run *r, const struct wo
     }
     CHECK(h, first_log > 0);
     double p = viz_timeline_from_virtual(r->tl, first_log) + 0.5;
-    struct viz_view v = view_at(w, 1920, 1080, p);
-    scene_build(&r->tr, r->tl, &v, &dl);
+    frame_at(r, w, p, &dl);
     CHECK(h, find_text(&dl, "client=pc66.dyn.isp.example[198.51.100.66]") != NULL);
-    v = view_at(w, 1920, 1080, viz_timeline_duration(r->tl));
-    scene_build(&r->tr, r->tl, &v, &dl);
+    frame_at(r, w, viz_timeline_duration(r->tl), &dl);
     CHECK(h, find_text(&dl, "to=<victim@c.example>") != NULL);
-    v = view_at(w, 1920, 1080, 0);
-    scene_build(&r->tr, r->tl, &v, &dl);
+    frame_at(r, w, 0, &dl);
     CHECK(h, find_text(&dl, "client=pc66") == NULL);
     dl_free(&dl);
 }
@@ -428,14 +431,12 @@ static void test_read_badge(struct harness *h, const struct run *r, const struct
 {
     struct display_list dl;
     dl_init(&dl);
-    struct viz_view v = view_at(w, 1920, 1080, viz_timeline_step_time(r->tl, 9) + 0.2);
-    scene_build(&r->tr, r->tl, &v, &dl);
+    frame_at(r, w, viz_timeline_step_time(r->tl, 9) + 0.2, &dl);
     const struct dl_item *badge = find_text(&dl, w->s.read);
     CHECK(h, badge != NULL);
     const struct dl_item *bob = find_text(&dl, "bob-pc");
     CHECK(h, badge && bob && badge->y > bob->y && badge->x < bob->x + 200);
-    v = view_at(w, 1920, 1080, viz_timeline_step_time(r->tl, 8) + 0.2);
-    scene_build(&r->tr, r->tl, &v, &dl);
+    frame_at(r, w, viz_timeline_step_time(r->tl, 8) + 0.2, &dl);
     CHECK(h, find_text(&dl, w->s.read) == NULL);
     dl_free(&dl);
 }
@@ -446,8 +447,7 @@ static void test_keys(struct harness *h, const struct run *r, const struct words
 {
     struct display_list dl;
     dl_init(&dl);
-    struct viz_view v = view_at(w, 1920, 1080, viz_timeline_step_time(r->tl, 9) + 0.2);
-    scene_build(&r->tr, r->tl, &v, &dl);
+    frame_at(r, w, viz_timeline_step_time(r->tl, 9) + 0.2, &dl);
     size_t keys = 0, tags = 0;
     for (size_t i = 0; i < dl.n; i++) {
         keys += dl.items[i].kind == DL_ICON && dl.items[i].icon == DL_ICON_KEY;
@@ -575,6 +575,26 @@ static void test_eavesdropper(struct harness *h, const struct words *w)
     trace_free(&tr);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* 100 frames a 60th of a second apart from v's moment, each built into dl and timed: times
+ * sorted, so times[50] is the median. */
+static void build_frames(const struct run *r, struct viz_view *v, struct display_list *dl,
+                         double times[100])
+{
+    for (int k = 0; k < 100; k++) {
+        double t0 = now_s();
+        scene_build(&r->tr, r->tl, v, dl);
+        times[k] = now_s() - t0;
+        v->p += 1.0 / 60;
+    }
+    qsort(times, 100, sizeof times[0], cmp_double);
+}
+
 /* Traces the bundled scenarios do not make: an empty one, and a crowded one with 500 lines in
  * flight at once and 40 hosts in one zone. */
 static void test_odd_traces(struct harness *h, const struct words *w)
@@ -643,12 +663,6 @@ static void test_odd_traces(struct harness *h, const struct words *w)
     dl_free(&dl);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 static void test_load(struct harness *h, const struct words *w)
 {
     struct run r;
@@ -666,13 +680,7 @@ static void test_load(struct harness *h, const struct words *w)
         dl_init(&dl);
         struct viz_view v = view_at(w, 1920, 1080, viz_timeline_duration(r.tl) / 2);
         double times[100];
-        for (int k = 0; k < 100; k++) {
-            double t0 = now_s();
-            scene_build(&r.tr, r.tl, &v, &dl);
-            times[k] = now_s() - t0;
-            v.p += 1.0 / 60;
-        }
-        qsort(times, 100, sizeof times[0], cmp_double);
+        build_frames(&r, &v, &dl, times);
         printf("load-100k: scene_build at 1920x1080 mid-run: median %.3f ms, max %.3f ms "
                "(%zu items)\n",
                times[50] * 1e3, times[99] * 1e3, dl.n);
@@ -682,13 +690,7 @@ static void test_load(struct harness *h, const struct words *w)
         v.selected_id = (uint32_t)(r.tr.nlinks - 1);
         v.mouse_x = 1000;
         v.mouse_y = 300;
-        for (int k = 0; k < 100; k++) {
-            double t0 = now_s();
-            scene_build(&r.tr, r.tl, &v, &dl);
-            times[k] = now_s() - t0;
-            v.p += 1.0 / 60;
-        }
-        qsort(times, 100, sizeof times[0], cmp_double);
+        build_frames(&r, &v, &dl, times);
         printf("load-100k: the same with a link inspected and a hover: median %.3f ms, max %.3f "
                "ms\n",
                times[50] * 1e3, times[99] * 1e3);
