@@ -44,6 +44,33 @@ static struct mail_world *attacks_run(struct harness *h, const struct scenario *
     return mw;
 }
 
+/* A bundled scenario loaded and run: attacks_open fills it and says whether the run happened
+ * (a failure is already counted); attacks_close frees whatever was made. */
+struct attacks_world {
+    struct scenario *sc;
+    struct trace tr;
+    struct mail_world *mw;
+};
+
+static bool attacks_open(struct harness *h, const char *file, struct attacks_world *a)
+{
+    memset(a, 0, sizeof *a);
+    a->sc = attacks_load(h, file);
+    a->mw = a->sc ? attacks_run(h, a->sc, &a->tr) : NULL;
+    return a->mw != NULL;
+}
+
+static void attacks_close(struct attacks_world *a)
+{
+    if (a->mw) {
+        mail_world_free(a->mw);
+    }
+    if (a->sc) {
+        trace_free(&a->tr);
+        scenario_free(a->sc);
+    }
+}
+
 static char *attacks_export(const struct trace *tr, bool jsonl, const char *lang)
 {
     char *text = NULL;
@@ -120,32 +147,33 @@ static void test_sim_nat(struct harness *h)
 /* pop-before-smtp in the exporters: the NAT field, notes, logs, the MRA's window. */
 static void test_exports(struct harness *h)
 {
-    struct scenario *sc = attacks_load(h, SCENARIOS "pop-before-smtp.json");
-    if (!sc) {
-        return;
-    }
-    struct trace tr;
-    struct mail_world *mw = attacks_run(h, sc, &tr);
-    if (mw) {
-        char *jsonl = attacks_export(&tr, true, NULL);
-        CHECK(h, strstr(jsonl, "\"client\":{\"host\":\"carol-laptop.hotel.example\",\"agent\":"
-                               "\"carol\",\"ip\":\"198.51.100.10\"") != NULL);
-        CHECK(h, strstr(jsonl, "\"nat\":{\"host\":\"gw.hotel.example\",\"ip\":"
-                               "\"198.51.100.200\"}") != NULL);
-        CHECK(h, strstr(jsonl, "{\"t\":0,\"kind\":\"note\",\"ja\":\"carol のノートPC") != NULL);
-        CHECK(h, strstr(jsonl, "\"kind\":\"note\",\"agent\":\"carol\",\"ja\":") != NULL);
-        CHECK(h, strstr(jsonl, "\"kind\":\"log\",\"agent\":\"mta.a\",\"program\":\"postfix/"
-                               "smtpd\",\"conn\":") != NULL);
-        CHECK(h, strstr(jsonl, "\"kind\":\"policy\",\"agent\":\"mra.a\",\"rule\":\"pop_before_"
-                               "smtp\",\"decision\":\"open\",\"code\":0") != NULL);
-        CHECK(h, strstr(jsonl, "\"rule\":\"pop_before_smtp\",\"decision\":\"expired\"") != NULL);
-        /* Syslog's stamp and Postfix's process names. */
-        CHECK(h, strstr(jsonl, "\"text\":\"Apr  1 09:01:00 mail postfix/smtpd[") != NULL);
-        CHECK(h, strstr(jsonl, "]: NOQUEUE: reject: RCPT from gw.hotel.example[198.51.100.200]: "
-                               "554 5.7.1 <bob@b.example>: Relay access denied;") != NULL);
+    struct attacks_world a;
+    if (attacks_open(h, SCENARIOS "pop-before-smtp.json", &a)) {
+        /* What the JSON lines hold: the client behind its NAT, the notes, Postfix's log lines
+         * (syslog's stamp, the process names) and the MRA's window opening and expiring. */
+        static const char *const want[] = {
+            "\"client\":{\"host\":\"carol-laptop.hotel.example\",\"agent\":\"carol\",\"ip\":"
+            "\"198.51.100.10\"",
+            "\"nat\":{\"host\":\"gw.hotel.example\",\"ip\":\"198.51.100.200\"}",
+            "{\"t\":0,\"kind\":\"note\",\"ja\":\"carol のノートPC",
+            "\"kind\":\"note\",\"agent\":\"carol\",\"ja\":",
+            "\"kind\":\"log\",\"agent\":\"mta.a\",\"program\":\"postfix/smtpd\",\"conn\":",
+            "\"kind\":\"policy\",\"agent\":\"mra.a\",\"rule\":\"pop_before_smtp\",\"decision\":"
+            "\"open\",\"code\":0",
+            "\"rule\":\"pop_before_smtp\",\"decision\":\"expired\"",
+            "\"text\":\"Apr  1 09:01:00 mail postfix/smtpd[",
+            "]: NOQUEUE: reject: RCPT from gw.hotel.example[198.51.100.200]: 554 5.7.1 "
+            "<bob@b.example>: Relay access denied;",
+        };
+        char *jsonl = attacks_export(&a.tr, true, NULL);
+        for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+            if (!CHECK(h, strstr(jsonl, want[k]) != NULL)) {
+                fprintf(stderr, "    not in the JSON lines: %s\n", want[k]);
+            }
+        }
         free(jsonl);
-        char *ja = attacks_export(&tr, false, "ja");
-        char *en = attacks_export(&tr, false, "en");
+        char *ja = attacks_export(&a.tr, false, "ja");
+        char *en = attacks_export(&a.tr, false, "en");
         CHECK(h, strstr(ja, "» carol のノートPC") != NULL);
         CHECK(h, strstr(en, "» carol's laptop") != NULL);
         CHECK(h, strstr(en, "[NAT gw.hotel.example 198.51.100.200]") != NULL);
@@ -153,11 +181,9 @@ static void test_exports(struct harness *h)
         free(ja);
         free(en);
         /* The Received line names what the server saw: the NAT. */
-        CHECK(h, build_check(sc, mw, stderr) == 0);
-        mail_world_free(mw);
+        CHECK(h, build_check(a.sc, a.mw, stderr) == 0);
     }
-    trace_free(&tr);
-    scenario_free(sc);
+    attacks_close(&a);
 }
 
 /* Replaces every "from" in text (which must hold at least one) with "to", left to right; the
@@ -281,8 +307,8 @@ static void test_reuse_settles(struct harness *h)
         {"\"count\": 100000", "\"count\": 20"},
         {"\"relay_step\": 4", "\"relay_step\": 4, \"maillog\": true"}, /* on mta.a */
     };
-    struct scenario *sc = attacks_variant(h, SCENARIOS "load-100k.json", edits,
-                                          sizeof edits / sizeof edits[0]);
+    struct scenario *sc =
+        attacks_variant(h, SCENARIOS "load-100k.json", edits, sizeof edits / sizeof edits[0]);
     if (!sc) {
         return;
     }
@@ -370,26 +396,19 @@ static void test_failed_expectations(struct harness *h)
 /* The nine-step trace has none of the new kinds: it stays as it was recorded. */
 static void test_nine_steps_untouched(struct harness *h)
 {
-    struct scenario *sc = attacks_load(h, SCENARIOS "nine-steps.json");
-    if (!sc) {
-        return;
-    }
-    struct trace tr;
-    struct mail_world *mw = attacks_run(h, sc, &tr);
-    if (mw) {
+    struct attacks_world a;
+    if (attacks_open(h, SCENARIOS "nine-steps.json", &a)) {
         size_t notes = 0, logs = 0, nat = 0;
-        for (size_t i = 0; i < tr.nevents; i++) {
-            notes += trace_event_at(&tr, i)->kind == TRACE_NOTE;
-            logs += trace_event_at(&tr, i)->kind == TRACE_LOG;
+        for (size_t i = 0; i < a.tr.nevents; i++) {
+            notes += trace_event_at(&a.tr, i)->kind == TRACE_NOTE;
+            logs += trace_event_at(&a.tr, i)->kind == TRACE_LOG;
         }
-        nat = tr.nnats;
+        nat = a.tr.nnats;
         CHECK_INT(h, notes + logs + nat, 0);
         CHECK_STR(h, trace_kind_name(TRACE_NOTE), "note");
         CHECK_STR(h, trace_kind_name(TRACE_LOG), "log");
-        mail_world_free(mw);
     }
-    trace_free(&tr);
-    scenario_free(sc);
+    attacks_close(&a);
 }
 
 /* A forwarder passes the meaning on with the bytes (session_forward_notes): the annotations of
@@ -523,33 +542,26 @@ static void test_sniffs_match_secrets(struct harness *h)
         }
         char path[512];
         snprintf(path, sizeof path, "%s%s", SCENARIOS, de->d_name);
-        struct scenario *sc = attacks_load(h, path);
-        if (!sc) {
-            continue;
-        }
-        struct trace tr;
-        struct mail_world *mw = attacks_run(h, sc, &tr);
-        if (mw) {
+        struct attacks_world a;
+        if (attacks_open(h, path, &a)) {
             size_t checked = 0;
-            CHECK_INT(h, attacks_sniffs_vs_secrets(de->d_name, &tr, &checked), 0);
+            CHECK_INT(h, attacks_sniffs_vs_secrets(de->d_name, &a.tr, &checked), 0);
             total += checked;
             sniffing += checked > 0;
             if (checked > 0 && strcmp(de->d_name, "sniff-plaintext.json") == 0) {
                 /* A secret that says something else than the wire: the check finds it. */
-                for (size_t i = 0; i < tr.nevents; i++) {
-                    struct trace_event *e = trace_event_mut(&tr, i);
+                for (size_t i = 0; i < a.tr.nevents; i++) {
+                    struct trace_event *e = trace_event_mut(&a.tr, i);
                     if (e->kind == TRACE_SECRET && e->bytes.len > 0) {
-                        ((uint8_t *)trace_bytes_ptr(&tr, e->bytes))[0] ^= 0x20;
+                        ((uint8_t *)trace_bytes_ptr(&a.tr, e->bytes))[0] ^= 0x20;
                         break;
                     }
                 }
                 size_t again = 0;
-                CHECK(h, attacks_sniffs_vs_secrets("(a doctored copy)", &tr, &again) > 0);
+                CHECK(h, attacks_sniffs_vs_secrets("(a doctored copy)", &a.tr, &again) > 0);
             }
-            mail_world_free(mw);
         }
-        trace_free(&tr);
-        scenario_free(sc);
+        attacks_close(&a);
     }
     closedir(d);
     printf("sniffed credentials matched to secret events: %zu in %zu scenarios\n", total, sniffing);
