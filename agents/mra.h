@@ -7,13 +7,13 @@
 #include "world.h"
 
 struct mra_config {
-    const char *hostname;  /* for the logs and the APOP timestamp */
-    uint16_t port;         /* 110 */
-    bool apop;             /* offer APOP (a timestamp in the banner) */
-    bool allow_user_pass;  /* accept USER/PASS */
-    struct mda *mda;       /* whose mailboxes are served */
-    bool stls;             /* offer STLS on 110 (RFC 2595) */
-    bool pop3s;            /* also serve POP3 over implicit TLS on 995 (RFC 8314) */
+    const char *hostname; /* for the logs and the APOP timestamp */
+    uint16_t port;        /* 110 */
+    bool apop;            /* offer APOP (a timestamp in the banner) */
+    bool allow_user_pass; /* accept USER/PASS */
+    struct mda *mda;      /* whose mailboxes are served */
+    bool stls;            /* offer STLS on 110 (RFC 2595) */
+    bool pop3s;           /* also serve POP3 over implicit TLS on 995 (RFC 8314) */
     /* Dovecot's auth_failure_delay: a failed login is answered this much later (Dovecot: 2 s;
      * a scenario's default). 0: at once. */
     uint64_t auth_failure_delay_us;

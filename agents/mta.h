@@ -36,10 +36,10 @@ struct mta_policy {
 struct mra;
 
 struct mta_config {
-    const char *role;     /* "mta" or "filter" (the trace role); NULL: "mta" */
-    const char *program;  /* example software, for the viewer; NULL: "Postfix" */
-    const char *hostname; /* FQDN in the banner and Received lines */
-    uint16_t port;        /* the SMTP service, 25; 0: none */
+    const char *role;                 /* "mta" or "filter" (the trace role); NULL: "mta" */
+    const char *program;              /* example software, for the viewer; NULL: "Postfix" */
+    const char *hostname;             /* FQDN in the banner and Received lines */
+    uint16_t port;                    /* the SMTP service, 25; 0: none */
     const char *const *mydestination; /* domains delivered here, through the MDA */
     size_t nmydestination;
     const char *const *relay_domains; /* domains accepted to pass on (a gateway) */
@@ -48,16 +48,16 @@ struct mta_config {
     size_t ntransports;
     const char *relayhost; /* everything else goes there; NULL: to the domain's MX */
     struct mta_policy policy;
-    struct mda *mda;          /* for mydestination */
-    struct dns_agent *dns;    /* for MX and A lookups */
-    int relay_step;           /* the step marked when relaying onward: 3, 4 or 5 */
-    uint64_t retry_us;        /* deferred mail is tried again after this; 0: 5 minutes */
-    unsigned max_attempts;    /* then it bounces; 0: 5 */
-    size_t max_message_size;  /* SIZE; 0: 10240000 as Postfix */
-    size_t max_recipients;    /* per transaction; 0: 1000 as Postfix */
-    bool scan_eicar;          /* scan mail as the content filter does (agents/proto/avscan.h) */
-    bool alert_encrypted;     /* ...and refuse encrypted archives (AlertEncryptedArchive) */
-    bool maillog;             /* record Postfix-style log lines (trace kind "log") */
+    struct mda *mda;         /* for mydestination */
+    struct dns_agent *dns;   /* for MX and A lookups */
+    int relay_step;          /* the step marked when relaying onward: 3, 4 or 5 */
+    uint64_t retry_us;       /* deferred mail is tried again after this; 0: 5 minutes */
+    unsigned max_attempts;   /* then it bounces; 0: 5 */
+    size_t max_message_size; /* SIZE; 0: 10240000 as Postfix */
+    size_t max_recipients;   /* per transaction; 0: 1000 as Postfix */
+    bool scan_eicar;         /* scan mail as the content filter does (agents/proto/avscan.h) */
+    bool alert_encrypted;    /* ...and refuse encrypted archives (AlertEncryptedArchive) */
+    bool maillog;            /* record Postfix-style log lines (trace kind "log") */
     /* TLS, in Postfix's terms. smtpd_tls: offer STARTTLS on port 25 (smtpd_tls_security_level
      * = may). smtp_tls: what the sending side does (smtp_tls_security_level): none; may
      * (STARTTLS when the server offers it, else plaintext); encrypt (TLS or defer). */

@@ -11,11 +11,11 @@
 
 #define MUA_CRYPT_MAX_RCPT 64
 
-static void crypt_log(struct mail_world *mw, const char *agent, enum mua_e2e kind,
-                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void crypt_log(struct mail_world *mw, const char *agent, enum mua_e2e kind, const char *fmt,
+                      ...) __attribute__((format(printf, 4, 5)));
 
-static void crypt_log(struct mail_world *mw, const char *agent, enum mua_e2e kind,
-                      const char *fmt, ...)
+static void crypt_log(struct mail_world *mw, const char *agent, enum mua_e2e kind, const char *fmt,
+                      ...)
 {
     char line[1200];
     va_list ap;
@@ -68,8 +68,8 @@ static void crypt_list_add(char *list, size_t cap, const char *s)
 }
 
 static int seal_smime(struct mail_world *mw, const char *agent, const char *address,
-                      const char *display_name, const char *const *to, size_t nto,
-                      struct buf *msg, struct buf *out, char *err, size_t errlen)
+                      const char *display_name, const char *const *to, size_t nto, struct buf *msg,
+                      struct buf *out, char *err, size_t errlen)
 {
     const struct tls_cert *me = mail_world_smime(mw, address, display_name, false);
     if (!me) {
@@ -158,8 +158,8 @@ static int seal_pgp(struct mail_world *mw, const char *agent, const char *addres
 }
 
 int mua_crypt_seal(struct mail_world *mw, const char *agent, const char *mail, enum mua_e2e kind,
-                   const char *address, const char *display_name, const char *const *to,
-                   size_t nto, struct buf *msg)
+                   const char *address, const char *display_name, const char *const *to, size_t nto,
+                   struct buf *msg)
 {
     if (kind == MUA_E2E_NONE) {
         return 0;
@@ -191,8 +191,8 @@ static void open_smime(struct mail_world *mw, const char *agent, const char *mai
     if (!me) {
         snprintf(err, sizeof err, "no S/MIME key of %s: the body is ciphertext to this reader",
                  address);
-    } else if (smime_decrypt_verify(data, len, me, mail_world_tls_ca(mw)->root.cert, &inner,
-                                    signer, sizeof signer, err, sizeof err) == 0) {
+    } else if (smime_decrypt_verify(data, len, me, mail_world_tls_ca(mw)->root.cert, &inner, signer,
+                                    sizeof signer, err, sizeof err) == 0) {
         bool from_ok = smime_from_matches(data, len, signer);
         crypt_log(mw, agent, MUA_E2E_SMIME,
                   "decrypted with the private key of <%s>; signature by <%s> verified "
@@ -243,7 +243,8 @@ static void open_pgp(struct mail_world *mw, const char *agent, const char *mail,
         char e2[200];
         pgp_key_lookup(ring, v.signer, &info, e2, sizeof e2);
         crypt_fpr(v.signer, pretty, sizeof pretty);
-        crypt_log(mw, agent, MUA_E2E_PGP, "decrypted with the secret key of <%s>; %s from \"%s\", "
+        crypt_log(mw, agent, MUA_E2E_PGP,
+                  "decrypted with the secret key of <%s>; %s from \"%s\", "
                   "primary key fingerprint: %s",
                   address, v.verified ? "Good signature" : "no signature", info.userid, pretty);
         trace_mail(mw->tr, sim_now(mw->sim), mail, "decrypted", agent, 0);
@@ -253,8 +254,8 @@ static void open_pgp(struct mail_world *mw, const char *agent, const char *mail,
     trace_mail(mw->tr, sim_now(mw->sim), mail, "unreadable", agent, 0);
 }
 
-void mua_crypt_open(struct mail_world *mw, const char *agent, const char *mail,
-                    const char *address, const uint8_t *data, size_t len)
+void mua_crypt_open(struct mail_world *mw, const char *agent, const char *mail, const char *address,
+                    const uint8_t *data, size_t len)
 {
     if (smime_is_encrypted(data, len)) {
         open_smime(mw, agent, mail, address, data, len);

@@ -21,13 +21,13 @@ void mua_crypt_enroll(struct mail_world *mw, const char *agent, enum mua_e2e kin
  * "encrypted" and log lines naming the keys. Returns 0, or -1 with msg unchanged when it could
  * not be done (a log line says why). */
 int mua_crypt_seal(struct mail_world *mw, const char *agent, const char *mail, enum mua_e2e kind,
-                   const char *address, const char *display_name, const char *const *to,
-                   size_t nto, struct buf *msg);
+                   const char *address, const char *display_name, const char *const *to, size_t nto,
+                   struct buf *msg);
 
 /* A retrieved message is opened: when it is S/MIME or PGP/MIME, tries the reader's key and
  * records "decrypted" (with the verified signer) or "unreadable" (and why). Plain messages
  * record nothing. */
-void mua_crypt_open(struct mail_world *mw, const char *agent, const char *mail,
-                    const char *address, const uint8_t *data, size_t len);
+void mua_crypt_open(struct mail_world *mw, const char *agent, const char *mail, const char *address,
+                    const uint8_t *data, size_t len);
 
 #endif

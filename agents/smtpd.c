@@ -396,8 +396,8 @@ static bool smtpd_accept(struct sim_world *w, void *ctx, uint32_t conn, struct s
             return false;
         }
     }
-    c->session = session_accept_tls(w, conn, &session_smtp_server_ops, engine, c,
-                                    smtpd_session_end, tls, ep);
+    c->session = session_accept_tls(w, conn, &session_smtp_server_ops, engine, c, smtpd_session_end,
+                                    tls, ep);
     if (!c->session) {
         free(c);
         return false;

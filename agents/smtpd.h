@@ -45,19 +45,19 @@ struct smtpd_backend {
 };
 
 struct smtpd_config {
-    const char *agent;     /* the id of the agent this service belongs to */
-    const char *hostname;  /* in the banner and the Received lines */
+    const char *agent;    /* the id of the agent this service belongs to */
+    const char *hostname; /* in the banner and the Received lines */
     uint16_t port;
-    const char *proto;     /* "smtp" or "submission", as the trace names the connection */
-    bool submission;       /* RFC 6409: AUTH before MAIL; mark step 2 on acceptance */
+    const char *proto; /* "smtp" or "submission", as the trace names the connection */
+    bool submission;   /* RFC 6409: AUTH before MAIL; mark step 2 on acceptance */
     /* Submission only: false is the misconfiguration of an open submission port (MAIL without
      * AUTH is accepted, and every recipient with it). */
     bool submission_open;
-    bool maillog;          /* write Postfix-style log lines (the MTA's "maillog") */
-    unsigned auth_mechs;   /* SASL_MECH_BIT() mask offered; 0: no AUTH */
+    bool maillog;                 /* write Postfix-style log lines (the MTA's "maillog") */
+    unsigned auth_mechs;          /* SASL_MECH_BIT() mask offered; 0: no AUTH */
     struct smtpd_backend backend; /* accepted mail goes into its queue; its policy applies */
-    bool scan_eicar;       /* the content filter: scan every message (agents/proto/avscan.h) */
-    bool alert_encrypted;  /* ...and refuse encrypted archives it cannot look into */
+    bool scan_eicar;      /* the content filter: scan every message (agents/proto/avscan.h) */
+    bool alert_encrypted; /* ...and refuse encrypted archives it cannot look into */
     size_t max_message_size;
     size_t max_recipients;
     /* TLS in Postfix's terms: smtpd_tls_security_level=may offers STARTTLS (RFC 3207);

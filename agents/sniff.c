@@ -679,8 +679,8 @@ void sniff_stream_feed(struct sniff_stream *s, enum trace_side from, bool tls, c
             size_t k = nl ? (size_t)(nl - p) : n;
             k = k > 0 && p[k - 1] == '\r' ? k - 1 : k;
             char what[160];
-            snprintf(what, sizeof what, "SSH: %.*s, then encrypted packets", (int)(k < 100 ? k : 100),
-                     (const char *)p);
+            snprintf(what, sizeof what, "SSH: %.*s, then encrypted packets",
+                     (int)(k < 100 ? k : 100), (const char *)p);
             sniff_report_str(s, SNIFF_CIPHERTEXT, what);
         }
         return;

@@ -19,7 +19,7 @@ struct sshd;
 
 /* Creates the server and starts listening. Returns NULL when the port is taken, the user has no
  * account, or no host key can be made (err says which). */
-struct sshd *sshd_new(struct mail_world *mw, const char *id, int host, const struct sshd_config *cfg,
-                      char *err, size_t errlen);
+struct sshd *sshd_new(struct mail_world *mw, const char *id, int host,
+                      const struct sshd_config *cfg, char *err, size_t errlen);
 
 #endif

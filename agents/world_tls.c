@@ -86,8 +86,8 @@ SSL_CTX *mail_world_tls_server(struct mail_world *mw, int host)
         char err[256];
         const char *names[2] = {trace_string(mw->tr, mw->tr->hosts[host].name), mw->tls_name};
         const char *name = names[0];
-        if (tls_ca_issue(&t->ca, names, mw->tls_name ? 2 : 1, &t->certs[host], err,
-                         sizeof err) < 0) {
+        if (tls_ca_issue(&t->ca, names, mw->tls_name ? 2 : 1, &t->certs[host], err, sizeof err) <
+            0) {
             mail_tls_fatal(name, err);
         }
         t->server[host] = tls_ca_server_ctx(&t->certs[host], err, sizeof err);

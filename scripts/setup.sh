@@ -11,6 +11,7 @@ set -eu
 pkgs=(
     # build
     build-essential cmake pkg-config clang
+    clang-format                  # CI: every C file as .clang-format lays it out (format-check.sh)
     libssl-dev libcjson-dev librnp-dev libssh-dev
     # the tests' real peers: captures, mail clients, OpenPGP
     tshark python3 python3-jsonschema curl msmtp mpop valgrind

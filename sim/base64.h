@@ -1,5 +1,6 @@
-/* base64 (RFC 4648 §4) for SASL exchanges, MIME bodies and binary bytes in JSON traces. Decoding is strict: the SASL
- * profiles of RFC 4954 expect canonical base64, and bad input must become a 501, not a guess. */
+/* base64 (RFC 4648 §4) for SASL exchanges, MIME bodies and binary bytes in JSON traces. Decoding is
+ * strict: the SASL profiles of RFC 4954 expect canonical base64, and bad input must become a 501,
+ * not a guess. */
 #ifndef MAILSIM_BASE64_H
 #define MAILSIM_BASE64_H
 

@@ -55,8 +55,8 @@ static void text_records(const struct export_text_labels *lb, const struct trace
     const struct trace_conn *c = trace_conn_get(tr, e->conn);
     bool ssh = c && strcmp(trace_string(tr, c->proto), "ssh") == 0;
     fprintf(out, "#%" PRIu32 " %s ~ %s, %zu %s:", e->conn, e->from == TRACE_CLIENT ? "C:" : "S:",
-            ssh ? text_or(lb->ssh_packets, "SSH packets") : text_or(lb->records, "TLS records"),
-            n, text_or(lb->octets, "octets"));
+            ssh ? text_or(lb->ssh_packets, "SSH packets") : text_or(lb->records, "TLS records"), n,
+            text_or(lb->octets, "octets"));
     for (size_t i = 0; i < n && i < 8; i++) {
         fprintf(out, " %02x", p[i]);
     }

@@ -234,8 +234,7 @@ int sim_host_add(struct sim_world *w, const char *name, int zone, const char *ip
     return (int)(w->nhosts - 1);
 }
 
-int sim_link_add(struct sim_world *w, int a, int b, uint32_t latency_us, char *err,
-                 size_t errlen)
+int sim_link_add(struct sim_world *w, int a, int b, uint32_t latency_us, char *err, size_t errlen)
 {
     if (a < 0 || b < 0 || (size_t)a >= w->nhosts || (size_t)b >= w->nhosts || a == b) {
         snprintf(err, errlen, "a link needs two different hosts");
@@ -410,8 +409,8 @@ void sim_advance(struct sim_world *w, uint64_t at_us)
 
 /* ---- connections ---- */
 
-int sim_listen(struct sim_world *w, int host, uint16_t port, const char *proto,
-               const char *agent, sim_accept_fn accept, void *ctx)
+int sim_listen(struct sim_world *w, int host, uint16_t port, const char *proto, const char *agent,
+               sim_accept_fn accept, void *ctx)
 {
     if (host < 0 || (size_t)host >= w->nhosts) {
         return -1;
@@ -444,8 +443,7 @@ void sim_listen_set_down(struct sim_world *w, int listener, bool down)
 static int sim_find_listener(const struct sim_world *w, int host, uint16_t port)
 {
     for (size_t i = 0; i < w->nlisteners; i++) {
-        if (w->listeners[i].host == host && w->listeners[i].port == port &&
-            !w->listeners[i].down) {
+        if (w->listeners[i].host == host && w->listeners[i].port == port && !w->listeners[i].down) {
             return (int)i;
         }
     }

@@ -94,8 +94,8 @@ uint64_t sim_next_at(const struct sim_world *w);
 void sim_advance(struct sim_world *w, uint64_t at_us);
 
 /* Connections. sim_listen registers a service on host:port for an agent. */
-int sim_listen(struct sim_world *w, int host, uint16_t port, const char *proto,
-               const char *agent, sim_accept_fn accept, void *ctx);
+int sim_listen(struct sim_world *w, int host, uint16_t port, const char *proto, const char *agent,
+               sim_accept_fn accept, void *ctx);
 /* Takes a listener (the index sim_listen returned) down or back up: while down, connections
  * to it are refused, as when a server is stopped. */
 void sim_listen_set_down(struct sim_world *w, int listener, bool down);

@@ -85,8 +85,8 @@ static bool srv_auth(void *ctx, enum sasl_mech mech, const char *authzid, const 
     return f->auth_ok;
 }
 
-static bool srv_message(void *ctx, const struct smtp_envelope *env, const uint8_t *data,
-                        size_t len, struct smtp_reply *reply)
+static bool srv_message(void *ctx, const struct smtp_envelope *env, const uint8_t *data, size_t len,
+                        struct smtp_reply *reply)
 {
     (void)reply;
     struct fixture *f = ctx;
@@ -164,8 +164,8 @@ static void test_smtp_over_link(struct harness *h, enum sasl_mech mech, const ch
     const char *rcpt = "bob@b.example";
     const char *msg = "Subject: hi\r\n\r\n.leading dot\r\n.\r\nend\r\n";
     smtp_client_add_mail(c, "alice@a.example", &rcpt, 1, (const uint8_t *)msg, strlen(msg));
-    struct session *s = session_connect(f.w, f.pc, "mua", f.server_ip, 587,
-                                        &session_smtp_client_ops, c, &f, NULL);
+    struct session *s =
+        session_connect(f.w, f.pc, "mua", f.server_ip, 587, &session_smtp_client_ops, c, &f, NULL);
     CHECK(h, s != NULL);
     sim_run(f.w, UINT64_MAX);
     bool right = strcmp(password, "wonderland") == 0;

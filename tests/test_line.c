@@ -11,9 +11,9 @@ struct line_case {
     const char *input;
     size_t max;
     enum line_end end;
-    int want_lines;          /* complete lines expected */
-    const char *want_first;  /* text of the first line */
-    unsigned want_flags;     /* flags of the first line */
+    int want_lines;         /* complete lines expected */
+    const char *want_first; /* text of the first line */
+    unsigned want_flags;    /* flags of the first line */
 };
 
 static const struct line_case line_cases[] = {

@@ -11,14 +11,38 @@
 #include <string.h>
 
 static const char *const quiz_keys[] = {
-    "quiz.title",       "quiz.review_title", "quiz.question",    "quiz.whole",
-    "quiz.so_far",      "quiz.keys_choice",  "quiz.keys_agent",  "quiz.keys_link",
-    "quiz.right",       "quiz.wrong",        "quiz.the_answer",  "quiz.replay",
-    "quiz.keys_next",   "quiz.keys_last",    "quiz.score",       "quiz.missed",
-    "quiz.keys_review", "quiz.keys_done",    "quiz.unavailable", "quiz.none",
-    "quiz.click_agent", "quiz.not_saved",    "quiz.glossary.title", "quiz.glossary.hint",
-    "quiz.glossary.unavailable", "ui.help.15", "ui.help.16", "quiz.source", "quiz.weight",
-    "quiz.weight.high", "quiz.weight.medium", "quiz.weight.low",
+    "quiz.title",
+    "quiz.review_title",
+    "quiz.question",
+    "quiz.whole",
+    "quiz.so_far",
+    "quiz.keys_choice",
+    "quiz.keys_agent",
+    "quiz.keys_link",
+    "quiz.right",
+    "quiz.wrong",
+    "quiz.the_answer",
+    "quiz.replay",
+    "quiz.keys_next",
+    "quiz.keys_last",
+    "quiz.score",
+    "quiz.missed",
+    "quiz.keys_review",
+    "quiz.keys_done",
+    "quiz.unavailable",
+    "quiz.none",
+    "quiz.click_agent",
+    "quiz.not_saved",
+    "quiz.glossary.title",
+    "quiz.glossary.hint",
+    "quiz.glossary.unavailable",
+    "ui.help.15",
+    "ui.help.16",
+    "quiz.source",
+    "quiz.weight",
+    "quiz.weight.high",
+    "quiz.weight.medium",
+    "quiz.weight.low",
 };
 
 static void quiz_words(const struct ui_strings *ui, struct quiz_overlay_words *w)
@@ -50,35 +74,76 @@ static void quiz_words(const struct ui_strings *ui, struct quiz_overlay_words *w
 
 /* From the bank: the longest kinds of text it holds. */
 static const struct viz_quiz_question choice_ja = {
-    "nine-steps-4-mx", 4, VIZ_QUIZ_CHOICE,
-    "ステップ④で gw.a.example は b.example 宛てのメールをどこへ送るかを知るために、DNS に何を問い合わせましたか。",
+    "nine-steps-4-mx",
+    4,
+    VIZ_QUIZ_CHOICE,
+    "ステップ④で gw.a.example は b.example 宛てのメールをどこへ送るかを知るために、DNS "
+    "に何を問い合わせましたか。",
     {"b.example の A レコード", "b.example の MX レコード", "b.example の PTR レコード",
      "b.example の TXT レコード(SPF)", "mx.b.example の CNAME レコード",
      "問い合わせない(hosts ファイルを見る)"},
-    6, 1, NULL, {NULL, NULL},
-    "通信記録に「DNS gw.a: MX b.example -> 10 mx.b.example (203.0.113.140)」とあります。送信側のMTAは宛先ドメイン b.example の MX レコードを問い合わせ、優先度の値が最も小さいホスト(mx.b.example)へ 25番で接続します。A レコードはその後、mx.b.example のアドレスを知るために使われます。MX が無いときに限り、ドメイン名そのものの A レコードへ送ります(RFC 5321 5.1)。",
-    "RFC 5321 §5.1", VIZ_QUIZ_WEIGHT_LOW};
+    6,
+    1,
+    NULL,
+    {NULL, NULL},
+    "通信記録に「DNS gw.a: MX b.example -> 10 mx.b.example "
+    "(203.0.113.140)」とあります。送信側のMTAは宛先ドメイン b.example の MX "
+    "レコードを問い合わせ、優先度の値が最も小さいホスト(mx.b.example)へ 25番で接続します。A "
+    "レコードはその後、mx.b.example のアドレスを知るために使われます。MX "
+    "が無いときに限り、ドメイン名そのものの A レコードへ送ります(RFC 5321 5.1)。",
+    "RFC 5321 §5.1",
+    VIZ_QUIZ_WEIGHT_LOW};
 static const struct viz_quiz_question choice_en = {
-    "nine-steps-4-mx", 4, VIZ_QUIZ_CHOICE,
+    "nine-steps-4-mx",
+    4,
+    VIZ_QUIZ_CHOICE,
     "In step ④, what does gw.a.example ask DNS to learn where to send the message for b.example?",
     {"the A record of b.example", "the MX record of b.example", "the PTR record of b.example",
      "the TXT record of b.example (SPF)", "the CNAME record of mx.b.example",
      "nothing: it reads its hosts file"},
-    6, 1, NULL, {NULL, NULL},
-    "The transcript says \"DNS gw.a: MX b.example -> 10 mx.b.example (203.0.113.140)\". The sending MTA asks for the MX records of the recipient's domain b.example and connects on port 25 to the host with the lowest preference value (mx.b.example). The A record is used after that, to learn the address of mx.b.example. Only when there is no MX does it send to the A record of the domain itself (RFC 5321 section 5.1), which is why a domain that receives mail publishes one.",
-    "RFC 5321 §5.1", VIZ_QUIZ_WEIGHT_LOW};
+    6,
+    1,
+    NULL,
+    {NULL, NULL},
+    "The transcript says \"DNS gw.a: MX b.example -> 10 mx.b.example (203.0.113.140)\". The "
+    "sending MTA asks for the MX records of the recipient's domain b.example and connects on port "
+    "25 to the host with the lowest preference value (mx.b.example). The A record is used after "
+    "that, to learn the address of mx.b.example. Only when there is no MX does it send to the A "
+    "record of the domain itself (RFC 5321 section 5.1), which is why a domain that receives mail "
+    "publishes one.",
+    "RFC 5321 §5.1",
+    VIZ_QUIZ_WEIGHT_LOW};
 static const struct viz_quiz_question click_ja = {
-    "nine-steps-4-link", 4, VIZ_QUIZ_CLICK_LINK,
+    "nine-steps-4-link",
+    4,
+    VIZ_QUIZ_CLICK_LINK,
     "ステップ④で、メールが送信側の組織を出てインターネットへ出ていく回線をクリックしてください。",
-    {NULL}, 0, 0, NULL, {"gw.a.example", "router.example"},
-    "gw.a.example(送信側DMZのゲートウェイMTA)と router.example の間の回線です。通信記録の「接続 gw.a@gw.a.example 192.0.2.140 -> mx.b@mx.b.example 203.0.113.140:25 (smtp)」の接続はこの回線を通ってインターネットへ出ます。",
-    "RFC 5598 §4.3.2 (MTA)", VIZ_QUIZ_WEIGHT_MEDIUM};
+    {NULL},
+    0,
+    0,
+    NULL,
+    {"gw.a.example", "router.example"},
+    "gw.a.example(送信側DMZのゲートウェイMTA)と router.example の間の回線です。通信記録の「接続 "
+    "gw.a@gw.a.example 192.0.2.140 -> mx.b@mx.b.example 203.0.113.140:25 "
+    "(smtp)」の接続はこの回線を通ってインターネットへ出ます。",
+    "RFC 5598 §4.3.2 (MTA)",
+    VIZ_QUIZ_WEIGHT_MEDIUM};
 static const struct viz_quiz_question click_en = {
-    "nine-steps-1-who", 1, VIZ_QUIZ_CLICK_AGENT,
-    "Click the agent that writes the message and sends it to its organisation's mail server in step ①.",
-    {NULL}, 0, 0, "alice", {NULL, NULL},
-    "Step ① is the sender's MUA (alice, in Thunderbird's role). The first line of the transcript, \"connect alice@alice-pc.a.example ... -> msa.a@mail.a.example ...:587 (submission)\", shows that the client opening the connection is alice's MUA.",
-    "RFC 5598 §4.2.1 (MUA)", VIZ_QUIZ_WEIGHT_HIGH};
+    "nine-steps-1-who",
+    1,
+    VIZ_QUIZ_CLICK_AGENT,
+    "Click the agent that writes the message and sends it to its organisation's mail server in "
+    "step ①.",
+    {NULL},
+    0,
+    0,
+    "alice",
+    {NULL, NULL},
+    "Step ① is the sender's MUA (alice, in Thunderbird's role). The first line of the transcript, "
+    "\"connect alice@alice-pc.a.example ... -> msa.a@mail.a.example ...:587 (submission)\", shows "
+    "that the client opening the connection is alice's MUA.",
+    "RFC 5598 §4.2.1 (MUA)",
+    VIZ_QUIZ_WEIGHT_HIGH};
 
 /* All the text of a list, joined without spaces: wrapping drops the spaces it breaks at. */
 static char *all_text(const struct display_list *dl)
@@ -143,8 +208,8 @@ struct size {
     int w, h;
     bool presenter;
 };
-static const struct size sizes[] = {{1280, 720, false}, {1920, 1080, false}, {1280, 720, true},
-                                    {1920, 1080, true}};
+static const struct size sizes[] = {
+    {1280, 720, false}, {1920, 1080, false}, {1280, 720, true}, {1920, 1080, true}};
 
 static void check_state(struct harness *h, const struct run *r, const struct words *wd,
                         const struct quiz_overlay_state *s0, const char *const *want, size_t nwant)
@@ -211,16 +276,23 @@ static void test_lang(struct harness *h, const struct run *r, const char *lang)
     s.total = 19;
     s.asked_before = 3;
     s.right_before = 2;
-    const char *ask[] = {choice->question, choice->choices[0], choice->choices[5],
-                         w.keys_choice, w.title, "4/19", "2/3", "④"};
+    const char *ask[] = {choice->question,
+                         choice->choices[0],
+                         choice->choices[5],
+                         w.keys_choice,
+                         w.title,
+                         "4/19",
+                         "2/3",
+                         "④"};
     check_state(h, r, &wd, &s, ask, sizeof ask / sizeof ask[0]);
 
     s.phase = QUIZ_OVERLAY_ANSWERED;
     s.right = false;
     s.answer_text = choice->choices[1];
-    const char *wrong[] = {choice->question, w.wrong, choice->choices[1], choice->explanation,
-                           w.source, choice->source, w.weight, w.weights[VIZ_QUIZ_WEIGHT_LOW],
-                           w.keys_next};
+    const char *wrong[] = {
+        choice->question, w.wrong,        choice->choices[1], choice->explanation,
+        w.source,         choice->source, w.weight,           w.weights[VIZ_QUIZ_WEIGHT_LOW],
+        w.keys_next};
     check_state(h, r, &wd, &s, wrong, sizeof wrong / sizeof wrong[0]);
 
     s.phase = QUIZ_OVERLAY_ASK;
@@ -234,8 +306,9 @@ static void test_lang(struct harness *h, const struct run *r, const char *lang)
     s.phase = QUIZ_OVERLAY_ANSWERED;
     s.right = true;
     s.answer_text = ja ? "gw.a.example — router.example" : "alice (MUA, alice-pc.a.example)";
-    const char *right[] = {w.right, s.answer_text, click->explanation, click->source,
-                           w.weights[click->weight], w.keys_last};
+    const char *right[] = {
+        w.right,    s.answer_text, click->explanation, click->source, w.weights[click->weight],
+        w.keys_last};
     check_state(h, r, &wd, &s, right, sizeof right / sizeof right[0]);
 
     const char *missed[] = {choice->question, click->question};
@@ -264,9 +337,13 @@ static void test_glossary(struct harness *h)
     char defs[40][300];
     for (int i = 0; i < 40; i++) {
         snprintf(defs[i], sizeof defs[i],
-                 "定義 %d: メールボックスのメールを POP3 や IMAP でMUAに渡すサーバの役割です。%s", i,
-                 i % 3 ? "" : "長い定義は二行以上に折り返されます。長い定義は二行以上に折り返されます。長い定義は二行以上に折り返されます。");
-        e[i].term = i % 5 ? "MRA(Mail Retrieval Agent)" : "コンテンツフィルタ(ウイルス・スパム対策)";
+                 "定義 %d: メールボックスのメールを POP3 や IMAP でMUAに渡すサーバの役割です。%s",
+                 i,
+                 i % 3 ? ""
+                       : "長い定義は二行以上に折り返されます。長い定義は二行以上に折り返されます。"
+                         "長い定義は二行以上に折り返されます。");
+        e[i].term =
+            i % 5 ? "MRA(Mail Retrieval Agent)" : "コンテンツフィルタ(ウイルス・スパム対策)";
         e[i].definition = defs[i];
     }
     struct words wd;

@@ -144,8 +144,8 @@ struct dl_item *dl_push_box(struct display_list *dl, enum dl_kind kind, float x,
 }
 
 struct dl_item *dl_rect(struct display_list *dl, float x, float y, float w, float h,
-                        struct dl_color fill, struct dl_color stroke, float thickness,
-                        float radius, uint32_t layer)
+                        struct dl_color fill, struct dl_color stroke, float thickness, float radius,
+                        uint32_t layer)
 {
     struct dl_item *it = dl_push_box(dl, DL_RECT, x, y, w, h, layer);
     it->fill = fill;

@@ -42,8 +42,7 @@ static uint32_t layout_utf8(const char **s)
  * symbols it takes from its CJK set (×, …, arrows, curly quotes). */
 static bool layout_wide(uint32_t c)
 {
-    if (c == 0xD7 || c == 0x2026 || (c >= 0x2018 && c <= 0x201F) ||
-        (c >= 0x2190 && c <= 0x21FF)) {
+    if (c == 0xD7 || c == 0x2026 || (c >= 0x2018 && c <= 0x201F) || (c >= 0x2190 && c <= 0x21FF)) {
         return true;
     }
     return c >= 0x1100 && !(c >= 0x2000 && c < 0x2460);
@@ -207,8 +206,7 @@ bool layout_agent_two_lines(const struct trace *tr, size_t agent, float w, const
     return *trace_string(tr, tr->agents[agent].program) && layout_agent_width(tr, agent, v) > w;
 }
 
-const char *layout_word_break(const char *s, float width, enum dl_font f,
-                              const struct viz_view *v)
+const char *layout_word_break(const char *s, float width, enum dl_font f, const struct viz_view *v)
 {
     const char *p = s, *brk = NULL;
     float px = (float)layout_font_px(f, v), x = 0;
@@ -578,8 +576,8 @@ static int layout_hosts(struct layout *L, const struct trace *tr, const struct v
         }
     }
     for (size_t z = 0; z < nz; z++) {
-        float width = fit ? (bw[z] >= 0 ? bw[z] : rest * wt[z] / rest_wt)
-                          : avail * wt[z] / total_wt;
+        float width =
+            fit ? (bw[z] >= 0 ? bw[z] : rest * wt[z] / rest_wt) : avail * wt[z] / total_wt;
         struct layout_zone *lz = &L->zones[z];
         lz->band = (struct layout_box){x, L->net.y, width, L->net.h};
         lz->label = (struct layout_box){x + L->pad, L->net.y, width - 2 * L->pad, label_h};
@@ -632,9 +630,8 @@ static int layout_hosts(struct layout *L, const struct trace *tr, const struct v
                 float iw = layout_text_width(ip, DL_FONT_SMALL, false, v);
                 /* nor is a word of a program's name */
                 for (size_t ag = 0; ag < tr->nagents; ag++) {
-                    const char *p = tr->agents[ag].host == h
-                                        ? trace_string(tr, tr->agents[ag].program)
-                                        : "";
+                    const char *p =
+                        tr->agents[ag].host == h ? trace_string(tr, tr->agents[ag].program) : "";
                     while (*p) {
                         size_t n = strcspn(p, " -");
                         char word[64];

@@ -87,8 +87,7 @@ bool layout_agent_two_lines(const struct trace *tr, size_t agent, float w,
                             const struct viz_view *v);
 /* Like layout_text_break, but only at a space or after a hyphen: a word that does not fit
  * stays whole (the renderer cuts it) rather than being split. */
-const char *layout_word_break(const char *s, float width, enum dl_font f,
-                              const struct viz_view *v);
+const char *layout_word_break(const char *s, float width, enum dl_font f, const struct viz_view *v);
 /* How many lines of small type an agent's program takes under its role in a host box of inner
  * width w: 0 when role and program share one line, else 1 or more (at most
  * LAYOUT_PROGRAM_LINES; the renderer cuts the last). */

@@ -109,11 +109,11 @@ struct qo {
     const struct viz_view *v;
     uint32_t layer;
     bool emit;
-    float x, w; /* the text column */
-    float y;    /* the next line's top */
-    float bottom; /* no line is drawn below it (when emitting) */
-    enum dl_font body;   /* BODY, or SMALL when the panel is short of room */
-    bool full;           /* a line did not fit: the rest is left out */
+    float x, w;        /* the text column */
+    float y;           /* the next line's top */
+    float bottom;      /* no line is drawn below it (when emitting) */
+    enum dl_font body; /* BODY, or SMALL when the panel is short of room */
+    bool full;         /* a line did not fit: the rest is left out */
 };
 
 static void qo_item_text(struct qo *o, float x, float y, float w, float h, const char *s,
@@ -185,13 +185,13 @@ static void qo_header(struct qo *o, const struct quiz_overlay_state *s)
     const struct quiz_overlay_words *wd = s->words;
     const struct viz_view *v = o->v;
     char left[512], right[128] = "";
-    const char *title = s->review && wd && wd->review_title ? wd->review_title
-                                                             : (wd ? wd->title : NULL);
+    const char *title =
+        s->review && wd && wd->review_title ? wd->review_title : (wd ? wd->title : NULL);
     if (s->phase == QUIZ_OVERLAY_SCORE || !s->q) {
         snprintf(left, sizeof left, "%s", qo_s(title));
     } else {
         const char *place = s->q->step >= 1 && s->q->step <= 9 ? scene_circled(s->q->step)
-                                                                : qo_s(wd ? wd->whole : NULL);
+                                                               : qo_s(wd ? wd->whole : NULL);
         snprintf(left, sizeof left, "%s · %s %zu/%zu · %s", qo_s(title),
                  qo_s(wd ? wd->question : NULL), s->index, s->total, place);
         if (s->asked_before > 0) {
@@ -244,8 +244,8 @@ static float qo_content(struct qo *o, const struct quiz_overlay_state *s, float 
     if (s->phase == QUIZ_OVERLAY_SCORE) {
         char score[128];
         size_t pct = s->asked ? (s->nright * 100 + s->asked / 2) / s->asked : 0;
-        snprintf(score, sizeof score, "%s  %zu/%zu (%zu%%)", qo_s(wd ? wd->score : NULL),
-                 s->nright, s->asked, pct);
+        snprintf(score, sizeof score, "%s  %zu/%zu (%zu%%)", qo_s(wd ? wd->score : NULL), s->nright,
+                 s->asked, pct);
         qo_para(o, 0, score, DL_FONT_TITLE, true, QO_INK);
         qo_gap(o, 0.3f * body);
         if (s->nmissed > 0) {
@@ -256,15 +256,15 @@ static float qo_content(struct qo *o, const struct quiz_overlay_state *s, float 
                 if (qo_room(o, lh) && o->emit) {
                     char line[QO_LINE_BYTES];
                     snprintf(line, sizeof line, "· %s", qo_s(s->missed[i]));
-                    qo_item_text(o, o->x, o->y, o->w, lh, line, strlen(line), DL_FONT_SMALL,
-                                 false, DL_ALIGN_LEFT, QO_INK);
+                    qo_item_text(o, o->x, o->y, o->w, lh, line, strlen(line), DL_FONT_SMALL, false,
+                                 DL_ALIGN_LEFT, QO_INK);
                 }
                 o->y += lh;
             }
             qo_gap(o, 0.3f * body);
         }
-        qo_para(o, 0, wd ? (s->to_review ? wd->keys_review : wd->keys_done) : NULL,
-                DL_FONT_SMALL, false, QO_MUTED);
+        qo_para(o, 0, wd ? (s->to_review ? wd->keys_review : wd->keys_done) : NULL, DL_FONT_SMALL,
+                false, QO_MUTED);
         return o->y - top;
     }
     const struct viz_quiz_question *q = s->q;
@@ -278,13 +278,13 @@ static float qo_content(struct qo *o, const struct quiz_overlay_state *s, float 
             }
             qo_gap(o, 0.2f * body);
         }
-        const char *keys = !wd ? NULL
+        const char *keys = !wd                                ? NULL
                            : !q || q->kind == VIZ_QUIZ_CHOICE ? wd->keys_choice
                            : q->kind == VIZ_QUIZ_CLICK_AGENT  ? wd->keys_agent
                                                               : wd->keys_link;
         qo_para(o, 0, keys, q && q->kind != VIZ_QUIZ_CHOICE ? o->body : DL_FONT_SMALL,
-                q && q->kind != VIZ_QUIZ_CHOICE, q && q->kind != VIZ_QUIZ_CHOICE ? QO_ACCENT
-                                                                                  : QO_MUTED);
+                q && q->kind != VIZ_QUIZ_CHOICE,
+                q && q->kind != VIZ_QUIZ_CHOICE ? QO_ACCENT : QO_MUTED);
         return o->y - top;
     }
     char verdict[QO_LINE_BYTES];
@@ -309,8 +309,8 @@ static float qo_content(struct qo *o, const struct quiz_overlay_state *s, float 
         qo_gap(o, 0.2f * body);
     }
     qo_para(o, 0, wd ? wd->replay : NULL, DL_FONT_SMALL, false, QO_MUTED);
-    qo_para(o, 0, wd ? (s->index < s->total ? wd->keys_next : wd->keys_last) : NULL,
-            DL_FONT_SMALL, true, QO_ACCENT);
+    qo_para(o, 0, wd ? (s->index < s->total ? wd->keys_next : wd->keys_last) : NULL, DL_FONT_SMALL,
+            true, QO_ACCENT);
     return o->y - top;
 }
 
@@ -332,8 +332,7 @@ struct overlay_box quiz_overlay_draw(struct display_list *dl, const struct viz_v
         base.h = tall;
     }
     float min_top = L.net.y + 0.3f * L.net.h, bottom = base.y + base.h;
-    struct qo o = {dl, v, layer, false, base.x + pad, base.w - 2 * pad, 0, 0, DL_FONT_BODY,
-                   false};
+    struct qo o = {dl, v, layer, false, base.x + pad, base.w - 2 * pad, 0, 0, DL_FONT_BODY, false};
     /* The body font, in the inspector's place or grown upwards; then the small font. */
     float need = qo_content(&o, s, 0) + 2 * pad;
     if (need > bottom - min_top) {

@@ -43,23 +43,23 @@ struct viz_quiz_question {
 
 /* The overlay's words (assets/strings, keys quiz.*). Any may be NULL: nothing is shown. */
 struct quiz_overlay_words {
-    const char *title;       /* "Quiz" */
-    const char *question;    /* before "3/19": "Question" */
-    const char *whole;       /* in place of the step's number: "whole scenario" */
-    const char *so_far;      /* before "2/3": "right so far" */
-    const char *keys_choice; /* how to answer a choice question */
-    const char *keys_agent;  /* ... a question answered by clicking an agent */
-    const char *keys_link;   /* ... by clicking a link */
-    const char *right;       /* "✓ Right." */
-    const char *wrong;       /* "✗ Wrong." */
-    const char *the_answer;  /* "The answer:" */
-    const char *replay;      /* "The transcript replays the lines that show why." */
-    const char *keys_next;   /* "N or Enter: next question · Esc: leave" */
-    const char *keys_last;   /* "N or Enter: the score · Esc: leave" */
-    const char *score;       /* "Score" */
-    const char *missed;      /* "Answered wrong:" */
-    const char *keys_review; /* "R: review the ones answered wrong · N: again · Esc: leave" */
-    const char *keys_done;   /* "Nothing to review. N: again · Esc: leave" */
+    const char *title;        /* "Quiz" */
+    const char *question;     /* before "3/19": "Question" */
+    const char *whole;        /* in place of the step's number: "whole scenario" */
+    const char *so_far;       /* before "2/3": "right so far" */
+    const char *keys_choice;  /* how to answer a choice question */
+    const char *keys_agent;   /* ... a question answered by clicking an agent */
+    const char *keys_link;    /* ... by clicking a link */
+    const char *right;        /* "✓ Right." */
+    const char *wrong;        /* "✗ Wrong." */
+    const char *the_answer;   /* "The answer:" */
+    const char *replay;       /* "The transcript replays the lines that show why." */
+    const char *keys_next;    /* "N or Enter: next question · Esc: leave" */
+    const char *keys_last;    /* "N or Enter: the score · Esc: leave" */
+    const char *score;        /* "Score" */
+    const char *missed;       /* "Answered wrong:" */
+    const char *keys_review;  /* "R: review the ones answered wrong · N: again · Esc: leave" */
+    const char *keys_done;    /* "Nothing to review. N: again · Esc: leave" */
     const char *review_title; /* the title of a review round */
     const char *source;       /* before the source, after the answer: "Source:" */
     const char *weight;       /* before the weight: "Exam weight:" */

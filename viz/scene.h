@@ -40,9 +40,9 @@ double viz_timeline_prev_step(const struct viz_timeline *tl, double p);
 
 /* Words on screen, in the viewer's language; they come from assets/, never from C. */
 struct viz_strings {
-    const char *lang;            /* "ja" or "en": picks zone labels and titles from the trace */
-    const char *step_title[10];  /* [1]..[9] one-sentence narration of each step */
-    const char *transcript;      /* panel titles */
+    const char *lang;           /* "ja" or "en": picks zone labels and titles from the trace */
+    const char *step_title[10]; /* [1]..[9] one-sentence narration of each step */
+    const char *transcript;     /* panel titles */
     const char *inspector;
     const char *eavesdropper;
     const char *maillog;         /* the panel of an MTA's mail log (NULL: "mail log") */
@@ -71,14 +71,14 @@ struct viz_strings {
 };
 
 struct viz_view {
-    int width, height;     /* window pixels */
-    float scale;           /* pixels per logical unit from high-DPI; 1 normally */
-    bool presenter;        /* larger type and thicker lines for a projector */
-    double p;              /* presentation time */
-    double speed;          /* 0.25 .. 8 */
+    int width, height; /* window pixels */
+    float scale;       /* pixels per logical unit from high-DPI; 1 normally */
+    bool presenter;    /* larger type and thicker lines for a projector */
+    double p;          /* presentation time */
+    double speed;      /* 0.25 .. 8 */
     bool playing;
-    bool help;             /* the help overlay */
-    uint32_t focus_conn;   /* the transcript's connection; 0: the one active at p */
+    bool help;           /* the help overlay */
+    uint32_t focus_conn; /* the transcript's connection; 0: the one active at p */
     enum dl_target selected;
     uint32_t selected_id;
     float mouse_x, mouse_y; /* for hover tooltips; negative: none */

@@ -69,9 +69,8 @@ void scene_conn_header(const struct scene *sc, uint32_t conn, char *buf, size_t 
  * encrypted channel, or a man in the middle's version of them. */
 static bool panel_text_event(const struct trace_event *e, uint32_t conn)
 {
-    return e->conn == conn &&
-           ((e->kind == TRACE_DATA && !(e->flags & TRACE_TLS)) || e->kind == TRACE_PLAIN ||
-            e->kind == TRACE_TAMPER);
+    return e->conn == conn && ((e->kind == TRACE_DATA && !(e->flags & TRACE_TLS)) ||
+                               e->kind == TRACE_PLAIN || e->kind == TRACE_TAMPER);
 }
 
 /* TLS records get a line of their own only when no plaintext of theirs is shown: the handshake
@@ -157,11 +156,11 @@ static void panel_line(struct scene *sc, const struct panel_line *pl, uint32_t c
             snprintf(hex + 3 * k, sizeof hex - 3 * k, "%02x ", p[k]);
         }
         bool ssh = strcmp(trace_string(sc->tr, c->proto), "ssh") == 0;
-        snprintf(text, sizeof text, "%s ~ %s, %u %s: %s…", client ? "C:" : "S:",
-                 ssh ? "SSH" : scene_str(sc->s->records), (unsigned)e->bytes.len,
-                 scene_str(sc->s->octets), hex);
-        struct dl_item *it = scene_text(sc, b, text, DL_FONT_MONO, false, DL_ALIGN_LEFT,
-                                        SC_FAINT, LAYER_PANEL_TEXT);
+        snprintf(text, sizeof text, "%s ~ %s, %u %s: %s…",
+                 client ? "C:" : "S:", ssh ? "SSH" : scene_str(sc->s->records),
+                 (unsigned)e->bytes.len, scene_str(sc->s->octets), hex);
+        struct dl_item *it =
+            scene_text(sc, b, text, DL_FONT_MONO, false, DL_ALIGN_LEFT, SC_FAINT, LAYER_PANEL_TEXT);
         scene_target(it, DL_TARGET_CONN, conn);
         return;
     }
@@ -229,9 +228,9 @@ struct rows {
 static float rows_word_width(const struct rows *r)
 {
     const struct viz_strings *s = r->sc->s;
-    const char *words[] = {s->word_ip,      s->word_zone,   s->word_program, s->word_host,
-                           s->word_latency, s->word_bytes,  s->word_payload, s->word_client,
-                           s->word_server,  s->word_tap,    s->mailbox};
+    const char *words[] = {s->word_ip,      s->word_zone,  s->word_program, s->word_host,
+                           s->word_latency, s->word_bytes, s->word_payload, s->word_client,
+                           s->word_server,  s->word_tap,   s->mailbox};
     float ww = 0;
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
         float w = words[i] ? layout_text_width(words[i], DL_FONT_SMALL, false, r->sc->v) : 0;

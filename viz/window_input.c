@@ -70,16 +70,11 @@ static const struct window_key window_keys[] = {
 /* While the glossary is open, keys scroll it. */
 #define WINDOW_PAGE 1000 /* WI_SCROLL by a page: as many entries as the panel showed */
 static const struct window_key window_glossary_keys[] = {
-    {SDLK_UP, NEED_ANY, WI_SCROLL},
-    {SDLK_DOWN, NEED_ANY, WI_SCROLL},
-    {SDLK_PAGEUP, NEED_ANY, WI_SCROLL},
-    {SDLK_PAGEDOWN, NEED_ANY, WI_SCROLL},
-    {SDLK_HOME, NEED_ANY, WI_SCROLL},
-    {SDLK_SPACE, NEED_ANY, WI_SCROLL},
-    {SDLK_g, NEED_ANY, WI_GLOSSARY},
-    {SDLK_l, NEED_ANY, WI_LANG},
-    {SDLK_ESCAPE, NEED_ANY, WI_BACK},
-    {SDLK_q, NEED_CTRL, WI_QUIT},
+    {SDLK_UP, NEED_ANY, WI_SCROLL},     {SDLK_DOWN, NEED_ANY, WI_SCROLL},
+    {SDLK_PAGEUP, NEED_ANY, WI_SCROLL}, {SDLK_PAGEDOWN, NEED_ANY, WI_SCROLL},
+    {SDLK_HOME, NEED_ANY, WI_SCROLL},   {SDLK_SPACE, NEED_ANY, WI_SCROLL},
+    {SDLK_g, NEED_ANY, WI_GLOSSARY},    {SDLK_l, NEED_ANY, WI_LANG},
+    {SDLK_ESCAPE, NEED_ANY, WI_BACK},   {SDLK_q, NEED_CTRL, WI_QUIT},
     {SDLK_w, NEED_CTRL, WI_QUIT},
 };
 
@@ -458,9 +453,10 @@ void window_apply(struct window_app *a, struct window_intent in)
     case WI_SCROLL: {
         int page = a->glossary.shown > 0 ? (int)a->glossary.shown : 1;
         int n = in.n;
-        n = n >= WINDOW_PAGE ? page : n <= -WINDOW_PAGE * 1000 ? -(int)a->glossary.n - 1
-                                      : n <= -WINDOW_PAGE        ? -page
-                                                                 : n;
+        n = n >= WINDOW_PAGE           ? page
+            : n <= -WINDOW_PAGE * 1000 ? -(int)a->glossary.n - 1
+            : n <= -WINDOW_PAGE        ? -page
+                                       : n;
         window_glossary_scroll(a, n);
         break;
     }

@@ -15,7 +15,7 @@
     X(POP3_CLIENT_GREETING, "GREETING")                                                            \
     X(POP3_CLIENT_CAPA, "CAPA")                                                                    \
     X(POP3_CLIENT_STLS, "STLS")                                                                    \
-    X(POP3_CLIENT_TLS, "TLS") /* TLS handshake under way in the glue */                           \
+    X(POP3_CLIENT_TLS, "TLS") /* TLS handshake under way in the glue */                            \
     X(POP3_CLIENT_USER, "USER")                                                                    \
     X(POP3_CLIENT_PASS, "PASS")                                                                    \
     X(POP3_CLIENT_APOP, "APOP")                                                                    \

@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FUZZ_CHECK(cond)                                                                           \
     do {                                                                                           \
         if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: invariant broken: %s\n", __FILE__, __LINE__, #cond);         \
+            fprintf(stderr, "%s:%d: invariant broken: %s\n", __FILE__, __LINE__, #cond);           \
             abort();                                                                               \
         }                                                                                          \
     } while (0)
@@ -117,18 +117,17 @@ static inline uint64_t fuzz_hash_str(uint64_t h, const char *s)
  * checked. Lines longer than the buffer are flagged, not kept. */
 struct fuzz_lines {
     char line[1024];
-    size_t len;     /* octets of the current line kept */
-    size_t total;   /* octets of the current line seen */
-    bool after_cr;  /* the last octet was CR */
+    size_t len;    /* octets of the current line kept */
+    size_t total;  /* octets of the current line seen */
+    bool after_cr; /* the last octet was CR */
 };
 
 /* Feeds out[0..n) and calls check(ctx, line, len, total) for each complete line (without its
  * CRLF; total counts every octet with the CRLF). A bare LF or a CR not followed by LF breaks
  * the invariant every engine here keeps: it writes CRLF line ends only. */
-static inline void fuzz_lines_feed(struct fuzz_lines *L, const uint8_t *out, size_t n,
-                                   void (*check)(void *ctx, const char *line, size_t len,
-                                                 size_t total),
-                                   void *ctx)
+static inline void
+fuzz_lines_feed(struct fuzz_lines *L, const uint8_t *out, size_t n,
+                void (*check)(void *ctx, const char *line, size_t len, size_t total), void *ctx)
 {
     for (size_t i = 0; i < n; i++) {
         uint8_t c = out[i];

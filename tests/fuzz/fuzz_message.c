@@ -60,8 +60,8 @@ static void fuzz_read(const uint8_t *d, size_t n)
     if (message_split(d, n, &header_len, &body_offset)) {
         FUZZ_CHECK(header_len <= body_offset && body_offset <= n);
     }
-    static const char *const names[] = {"From", "Subject", "Received", "To", "Message-ID",
-                                        "Content-Type", "X"};
+    static const char *const names[] = {"From",       "Subject",      "Received", "To",
+                                        "Message-ID", "Content-Type", "X"};
     static char value[1 << 16];
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         long v = message_header_get(d, n, names[i], value, sizeof value);
@@ -204,8 +204,8 @@ static void fuzz_build(const uint8_t *d, size_t n, unsigned mode)
         size_t at;
         enum message_check c = message_check(out.data, out.len, &at);
         if (c != MESSAGE_CHECK_OK) {
-            fprintf(stderr, "built message fails message_check: %s at %zu\n",
-                    message_check_name(c), at);
+            fprintf(stderr, "built message fails message_check: %s at %zu\n", message_check_name(c),
+                    at);
         }
         FUZZ_CHECK(c == MESSAGE_CHECK_OK);
         static char value[1 << 16];

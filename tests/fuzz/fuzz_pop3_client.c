@@ -19,7 +19,7 @@ enum {
     CFG_UIDL = 1 << 3,
     CFG_STLS = 1 << 4,
     CFG_REQUIRE_TLS = 1 << 5,
-    CFG_SMALL = 1 << 6,     /* max_message 64 */
+    CFG_SMALL = 1 << 6, /* max_message 64 */
     CFG_TLS_GIVE_UP = 1 << 7,
 };
 

@@ -219,7 +219,10 @@ static uint64_t fuzz_session(unsigned cfg_bits, unsigned hook_bits, uint8_t cut,
     if (!big[0]) {
         /* Lines of text, some starting with a dot. */
         for (size_t i = 0; i < sizeof big; i++) {
-            big[i] = (uint8_t)(i % 64 == 62 ? '\r' : i % 64 == 63 ? '\n' : i % 128 == 0 ? '.' : 'a' + i % 26);
+            big[i] = (uint8_t)(i % 64 == 62   ? '\r'
+                               : i % 64 == 63 ? '\n'
+                               : i % 128 == 0 ? '.'
+                                              : 'a' + i % 26);
         }
     }
     struct fuzz_ctx x;

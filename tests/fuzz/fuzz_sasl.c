@@ -137,8 +137,8 @@ static void fuzz_exchange(enum sasl_mech mech, bool with_initial, const uint8_t 
         d += lf ? first + 1 : n;
         n -= lf ? first + 1 : n;
     }
-    enum sasl_step st = sasl_server_start(&x, mech, initial,
-                                          "<1896.697170952@mx.example.net>", out, sizeof out);
+    enum sasl_step st =
+        sasl_server_start(&x, mech, initial, "<1896.697170952@mx.example.net>", out, sizeof out);
     free(initial);
     unsigned steps = 0;
     while (st == SASL_STEP_CHALLENGE) {

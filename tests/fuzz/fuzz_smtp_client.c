@@ -36,7 +36,7 @@ struct fuzz_ctx {
      * relative to the output depends on how the input was cut). */
     uint64_t out_hash, hash;
     enum smtp_client_state state;
-    size_t nmails;              /* mails queued */
+    size_t nmails;               /* mails queued */
     unsigned results[MAX_MAILS]; /* on_mail_result calls per mail */
     size_t nrcpt[MAX_MAILS];
     bool tls_happened;
@@ -162,10 +162,14 @@ static uint64_t fuzz_session(unsigned cfg_bits, unsigned hook_bits, uint8_t cut,
     bool longc = (cfg_bits & CFG_LONG_CREDS) != 0;
     struct smtp_client_config cfg = {
         .ehlo_name = "client.a.example",
-        .user = mech == 0 ? NULL : longc ? long_user : "alice",
+        .user = mech == 0 ? NULL
+                : longc   ? long_user
+                          : "alice",
         .password = longc ? long_pass : "wonderland",
         .authzid = (hook_bits & HOOK_AUTHZID) ? "admin" : NULL,
-        .mech = mech == 1 ? SASL_MECH_PLAIN : mech == 2 ? SASL_MECH_LOGIN : SASL_MECH_CRAM_MD5,
+        .mech = mech == 1   ? SASL_MECH_PLAIN
+                : mech == 2 ? SASL_MECH_LOGIN
+                            : SASL_MECH_CRAM_MD5,
         .want_pipelining = (cfg_bits & CFG_PIPELINING) != 0,
         .want_starttls = (cfg_bits & CFG_STARTTLS) != 0,
         .require_tls = (cfg_bits & CFG_REQUIRE_TLS) != 0,
