@@ -509,6 +509,24 @@ static void client_hostkey(struct ssh_end *e)
 }
 
 /* One move of the handshake; true when the phase changed. */
+/* Where a nonblocking handshake call leaves either side: done (SSH_OK) is authentication next,
+ * unless the side has failed already; SSH_ERROR fails with what; SSH_AGAIN waits for bytes.
+ * Returns whether the step moved. */
+static bool handshake_step(struct ssh_end *e, int rc, const char *what)
+{
+    if (rc == SSH_OK) {
+        if (!e->failed) {
+            e->phase = PH_AUTH;
+        }
+        return true;
+    }
+    if (rc == SSH_ERROR) {
+        fail_lib(e, what);
+        return true;
+    }
+    return false;
+}
+
 static bool client_step(struct ssh_end *e)
 {
     int rc;
@@ -524,16 +542,8 @@ static bool client_step(struct ssh_end *e)
         take_banner(e);
         if (rc == SSH_OK) {
             client_hostkey(e);
-            if (!e->failed) {
-                e->phase = PH_AUTH;
-            }
-            return true;
         }
-        if (rc == SSH_ERROR) {
-            fail_lib(e, "connection failed");
-            return true;
-        }
-        return false;
+        return handshake_step(e, rc, "connection failed");
     case PH_AUTH:
         rc = ssh_userauth_password(e->session, NULL, e->password);
         if (rc == SSH_AUTH_SUCCESS) {
@@ -593,15 +603,7 @@ static bool server_step(struct ssh_end *e)
     case PH_HANDSHAKE: {
         int rc = ssh_handle_key_exchange(e->session);
         take_banner(e);
-        if (rc == SSH_OK) {
-            e->phase = PH_AUTH;
-            return true;
-        }
-        if (rc == SSH_ERROR) {
-            fail_lib(e, "key exchange failed");
-            return true;
-        }
-        return false;
+        return handshake_step(e, rc, "key exchange failed");
     }
     case PH_AUTH: {
         /* Reads and handles what came; the callbacks answer it and may open the channel. */
