@@ -404,15 +404,22 @@ static void inspect_conn(struct rows *r, uint32_t conn)
     rows_add(r, sc->s->word_bytes, line, DL_FONT_BODY, false, SC_TEXT);
 }
 
+/* How many of the events at these trace indices (in order) happened by the moment shown. */
+static size_t scene_events_shown(const struct scene *sc, const size_t *events, size_t n)
+{
+    size_t shown = 0;
+    while (shown < n && events[shown] < sc->nvis) {
+        shown++;
+    }
+    return shown;
+}
+
 /* What each tap saw up to the moment shown: its findings, newest at the bottom. */
 static void inspect_eavesdropper(struct rows *r)
 {
     const struct scene *sc = r->sc;
     const struct viz_timeline *tl = sc->tl;
-    size_t shown = 0;
-    while (shown < tl->nsniffs && tl->sniffs[shown] < sc->nvis) {
-        shown++;
-    }
+    size_t shown = scene_events_shown(sc, tl->sniffs, tl->nsniffs);
     float lh = layout_line_px(DL_FONT_MONO, sc->v);
     size_t fit = r->area.h > lh ? (size_t)(r->area.h / lh) : 0;
     if (shown == 0) {
@@ -479,10 +486,7 @@ static void inspect_maillog(struct rows *r)
 {
     const struct scene *sc = r->sc;
     const struct viz_timeline *tl = sc->tl;
-    size_t shown = 0;
-    while (shown < tl->nlogs && tl->logs[shown] < sc->nvis) {
-        shown++;
-    }
+    size_t shown = scene_events_shown(sc, tl->logs, tl->nlogs);
     float lh = layout_line_px(DL_FONT_MONO, sc->v);
     float indent = 2 * lh, width = r->area.w - indent;
     /* from the newest back, as many lines as their rows fit */
