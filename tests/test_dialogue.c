@@ -145,6 +145,54 @@ static void cli_auth(void *ctx, bool ok, const struct smtp_reply *r)
     f->auth_result = ok ? 1 : 0;
 }
 
+/* The time of the first data event from `from` that holds text, or UINT64_MAX. */
+static uint64_t fx_when(struct fixture *f, enum trace_side from, const char *text)
+{
+    for (size_t i = 0; i < f->tr.nevents; i++) {
+        const struct trace_event *e = trace_event_at(&f->tr, i);
+        if (e->kind != TRACE_DATA || e->from != from) {
+            continue;
+        }
+        if (harness_contains(trace_bytes_ptr(&f->tr, e->bytes), e->bytes.len, text, strlen(text))) {
+            return e->t;
+        }
+    }
+    return UINT64_MAX;
+}
+
+/* Connects the client engine to the server's port from the PC, and runs the world to its end. */
+static void fx_run_client(struct harness *h, struct fixture *f, uint16_t port,
+                          const struct session_ops *ops, void *client)
+{
+    CHECK(h, session_connect(f->w, f->pc, "mua", f->server_ip, port, ops, client, f, NULL) != NULL);
+    sim_run(f->w, UINT64_MAX);
+}
+
+/* Sends one message, msg, from alice@a.example to bob@b.example to the submission port with
+ * a client configured by cfg, which reports its login and its mail to the fixture. */
+static void fx_run_smtp_client(struct harness *h, struct fixture *f,
+                               const struct smtp_client_config *cfg, const char *msg)
+{
+    struct smtp_client_hooks hooks = {0};
+    hooks.on_mail_result = cli_result;
+    hooks.on_auth_result = cli_auth;
+    struct smtp_client *c = smtp_client_new(cfg, &hooks, f);
+    const char *rcpt = "bob@b.example";
+    smtp_client_add_mail(c, "alice@a.example", &rcpt, 1, (const uint8_t *)msg, strlen(msg));
+    fx_run_client(h, f, 587, &session_smtp_client_ops, c);
+}
+
+/* The server's reply holding told was sent delay_us after the client's line holding asked
+ * arrived (half a millisecond of latency each way): a wait on the simulation clock. */
+static void fx_check_delayed(struct harness *h, struct fixture *f, const char *asked,
+                             const char *told, uint64_t delay_us)
+{
+    uint64_t at_asked = fx_when(f, TRACE_CLIENT, asked);
+    uint64_t at_told = fx_when(f, TRACE_SERVER, told);
+    CHECK(h, at_asked != UINT64_MAX && at_told != UINT64_MAX);
+    CHECK_INT(h, at_told - at_asked, delay_us + 500);
+}
+
 static void test_smtp_over_link(struct harness *h, enum sasl_mech mech, const char *password)
 {
     struct fixture f;
@@ -157,17 +205,8 @@ static void test_smtp_over_link(struct harness *h, enum sasl_mech mech, const ch
     cfg.password = password;
     cfg.mech = mech;
     cfg.want_pipelining = true;
-    struct smtp_client_hooks hooks = {0};
-    hooks.on_mail_result = cli_result;
-    hooks.on_auth_result = cli_auth;
-    struct smtp_client *c = smtp_client_new(&cfg, &hooks, &f);
-    const char *rcpt = "bob@b.example";
     const char *msg = "Subject: hi\r\n\r\n.leading dot\r\n.\r\nend\r\n";
-    smtp_client_add_mail(c, "alice@a.example", &rcpt, 1, (const uint8_t *)msg, strlen(msg));
-    struct session *s =
-        session_connect(f.w, f.pc, "mua", f.server_ip, 587, &session_smtp_client_ops, c, &f, NULL);
-    CHECK(h, s != NULL);
-    sim_run(f.w, UINT64_MAX);
+    fx_run_smtp_client(h, &f, &cfg, msg);
     bool right = strcmp(password, "wonderland") == 0;
     CHECK_INT(h, f.auth_result, right ? 1 : 0);
     if (right) {
@@ -197,40 +236,6 @@ static void test_smtp_over_link(struct harness *h, enum sasl_mech mech, const ch
     fx_free(&f);
 }
 
-/* The time of the first data event from `from` that holds text, or UINT64_MAX. */
-static uint64_t fx_when(struct fixture *f, enum trace_side from, const char *text)
-{
-    for (size_t i = 0; i < f->tr.nevents; i++) {
-        const struct trace_event *e = trace_event_at(&f->tr, i);
-        if (e->kind != TRACE_DATA || e->from != from) {
-            continue;
-        }
-        if (harness_contains(trace_bytes_ptr(&f->tr, e->bytes), e->bytes.len, text, strlen(text))) {
-            return e->t;
-        }
-    }
-    return UINT64_MAX;
-}
-
-/* Connects the client engine to the server's port from the PC, and runs the world to its end. */
-static void fx_run_client(struct harness *h, struct fixture *f, uint16_t port,
-                          const struct session_ops *ops, void *client)
-{
-    CHECK(h, session_connect(f->w, f->pc, "mua", f->server_ip, port, ops, client, f, NULL) != NULL);
-    sim_run(f->w, UINT64_MAX);
-}
-
-/* The server's reply holding told was sent delay_us after the client's line holding asked
- * arrived (half a millisecond of latency each way): a wait on the simulation clock. */
-static void fx_check_delayed(struct harness *h, struct fixture *f, const char *asked,
-                             const char *told, uint64_t delay_us)
-{
-    uint64_t at_asked = fx_when(f, TRACE_CLIENT, asked);
-    uint64_t at_told = fx_when(f, TRACE_SERVER, told);
-    CHECK(h, at_asked != UINT64_MAX && at_told != UINT64_MAX);
-    CHECK_INT(h, at_told - at_asked, delay_us + 500);
-}
-
 /* Debian's submission template: without AUTH, MAIL gets 250, the recipient 554 Access denied,
  * DATA 554 no valid recipients; the client reports the recipient's refusal. */
 static void test_submission_without_auth(struct harness *h)
@@ -242,13 +247,7 @@ static void test_submission_without_auth(struct harness *h)
     struct smtp_client_config cfg = {0};
     cfg.ehlo_name = "pc.a.example";
     cfg.want_pipelining = true;
-    struct smtp_client_hooks hooks = {0};
-    hooks.on_mail_result = cli_result;
-    struct smtp_client *c = smtp_client_new(&cfg, &hooks, &f);
-    const char *rcpt = "bob@b.example";
-    const char *msg = "Subject: hi\r\n\r\nhello\r\n";
-    smtp_client_add_mail(c, "alice@a.example", &rcpt, 1, (const uint8_t *)msg, strlen(msg));
-    fx_run_client(h, &f, 587, &session_smtp_client_ops, c);
+    fx_run_smtp_client(h, &f, &cfg, "Subject: hi\r\n\r\nhello\r\n");
     CHECK_INT(h, f.final_code, 554);
     CHECK_INT(h, f.got_len, 0);
     CHECK(h, strstr(f.tapped, "250 2.1.0 Ok\r\n554 5.7.1 <bob@b.example>: Recipient address "
@@ -271,13 +270,7 @@ static void test_smtp_auth_delay(struct harness *h)
     cfg.user = "alice";
     cfg.password = "wrong";
     cfg.mech = SASL_MECH_PLAIN;
-    struct smtp_client_hooks hooks = {0};
-    hooks.on_mail_result = cli_result;
-    hooks.on_auth_result = cli_auth;
-    struct smtp_client *c = smtp_client_new(&cfg, &hooks, &f);
-    const char *rcpt = "bob@b.example";
-    smtp_client_add_mail(c, "alice@a.example", &rcpt, 1, (const uint8_t *)"x\r\n", 3);
-    fx_run_client(h, &f, 587, &session_smtp_client_ops, c);
+    fx_run_smtp_client(h, &f, &cfg, "x\r\n");
     CHECK_INT(h, f.auth_result, 0);
     fx_check_delayed(h, &f, "AUTH PLAIN", "535 5.7.8", 2000000);
     CHECK(h, strstr(f.tapped, "221 2.0.0") != NULL);
@@ -397,19 +390,27 @@ static void pop_message(void *ctx, size_t index, const uint8_t *data, size_t len
     f->messages++;
 }
 
+/* Retrieves bob's mail from the POP3 port with the password given, reporting each message to
+ * the fixture, and deleting them when asked. */
+static void fx_run_pop3_client(struct harness *h, struct fixture *f, const char *password,
+                               bool delete_after_retrieve)
+{
+    struct pop3_client_config cfg = {0};
+    cfg.user = "bob";
+    cfg.password = password;
+    cfg.delete_after_retrieve = delete_after_retrieve;
+    struct pop3_client_hooks hooks = {0};
+    hooks.on_message = pop_message;
+    struct pop3_client *c = pop3_client_new(&cfg, &hooks, f);
+    fx_run_client(h, f, 110, &session_pop3_client_ops, c);
+}
+
 static void test_pop3_over_link(struct harness *h)
 {
     struct fixture f;
     fx_init(&f);
     sim_listen(f.w, f.server, 110, "pop3", "mra", pop_accept, &f);
-    struct pop3_client_config cfg = {0};
-    cfg.user = "bob";
-    cfg.password = "builder42";
-    cfg.delete_after_retrieve = true;
-    struct pop3_client_hooks hooks = {0};
-    hooks.on_message = pop_message;
-    struct pop3_client *c = pop3_client_new(&cfg, &hooks, &f);
-    fx_run_client(h, &f, 110, &session_pop3_client_ops, c);
+    fx_run_pop3_client(h, &f, "builder42", true);
     CHECK_INT(h, f.messages, 2);
     CHECK_STR(h, f.retrieved, "Subject: one\r\n\r\nfirst\r\n|Subject: two\r\n\r\n.\r\n..x\r\n|");
     CHECK(h, f.commit_called && f.committed[0] && f.committed[1]);
@@ -426,13 +427,7 @@ static void test_pop3_auth_delay(struct harness *h)
     fx_init(&f);
     f.auth_delay_us = 2000000;
     sim_listen(f.w, f.server, 110, "pop3", "mra", pop_accept, &f);
-    struct pop3_client_config cfg = {0};
-    cfg.user = "bob";
-    cfg.password = "guess";
-    struct pop3_client_hooks hooks = {0};
-    hooks.on_message = pop_message;
-    struct pop3_client *c = pop3_client_new(&cfg, &hooks, &f);
-    fx_run_client(h, &f, 110, &session_pop3_client_ops, c);
+    fx_run_pop3_client(h, &f, "guess", false);
     CHECK_INT(h, f.messages, 0);
     fx_check_delayed(h, &f, "PASS guess", "-ERR [AUTH] Authentication failed.", 2000000);
     CHECK(h, sim_is_closed(f.w, 1, TRACE_CLIENT) && sim_is_closed(f.w, 1, TRACE_SERVER));
