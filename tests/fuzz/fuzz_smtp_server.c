@@ -190,18 +190,18 @@ static void h_state(void *vctx, enum smtp_server_state old_state, enum smtp_serv
     c->hash = fuzz_hash_str(c->hash, smtp_server_state_name(new_state));
 }
 
-/* A refusal as the hook contract asks for it, or none at all (HOOK_NO_REPLY). */
-static bool hook_refuse(struct fuzz_ctx *c, struct smtp_reply *reply, int code, const char *enh)
+/* A hook's answer. Under HOOK_REFUSE, what the fuzz policy refuses (refused) gets a refusal
+ * as the hook contract asks for it, or none at all (HOOK_NO_REPLY). Anything else is accepted,
+ * with a changed reply under HOOK_TWEAK: the engine must put the code back. */
+static bool hook_answer(struct fuzz_ctx *c, struct smtp_reply *reply, bool refused, int code,
+                        const char *enh)
 {
-    if (!(c->hook_bits & HOOK_NO_REPLY)) {
-        smtp_reply_set(reply, code, enh, "Refused by the fuzz policy\nsecond line");
+    if ((c->hook_bits & HOOK_REFUSE) && refused) {
+        if (!(c->hook_bits & HOOK_NO_REPLY)) {
+            smtp_reply_set(reply, code, enh, "Refused by the fuzz policy\nsecond line");
+        }
+        return false;
     }
-    return false;
-}
-
-/* Accepts, with a changed reply under HOOK_TWEAK: the engine must put the code back. */
-static bool hook_accept(struct fuzz_ctx *c, struct smtp_reply *reply)
-{
     if (c->hook_bits & HOOK_TWEAK) {
         smtp_reply_set(reply, 599, "", "tweaked\r\ninjected: line\x7f");
     }
@@ -219,10 +219,7 @@ static bool h_helo(void *vctx, const char *name, bool esmtp, struct smtp_reply *
     FUZZ_CHECK(reply->code == 250);
     c->hash = fuzz_hash_str(c->hash, name);
     c->hash = fuzz_hash(c->hash, &esmtp, sizeof esmtp);
-    if ((c->hook_bits & HOOK_REFUSE) && name[0] == 'x') {
-        return hook_refuse(c, reply, 550, "5.7.1");
-    }
-    return hook_accept(c, reply);
+    return hook_answer(c, reply, name[0] == 'x', 550, "5.7.1");
 }
 
 static bool h_auth(void *vctx, enum sasl_mech mech, const char *authzid, const char *user,
@@ -282,10 +279,7 @@ static bool h_mail(void *vctx, const struct smtp_envelope *env, const char *reve
     FUZZ_CHECK(fuzz_path_ok(reverse_path, SMTP_PATH_NULL_OK));
     FUZZ_CHECK(reply->code == 250);
     c->hash = fuzz_hash_str(c->hash, reverse_path);
-    if ((c->hook_bits & HOOK_REFUSE) && strstr(reverse_path, "spam")) {
-        return hook_refuse(c, reply, 553, "5.7.1");
-    }
-    return hook_accept(c, reply);
+    return hook_answer(c, reply, strstr(reverse_path, "spam") != NULL, 553, "5.7.1");
 }
 
 static bool h_rcpt(void *vctx, const struct smtp_envelope *env, const char *forward_path,
@@ -298,10 +292,7 @@ static bool h_rcpt(void *vctx, const struct smtp_envelope *env, const char *forw
     FUZZ_CHECK(fuzz_path_ok(forward_path, SMTP_PATH_POSTMASTER_OK) && forward_path[0]);
     FUZZ_CHECK(reply->code == 250);
     c->hash = fuzz_hash_str(c->hash, forward_path);
-    if ((c->hook_bits & HOOK_REFUSE) && forward_path[0] == 'n') {
-        return hook_refuse(c, reply, 450, "4.1.1");
-    }
-    return hook_accept(c, reply);
+    return hook_answer(c, reply, forward_path[0] == 'n', 450, "4.1.1");
 }
 
 static bool h_vrfy(void *vctx, const struct smtp_envelope *env, const char *address,
@@ -313,10 +304,7 @@ static bool h_vrfy(void *vctx, const struct smtp_envelope *env, const char *addr
     FUZZ_CHECK(fuzz_path_ok(address, SMTP_PATH_POSTMASTER_OK) && address[0]);
     FUZZ_CHECK(reply->code == 252);
     c->hash = fuzz_hash_str(c->hash, address);
-    if ((c->hook_bits & HOOK_REFUSE) && address[0] == 'n') {
-        return hook_refuse(c, reply, 550, "5.1.1");
-    }
-    return hook_accept(c, reply);
+    return hook_answer(c, reply, address[0] == 'n', 550, "5.1.1");
 }
 
 static bool h_data_start(void *vctx, const struct smtp_envelope *env, struct smtp_reply *reply)
@@ -325,10 +313,7 @@ static bool h_data_start(void *vctx, const struct smtp_envelope *env, struct smt
     fuzz_check_envelope(c, env);
     FUZZ_CHECK(env->has_mail && env->nrcpt > 0);
     FUZZ_CHECK(reply->code == 354);
-    if ((c->hook_bits & HOOK_REFUSE) && env->nrcpt == 2) {
-        return hook_refuse(c, reply, 554, "5.5.1");
-    }
-    return hook_accept(c, reply);
+    return hook_answer(c, reply, env->nrcpt == 2, 554, "5.5.1");
 }
 
 static bool h_message(void *vctx, const struct smtp_envelope *env, const uint8_t *data, size_t len,
@@ -351,10 +336,7 @@ static bool h_message(void *vctx, const struct smtp_envelope *env, const uint8_t
         FUZZ_CHECK(data[i] != '\r' || env->body_bare_cr);
     }
     c->hash = fuzz_hash(c->hash, data, len);
-    if ((c->hook_bits & HOOK_REFUSE) && (env->body_bare_lf || env->body_bare_cr)) {
-        return hook_refuse(c, reply, 554, "5.7.0");
-    }
-    return hook_accept(c, reply);
+    return hook_answer(c, reply, env->body_bare_lf || env->body_bare_cr, 554, "5.7.0");
 }
 
 static int h_starttls(void *vctx)
