@@ -387,12 +387,10 @@ struct scenario *scenario_parse_text(const char *text, size_t len, const char *n
     char spare[2];
     struct scenario_parser p = {0};
     p.variant = variant;
-    p.c.name = name ? name : "(scenario)";
-    p.c.err = err && errlen > 0 ? err : spare;
-    p.c.errlen = err && errlen > 0 ? errlen : sizeof spare;
+    bool has_err = err && errlen > 0;
+    scenario_ctx_init(&p.c, name ? name : "(scenario)", has_err ? err : spare,
+                      has_err ? errlen : sizeof spare);
     p.c.err[0] = '\0';
-    snprintf(p.c.path, sizeof p.c.path, "$");
-    p.c.pathlen = 1;
     if (!text || len == 0) {
         snprintf(p.c.err, p.c.errlen, "%s: error: the file is empty", p.c.name);
         return NULL;
