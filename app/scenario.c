@@ -500,6 +500,12 @@ struct scenario *scenario_load(const char *path, char *err, size_t errlen)
     return s;
 }
 
+void scenario_text_free(struct scenario_text *t)
+{
+    free(t->ja);
+    free(t->en);
+}
+
 static void scenario_free_strings(char **v, size_t n)
 {
     for (size_t i = 0; v && i < n; i++) {
@@ -546,15 +552,12 @@ void scenario_free(struct scenario *s)
     }
     free(s->path);
     free(s->id);
-    free(s->title.ja);
-    free(s->title.en);
-    free(s->description.ja);
-    free(s->description.en);
+    scenario_text_free(&s->title);
+    scenario_text_free(&s->description);
     scenario_free_strings(s->topics, s->ntopics);
     for (size_t i = 0; s->zones && i < s->nzones; i++) {
         free(s->zones[i].id);
-        free(s->zones[i].label.ja);
-        free(s->zones[i].label.en);
+        scenario_text_free(&s->zones[i].label);
     }
     free(s->zones);
     for (size_t i = 0; s->hosts && i < s->nhosts; i++) {
@@ -585,8 +588,7 @@ void scenario_free(struct scenario *s)
         scenario_free_strings(s->timeline[i].to, s->timeline[i].nto);
         free(s->timeline[i].subject);
         free(s->timeline[i].body);
-        free(s->timeline[i].note.ja);
-        free(s->timeline[i].note.en);
+        scenario_text_free(&s->timeline[i].note);
         free(s->timeline[i].password);
         free(s->timeline[i].target);
         free(s->timeline[i].from);

@@ -420,8 +420,7 @@ struct scenario *scenario_variant(const struct scenario *sc, unsigned on_mask, c
 static void scenario_free_column(char *id, struct scenario_text *label)
 {
     free(id);
-    free(label->ja);
-    free(label->en);
+    scenario_text_free(label);
 }
 
 void scenario_free_security(struct scenario *s)
