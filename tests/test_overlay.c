@@ -21,8 +21,8 @@ static const struct overlay_words words = {
 static const char *const headers[] = {
     "Require SMTP AUTH on port 587",
     /* one string on purpose: a label long enough for three lines in any column of any window */
-    "Relay restriction on port 25 (mynetworks and own domain only), with a label long enough to "
-    "need more than three lines in any column of any window this test draws",
+    ("Relay restriction on port 25 (mynetworks and own domain only), with a label long enough to "
+     "need more than three lines in any column of any window this test draws"),
     "Spam through port 587 without credentials",
     "Spam relayed through the MX",
     "alice on the road sends with her password",
