@@ -78,43 +78,32 @@ static int glossary_lang(struct scenario_ctx *c, const cJSON *obj, const char *l
     return rc;
 }
 
-static int glossary_walk(struct scenario_ctx *c, const cJSON *root, struct glossary *g)
+static int glossary_parse_term(struct scenario_ctx *c, const cJSON *it, size_t i,
+                               struct scenario_names *ids, void *ctx)
 {
     static const char *const term_keys[] = {"id", "ja", "en", NULL};
-    const cJSON *list;
-    size_t n;
-    if (scenario_get_root_list(c, root, "terms", &list, &n) < 0 ||
-        scenario_alloc(c, "terms", n, sizeof *g->e, &g->e, &g->n) < 0) {
-        return -1;
+    struct glossary_entry *e = &((struct glossary *)ctx)->e[i];
+    int rc = scenario_check_keys(c, it, term_keys, "for a term");
+    if (rc == 0) {
+        rc = scenario_get_string(c, it, "id", SCENARIO_REQUIRED, scenario_is_id,
+                                 "an id such as \"starttls\"", &e->id);
     }
-    struct scenario_names ids;
-    if (scenario_names_init(&ids, n) < 0) {
-        return scenario_fail(c, "terms", "out of memory");
+    if (rc == 0) {
+        rc = scenario_names_unique(c, ids, e->id, i, "$.terms");
     }
-    size_t old = scenario_path_key(c, "terms"), i = 0;
-    int rc = 0;
-    for (const cJSON *it = list->child; it && rc == 0; it = it->next, i++) {
-        size_t at = scenario_path_index(c, i);
-        struct glossary_entry *e = &g->e[i];
-        rc = scenario_check_keys(c, it, term_keys, "for a term");
-        if (rc == 0) {
-            rc = scenario_get_string(c, it, "id", SCENARIO_REQUIRED, scenario_is_id,
-                                     "an id such as \"starttls\"", &e->id);
-        }
-        if (rc == 0) {
-            rc = scenario_names_unique(c, &ids, e->id, i, "$.terms");
-        }
-        if (rc == 0) {
-            rc = glossary_lang(c, it, "ja", &e->term_ja, &e->definition_ja);
-        }
-        if (rc == 0) {
-            rc = glossary_lang(c, it, "en", &e->term_en, &e->definition_en);
-        }
-        scenario_path_pop(c, at);
+    if (rc == 0) {
+        rc = glossary_lang(c, it, "ja", &e->term_ja, &e->definition_ja);
     }
-    scenario_path_pop(c, old);
-    scenario_names_free(&ids);
+    if (rc == 0) {
+        rc = glossary_lang(c, it, "en", &e->term_en, &e->definition_en);
+    }
     return rc;
+}
+
+static int glossary_walk(struct scenario_ctx *c, const cJSON *root, struct glossary *g)
+{
+    return scenario_walk_root_list(c, root, "terms", sizeof *g->e, &g->e, &g->n,
+                                   glossary_parse_term, g);
 }
 
 struct glossary *glossary_parse(const char *text, size_t len, const char *name, char *err,

@@ -351,29 +351,29 @@ static int quiz_parse_question(struct quiz_parser *p, const cJSON *obj, struct q
     return 0;
 }
 
+/* What each question of the walk is read with and into. */
+struct quiz_walk {
+    struct quiz_parser *p;
+    struct quiz_bank *b;
+};
+
+static int quiz_question(struct scenario_ctx *c, const cJSON *o, size_t i,
+                         struct scenario_names *ids, void *ctx)
+{
+    (void)c; /* the walk's context is the parser's */
+    struct quiz_walk *w = ctx;
+    return quiz_parse_question(w->p, o, &w->b->q[i], ids, i);
+}
+
 static int quiz_parse_root(struct quiz_parser *p, const cJSON *root, struct quiz_bank *b)
 {
-    struct scenario_ctx *c = &p->c;
-    const cJSON *list;
-    size_t n;
-    if (scenario_get_root_list(c, root, "questions", &list, &n) < 0 || quiz_load_bundled(p) < 0 ||
-        scenario_alloc(c, "questions", n, sizeof *b->q, &b->q, &b->n) < 0) {
+    /* Questions name bundled scenarios, so the names are read first. */
+    if (quiz_load_bundled(p) < 0) {
         return -1;
     }
-    struct scenario_names ids;
-    if (scenario_names_init(&ids, n) < 0) {
-        return scenario_fail(c, "questions", "out of memory");
-    }
-    size_t old = scenario_path_key(c, "questions"), i = 0;
-    int rc = 0;
-    for (const cJSON *e = list->child; e && rc == 0; e = e->next, i++) {
-        size_t at = scenario_path_index(c, i);
-        rc = quiz_parse_question(p, e, &b->q[i], &ids, i);
-        scenario_path_pop(c, at);
-    }
-    scenario_path_pop(c, old);
-    scenario_names_free(&ids);
-    return rc;
+    struct quiz_walk w = {p, b};
+    return scenario_walk_root_list(&p->c, root, "questions", sizeof *b->q, &b->q, &b->n,
+                                   quiz_question, &w);
 }
 
 struct quiz_bank *quiz_bank_parse(const char *text, size_t len, const char *name, char *err,

@@ -384,6 +384,31 @@ int scenario_get_root_list(struct scenario_ctx *c, const cJSON *root, const char
     return 0;
 }
 
+int scenario_walk_root_list(struct scenario_ctx *c, const cJSON *root, const char *key, size_t size,
+                            void *out, size_t *nout, scenario_list_item_fn item, void *ctx)
+{
+    const cJSON *list;
+    size_t n;
+    if (scenario_get_root_list(c, root, key, &list, &n) < 0 ||
+        scenario_alloc(c, key, n, size, out, nout) < 0) {
+        return -1;
+    }
+    struct scenario_names ids;
+    if (scenario_names_init(&ids, n) < 0) {
+        return scenario_fail(c, key, "out of memory");
+    }
+    size_t old = scenario_path_key(c, key), i = 0;
+    int rc = 0;
+    for (const cJSON *o = list->child; o && rc == 0; o = o->next, i++) {
+        size_t at = scenario_path_index(c, i);
+        rc = item(c, o, i, &ids, ctx);
+        scenario_path_pop(c, at);
+    }
+    scenario_path_pop(c, old);
+    scenario_names_free(&ids);
+    return rc;
+}
+
 int scenario_get_strings(struct scenario_ctx *c, const cJSON *obj, const char *key, int flags,
                          scenario_valid_fn valid, const char *what, char ***out, size_t *n)
 {

@@ -121,6 +121,16 @@ int scenario_ref(struct scenario_ctx *c, const char *key, const char *value,
                  const struct scenario_names *t, const char *what, size_t *index);
 /* An optional port (1 to 65535) at key. */
 int scenario_port(struct scenario_ctx *c, const cJSON *o, const char *key, uint16_t *out);
+/* Reads o, item i of a data file's root list, with c's path at "$.KEY[i]"; ids has room for
+ * every item's id. Returns 0, or -1 with c's error. */
+typedef int (*scenario_list_item_fn)(struct scenario_ctx *c, const cJSON *o, size_t i,
+                                     struct scenario_names *ids, void *ctx);
+/* A data file's root list under key (scenario_get_root_list) into n zeroed items of size bytes
+ * at *(void **)out and *nout (scenario_alloc), each read by item with ctx until one fails.
+ * Returns 0, or -1 with c's error. */
+int scenario_walk_root_list(struct scenario_ctx *c, const cJSON *root, const char *key, size_t size,
+                            void *out, size_t *nout, scenario_list_item_fn item, void *ctx);
+
 /* n zeroed structs of size bytes into *(void **)out, and *nout = n at once, so that
  * scenario_free can clean up after a failure part way. */
 int scenario_alloc(struct scenario_ctx *c, const char *key, size_t n, size_t size, void *out,
