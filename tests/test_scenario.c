@@ -599,49 +599,59 @@ static void test_limits(struct harness *h)
 
 struct test_duration {
     const char *text;
-    int rc;
     uint64_t us;
 };
 
+/* text read as a duration gives want_rc, and want_us in a value that was 42 before. */
+static void check_duration(struct harness *h, const char *text, int want_rc, uint64_t want_us)
+{
+    uint64_t us = 42;
+    int rc = scenario_parse_duration(text, &us);
+    if (!CHECK_INT(h, rc, want_rc) || !CHECK_INT(h, us, want_us)) {
+        fprintf(stderr, "    duration \"%s\"\n", text);
+    }
+}
+
 static void test_durations(struct harness *h)
 {
-    static const struct test_duration cases[] = {
-        {"0", 0, 0},
-        {"250us", 0, 250},
-        {"1500ms", 0, 1500000},
-        {"2s", 0, 2000000},
-        {"60s", 0, 60000000},
-        {"5m", 0, 300000000},
-        {"1h", 0, 3600000000ull},
-        {"12345", 0, 12345},
-        {"007s", 0, 7000000},
-        {"18446744073709551615", 0, UINT64_MAX},
-        {"18446744073709551615us", 0, UINT64_MAX},
-        {"18446744073709551616", -1, 0},
-        {"18446744073709551615ms", -1, 0},
-        {"5124095577h", -1, 0},
-        {"5124095576h", 0, 5124095576ull * 3600000000ull},
-        {"", -1, 0},
-        {"s", -1, 0},
-        {"-1s", -1, 0},
-        {"+1s", -1, 0},
-        {" 1s", -1, 0},
-        {"1s ", -1, 0},
-        {"1 s", -1, 0},
-        {"1.5s", -1, 0},
-        {"1S", -1, 0},
-        {"1sec", -1, 0},
-        {"1d", -1, 0},
-        {"1msx", -1, 0},
-        {"5 parsecs", -1, 0},
+    static const struct test_duration good[] = {
+        {"0", 0},
+        {"250us", 250},
+        {"1500ms", 1500000},
+        {"2s", 2000000},
+        {"60s", 60000000},
+        {"5m", 300000000},
+        {"1h", 3600000000ull},
+        {"12345", 12345},
+        {"007s", 7000000},
+        {"18446744073709551615", UINT64_MAX},
+        {"18446744073709551615us", UINT64_MAX},
+        {"5124095576h", 5124095576ull * 3600000000ull},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        uint64_t us = 42;
-        int rc = scenario_parse_duration(cases[i].text, &us);
-        if (!CHECK_INT(h, rc, cases[i].rc) ||
-            !CHECK_INT(h, us, cases[i].rc == 0 ? cases[i].us : 42)) {
-            fprintf(stderr, "    duration \"%s\"\n", cases[i].text);
-        }
+    /* Refused, the value left as it was. */
+    static const char *const bad[] = {
+        "18446744073709551616",
+        "18446744073709551615ms",
+        "5124095577h",
+        "",
+        "s",
+        "-1s",
+        "+1s",
+        " 1s",
+        "1s ",
+        "1 s",
+        "1.5s",
+        "1S",
+        "1sec",
+        "1d",
+        "1msx",
+        "5 parsecs",
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        check_duration(h, good[i].text, 0, good[i].us);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        check_duration(h, bad[i], -1, 42);
     }
     uint64_t us;
     CHECK_INT(h, scenario_parse_duration(NULL, &us), -1);
