@@ -232,7 +232,7 @@ static int trace_read_integer(struct trace_read *rd, const char *key, bool optio
 static int trace_read_u64(struct trace_read *rd, const char *key, bool optional, uint64_t hi,
                           const char *expected, uint64_t *out)
 {
-    bool neg;
+    bool neg = false;
     return trace_read_integer(rd, key, optional, 0, hi, expected, out, &neg);
 }
 
@@ -739,8 +739,8 @@ static int trace_read_field(struct trace_read *rd, const cJSON *root, const stru
 {
     struct trace_event *e = &ev->e;
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, f->key);
-    uint64_t x;
-    bool neg;
+    uint64_t x = 0;
+    bool neg = false;
     int rc;
     switch (f->type) {
     case TRACE_FIELD_S:
