@@ -204,3 +204,23 @@ void *buf_grow_items(void *items, size_t *cap, size_t n, size_t elem, size_t fir
     memset((unsigned char *)items + n * elem, 0, elem);
     return items;
 }
+
+const void *bytes_find(const void *hay, size_t n, const void *needle, size_t k)
+{
+    if (k == 0) {
+        return hay;
+    }
+    const uint8_t *h = hay, *first = needle;
+    /* memchr finds each candidate for the first byte; memcmp checks the rest */
+    for (const uint8_t *at = h; k <= n - (size_t)(at - h);) {
+        const uint8_t *c = memchr(at, *first, n - (size_t)(at - h) - k + 1);
+        if (!c) {
+            return NULL;
+        }
+        if (memcmp(c, needle, k) == 0) {
+            return c;
+        }
+        at = c + 1;
+    }
+    return NULL;
+}

@@ -49,6 +49,12 @@ void buf_truncate(struct buf *b, size_t len);
  * past the buffer's limit or ENOMEM (the buffer then holds what was read so far). */
 int buf_read_file(struct buf *b, const char *path);
 
+/* The first place in hay[0..n) where the k bytes of needle stand, or NULL; hay itself when k is
+ * 0 (which is NULL for a NULL hay: callers asking "is it there" test k == 0 first). The one
+ * substring search over bytes that may hold NULs (message text, trace payloads), for
+ * what libc's memmem would do were it POSIX. */
+const void *bytes_find(const void *hay, size_t n, const void *needle, size_t k);
+
 /* Growable arrays of fixed-size items (a world's hosts, a zone's records, a server's
  * connections) share one way to grow: room for item n of an array of elem-byte items with room
  * for *cap, doubling from first. Returns the array, perhaps moved, with item n zeroed. Out of

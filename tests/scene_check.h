@@ -4,6 +4,7 @@
 #ifndef MAILSIM_SCENE_CHECK_H
 #define MAILSIM_SCENE_CHECK_H
 
+#include "buf.h"
 #include "build.h"
 #include "layout.h"
 #include "scenario.h"
@@ -261,14 +262,7 @@ static inline size_t step_data(const struct run *r, int n)
 
 static inline bool data_has(const struct trace *tr, const struct trace_event *e, const char *needle)
 {
-    const uint8_t *p = trace_bytes_ptr(tr, e->bytes);
-    size_t k = strlen(needle);
-    for (size_t i = 0; i + k <= e->bytes.len; i++) {
-        if (memcmp(p + i, needle, k) == 0) {
-            return true;
-        }
-    }
-    return false;
+    return bytes_find(trace_bytes_ptr(tr, e->bytes), e->bytes.len, needle, strlen(needle)) != NULL;
 }
 
 /* The moment the first data event that starts with text is sent. */

@@ -1,6 +1,7 @@
 /* test_base: the base library on its own — the UTF-8 decoder (every form it accepts, every
  * class it rejects) and the string map with its hash. Linked with mailsim_base alone, so it
  * also shows that base needs nothing but libc. */
+#include "buf.h"
 #include "harness.h"
 #include "strmap.h"
 #include "utf8.h"
@@ -303,11 +304,29 @@ static void test_strmap_reserve(struct harness *h)
     strmap_free(&m);
 }
 
+/* bytes_find: the first place, across NULs, at the very end, and never past the hay. */
+static void test_bytes_find(struct harness *h)
+{
+    static const uint8_t hay[] = {'a', 'b', 0, 'a', 'b', 'c', 'a', 'b', 'c'};
+    size_t n = sizeof hay;
+    CHECK(h, bytes_find(hay, n, "abc", 3) == hay + 3);  /* the first of two */
+    CHECK(h, bytes_find(hay, n, "b\0a", 3) == hay + 1); /* across a NUL */
+    CHECK(h, bytes_find(hay, n, "cab", 3) == hay + 5);
+    CHECK(h, bytes_find(hay + 6, 3, "abc", 3) == hay + 6); /* exactly the whole hay */
+    CHECK(h, bytes_find(hay + 6, 2, "abc", 3) == NULL);    /* one short: not past the end */
+    CHECK(h, bytes_find(hay, n, "abd", 3) == NULL);
+    CHECK(h, bytes_find(hay, n, "", 0) == hay);
+    CHECK(h, bytes_find(hay, 0, "a", 1) == NULL);
+    static const uint8_t run[] = {'a', 'a', 'a', 'a', 'b'};
+    CHECK(h, bytes_find(run, sizeof run, "aab", 3) == run + 2); /* first-byte candidates retried */
+}
+
 static const struct harness_test test_base_tests[] = {
     HARNESS_TEST(test_utf8_decode),  HARNESS_TEST(test_utf8_every_code_point),
     HARNESS_TEST(test_utf8_valid),   HARNESS_TEST(test_strmap_hash),
     HARNESS_TEST(test_strmap_basic), HARNESS_TEST(test_strmap_collisions),
     HARNESS_TEST(test_strmap_many),  HARNESS_TEST(test_strmap_reserve),
+    HARNESS_TEST(test_bytes_find),
 };
 
 int main(int argc, char **argv)

@@ -46,13 +46,8 @@ struct fixture {
 /* The offset of s in p[0..len), or -1. */
 static long find(const uint8_t *p, size_t len, const char *s)
 {
-    size_t n = strlen(s);
-    for (size_t i = 0; i + n <= len; i++) {
-        if (memcmp(p + i, s, n) == 0) {
-            return (long)i;
-        }
-    }
-    return -1;
+    const uint8_t *at = bytes_find(p, len, s, strlen(s));
+    return at ? (long)(at - p) : -1;
 }
 
 static bool contains(const uint8_t *p, size_t len, const char *s)

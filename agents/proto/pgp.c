@@ -6,6 +6,7 @@
  * librnp does in one pass each (sign-then-encrypt, decrypt-then-verify). */
 #include "pgp.h"
 
+#include "buf.h"
 #include "mime.h"
 #include "strmap.h"
 
@@ -50,13 +51,7 @@ static bool pgp_is_fpr(const char *s)
 /* First occurrence of the string needle in hay[0..len), or NULL. */
 static const uint8_t *pgp_find_bytes(const uint8_t *hay, size_t len, const char *needle)
 {
-    size_t n = strlen(needle);
-    for (size_t i = 0; n <= len && i <= len - n; i++) {
-        if (hay[i] == (uint8_t)needle[0] && memcmp(hay + i, needle, n) == 0) {
-            return hay + i;
-        }
-    }
-    return NULL;
+    return bytes_find(hay, len, needle, strlen(needle));
 }
 
 /* ---- the keyring ------------------------------------------------------------------------- */
