@@ -58,21 +58,12 @@ const struct quiz_record *quiz_progress_find(const struct quiz_progress *p, cons
 
 static struct quiz_record *quiz_progress_add(struct quiz_progress *p, const char *id)
 {
-    if (p->n == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 64;
-        struct quiz_record *r = realloc(p->r, cap * sizeof *r);
-        if (!r) {
-            return NULL;
-        }
-        p->r = r;
-        p->cap = cap;
-    }
-    struct quiz_record *r = &p->r[p->n];
-    memset(r, 0, sizeof *r);
-    if (!(r->id = strdup(id))) {
+    char *copy = strdup(id);
+    if (!copy) {
         return NULL;
     }
-    p->n++;
+    struct quiz_record *r = BUF_PUSH(p->r, p->n, p->cap, 64);
+    r->id = copy;
     return r;
 }
 

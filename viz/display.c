@@ -3,6 +3,8 @@
  * without pixels. */
 #include "display.h"
 
+#include "buf.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,19 +37,9 @@ void dl_clear(struct display_list *dl, int width, int height)
 
 struct dl_item *dl_push(struct display_list *dl, enum dl_kind kind)
 {
-    if (dl->n == dl->cap) {
-        size_t cap = dl->cap ? dl->cap * 2 : 256;
-        struct dl_item *items = realloc(dl->items, cap * sizeof *items);
-        if (!items) {
-            dl_oom();
-        }
-        dl->items = items;
-        dl->cap = cap;
-    }
-    struct dl_item *it = &dl->items[dl->n++];
-    /* memset, not a compound literal: the padding bytes are zeroed too, so two lists built
-     * from the same input compare equal byte for byte. */
-    memset(it, 0, sizeof *it);
+    /* BUF_PUSH zeroes the item with memset, padding bytes included, so two lists built from
+     * the same input compare equal byte for byte. */
+    struct dl_item *it = BUF_PUSH(dl->items, dl->n, dl->cap, 256);
     it->kind = kind;
     return it;
 }

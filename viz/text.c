@@ -3,6 +3,7 @@
  * strmap, evicted oldest-first at the start of a frame once it passes its bounds. */
 #include "text.h"
 
+#include "buf.h"
 #include "strmap.h"
 #include "utf8.h"
 
@@ -358,21 +359,12 @@ static int text_link(struct viz_text *t, size_t i)
 
 static struct text_entry *text_insert(struct viz_text *t, const char *s, int face, int px, int maxw)
 {
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 256;
-        struct text_entry *e = realloc(t->e, cap * sizeof *e);
-        if (!e) {
-            return NULL;
-        }
-        t->e = e;
-        t->cap = cap;
-    }
+    t->e = buf_grow_items(t->e, &t->cap, t->n, sizeof *t->e, 256);
     char *copy = strdup(s);
     if (!copy) {
         return NULL;
     }
     struct text_entry *e = &t->e[t->n];
-    memset(e, 0, sizeof *e);
     e->s = copy;
     e->face = face;
     e->px = px;
