@@ -224,16 +224,15 @@ static bool mra_accept_any(struct sim_world *w, struct mra *m, uint32_t conn,
     cfg.allow_user_pass = m->allow_user_pass;
     cfg.tls_available = m->stls && !implicit_tls;
     cfg.auth_failure_delay_us = m->auth_failure_delay_us;
-    struct pop3_server_hooks hooks = {0};
-    hooks.on_stls = mra_on_stls;
-    hooks.on_state = mra_on_state;
-    hooks.check_password = mra_check_password;
-    hooks.get_apop_secret = mra_get_apop_secret;
-    hooks.on_auth_result = mra_on_auth_result;
-    hooks.open_maildrop = mra_open_maildrop;
-    hooks.commit = mra_commit;
-    hooks.close_maildrop = mra_close_maildrop;
-    hooks.policy = mra_policy;
+    static const struct pop3_server_hooks hooks = {.on_stls = mra_on_stls,
+                                                   .on_state = mra_on_state,
+                                                   .check_password = mra_check_password,
+                                                   .get_apop_secret = mra_get_apop_secret,
+                                                   .on_auth_result = mra_on_auth_result,
+                                                   .open_maildrop = mra_open_maildrop,
+                                                   .commit = mra_commit,
+                                                   .close_maildrop = mra_close_maildrop,
+                                                   .policy = mra_policy};
     struct pop3_server *engine = pop3_server_new(&cfg, &hooks, c);
     if (!engine) {
         free(c);

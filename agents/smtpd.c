@@ -370,18 +370,17 @@ static bool smtpd_accept(struct sim_world *w, void *ctx, uint32_t conn, struct s
     cfg.tls_active = d->cfg.wrappermode;
     cfg.tls_required = d->cfg.tls_required && !d->cfg.wrappermode;
     cfg.auth_requires_tls = d->cfg.tls_auth_only;
-    struct smtp_server_hooks hooks = {0};
-    hooks.on_starttls = smtpd_on_starttls;
-    hooks.on_state = smtpd_on_state;
-    hooks.on_auth = smtpd_on_auth;
-    hooks.get_secret = smtpd_get_secret;
-    hooks.on_auth_result = smtpd_on_auth_result;
-    hooks.on_rcpt = smtpd_on_rcpt;
-    hooks.on_vrfy = smtpd_on_vrfy;
+    struct smtp_server_hooks hooks = {.on_starttls = smtpd_on_starttls,
+                                      .on_state = smtpd_on_state,
+                                      .on_auth = smtpd_on_auth,
+                                      .get_secret = smtpd_get_secret,
+                                      .on_auth_result = smtpd_on_auth_result,
+                                      .on_rcpt = smtpd_on_rcpt,
+                                      .on_vrfy = smtpd_on_vrfy,
+                                      .on_message = smtpd_on_message};
     if (d->mw->os_random) {
         hooks.make_challenge = smtpd_make_challenge; /* else the engine's, from session_id */
     }
-    hooks.on_message = smtpd_on_message;
     struct smtp_server *engine = smtp_server_new(&cfg, &hooks, c);
     if (!engine) {
         free(c);

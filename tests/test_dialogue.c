@@ -123,10 +123,8 @@ static bool smtp_accept(struct sim_world *w, void *ctx, uint32_t conn, struct si
     cfg.soft_error_limit = f->sleep_us ? 1 : 0;
     cfg.error_sleep_us = f->sleep_us;
     cfg.auth_failure_delay_us = f->auth_delay_us;
-    struct smtp_server_hooks hooks = {0};
-    hooks.on_auth = srv_auth;
-    hooks.on_rcpt = srv_rcpt;
-    hooks.on_message = srv_message;
+    static const struct smtp_server_hooks hooks = {
+        .on_auth = srv_auth, .on_rcpt = srv_rcpt, .on_message = srv_message};
     struct smtp_server *s = smtp_server_new(&cfg, &hooks, ctx);
     return session_accept(w, conn, &session_smtp_server_ops, s, ctx, NULL, ep);
 }
@@ -173,9 +171,8 @@ static void fx_run_client(struct harness *h, struct fixture *f, uint16_t port,
 static void fx_run_smtp_client(struct harness *h, struct fixture *f,
                                const struct smtp_client_config *cfg, const char *msg)
 {
-    struct smtp_client_hooks hooks = {0};
-    hooks.on_mail_result = cli_result;
-    hooks.on_auth_result = cli_auth;
+    static const struct smtp_client_hooks hooks = {.on_mail_result = cli_result,
+                                                   .on_auth_result = cli_auth};
     struct smtp_client *c = smtp_client_new(cfg, &hooks, f);
     const char *rcpt = "bob@b.example";
     smtp_client_add_mail(c, "alice@a.example", &rcpt, 1, (const uint8_t *)msg, strlen(msg));
@@ -369,10 +366,8 @@ static bool pop_accept(struct sim_world *w, void *ctx, uint32_t conn, struct sim
     struct pop3_server_config cfg = {0};
     cfg.allow_user_pass = true;
     cfg.auth_failure_delay_us = f->auth_delay_us;
-    struct pop3_server_hooks hooks = {0};
-    hooks.check_password = pop_check;
-    hooks.open_maildrop = pop_open;
-    hooks.commit = pop_commit;
+    static const struct pop3_server_hooks hooks = {
+        .check_password = pop_check, .open_maildrop = pop_open, .commit = pop_commit};
     struct pop3_server *s = pop3_server_new(&cfg, &hooks, ctx);
     return session_accept(w, conn, &session_pop3_server_ops, s, ctx, NULL, ep);
 }
@@ -399,8 +394,7 @@ static void fx_run_pop3_client(struct harness *h, struct fixture *f, const char 
     cfg.user = "bob";
     cfg.password = password;
     cfg.delete_after_retrieve = delete_after_retrieve;
-    struct pop3_client_hooks hooks = {0};
-    hooks.on_message = pop_message;
+    static const struct pop3_client_hooks hooks = {.on_message = pop_message};
     struct pop3_client *c = pop3_client_new(&cfg, &hooks, f);
     fx_run_client(h, f, 110, &session_pop3_client_ops, c);
 }
