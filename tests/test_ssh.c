@@ -436,15 +436,7 @@ static int write_pcap(const char *path)
     trace_add_agent(&tr, "bob", "mua", "Thunderbird over ssh -L", pc);
     trace_add_agent(&tr, "mail.b", "mra", "Dovecot behind sshd", mail);
     trace_add_link(&tr, pc, mail, 500);
-    struct trace_conn c = {0};
-    c.proto = trace_intern(&tr, "ssh");
-    c.client_host = pc;
-    c.server_host = mail;
-    c.client_ip = 0xC000020Au;
-    c.server_ip = 0xCB00718Cu;
-    c.client_port = 50022;
-    c.server_port = 22;
-    c.latency_us = 500;
+    struct trace_conn c = wire_pair_conn(&tr, "ssh", pc, 0xC000020Au, 50022, mail, 0xCB00718Cu, 22);
     struct wire_pair p;
     pair_open(&p, NULL, PASS, "localhost", 110);
     int rc = 1;

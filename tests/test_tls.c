@@ -362,15 +362,7 @@ static void test_tshark(struct harness *h, struct fixture *f)
     uint32_t b = trace_add_host(&tr, "mx.b.example", zone, 0xCB00718Cu);
     trace_add_agent(&tr, "gw.a", "mta", "Postfix", a);
     trace_add_agent(&tr, "mx.b", "mta", "Postfix", b);
-    struct trace_conn c = {0};
-    c.proto = trace_intern(&tr, "smtps");
-    c.client_host = a;
-    c.server_host = b;
-    c.client_ip = 0xC000020Au;
-    c.server_ip = 0xCB00718Cu;
-    c.client_port = 40000;
-    c.server_port = 465;
-    c.latency_us = 500;
+    struct trace_conn c = wire_pair_conn(&tr, "smtps", a, 0xC000020Au, 40000, b, 0xCB00718Cu, 465);
     buf_clear(&f->keylog);
     struct wire_pair p;
     pair_open(&p, f, NULL, "mx.b.example");

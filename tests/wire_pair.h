@@ -50,6 +50,22 @@ struct wire_pair {
     bool fin_c, fin_s;
 };
 
+/* The trace_conn of a test's connection from host ch (address cip, port cport) to host sh
+ * (sip, sport) speaking proto, 500 us one way, for trace_connect. */
+static inline struct trace_conn wire_pair_conn(struct trace *tr, const char *proto, uint32_t ch,
+                                               uint32_t cip, uint16_t cport, uint32_t sh,
+                                               uint32_t sip, uint16_t sport)
+{
+    return (struct trace_conn){.proto = trace_intern(tr, proto),
+                               .client_host = ch,
+                               .server_host = sh,
+                               .client_ip = cip,
+                               .server_ip = sip,
+                               .client_port = cport,
+                               .server_port = sport,
+                               .latency_us = 500};
+}
+
 /* An empty pair of no endpoints yet; wire_pair_fini frees what it kept. */
 static inline void wire_pair_init(struct wire_pair *p, const struct wire_ops *ops)
 {
