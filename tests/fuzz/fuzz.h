@@ -152,6 +152,16 @@ fuzz_lines_feed(struct fuzz_lines *L, const uint8_t *out, size_t n,
     }
 }
 
+/* Takes out[0..n), bytes the engine sent: into the running hash *h, and through L line by
+ * line with check as fuzz_lines_feed does. */
+static inline void fuzz_take(uint64_t *h, struct fuzz_lines *L, const uint8_t *out, size_t n,
+                             void (*check)(void *ctx, const char *line, size_t len, size_t total),
+                             void *ctx)
+{
+    *h = fuzz_hash(*h, out, n);
+    fuzz_lines_feed(L, out, n, check, ctx);
+}
+
 /* True when the output ended at a line end (no partial line is pending). */
 static inline bool fuzz_lines_complete(const struct fuzz_lines *L)
 {

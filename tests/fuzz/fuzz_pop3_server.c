@@ -85,8 +85,7 @@ static void fuzz_drain(struct fuzz_ctx *x, struct pop3_server *s)
             if ((x->hook_bits & HOOK_PARTIAL) && n > 4096) {
                 n = n / 3;
             }
-            x->out_hash = fuzz_hash(x->out_hash, out, n);
-            fuzz_lines_feed(&x->lines, out, n, fuzz_out_line, x);
+            fuzz_take(&x->out_hash, &x->lines, out, n, fuzz_out_line, x);
             pop3_server_output_consumed(s, n);
         }
         if (pop3_server_pause(s) == 0) {

@@ -70,12 +70,10 @@ static void fuzz_drain(struct fuzz_ctx *x, struct smtp_client *c)
     const uint8_t *out;
     size_t n = smtp_client_output(c, &out);
     size_t first = (x->hook_bits & HOOK_PARTIAL) && n > 1 ? n / 2 : n;
-    x->out_hash = fuzz_hash(x->out_hash, out, first);
-    fuzz_lines_feed(&x->lines, out, first, fuzz_out_line, x);
+    fuzz_take(&x->out_hash, &x->lines, out, first, fuzz_out_line, x);
     smtp_client_output_consumed(c, first);
     n = smtp_client_output(c, &out);
-    x->out_hash = fuzz_hash(x->out_hash, out, n);
-    fuzz_lines_feed(&x->lines, out, n, fuzz_out_line, x);
+    fuzz_take(&x->out_hash, &x->lines, out, n, fuzz_out_line, x);
     smtp_client_output_consumed(c, n);
     FUZZ_CHECK(smtp_client_output(c, &out) == 0);
     FUZZ_CHECK(fuzz_lines_complete(&x->lines));

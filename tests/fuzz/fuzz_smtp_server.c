@@ -85,20 +85,17 @@ static void fuzz_drain(struct fuzz_ctx *c, struct smtp_server *s)
     if (first > n) {
         first = n;
     }
-    c->out_hash = fuzz_hash(c->out_hash, out, first);
-    fuzz_lines_feed(&c->lines, out, first, fuzz_reply_line, c);
+    fuzz_take(&c->out_hash, &c->lines, out, first, fuzz_reply_line, c);
     smtp_server_output_consumed(s, first);
     n = smtp_server_output(s, &out);
-    c->out_hash = fuzz_hash(c->out_hash, out, n);
-    fuzz_lines_feed(&c->lines, out, n, fuzz_reply_line, c);
+    fuzz_take(&c->out_hash, &c->lines, out, n, fuzz_reply_line, c);
     smtp_server_output_consumed(s, n);
     /* Waits (error sleep, failed AUTH) hold the rest; the caller lets the time pass. */
     while (smtp_server_pause(s) > 0) {
         FUZZ_CHECK(c->cfg.error_sleep_us > 0 || c->cfg.auth_failure_delay_us > 0);
         smtp_server_resume(s);
         n = smtp_server_output(s, &out);
-        c->out_hash = fuzz_hash(c->out_hash, out, n);
-        fuzz_lines_feed(&c->lines, out, n, fuzz_reply_line, c);
+        fuzz_take(&c->out_hash, &c->lines, out, n, fuzz_reply_line, c);
         smtp_server_output_consumed(s, n);
     }
     FUZZ_CHECK(smtp_server_output(s, &out) == 0);
