@@ -1,6 +1,7 @@
 /* overlay: the countermeasure matrix as display-list items — a dimmed screen, a panel with the
  * scenario's title, wrapped column headers, one row a combination with coloured cells, the row
- * of the file as written marked — and the matrix the window keeps, in both languages. */
+ * of the file as written marked — and the matrix the window keeps, in both languages; and the
+ * window's help (F1), its lines wrapped rather than cut. */
 #include "overlay.h"
 
 #include "layout.h"
@@ -20,6 +21,7 @@
 #define OV_RED OV_RGB(200, 36, 36)
 #define OV_GREEN OV_RGB(28, 128, 66)
 #define OV_WHITE OV_RGB(255, 255, 255)
+#define OV_KEY OV_RGB(29, 78, 137)
 
 /* Widest a column gets, in ems of the body font: a narrow table is easier to read across than
  * one stretched over a projector's width. */
@@ -48,7 +50,7 @@ static void ov_text(struct ov *o, struct overlay_box b, const char *s, enum dl_f
 
 /* Part of s (len bytes) as a text item. */
 static void ov_text_n(struct ov *o, struct overlay_box b, const char *s, size_t len,
-                      enum dl_font font, bool bold, struct dl_color c)
+                      enum dl_font font, bool bold, enum dl_align align, struct dl_color c)
 {
     char buf[512];
     while (len > 0 && s[len - 1] == ' ') {
@@ -57,7 +59,7 @@ static void ov_text_n(struct ov *o, struct overlay_box b, const char *s, size_t 
     len = len < sizeof buf - 1 ? len : sizeof buf - 1;
     memcpy(buf, s, len);
     buf[len] = 0;
-    ov_text(o, b, buf, font, bold, DL_ALIGN_CENTER, c);
+    ov_text(o, b, buf, font, bold, align, c);
 }
 
 static void ov_line(struct ov *o, float x, float y, float x2, float y2, float thickness,
@@ -278,7 +280,8 @@ struct overlay_box overlay_table_draw(struct display_list *dl, const struct viz_
         for (int i = 0; i < n; i++) {
             struct overlay_box b = {cx + cell_pad, bottom - (float)(n - i) * body,
                                     col_w - 2 * cell_pad, body};
-            ov_text_n(&o, b, starts[i], (size_t)(ends[i] - starts[i]), DL_FONT_BODY, true, OV_INK);
+            ov_text_n(&o, b, starts[i], (size_t)(ends[i] - starts[i]), DL_FONT_BODY, true,
+                      DL_ALIGN_CENTER, OV_INK);
         }
         if (ov_legitimate(t, c) && wd) {
             ov_text(&o, (struct overlay_box){cx + cell_pad, bottom, col_w - 2 * cell_pad, small},
@@ -316,6 +319,105 @@ struct overlay_box overlay_table_draw(struct display_list *dl, const struct viz_
         ov_text(&o,
                 (struct overlay_box){x0, rows_y + row_h * (float)rows + 0.4f * pad, table_w, small},
                 foot, DL_FONT_SMALL, false, DL_ALIGN_LEFT, OV_MUTED);
+    }
+    return p;
+}
+
+/* ---- the help (F1) ---- */
+
+/* The end of the next line of s in width (at least one character, so that a word wider than
+ * the column still moves on). */
+static const char *ov_help_break(const char *s, float width, const struct viz_view *v)
+{
+    const char *end = layout_text_break(s, width, DL_FONT_BODY, false, v);
+    if (end == s && *s) {
+        end = s + 1;
+        while ((*end & 0xc0) == 0x80) { /* a whole UTF-8 character */
+            end++;
+        }
+    }
+    return end;
+}
+
+/* The columns of the help in a panel of width w: the keys' (as wide as the widest key, kw, up
+ * to 0.4 of the inside), then the descriptions' from dx on, dw wide. */
+struct ov_help_cols {
+    float kw, dx, dw;
+};
+
+static struct ov_help_cols ov_help_cols(float kw, float w, float pad, float gap)
+{
+    struct ov_help_cols c;
+    c.kw = kw < (w - 2 * pad) * 0.4f ? kw : (w - 2 * pad) * 0.4f;
+    c.dx = c.kw > 0 ? c.kw + gap : 0;
+    c.dw = w - 2 * pad - c.dx;
+    return c;
+}
+
+/* How many lines the descriptions take in a column of width dw: each line of help is
+ * "KEY<TAB>description", or a description alone. */
+static size_t ov_help_rows(const char *const *lines, size_t n, float dw, const struct viz_view *v)
+{
+    size_t rows = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *tab = strchr(lines[i], '\t'), *s = ov_skip_spaces(tab ? tab + 1 : lines[i]);
+        rows += *s ? 0 : 1;
+        while (*s) {
+            s = ov_skip_spaces(ov_help_break(s, dw, v));
+            rows++;
+        }
+    }
+    return rows;
+}
+
+struct overlay_box overlay_help_draw(struct display_list *dl, const struct viz_view *v,
+                                     const char *title, const char *const *lines, size_t n,
+                                     uint32_t layer)
+{
+    struct ov o = {dl, v, layer};
+    float W = (float)v->width, H = (float)v->height, u = layout_unit(v);
+    float pad = 1.5f * layout_line_px(DL_FONT_BODY, v), body = layout_line_px(DL_FONT_BODY, v);
+    float head = layout_line_px(DL_FONT_TITLE, v), gap = 16 * u;
+    ov_rect(&o, (struct overlay_box){0, 0, W, H}, (struct dl_color){20, 26, 33, 150},
+            (struct dl_color){0, 0, 0, 0}, 0, 0);
+    n = lines ? n : 0;
+    float kw = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *tab = strchr(lines[i], '\t');
+        char key[128];
+        snprintf(key, sizeof key, "%.*s", tab ? (int)(tab - lines[i]) : 0, lines[i]);
+        float tw = layout_text_width(key, DL_FONT_BODY, true, v);
+        kw = tw > kw ? tw : kw;
+    }
+    /* The panel's usual width; wider when the wrapped lines would not fit the height. */
+    float w = W * 0.6f > 1000 * u ? 1000 * u : W * 0.6f, room = H - 2 * pad - head - 20 * u;
+    struct ov_help_cols c = ov_help_cols(kw, w, pad, gap);
+    size_t rows = ov_help_rows(lines, n, c.dw, v);
+    for (float k = 0.7f; body * (float)rows > room && k < 0.96f; k += 0.05f) {
+        w = W * k;
+        c = ov_help_cols(kw, w, pad, gap);
+        rows = ov_help_rows(lines, n, c.dw, v);
+    }
+    float h = 2 * pad + head + 0.5f * body + body * (float)rows;
+    h = h > H - 20 * u ? H - 20 * u : h;
+    struct overlay_box p = {(W - w) / 2, (H - h) / 2, w, h};
+    ov_rect(&o, p, OV_PANEL, OV_BORDER, 1.5f * u, 12 * u);
+    ov_text(&o, (struct overlay_box){p.x + pad, p.y + pad, w - 2 * pad, head}, title, DL_FONT_TITLE,
+            true, DL_ALIGN_CENTER, OV_INK);
+    float y = p.y + pad + head + 0.5f * body, bottom = p.y + h - pad + 1;
+    for (size_t i = 0; i < n && y + body <= bottom; i++) {
+        const char *tab = strchr(lines[i], '\t'), *s = ov_skip_spaces(tab ? tab + 1 : lines[i]);
+        if (tab) {
+            ov_text_n(&o, (struct overlay_box){p.x + pad, y, c.kw, body}, lines[i],
+                      (size_t)(tab - lines[i]), DL_FONT_BODY, true, DL_ALIGN_RIGHT, OV_KEY);
+        }
+        do { /* the description, wrapped: a long line goes on under itself, never cut */
+            const char *end = *s ? ov_help_break(s, c.dw, v) : s;
+            ov_text_n(&o, (struct overlay_box){p.x + pad + c.dx, y, c.dw, body}, s,
+                      (size_t)(end - s), DL_FONT_BODY, false, DL_ALIGN_LEFT, OV_INK);
+            s = ov_skip_spaces(end);
+            y += body;
+        } while (*s && y + body <= bottom);
     }
     return p;
 }

@@ -1,7 +1,8 @@
 /* overlay: the countermeasure matrix drawn over the scene (the window's M key, `mailsim shot
  * --matrix`) — the same table as `mailsim matrix`: one row a combination of countermeasures, one
- * column a countermeasure or an attack, the row of the file as written marked. Built from plain
- * data into a display list, without SDL, so tests read it without pixels. */
+ * column a countermeasure or an attack, the row of the file as written marked — and the window's
+ * help (F1). Built from plain data into a display list, without SDL, so tests read it without
+ * pixels. */
 #ifndef MAILSIM_OVERLAY_H
 #define MAILSIM_OVERLAY_H
 
@@ -63,6 +64,13 @@ struct overlay_box overlay_table_draw(struct display_list *dl, const struct viz_
 
 /* The most header lines a column label is wrapped to; the last is ellipsised by the renderer. */
 #define OVERLAY_HEADER_LINES 3
+
+/* The window's help (F1) over a dimmed screen: the title, then each line "KEY<TAB>what it does"
+ * with the keys right-aligned in a column and the descriptions wrapped to the panel (which
+ * widens, up to the view's width, rather than leave lines out). Returns the panel's box. */
+struct overlay_box overlay_help_draw(struct display_list *dl, const struct viz_view *v,
+                                     const char *title, const char *const *lines, size_t n,
+                                     uint32_t layer);
 
 /* ---- a matrix as the window keeps it ----
  * The outcomes and every text in both languages, so that switching language recomputes
