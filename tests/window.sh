@@ -2,7 +2,7 @@
 # window.sh: the window as a user meets it. Without a usable display, one line and the transcript.
 # Under a virtual X display (Xvfb, when installed): the first scene frame appears, keys work, F12
 # writes a PNG into the current directory, the study mode keeps progress under XDG_DATA_HOME, and
-# Escape closes overlays and then the window.
+# Escape closes overlays, then asks whether to quit (Return quits).
 set -u
 bin=${1:?usage: window.sh MAILSIM}
 . "$(dirname "$0")/lib.sh"
@@ -99,10 +99,19 @@ if kill -0 "$apid" 2>/dev/null; then
 else
     fail "the window closed during the quiz or the glossary: $(head -3 "$tmp/werr")"
 fi
-key Escape Escape
+# Escape with nothing open asks first: one Esc too many must not end a lesson. Each Escape here
+# closes something or asks, and N says stay (outside the question it does nothing), so nothing
+# is open after the last N; the last Escape asks, and Return quits.
+key Escape n Escape n Escape n Escape
+if kill -0 "$apid" 2>/dev/null; then
+    ok
+else
+    fail "Escape with nothing open closed the window without asking: $(head -3 "$tmp/werr")"
+fi
+key Return
 for _ in $(seq 50); do kill -0 "$apid" 2>/dev/null || break; sleep 0.1; done
 if kill -0 "$apid" 2>/dev/null; then
-    fail "Escape did not close the window"
+    fail "Escape, then Return, did not close the window"
 else
     wait "$apid"
     rc=$?

@@ -35,6 +35,8 @@ static int window_loader_main(void *arg)
 void window_notice(struct window_app *a, const char *what, const char *detail)
 {
     snprintf(a->notice, sizeof a->notice, "%s%s%s", what, detail ? " " : "", detail ? detail : "");
+    size_t len = strlen(what);
+    a->notice_what = detail && len < strlen(a->notice) ? len : 0;
     a->notice_until = a->clock + WINDOW_NOTICE_SECONDS;
 }
 
@@ -144,7 +146,9 @@ static void window_poll_loader(struct window_app *a)
     snprintf(a->current, sizeof a->current, "%s", ld->has_scenario ? ld->scenario : "");
     free(ld);
     a->view.p = 0;
-    a->view.playing = true;
+    /* It plays from the start; under a panel opened meanwhile, once the panel closes. */
+    a->view.playing = !window_panel_open(a);
+    a->resume = !a->view.playing;
     a->view.focus_conn = 0;
     a->view.selected = DL_TARGET_NONE;
     a->view.selected_id = 0;
@@ -193,40 +197,97 @@ static void window_draw_list(const struct window_app *a, struct display_list *dl
     float x = g.panel.x + g.pad, w = g.panel.w - 2 * g.pad;
     window_push_text(dl, (SDL_FRect){x, g.panel.y + g.pad, w, (float)g.title_px * 1.4f}, window_ink,
                      DL_FONT_TITLE, true, DL_ALIGN_LEFT, a->words.open_title);
-    for (size_t i = 0; i < a->nlist; i++) {
-        float y = g.row_y0 + g.row_h * (float)i;
-        if (y + g.row_h > g.panel.y + g.panel.h - g.row_h) {
-            break;
-        }
+    bool scrolls = g.rows < a->nlist;
+    float bar_w = scrolls ? g.pad * 0.5f : 0, rows_w = w - (scrolls ? bar_w + g.pad / 2 : 0);
+    for (size_t r = 0; r < g.rows && a->list_top + r < a->nlist; r++) {
+        size_t i = a->list_top + r;
+        float y = g.row_y0 + g.row_h * (float)r;
         if (i == a->list_sel) {
             struct dl_item *hl =
-                window_push(dl, DL_RECT, (SDL_FRect){x - g.pad / 2, y, w + g.pad, g.row_h},
+                window_push(dl, DL_RECT, (SDL_FRect){x - g.pad / 2, y, rows_w + g.pad, g.row_h},
                             (struct dl_color){220, 232, 250, 255});
             hl->radius = g.pad * 0.4f;
         }
-        float idw = w * 0.3f;
+        if (r > 0 && a->list_group[i] != a->list_group[i - 1]) { /* a rule between groups */
+            dl_line(dl, x, y, x + rows_w, y, (struct dl_color){170, 178, 190, 255}, 2,
+                    WINDOW_LAYER);
+        }
+        float idw = rows_w * 0.3f;
         window_push_text(dl, (SDL_FRect){x, y, idw, g.row_h}, window_ink, DL_FONT_MONO, true,
                          DL_ALIGN_LEFT, a->list[i].id);
-        window_push_text(dl, (SDL_FRect){x + idw, y, w - idw, g.row_h}, window_ink, DL_FONT_BODY,
-                         false, DL_ALIGN_LEFT, a->list[i].title);
+        window_push_text(dl, (SDL_FRect){x + idw, y, rows_w - idw, g.row_h}, window_ink,
+                         DL_FONT_BODY, false, DL_ALIGN_LEFT, a->list[i].title);
+    }
+    if (scrolls) { /* where the rows shown are in the whole list */
+        float track_h = g.row_h * (float)g.rows, bx = x + w - bar_w;
+        struct dl_item *track = window_push(dl, DL_RECT, (SDL_FRect){bx, g.row_y0, bar_w, track_h},
+                                            (struct dl_color){232, 236, 241, 255});
+        track->radius = bar_w / 2;
+        float th = track_h * (float)g.rows / (float)a->nlist,
+              ty = g.row_y0 + track_h * (float)a->list_top / (float)a->nlist;
+        struct dl_item *thumb = window_push(dl, DL_RECT, (SDL_FRect){bx, ty, bar_w, th},
+                                            (struct dl_color){120, 130, 148, 255});
+        thumb->radius = bar_w / 2;
     }
     window_push_text(dl, (SDL_FRect){x, g.panel.y + g.panel.h - g.row_h - g.pad / 2, w, g.row_h},
                      (struct dl_color){90, 96, 110, 255}, DL_FONT_SMALL, false, DL_ALIGN_LEFT,
                      a->words.open_hint);
 }
 
-/* A notice at the bottom: loading, a saved screenshot, an error. */
+/* Esc with nothing open: the question, and the keys that answer it. */
+static void window_draw_quit(const struct window_app *a, struct display_list *dl)
+{
+    const struct viz_view *v = &a->view;
+    float title = layout_line_px(DL_FONT_TITLE, v), body = layout_line_px(DL_FONT_BODY, v);
+    float pad = body, W = (float)v->width, H = (float)v->height;
+    const char *keys = a->words.quit_keys ? a->words.quit_keys : "";
+    float tw = layout_text_width(a->words.quit_question, DL_FONT_TITLE, true, v),
+          kw = layout_text_width(keys, DL_FONT_BODY, false, v);
+    float w = (tw > kw ? tw : kw) + 4 * pad, h = 2 * pad + title + 0.4f * pad + body;
+    w = w < W - 2 * pad ? w : W - 2 * pad;
+    window_push(dl, DL_RECT, (SDL_FRect){0, 0, W, H}, (struct dl_color){0, 0, 0, 110});
+    SDL_FRect b = {(W - w) / 2, (H - h) / 2, w, h};
+    struct dl_item *panel = window_push(dl, DL_RECT, b, window_white);
+    panel->radius = pad * 0.6f;
+    panel->stroke = (struct dl_color){90, 100, 120, 255};
+    panel->thickness = 2;
+    window_push_text(dl, (SDL_FRect){b.x + pad, b.y + pad, w - 2 * pad, title}, window_ink,
+                     DL_FONT_TITLE, true, DL_ALIGN_CENTER, a->words.quit_question);
+    window_push_text(dl, (SDL_FRect){b.x + pad, b.y + pad + title + 0.4f * pad, w - 2 * pad, body},
+                     (struct dl_color){90, 96, 110, 255}, DL_FONT_BODY, false, DL_ALIGN_CENTER,
+                     keys);
+}
+
+/* A notice at the bottom: loading, a saved screenshot, an error. One line, as wide as it needs
+ * (up to nearly the view's width); longer, the detail (a file's path) gets a line of its own. */
 static void window_draw_notice(const struct window_app *a, struct display_list *dl,
                                const char *text)
 {
     const struct viz_view *v = &a->view;
     int px = layout_font_px(DL_FONT_BODY, v);
-    float h = (float)px * 2.2f, w = (float)v->width * 0.7f;
-    SDL_FRect b = {((float)v->width - w) / 2, (float)v->height * 0.78f, w, h};
+    float line = (float)px * 2.2f, W = (float)v->width;
+    float tw = layout_text_width(text, DL_FONT_BODY, false, v) + line;
+    float w = tw > W * 0.7f ? tw : W * 0.7f;
+    w = w < W * 0.94f ? w : W * 0.94f;
+    size_t what_len = text == a->notice ? a->notice_what : 0;
+    const char *split = tw > w && what_len > 0 ? text + what_len : NULL;
+    float h = split ? line * 1.6f : line;
+    SDL_FRect b = {(W - w) / 2, (float)v->height * 0.78f, w, h};
     struct dl_item *it = window_push(dl, DL_RECT, b, (struct dl_color){30, 34, 40, 225});
-    it->radius = h / 2;
-    SDL_FRect t = {b.x + h / 2, b.y, b.w - h, b.h};
-    window_push_text(dl, t, window_white, DL_FONT_BODY, false, DL_ALIGN_CENTER, text);
+    it->radius = line / 2;
+    if (!split) {
+        window_push_text(dl, (SDL_FRect){b.x + line / 2, b.y, b.w - line, b.h}, window_white,
+                         DL_FONT_BODY, false, DL_ALIGN_CENTER, text);
+        return;
+    }
+    /* what above, detail below (window_notice wrote them with a space between) */
+    char what[256];
+    snprintf(what, sizeof what, "%.*s", (int)(split - text), text);
+    float half = h / 2 - line * 0.1f;
+    window_push_text(dl, (SDL_FRect){b.x + line / 2, b.y + line * 0.1f, b.w - line, half},
+                     window_white, DL_FONT_BODY, false, DL_ALIGN_CENTER, what);
+    window_push_text(dl, (SDL_FRect){b.x + line / 2, b.y + h / 2, b.w - line, half}, window_white,
+                     DL_FONT_BODY, false, DL_ALIGN_CENTER, split + 1);
 }
 
 /* The countermeasure matrix (M): the table of the scenario shown, in the window's language. It
@@ -249,17 +310,36 @@ static void window_picture(struct window_app *a)
 {
     struct viz_view *v = &a->view;
     if (a->tr && a->tl) {
-        scene_build(a->tr, a->tl, v, &a->dl);
+        /* The scene as the window shows it: the help is the window's panel (wrapped), no hover
+         * tooltip shows through a panel, and at the end the play state reads "ended". */
+        struct viz_view sv = *v;
+        struct viz_strings words = a->strings;
+        sv.help = false;
+        if (window_panel_open(a)) {
+            sv.mouse_x = sv.mouse_y = -1;
+        }
+        if (!v->playing && v->p >= viz_timeline_duration(a->tl) && a->words.ended) {
+            words.paused = a->words.ended;
+            sv.strings = &words;
+        }
+        scene_build(a->tr, a->tl, &sv, &a->dl);
     } else {
         dl_clear(&a->dl, v->width, v->height);
     }
     window_quiz_draw(a, &a->dl);
     window_glossary_draw(a, &a->dl);
+    if (v->help) {
+        overlay_help_draw(&a->dl, v, a->strings.help_title, a->strings.help_lines,
+                          a->strings.nhelp_lines, WINDOW_LAYER);
+    }
     if (a->matrix_open) {
         window_draw_matrix(a, &a->dl);
     }
     if (a->list_open) {
         window_draw_list(a, &a->dl);
+    }
+    if (a->quit_asked) {
+        window_draw_quit(a, &a->dl);
     }
     if (a->clock < a->notice_until) {
         window_draw_notice(a, &a->dl, a->notice);
@@ -268,7 +348,25 @@ static void window_picture(struct window_app *a)
     }
 }
 
-/* F12: the frame just drawn, as mailsim-YYYYMMDD-HHMMSS.png in the current directory. */
+/* Where a file in the current directory is, as a person looks for it: the folder's whole path,
+ * the home directory written "~". The name alone when the folder is not known or too long. */
+static void window_shot_where(const char *name, char *out, size_t len)
+{
+    char dir[1024];
+    const char *home = getenv("HOME");
+    size_t hl = home ? strlen(home) : 0;
+    bool known = getcwd(dir, sizeof dir) != NULL;
+    bool at_home = known && hl > 1 && strncmp(dir, home, hl) == 0 && (dir[hl] == '/' || !dir[hl]);
+    int n = !known    ? -1
+            : at_home ? snprintf(out, len, "~%s/%s", dir + hl, name)
+                      : snprintf(out, len, "%s%s%s", dir, strcmp(dir, "/") == 0 ? "" : "/", name);
+    if (n < 0 || (size_t)n >= len) {
+        snprintf(out, len, "%s", name);
+    }
+}
+
+/* F12: the frame just drawn, as mailsim-YYYYMMDD-HHMMSS.png in the current directory. The
+ * notice says where it is, folder and all, so that a teacher can find it afterwards. */
 static void window_save_shot(struct window_app *a)
 {
     char name[96], err[512];
@@ -289,7 +387,9 @@ static void window_save_shot(struct window_app *a)
     } else if (viz_shot_save_png(s, path, err, sizeof err) == 0) {
         printf("%s\n", path);
         fflush(stdout);
-        window_notice(a, a->words.screenshot, path);
+        char where[1024];
+        window_shot_where(path, where, sizeof where);
+        window_notice(a, a->words.screenshot, where);
         err[0] = 0;
     }
     if (err[0]) {

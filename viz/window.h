@@ -20,6 +20,12 @@ struct viz_words {
     const char *loading;     /* while a scenario is built and run */
     const char *load_failed; /* followed by the error */
     const char *screenshot;  /* followed by the file's path */
+    /* Esc with nothing open asks before quitting: the question and the keys that answer it.
+     * NULL: Esc quits at once, as before the question existed. */
+    const char *quit_question;
+    const char *quit_keys;
+    /* The play state at the end of a run, instead of "paused" (NULL: "paused" is shown). */
+    const char *ended;
     /* The countermeasure matrix's (M). */
     struct overlay_words matrix;
     /* The study mode's (Q) and the glossary's (G). */

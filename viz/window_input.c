@@ -5,6 +5,7 @@
 
 #include "layout.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -68,7 +69,6 @@ static const struct window_key window_keys[] = {
 };
 
 /* While the glossary is open, keys scroll it. */
-#define WINDOW_PAGE 1000 /* WI_SCROLL by a page: as many entries as the panel showed */
 static const struct window_key window_glossary_keys[] = {
     {SDLK_UP, NEED_ANY, WI_SCROLL},     {SDLK_DOWN, NEED_ANY, WI_SCROLL},
     {SDLK_PAGEUP, NEED_ANY, WI_SCROLL}, {SDLK_PAGEDOWN, NEED_ANY, WI_SCROLL},
@@ -99,6 +99,8 @@ static int window_key_number(SDL_Keycode sym)
         return WINDOW_PAGE;
     case SDLK_HOME:
         return -WINDOW_PAGE * 1000;
+    case SDLK_END:
+        return WINDOW_PAGE * 1000;
     default:
         return 0;
     }
@@ -106,8 +108,12 @@ static int window_key_number(SDL_Keycode sym)
 
 /* While the scenario list is open, keys move in it. */
 static const struct window_key window_list_keys[] = {
-    {SDLK_UP, NEED_ANY, WI_LIST_UP},
-    {SDLK_DOWN, NEED_ANY, WI_LIST_DOWN},
+    {SDLK_UP, NEED_ANY, WI_LIST_MOVE},
+    {SDLK_DOWN, NEED_ANY, WI_LIST_MOVE},
+    {SDLK_PAGEUP, NEED_ANY, WI_LIST_MOVE},
+    {SDLK_PAGEDOWN, NEED_ANY, WI_LIST_MOVE},
+    {SDLK_HOME, NEED_ANY, WI_LIST_MOVE},
+    {SDLK_END, NEED_ANY, WI_LIST_MOVE},
     {SDLK_RETURN, NEED_ANY, WI_LIST_CHOOSE},
     {SDLK_KP_ENTER, NEED_ANY, WI_LIST_CHOOSE},
     {SDLK_ESCAPE, NEED_ANY, WI_BACK},
@@ -115,12 +121,23 @@ static const struct window_key window_list_keys[] = {
     {SDLK_q, NEED_CTRL, WI_QUIT},
 };
 
+/* While the window asks whether to quit: Enter or Y quits; any other key (Esc, N, ...) is
+ * WI_BACK, which takes the question away. */
+static const struct window_key window_quit_keys[] = {
+    {SDLK_RETURN, NEED_ANY, WI_QUIT}, {SDLK_KP_ENTER, NEED_ANY, WI_QUIT},
+    {SDLK_y, NEED_ANY, WI_QUIT},      {SDLK_q, NEED_CTRL, WI_QUIT},
+    {SDLK_w, NEED_CTRL, WI_QUIT},
+};
+
 static struct window_intent window_key(const struct window_app *a, const SDL_KeyboardEvent *k)
 {
     struct window_intent in = {WI_NONE, 0, 0, 0};
     const struct window_key *map = window_keys;
     size_t n = sizeof window_keys / sizeof window_keys[0];
-    if (a->list_open) {
+    if (a->quit_asked) {
+        map = window_quit_keys;
+        n = sizeof window_quit_keys / sizeof window_quit_keys[0];
+    } else if (a->list_open) {
         map = window_list_keys;
         n = sizeof window_list_keys / sizeof window_list_keys[0];
     } else if (a->glossary.open) {
@@ -134,11 +151,16 @@ static struct window_intent window_key(const struct window_app *a, const SDL_Key
             in.kind = map[i].kind;
         }
     }
+    /* Shift or Ctrl pressed on its way to Ctrl+Q is not the "other key" that says stay. */
+    bool modifier = k->keysym.sym >= SDLK_LCTRL && k->keysym.sym <= SDLK_RGUI;
+    if (a->quit_asked && in.kind == WI_NONE && !modifier) {
+        in.kind = WI_BACK;
+    }
     /* A held key repeats moves through time and through the list, not toggles. */
     in.n = window_key_number(k->keysym.sym);
     bool moves = in.kind == WI_LINE_NEXT || in.kind == WI_LINE_PREV || in.kind == WI_STEP_NEXT ||
                  in.kind == WI_STEP_PREV || in.kind == WI_FASTER || in.kind == WI_SLOWER ||
-                 in.kind == WI_LIST_UP || in.kind == WI_LIST_DOWN || in.kind == WI_SCROLL;
+                 in.kind == WI_LIST_MOVE || in.kind == WI_SCROLL;
     if (k->repeat && !moves) {
         in.kind = WI_NONE;
     }
@@ -179,6 +201,12 @@ struct window_intent window_intent_of(const struct window_app *a, const SDL_Even
         in.x = (float)e->motion.x * s;
         in.y = (float)e->motion.y * s;
         break;
+    case SDL_MOUSEWHEEL: /* SDL's y is positive away from the user: up */
+        in.kind = e->wheel.y != 0 ? WI_WHEEL : WI_NONE;
+        in.n = e->wheel.direction == SDL_MOUSEWHEEL_FLIPPED ? e->wheel.y : -e->wheel.y;
+        in.x = a->view.mouse_x;
+        in.y = a->view.mouse_y;
+        break;
     }
     return in;
 }
@@ -202,7 +230,7 @@ void window_set_lang(struct window_app *a, const char *lang)
     a->words = w;
     a->view.strings = &a->strings;
     if (a->list_open) {
-        a->nlist = a->host->scenarios(a->host->ctx, a->lang, a->list, WINDOW_MAX_SCENARIOS);
+        window_list_fill(a); /* the same entries in the same order: only their titles change */
     }
     window_quiz_relang(a);
 }
@@ -223,6 +251,73 @@ void window_update_size(struct window_app *a)
 
 /* ---- the scenario list ---- */
 
+/* The order of the list (O): an attack beside the scenario of its countermeasure, and lessons
+ * on one subject together, a group a row. The scenarios carry no field that pairs them, so the
+ * pairs are written here, once; a scenario not named here comes after them all, in the host's
+ * order. */
+#define WINDOW_GROUP_MAX 6
+static const char *const window_list_groups[][WINDOW_GROUP_MAX] = {
+    {"nine-steps", "retry-and-bounce", "envelope-vs-header"},
+    /* relaying: who may send through a server */
+    {"open-relay", "relay-restricted", "smtp-auth-587", "pop-before-smtp", "header-injection"},
+    /* what a tap reads, and encryption hop by hop */
+    {"sniff-plaintext", "starttls-all-hops", "starttls-stripping", "smtps-one-hop"},
+    /* retrieval: the POP3 password */
+    {"apop", "pop3s", "ssh-tunnel"},
+    /* end to end, and what PPAP is not */
+    {"smime", "pgp", "ppap"},
+    {"load-100k"},
+};
+#define WINDOW_GROUPS (sizeof window_list_groups / sizeof window_list_groups[0])
+
+/* Where an id stands in window_list_groups, its group into *group; SIZE_MAX and the group
+ * after the last when it is not there. */
+static size_t window_list_rank(const char *id, int *group)
+{
+    for (size_t g = 0; g < WINDOW_GROUPS; g++) {
+        for (size_t i = 0; i < WINDOW_GROUP_MAX && window_list_groups[g][i]; i++) {
+            if (id && strcmp(window_list_groups[g][i], id) == 0) {
+                *group = (int)g;
+                return g * WINDOW_GROUP_MAX + i;
+            }
+        }
+    }
+    *group = (int)WINDOW_GROUPS;
+    return SIZE_MAX;
+}
+
+void window_list_fill(struct window_app *a)
+{
+    struct viz_scenario_entry got[WINDOW_MAX_SCENARIOS];
+    size_t n = a->host->scenarios(a->host->ctx, a->lang, got, WINDOW_MAX_SCENARIOS);
+    n = n < WINDOW_MAX_SCENARIOS ? n : WINDOW_MAX_SCENARIOS;
+    size_t rank[WINDOW_MAX_SCENARIOS];
+    int group[WINDOW_MAX_SCENARIOS];
+    for (size_t i = 0; i < n; i++) {
+        rank[i] = window_list_rank(got[i].id, &group[i]);
+    }
+    /* A stable insertion sort by rank: unranked entries keep the host's order at the end. */
+    for (size_t i = 0; i < n; i++) {
+        size_t j = i;
+        for (; j > 0 && rank[j - 1] > rank[i]; j--) {
+        }
+        struct viz_scenario_entry e = got[i];
+        size_t r = rank[i];
+        int g = group[i];
+        memmove(&got[j + 1], &got[j], (i - j) * sizeof got[0]);
+        memmove(&rank[j + 1], &rank[j], (i - j) * sizeof rank[0]);
+        memmove(&group[j + 1], &group[j], (i - j) * sizeof group[0]);
+        got[j] = e;
+        rank[j] = r;
+        group[j] = g;
+    }
+    memcpy(a->list, got, n * sizeof got[0]);
+    memcpy(a->list_group, group, n * sizeof group[0]);
+    a->nlist = n;
+    a->list_sel = a->list_sel < n ? a->list_sel : 0;
+    window_list_show(a);
+}
+
 struct window_list_geom window_list_layout(const struct window_app *a)
 {
     struct window_list_geom g;
@@ -236,7 +331,52 @@ struct window_list_geom window_list_layout(const struct window_app *a)
     h = h > (float)v->height * 0.9f ? (float)v->height * 0.9f : h;
     g.panel = (SDL_FRect){((float)v->width - w) / 2, ((float)v->height - h) / 2, w, h};
     g.row_y0 = g.panel.y + g.pad + (float)g.title_px * 1.6f;
+    /* Rows fill the panel down to the hint's line at its foot. */
+    float room = g.panel.y + g.panel.h - g.row_h - g.pad / 2 - g.row_y0;
+    size_t fit = room > 0 ? (size_t)(room / g.row_h + 0.01f) : 0;
+    fit = fit > 0 ? fit : 1;
+    g.rows = fit < a->nlist ? fit : a->nlist;
     return g;
+}
+
+/* Scrolls the list (moves list_top) so that list_sel is shown, and no further than its end. */
+void window_list_show(struct window_app *a)
+{
+    size_t rows = window_list_layout(a).rows;
+    if (a->list_sel < a->list_top) {
+        a->list_top = a->list_sel;
+    } else if (rows > 0 && a->list_sel >= a->list_top + rows) {
+        a->list_top = a->list_sel + 1 - rows;
+    }
+    size_t last = a->nlist > rows ? a->nlist - rows : 0;
+    a->list_top = a->list_top < last ? a->list_top : last;
+}
+
+/* The wheel: the rows move by n (negative: up), and the selection stays among those shown. */
+static void window_list_scroll(struct window_app *a, int n)
+{
+    size_t rows = window_list_layout(a).rows;
+    size_t last = a->nlist > rows ? a->nlist - rows : 0;
+    long top = (long)a->list_top + n;
+    a->list_top = top < 0 ? 0 : (size_t)top > last ? last : (size_t)top;
+    if (a->list_sel < a->list_top) {
+        a->list_sel = a->list_top;
+    } else if (rows > 0 && a->list_sel >= a->list_top + rows) {
+        a->list_sel = a->list_top + rows - 1;
+    }
+}
+
+/* Keys: the selection moves by n rows (±WINDOW_PAGE: a page; more: to the first or last). */
+static void window_list_move(struct window_app *a, int n)
+{
+    long rows = (long)window_list_layout(a).rows, last = (long)a->nlist - 1;
+    long by = n >= WINDOW_PAGE * 1000 || n <= -WINDOW_PAGE * 1000 ? (long)n * (last + 1)
+              : n >= WINDOW_PAGE                                  ? rows
+              : n <= -WINDOW_PAGE                                 ? -rows
+                                                                  : n;
+    long sel = (long)a->list_sel + by;
+    a->list_sel = last < 0 || sel < 0 ? 0 : sel > last ? (size_t)last : (size_t)sel;
+    window_list_show(a);
 }
 
 static int window_list_row_at(const struct window_app *a, float x, float y)
@@ -246,7 +386,7 @@ static int window_list_row_at(const struct window_app *a, float x, float y)
         return -1;
     }
     size_t row = (size_t)((y - g.row_y0) / g.row_h);
-    return row < a->nlist ? (int)row : -1;
+    return row < g.rows && a->list_top + row < a->nlist ? (int)(a->list_top + row) : -1;
 }
 
 /* The row of the scenario on screen: its name is the file name without ".json". */
@@ -277,6 +417,10 @@ static void window_choose(struct window_app *a, size_t row)
 static void window_press(struct window_app *a, float x, float y)
 {
     struct viz_view *v = &a->view;
+    if (a->quit_asked) { /* a click is a key other than Enter: stay */
+        a->quit_asked = false;
+        return;
+    }
     if (a->list_open) {
         int row = window_list_row_at(a, x, y);
         if (row >= 0) {
@@ -321,7 +465,9 @@ static void window_press(struct window_app *a, float x, float y)
 static void window_back(struct window_app *a)
 {
     struct viz_view *v = &a->view;
-    if (a->list_open) {
+    if (a->quit_asked) {
+        a->quit_asked = false;
+    } else if (a->list_open) {
         a->list_open = false;
     } else if (a->glossary.open) {
         a->glossary.open = false;
@@ -335,8 +481,31 @@ static void window_back(struct window_app *a)
         v->selected = DL_TARGET_NONE;
         v->selected_id = 0;
         v->focus_conn = 0;
+    } else if (a->words.quit_question) {
+        a->quit_asked = true; /* one Esc too many must not end the lesson */
     } else {
         a->quit = true;
+    }
+}
+
+bool window_panel_open(const struct window_app *a)
+{
+    return a->quit_asked || a->list_open || a->glossary.open || a->matrix_open || a->view.help;
+}
+
+/* After an intent: the first panel to open pauses playback, and the last to close resumes it
+ * if it ran before. Not when the study mode opened meanwhile: it plays what it asks about. */
+static void window_panels_pause(struct window_app *a, bool was_open, bool quiz_was_open)
+{
+    struct viz_view *v = &a->view;
+    bool open = window_panel_open(a);
+    if (!was_open && open) {
+        a->resume = v->playing;
+        v->playing = false;
+    } else if (was_open && !open) {
+        bool at_end = !a->tl || v->p >= viz_timeline_duration(a->tl);
+        v->playing = v->playing || (a->resume && !at_end && a->quiz.open == quiz_was_open);
+        a->resume = false;
     }
 }
 
@@ -359,6 +528,7 @@ void window_apply(struct window_app *a, struct window_intent in)
     struct viz_view *v = &a->view;
     const struct viz_timeline *tl = a->tl;
     double duration = tl ? viz_timeline_duration(tl) : 0;
+    bool panel_was_open = window_panel_open(a), quiz_was_open = a->quiz.open;
     switch (in.kind) {
     case WI_NONE:
         return;
@@ -373,6 +543,7 @@ void window_apply(struct window_app *a, struct window_intent in)
             v->p = 0; /* play again from the start */
         }
         v->playing = tl && !v->playing;
+        a->resume = false; /* chosen under a panel: it stays so when the panel closes */
         break;
     case WI_LINE_NEXT:
     case WI_LINE_PREV:
@@ -386,9 +557,9 @@ void window_apply(struct window_app *a, struct window_intent in)
                                              : viz_timeline_prev_step(tl, v->p);
         }
         break;
-    case WI_RESTART:
+    case WI_RESTART: /* back to the start, playing or paused as before */
         v->p = 0;
-        v->playing = tl != NULL;
+        v->playing = tl && v->playing;
         break;
     case WI_FASTER:
     case WI_SLOWER:
@@ -402,8 +573,9 @@ void window_apply(struct window_app *a, struct window_intent in)
         if (a->list_open) {
             v->help = false;
             a->matrix_open = false;
-            a->nlist = a->host->scenarios(a->host->ctx, a->lang, a->list, WINDOW_MAX_SCENARIOS);
+            window_list_fill(a);
             a->list_sel = window_list_current(a);
+            window_list_show(a);
         }
         break;
     case WI_HELP:
@@ -426,11 +598,8 @@ void window_apply(struct window_app *a, struct window_intent in)
     case WI_SCREENSHOT:
         a->shot_wanted = true;
         break;
-    case WI_LIST_UP:
-        a->list_sel = a->list_sel > 0 ? a->list_sel - 1 : a->list_sel;
-        break;
-    case WI_LIST_DOWN:
-        a->list_sel = a->list_sel + 1 < a->nlist ? a->list_sel + 1 : a->list_sel;
+    case WI_LIST_MOVE:
+        window_list_move(a, in.n);
         break;
     case WI_LIST_CHOOSE:
         window_choose(a, a->list_sel);
@@ -460,6 +629,13 @@ void window_apply(struct window_app *a, struct window_intent in)
         window_glossary_scroll(a, n);
         break;
     }
+    case WI_WHEEL:
+        if (a->list_open) {
+            window_list_scroll(a, in.n);
+        } else if (a->glossary.open) {
+            window_glossary_scroll(a, in.n);
+        }
+        break;
     case WI_PRESS:
         window_press(a, in.x, in.y);
         break;
@@ -485,6 +661,7 @@ void window_apply(struct window_app *a, struct window_intent in)
     case WI_REDRAW:
         break;
     }
+    window_panels_pause(a, panel_was_open, quiz_was_open);
     a->dirty = true;
 }
 

@@ -13,13 +13,14 @@
 #define WINDOW_FRAME (1.0 / 60.0) /* the frame pace when the renderer has no vsync */
 #define WINDOW_MAX_SCENARIOS 64
 #define WINDOW_NOTICE_SECONDS 4.0
+#define WINDOW_PAGE 1000 /* WI_SCROLL and WI_LIST_MOVE by this many: a page */
 /* Above everything the scene draws. */
 #define WINDOW_LAYER 0x40000000u
 
 enum window_intent_kind {
     WI_NONE,
     WI_QUIT,
-    WI_BACK, /* Escape: close the top overlay, or quit */
+    WI_BACK, /* Escape: close the top overlay, or ask whether to quit */
     WI_PLAY,
     WI_LINE_NEXT,
     WI_LINE_PREV,
@@ -35,8 +36,7 @@ enum window_intent_kind {
     WI_FULLSCREEN,
     WI_PRESENTER,
     WI_SCREENSHOT,
-    WI_LIST_UP,
-    WI_LIST_DOWN,
+    WI_LIST_MOVE, /* in the scenario list: n rows down (negative: up; ±WINDOW_PAGE a page) */
     WI_LIST_CHOOSE,
     WI_QUIZ,     /* Q: the study mode on and off */
     WI_ANSWER,   /* 1-6: a choice (n) */
@@ -44,6 +44,7 @@ enum window_intent_kind {
     WI_REVIEW,   /* R: a round of the questions answered wrong */
     WI_GLOSSARY, /* G: the glossary */
     WI_SCROLL,   /* in the glossary: n entries down (negative: up) */
+    WI_WHEEL,    /* the mouse wheel: n notches towards the user (down), at x, y */
     WI_PRESS,
     WI_MOVE,
     WI_RELEASE,
@@ -55,7 +56,7 @@ enum window_intent_kind {
 struct window_intent {
     enum window_intent_kind kind;
     float x, y; /* drawable pixels, for the mouse */
-    int n;      /* WI_ANSWER: the choice's number; WI_SCROLL: entries */
+    int n;      /* WI_ANSWER: the choice's number; WI_SCROLL: entries; WI_LIST_MOVE: rows */
 };
 
 /* The study mode (Q) over the scenario shown. The round itself (its questions, grading, the
@@ -109,7 +110,10 @@ struct window_app {
     char current[1024]; /* the scenario shown, as it was asked for ("" the default) */
     bool list_open;
     size_t list_sel, nlist;
+    size_t list_top; /* the first row shown: the list scrolls to keep list_sel in view */
     struct viz_scenario_entry list[WINDOW_MAX_SCENARIOS];
+    int list_group[WINDOW_MAX_SCENARIOS]; /* entry i's group (window_list_order); a rule
+                                           * is drawn where it changes */
 
     /* The countermeasure matrix of the scenario shown, computed on the loader thread with its
      * trace (NULL: none, matrix_err says why); the overlay (M) and where its panel was drawn. */
@@ -121,10 +125,16 @@ struct window_app {
     struct window_quiz quiz;
     struct window_glossary glossary;
 
+    bool quit_asked; /* Esc with nothing open: "Quit?" waits for Enter (quit) or any key */
+    /* Panels (help, glossary, matrix, list, the question to quit) pause playback while one is
+     * open; when the last closes, playback resumes if it ran when the first opened. */
+    bool resume;
+
     bool dragging; /* the scrubber */
     bool fullscreen;
     bool shot_wanted;
     char notice[1200];
+    size_t notice_what; /* the length of its first part, before the detail; 0: no detail */
     double notice_until;
     double clock; /* seconds since the window opened */
     bool quit;
@@ -139,13 +149,22 @@ void window_update(struct window_app *a, double dt);
 void window_set_lang(struct window_app *a, const char *lang);
 void window_update_size(struct window_app *a);
 
-/* The scenario list overlay: one geometry for drawing and for clicks. */
+/* Whether a panel that pauses playback is open (not the study mode, which plays its own). */
+bool window_panel_open(const struct window_app *a);
+
+/* The scenario list overlay: one geometry for drawing and for clicks. Rows list_top to
+ * list_top + rows - 1 are shown, from row_y0 down. */
 struct window_list_geom {
     SDL_FRect panel;
     float row_y0, row_h, pad;
     int title_px, body_px;
+    size_t rows;
 };
 struct window_list_geom window_list_layout(const struct window_app *a);
+/* Asks the host for the bundled scenarios again and puts them in the list's order. */
+void window_list_fill(struct window_app *a);
+/* Scrolls the list so that its selection is shown. */
+void window_list_show(struct window_app *a);
 
 /* window_quiz.c: the study mode and the glossary */
 void window_quiz_toggle(struct window_app *a);
