@@ -65,6 +65,12 @@ void scenario_ctx_init(struct scenario_ctx *c, const char *name, char *err, size
     c->errlen = errlen;
     snprintf(c->path, sizeof c->path, "$");
     c->pathlen = 1;
+    c->lang = msg_lang();
+}
+
+const char *scenario_msg(const struct scenario_ctx *c, enum msg_id id)
+{
+    return msg_text(c->lang, id);
 }
 
 size_t scenario_path_index(struct scenario_ctx *c, size_t i)
@@ -104,24 +110,29 @@ int scenario_fail(struct scenario_ctx *c, const char *key, const char *fmt, ...)
     return -1;
 }
 
+static int scenario_out_of_memory(struct scenario_ctx *c, const char *key)
+{
+    return scenario_fail(c, key, "%s", scenario_msg(c, MSG_OUT_OF_MEMORY));
+}
+
 int scenario_fail_type(struct scenario_ctx *c, const char *key, const cJSON *item, const char *what)
 {
     char got[96];
     if (cJSON_IsString(item) && item->valuestring) {
         char q[80];
-        snprintf(got, sizeof got, "a string %s", scenario_quote(item->valuestring, q, sizeof q));
+        snprintf(got, sizeof got, scenario_msg(c, MSG_GOT_STRING),
+                 scenario_quote(item->valuestring, q, sizeof q));
     } else if (cJSON_IsNumber(item)) {
-        snprintf(got, sizeof got, "the number %.15g", item->valuedouble);
+        snprintf(got, sizeof got, scenario_msg(c, MSG_GOT_NUMBER), item->valuedouble);
     } else if (cJSON_IsBool(item)) {
         snprintf(got, sizeof got, "%s", cJSON_IsTrue(item) ? "true" : "false");
     } else if (cJSON_IsNull(item)) {
         snprintf(got, sizeof got, "null");
-    } else if (cJSON_IsArray(item)) {
-        snprintf(got, sizeof got, "an array");
     } else {
-        snprintf(got, sizeof got, "an object");
+        snprintf(got, sizeof got, "%s",
+                 scenario_msg(c, cJSON_IsArray(item) ? MSG_AN_ARRAY : MSG_AN_OBJECT));
     }
-    return scenario_fail(c, key, "expected %s, got %s", what, got);
+    return scenario_fail(c, key, scenario_msg(c, MSG_EXPECTED_GOT), what, got, "");
 }
 
 static char scenario_lower(char ch)
@@ -201,7 +212,7 @@ const char *scenario_unknown_key(const cJSON *obj, const char *const *allowed)
 int scenario_fail_unknown(struct scenario_ctx *c, const char *key, const char *const *allowed,
                           const char *what, const char *hint)
 {
-    char list[400] = "", q[80], mean[120] = "";
+    char list[400] = "", q[80], mean[160] = "";
     size_t n = 0, used = 0;
     for (; allowed[n]; n++) {
         int w = snprintf(list + used, sizeof list - used, "%s%s", n ? ", " : "", allowed[n]);
@@ -213,11 +224,11 @@ int scenario_fail_unknown(struct scenario_ctx *c, const char *key, const char *c
     }
     const char *best = scenario_suggest(key, allowed, n);
     if (best) {
-        snprintf(mean, sizeof mean, "; did you mean \"%s\"?", best);
+        snprintf(mean, sizeof mean, scenario_msg(c, MSG_KEY_MEAN), best);
     } else if (hint) {
         snprintf(mean, sizeof mean, "; %s", hint);
     }
-    return scenario_fail(c, NULL, "unknown key %s%s%s%s (expected one of: %s)",
+    return scenario_fail(c, NULL, scenario_msg(c, MSG_UNKNOWN_KEY),
                          scenario_quote(key, q, sizeof q), what ? " " : "", what ? what : "", mean,
                          n ? list : "none");
 }
@@ -226,7 +237,7 @@ int scenario_check_keys(struct scenario_ctx *c, const cJSON *obj, const char *co
                         const char *what)
 {
     if (!cJSON_IsObject(obj)) {
-        return scenario_fail_type(c, NULL, obj, "an object");
+        return scenario_fail_type(c, NULL, obj, scenario_msg(c, MSG_AN_OBJECT));
     }
     const char *bad = scenario_unknown_key(obj, allowed);
     if (bad) {
@@ -236,7 +247,7 @@ int scenario_check_keys(struct scenario_ctx *c, const cJSON *obj, const char *co
     for (const cJSON *m = obj->child; m; m = m->next) {
         for (const cJSON *p = obj->child; p != m; p = p->next) {
             if (strcmp(p->string, m->string) == 0) {
-                return scenario_fail(c, m->string, "the key appears twice in one object");
+                return scenario_fail(c, m->string, "%s", scenario_msg(c, MSG_KEY_TWICE));
             }
         }
     }
@@ -251,7 +262,7 @@ static const cJSON *scenario_member(struct scenario_ctx *c, const cJSON *obj, co
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
     *rc = 0;
     if (!it && (flags & SCENARIO_REQUIRED)) {
-        *rc = scenario_fail(c, NULL, "missing required key \"%s\"", key);
+        *rc = scenario_fail(c, NULL, scenario_msg(c, MSG_MISSING_KEY), key);
     }
     return it;
 }
@@ -265,18 +276,18 @@ int scenario_get_string(struct scenario_ctx *c, const cJSON *obj, const char *ke
         return rc;
     }
     if (!cJSON_IsString(it) || !it->valuestring) {
-        return scenario_fail_type(c, key, it, what ? what : "a string");
+        return scenario_fail_type(c, key, it, what ? what : scenario_msg(c, MSG_A_STRING));
     }
     if ((flags & SCENARIO_NONEMPTY) && !it->valuestring[0]) {
-        return scenario_fail(c, key, "expected %s, got an empty string",
-                             what ? what : "a non-empty string");
+        return scenario_fail(c, key, scenario_msg(c, MSG_EMPTY_STRING),
+                             what ? what : scenario_msg(c, MSG_A_NONEMPTY_STRING));
     }
     if (valid && !valid(it->valuestring)) {
         return scenario_fail_type(c, key, it, what);
     }
     free(*out);
     *out = strdup(it->valuestring);
-    return *out ? 0 : scenario_fail(c, key, "out of memory");
+    return *out ? 0 : scenario_out_of_memory(c, key);
 }
 
 int scenario_get_int(struct scenario_ctx *c, const cJSON *obj, const char *key, int flags,
@@ -294,11 +305,12 @@ int scenario_get_int(struct scenario_ctx *c, const cJSON *obj, const char *key, 
     }
     char what[80];
     if (min == 0 && max == SCENARIO_INT_MAX) {
-        snprintf(what, sizeof what, "a non-negative integer");
+        snprintf(what, sizeof what, "%s", scenario_msg(c, MSG_A_UINT));
     } else if (max == SCENARIO_INT_MAX) {
-        snprintf(what, sizeof what, "an integer >= %lld", (long long)min);
+        snprintf(what, sizeof what, scenario_msg(c, MSG_AN_INT_FROM), (long long)min);
     } else {
-        snprintf(what, sizeof what, "an integer from %lld to %lld", (long long)min, (long long)max);
+        snprintf(what, sizeof what, scenario_msg(c, MSG_AN_INT_RANGE), (long long)min,
+                 (long long)max);
     }
     return scenario_fail_type(c, key, it, what);
 }
@@ -311,7 +323,7 @@ int scenario_get_bool(struct scenario_ctx *c, const cJSON *obj, const char *key,
         return rc;
     }
     if (!cJSON_IsBool(it)) {
-        return scenario_fail_type(c, key, it, "true or false");
+        return scenario_fail_type(c, key, it, scenario_msg(c, MSG_A_BOOL));
     }
     *out = cJSON_IsTrue(it);
     return 0;
@@ -325,7 +337,7 @@ int scenario_get_duration(struct scenario_ctx *c, const cJSON *obj, const char *
     if (!it) {
         return rc;
     }
-    static const char what[] = "a duration such as \"250us\", \"1500ms\", \"2s\", \"5m\" or \"1h\"";
+    const char *what = scenario_msg(c, MSG_A_DURATION);
     if (cJSON_IsString(it) && it->valuestring) {
         return scenario_parse_duration(it->valuestring, out) == 0
                    ? 0
@@ -352,16 +364,18 @@ int scenario_get_list(struct scenario_ctx *c, const cJSON *obj, const char *key,
         return rc;
     }
     if (want_object ? !cJSON_IsObject(it) : !cJSON_IsArray(it)) {
-        return scenario_fail_type(c, key, it, want_object ? "an object" : "an array");
+        return scenario_fail_type(c, key, it,
+                                  scenario_msg(c, want_object ? MSG_AN_OBJECT : MSG_AN_ARRAY));
     }
     size_t count = 0;
     for (const cJSON *e = it->child; e; e = e->next) {
         if (++count > SCENARIO_MAX_ITEMS) {
-            return scenario_fail(c, key, "too many entries (more than %d)", SCENARIO_MAX_ITEMS);
+            return scenario_fail(c, key, scenario_msg(c, MSG_TOO_MANY), SCENARIO_MAX_ITEMS);
         }
     }
     if (count == 0 && (flags & SCENARIO_NONEMPTY)) {
-        return scenario_fail(c, key, "expected a non-empty %s", want_object ? "object" : "array");
+        return scenario_fail(c, key, scenario_msg(c, MSG_EXPECTED_NONEMPTY),
+                             scenario_msg(c, want_object ? MSG_OBJECT : MSG_ARRAY));
     }
     *out = it;
     if (n) {
@@ -395,7 +409,7 @@ int scenario_walk_root_list(struct scenario_ctx *c, const cJSON *root, const cha
     }
     struct scenario_names ids;
     if (scenario_names_init(&ids, n) < 0) {
-        return scenario_fail(c, key, "out of memory");
+        return scenario_out_of_memory(c, key);
     }
     size_t old = scenario_path_key(c, key), i = 0;
     int rc = 0;
@@ -422,7 +436,7 @@ int scenario_get_strings(struct scenario_ctx *c, const cJSON *obj, const char *k
     }
     *out = calloc(count ? count : 1, sizeof **out);
     if (!*out) {
-        return scenario_fail(c, key, "out of memory");
+        return scenario_out_of_memory(c, key);
     }
     *n = count;
     size_t old = scenario_path_key(c, key), i = 0;
@@ -430,11 +444,12 @@ int scenario_get_strings(struct scenario_ctx *c, const cJSON *obj, const char *k
     for (const cJSON *e = arr->child; e && rc == 0; e = e->next, i++) {
         size_t at = scenario_path_index(c, i);
         if (!cJSON_IsString(e) || !e->valuestring) {
-            rc = scenario_fail_type(c, NULL, e, what ? what : "a string");
+            rc = scenario_fail_type(c, NULL, e, what ? what : scenario_msg(c, MSG_A_STRING));
         } else if (!e->valuestring[0] || (valid && !valid(e->valuestring))) {
-            rc = scenario_fail_type(c, NULL, e, what ? what : "a non-empty string");
+            rc = scenario_fail_type(c, NULL, e,
+                                    what ? what : scenario_msg(c, MSG_A_NONEMPTY_STRING));
         } else if (!((*out)[i] = strdup(e->valuestring))) {
-            rc = scenario_fail(c, NULL, "out of memory");
+            rc = scenario_out_of_memory(c, NULL);
         }
         scenario_path_pop(c, at);
     }
@@ -452,9 +467,7 @@ int scenario_get_text(struct scenario_ctx *c, const cJSON *obj, const char *key,
         return rc;
     }
     if (!cJSON_IsObject(it)) {
-        return scenario_fail_type(c, key, it,
-                                  "an object with a Japanese and an English text "
-                                  "{\"ja\": \"...\", \"en\": \"...\"}");
+        return scenario_fail_type(c, key, it, scenario_msg(c, MSG_A_TEXT));
     }
     size_t old = scenario_path_key(c, key);
     rc = scenario_check_keys(c, it, keys, NULL);
@@ -497,10 +510,10 @@ int scenario_names_unique(struct scenario_ctx *c, struct scenario_names *t, cons
     size_t first;
     int added = scenario_names_add(t, id, index, &first);
     if (added < 0) {
-        return scenario_fail(c, "id", "out of memory");
+        return scenario_out_of_memory(c, "id");
     }
     if (added == 0) {
-        return scenario_fail(c, "id", "\"%s\" is already the id of %s[%zu]", id, list, first);
+        return scenario_fail(c, "id", scenario_msg(c, MSG_ALREADY_ID), id, list, first);
     }
     return 0;
 }
@@ -539,7 +552,7 @@ int scenario_check_enum(struct scenario_ctx *c, const char *key, const char *val
     if (list[n]) {
         return 0;
     }
-    char all[200] = "", q[80], mean[100] = "";
+    char all[200] = "", q[80], q2[80], mean[120] = "";
     size_t used = 0;
     for (size_t k = 0; list[k]; k++) {
         int w = snprintf(all + used, sizeof all - used, "%s%s", k ? ", " : "", list[k]);
@@ -550,9 +563,9 @@ int scenario_check_enum(struct scenario_ctx *c, const char *key, const char *val
     }
     const char *best = scenario_suggest(value, list, n);
     if (best) {
-        snprintf(mean, sizeof mean, " (did you mean \"%s\"?)", best);
+        snprintf(mean, sizeof mean, scenario_msg(c, MSG_MEAN), scenario_quote(best, q2, sizeof q2));
     }
-    return scenario_fail(c, key, "expected one of %s, got %s%s", all,
+    return scenario_fail(c, key, scenario_msg(c, MSG_ONE_OF), all,
                          scenario_quote(value, q, sizeof q), mean);
 }
 
@@ -566,10 +579,10 @@ int scenario_ref(struct scenario_ctx *c, const char *key, const char *value,
     char q[80], q2[80], mean[120] = "";
     const char *best = scenario_names_suggest(t, value);
     if (best) {
-        snprintf(mean, sizeof mean, " (did you mean %s?)", scenario_quote(best, q2, sizeof q2));
+        snprintf(mean, sizeof mean, scenario_msg(c, MSG_MEAN), scenario_quote(best, q2, sizeof q2));
     }
-    return scenario_fail(c, key, "expected %s, got %s%s", what, scenario_quote(value, q, sizeof q),
-                         mean);
+    return scenario_fail(c, key, scenario_msg(c, MSG_EXPECTED_GOT), what,
+                         scenario_quote(value, q, sizeof q), mean);
 }
 
 int scenario_port(struct scenario_ctx *c, const cJSON *o, const char *key, uint16_t *out)
@@ -589,7 +602,7 @@ int scenario_alloc(struct scenario_ctx *c, const char *key, size_t n, size_t siz
 {
     void *mem = calloc(n ? n : 1, size);
     if (!mem) {
-        return scenario_fail(c, key, "out of memory");
+        return scenario_out_of_memory(c, key);
     }
     memcpy(out, &mem, sizeof mem);
     *nout = n;

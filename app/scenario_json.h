@@ -5,6 +5,7 @@
 #ifndef MAILSIM_SCENARIO_JSON_H
 #define MAILSIM_SCENARIO_JSON_H
 
+#include "messages.h"
 #include "strmap.h"
 
 #include <cjson/cJSON.h>
@@ -25,10 +26,13 @@ struct scenario_ctx {
     size_t errlen;
     char path[SCENARIO_PATH_MAX]; /* "$.agents[3]" */
     size_t pathlen;
+    enum msg_lang lang; /* of the messages: the process's (msg_lang) unless a caller sets it */
 };
 
 /* A walk of the file called name from its root, "$", with its error message going to err. */
 void scenario_ctx_init(struct scenario_ctx *c, const char *name, char *err, size_t errlen);
+/* The printf format of message id in c's language. */
+const char *scenario_msg(const struct scenario_ctx *c, enum msg_id id);
 
 /* Checks the text (UTF-8, no NUL, JSON syntax, nesting up to SCENARIO_MAX_DEPTH) and parses
  * it. Returns the tree (the caller deletes it) or NULL with "NAME:LINE:COL: error: ..." in

@@ -15,6 +15,8 @@
 #define SCENARIO_NUMBER_MAX 40
 /* Characters of the text shown after "near". */
 #define SCENARIO_EXCERPT 24
+/* Room for "near '...'" with its excerpt and a hint about a full-width character. */
+#define SCENARIO_NEAR_MAX 320
 
 /* Replaces the end of a truncated snprintf result with "...". */
 void scenario_ellipsis(char *buf, size_t n, int wrote)
@@ -118,39 +120,97 @@ struct scenario_text_ref {
     size_t len;
 };
 
-/* "NAME:LINE:COL: error: MESSAGE". Returns -1. */
-static int scenario_syntax(const struct scenario_text_ref *x, size_t pos, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int scenario_syntax(const struct scenario_text_ref *x, size_t pos, const char *fmt, ...)
+/* "NAME:LINE:COL: error: MESSAGE", the message id's text in the parse's language with the
+ * arguments it takes. Returns -1. */
+static int scenario_syntax(const struct scenario_text_ref *x, size_t pos, enum msg_id id, ...)
 {
     unsigned long line, col;
     scenario_locate(x->t, pos, &line, &col);
     char loc[48];
     snprintf(loc, sizeof loc, ":%lu:%lu", line, col);
     va_list ap;
-    va_start(ap, fmt);
-    scenario_verror(x->c, loc, NULL, fmt, ap);
+    va_start(ap, id);
+    scenario_verror(x->c, loc, NULL, scenario_msg(x->c, id), ap);
     va_end(ap);
     return -1;
 }
 
-/* "near 'text'" for the text at pos, or "at the end of the file". */
-static const char *scenario_near(const struct scenario_text_ref *x, size_t pos, char *buf, size_t n)
+/* The text at pos as "'text'" (ASCII, one line, cut with "..."); pos is inside the text. */
+static const char *scenario_excerpt(const struct scenario_text_ref *x, size_t pos, char *buf,
+                                    size_t n)
 {
-    if (pos >= x->len) {
-        snprintf(buf, n, "at the end of the file");
-        return buf;
-    }
-    snprintf(buf, n, "near '");
+    snprintf(buf, n, "'");
     bool cut = scenario_ascii(x->t + pos, x->len - pos, SCENARIO_EXCERPT, true, false, buf, n - 5);
     size_t used = strlen(buf);
     memcpy(buf + used, cut ? "...'" : "'", cut ? 5 : 2);
     return buf;
 }
 
-static const char *scenario_kind(char open)
+/* What a Japanese keyboard in full-width mode types where JSON wants an ASCII character: that
+ * character, or 0. */
+static char scenario_half_width(uint32_t cp)
 {
-    return open == '{' ? "object" : "array";
+    if (cp >= 0xff01 && cp <= 0xff5e) {
+        return (char)(cp - 0xfee0); /* U+FF01 to U+FF5E: the full-width forms of '!' to '~' */
+    }
+    switch (cp) {
+    case 0x3000: /* ideographic space */
+        return ' ';
+    case 0x3001: /* 、 */
+        return ',';
+    case 0x2018: /* ‘ ’ “ ”: JSON quotes with '"' only */
+    case 0x2019:
+    case 0x201c:
+    case 0x201d:
+        return '"';
+    default:
+        return 0;
+    }
+}
+
+/* Appends to buf, when the character at pos is full-width, its name and what to type instead. */
+static void scenario_wide_hint(const struct scenario_text_ref *x, size_t pos, char *buf, size_t n)
+{
+    uint32_t cp;
+    size_t step = utf8_decode((const uint8_t *)x->t + pos, x->len - pos, &cp);
+    char half = step ? scenario_half_width(cp) : 0;
+    if (!half) {
+        return;
+    }
+    char shown[8];
+    snprintf(shown, sizeof shown, "%.*s", (int)step, x->t + pos);
+    size_t used = strlen(buf);
+    int w;
+    if (cp == 0x3000) {
+        w = snprintf(buf + used, n - used, "%s", scenario_msg(x->c, MSG_WIDE_SPACE));
+    } else if (half == '"' && cp != 0xff02) {
+        w = snprintf(buf + used, n - used, scenario_msg(x->c, MSG_WIDE_QUOTE), shown,
+                     (unsigned long)cp);
+    } else {
+        w = snprintf(buf + used, n - used, scenario_msg(x->c, MSG_WIDE_CHAR), shown,
+                     (unsigned long)cp, half);
+    }
+    scenario_ellipsis(buf + used, n - used, w);
+}
+
+/* "near 'text'" for the text at pos (with a hint when it starts with a full-width character),
+ * or "at the end of the file". buf holds SCENARIO_NEAR_MAX bytes. */
+static const char *scenario_near(const struct scenario_text_ref *x, size_t pos, char *buf)
+{
+    if (pos >= x->len) {
+        snprintf(buf, SCENARIO_NEAR_MAX, "%s", scenario_msg(x->c, MSG_AT_END));
+        return buf;
+    }
+    char excerpt[64];
+    snprintf(buf, SCENARIO_NEAR_MAX, scenario_msg(x->c, MSG_NEAR),
+             scenario_excerpt(x, pos, excerpt, sizeof excerpt));
+    scenario_wide_hint(x, pos, buf, SCENARIO_NEAR_MAX);
+    return buf;
+}
+
+static const char *scenario_kind(const struct scenario_text_ref *x, char open)
+{
+    return scenario_msg(x->c, open == '{' ? MSG_OBJECT : MSG_ARRAY);
 }
 
 /* The offset of the first byte that is not UTF-8 text (a NUL counts), or len. */
@@ -196,12 +256,10 @@ static int scenario_scan_string(const struct scenario_text_ref *x, size_t *ip)
 {
     const char *t = x->t;
     size_t start = *ip, i = start + 1;
-    char near[64];
+    char near[SCENARIO_NEAR_MAX];
     for (;;) {
         if (i >= x->len) {
-            return scenario_syntax(x, start,
-                                   "JSON syntax error: unterminated string: the file ends "
-                                   "before its closing '\"'");
+            return scenario_syntax(x, start, MSG_SYN_UNTERMINATED_EOF);
         }
         unsigned char ch = (unsigned char)t[i];
         if (ch == '"') {
@@ -209,16 +267,10 @@ static int scenario_scan_string(const struct scenario_text_ref *x, size_t *ip)
             return 0;
         }
         if (ch == '\n' || ch == '\r') {
-            return scenario_syntax(x, start,
-                                   "JSON syntax error: unterminated string: it runs past the end "
-                                   "of its line (close it with '\"'; inside a string write a line "
-                                   "break as \\n)");
+            return scenario_syntax(x, start, MSG_SYN_UNTERMINATED_EOL);
         }
         if (ch < 0x20) {
-            return scenario_syntax(x, i,
-                                   "JSON syntax error: control character U+%04X inside a string "
-                                   "(write it escaped: \\t for a tab, or \\u%04X)",
-                                   ch, ch);
+            return scenario_syntax(x, i, MSG_SYN_CONTROL_CHAR, ch, ch);
         }
         if (ch != '\\') {
             i++;
@@ -236,33 +288,22 @@ static int scenario_scan_string(const struct scenario_text_ref *x, size_t *ip)
         if (e != 'u') {
             char shown[64] = "";
             scenario_ascii(t + i, 2, 2, true, false, shown, sizeof shown);
-            return scenario_syntax(x, i,
-                                   "JSON syntax error: invalid escape '%s' in a string (JSON knows "
-                                   "\\\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX; write a "
-                                   "backslash as \\\\)",
-                                   shown);
+            return scenario_syntax(x, i, MSG_SYN_BAD_ESCAPE, shown);
         }
         unsigned v, lo;
         if (scenario_hex4(t + i + 2, x->len - i - 2, &v) < 0) {
-            return scenario_syntax(x, i, "JSON syntax error: \\u needs four hex digits, %s",
-                                   scenario_near(x, i, near, sizeof near));
+            return scenario_syntax(x, i, MSG_SYN_HEX4, scenario_near(x, i, near));
         }
         if (v == 0) {
-            return scenario_syntax(x, i, "\\u0000 (a NUL character) is not allowed in a string");
+            return scenario_syntax(x, i, MSG_SYN_NUL_ESCAPE);
         }
         if (v >= 0xdc00 && v <= 0xdfff) {
-            return scenario_syntax(x, i,
-                                   "JSON syntax error: \\u%04X is half of a surrogate pair "
-                                   "without its first half",
-                                   v);
+            return scenario_syntax(x, i, MSG_SYN_LOW_SURROGATE, v);
         }
         if (v >= 0xd800 && v <= 0xdbff) {
             if (x->len - i < 12 || t[i + 6] != '\\' || t[i + 7] != 'u' ||
                 scenario_hex4(t + i + 8, x->len - i - 8, &lo) < 0 || lo < 0xdc00 || lo > 0xdfff) {
-                return scenario_syntax(x, i,
-                                       "JSON syntax error: \\u%04X must be followed by the "
-                                       "second half of its surrogate pair (\\uDC00-\\uDFFF)",
-                                       v);
+                return scenario_syntax(x, i, MSG_SYN_HIGH_SURROGATE, v);
             }
             i += 6;
         }
@@ -290,7 +331,7 @@ static int scenario_scan_bare(const struct scenario_text_ref *x, size_t *ip)
     while (end < len && scenario_is_word(t[end])) {
         end++;
     }
-    char near[64];
+    char near[SCENARIO_NEAR_MAX];
     if (t[i] == '-' || scenario_is_digit(t[i])) {
         i += t[i] == '-';
         bool ok = i < len && scenario_is_digit(t[i]);
@@ -320,13 +361,9 @@ static int scenario_scan_bare(const struct scenario_text_ref *x, size_t *ip)
             return 0;
         }
         if (ok && i == end) {
-            return scenario_syntax(x, start, "a number longer than %d characters",
-                                   SCENARIO_NUMBER_MAX);
+            return scenario_syntax(x, start, MSG_SYN_NUMBER_LONG, SCENARIO_NUMBER_MAX);
         }
-        return scenario_syntax(x, start,
-                               "JSON syntax error: not a number, %s (text such as \"10ms\" is a "
-                               "string and needs double quotes)",
-                               scenario_near(x, start, near, sizeof near));
+        return scenario_syntax(x, start, MSG_SYN_NOT_NUMBER, scenario_near(x, start, near));
     }
     static const char *const literals[] = {"true", "false", "null"};
     for (size_t k = 0; k < 3; k++) {
@@ -342,20 +379,13 @@ static int scenario_scan_bare(const struct scenario_text_ref *x, size_t *ip)
             j++;
         }
         if (j == n && end - start == n) {
-            return scenario_syntax(x, start,
-                                   "JSON syntax error: write true, false and null in lowercase, "
-                                   "%s",
-                                   scenario_near(x, start, near, sizeof near));
+            return scenario_syntax(x, start, MSG_SYN_LOWERCASE, scenario_near(x, start, near));
         }
     }
     if (end == start) {
-        return scenario_syntax(x, start, "JSON syntax error: unexpected character, %s",
-                               scenario_near(x, start, near, sizeof near));
+        return scenario_syntax(x, start, MSG_SYN_UNEXPECTED, scenario_near(x, start, near));
     }
-    return scenario_syntax(x, start,
-                           "JSON syntax error: text without quotes, %s (a string needs double "
-                           "quotes)",
-                           scenario_near(x, start, near, sizeof near));
+    return scenario_syntax(x, start, MSG_SYN_BARE_TEXT, scenario_near(x, start, near));
 }
 
 enum scenario_want { WANT_VALUE, WANT_KEY, WANT_COLON, WANT_COMMA, WANT_END };
@@ -371,7 +401,7 @@ static int scenario_check_syntax(const struct scenario_text_ref *x)
     enum scenario_want want = WANT_VALUE;
     bool first = false;       /* just after '[' or '{' */
     bool after_comma = false; /* just after ',' */
-    char near[64];
+    char near[SCENARIO_NEAR_MAX];
     unsigned long line, col;
     for (;;) {
         while (i < x->len && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r')) {
@@ -382,22 +412,17 @@ static int scenario_check_syntax(const struct scenario_text_ref *x)
         }
         char ch = t[i];
         if (ch == '/' && i + 1 < x->len && (t[i + 1] == '/' || t[i + 1] == '*')) {
-            return scenario_syntax(x, i, "JSON syntax error: comments are not allowed in JSON");
+            return scenario_syntax(x, i, MSG_SYN_COMMENT);
         }
         if (want == WANT_END) {
-            return scenario_syntax(x, i,
-                                   "JSON syntax error: unexpected text after the end of the JSON "
-                                   "value, %s",
-                                   scenario_near(x, i, near, sizeof near));
+            return scenario_syntax(x, i, MSG_SYN_AFTER_END, scenario_near(x, i, near));
         }
         if (want == WANT_COLON) {
             if (ch != ':') {
                 char key[80] = "";
                 scenario_ascii(t + key_at + 1, value_end - key_at - 2, 40, true, true, key,
                                sizeof key);
-                return scenario_syntax(x, i,
-                                       "JSON syntax error: expected ':' after the key \"%s\", %s",
-                                       key, scenario_near(x, i, near, sizeof near));
+                return scenario_syntax(x, i, MSG_SYN_COLON, key, scenario_near(x, i, near));
             }
             i++;
             want = WANT_VALUE;
@@ -409,10 +434,8 @@ static int scenario_check_syntax(const struct scenario_text_ref *x)
             char need = open[depth - 1] == '{' ? '}' : ']';
             if (ch != need) {
                 scenario_locate(t, open_at[depth - 1], &line, &col);
-                return scenario_syntax(x, i,
-                                       "JSON syntax error: '%c' cannot close the %s opened at "
-                                       "%lu:%lu (is a '%c' missing before it?)",
-                                       ch, scenario_kind(open[depth - 1]), line, col, need);
+                return scenario_syntax(x, i, MSG_SYN_BAD_CLOSE, ch,
+                                       scenario_kind(x, open[depth - 1]), line, col, need);
             }
             i++;
             value_end = i;
@@ -421,10 +444,7 @@ static int scenario_check_syntax(const struct scenario_text_ref *x)
             continue;
         }
         if (closer && after_comma) {
-            return scenario_syntax(x, comma,
-                                   "JSON syntax error: a ',' before '%c' (JSON allows no comma "
-                                   "after the last item)",
-                                   ch);
+            return scenario_syntax(x, comma, MSG_SYN_TRAILING_COMMA, ch);
         }
         if (want == WANT_COMMA) {
             if (ch == ',') {
@@ -435,26 +455,18 @@ static int scenario_check_syntax(const struct scenario_text_ref *x)
             }
             char need = open[depth - 1] == '{' ? '}' : ']';
             if (ch == '"' || ch == '{' || ch == '[' || ch == '\'' || scenario_is_word(ch)) {
-                return scenario_syntax(x, value_end,
-                                       "JSON syntax error: expected ',' or '%c' after this value, "
-                                       "before %s (is a comma missing?)",
-                                       need, scenario_near(x, i, near, sizeof near) + 5);
+                return scenario_syntax(x, value_end, MSG_SYN_MISSING_COMMA, need,
+                                       scenario_excerpt(x, i, near, sizeof near));
             }
-            return scenario_syntax(x, i, "JSON syntax error: expected ',' or '%c', %s", need,
-                                   scenario_near(x, i, near, sizeof near));
+            return scenario_syntax(x, i, MSG_SYN_COMMA_OR_CLOSE, need, scenario_near(x, i, near));
         }
         after_comma = false;
         if (ch == '\'') {
-            return scenario_syntax(x, i,
-                                   "JSON syntax error: single quotes, %s (JSON strings need "
-                                   "double quotes)",
-                                   scenario_near(x, i, near, sizeof near));
+            return scenario_syntax(x, i, MSG_SYN_SINGLE_QUOTES, scenario_near(x, i, near));
         }
         if (want == WANT_KEY) {
             if (ch != '"') {
-                return scenario_syntax(x, i,
-                                       "JSON syntax error: expected a key in double quotes, %s",
-                                       scenario_near(x, i, near, sizeof near));
+                return scenario_syntax(x, i, MSG_SYN_KEY, scenario_near(x, i, near));
             }
             key_at = i;
             if (scenario_scan_string(x, &i) < 0) {
@@ -467,10 +479,7 @@ static int scenario_check_syntax(const struct scenario_text_ref *x)
         /* want == WANT_VALUE */
         if (ch == '{' || ch == '[') {
             if (depth == SCENARIO_MAX_DEPTH) {
-                return scenario_syntax(x, i,
-                                       "nested too deeply: more than %d levels of arrays and "
-                                       "objects",
-                                       SCENARIO_MAX_DEPTH);
+                return scenario_syntax(x, i, MSG_SYN_TOO_DEEP, SCENARIO_MAX_DEPTH);
             }
             open[depth] = ch;
             open_at[depth++] = i++;
@@ -479,7 +488,7 @@ static int scenario_check_syntax(const struct scenario_text_ref *x)
             continue;
         }
         if (closer || ch == ',' || ch == ':') {
-            return scenario_syntax(x, i, "JSON syntax error: expected a value before '%c'", ch);
+            return scenario_syntax(x, i, MSG_SYN_VALUE_BEFORE, ch);
         }
         if (ch == '"' ? scenario_scan_string(x, &i) : scenario_scan_bare(x, &i)) {
             return -1;
@@ -490,14 +499,11 @@ static int scenario_check_syntax(const struct scenario_text_ref *x)
     }
     if (depth > 0) {
         scenario_locate(t, open_at[depth - 1], &line, &col);
-        return scenario_syntax(x, x->len,
-                               "JSON syntax error: the file ends inside the %s opened at %lu:%lu "
-                               "(is a '%c' missing?)",
-                               scenario_kind(open[depth - 1]), line, col,
-                               open[depth - 1] == '{' ? '}' : ']');
+        return scenario_syntax(x, x->len, MSG_SYN_EOF_INSIDE, scenario_kind(x, open[depth - 1]),
+                               line, col, open[depth - 1] == '{' ? '}' : ']');
     }
     if (want != WANT_END) {
-        return scenario_syntax(x, x->len, "the file holds no JSON value, only white space");
+        return scenario_syntax(x, x->len, MSG_SYN_ONLY_SPACE);
     }
     return 0;
 }
@@ -512,16 +518,10 @@ cJSON *scenario_json_parse(struct scenario_ctx *c, const char *text, size_t len)
     size_t bad = scenario_utf8_check((const unsigned char *)text, len);
     if (bad < len) {
         if (text[bad] == '\0') {
-            scenario_syntax(&x, bad, "a NUL byte: this is not UTF-8 text (a binary file?)");
-        } else if (memchr(text, '\0', len)) {
-            scenario_syntax(&x, bad,
-                            "invalid UTF-8 (byte 0x%02x): this is not UTF-8 text (it holds NUL "
-                            "bytes too: a binary file?)",
-                            (unsigned char)text[bad]);
+            scenario_syntax(&x, bad, MSG_SYN_NUL_BYTE);
         } else {
             scenario_syntax(&x, bad,
-                            "invalid UTF-8 (byte 0x%02x): this is not UTF-8 text (save the file "
-                            "as UTF-8, not Shift_JIS or Latin-1)",
+                            memchr(text, '\0', len) ? MSG_SYN_BAD_UTF8_NUL : MSG_SYN_BAD_UTF8,
                             (unsigned char)text[bad]);
         }
         return NULL;
@@ -531,7 +531,7 @@ cJSON *scenario_json_parse(struct scenario_ctx *c, const char *text, size_t len)
     }
     char *copy = malloc(len + 1); /* cJSON reads up to a NUL; give it one */
     if (!copy) {
-        snprintf(c->err, c->errlen, "%s: error: out of memory", c->name);
+        snprintf(c->err, c->errlen, "%s: error: %s", c->name, scenario_msg(c, MSG_OUT_OF_MEMORY));
         return NULL;
     }
     memcpy(copy, text, len);
@@ -544,8 +544,8 @@ cJSON *scenario_json_parse(struct scenario_ctx *c, const char *text, size_t len)
     }
     if (!root || pos < len) {
         /* The syntax check above should have caught it; cJSON's word is the last one. */
-        char near[64];
-        scenario_syntax(&x, pos, "JSON syntax error %s", scenario_near(&x, pos, near, sizeof near));
+        char near[SCENARIO_NEAR_MAX];
+        scenario_syntax(&x, pos, MSG_SYN_CJSON, scenario_near(&x, pos, near));
         cJSON_Delete(root);
         root = NULL;
     }
