@@ -10,7 +10,9 @@
 #include <stddef.h>
 
 /* arg: a file path, a bundled scenario's name (`nine-steps`), or NULL for the built-in copy of
- * nine-steps. NULL with a message in err (naming the file) when it cannot be loaded. */
+ * nine-steps. A directory is not a scenario: one named like a bundled scenario ("apop",
+ * "apop/") stands for it. NULL with a message in err (naming the file, in the language of
+ * msg_lang, with the nearest bundled name for a mistyped one) when it cannot be loaded. */
 struct scenario *catalog_load(const char *arg, char *err, size_t errlen);
 
 /* The bundled scenario files (the .json files of scenarios/ but the schema), sorted, into

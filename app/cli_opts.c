@@ -58,11 +58,11 @@ int cli_opts_next(struct cli_opts *p)
     }
     /* "--" (getopt's end of options), "-", an unknown or abbreviated option */
     if (c == 1 || c == -1 || c == '?' || !cli_opts_spelled(p, cur)) {
-        cli_opts_usage(p->voice, "unknown option %s", cur);
+        cli_opts_usage(p->voice, msg_text(p->lang, MSG_UNKNOWN_OPTION), cur);
         return CLI_OPTS_FAILED;
     }
     if (c == ':') {
-        cli_opts_usage(p->voice, "option %s needs a value", cur);
+        cli_opts_usage(p->voice, msg_text(p->lang, MSG_NEEDS_VALUE), cur);
         return CLI_OPTS_FAILED;
     }
     return c;
@@ -114,11 +114,13 @@ int cli_opts_choose(const struct cli_opts *p, const char *const *words, int *ind
     char list[512] = "";
     size_t len = 0;
     for (size_t k = 0; k < n && len < sizeof list; k++) {
-        const char *sep = k == 0 ? "" : k + 1 == n ? " or " : ", ";
+        const char *sep = k == 0       ? ""
+                          : k + 1 == n ? msg_text(p->lang, MSG_LIST_OR)
+                                       : msg_text(p->lang, MSG_LIST_SEP);
         int w = snprintf(list + len, sizeof list - len, "%s%s", sep, words[k]);
         len += w > 0 ? (size_t)w : 0;
     }
-    return cli_opts_bad_value(p, "is not %s", list);
+    return cli_opts_bad_value(p, msg_text(p->lang, MSG_IS_NOT), list);
 }
 
 int cli_opts_lang(const struct cli_opts *p, const char **lang)
@@ -135,7 +137,7 @@ int cli_opts_lang(const struct cli_opts *p, const char **lang)
 int cli_opts_seed(const struct cli_opts *p, unsigned long long *seed)
 {
     if (cli_opts_parse_uint(p->arg, 0, ULLONG_MAX, seed) != 0) {
-        return cli_opts_bad_value(p, "is not a non-negative integer");
+        return cli_opts_bad_value(p, "%s", msg_text(p->lang, MSG_NOT_UINT));
     }
     return 0;
 }
@@ -143,7 +145,7 @@ int cli_opts_seed(const struct cli_opts *p, unsigned long long *seed)
 int cli_opts_scenario(const struct cli_opts *p, const char **scenario)
 {
     if (*scenario) {
-        return cli_opts_usage(p->voice, "more than one scenario given (\"%s\")", p->arg);
+        return cli_opts_usage(p->voice, msg_text(p->lang, MSG_TWO_SCENARIOS), p->arg);
     }
     *scenario = p->arg;
     return 0;

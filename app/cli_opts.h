@@ -5,6 +5,8 @@
 #ifndef MAILSIM_CLI_OPTS_H
 #define MAILSIM_CLI_OPTS_H
 
+#include "messages.h"
+
 #include <getopt.h>
 #include <stdbool.h>
 
@@ -45,7 +47,9 @@ struct cli_opts {
                                  * no_argument or required_argument */
     const char *shorts;         /* the short options spelled alone ("h" for -h), or "" */
     const struct cli_opts_voice *voice;
-    bool dash_is_arg; /* "-" alone is an argument (a scenario), not an unknown option */
+    bool dash_is_arg;   /* "-" alone is an argument (a scenario), not an unknown option */
+    enum msg_lang lang; /* of this file's own messages (init: English); the voice's hint and
+                         * the caller's messages are the caller's */
     /* After cli_opts_next: the option as typed ("--count") or the argument, and the option's
      * value (NULL for an option without one). */
     const char *opt, *arg;

@@ -10,14 +10,17 @@
 #include "trace_read.h"
 #include "mua.h"
 #include "matrix.h"
+#include "messages.h"
 #include "paths.h"
 #include "quiz.h"
 #include "scenario.h"
+#include "scenario_json.h"
 #include "ui_strings.h"
 #include "viewer.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +53,38 @@ struct main_opts {
     const char *trace; /* --trace: a recorded run (JSON lines) instead of a scenario */
 };
 
-static const struct cli_opts_voice main_voice = {"mailsim", "Try 'mailsim --help'."};
+/* Who speaks in the usage messages, in the language of the messages. */
+static struct cli_opts_voice main_voice(void)
+{
+    return (struct cli_opts_voice){"mailsim", msg_text(msg_lang(), MSG_TRY_HELP)};
+}
+
+/* A usage message, id's text in the language of the messages: "mailsim: ..." and the hint.
+ * Returns EXIT_USAGE. */
+static int main_usage(enum msg_id id, ...)
+{
+    char what[1024];
+    va_list ap;
+    va_start(ap, id);
+    int w = vsnprintf(what, sizeof what, msg_text(msg_lang(), id), ap);
+    va_end(ap);
+    scenario_ellipsis(what, sizeof what, w);
+    struct cli_opts_voice v = main_voice();
+    return cli_opts_usage(&v, "%s", what);
+}
+
+/* The language of the messages: --lang's (looked for before the options are read, so that
+ * their own messages speak it too), else the locale's. */
+static enum msg_lang main_msg_lang(int argc, char **argv)
+{
+    for (int i = 1; i + 1 < argc; i++) {
+        if (strcmp(argv[i], "--lang") == 0 &&
+            (strcmp(argv[i + 1], "ja") == 0 || strcmp(argv[i + 1], "en") == 0)) {
+            return msg_lang_of(argv[i + 1]);
+        }
+    }
+    return msg_lang_of(ui_lang_from_locale());
+}
 
 /* ---- Options: one row each ---- */
 
@@ -109,19 +143,21 @@ static int main_set_seed(const struct cli_opts *p, struct main_opts *o, size_t a
 static int main_real(const struct cli_opts *p, double lo, double hi, double *out)
 {
     if (cli_opts_parse_real(p->arg, lo, hi, out) != 0) {
-        return cli_opts_bad_value(p, "is not a number from %g to %g", lo, hi);
+        return cli_opts_bad_value(p, msg_text(p->lang, MSG_NOT_REAL), lo, hi);
     }
     return 0;
 }
 
-/* A whole number read as a real, so "4.0" is 4 as shot always read it; what names it. */
-static int main_whole(const struct cli_opts *p, double lo, double hi, const char *what, int *out)
+/* A whole number read as a real, so "4.0" is 4 as shot always read it; not_whole says it is
+ * not one. */
+static int main_whole(const struct cli_opts *p, double lo, double hi, enum msg_id not_whole,
+                      int *out)
 {
     double x = 0;
     int rc = main_real(p, lo, hi, &x);
     *out = (int)x;
     if (!rc && x != (double)*out) {
-        rc = cli_opts_bad_value(p, "is not a whole %s", what);
+        rc = cli_opts_bad_value(p, "%s", msg_text(p->lang, not_whole));
     }
     return rc;
 }
@@ -130,7 +166,7 @@ static int main_set_step(const struct cli_opts *p, struct main_opts *o, size_t a
 {
     (void)at;
     o->has_step = true;
-    return main_whole(p, 1, 9, "step number", &o->so.step);
+    return main_whole(p, 1, 9, MSG_NOT_STEP, &o->so.step);
 }
 
 static int main_set_time(const struct cli_opts *p, struct main_opts *o, size_t at)
@@ -149,7 +185,7 @@ static int main_set_size(const struct cli_opts *p, struct main_opts *o, size_t a
     long x = strtol(v, &end, 10);
     long y = (*end == 'x' || *end == 'X') ? strtol(end + 1, &end, 10) : -1;
     if (errno || *end || x < 64 || x > 8192 || y < 64 || y > 8192) {
-        return cli_opts_bad_value(p, "is not WIDTHxHEIGHT (64 to 8192 pixels each)");
+        return cli_opts_bad_value(p, "%s", msg_text(p->lang, MSG_NOT_SIZE));
     }
     o->so.width = (int)x;
     o->so.height = (int)y;
@@ -159,7 +195,7 @@ static int main_set_size(const struct cli_opts *p, struct main_opts *o, size_t a
 static int main_set_frames(const struct cli_opts *p, struct main_opts *o, size_t at)
 {
     (void)at;
-    return main_whole(p, 1, 100000, "number", &o->so.frames);
+    return main_whole(p, 1, 100000, MSG_NOT_WHOLE, &o->so.frames);
 }
 
 static int main_set_speed(const struct cli_opts *p, struct main_opts *o, size_t at)
@@ -217,8 +253,10 @@ static int main_parse(int argc, char **argv, enum main_set set, struct main_opts
     }
     table[MAIN_NOPTIONS] = (struct option){NULL, 0, NULL, 0};
     struct cli_opts p;
-    cli_opts_init(&p, argc, argv, table, "", &main_voice);
+    struct cli_opts_voice voice = main_voice();
+    cli_opts_init(&p, argc, argv, table, "", &voice);
     p.dash_is_arg = true;
+    p.lang = msg_lang();
     for (;;) {
         int c = cli_opts_next(&p), rc;
         if (c == CLI_OPTS_END || c == CLI_OPTS_FAILED) {
@@ -231,10 +269,9 @@ static int main_parse(int argc, char **argv, enum main_set set, struct main_opts
         } else if (m->sets & set) {
             rc = m->set(&p, o, m->at);
         } else if (set != MAIN_RUN) {
-            rc = cli_opts_usage(&main_voice, "option %s is not one of %s's", p.opt,
-                                set == MAIN_SHOT ? "shot" : "view");
+            rc = main_usage(MSG_NOT_ITS_OPTION, p.opt, set == MAIN_SHOT ? "shot" : "view");
         } else {
-            rc = cli_opts_usage(&main_voice, "unknown option %s", p.opt);
+            rc = main_usage(MSG_UNKNOWN_OPTION, p.opt);
         }
         if (rc) {
             return rc;
@@ -411,7 +448,7 @@ static int main_run(const struct main_opts *o, const char *note_key, const char 
 static int main_cmd_check(int argc, char **argv)
 {
     if (argc < 2) {
-        return cli_opts_usage(&main_voice, "check needs at least one scenario");
+        return main_usage(MSG_CHECK_NEEDS);
     }
     int worst = 0;
     for (int i = 1; i < argc; i++) {
@@ -473,27 +510,25 @@ static int main_list(const char *lang)
 static int main_shot_check(struct main_opts *o)
 {
     if (o->has_step == o->has_time && (o->has_step || (!o->quiz && !o->glossary))) {
-        return cli_opts_usage(&main_voice, "shot needs either --step N or --time T%s",
-                              o->has_step ? ", not both" : "");
+        return main_usage(o->has_step ? MSG_SHOT_NOT_BOTH : MSG_SHOT_STEP_OR_TIME);
     }
     if (!o->has_step && !o->has_time) {
         o->so.time = -1; /* --quiz, --glossary: the moment the window shows them at */
     }
     if (!o->so.out && !o->stats) {
-        return cli_opts_usage(&main_voice, "shot needs --out FILE.png (or --stats)");
+        return main_usage(MSG_SHOT_OUT);
     }
     if (o->answer && !o->quiz) {
-        return cli_opts_usage(&main_voice, "--answer goes with --quiz N|ID");
+        return main_usage(MSG_SHOT_ANSWER);
     }
     if (o->has_speed && !o->so.frames) {
-        return cli_opts_usage(&main_voice, "--speed goes with --frames N");
+        return main_usage(MSG_SHOT_SPEED);
     }
     if (o->trace && o->scenario) {
-        return cli_opts_usage(&main_voice, "shot draws a SCENARIO or --trace RUN.jsonl, not both");
+        return main_usage(MSG_SHOT_TRACE);
     }
     if (o->trace && o->build.has_seed) {
-        return cli_opts_usage(&main_voice, "--seed goes with a scenario: a recorded trace was run "
-                                           "with its own");
+        return main_usage(MSG_SHOT_SEED);
     }
     return 0;
 }
@@ -639,8 +674,9 @@ static int main_cmd_view(int argc, char **argv)
     int rc = main_parse(argc, argv, MAIN_VIEW, &o);
     const char *path = o.scenario; /* view's one argument is the trace */
     if (!rc && !path) {
-        rc = cli_opts_usage(&main_voice, "view needs a recorded trace (mailsim run SCENARIO "
-                                         "--format jsonl > RUN.jsonl)");
+        struct cli_opts_voice voice = main_voice();
+        rc = cli_opts_usage(&voice, "view needs a recorded trace (mailsim run SCENARIO "
+                                    "--format jsonl > RUN.jsonl)");
     }
     if (rc) {
         return rc;
@@ -769,6 +805,7 @@ static int main_cmd_help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    msg_set_lang(main_msg_lang(argc, argv));
     const struct main_command *window = NULL;
     for (size_t i = 0; i < MAIN_NCOMMANDS; i++) {
         const struct main_command *c = &main_commands[i];
