@@ -14,7 +14,7 @@ Usage: view_trace.py MAILSIM
   errors   a missing, cut or damaged trace: exit status 2, a message naming the file and line,
            nothing on stdout; so too a scenario and --trace together, and run's options.
   window   under Xvfb, `mailsim view RUN.jsonl` opens the window on the trace: its first scene
-           frame, the keys (play, step, F12 writes a screenshot), Escape closes it.
+           frame, the keys (play, step, F12 writes a screenshot), Escape and Return close it.
 
 Every process started here (serve, Xvfb, the window) is ended on every way out. Prints
 "view_trace: N passed, N failed" and exits 1 on any failure.
@@ -250,12 +250,17 @@ def window(mailsim, tmp, traces):
             key("F12")
             check(wait_for(wout, ".png", 5), "F12 in view writes a screenshot")
             check(app.poll() is None, "the window plays the trace on (keys pressed)")
-            key("Escape", "Escape")
+            # Escape closes what is open, then asks whether to quit; N stays (and does nothing
+            # when nothing asks), so the last Escape asks and Return quits.
+            key("Escape", "n", "Escape", "n", "Escape")
+            check(app.poll() is None, "Escape with nothing open asks before closing the view")
+            key("Return")
             for _ in range(50):
                 if app.poll() is not None:
                     break
                 time.sleep(0.1)
-            check(app.poll() == 0, "Escape closes the view, exit status %s" % app.poll())
+            check(app.poll() == 0, "Escape, then Return, closes the view, exit status %s"
+                  % app.poll())
 
 
 def main():
