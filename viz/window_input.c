@@ -220,8 +220,12 @@ static void window_seek_x(struct window_app *a, float x)
 
 void window_set_lang(struct window_app *a, const char *lang)
 {
+    /* Zeroed: a host that knows fewer words than the window leaves the rest NULL (shown as
+     * their fallbacks), not whatever the stack held. */
     struct viz_strings s;
     struct viz_words w;
+    memset(&s, 0, sizeof s);
+    memset(&w, 0, sizeof w);
     if (a->host->words(a->host->ctx, lang, &s, &w) != 0) {
         return;
     }
