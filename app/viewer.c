@@ -173,6 +173,9 @@ static void viewer_words_of(const struct ui_strings *ui, struct viz_strings *s, 
         w->loading = ui_string(ui, "ui.loading");
         w->load_failed = ui_string(ui, "ui.load_failed");
         w->screenshot = ui_string(ui, "ui.screenshot");
+        w->quit_question = ui_string(ui, "ui.quit.question");
+        w->quit_keys = ui_string(ui, "ui.quit.keys");
+        w->ended = ui_string(ui, "ui.ended");
         viewer_matrix_words(ui, &w->matrix);
         viewer_quiz_words(ui, w);
     }
