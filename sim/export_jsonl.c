@@ -167,7 +167,7 @@ static const char *jsonl_side(uint8_t from)
 }
 
 /* What a kind writes itself (TRACE_FIELD_X): connect's endpoints, data's tls/ssh, close's
- * refused. */
+ * refused, beat's words. */
 static void jsonl_own(const struct trace *tr, const struct trace_event *e, const char *key,
                       FILE *out)
 {
@@ -196,6 +196,18 @@ static void jsonl_own(const struct trace *tr, const struct trace_event *e, const
         }
     } else if (strcmp(key, "refused") == 0 && (e->flags & TRACE_REFUSED)) {
         fputs(",\"refused\":true", out);
+    } else if (strcmp(key, "words") == 0) {
+        /* "what":"...","title":{"ja":"...","en":"..."},"text":{"ja":"...","en":"..."} */
+        static const char *const keys[TRACE_BEAT_PARTS] = {
+            ",\"what\":\"", ",\"title\":{\"ja\":\"", ",\"en\":\"", ",\"text\":{\"ja\":\"",
+            ",\"en\":\""};
+        for (int p = 0; p < TRACE_BEAT_PARTS; p++) {
+            size_t n;
+            const char *w = trace_beat_word(tr, e, (enum trace_beat_part)p, &n);
+            fputs(keys[p], out);
+            export_json_escape(out, (const uint8_t *)w, n);
+            fputs(p == TRACE_BEAT_TITLE_EN || p == TRACE_BEAT_TEXT_EN ? "\"}" : "\"", out);
+        }
     }
 }
 

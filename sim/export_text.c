@@ -108,8 +108,37 @@ static void text_endpoint(const struct trace *tr, FILE *out, trace_str agent, ui
     fprintf(out, ":%u", port);
 }
 
+/* A beat's header: the step's circled number (a diamond for a moment that is no delivery step),
+ * the title in the labels' language, and who, which mail and which connection; then its text. */
+static void text_beat(const struct trace *tr, const struct export_text_labels *lb,
+                      const struct trace_event *e, FILE *out)
+{
+    bool ja = lb->lang && strcmp(lb->lang, "ja") == 0;
+    unsigned step = trace_beat_step(e);
+    size_t tn, xn;
+    const char *title =
+        trace_beat_word(tr, e, ja ? TRACE_BEAT_TITLE_JA : TRACE_BEAT_TITLE_EN, &tn);
+    const char *text = trace_beat_word(tr, e, ja ? TRACE_BEAT_TEXT_JA : TRACE_BEAT_TEXT_EN, &xn);
+    fprintf(out, "\n%s %.*s  [%s", step >= 1 && step <= 9 ? text_circled[step] : "◆", (int)tn,
+            title, trace_beat_agent(tr, e));
+    if (*trace_beat_mail(tr, e)) {
+        fprintf(out, ", %s", trace_beat_mail(tr, e));
+    }
+    if (e->conn) {
+        fprintf(out, ", #%" PRIu32, e->conn);
+    }
+    fputs("]\n", out);
+    /* The text may run over several lines; each is indented under the title. */
+    for (size_t i = 0; i < xn;) {
+        const char *nl = memchr(text + i, '\n', xn - i);
+        size_t n = nl ? (size_t)(nl - (text + i)) : xn - i;
+        fprintf(out, "   %.*s\n", (int)n, text + i);
+        i += n + 1;
+    }
+}
+
 static void text_event(const struct trace *tr, const struct export_text_labels *lb,
-                       const struct trace_event *e, FILE *out)
+                       const struct trace_event *e, FILE *out, bool beats)
 {
     const char *s0 = trace_string(tr, e->s[0]);
     const char *s1 = trace_string(tr, e->s[1]);
@@ -176,7 +205,13 @@ static void text_event(const struct trace *tr, const struct export_text_labels *
                                            : text_or(lb->close, "close"),
                 e->from == TRACE_CLIENT ? "C" : "S");
         break;
+    case TRACE_BEAT:
+        text_beat(tr, lb, e, out);
+        break;
     case TRACE_STEP: {
+        if (beats) {
+            break; /* the step's beat is its header */
+        }
         int n = e->num >= 1 && e->num <= 9 ? e->num : 0;
         const char *title = n && lb->step_title[n] ? lb->step_title[n] : "";
         fprintf(out, "\n%s %s", text_circled[n], title);
@@ -256,15 +291,16 @@ static void text_event(const struct trace *tr, const struct export_text_labels *
     }
 }
 
-/* A step is recorded just after the connection it uses is opened (the id is known only then);
- * a reader wants the step's header first, so a connect followed at the same moment by the step
- * on that connection is printed after it. Returns the index of that step, or 0. */
-static size_t text_step_after(const struct trace *tr, size_t i)
+/* A step (and its beat) is recorded just after the connection it uses is opened (the id is
+ * known only then); a reader wants the header first, so a connect followed at the same moment
+ * by a header of that connection (a beat in a trace that has them, else a step) is printed
+ * after it. Returns the index of that header, or 0. */
+static size_t text_header_after(const struct trace *tr, size_t i, enum trace_kind header)
 {
     const struct trace_event *c = trace_event_at(tr, i);
     for (size_t k = i + 1; k < tr->nevents && trace_event_at(tr, k)->t == c->t; k++) {
         const struct trace_event *e = trace_event_at(tr, k);
-        if (e->kind == TRACE_STEP && e->conn == c->conn) {
+        if (e->kind == header && e->conn == c->conn) {
             return k;
         }
     }
@@ -275,19 +311,31 @@ int export_text(const struct trace *tr, const struct export_text_labels *labels,
 {
     static const struct export_text_labels none;
     const struct export_text_labels *lb = labels ? labels : &none;
-    size_t held = 0; /* a step already printed before its connect */
+    bool beats = false; /* a trace with beats heads its moments with them, not with the steps */
+    for (size_t i = 0; i < tr->nevents && !beats; i++) {
+        beats = trace_event_at(tr, i)->kind == TRACE_BEAT;
+    }
+    /* headers already printed before their connects (several connects may open at once) */
+    size_t held[16], nheld = 0;
     for (size_t i = 0; i < tr->nevents; i++) {
-        if (i == held && held != 0) {
-            continue;
-        }
-        if (trace_event_at(tr, i)->kind == TRACE_CONNECT) {
-            size_t k = text_step_after(tr, i);
-            if (k) {
-                text_event(tr, lb, trace_event_at(tr, k), out);
-                held = k;
+        bool skip = false;
+        for (size_t h = 0; h < nheld && !skip; h++) {
+            if (held[h] == i) {
+                held[h] = held[--nheld];
+                skip = true;
             }
         }
-        text_event(tr, lb, trace_event_at(tr, i), out);
+        if (skip) {
+            continue;
+        }
+        if (trace_event_at(tr, i)->kind == TRACE_CONNECT && nheld < 16) {
+            size_t k = text_header_after(tr, i, beats ? TRACE_BEAT : TRACE_STEP);
+            if (k) {
+                text_event(tr, lb, trace_event_at(tr, k), out, beats);
+                held[nheld++] = k;
+            }
+        }
+        text_event(tr, lb, trace_event_at(tr, i), out, beats);
     }
     return ferror(out) ? -1 : 0;
 }

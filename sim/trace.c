@@ -486,6 +486,60 @@ void trace_step(struct trace *tr, uint64_t t, int n, const char *mail, const cha
     e->conn = conn;
 }
 
+void trace_beat(struct trace *tr, uint64_t t, int n, const char *mail, const char *agent,
+                unsigned step, uint32_t conn, trace_str words)
+{
+    struct trace_event *e = trace_append_strs(tr, t, TRACE_BEAT, mail, agent, NULL, NULL, 0);
+    e->num = n;
+    e->aux = step;
+    e->conn = conn;
+    e->s[2] = words;
+}
+
+trace_str trace_beat_words(struct trace *tr, const char *const parts[TRACE_BEAT_PARTS])
+{
+    size_t len = 0;
+    for (int i = 0; i < TRACE_BEAT_PARTS; i++) {
+        len += (parts[i] ? strlen(parts[i]) : 0) + 1;
+    }
+    char small[1024];
+    char *buf = len <= sizeof small ? small : malloc(len);
+    if (!buf) {
+        abort(); /* a trace with a hole in it would teach something false */
+    }
+    char *w = buf;
+    for (int i = 0; i < TRACE_BEAT_PARTS; i++) {
+        size_t n = parts[i] ? strlen(parts[i]) : 0;
+        assert(!parts[i] || !memchr(parts[i], TRACE_BEAT_SEP, n));
+        memcpy(w, parts[i] ? parts[i] : "", n);
+        w += n;
+        *w++ = i + 1 < TRACE_BEAT_PARTS ? TRACE_BEAT_SEP : 0;
+    }
+    trace_str id = trace_intern(tr, buf);
+    if (buf != small) {
+        free(buf);
+    }
+    return id;
+}
+
+const char *trace_beat_word(const struct trace *tr, const struct trace_event *e,
+                            enum trace_beat_part p, size_t *len)
+{
+    assert(e->kind == TRACE_BEAT);
+    const char *s = trace_string(tr, e->s[2]);
+    for (int i = 0; i < (int)p; i++) {
+        const char *sep = strchr(s, TRACE_BEAT_SEP);
+        if (!sep) {
+            *len = 0;
+            return "";
+        }
+        s = sep + 1;
+    }
+    const char *end = strchr(s, TRACE_BEAT_SEP);
+    *len = end ? (size_t)(end - s) : strlen(s);
+    return s;
+}
+
 void trace_mail(struct trace *tr, uint64_t t, const char *mail, const char *state,
                 const char *agent, int code)
 {

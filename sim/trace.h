@@ -195,6 +195,26 @@ void trace_dns(struct trace *tr, uint64_t t, const char *agent, const char *quer
 void trace_note(struct trace *tr, uint64_t t, const char *agent, const char *ja, const char *en);
 void trace_log(struct trace *tr, uint64_t t, const char *agent, const char *program, uint32_t conn,
                const char *line);
+/* The parts of a beat's words (trace_kinds.h), in the order they are joined. */
+enum trace_beat_part {
+    TRACE_BEAT_WHAT,
+    TRACE_BEAT_TITLE_JA,
+    TRACE_BEAT_TITLE_EN,
+    TRACE_BEAT_TEXT_JA,
+    TRACE_BEAT_TEXT_EN,
+    TRACE_BEAT_PARTS
+};
+#define TRACE_BEAT_SEP '\x1f'
+/* A beat (see "beat" in trace_kinds.h): the n-th of the run, actor agent, mail "" for none, step
+ * 0 for a moment that is no delivery step, conn 0 for none; words is the interned join of the
+ * five parts (trace_beat_words). */
+void trace_beat(struct trace *tr, uint64_t t, int n, const char *mail, const char *agent,
+                unsigned step, uint32_t conn, trace_str words);
+/* Interns the five parts (NULL counts as "") joined by TRACE_BEAT_SEP; none may hold it. */
+trace_str trace_beat_words(struct trace *tr, const char *const parts[TRACE_BEAT_PARTS]);
+/* Part p of a beat's words: its first byte, and its length in *len (not NUL-terminated). */
+const char *trace_beat_word(const struct trace *tr, const struct trace_event *e,
+                            enum trace_beat_part p, size_t *len);
 /* Plaintext inside an encrypted channel (see "plain" above); counts as payload. */
 void trace_plain(struct trace *tr, uint64_t t, uint32_t conn, enum trace_side from,
                  const uint8_t *p, size_t n);

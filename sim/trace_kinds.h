@@ -58,6 +58,8 @@
 /* clang-format on */
 #define TRACE_F_MESSAGE(k, S, SO, N, A, C, CO, F, B, OK, X)                                        \
     C(k, conn) F(k, from) S(k, agent, 0) N(k, offset) A(k, length)
+#define TRACE_F_BEAT(k, S, SO, N, A, C, CO, F, B, OK, X)                                           \
+    N(k, n) SO(k, mail, 0) S(k, agent, 1) A(k, step) CO(k, conn) X(k, words)
 
 /* What each kind means:
  *   connect  a TCP connection opened (details in the connection table)
@@ -103,7 +105,15 @@
  *            (2xx, 354, +OK) are not annotated: they are most replies of a long run, and a
  *            reply of a mailsim server without a reply event is one
  *   message  a message's text: SMTP DATA's after the 354, a POP3 RETR or TOP answer's after its
- *            +OK line; dot-stuffed as sent, up to the line with the single "." (left out) */
+ *            +OK line; dot-stuffed as sent, up to the line with the single "." (left out)
+ * The story (DESIGN.md principle 8):
+ *   beat     the n-th moment of the run's story (1, 2, ... in time order), recorded just after
+ *            the events that make it: a delivery step of mail (step 1..9), or an actor's moment
+ *            that is no delivery (step 0: an attacker connects, a refusal, a tamper, a sniffed
+ *            secret, a retry, a bounce). agent is the actor; conn the connection it plays on,
+ *            where one. words (written "what", "title" {ja, en} and "text" {ja, en}) are held
+ *            as one interned string, the five parts joined by U+001F (trace_beat_word); what
+ *            names the kind of moment ("step", "connect", "refusal", ...) */
 #define TRACE_KINDS(X)                                                                             \
     X(TRACE_CONNECT, connect, TRACE_F_CONNECT)                                                     \
     X(TRACE_DATA, data, TRACE_F_DATA)                                                              \
@@ -123,6 +133,7 @@
     X(TRACE_KEY, key, TRACE_F_KEY)                                                                 \
     X(TRACE_SECRET, secret, TRACE_F_SECRET)                                                        \
     X(TRACE_REPLY, reply, TRACE_F_REPLY)                                                           \
-    X(TRACE_MESSAGE, message, TRACE_F_MESSAGE)
+    X(TRACE_MESSAGE, message, TRACE_F_MESSAGE)                                                     \
+    X(TRACE_BEAT, beat, TRACE_F_BEAT)
 
 #endif

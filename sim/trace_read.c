@@ -654,8 +654,30 @@ static int trace_read_bool(struct trace_read *rd, const cJSON *root, const char 
     return 0;
 }
 
-/* What export_jsonl's jsonl_own writes: connect's endpoints, data's tls/ssh, close's refused. A
- * key of a newer kind's own is left alone. */
+/* A beat's words: "what", "title" {ja, en} and "text" {ja, en}, into s[2] as trace_beat_words
+ * joins them. */
+static int trace_read_words(struct trace_read *rd, const cJSON *root, struct trace_read_event *ev)
+{
+    static const char *const where[TRACE_BEAT_PARTS][2] = {
+        {NULL, "what"}, {"title", "ja"}, {"title", "en"}, {"text", "ja"}, {"text", "en"}};
+    const char *parts[TRACE_BEAT_PARTS];
+    for (int p = 0; p < TRACE_BEAT_PARTS; p++) {
+        const cJSON *o = where[p][0] ? cJSON_GetObjectItemCaseSensitive(root, where[p][0]) : root;
+        const char *v = cJSON_IsObject(o) ? trace_read_string(o, where[p][1]) : NULL;
+        if (!v || strchr(v, TRACE_BEAT_SEP)) {
+            const char *key = where[p][0] ? where[p][0] : where[p][1];
+            return trace_read_bad(rd, trace_read_member(rd, key), key,
+                                  where[p][0] ? "an object of strings \"ja\" and \"en\" (no U+001F)"
+                                              : "a string (no U+001F)");
+        }
+        parts[p] = v;
+    }
+    ev->e.s[2] = trace_beat_words(rd->tr, parts);
+    return 0;
+}
+
+/* What export_jsonl's jsonl_own writes: connect's endpoints, data's tls/ssh, close's refused,
+ * beat's words. A key of a newer kind's own is left alone. */
 static int trace_read_own(struct trace_read *rd, const cJSON *root, const char *key,
                           struct trace_read_event *ev)
 {
@@ -693,6 +715,8 @@ static int trace_read_own(struct trace_read *rd, const cJSON *root, const char *
             return -1;
         }
         ev->e.flags |= yes ? TRACE_REFUSED : 0;
+    } else if (strcmp(key, "words") == 0) {
+        return trace_read_words(rd, root, ev);
     }
     return 0;
 }
