@@ -117,6 +117,9 @@ void mail_world_free(struct mail_world *mw)
     if (!mw) {
         return;
     }
+    if (mw->observer_free) {
+        mw->observer_free(mw->observer_ctx);
+    }
     /* Agents go in reverse order of creation: later ones may refer to earlier ones. */
     for (size_t i = mw->nagents; i-- > 0;) {
         struct agent *a = mw->agents[i];
@@ -320,5 +323,13 @@ int64_t mail_world_time(const struct mail_world *mw)
 
 uint64_t mail_world_run(struct mail_world *mw, uint64_t until_us)
 {
-    return sim_run(mw->sim, until_us);
+    if (!mw->observer) {
+        return sim_run(mw->sim, until_us);
+    }
+    uint64_t n = 0;
+    while (sim_next_at(mw->sim) <= until_us && sim_step(mw->sim)) {
+        mw->observer(mw->observer_ctx, mw->tr);
+        n++;
+    }
+    return n;
 }

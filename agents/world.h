@@ -84,6 +84,11 @@ struct mail_world {
      * comes from the operating system, so that a restart does not repeat it; a scripted run
      * draws it from the scenario's seed, to stay reproducible */
     bool os_random;
+    /* Called after each simulation event with the trace as it grew (the story's beats, which
+     * app/story.c records); NULL none. observer_free releases observer_ctx with the world. */
+    void (*observer)(void *ctx, struct trace *tr);
+    void *observer_ctx;
+    void (*observer_free)(void *ctx);
 };
 
 /* The world records into tr, which the caller owns. Returns NULL on OOM. */

@@ -49,7 +49,7 @@ static uint64_t serve_now(const struct serve *sv)
 static uint64_t serve_catch_up(struct serve *sv)
 {
     uint64_t now = serve_now(sv);
-    sim_run(sv->mw->sim, now);
+    mail_world_run(sv->mw, now);
     sim_advance(sv->mw->sim, now);
     return now;
 }
@@ -209,7 +209,7 @@ static void serve_client_read(struct serve_conn *c)
         if (c->open) {
             sim_send(sv->mw->sim, c->conn, TRACE_CLIENT, buf, (size_t)n);
             /* over a link without latency the answer is due now: let it go out at once */
-            sim_run(sv->mw->sim, now);
+            mail_world_run(sv->mw, now);
         } else if (c->in.len + (size_t)n > SERVE_IN_MAX || buf_append(&c->in, buf, (size_t)n)) {
             serve_conn_close(c);
         }
