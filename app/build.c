@@ -1,6 +1,8 @@
 /* build: turning a checked scenario into agents in a simulated network. */
 #include "build.h"
 
+#include "story.h"
+
 #include "dns.h"
 #include "mda.h"
 #include "message.h"
@@ -591,6 +593,10 @@ struct mail_world *build_world(const struct scenario *sc, const struct build_opt
     struct mail_world *mw = mail_world_new(seed, tr);
     if (!mw) {
         snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (story_attach(mw, err, errlen) != 0) {
+        mail_world_free(mw);
         return NULL;
     }
     struct build_ctx b = {sc, mw, err, errlen};
