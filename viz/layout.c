@@ -15,11 +15,12 @@ int layout_font_px(enum dl_font f, const struct viz_view *v)
 {
     static const float base[DL_FONT_COUNT] = {LAYOUT_BODY_PX, LAYOUT_SMALL_PX, LAYOUT_TITLE_PX,
                                               LAYOUT_MONO_PX};
+    static const float presenter[DL_FONT_COUNT] = {
+        LAYOUT_PRESENTER_BODY_PX, LAYOUT_PRESENTER_SMALL_PX, LAYOUT_PRESENTER_TITLE_PX,
+        LAYOUT_PRESENTER_MONO_PX};
     float k = v && v->height > 0 ? (float)v->height / 1080.0f : 1.0f;
-    if (v && v->presenter) {
-        k *= LAYOUT_PRESENTER;
-    }
-    int px = (int)(base[(unsigned)f < DL_FONT_COUNT ? f : 0] * k + 0.5f);
+    const float *table = v && v->presenter ? presenter : base;
+    int px = (int)(table[(unsigned)f < DL_FONT_COUNT ? f : 0] * k + 0.5f);
     return px < LAYOUT_MIN_PX ? LAYOUT_MIN_PX : px;
 }
 
@@ -56,7 +57,9 @@ static float layout_char_em(uint32_t c, enum dl_font f)
         return 1.0f;
     }
     if (f == DL_FONT_MONO) {
-        return 0.62f;
+        /* half-width in a CJK monospace face (Noto Sans Mono CJK JP, IPAGothic): half an em,
+         * and a little for hinting */
+        return 0.52f;
     }
     if (c >= 0x80) {
         /* Latin letters with accents; other symbols as wide as a CJK glyph */
@@ -86,11 +89,28 @@ float layout_text_width(const char *s, enum dl_font f, bool bold, const struct v
     return em * (float)layout_font_px(f, v) * (bold ? 1.06f : 1.0f);
 }
 
-/* Closing punctuation that a Japanese line must not start with (kinsoku). */
+/* Kinsoku (JIS X 4051, its simple form): a line does not start with a closing mark, a pause or
+ * stop, a prolonged sound mark or a small kana, and does not end with an opening mark. */
 static bool layout_no_break_before(uint32_t c)
 {
-    return c == 0x3001 || c == 0x3002 || c == 0xFF0C || c == 0xFF0E || c == 0x300D || c == 0x300F ||
-           c == 0xFF09 || c == 0x30FC || c == 0xFF1A || c == 0xFF1B;
+    static const uint32_t closing[] = {
+        0x3001, 0x3002, 0xFF0C, 0xFF0E, 0x300D, 0x300F, 0xFF09, 0x3011, 0x3015, 0x3009, 0x300B,
+        0xFF3D, 0xFF5D, 0x30FC, 0xFF1A, 0xFF1B, 0xFF01, 0xFF1F, 0x30FB, 0x2026, 0x3063, 0x3083,
+        0x3085, 0x3087, 0x30C3, 0x30E3, 0x30E5, 0x30E7, 0x3041, 0x3043, 0x3045, 0x3047, 0x3049,
+        0x30A1, 0x30A3, 0x30A5, 0x30A7, 0x30A9, 0x309D, 0x309E, 0x30FD, 0x30FE, 0x3005, ')',
+        ']',    '}',    ',',    '.',    ':',    ';',    '!',    '?'};
+    for (size_t i = 0; i < sizeof closing / sizeof closing[0]; i++) {
+        if (c == closing[i]) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool layout_no_break_after(uint32_t c)
+{
+    return c == 0x300C || c == 0x300E || c == 0xFF08 || c == 0x3010 || c == 0x3014 || c == 0x3008 ||
+           c == 0x300A || c == 0xFF3B || c == 0xFF5B || c == '(' || c == '[' || c == '{';
 }
 
 const char *layout_text_break(const char *s, float width, enum dl_font f, bool bold,
@@ -103,17 +123,49 @@ const char *layout_text_break(const char *s, float width, enum dl_font f, bool b
     while (*p) {
         const char *at = p;
         uint32_t c = layout_utf8(&p);
-        if (at != s && ((c == ' ') || (layout_wide(c) && !layout_no_break_before(c)) ||
-                        (layout_wide(prev) && c < 0x80 && c != ' '))) {
+        bool cjk = layout_wide(c) || (layout_wide(prev) && c < 0x80 && c != ' ');
+        if (at != s &&
+            (c == ' ' || (cjk && !layout_no_break_before(c) && !layout_no_break_after(prev)))) {
             brk = at;
         }
         x += layout_char_em(c, f) * px;
         if (x > width) {
-            return brk ? brk : (at != s ? at : p);
+            /* no break: cut before this character, or after it when it is a closing mark
+             * (it hangs over the edge rather than starting the next line) */
+            return brk ? brk : (at != s && !layout_no_break_before(c) ? at : p);
         }
         prev = c;
     }
     return p;
+}
+
+size_t layout_wrap(const char *s, float width, float width_next, enum dl_font f, bool bold,
+                   const struct viz_view *v, const char **starts, const char **ends, size_t max)
+{
+    size_t n = 0;
+    const char *p = s;
+    do {
+        const char *end = layout_text_break(p, n ? width_next : width, f, bold, v);
+        if (end == p && *p) {
+            /* not even one character fits: take one anyway, so that the rows end */
+            end = p;
+            layout_utf8(&end);
+        }
+        const char *last = end;
+        while (last > p && last[-1] == ' ') {
+            last--;
+        }
+        if (n < max) {
+            starts[n] = p;
+            if (ends) {
+                ends[n] = last;
+            }
+        }
+        n++;
+        for (p = end; *p == ' '; p++) {
+        }
+    } while (*p);
+    return n;
 }
 
 float layout_unit(const struct viz_view *v)
@@ -133,7 +185,9 @@ void layout_frame(struct layout *L, const struct viz_view *v)
     float title = layout_line_px(DL_FONT_TITLE, v), body = layout_line_px(DL_FONT_BODY, v);
     float mono = layout_line_px(DL_FONT_MONO, v);
     L->top = (struct layout_box){0, 0, W, 2 * title + 14 * u};
-    float tl_h = body * 1.5f + 26 * u;
+    /* the track's row and the time beside it, whose line is a body line tall */
+    float tl_h =
+        body * 1.5f + 26 * u > body * 1.9f + 12 * u ? body * 1.5f + 26 * u : body * 1.9f + 12 * u;
     L->timeline = (struct layout_box){m, H - tl_h - 4 * u, W - 2 * m, tl_h};
     float ph = H * 0.28f, min_ph = body * 1.6f + 5 * mono;
     ph = ph < min_ph ? min_ph : ph;
@@ -470,12 +524,14 @@ static void layout_extent(struct layout *L, const struct trace *tr, const size_t
     layout_plan(L, hs, n, hgt, v, rel, above, below);
 }
 
-/* Gives the panels the height the network does not need, within bounds. */
+/* Gives the panels the height the network does not need, within bounds: in presenter mode up
+ * to nearly half the screen, since their type is as large as the diagram's. */
 static void layout_fit_panels(struct layout *L, const struct viz_view *v, float net_need)
 {
     float H = (float)v->height, gap = 8 * L->u;
     float min_ph = layout_line_px(DL_FONT_BODY, v) * 1.6f + 5 * layout_line_px(DL_FONT_MONO, v);
-    float lo = H * 0.28f > min_ph ? H * 0.28f : min_ph, hi = H * 0.36f;
+    float least = H * (v->presenter ? 0.34f : 0.28f);
+    float lo = least > min_ph ? least : min_ph, hi = H * (v->presenter ? 0.46f : 0.36f);
     hi = hi > lo ? hi : lo;
     float span = L->timeline.y - gap - L->net.y;
     float ph = span - gap - net_need;

@@ -11,13 +11,22 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Font sizes at a 1080-line window, outside presenter mode; they grow with the window's height
- * and by LAYOUT_PRESENTER in presenter mode. */
+/* Font sizes at a 1080-line window, outside presenter mode; they grow with the window's height.
+ * Presenter mode has a table of its own, made for the back of a classroom: every text's capital
+ * letters stand at least LAYOUT_PRESENTER_CAP_PX tall at 1080 lines (about 2% of the screen).
+ * LAYOUT_CAP_RATIO is the faces' cap height over their em: Noto Sans CJK JP and Noto Sans Mono
+ * CJK JP declare 733/1000 (OS/2 sCapHeight); SDL_ttf draws "H" 21 px tall at 28 px, 26 to 27 px
+ * at 36 px, so 0.72 is the measured lower bound. */
 #define LAYOUT_BODY_PX 18.0f
 #define LAYOUT_SMALL_PX 14.0f
 #define LAYOUT_TITLE_PX 28.0f
 #define LAYOUT_MONO_PX 15.0f
-#define LAYOUT_PRESENTER 1.35f
+#define LAYOUT_PRESENTER_BODY_PX 30.0f
+#define LAYOUT_PRESENTER_SMALL_PX 28.0f
+#define LAYOUT_PRESENTER_TITLE_PX 38.0f
+#define LAYOUT_PRESENTER_MONO_PX 28.0f
+#define LAYOUT_CAP_RATIO 0.72f
+#define LAYOUT_PRESENTER_CAP_PX 20.0f
 #define LAYOUT_MIN_PX 8
 
 /* The em size in whole pixels of a font in this view. The renderer must draw with exactly this
@@ -32,6 +41,14 @@ float layout_text_width(const char *s, enum dl_font f, bool bold, const struct v
  * fits width; s itself when nothing fits, the end of s when all of it fits. */
 const char *layout_text_break(const char *s, float width, enum dl_font f, bool bold,
                               const struct viz_view *v);
+/* Wraps s into rows: the first row width wide, the others width_next, each broken where
+ * layout_text_break breaks (at a space, between two CJK characters but never before a closing
+ * mark such as 、。」 or after an opening one such as 「(, else inside a word), the spaces at a
+ * break dropped. Writes the start of each row into starts[0..max) and their ends (trailing
+ * spaces left out) into ends[0..max) when not NULL; returns how many rows there are, which may
+ * be more than max. An empty s is one empty row. */
+size_t layout_wrap(const char *s, float width, float width_next, enum dl_font f, bool bold,
+                   const struct viz_view *v, const char **starts, const char **ends, size_t max);
 
 struct layout_box {
     float x, y, w, h;

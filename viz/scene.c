@@ -184,29 +184,36 @@ static uint32_t scene_focus(const struct scene *sc)
     return sc->step > 0 ? sc->tl->marks[sc->step].conn : 0;
 }
 
+int scene_begin(struct scene *sc, const struct trace *tr, const struct viz_timeline *tl,
+                const struct viz_view *v, struct display_list *out)
+{
+    static const struct viz_strings no_strings = {0};
+    memset(sc, 0, sizeof *sc);
+    sc->tr = tr;
+    sc->tl = tl;
+    sc->v = v;
+    sc->s = v->strings ? v->strings : &no_strings;
+    sc->out = out;
+    if (v->width <= 0 || v->height <= 0 || layout_build(&sc->L, tr, tl, v) != 0) {
+        return -1;
+    }
+    double d = viz_timeline_duration(tl);
+    sc->p = v->p < 0 ? 0 : (v->p > d ? d : v->p);
+    sc->tv = viz_timeline_virtual_f(tl, sc->p);
+    sc->nvis = viz_timeline_visible(tl, sc->p);
+    sc->step = viz_timeline_step_at(tl, sc->p);
+    sc->focus = scene_focus(sc);
+    return 0;
+}
+
 void scene_build(const struct trace *tr, const struct viz_timeline *tl, const struct viz_view *v,
                  struct display_list *out)
 {
-    static const struct viz_strings no_strings = {0};
     dl_clear(out, v->width, v->height);
-    if (v->width <= 0 || v->height <= 0) {
+    struct scene sc;
+    if (scene_begin(&sc, tr, tl, v, out) != 0) {
         return;
     }
-    struct scene sc = {0};
-    sc.tr = tr;
-    sc.tl = tl;
-    sc.v = v;
-    sc.s = v->strings ? v->strings : &no_strings;
-    sc.out = out;
-    if (layout_build(&sc.L, tr, tl, v) != 0) {
-        return;
-    }
-    double d = viz_timeline_duration(tl);
-    sc.p = v->p < 0 ? 0 : (v->p > d ? d : v->p);
-    sc.tv = viz_timeline_virtual_f(tl, sc.p);
-    sc.nvis = viz_timeline_visible(tl, sc.p);
-    sc.step = viz_timeline_step_at(tl, sc.p);
-    sc.focus = scene_focus(&sc);
     scene_network(&sc);
     scene_motion(&sc);
     scene_note(&sc);

@@ -70,6 +70,11 @@ struct viz_strings {
     const char *word_tap;     /* "tap" */
 };
 
+/* The text panels under the network that keep their history and scroll (mouse wheel, Shift+↑/↓):
+ * the transcript, and the panel beside it (the mail log or the eavesdropper's view, with the
+ * inspector above it while something is inspected). */
+enum viz_panel { VIZ_PANEL_TRANSCRIPT, VIZ_PANEL_SIDE, VIZ_PANEL_COUNT };
+
 struct viz_view {
     int width, height; /* window pixels */
     float scale;       /* pixels per logical unit from high-DPI; 1 normally */
@@ -82,6 +87,9 @@ struct viz_view {
     enum dl_target selected;
     uint32_t selected_id;
     float mouse_x, mouse_y; /* for hover tooltips; negative: none */
+    /* Rows each panel is scrolled back from its newest row (0: it follows the newest); the
+     * scene shows at most what there is, scene_panel_scroll() keeps it within that. */
+    int scroll[VIZ_PANEL_COUNT];
     const struct viz_strings *strings;
 };
 
@@ -92,6 +100,15 @@ void scene_build(const struct trace *tr, const struct viz_timeline *tl, const st
  * the engine that sent it recorded just after it: the next one after event *at of kind (-1: of
  * any kind), its index left in *at; start with *at = ev. NULL when there is no more. */
 const struct trace_event *scene_note_next(const struct trace *tr, size_t ev, size_t *at, int kind);
+
+/* The scrollable panel under the window point (x, y), or -1 (VIZ_PANEL_SIDE only where the
+ * mail log or the eavesdropper's view is, not over the inspector above it). */
+int scene_panel_at(const struct trace *tr, const struct viz_timeline *tl, const struct viz_view *v,
+                   float x, float y);
+/* Panel's scroll moved by delta rows (positive: back to older rows), kept between 0 (the
+ * newest) and the oldest row at the top of the panel. Costs rows counted, not the run's size. */
+int scene_panel_scroll(const struct trace *tr, const struct viz_timeline *tl,
+                       const struct viz_view *v, enum viz_panel panel, int delta);
 
 /* The presentation time under window x on the timeline's track, clamped to [0, duration]: for
  * dragging the scrubber or clicking the track (items with DL_TARGET_SCRUBBER). */

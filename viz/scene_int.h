@@ -73,6 +73,12 @@ struct scene {
     size_t navoid;
 };
 
+/* Fills the frame's state for (trace, timeline, view): the layout, the moment shown, the
+ * transcript's connection. 0, or -1 (an empty window, or OOM); layout_free(&sc->L) after 0.
+ * out may be NULL for a state that only measures. */
+int scene_begin(struct scene *sc, const struct trace *tr, const struct viz_timeline *tl,
+                const struct viz_view *v, struct display_list *out);
+
 /* A string of the viewer's language, or "" when the strings lack it. */
 static inline const char *scene_str(const char *s)
 {

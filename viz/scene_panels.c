@@ -1,21 +1,41 @@
-/* scene_panels: the two panels under the network — the transcript of one connection (its C:
- * and S: lines up to the moment shown, credentials and refusals marked as the trace's
- * annotations say) and the inspector
- * of the selected object, or, when the run has taps, what the eavesdropper saw. */
+/* scene_panels: the panels under the network — the transcript of one connection (its C: and S:
+ * lines up to the moment shown, credentials and refusals marked as the trace's annotations
+ * say), and beside it what the eavesdropper saw or an MTA's mail log, with the inspector of the
+ * selected object above them. Lines wrap rather than being cut, and each panel keeps its whole
+ * history, shown from the newest row up unless the viewer scrolled back. */
 #include "scene_int.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
-/* Lines the transcript can hold, and how far back it looks for them. */
-#define PANEL_MAX_LINES 96
+/* How far back the transcript looks for its connection's lines, how many bytes of a payload the
+ * inspector shows, and how many rows one line may wrap onto (a cleaned line is at most 320
+ * bytes, fewer rows than this at any panel width the layout makes; the renderer cuts more). */
 #define PANEL_SCAN 200000
 #define PANEL_HEX_BYTES 48
+#define PANEL_WRAP_ROWS 32
+/* Lines on screen in one panel at most (each takes a row or more). */
+#define PANEL_MAX_SHOWN 256
 
+/* One line of a panel: an event, and for the transcript the line's bytes in it. */
 struct panel_line {
     size_t ev;
     uint32_t off, len;
 };
+
+/* The height of a panel's title row and the rule under it. */
+static float panel_title_h(const struct scene *sc)
+{
+    return sc->L.pad * 0.5f + layout_line_px(DL_FONT_BODY, sc->v) * 1.2f + 2 * sc->L.u;
+}
+
+/* The area of a panel's box below its title. */
+static struct layout_box panel_area(const struct scene *sc, struct layout_box b)
+{
+    float y = b.y + panel_title_h(sc) + 3 * sc->L.u;
+    return (struct layout_box){b.x + sc->L.pad, y, b.w - 2 * sc->L.pad, b.y + b.h - y - sc->L.pad};
+}
 
 /* The panel's frame and title row; returns the area below the title. */
 static struct layout_box panel_frame(struct scene *sc, struct layout_box b, const char *title,
@@ -24,7 +44,8 @@ static struct layout_box panel_frame(struct scene *sc, struct layout_box b, cons
     float u = sc->L.u, pad = sc->L.pad, lh = layout_line_px(DL_FONT_BODY, sc->v);
     scene_rect(sc, b, SC_PANEL, SC_BORDER, 1.5f * sc->L.thick, 8 * u, LAYER_PANEL);
     float tw = layout_text_width(title, DL_FONT_BODY, true, sc->v) + 2 * pad;
-    tw = tw < b.w * 0.5f ? tw : b.w * 0.5f;
+    float most = subtitle && *subtitle ? b.w * 0.5f : b.w - 2 * pad;
+    tw = tw < most ? tw : most;
     struct layout_box row = {b.x + pad, b.y + pad * 0.5f, tw, lh * 1.2f};
     scene_text(sc, row, title, DL_FONT_BODY, true, DL_ALIGN_LEFT, SC_TEXT, LAYER_PANEL_TEXT);
     if (subtitle && *subtitle) {
@@ -33,9 +54,9 @@ static struct layout_box panel_frame(struct scene *sc, struct layout_box b, cons
                                         SC_MUTED, LAYER_PANEL_TEXT);
         scene_target(it, t, id);
     }
-    float y = row.y + row.h + 2 * u;
+    float y = b.y + panel_title_h(sc);
     scene_line(sc, b.x + pad, y, b.x + b.w - pad, y, SC_BORDER, 1 * sc->L.thick, LAYER_PANEL);
-    return (struct layout_box){b.x + pad, y + 3 * u, b.w - 2 * pad, b.y + b.h - y - 3 * u - pad};
+    return panel_area(sc, b);
 }
 
 static void panel_endpoint(const struct scene *sc, uint32_t host, trace_str agent, uint32_t ip,
@@ -93,106 +114,296 @@ static bool panel_records_event(const struct trace *tr, size_t i, const struct t
 }
 
 /* Collects the newest lines of conn sent before nvis, oldest first, into lines[]. */
-static size_t panel_collect(const struct scene *sc, uint32_t conn, struct panel_line *lines,
-                            size_t max)
+
+/* ---- scrolled lists of wrapped lines ---- */
+
+enum panel_kind { PANEL_TRANSCRIPT, PANEL_EAVES, PANEL_LOG };
+
+/* A panel's lines read from the newest back: the transcript's from the events of its
+ * connection, the eavesdropper's findings and the mail log's lines from the timeline's lists. */
+struct panel_src {
+    struct scene *sc;
+    enum panel_kind kind;
+    size_t i, stop; /* the cursor: an event (transcript) or a list index, going down to stop */
+    uint32_t end;   /* the transcript: where the next line inside event i ends */
+    bool inside;    /* ... while event i has lines left */
+};
+
+/* How many of the events at these trace indices (ascending) happened by the moment shown. */
+static size_t panel_events_shown(const struct scene *sc, const size_t *events, size_t n)
 {
-    size_t n = 0;
-    size_t first = sc->tl->conn_first[conn];
-    if (first >= sc->nvis) {
-        return 0;
-    }
-    size_t stop = sc->nvis - first > PANEL_SCAN ? sc->nvis - PANEL_SCAN : first;
-    for (size_t i = sc->nvis; i > stop && n < max; i--) {
-        const struct trace_event *e = trace_event_at(sc->tr, i - 1);
-        if (panel_records_event(sc->tr, i - 1, e, conn)) {
-            lines[n++] = (struct panel_line){i - 1, 0, 0};
-            continue;
-        }
-        if (!panel_text_event(e, conn)) {
-            continue;
-        }
-        const uint8_t *p = trace_bytes_ptr(sc->tr, e->bytes);
-        uint32_t len = e->bytes.len;
-        /* this event's lines, newest first: split at CRLF from the end */
-        uint32_t end = len;
-        if (end >= 2 && p[end - 2] == '\r' && p[end - 1] == '\n') {
-            end -= 2;
-        }
-        for (;;) {
-            uint32_t s = end;
-            while (s >= 2 && !(p[s - 2] == '\r' && p[s - 1] == '\n')) {
-                s--;
-            }
-            s = s < 2 ? 0 : s;
-            lines[n++] = (struct panel_line){i - 1, s, end - s};
-            if (s == 0 || n >= max) {
-                break;
-            }
-            end = s - 2;
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (events[mid] < sc->nvis) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
         }
     }
-    /* oldest first */
-    for (size_t a = 0, b = n ? n - 1 : 0; a < b; a++, b--) {
-        struct panel_line t = lines[a];
-        lines[a] = lines[b];
-        lines[b] = t;
-    }
-    return n;
+    return lo;
 }
 
-static void panel_line(struct scene *sc, const struct panel_line *pl, uint32_t conn,
-                       struct layout_box b)
+static void panel_src_init(struct panel_src *ps, struct scene *sc, enum panel_kind kind)
+{
+    memset(ps, 0, sizeof *ps);
+    ps->sc = sc;
+    ps->kind = kind;
+    if (kind == PANEL_EAVES) {
+        ps->i = panel_events_shown(sc, sc->tl->sniffs, sc->tl->nsniffs);
+    } else if (kind == PANEL_LOG) {
+        ps->i = panel_events_shown(sc, sc->tl->logs, sc->tl->nlogs);
+    } else if (sc->focus && trace_conn_get(sc->tr, sc->focus) &&
+               sc->tl->conn_first[sc->focus] < sc->nvis) {
+        size_t first = sc->tl->conn_first[sc->focus];
+        ps->i = sc->nvis;
+        ps->stop = sc->nvis - first > PANEL_SCAN ? sc->nvis - PANEL_SCAN : first;
+    }
+}
+
+/* The next line back; false when there is none. */
+static bool panel_prev(struct panel_src *ps, struct panel_line *out)
+{
+    const struct scene *sc = ps->sc;
+    if (ps->kind != PANEL_TRANSCRIPT) {
+        if (ps->i <= ps->stop) {
+            return false;
+        }
+        ps->i--;
+        const size_t *list = ps->kind == PANEL_EAVES ? sc->tl->sniffs : sc->tl->logs;
+        *out = (struct panel_line){list[ps->i], 0, 0};
+        return true;
+    }
+    uint32_t conn = sc->focus;
+    while (!ps->inside) {
+        if (ps->i <= ps->stop) {
+            return false;
+        }
+        ps->i--;
+        const struct trace_event *e = trace_event_at(sc->tr, ps->i);
+        if (panel_records_event(sc->tr, ps->i, e, conn)) {
+            *out = (struct panel_line){ps->i, 0, 0};
+            return true;
+        }
+        if (panel_text_event(e, conn)) {
+            const uint8_t *p = trace_bytes_ptr(sc->tr, e->bytes);
+            uint32_t end = e->bytes.len;
+            ps->end = end >= 2 && p[end - 2] == '\r' && p[end - 1] == '\n' ? end - 2 : end;
+            ps->inside = true;
+        }
+    }
+    /* this event's lines, newest first: split at CRLF from the end */
+    const struct trace_event *e = trace_event_at(sc->tr, ps->i);
+    const uint8_t *p = trace_bytes_ptr(sc->tr, e->bytes);
+    uint32_t s = ps->end;
+    while (s >= 2 && !(p[s - 2] == '\r' && p[s - 1] == '\n')) {
+        s--;
+    }
+    s = s < 2 ? 0 : s;
+    *out = (struct panel_line){ps->i, s, ps->end - s};
+    ps->inside = s > 0;
+    ps->end = s > 0 ? s - 2 : 0;
+    return true;
+}
+
+/* What part of a line's rows a panel shows: the rows counted from the newest (row 0, at the
+ * bottom) in [back, back + shown) are on screen; cum rows are below this line's. */
+struct panel_window {
+    size_t cum, back, shown;
+    float top, lh;
+};
+
+/* A line's text as shown, in its style. */
+struct panel_look {
+    char text[640];
+    struct dl_color color;
+    bool bold, secret;
+    const char *head; /* a mail log line: where the program's part starts (its own rows) */
+};
+
+static void panel_transcript_look(const struct scene *sc, const struct panel_line *pl,
+                                  struct panel_look *lk)
 {
     const struct trace_event *e = trace_event_at(sc->tr, pl->ev);
-    const struct trace_conn *c = trace_conn_get(sc->tr, conn);
+    const struct trace_conn *c = trace_conn_get(sc->tr, e->conn);
     const uint8_t *p = trace_bytes_ptr(sc->tr, e->bytes) + pl->off;
     bool client = e->from == TRACE_CLIENT;
     bool in_flight = (double)(e->t + c->latency_us) > sc->tv;
-    char clean[320], text[640];
+    bool ssh = strcmp(trace_string(sc->tr, c->proto), "ssh") == 0;
+    lk->head = NULL;
+    lk->bold = lk->secret = false;
     if (e->kind == TRACE_DATA && (e->flags & TRACE_TLS)) {
         /* records: only their size and first octets are on the wire for anyone to see */
         char hex[40] = "";
         for (uint32_t k = 0; k < e->bytes.len && k < 5; k++) {
             snprintf(hex + 3 * k, sizeof hex - 3 * k, "%02x ", p[k]);
         }
-        bool ssh = strcmp(trace_string(sc->tr, c->proto), "ssh") == 0;
-        snprintf(text, sizeof text, "%s ~ %s, %u %s: %s…",
+        snprintf(lk->text, sizeof lk->text, "%s ~ %s, %u %s: %s…",
                  client ? "C:" : "S:", ssh ? "SSH" : scene_str(sc->s->records),
                  (unsigned)e->bytes.len, scene_str(sc->s->octets), hex);
-        struct dl_item *it =
-            scene_text(sc, b, text, DL_FONT_MONO, false, DL_ALIGN_LEFT, SC_FAINT, LAYER_PANEL_TEXT);
-        scene_target(it, DL_TARGET_CONN, conn);
+        lk->color = SC_FAINT;
         return;
     }
+    char clean[320];
     scene_clean_line(p, pl->len, clean, sizeof clean);
     /* What the sender noted of the line; a man in the middle's version has no such notes. */
     struct scene_meaning m;
     scene_line_meaning(sc->tr, pl->ev, pl->off, pl->len, &m);
     /* Inside TLS a credential is what the endpoints saw, not what the wire showed: no alarm. */
     bool sealed = e->kind == TRACE_PLAIN;
-    bool secret = m.secret && !sealed;
-    bool ssh = strcmp(trace_string(sc->tr, c->proto), "ssh") == 0;
-    snprintf(text, sizeof text, "%s%s %s%s%s", client ? "C:" : "S:",
+    lk->secret = lk->bold = m.secret && !sealed;
+    snprintf(lk->text, sizeof lk->text, "%s%s %s%s%s", client ? "C:" : "S:",
              sealed ? (ssh ? " [SSH]" : " [TLS]") : (e->kind == TRACE_TAMPER ? " [!]" : ""), clean,
              *m.decoded ? "  → " : "", m.decoded);
     struct dl_color col = client ? SC_TEXT : SC_ROLE;
-    if (m.refusal) {
-        col = SC_RED;
+    col = m.refusal ? SC_RED : col;
+    col = lk->secret ? SC_SECRET : (sealed ? SC_TLS : (e->kind == TRACE_TAMPER ? SC_RED : col));
+    lk->color = in_flight ? SC_MUTED : col;
+}
+
+static void panel_line_look(const struct panel_src *ps, const struct panel_line *pl,
+                            struct panel_look *lk)
+{
+    const struct scene *sc = ps->sc;
+    const struct trace_event *e = trace_event_at(sc->tr, pl->ev);
+    if (ps->kind == PANEL_TRANSCRIPT) {
+        panel_transcript_look(sc, pl, lk);
+        return;
     }
-    if (secret) {
-        scene_rect(sc, b, SC_SECRET_BG, SC_NONE, 0, 3 * sc->L.u, LAYER_PANEL);
-        col = SC_SECRET;
-    } else if (sealed) {
-        col = SC_TLS;
-    } else if (e->kind == TRACE_TAMPER) {
-        col = SC_RED;
+    char value[320];
+    scene_clean_line(trace_bytes_ptr(sc->tr, e->bytes), e->bytes.len, value, sizeof value);
+    lk->head = NULL;
+    lk->color = SC_TEXT;
+    lk->bold = lk->secret = false;
+    if (ps->kind == PANEL_EAVES) {
+        const char *finding = trace_sniff_finding(sc->tr, e);
+        snprintf(lk->text, sizeof lk->text, "%s #%u %s: %s", trace_sniff_tap(sc->tr, e),
+                 (unsigned)e->conn, finding, value);
+        lk->secret = lk->bold =
+            strcmp(finding, "password") == 0 || strcmp(finding, "username") == 0;
+        lk->color = lk->secret ? SC_SECRET : SC_TEXT;
+        return;
     }
-    if (in_flight) {
-        col = SC_MUTED;
+    /* syslog's date and host on a row of their own, then what the program says (the program
+     * as the trace names it: "postfix/smtpd", "msmtp") */
+    snprintf(lk->text, sizeof lk->text, "%s", value);
+    const char *program = trace_log_program(sc->tr, e);
+    const char *what = *program ? strstr(lk->text, program) : NULL;
+    lk->head = what && what > lk->text ? what : NULL;
+}
+
+/* Wraps a line into rows and, with a window, draws those of its rows that are on screen.
+ * Returns how many rows the line takes. */
+static size_t panel_rows(const struct panel_src *ps, const struct panel_line *pl,
+                         struct layout_box area, const struct panel_window *win)
+{
+    struct scene *sc = ps->sc;
+    const struct viz_view *v = sc->v;
+    struct panel_look lk;
+    panel_line_look(ps, pl, &lk);
+    /* continuation rows stand in from "C: " so that the column of C: and S: stays clear; a
+     * log line's program part stands in further, under its date */
+    float indent = layout_text_width("C: ", DL_FONT_MONO, false, v);
+    float body_x = lk.head ? 2 * indent : 0;
+    const char *body = lk.head ? lk.head : lk.text;
+    const char *st[PANEL_WRAP_ROWS + 1], *en[PANEL_WRAP_ROWS + 1];
+    size_t lead = 0;
+    if (lk.head) {
+        st[0] = lk.text;
+        en[0] = lk.head;
+        while (en[0] > st[0] && en[0][-1] == ' ') {
+            en[0]--;
+        }
+        lead = 1;
     }
-    struct dl_item *it =
-        scene_text(sc, b, text, DL_FONT_MONO, secret, DL_ALIGN_LEFT, col, LAYER_PANEL_TEXT);
-    scene_target(it, DL_TARGET_CONN, conn);
+    float w0 = area.w - body_x, w1 = lead ? w0 : area.w - indent;
+    size_t n =
+        layout_wrap(body, w0, w1, DL_FONT_MONO, lk.bold, v, st + lead, en + lead, PANEL_WRAP_ROWS);
+    if (n > PANEL_WRAP_ROWS) {
+        n = PANEL_WRAP_ROWS;
+        en[lead + n - 1] = body + strlen(body); /* the renderer cuts what is left */
+    }
+    n += lead;
+    if (!win || win->cum + n <= win->back) {
+        return n;
+    }
+    /* row q of this line is row cum + n - 1 - q from the newest */
+    size_t q0 = win->cum + n > win->back + win->shown ? win->cum + n - win->back - win->shown : 0;
+    size_t q1 = win->cum + n - win->back;
+    float y0 =
+        win->top + ((float)win->back + (float)win->shown - (float)win->cum - (float)n) * win->lh;
+    for (size_t q = q0; q < q1 && q < n; q++) {
+        float x = q == 0 ? 0 : (lead ? body_x : indent);
+        struct layout_box b = {area.x + x, y0 + (float)q * win->lh, area.w - x, win->lh};
+        char row[640];
+        snprintf(row, sizeof row, "%.*s", (int)(en[q] - st[q]), st[q]);
+        if (lk.secret) {
+            scene_rect(sc, b, SC_SECRET_BG, SC_NONE, 0, 3 * sc->L.u, LAYER_PANEL);
+        }
+        struct dl_item *it = scene_text(sc, b, row, DL_FONT_MONO, lk.bold, DL_ALIGN_LEFT,
+                                        q < lead ? SC_MUTED : lk.color, LAYER_PANEL_TEXT);
+        /* a log line or a finding leads to its connection; the transcript's rows are all of
+         * the connection its title names, and a tooltip saying so would cover them */
+        uint32_t conn = trace_event_at(sc->tr, pl->ev)->conn;
+        if (conn && ps->kind != PANEL_TRANSCRIPT) {
+            scene_target(it, DL_TARGET_CONN, conn);
+        }
+    }
+    return n;
+}
+
+/* Shows the rows of a source in area from the newest up, scrolled back by back rows (no
+ * further than the oldest row at the top), and returns the scroll as shown. draw false: only
+ * counts, for scene_panel_scroll. Costs the rows up to back and a panel more, whatever the run. */
+static size_t panel_show(struct panel_src *ps, struct layout_box area, size_t back, bool draw)
+{
+    float lh = layout_line_px(DL_FONT_MONO, ps->sc->v);
+    size_t fit = area.h + 1 >= lh ? (size_t)((area.h + 1) / lh) : 0;
+    struct panel_src from = *ps;
+    size_t total = 0;
+    struct panel_line pl;
+    while (total < back + fit && panel_prev(ps, &pl)) {
+        total += panel_rows(ps, &pl, area, NULL);
+    }
+    if (total < back + fit) {
+        back = total > fit ? total - fit : 0;
+    }
+    if (!draw || fit == 0) {
+        return back;
+    }
+    struct panel_window win = {0, back, total - back < fit ? total - back : fit, area.y, lh};
+    /* the lines on screen, newest first, then drawn from the top down */
+    struct panel_line on[PANEL_MAX_SHOWN];
+    size_t below[PANEL_MAX_SHOWN], n = 0;
+    *ps = from;
+    for (size_t cum = 0; cum < back + win.shown && n < PANEL_MAX_SHOWN && panel_prev(ps, &pl);) {
+        size_t rows = panel_rows(ps, &pl, area, NULL);
+        if (cum + rows > back) {
+            on[n] = pl;
+            below[n++] = cum;
+        }
+        cum += rows;
+    }
+    while (n-- > 0) {
+        win.cum = below[n];
+        panel_rows(ps, &on[n], area, &win);
+    }
+    return back;
+}
+
+/* "↓ 12" at the right of a panel's title row: the rows below, when scrolled back. */
+static void panel_below(struct scene *sc, struct layout_box b, size_t rows)
+{
+    if (rows == 0) {
+        return;
+    }
+    char n[32];
+    snprintf(n, sizeof n, "↓ %zu", rows);
+    float w = layout_text_width(n, DL_FONT_SMALL, true, sc->v) + sc->L.pad;
+    struct layout_box at = {b.x + b.w - w - sc->L.pad, b.y + sc->L.pad * 0.5f, w,
+                            layout_line_px(DL_FONT_BODY, sc->v) * 1.2f};
+    scene_rect(sc, at, SC_PANEL, SC_NONE, 0, 0, LAYER_PANEL);
+    scene_text(sc, at, n, DL_FONT_SMALL, true, DL_ALIGN_RIGHT, SC_SELECT, LAYER_PANEL_TEXT);
 }
 
 void scene_transcript(struct scene *sc)
@@ -201,18 +412,11 @@ void scene_transcript(struct scene *sc)
     scene_conn_header(sc, sc->focus, header, sizeof header);
     struct layout_box area = panel_frame(sc, sc->L.transcript, scene_str(sc->s->transcript), header,
                                          DL_TARGET_CONN, sc->focus);
-    if (!sc->focus || !trace_conn_get(sc->tr, sc->focus)) {
-        return;
-    }
-    float lh = layout_line_px(DL_FONT_MONO, sc->v);
-    size_t fit = area.h > lh ? (size_t)(area.h / lh) : 0;
-    fit = fit < PANEL_MAX_LINES ? fit : PANEL_MAX_LINES;
-    struct panel_line lines[PANEL_MAX_LINES];
-    size_t n = panel_collect(sc, sc->focus, lines, fit);
-    for (size_t i = 0; i < n; i++) {
-        panel_line(sc, &lines[i], sc->focus,
-                   (struct layout_box){area.x, area.y + lh * (float)i, area.w, lh});
-    }
+    struct panel_src ps;
+    panel_src_init(&ps, sc, PANEL_TRANSCRIPT);
+    int want = sc->v->scroll[VIZ_PANEL_TRANSCRIPT];
+    size_t back = panel_show(&ps, area, want > 0 ? (size_t)want : 0, true);
+    panel_below(sc, sc->L.transcript, back);
 }
 
 /* ---- the inspector ---- */
@@ -221,6 +425,7 @@ struct rows {
     struct scene *sc;
     struct layout_box area;
     float y;
+    bool dry; /* only measure: y grows, nothing is drawn, area.h has no limit */
 };
 
 /* The width of the word column: the widest word the inspector may show, and a gap, so that
@@ -246,8 +451,9 @@ static bool rows_add(struct rows *r, const char *word, const char *value, enum d
                      struct dl_color c)
 {
     float lh = layout_line_px(f, r->sc->v);
-    if (r->y + lh > r->area.y + r->area.h + 1) {
-        return false;
+    if (r->dry || r->y + lh > r->area.y + r->area.h + 1) {
+        r->y += r->dry ? lh : 0;
+        return r->dry;
     }
     float x = r->area.x, w = r->area.w;
     if (word) {
@@ -404,193 +610,160 @@ static void inspect_conn(struct rows *r, uint32_t conn)
     rows_add(r, sc->s->word_bytes, line, DL_FONT_BODY, false, SC_TEXT);
 }
 
-/* How many of the events at these trace indices (in order) happened by the moment shown. */
-static size_t scene_events_shown(const struct scene *sc, const size_t *events, size_t n)
+/* ---- the slot beside the transcript ---- */
+
+/* What the slot beside the transcript shows: the inspection of what was chosen, and the mail
+ * log or the eavesdropper's view (a run with taps shows what they saw; one with an MTA's log,
+ * the log). When both are shown the inspector sits above, as tall as its rows (at most half the
+ * slot), so that choosing a log line keeps the log in view. */
+struct panel_side {
+    bool inspect, list;
+    enum dl_target t;
+    uint32_t id;
+    enum panel_kind kind; /* the list's: PANEL_EAVES or PANEL_LOG */
+    struct layout_box insp, box;
+};
+
+static void inspect_rows(struct rows *r, enum dl_target t, uint32_t id)
 {
-    size_t shown = 0;
-    while (shown < n && events[shown] < sc->nvis) {
-        shown++;
+    switch (t) {
+    case DL_TARGET_HOST:
+    case DL_TARGET_MAILBOX:
+        inspect_host(r, id);
+        break;
+    case DL_TARGET_AGENT:
+        inspect_agent(r, id);
+        break;
+    case DL_TARGET_LINK:
+        inspect_link(r, id);
+        break;
+    case DL_TARGET_CONN:
+        inspect_conn(r, id);
+        break;
+    default:
+        break;
     }
-    return shown;
 }
 
-/* What each tap saw up to the moment shown: its findings, newest at the bottom. */
-static void inspect_eavesdropper(struct rows *r)
+static void panel_side_plan(struct scene *sc, struct panel_side *ps)
+{
+    const struct trace *tr = sc->tr;
+    enum dl_target t = sc->v->selected;
+    uint32_t id = sc->v->selected_id;
+    bool valid = (t == DL_TARGET_HOST && id < tr->nhosts) ||
+                 (t == DL_TARGET_AGENT && id < tr->nagents) ||
+                 (t == DL_TARGET_LINK && id < tr->nlinks) ||
+                 (t == DL_TARGET_CONN && trace_conn_get(tr, id)) ||
+                 (t == DL_TARGET_MAILBOX && id < tr->nhosts);
+    memset(ps, 0, sizeof *ps);
+    ps->list = tr->ntaps > 0 || sc->tl->nlogs > 0;
+    ps->kind = tr->ntaps > 0 ? PANEL_EAVES : PANEL_LOG;
+    ps->inspect = valid || !ps->list;
+    /* nothing chosen and nothing else to show: the connection the transcript follows */
+    ps->t = valid ? t : DL_TARGET_CONN;
+    ps->id = valid ? id : sc->focus;
+    struct layout_box slot = sc->L.inspector;
+    ps->insp = ps->box = slot;
+    if (ps->inspect && ps->list) {
+        struct rows r = {sc, panel_area(sc, slot), 0, true};
+        r.y = r.area.y;
+        inspect_rows(&r, ps->t, ps->id);
+        float need = r.y - slot.y + sc->L.pad, gap = 8 * sc->L.u;
+        ps->insp.h = need < slot.h * 0.5f ? need : slot.h * 0.5f;
+        ps->box.y = slot.y + ps->insp.h + gap;
+        ps->box.h = slot.h - ps->insp.h - gap;
+    }
+}
+
+/* What each tap could watch, before it saw anything. */
+static void panel_taps(struct rows *r)
 {
     const struct scene *sc = r->sc;
-    const struct viz_timeline *tl = sc->tl;
-    size_t shown = scene_events_shown(sc, tl->sniffs, tl->nsniffs);
-    float lh = layout_line_px(DL_FONT_MONO, sc->v);
-    size_t fit = r->area.h > lh ? (size_t)(r->area.h / lh) : 0;
-    if (shown == 0) {
-        for (size_t t = 0; t < sc->tr->ntaps && t < fit; t++) {
-            const struct trace_tap *tap = &sc->tr->taps[t];
-            const struct trace_link *k = &sc->tr->links[tap->link];
-            char line[200];
-            snprintf(line, sizeof line, "%s  %s ↔ %s", trace_string(sc->tr, tap->name),
-                     scene_host_name(sc, k->a), scene_host_name(sc, k->b));
-            rows_add(r, sc->s->word_tap, line, DL_FONT_BODY, false, SC_MUTED);
-        }
-        return;
-    }
-    for (size_t k = shown > fit ? shown - fit : 0; k < shown; k++) {
-        const struct trace_event *e = trace_event_at(sc->tr, tl->sniffs[k]);
-        const char *finding = trace_sniff_finding(sc->tr, e);
-        char value[200], line[320];
-        scene_clean_line(trace_bytes_ptr(sc->tr, e->bytes), e->bytes.len, value, sizeof value);
-        snprintf(line, sizeof line, "%s #%u %s: %s", trace_sniff_tap(sc->tr, e), (unsigned)e->conn,
-                 finding, value);
-        bool secret = strcmp(finding, "password") == 0 || strcmp(finding, "username") == 0;
-        struct layout_box b = {r->area.x, r->y, r->area.w, lh};
-        if (secret) {
-            scene_rect(r->sc, b, SC_SECRET_BG, SC_NONE, 0, 3 * sc->L.u, LAYER_PANEL);
-        }
-        struct dl_item *it = scene_text(r->sc, b, line, DL_FONT_MONO, secret, DL_ALIGN_LEFT,
-                                        secret ? SC_SECRET : SC_TEXT, LAYER_PANEL_TEXT);
-        scene_target(it, DL_TARGET_CONN, e->conn);
-        r->y += lh;
-    }
-}
-
-/* A mail log line's rows: syslog's date and host first, then what the program says, wrapped at
- * spaces onto at most MAILLOG_ROWS rows, so that the part a student reads is not cut off (an
- * msmtp line names its recipients far to the right). Fills rows[] with the starts of the body
- * rows and returns how many there are; *body is where the program's part starts. */
-#define MAILLOG_ROWS 2
-static size_t maillog_rows(const struct scene *sc, const struct trace_event *e, const char *text,
-                           float width, const char **body, const char *rows[MAILLOG_ROWS + 1])
-{
-    /* the program, as the trace names it ("postfix/smtpd", "msmtp"), after the date and host */
-    const char *program = trace_log_program(sc->tr, e);
-    const char *what = *program ? strstr(text, program) : NULL;
-    *body = what && what > text ? what : text;
-    size_t n = 0;
-    const char *p = *body;
-    while (*p && n < MAILLOG_ROWS) {
-        rows[n++] = p;
-        const char *end = n == MAILLOG_ROWS
-                              ? p + strlen(p)
-                              : layout_text_break(p, width, DL_FONT_MONO, false, sc->v);
-        p = end > p ? end : p + strlen(p);
-        while (*p == ' ') {
-            p++;
-        }
-    }
-    rows[n] = p;
-    return n ? n : 1;
-}
-
-/* An MTA's mail log up to the moment shown, newest at the bottom: the evidence an
- * administrator reads (an open relay's outside client, outside sender, outside recipient). */
-static void inspect_maillog(struct rows *r)
-{
-    const struct scene *sc = r->sc;
-    const struct viz_timeline *tl = sc->tl;
-    size_t shown = scene_events_shown(sc, tl->logs, tl->nlogs);
-    float lh = layout_line_px(DL_FONT_MONO, sc->v);
-    float indent = 2 * lh, width = r->area.w - indent;
-    /* from the newest back, as many lines as their rows fit */
-    size_t first = shown;
-    float used = 0;
-    while (first > 0) {
-        const struct trace_event *e = trace_event_at(sc->tr, tl->logs[first - 1]);
-        char text[400];
-        const char *body, *rows[MAILLOG_ROWS + 1];
-        scene_clean_line(trace_bytes_ptr(sc->tr, e->bytes), e->bytes.len, text, sizeof text);
-        size_t n = maillog_rows(sc, e, text, width, &body, rows);
-        float need = lh * (float)(n + (body > text ? 1 : 0));
-        if (used + need > r->area.h) {
-            break;
-        }
-        used += need;
-        first--;
-    }
-    for (size_t k = first; k < shown; k++) {
-        const struct trace_event *e = trace_event_at(sc->tr, tl->logs[k]);
-        char text[400];
-        const char *body, *rows[MAILLOG_ROWS + 1];
-        scene_clean_line(trace_bytes_ptr(sc->tr, e->bytes), e->bytes.len, text, sizeof text);
-        size_t n = maillog_rows(sc, e, text, width, &body, rows);
-        struct layout_box b = {r->area.x, r->y, r->area.w, lh};
-        if (body > text) {
-            char head[128];
-            size_t hn =
-                (size_t)(body - text) < sizeof head ? (size_t)(body - text) : sizeof head - 1;
-            memcpy(head, text, hn);
-            head[hn] = 0;
-            scene_text(r->sc, b, head, DL_FONT_MONO, false, DL_ALIGN_LEFT, SC_MUTED,
-                       LAYER_PANEL_TEXT);
-            r->y += lh;
-            b.x += indent;
-            b.w -= indent;
-        }
-        for (size_t i = 0; i < n; i++) {
-            char row[400];
-            size_t len = (size_t)(rows[i + 1] - rows[i]);
-            len = len < sizeof row ? len : sizeof row - 1;
-            memcpy(row, rows[i], len);
-            while (len > 0 && row[len - 1] == ' ') {
-                len--;
-            }
-            row[len] = 0;
-            b.y = r->y;
-            struct dl_item *it = scene_text(r->sc, b, row, DL_FONT_MONO, false, DL_ALIGN_LEFT,
-                                            SC_TEXT, LAYER_PANEL_TEXT);
-            if (e->conn) {
-                scene_target(it, DL_TARGET_CONN, e->conn);
-            }
-            r->y += lh;
+    for (size_t t = 0; t < sc->tr->ntaps; t++) {
+        const struct trace_tap *tap = &sc->tr->taps[t];
+        const struct trace_link *k = &sc->tr->links[tap->link];
+        char line[200];
+        snprintf(line, sizeof line, "%s  %s ↔ %s", trace_string(sc->tr, tap->name),
+                 scene_host_name(sc, k->a), scene_host_name(sc, k->b));
+        if (!rows_add(r, sc->s->word_tap, line, DL_FONT_BODY, false, SC_MUTED)) {
+            return;
         }
     }
 }
 
 void scene_inspector(struct scene *sc)
 {
-    const struct viz_view *v = sc->v;
-    const struct trace *tr = sc->tr;
-    enum dl_target t = v->selected;
-    uint32_t id = v->selected_id;
-    bool valid = (t == DL_TARGET_HOST && id < tr->nhosts) ||
-                 (t == DL_TARGET_AGENT && id < tr->nagents) ||
-                 (t == DL_TARGET_LINK && id < tr->nlinks) ||
-                 (t == DL_TARGET_CONN && trace_conn_get(tr, id)) ||
-                 (t == DL_TARGET_MAILBOX && id < tr->nhosts);
-    bool eaves = !valid && tr->ntaps > 0;
-    bool maillog = !valid && !eaves && sc->tl->nlogs > 0;
-    const char *title = scene_str(eaves ? sc->s->eavesdropper : sc->s->inspector);
-    if (maillog) {
+    struct panel_side side;
+    panel_side_plan(sc, &side);
+    if (side.inspect) {
+        struct rows r = {
+            sc, panel_frame(sc, side.insp, scene_str(sc->s->inspector), NULL, DL_TARGET_NONE, 0), 0,
+            false};
+        r.y = r.area.y;
+        inspect_rows(&r, side.t, side.id);
+    }
+    if (!side.list) {
+        return;
+    }
+    const char *title = scene_str(sc->s->eavesdropper);
+    if (side.kind == PANEL_LOG) {
         title = sc->s->maillog ? sc->s->maillog : "mail log";
     }
-    struct rows r = {sc, panel_frame(sc, sc->L.inspector, title, NULL, DL_TARGET_NONE, 0), 0};
-    r.y = r.area.y;
-    if (eaves) {
-        inspect_eavesdropper(&r);
+    struct layout_box area = panel_frame(sc, side.box, title, NULL, DL_TARGET_NONE, 0);
+    struct panel_src ps;
+    panel_src_init(&ps, sc, side.kind);
+    if (side.kind == PANEL_EAVES && ps.i == 0) {
+        struct rows r = {sc, area, area.y, false};
+        panel_taps(&r);
         return;
     }
-    if (maillog) {
-        inspect_maillog(&r);
-        return;
+    int want = sc->v->scroll[VIZ_PANEL_SIDE];
+    panel_below(sc, side.box, panel_show(&ps, area, want > 0 ? (size_t)want : 0, true));
+}
+
+int scene_panel_at(const struct trace *tr, const struct viz_timeline *tl, const struct viz_view *v,
+                   float x, float y)
+{
+    struct scene sc;
+    if (scene_begin(&sc, tr, tl, v, NULL) != 0) {
+        return -1;
     }
-    if (!valid) {
-        /* nothing chosen: the connection the transcript follows */
-        t = DL_TARGET_CONN;
-        id = sc->focus;
+    struct panel_side side;
+    panel_side_plan(&sc, &side);
+    const struct layout_box *t = &sc.L.transcript, *b = &side.box;
+    int panel = -1;
+    if (x >= t->x && x < t->x + t->w && y >= t->y && y < t->y + t->h) {
+        panel = VIZ_PANEL_TRANSCRIPT;
+    } else if (side.list && x >= b->x && x < b->x + b->w && y >= b->y && y < b->y + b->h) {
+        panel = VIZ_PANEL_SIDE;
     }
-    switch (t) {
-    case DL_TARGET_HOST:
-    case DL_TARGET_MAILBOX:
-        inspect_host(&r, id);
-        break;
-    case DL_TARGET_AGENT:
-        inspect_agent(&r, id);
-        break;
-    case DL_TARGET_LINK:
-        inspect_link(&r, id);
-        break;
-    case DL_TARGET_CONN:
-        inspect_conn(&r, id);
-        break;
-    default:
-        break;
+    layout_free(&sc.L);
+    return panel;
+}
+
+int scene_panel_scroll(const struct trace *tr, const struct viz_timeline *tl,
+                       const struct viz_view *v, enum viz_panel panel, int delta)
+{
+    struct scene sc;
+    if ((unsigned)panel >= VIZ_PANEL_COUNT || scene_begin(&sc, tr, tl, v, NULL) != 0) {
+        return 0;
     }
+    struct panel_side side;
+    panel_side_plan(&sc, &side);
+    struct layout_box area = panel_area(&sc, panel == VIZ_PANEL_SIDE ? side.box : sc.L.transcript);
+    enum panel_kind kind = panel == VIZ_PANEL_SIDE ? side.kind : PANEL_TRANSCRIPT;
+    size_t back = 0;
+    if (panel == VIZ_PANEL_TRANSCRIPT || side.list) {
+        /* from the scroll as the panel shows it, so that a wheel turned past the top comes
+         * back at once */
+        struct panel_src ps;
+        panel_src_init(&ps, &sc, kind);
+        int now = v->scroll[panel] > 0 ? v->scroll[panel] : 0;
+        struct panel_src again = ps;
+        size_t shown = panel_show(&ps, area, (size_t)now, false);
+        long want = (long)shown + delta;
+        back = panel_show(&again, area, want > 0 ? (size_t)want : 0, false);
+    }
+    layout_free(&sc.L);
+    return back < (size_t)INT_MAX ? (int)back : INT_MAX;
 }

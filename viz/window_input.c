@@ -21,6 +21,10 @@ struct window_key {
 };
 
 static const struct window_key window_keys[] = {
+    /* Shift+Up/Down scroll the text panel under the pointer as the wheel does; before plain
+     * Up/Down, which the first match would otherwise take */
+    {SDLK_UP, NEED_SHIFT, WI_WHEEL},
+    {SDLK_DOWN, NEED_SHIFT, WI_WHEEL},
     {SDLK_SPACE, NEED_ANY, WI_PLAY},
     {SDLK_RIGHT, NEED_ANY, WI_LINE_NEXT},
     {SDLK_LEFT, NEED_ANY, WI_LINE_PREV},
@@ -158,9 +162,13 @@ static struct window_intent window_key(const struct window_app *a, const SDL_Key
     }
     /* A held key repeats moves through time and through the list, not toggles. */
     in.n = window_key_number(k->keysym.sym);
+    if (in.kind == WI_WHEEL) {
+        in.x = a->view.mouse_x;
+        in.y = a->view.mouse_y;
+    }
     bool moves = in.kind == WI_LINE_NEXT || in.kind == WI_LINE_PREV || in.kind == WI_STEP_NEXT ||
                  in.kind == WI_STEP_PREV || in.kind == WI_FASTER || in.kind == WI_SLOWER ||
-                 in.kind == WI_LIST_MOVE || in.kind == WI_SCROLL;
+                 in.kind == WI_LIST_MOVE || in.kind == WI_SCROLL || in.kind == WI_WHEEL;
     if (k->repeat && !moves) {
         in.kind = WI_NONE;
     }
@@ -211,6 +219,24 @@ struct window_intent window_intent_of(const struct window_app *a, const SDL_Even
     return in;
 }
 
+/* Rows a wheel notch or Shift+Up/Down scrolls a text panel by. */
+#define WINDOW_PANEL_ROWS 3
+
+/* The wheel over the transcript, the mail log or the eavesdropper's view scrolls it through
+ * its history (the transcript when the pointer is over no panel); n notches down, towards
+ * the newest rows. */
+static void window_panel_wheel(struct window_app *a, float x, float y, int n)
+{
+    struct viz_view *v = &a->view;
+    if (!a->tr || !a->tl) {
+        return;
+    }
+    int panel = scene_panel_at(a->tr, a->tl, v, x, y);
+    panel = panel < 0 ? VIZ_PANEL_TRANSCRIPT : panel;
+    v->scroll[panel] =
+        scene_panel_scroll(a->tr, a->tl, v, (enum viz_panel)panel, -WINDOW_PANEL_ROWS * n);
+}
+
 static void window_seek_x(struct window_app *a, float x)
 {
     if (a->tl) {
@@ -220,12 +246,8 @@ static void window_seek_x(struct window_app *a, float x)
 
 void window_set_lang(struct window_app *a, const char *lang)
 {
-    /* Zeroed: a host that knows fewer words than the window leaves the rest NULL (shown as
-     * their fallbacks), not whatever the stack held. */
     struct viz_strings s;
     struct viz_words w;
-    memset(&s, 0, sizeof s);
-    memset(&w, 0, sizeof w);
     if (a->host->words(a->host->ctx, lang, &s, &w) != 0) {
         return;
     }
@@ -638,6 +660,8 @@ void window_apply(struct window_app *a, struct window_intent in)
             window_list_scroll(a, in.n);
         } else if (a->glossary.open) {
             window_glossary_scroll(a, in.n);
+        } else {
+            window_panel_wheel(a, in.x, in.y, in.n);
         }
         break;
     case WI_PRESS:
