@@ -48,7 +48,7 @@ struct main_opts {
     bool presenter;
     /* shot's */
     struct viz_shot_options so;
-    bool has_step, has_time, has_speed, stats, matrix, glossary, answer;
+    bool has_step, has_beat, has_time, has_speed, stats, matrix, glossary, answer;
     const char *quiz;
     const char *trace; /* --trace: a recorded run (JSON lines) instead of a scenario */
 };
@@ -169,6 +169,14 @@ static int main_set_step(const struct cli_opts *p, struct main_opts *o, size_t a
     return main_whole(p, 1, 9, MSG_NOT_STEP, &o->so.step);
 }
 
+/* --beat N: the story's N-th beat (one of --step, --beat and --time). */
+static int main_set_beat(const struct cli_opts *p, struct main_opts *o, size_t at)
+{
+    (void)at;
+    o->has_beat = true;
+    return main_whole(p, 1, 1e6, MSG_NOT_BEAT, &o->so.beat);
+}
+
 static int main_set_time(const struct cli_opts *p, struct main_opts *o, size_t at)
 {
     (void)at;
@@ -216,6 +224,7 @@ static const struct main_option main_options[] = {
     {"font", required_argument, MAIN_RUN | MAIN_SHOT | MAIN_VIEW, main_set_text, MAIN_AT(font)},
     {"presenter", no_argument, MAIN_RUN | MAIN_SHOT | MAIN_VIEW, main_set_flag, MAIN_AT(presenter)},
     {"step", required_argument, MAIN_SHOT, main_set_step, 0},
+    {"beat", required_argument, MAIN_SHOT, main_set_beat, 0},
     {"time", required_argument, MAIN_SHOT, main_set_time, 0},
     {"out", required_argument, MAIN_SHOT, main_set_text, MAIN_AT(so.out)},
     {"size", required_argument, MAIN_SHOT, main_set_size, 0},
@@ -509,10 +518,11 @@ static int main_list(const char *lang)
 /* shot's options are read by main_parse; these are the rules between them. */
 static int main_shot_check(struct main_opts *o)
 {
-    if (o->has_step == o->has_time && (o->has_step || (!o->quiz && !o->glossary))) {
-        return main_usage(o->has_step ? MSG_SHOT_NOT_BOTH : MSG_SHOT_STEP_OR_TIME);
+    int moments = o->has_step + o->has_beat + o->has_time;
+    if (moments > 1 || (moments == 0 && !o->quiz && !o->glossary)) {
+        return main_usage(moments ? MSG_SHOT_NOT_BOTH : MSG_SHOT_STEP_OR_TIME);
     }
-    if (!o->has_step && !o->has_time) {
+    if (moments == 0) {
         o->so.time = -1; /* --quiz, --glossary: the moment the window shows them at */
     }
     if (!o->so.out && !o->stats) {
@@ -614,7 +624,9 @@ static const char main_usage_options[] =
     "  --font FILE       draw every text with this font (default: found by fontconfig)\n"
     "\n"
     "options of shot:\n"
-    "  --step N          show step N (1-9) shortly after it begins\n"
+    "  --step N          show step N (1-9) of the first mail shortly after it begins\n"
+    "  --beat N          show the story's beat N (1, 2, ...: every actor's moments in time\n"
+    "                    order, as `run` heads them and the window's up and down keys go)\n"
     "  --time T          show the moment T seconds into the presentation\n"
     "  --out FILE.png    where to write the picture\n"
     "  --size WxH        picture size in pixels (default 1920x1080)\n"
@@ -767,7 +779,7 @@ static const struct main_command main_commands[] = {
      "replay a recorded trace (run or serve --format jsonl) in the window,\n"
      "           with the same keys; without a display, print its transcript"},
     {"shot", main_cmd_shot,
-     "shot [SCENARIO | --trace RUN.jsonl] (--step N | --time T)\n"
+     "shot [SCENARIO | --trace RUN.jsonl] (--step N | --beat N | --time T)\n"
      "                    [--out FILE.png] [--size WxH]\n"
      "                    [--lang ja|en] [--presenter] [--font FILE]\n"
      "                    [--frames N [--speed X] --stats] [--matrix] [--quiz N|ID]\n"

@@ -32,7 +32,7 @@ enum msg_lang { MSG_EN, MSG_JA };
     /* usage (main.c, cli_opts.c) */                                                               \
     X(MSG_TRY_HELP) X(MSG_UNKNOWN_OPTION) X(MSG_NEEDS_VALUE) X(MSG_NOT_ITS_OPTION)                 \
     X(MSG_TWO_SCENARIOS) X(MSG_IS_NOT) X(MSG_LIST_SEP) X(MSG_LIST_OR) X(MSG_NOT_UINT)              \
-    X(MSG_NOT_REAL) X(MSG_NOT_STEP) X(MSG_NOT_WHOLE) X(MSG_NOT_SIZE) X(MSG_CHECK_NEEDS)            \
+    X(MSG_NOT_REAL) X(MSG_NOT_STEP) X(MSG_NOT_BEAT) X(MSG_NOT_WHOLE) X(MSG_NOT_SIZE) X(MSG_CHECK_NEEDS)            \
     X(MSG_SHOT_STEP_OR_TIME) X(MSG_SHOT_NOT_BOTH) X(MSG_SHOT_OUT) X(MSG_SHOT_ANSWER)               \
     X(MSG_SHOT_SPEED) X(MSG_SHOT_TRACE) X(MSG_SHOT_SEED)
 /* clang-format on */

@@ -37,7 +37,7 @@
 #define VIEWER_GLOSSARY_WORDS(X) X(title) X(hint) X(unavailable)
 #define VIEWER_SCENE_WORDS(X)                                                                      \
     X(transcript) X(inspector) X(eavesdropper) X(maillog) X(read) X(read_decrypted)               \
-    X(read_unreadable) X(mailbox) X(paused) X(playing)
+    X(read_unreadable) X(mailbox) X(paused) X(playing) X(sim_time)
 #define VIEWER_INSPECTOR_WORDS(X)                                                                  \
     X(ip) X(zone) X(program) X(host) X(latency) X(bytes) X(payload) X(client) X(server) X(tap)
 /* clang-format on */

@@ -98,6 +98,7 @@ static inline void words_load(struct words *w, const char *lang)
     w->s.help_lines = w->help;
     w->s.nhelp_lines = 3;
     w->s.paused = "paused";
+    w->s.sim_time = w->ui ? ui_string(w->ui, "ui.sim_time") : "simulated";
     w->s.playing = "playing";
     w->s.word_ip = "IP";
     w->s.read = w->ui ? ui_string(w->ui, "ui.read") : "read";
@@ -168,6 +169,37 @@ static inline void narration(const struct display_list *dl, int n, const char *s
             len = len < cap ? len : cap - 1;
         }
     }
+}
+
+/* The header's title of beat k as drawn: the top bar's text items of that beat, joined again
+ * where the scene broke the line (the actor's name above it is no part of it). */
+static inline void beat_narration(const struct display_list *dl, long k, const char *sep, char *out,
+                                  size_t cap)
+{
+    out[0] = 0;
+    size_t len = 0;
+    for (size_t i = 0; k >= 0 && i < dl->n; i++) {
+        const struct dl_item *it = &dl->items[i];
+        if (it->kind == DL_TEXT && it->target == DL_TARGET_BEAT && it->target_id == (uint32_t)k &&
+            it->layer == LAYER_BAR_TEXT && it->w > 200) {
+            int m = snprintf(out + len, cap - len, "%s%s", len ? sep : "", dl_text(dl, it));
+            len += m > 0 ? (size_t)m : 0;
+            len = len < cap ? len : cap - 1;
+        }
+    }
+}
+
+/* Beat k's title in lang ("ja" or "en"), as the trace holds it. */
+static inline void beat_title(const struct trace *tr, const struct viz_timeline *tl, long k,
+                              const char *lang, char *out, size_t cap)
+{
+    const struct trace_event *e = k >= 0 ? viz_timeline_beat_event(tl, (size_t)k) : NULL;
+    size_t n = 0;
+    const char *t =
+        e ? trace_beat_word(tr, e,
+                            strcmp(lang, "ja") == 0 ? TRACE_BEAT_TITLE_JA : TRACE_BEAT_TITLE_EN, &n)
+          : "";
+    snprintf(out, cap, "%.*s", (int)n, t);
 }
 
 /* Removes the spaces of s, in place. */

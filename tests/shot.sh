@@ -46,8 +46,11 @@ usage() { # usage NAME PATTERN ARGS...: exit status 2 and a line matching PATTER
         ok
     fi
 }
-usage no-moment "needs either --step N or --time T" nine-steps --out "$tmp/x.png"
-usage both "not both" nine-steps --step 2 --time 1 --out "$tmp/x.png"
+usage no-moment "needs one of --step N, --beat N and --time T" nine-steps --out "$tmp/x.png"
+usage both "only one of" nine-steps --step 2 --time 1 --out "$tmp/x.png"
+usage beat-and-step "only one of" nine-steps --step 2 --beat 3 --out "$tmp/x.png"
+usage beat-word "is not a whole beat number" nine-steps --beat 2.5 --out "$tmp/x.png"
+usage beat-range "--beat 99: this run has 10 beats" nine-steps --beat 99 --out "$tmp/x.png"
 usage no-out "needs --out" nine-steps --step 2
 usage step-range "not a number from 1 to 9" nine-steps --step 10 --out "$tmp/x.png"
 usage step-word "not a number" nine-steps --step four --out "$tmp/x.png"

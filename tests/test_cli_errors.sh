@@ -106,12 +106,14 @@ expect two-ja 2 "mailsim: シナリオが 2 つ以上指定されています（
 $hint_ja" -- "$bin" run nine-steps apop --lang ja
 expect check-none-ja 2 "mailsim: check にはシナリオを 1 つ以上指定してください
 $hint_ja" -- LANG=ja_JP.UTF-8 "$bin" check
-expect shot-none-ja 2 "mailsim: shot には --step N か --time T のどちらかが必要です
+expect shot-none-ja 2 "mailsim: shot には --step N、--beat N、--time T のどれか1つが必要です
 $hint_ja" -- "$bin" shot --lang ja
-expect shot-both-ja 2 "mailsim: shot には --step N か --time T のどちらか一方だけを指定してください
+expect shot-both-ja 2 "mailsim: shot には --step N、--beat N、--time T のどれか1つだけを指定してください
 $hint_ja" -- "$bin" shot --step 4 --time 1 --lang ja
 expect shot-step-ja 2 "mailsim: --step: \"4.5\" はステップの番号（整数）ではありません
 $hint_ja" -- "$bin" shot --lang ja --step 4.5 --out x.png
+expect shot-beat-ja 2 "mailsim: --beat: \"2.5\" は場面の番号（整数）ではありません
+$hint_ja" -- "$bin" shot --lang ja --beat 2.5 --out x.png
 expect shot-option-ja 2 "mailsim: オプション --pcap は shot では使えません
 $hint_ja" -- "$bin" shot --step 4 --pcap x --lang ja
 

@@ -130,9 +130,12 @@ static void test_step4(struct harness *h, const struct run *r, const struct word
         }
         CHECK(h, on_link);
     }
-    char text[1024];
-    narration(&dl, 4, " ", text, sizeof text);
-    CHECK_STR(h, text, w->s.step_title[4]);
+    char text[1024], title[1024];
+    long beat = viz_timeline_beat_at(r->tl, v.p);
+    beat_narration(&dl, beat, " ", text, sizeof text);
+    beat_title(&r->tr, r->tl, beat, w->s.lang, title, sizeof title);
+    CHECK_STR(h, text, title);
+    CHECK(h, strstr(title, "(SMTP") != NULL); /* the words of the beat's own connection */
     /* the glowing links are step 4's, in its colour */
     size_t glow = 0;
     for (size_t i = 0; i < dl.n; i++) {
@@ -482,10 +485,15 @@ static void test_steps(struct harness *h, const char *name, const struct run *r,
         if (!CHECK(h, items_inside(&cur, 1920, 1080)) || !CHECK(h, hosts_apart(&cur))) {
             fprintf(stderr, "    %s step %d\n", name, n);
         }
-        /* the narration is the step's sentence, however it was broken into lines */
+        /* the narration is the title of the step's beat, however it was broken into lines */
         char said[1024], want[1024];
-        narration(&cur, n, "", said, sizeof said);
-        snprintf(want, sizeof want, "%s", w->s.step_title[n]);
+        long beat = viz_timeline_beat_at(r->tl, p);
+        beat_narration(&cur, beat, "", said, sizeof said);
+        beat_title(&r->tr, r->tl, beat, w->s.lang, want, sizeof want);
+        if (!CHECK(h, beat >= 0 && trace_beat_step(viz_timeline_beat_event(r->tl, (size_t)beat)) ==
+                                       (uint32_t)n)) {
+            fprintf(stderr, "    %s: step %d is narrated by beat %ld\n", name, n, beat);
+        }
         squeeze(said);
         squeeze(want);
         CHECK_STR(h, said, want);

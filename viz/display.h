@@ -58,7 +58,8 @@ enum dl_target {
     DL_TARGET_CONN,
     DL_TARGET_STEP,
     DL_TARGET_SCRUBBER,
-    DL_TARGET_MAILBOX
+    DL_TARGET_MAILBOX,
+    DL_TARGET_BEAT /* a beat's marker on the timeline: id is the beat's number from 0 */
 };
 
 struct dl_item {

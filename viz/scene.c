@@ -17,6 +17,18 @@ struct dl_color scene_step_color(int n)
     return c[n >= 0 && n <= 9 ? n : 0];
 }
 
+bool scene_is_attacker(const struct trace *tr, trace_str id)
+{
+    for (size_t i = 0; i < tr->nagents; i++) {
+        if (tr->agents[i].id == id) {
+            const char *role = trace_string(tr, tr->agents[i].role);
+            return strcmp(role, "spammer") == 0 || strcmp(role, "sniffer") == 0 ||
+                   strcmp(role, "mitm") == 0;
+        }
+    }
+    return false;
+}
+
 struct dl_color scene_zone_tint(size_t z)
 {
     static const struct dl_color c[6] = {SC_RGB(227, 238, 249), SC_RGB(229, 244, 234),
@@ -168,11 +180,15 @@ static void scene_note(struct scene *sc)
 
 /* ---- the frame ---- */
 
-/* The transcript follows the chosen connection, else the one that last sent a line. */
+/* The transcript follows the chosen connection, else the narrated beat's, else the one that
+ * last sent a line. */
 static uint32_t scene_focus(const struct scene *sc)
 {
     if (sc->v->focus_conn && trace_conn_get(sc->tr, sc->v->focus_conn)) {
         return sc->v->focus_conn;
+    }
+    if (sc->beat_conn) {
+        return sc->beat_conn; /* the beat narrated is told with its own connection's lines */
     }
     size_t stop = sc->nvis > SCENE_FLIGHT_SCAN ? sc->nvis - SCENE_FLIGHT_SCAN : 0;
     for (size_t i = sc->nvis; i > stop; i--) {
@@ -181,7 +197,28 @@ static uint32_t scene_focus(const struct scene *sc)
             return e->conn;
         }
     }
-    return sc->step > 0 ? sc->tl->marks[sc->step].conn : 0;
+    return sc->beat_conn;
+}
+
+/* The beat narrated at sc->p, and its actor, connection and colour. */
+static void scene_find_beat(struct scene *sc)
+{
+    const struct viz_timeline *tl = sc->tl;
+    sc->beat = viz_timeline_beat_at(tl, sc->p);
+    if (tl->nbeats == 0) {
+        sc->step = viz_timeline_step_at(tl, sc->p);
+        sc->actor = sc->step > 0 ? tl->marks[sc->step].agent : 0;
+        sc->beat_conn = sc->step > 0 ? tl->marks[sc->step].conn : 0;
+        sc->accent = scene_step_color(sc->step);
+        return;
+    }
+    const struct viz_beat *b = sc->beat >= 0 ? &tl->beats[sc->beat] : NULL;
+    sc->step = b ? b->step : 0;
+    sc->actor = b ? b->agent : 0;
+    sc->beat_conn = b ? b->conn : 0;
+    sc->accent = b && scene_is_attacker(sc->tr, b->agent) ? SC_ATTACKER
+                 : b && b->step == 0                       ? SC_MOMENT
+                                                           : scene_step_color(sc->step);
 }
 
 int scene_begin(struct scene *sc, const struct trace *tr, const struct viz_timeline *tl,
@@ -201,7 +238,7 @@ int scene_begin(struct scene *sc, const struct trace *tr, const struct viz_timel
     sc->p = v->p < 0 ? 0 : (v->p > d ? d : v->p);
     sc->tv = viz_timeline_virtual_f(tl, sc->p);
     sc->nvis = viz_timeline_visible(tl, sc->p);
-    sc->step = viz_timeline_step_at(tl, sc->p);
+    scene_find_beat(sc);
     sc->focus = scene_focus(sc);
     return 0;
 }

@@ -36,6 +36,18 @@ double viz_timeline_prev_line(const struct viz_timeline *tl, double p);
 double viz_timeline_next_step(const struct viz_timeline *tl, double p);
 double viz_timeline_prev_step(const struct viz_timeline *tl, double p);
 
+/* The story's beats (trace kind "beat", app/story.h): how many, the presentation time of beat k
+ * (0-based, in time order; -1 out of range), the one shown at p (the last at or before p; -1
+ * before the first), and the next/previous beat strictly after/before p (p itself when there is
+ * none): ↑ and ↓. A trace without beats (recorded before they existed) steps by its marks. */
+size_t viz_timeline_beats(const struct viz_timeline *tl);
+double viz_timeline_beat_time(const struct viz_timeline *tl, size_t k);
+long viz_timeline_beat_at(const struct viz_timeline *tl, double p);
+double viz_timeline_next_beat(const struct viz_timeline *tl, double p);
+double viz_timeline_prev_beat(const struct viz_timeline *tl, double p);
+/* The beat event of beat k, or NULL. */
+const struct trace_event *viz_timeline_beat_event(const struct viz_timeline *tl, size_t k);
+
 /* ---- what the viewer chose ---- */
 
 /* Words on screen, in the viewer's language; they come from assets/, never from C. */
@@ -57,6 +69,7 @@ struct viz_strings {
     size_t nhelp_lines;
     const char *paused;
     const char *playing;
+    const char *sim_time; /* the virtual clock's word beside the presentation clock */
     /* Words of the inspector, each optional (NULL: the value is shown without its word). */
     const char *word_ip;      /* "IP address" */
     const char *word_zone;    /* "zone" */

@@ -31,7 +31,8 @@ static size_t bars_wrap(const struct scene *sc, const char *text, float w, enum 
     return n;
 }
 
-static void bars_narration(struct scene *sc, struct layout_box b, const char *text, int step)
+static void bars_narration(struct scene *sc, struct layout_box b, const char *text,
+                           enum dl_target target, uint32_t target_id)
 {
     const char *starts[3];
     size_t lens[3];
@@ -62,7 +63,8 @@ static void bars_narration(struct scene *sc, struct layout_box b, const char *te
         line[k] = 0;
         struct dl_item *it = scene_text(sc, (struct layout_box){b.x, y + lh * (float)i, b.w, lh},
                                         line, font, false, DL_ALIGN_LEFT, SC_TEXT, LAYER_BAR_TEXT);
-        scene_target(it, step > 0 ? DL_TARGET_STEP : DL_TARGET_NONE, (uint32_t)step);
+        scene_target(it, target_id > 0 || target == DL_TARGET_BEAT ? target : DL_TARGET_NONE,
+                     target_id);
     }
 }
 
@@ -86,23 +88,47 @@ void scene_top_bar(struct scene *sc)
     scene_line(sc, top->x, top->y + top->h - 1, top->x + top->w, top->y + top->h - 1, SC_BORDER,
                1.5f * sc->L.thick, LAYER_BAR);
     float d = top->h - 14 * u;
-    struct dl_color accent = scene_step_color(sc->step);
+    struct dl_color accent = sc->accent;
     struct layout_box disc = {m, top->y + (top->h - d) / 2, d, d};
-    if (sc->step > 0) {
+    bool told = sc->step > 0 || sc->beat >= 0;
+    enum dl_target target = sc->beat >= 0 ? DL_TARGET_BEAT : DL_TARGET_STEP;
+    uint32_t target_id = sc->beat >= 0 ? (uint32_t)sc->beat : (uint32_t)sc->step;
+    if (told) {
+        /* the step's number, or a mark for a moment of another kind: "!" an attacker's */
         struct dl_item *c = scene_rect(sc, disc, accent, SC_NONE, 0, d / 2, LAYER_BAR);
-        scene_target(c, DL_TARGET_STEP, (uint32_t)sc->step);
-        char digit[4];
-        snprintf(digit, sizeof digit, "%d", sc->step);
+        scene_target(c, target, target_id);
+        char digit[16];
+        if (sc->step > 0) {
+            snprintf(digit, sizeof digit, "%d", sc->step);
+        } else {
+            snprintf(digit, sizeof digit, "%s", scene_is_attacker(sc->tr, sc->actor) ? "!" : "◆");
+        }
         struct dl_item *t = scene_text(sc, disc, digit, DL_FONT_TITLE, true, DL_ALIGN_CENTER,
                                        SC_RGB(255, 255, 255), LAYER_BAR_TEXT);
-        scene_target(t, DL_TARGET_STEP, (uint32_t)sc->step);
+        scene_target(t, target, target_id);
     }
     float right_w = top->w * 0.16f;
     float nx = disc.x + d + 16 * u;
     struct layout_box nb = {nx, top->y + 4 * u, top->x + top->w - right_w - m - nx - 8 * u,
                             top->h - 8 * u};
-    const char *narration = sc->step > 0 ? scene_str(sc->s->step_title[sc->step]) : "";
-    bars_narration(sc, nb, *narration ? narration : bars_title(sc), sc->step);
+    char title[512] = "";
+    if (sc->beat >= 0) {
+        /* the actor's name in the actor's colour, above the beat's title */
+        const char *actor = trace_string(sc->tr, sc->actor);
+        float small = layout_line_px(DL_FONT_SMALL, v);
+        scene_text(sc, (struct layout_box){nb.x, nb.y, nb.w, small}, actor, DL_FONT_SMALL, true,
+                   DL_ALIGN_LEFT, accent, LAYER_BAR_TEXT);
+        nb.y += small;
+        nb.h -= small;
+        bool ja = sc->s->lang && strcmp(sc->s->lang, "ja") == 0;
+        size_t n;
+        const char *w = trace_beat_word(sc->tr, viz_timeline_beat_event(sc->tl, (size_t)sc->beat),
+                                        ja ? TRACE_BEAT_TITLE_JA : TRACE_BEAT_TITLE_EN, &n);
+        snprintf(title, sizeof title, "%.*s", (int)n, w);
+    } else if (sc->step > 0) {
+        snprintf(title, sizeof title, "%s", scene_str(sc->s->step_title[sc->step]));
+    }
+    bars_narration(sc, nb, *title ? title : bars_title(sc), target, target_id);
     /* right: the run's title, then the play state and the speed */
     float rx = top->x + top->w - right_w - m, body = layout_line_px(DL_FONT_BODY, v);
     float small = layout_line_px(DL_FONT_SMALL, v);
@@ -126,43 +152,13 @@ void scene_top_bar(struct scene *sc)
 
 /* ---- timeline ---- */
 
-/* Presentation time as a clock: "25.3 s", "12:05.0", "5:50:56". */
-static void bars_time(double p, char *buf, size_t len)
+/* The first mail's step markers (a trace without beats), in time order, their labels pushed
+ * apart where steps crowd together. */
+static void bars_step_marks(struct scene *sc, const struct layout_box *tb,
+                            const struct layout_box *track, double d, float body)
 {
-    p = p < 0 ? 0 : p;
-    if (p < 60) {
-        snprintf(buf, len, "%.1f s", p);
-    } else if (p < 3600) {
-        int m = (int)(p / 60);
-        snprintf(buf, len, "%d:%04.1f", m, p - 60.0 * m);
-    } else {
-        long s = (long)p;
-        snprintf(buf, len, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
-    }
-}
-
-void scene_timeline_bar(struct scene *sc)
-{
-    const struct viz_view *v = sc->v;
     const struct viz_timeline *tl = sc->tl;
-    const struct layout_box *tb = &sc->L.timeline, *track = &sc->L.track;
-    float u = sc->L.u, body = layout_line_px(DL_FONT_BODY, v);
-    double d = viz_timeline_duration(tl);
-    scene_rect(sc, *tb, SC_PANEL, SC_BORDER, 1.5f * sc->L.thick, 8 * u, LAYER_BAR);
-    struct dl_item *bar =
-        scene_rect(sc, *track, SC_BAR, SC_BORDER, 1 * sc->L.thick, track->h / 2, LAYER_BAR);
-    scene_target(bar, DL_TARGET_SCRUBBER, 0);
-    float px = layout_track_x(&sc->L, sc->p, d);
-    struct dl_color accent = scene_step_color(sc->step);
-    if (px > track->x) {
-        struct dl_color played = accent;
-        played.a = 150;
-        struct dl_item *it =
-            scene_rect(sc, (struct layout_box){track->x, track->y, px - track->x, track->h}, played,
-                       SC_NONE, 0, track->h / 2, LAYER_BAR);
-        scene_target(it, DL_TARGET_SCRUBBER, 0);
-    }
-    /* step markers in time order, their labels pushed apart where steps crowd together */
+    float u = sc->L.u;
     int order[9];
     size_t n = 0;
     for (int k = 1; k <= 9; k++) {
@@ -202,7 +198,123 @@ void scene_timeline_bar(struct scene *sc)
                                        DL_ALIGN_CENTER, c, LAYER_BAR_TEXT);
         scene_target(t, DL_TARGET_STEP, (uint32_t)k);
     }
-    float knob = track->h * 2.2f;
+}
+
+/* Ticks for the beats of the story: a beat's colour (its step's, an attacker's red, another
+ * moment's slate) once reached; labels (the step's number, "!" or "◆"), pushed apart where
+ * beats crowd, when there is room for all of them, else for the beat narrated only. A long run
+ * draws its holding beats, at most one tick a pixel. */
+static void bars_beat_marks(struct scene *sc, const struct layout_box *tb,
+                            const struct layout_box *track, double d, float body)
+{
+    const struct viz_timeline *tl = sc->tl;
+    float u = sc->L.u, gap = body * 1.15f, last_x = -1, right = track->x + track->w;
+    /* the ticks drawn (at most one a pixel), and where their labels go */
+    enum { MAX_TICKS = 1024 };
+    size_t ticks[MAX_TICKS], n = 0;
+    float lx[MAX_TICKS];
+    for (size_t k = 0; k < tl->nbeats && n < MAX_TICKS; k++) {
+        const struct viz_beat *b = &tl->beats[k];
+        float x = layout_track_x(&sc->L, b->p, d);
+        if ((long)k != sc->beat && (!b->hold || x - last_x < 1)) {
+            continue;
+        }
+        last_x = x;
+        ticks[n] = k;
+        lx[n] = n > 0 && x < lx[n - 1] + gap ? lx[n - 1] + gap : x;
+        n++;
+    }
+    /* labels pushed apart where beats crowd together, and back inside the track */
+    for (size_t i = n; i > 0; i--) {
+        float lim = i == n ? right : lx[i] - gap;
+        lx[i - 1] = lx[i - 1] > lim ? lim : lx[i - 1];
+    }
+    bool labels = (float)n * gap <= track->w;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = ticks[i];
+        const struct viz_beat *b = &tl->beats[k];
+        bool current = (long)k == sc->beat;
+        float x = layout_track_x(&sc->L, b->p, d);
+        bool attacker = scene_is_attacker(sc->tr, b->agent);
+        struct dl_color c = b->p > sc->p ? SC_FAINT
+                            : attacker   ? SC_ATTACKER
+                            : b->step    ? scene_step_color(b->step)
+                                         : SC_MOMENT;
+        struct dl_item *tick = scene_line(sc, x, track->y - 3 * u, x, track->y + track->h + 3 * u,
+                                          c, (current ? 3 : 2) * sc->L.thick, LAYER_BAR_TEXT);
+        scene_target(tick, DL_TARGET_BEAT, (uint32_t)k);
+        if (!labels && !current) {
+            continue;
+        }
+        float at = labels ? lx[i] : x;
+        struct layout_box lb = {at - gap / 2, tb->y + 3 * u, gap, body * 1.3f};
+        if (current) {
+            struct dl_color ring = c;
+            ring.a = 40;
+            scene_rect(sc, lb, ring, c, 1.5f * sc->L.thick, 6 * u, LAYER_BAR);
+        }
+        const char *mark = b->step ? scene_circled(b->step) : attacker ? "!" : "◆";
+        struct dl_item *t = scene_text(sc, lb, mark, DL_FONT_BODY, current || b->p <= sc->p,
+                                       DL_ALIGN_CENTER, c, LAYER_BAR_TEXT);
+        scene_target(t, DL_TARGET_BEAT, (uint32_t)k);
+    }
+}
+
+/* Presentation time as a clock: "25.3 s", "12:05.0", "5:50:56". */
+static void bars_time(double p, char *buf, size_t len)
+{
+    p = p < 0 ? 0 : p;
+    if (p < 60) {
+        snprintf(buf, len, "%.1f s", p);
+    } else if (p < 3600) {
+        int m = (int)(p / 60);
+        snprintf(buf, len, "%d:%04.1f", m, p - 60.0 * m);
+    } else {
+        long s = (long)p;
+        snprintf(buf, len, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+    }
+}
+
+/* Virtual time as a clock from the run's start: "0:05.3", "5:00.0", "1:02:03". */
+static void bars_sim_clock(double tv_us, char *buf, size_t len)
+{
+    double s = tv_us < 0 ? 0 : tv_us / 1e6;
+    if (s < 3600) {
+        int m = (int)(s / 60);
+        snprintf(buf, len, "%d:%04.1f", m, s - 60.0 * m);
+    } else {
+        long w = (long)s;
+        snprintf(buf, len, "%ld:%02ld:%02ld", w / 3600, w / 60 % 60, w % 60);
+    }
+}
+
+void scene_timeline_bar(struct scene *sc)
+{
+    const struct viz_view *v = sc->v;
+    const struct viz_timeline *tl = sc->tl;
+    const struct layout_box *tb = &sc->L.timeline, *track = &sc->L.track;
+    float u = sc->L.u, body = layout_line_px(DL_FONT_BODY, v);
+    double d = viz_timeline_duration(tl);
+    scene_rect(sc, *tb, SC_PANEL, SC_BORDER, 1.5f * sc->L.thick, 8 * u, LAYER_BAR);
+    struct dl_item *bar =
+        scene_rect(sc, *track, SC_BAR, SC_BORDER, 1 * sc->L.thick, track->h / 2, LAYER_BAR);
+    scene_target(bar, DL_TARGET_SCRUBBER, 0);
+    float px = layout_track_x(&sc->L, sc->p, d);
+    struct dl_color accent = sc->accent;
+    if (px > track->x) {
+        struct dl_color played = accent;
+        played.a = 150;
+        struct dl_item *it =
+            scene_rect(sc, (struct layout_box){track->x, track->y, px - track->x, track->h}, played,
+                       SC_NONE, 0, track->h / 2, LAYER_BAR);
+        scene_target(it, DL_TARGET_SCRUBBER, 0);
+    }
+    if (tl->nbeats > 0) {
+        bars_beat_marks(sc, tb, track, d, body);
+    } else {
+        bars_step_marks(sc, tb, track, d, body);
+    }
+    float knob = track->h * 2.2f, right = track->x + track->w;
     struct dl_item *k = scene_rect(
         sc, (struct layout_box){px - knob / 2, track->y + track->h / 2 - knob / 2, knob, knob},
         SC_TEXT, SC_RGB(255, 255, 255), 2 * sc->L.thick, knob / 2, LAYER_BAR_TEXT);
@@ -212,6 +324,12 @@ void scene_timeline_bar(struct scene *sc)
     bars_time(d, all, sizeof all);
     snprintf(times, sizeof times, "%s / %s", now, all);
     float tx = right + 10 * u;
+    /* the simulation's own clock above it: a five-minute retry is five minutes there */
+    char sim[96], clock[48];
+    bars_sim_clock(sc->tv, clock, sizeof clock);
+    snprintf(sim, sizeof sim, "%s %s", scene_str(sc->s->sim_time), clock);
+    scene_text(sc, (struct layout_box){tx, tb->y + 3 * u, tb->x + tb->w - tx - 8 * u, body}, sim,
+               DL_FONT_SMALL, true, DL_ALIGN_RIGHT, SC_TEXT, LAYER_BAR_TEXT);
     scene_text(sc,
                (struct layout_box){tx, track->y + track->h / 2 - body / 2,
                                    tb->x + tb->w - tx - 8 * u, body},
@@ -219,6 +337,18 @@ void scene_timeline_bar(struct scene *sc)
 }
 
 /* ---- tooltip ---- */
+
+/* The length of s[0..n) cut to at most max bytes, never inside a UTF-8 character. */
+static size_t bars_utf8_cut(const char *s, size_t n, size_t max)
+{
+    if (n <= max) {
+        return n;
+    }
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80) {
+        max--;
+    }
+    return max;
+}
 
 static size_t bars_tip_text(const struct scene *sc, const struct dl_item *hit, char lines[3][256])
 {
@@ -268,6 +398,21 @@ static size_t bars_tip_text(const struct scene *sc, const struct dl_item *hit, c
         }
         snprintf(lines[0], 256, "%s %s", scene_circled((int)id), scene_str(sc->s->step_title[id]));
         return 1;
+    case DL_TARGET_BEAT: {
+        /* the beat's title and the start of its text, in the viewer's language */
+        const struct trace_event *e = viz_timeline_beat_event(sc->tl, id);
+        if (!e) {
+            return 0;
+        }
+        bool ja = sc->s->lang && strcmp(sc->s->lang, "ja") == 0;
+        size_t tn, xn;
+        const char *t = trace_beat_word(tr, e, ja ? TRACE_BEAT_TITLE_JA : TRACE_BEAT_TITLE_EN, &tn);
+        const char *x = trace_beat_word(tr, e, ja ? TRACE_BEAT_TEXT_JA : TRACE_BEAT_TEXT_EN, &xn);
+        snprintf(lines[0], 256, "%s  %.*s", trace_beat_agent(tr, e), (int)bars_utf8_cut(t, tn, 200),
+                 t);
+        snprintf(lines[1], 256, "%.*s", (int)bars_utf8_cut(x, xn, 255), x);
+        return xn ? 2 : 1;
+    }
     case DL_TARGET_SCRUBBER: {
         double p = layout_track_p(&sc->L, sc->v->mouse_x, viz_timeline_duration(sc->tl));
         bars_time(p, lines[0], 256);

@@ -49,6 +49,11 @@ enum scene_layer {
 #define SC_TLS SC_RGB(22, 120, 72)   /* plaintext an endpoint saw inside TLS */
 
 struct dl_color scene_step_color(int n);
+/* Whether agent id plays an attacker (spammer, sniffer, man in the middle). */
+bool scene_is_attacker(const struct trace *tr, trace_str id);
+/* The colour of attackers, and of a moment that is no delivery step of a defender. */
+#define SC_ATTACKER SC_RGB(201, 42, 42)
+#define SC_MOMENT SC_RGB(52, 58, 64)
 struct dl_color scene_zone_tint(size_t z);
 /* "①".."⑨"; "" for 0. */
 const char *scene_circled(int n);
@@ -62,10 +67,16 @@ struct scene {
     const struct viz_strings *s; /* never NULL: empty strings stand in */
     struct display_list *out;
     struct layout L;
-    double p;       /* the moment shown */
-    double tv;      /* its virtual time, in microseconds */
-    size_t nvis;    /* events shown: [0, nvis) */
-    int step;       /* the step narrated */
+    double p;    /* the moment shown */
+    double tv;   /* its virtual time, in microseconds */
+    size_t nvis; /* events shown: [0, nvis) */
+    int step;    /* the delivery step narrated (1..9), 0 none or a moment of another kind */
+    /* the beat narrated (-1 none; a trace without beats narrates its first mail's steps) and
+     * what it names: the actor, the connection, and the colour both are drawn in */
+    long beat;
+    trace_str actor;
+    uint32_t beat_conn;
+    struct dl_color accent;
     uint32_t focus; /* the transcript's connection, 0 none */
     /* boxes that labels in flight keep clear of: the links' protocol labels, then the flight
      * labels already placed */

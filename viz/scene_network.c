@@ -83,10 +83,10 @@ static void scene_links(struct scene *sc)
     float th = sc->L.thick;
     uint32_t route[VIZ_ROUTE_MAX];
     int nroute = 0;
-    if (sc->step > 0 && tl->marks[sc->step].conn) {
-        nroute = viz_conn_route(tl, tl->marks[sc->step].conn, route, VIZ_ROUTE_MAX);
+    if (sc->beat_conn) {
+        nroute = viz_conn_route(tl, sc->beat_conn, route, VIZ_ROUTE_MAX);
     }
-    struct dl_color accent = scene_step_color(sc->step);
+    struct dl_color accent = sc->accent;
     for (uint32_t l = 0; l < tr->nlinks; l++) {
         const struct trace_link *k = &tr->links[l];
         if (k->a >= sc->L.nhosts || k->b >= sc->L.nhosts) {
@@ -137,7 +137,6 @@ static void scene_host_agents(struct scene *sc, uint32_t h, const struct layout_
     const struct viz_view *v = sc->v;
     float body = layout_line_px(DL_FONT_BODY, v), small = layout_line_px(DL_FONT_SMALL, v);
     float pad = sc->L.pad, inner = lh->box.w - 2 * pad, x = lh->box.x + pad;
-    const struct viz_mark *m = &sc->tl->marks[sc->step];
     for (size_t a = 0; a < tr->nagents; a++) {
         if (tr->agents[a].host != h) {
             continue;
@@ -145,8 +144,10 @@ static void scene_host_agents(struct scene *sc, uint32_t h, const struct layout_
         char role[32];
         layout_role(tr, a, role, sizeof role);
         const char *prog = trace_string(tr, tr->agents[a].program);
-        bool acting = sc->step > 0 && m->agent == tr->agents[a].id;
-        struct dl_color rc = acting ? scene_step_color(sc->step) : SC_ROLE;
+        bool acting = sc->actor && sc->actor == tr->agents[a].id;
+        struct dl_color rc = acting                                    ? sc->accent
+                             : scene_is_attacker(tr, tr->agents[a].id) ? SC_ATTACKER
+                                                                       : SC_ROLE;
         if (lh->small) {
             char line[96];
             snprintf(line, sizeof line, "%s %s", role, prog);
@@ -225,13 +226,12 @@ static void scene_host_keys(struct scene *sc, uint32_t h, const struct layout_ho
 }
 
 /* What the reader's MUA did at step 9: read it, or decrypted it first, or could not. */
-static const char *scene_read_badge(const struct scene *sc, trace_str agent)
+static const char *scene_read_badge(const struct scene *sc, trace_str agent, size_t at)
 {
     const struct trace *tr = sc->tr;
     trace_str decrypted = trace_lookup(tr, "decrypted"),
               unreadable = trace_lookup(tr, "unreadable");
-    size_t at = sc->tl->marks[9].idx;
-    for (size_t i = at + 1; i > 0 && i + 8 > at && (decrypted || unreadable); i--) {
+    for (size_t i = at + 1; i > 0 && i + 12 > at && (decrypted || unreadable); i--) {
         const struct trace_event *e = trace_event_at(tr, i - 1);
         if (e->kind != TRACE_MAIL || trace_mail_agent_id(e) != agent || !trace_mail_state_id(e)) {
             continue;
@@ -246,6 +246,37 @@ static const char *scene_read_badge(const struct scene *sc, trace_str agent)
     return scene_str(sc->s->read);
 }
 
+/* The newest step 9 shown so far of a reader on host h: its event index and agent. Every reader
+ * keeps its badge once it has read (or failed to); a run too long to search shows the badge of
+ * the step being narrated only. */
+#define SCENE_READER_SCAN 2000
+static bool scene_reader(const struct scene *sc, uint32_t h, size_t *at, trace_str *agent)
+{
+    const struct trace *tr = sc->tr;
+    const struct viz_timeline *tl = sc->tl;
+    if (tl->nbeats == 0) {
+        *at = tl->marks[9].idx;
+        *agent = tl->marks[9].agent;
+        for (size_t a = 0; sc->step == 9 && a < tr->nagents; a++) {
+            if (tr->agents[a].id == *agent && tr->agents[a].host == h) {
+                return true;
+            }
+        }
+        return false;
+    }
+    for (long k = sc->beat, n = 0; k >= 0 && n < SCENE_READER_SCAN; k--, n++) {
+        const struct viz_beat *b = &tl->beats[k];
+        for (size_t a = 0; b->step == 9 && a < tr->nagents; a++) {
+            if (tr->agents[a].id == b->agent && tr->agents[a].host == h) {
+                *at = b->idx;
+                *agent = b->agent;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 static void scene_host(struct scene *sc, uint32_t h)
 {
     const struct trace *tr = sc->tr;
@@ -254,12 +285,17 @@ static void scene_host(struct scene *sc, uint32_t h)
     float u = sc->L.u, pad = sc->L.pad;
     bool selected = v->selected == DL_TARGET_HOST && v->selected_id == h;
     bool acting = false;
-    const struct viz_mark *m = &sc->tl->marks[sc->step];
-    for (size_t a = 0; a < tr->nagents && sc->step > 0; a++) {
-        acting = acting || (tr->agents[a].host == h && tr->agents[a].id == m->agent);
+    bool attacker = false;
+    for (size_t a = 0; a < tr->nagents; a++) {
+        if (tr->agents[a].host == h) {
+            acting = acting || (sc->actor && tr->agents[a].id == sc->actor);
+            attacker = attacker || scene_is_attacker(tr, tr->agents[a].id);
+        }
     }
-    struct dl_color edge =
-        selected ? SC_SELECT : (acting ? scene_step_color(sc->step) : SC_HOST_EDGE);
+    struct dl_color edge = selected   ? SC_SELECT
+                           : acting   ? sc->accent
+                           : attacker ? SC_ATTACKER
+                                      : SC_HOST_EDGE;
     float thick = (selected || acting ? 3.5f : 1.5f) * sc->L.thick;
     struct dl_item *box = scene_rect(sc, lh->box, SC_HOST, edge, thick, 8 * u, LAYER_HOST);
     scene_target(box, DL_TARGET_HOST, h);
@@ -320,8 +356,11 @@ static void scene_host(struct scene *sc, uint32_t h)
     }
     /* Step 9 happens inside the reader's MUA, with nothing on the wire: a badge under the box
      * says what happened there. */
-    const char *read = scene_read_badge(sc, m->agent);
-    if (acting && sc->step == 9 && *read) {
+    size_t read_at;
+    trace_str reader;
+    const char *read =
+        scene_reader(sc, h, &read_at, &reader) ? scene_read_badge(sc, reader, read_at) : "";
+    if (*read) {
         float bh = layout_line_px(DL_FONT_BODY, v) + 4 * u;
         float bw = layout_text_width(read, DL_FONT_BODY, true, v) + 16 * u;
         struct layout_box badge = {lh->box.x + (lh->box.w - bw) / 2, lh->box.y + lh->box.h + 6 * u,

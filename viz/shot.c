@@ -81,6 +81,18 @@ static int shot_compare_ms(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+double viz_shot_beat_time(const struct viz_timeline *tl, int n)
+{
+    if (n < 1 || (size_t)n > viz_timeline_beats(tl)) {
+        return -1;
+    }
+    double p = viz_timeline_beat_time(tl, (size_t)n - 1);
+    double next = (size_t)n < viz_timeline_beats(tl) ? viz_timeline_beat_time(tl, (size_t)n)
+                                                     : viz_timeline_duration(tl);
+    double at = p + 0.5;
+    return at < next ? at : p + (next - p) / 2;
+}
+
 double viz_shot_step_time(const struct trace *tr, const struct viz_timeline *tl, int step)
 {
     double p = viz_timeline_step_time(tl, step);
@@ -195,6 +207,14 @@ int viz_shot_run(const struct trace *tr, const struct viz_shot_options *o,
     if (o->step_start != 0) {
         p = o->step_start > 0 ? viz_timeline_step_time(tl, o->step_start) : -1;
         p = p >= 0 ? p : viz_timeline_duration(tl);
+    } else if (o->beat > 0) {
+        p = viz_shot_beat_time(tl, o->beat);
+        if (p < 0) {
+            snprintf(err, errlen, "--beat %d: this run has %zu beats", o->beat,
+                     viz_timeline_beats(tl));
+            status = 2;
+            goto done;
+        }
     } else if (o->step > 0) {
         p = viz_shot_step_time(tr, tl, o->step);
         if (p < 0) {

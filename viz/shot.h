@@ -21,6 +21,9 @@
  * begins), so the envelope is seen in flight; for a step without one, its mark plus
  * VIZ_SHOT_STEP_LEAD. -1 when the run has no such step. */
 double viz_shot_step_time(const struct trace *tr, const struct viz_timeline *tl, int step);
+/* The moment --beat N shows: half a hold into beat n (1-based), before the next beat; -1 when
+ * the run has no beat n. */
+double viz_shot_beat_time(const struct viz_timeline *tl, int n);
 
 struct viz_shot_stats {
     int frames;

@@ -12,7 +12,8 @@
 struct viz_shot_options {
     int width, height;
     bool presenter;
-    int step;    /* > 0: show step `step` at viz_shot_step_time() */
+    int step; /* > 0: show step `step` at viz_shot_step_time() */
+    int beat; /* > 0: instead, show beat `beat` (1, 2, ... in time order) at viz_shot_beat_time() */
     double time; /* otherwise: this presentation time */
     int frames;  /* > 0: then play that many frames of 1/60 s at `speed` */
     double speed;

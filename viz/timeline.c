@@ -109,6 +109,49 @@ static void tl_find_marks(struct viz_timeline *tl)
     }
 }
 
+/* A run's beats, read once. Each holds the clock a moment (as the first mail's steps did before
+ * beats) unless the run is so long that holds would stretch it: then only the first mail's
+ * steps and the moments that are no delivery step hold. */
+#define TL_HOLD_ALL_BEATS 400
+
+static int tl_find_beats(struct viz_timeline *tl)
+{
+    const struct trace *tr = tl->tr;
+    size_t cap = 0;
+    for (size_t i = 0; i < tl->nevents; i++) {
+        const struct trace_event *e = trace_event_at(tr, i);
+        if (e->kind != TRACE_BEAT) {
+            continue;
+        }
+        if (tl_reserve((void **)&tl->beats, &cap, tl->nbeats, sizeof *tl->beats) != 0) {
+            return -1;
+        }
+        tl->beats[tl->nbeats++] =
+            (struct viz_beat){i,
+                              e->t,
+                              0,
+                              e->conn,
+                              trace_beat_agent_id(e),
+                              trace_beat_mail_id(e),
+                              (uint8_t)(trace_beat_step(e) <= 9 ? trace_beat_step(e) : 0),
+                              false};
+    }
+    for (size_t k = 0; k < tl->nbeats; k++) {
+        struct viz_beat *b = &tl->beats[k];
+        b->hold = tl->nbeats <= TL_HOLD_ALL_BEATS || b->step == 0 || b->mail == tl->first_mail;
+    }
+    return 0;
+}
+
+/* The beat recorded at event i, or NULL (beats are in event order: a cursor walks them). */
+static struct viz_beat *tl_beat_here(struct viz_timeline *tl, size_t i, size_t *cursor)
+{
+    while (*cursor < tl->nbeats && tl->beats[*cursor].idx < i) {
+        ++*cursor;
+    }
+    return *cursor < tl->nbeats && tl->beats[*cursor].idx == i ? &tl->beats[*cursor] : NULL;
+}
+
 static bool tl_is_mark(const struct viz_timeline *tl, size_t i, int *n)
 {
     for (int k = 1; k <= 9; k++) {
@@ -143,6 +186,8 @@ static int tl_build_map(struct viz_timeline *tl)
     double p = 0;
     uint64_t prev = 0;
     int marks_here = 0;
+    size_t cursor = 0;
+    bool marked[10] = {false};
     for (size_t i = 0; i < tl->nevents && !b.oom; i++) {
         uint64_t t = trace_event_at(tr, i)->t;
         if (i == 0 || t != prev) {
@@ -158,16 +203,31 @@ static int tl_build_map(struct viz_timeline *tl)
             prev = t;
             marks_here = 0;
         }
+        /* A run with beats holds at them; an older trace at its first mail's step marks. A
+         * second hold at the same moment (steps 6 and 7 happen at once) gets its own, so each
+         * is narrated in turn. */
         int n;
-        if (tl_is_mark(tl, i, &n)) {
-            /* A second mark at the same moment (steps 6 and 7 happen at once) gets its own
-             * hold, so each step is narrated in turn. */
+        struct viz_beat *beat = tl_beat_here(tl, i, &cursor);
+        bool mark = tl_is_mark(tl, i, &n);
+        if (tl->nbeats ? beat && beat->hold : mark) {
             if (marks_here) {
                 p += TL_HOLD;
                 tl_push_t(&b, t, p);
                 tl_push_v(&b, t, i, p);
             }
             marks_here++;
+        }
+        if (beat) {
+            beat->p = p;
+            /* the first mail's step is narrated from its beat, just after the mark */
+            int k = beat->step;
+            if (k && beat->mail == tl->first_mail && tl->marks[k].set &&
+                tl->marks[k].idx < beat->idx && !marked[k]) {
+                tl->marks[k].p = p;
+                marked[k] = true;
+            }
+        }
+        if (mark && !tl->nbeats) {
             tl->marks[n].p = p;
         }
     }
@@ -198,7 +258,7 @@ struct viz_timeline *viz_timeline_new(const struct trace *tr)
     tl->tr = tr;
     tl->nevents = tr->nevents;
     tl_find_marks(tl);
-    if (tl_build_map(tl) != 0 || viz_index_build(tl) != 0) {
+    if (tl_find_beats(tl) != 0 || tl_build_map(tl) != 0 || viz_index_build(tl) != 0) {
         viz_timeline_free(tl);
         return NULL;
     }
@@ -211,6 +271,7 @@ void viz_timeline_free(struct viz_timeline *tl)
         return;
     }
     viz_index_free(tl);
+    free(tl->beats);
     free(tl->tmap);
     free(tl->vis);
     free(tl);
@@ -418,4 +479,75 @@ double viz_timeline_prev_step(const struct viz_timeline *tl, double p)
         }
     }
     return best < 0 ? p : best;
+}
+
+size_t viz_timeline_beats(const struct viz_timeline *tl)
+{
+    return tl->nbeats;
+}
+
+double viz_timeline_beat_time(const struct viz_timeline *tl, size_t k)
+{
+    return k < tl->nbeats ? tl->beats[k].p : -1;
+}
+
+const struct trace_event *viz_timeline_beat_event(const struct viz_timeline *tl, size_t k)
+{
+    return k < tl->nbeats ? trace_event_at(tl->tr, tl->beats[k].idx) : NULL;
+}
+
+/* The number of beats shown at p or before (their p is <= p). */
+static size_t tl_beats_upto(const struct viz_timeline *tl, double p)
+{
+    size_t lo = 0, hi = tl->nbeats;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (tl->beats[mid].p <= p) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
+long viz_timeline_beat_at(const struct viz_timeline *tl, double p)
+{
+    long k = (long)tl_beats_upto(tl, p) - 1;
+    /* Beats without a hold share their moment with the beats before them (a long run's other
+     * mails): of those, the one that holds the clock is the one being told. */
+    for (long j = k, seen = 0; j >= 0 && seen < 64 && tl->beats[j].p == tl->beats[k].p;
+         j--, seen++) {
+        if (tl->beats[j].hold) {
+            return j;
+        }
+    }
+    return k;
+}
+
+double viz_timeline_next_beat(const struct viz_timeline *tl, double p)
+{
+    if (tl->nbeats == 0) {
+        return viz_timeline_next_step(tl, p);
+    }
+    size_t k = tl_beats_upto(tl, p);
+    return k < tl->nbeats ? tl->beats[k].p : p;
+}
+
+double viz_timeline_prev_beat(const struct viz_timeline *tl, double p)
+{
+    if (tl->nbeats == 0) {
+        return viz_timeline_prev_step(tl, p);
+    }
+    /* the last beat strictly before p */
+    size_t lo = 0, hi = tl->nbeats;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (tl->beats[mid].p < p) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo > 0 ? tl->beats[lo - 1].p : p;
 }

@@ -34,6 +34,17 @@ struct viz_mark {
     trace_str agent;
 };
 
+/* A beat of the story (trace kind "beat"): the event, when it is shown, and whose it is. */
+struct viz_beat {
+    size_t idx;
+    uint64_t t;
+    double p;
+    uint32_t conn;
+    trace_str agent, mail;
+    uint8_t step; /* 1..9 a delivery step, 0 another moment */
+    bool hold;    /* the clock stands still a moment here, so that it can be read */
+};
+
 /* A protocol and port seen on a link, and the connect event that first used it. */
 #define VIZ_LINK_LABELS 3
 struct viz_link_label {
@@ -75,6 +86,8 @@ struct viz_timeline {
 
     trace_str first_mail;
     struct viz_mark marks[10];
+    struct viz_beat *beats; /* in time order */
+    size_t nbeats;
 
     /* per connection, indexed by conn id (0 unused) */
     uint8_t *conn_step;   /* the step first marked on it, 0 none */

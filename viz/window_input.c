@@ -246,8 +246,12 @@ static void window_seek_x(struct window_app *a, float x)
 
 void window_set_lang(struct window_app *a, const char *lang)
 {
+    /* Zeroed: a host that knows fewer words than the window leaves the rest NULL (shown as
+     * their fallbacks), not whatever the stack held. */
     struct viz_strings s;
     struct viz_words w;
+    memset(&s, 0, sizeof s);
+    memset(&w, 0, sizeof w);
     if (a->host->words(a->host->ctx, lang, &s, &w) != 0) {
         return;
     }
@@ -474,8 +478,11 @@ static void window_press(struct window_app *a, float x, float y)
     } else if (it->target == DL_TARGET_SCRUBBER) {
         a->dragging = true;
         window_seek_x(a, x);
-    } else if (it->target == DL_TARGET_STEP) {
-        double p = a->tl ? viz_timeline_step_time(a->tl, (int)it->target_id) : -1;
+    } else if (it->target == DL_TARGET_STEP || it->target == DL_TARGET_BEAT) {
+        double p = !a->tl ? -1
+                   : it->target == DL_TARGET_BEAT
+                       ? viz_timeline_beat_time(a->tl, it->target_id)
+                       : viz_timeline_step_time(a->tl, (int)it->target_id);
         if (p >= 0) {
             v->p = p;
         }
@@ -579,8 +586,8 @@ void window_apply(struct window_app *a, struct window_intent in)
             v->playing = false; /* stepping is for looking: the clock waits */
             v->p = in.kind == WI_LINE_NEXT   ? viz_timeline_next_line(tl, v->p)
                    : in.kind == WI_LINE_PREV ? viz_timeline_prev_line(tl, v->p)
-                   : in.kind == WI_STEP_NEXT ? viz_timeline_next_step(tl, v->p)
-                                             : viz_timeline_prev_step(tl, v->p);
+                   : in.kind == WI_STEP_NEXT ? viz_timeline_next_beat(tl, v->p)
+                                             : viz_timeline_prev_beat(tl, v->p);
         }
         break;
     case WI_RESTART: /* back to the start, playing or paused as before */
