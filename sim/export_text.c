@@ -116,8 +116,7 @@ static void text_beat(const struct trace *tr, const struct export_text_labels *l
     bool ja = lb->lang && strcmp(lb->lang, "ja") == 0;
     unsigned step = trace_beat_step(e);
     size_t tn, xn;
-    const char *title =
-        trace_beat_word(tr, e, ja ? TRACE_BEAT_TITLE_JA : TRACE_BEAT_TITLE_EN, &tn);
+    const char *title = trace_beat_word(tr, e, ja ? TRACE_BEAT_TITLE_JA : TRACE_BEAT_TITLE_EN, &tn);
     const char *text = trace_beat_word(tr, e, ja ? TRACE_BEAT_TEXT_JA : TRACE_BEAT_TEXT_EN, &xn);
     fprintf(out, "\n%s %.*s  [%s", step >= 1 && step <= 9 ? text_circled[step] : "◆", (int)tn,
             title, trace_beat_agent(tr, e));
