@@ -190,6 +190,9 @@ static uint32_t scene_focus(const struct scene *sc)
     if (sc->beat_conn) {
         return sc->beat_conn; /* the beat narrated is told with its own connection's lines */
     }
+    if (sc->v->quiz_asking) {
+        return 0;
+    }
     size_t stop = sc->nvis > SCENE_FLIGHT_SCAN ? sc->nvis - SCENE_FLIGHT_SCAN : 0;
     for (size_t i = sc->nvis; i > stop; i--) {
         const struct trace_event *e = trace_event_at(sc->tr, i - 1);
@@ -205,6 +208,14 @@ static void scene_find_beat(struct scene *sc)
 {
     const struct viz_timeline *tl = sc->tl;
     sc->beat = viz_timeline_beat_at(tl, sc->p);
+    if (sc->v->quiz_asking) {
+        sc->beat = -1;
+        sc->step = 0;
+        sc->actor = 0;
+        sc->beat_conn = 0;
+        sc->accent = scene_step_color(0);
+        return;
+    }
     if (tl->nbeats == 0) {
         sc->step = viz_timeline_step_at(tl, sc->p);
         sc->actor = sc->step > 0 ? tl->marks[sc->step].agent : 0;
@@ -217,8 +228,8 @@ static void scene_find_beat(struct scene *sc)
     sc->actor = b ? b->agent : 0;
     sc->beat_conn = b ? b->conn : 0;
     sc->accent = b && scene_is_attacker(sc->tr, b->agent) ? SC_ATTACKER
-                 : b && b->step == 0                       ? SC_MOMENT
-                                                           : scene_step_color(sc->step);
+                 : b && b->step == 0                      ? SC_MOMENT
+                                                          : scene_step_color(sc->step);
 }
 
 int scene_begin(struct scene *sc, const struct trace *tr, const struct viz_timeline *tl,

@@ -95,7 +95,11 @@ struct viz_view {
     double p;          /* presentation time */
     double speed;      /* 0.25 .. 8 */
     bool playing;
-    bool help;           /* the help overlay */
+    bool help; /* the help overlay */
+    /* The study mode asks a question: nothing on screen may give the answer away (no narrated
+     * beat, no highlighted actor or route, no protocol and port on the links, no lines in the
+     * panels) until it is answered. */
+    bool quiz_asking;
     uint32_t focus_conn; /* the transcript's connection; 0: the one active at p */
     enum dl_target selected;
     uint32_t selected_id;

@@ -32,6 +32,9 @@ static void scene_link_labels(struct scene *sc, uint32_t l, float mx, float my, 
 {
     const struct viz_link_info *li = &sc->tl->links[l];
     const struct viz_view *v = sc->v;
+    if (v->quiz_asking) {
+        return; /* "SMTP 587" would answer a question about the port */
+    }
     float lh = layout_line_px(DL_FONT_SMALL, v), u = sc->L.u;
     char proto[VIZ_LINK_LABELS][24], port[VIZ_LINK_LABELS][8], one[VIZ_LINK_LABELS][40];
     /* "SMTP 587" on one line when the gap between the boxes has room, else "SMTP" over "587" */

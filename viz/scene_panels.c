@@ -408,6 +408,11 @@ static void panel_below(struct scene *sc, struct layout_box b, size_t rows)
 
 void scene_transcript(struct scene *sc)
 {
+    if (sc->v->quiz_asking) {
+        /* its lines are the evidence of the answer: they come when the step plays again */
+        panel_frame(sc, sc->L.transcript, scene_str(sc->s->transcript), NULL, DL_TARGET_NONE, 0);
+        return;
+    }
     char header[400];
     scene_conn_header(sc, sc->focus, header, sizeof header);
     struct layout_box area = panel_frame(sc, sc->L.transcript, scene_str(sc->s->transcript), header,
@@ -710,6 +715,9 @@ void scene_inspector(struct scene *sc)
         title = sc->s->maillog ? sc->s->maillog : "mail log";
     }
     struct layout_box area = panel_frame(sc, side.box, title, NULL, DL_TARGET_NONE, 0);
+    if (sc->v->quiz_asking) {
+        return; /* the log and the eavesdropper's rows wait for the answer, as the transcript */
+    }
     struct panel_src ps;
     panel_src_init(&ps, sc, side.kind);
     if (side.kind == PANEL_EAVES && ps.i == 0) {

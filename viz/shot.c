@@ -232,6 +232,7 @@ int viz_shot_run(const struct trace *tr, const struct viz_shot_options *o,
     v.height = o->height;
     v.scale = 1;
     v.presenter = o->presenter;
+    v.quiz_asking = o->quiz && o->quiz->q && o->quiz->phase == QUIZ_OVERLAY_ASK;
     v.speed = o->speed > 0 ? o->speed : 1;
     v.p = p;
     v.playing = o->frames > 0;

@@ -36,6 +36,7 @@ void window_quiz_close(struct window_app *a)
     struct window_quiz *z = &a->quiz;
     z->open = false;
     z->replay_until = -1;
+    a->view.quiz_asking = false;
     z->box.w = 0;
 }
 
@@ -55,6 +56,7 @@ static void window_quiz_ask(struct window_app *a)
     window_quiz_state(a, &s);
     v->p = s.q && a->tl ? window_quiz_step_start(a, s.q->step) : v->p;
     v->playing = false;
+    v->quiz_asking = s.q != NULL;
     v->selected = DL_TARGET_NONE;
     v->selected_id = 0;
     v->focus_conn = 0;
@@ -122,6 +124,7 @@ static void window_quiz_answer(struct window_app *a, const struct viz_quiz_answe
     v->p = whole ? 0 : start;
     z->replay_until = whole || next <= start ? viz_timeline_duration(a->tl) : next;
     v->playing = true;
+    v->quiz_asking = false; /* answered: the picture may show it all again */
 }
 
 void window_quiz_answer_choice(struct window_app *a, int n)
