@@ -198,9 +198,9 @@ static void jsonl_own(const struct trace *tr, const struct trace_event *e, const
         fputs(",\"refused\":true", out);
     } else if (strcmp(key, "words") == 0) {
         /* "what":"...","title":{"ja":"...","en":"..."},"text":{"ja":"...","en":"..."} */
-        static const char *const keys[TRACE_BEAT_PARTS] = {
-            ",\"what\":\"", ",\"title\":{\"ja\":\"", ",\"en\":\"", ",\"text\":{\"ja\":\"",
-            ",\"en\":\""};
+        static const char *const keys[TRACE_BEAT_PARTS] = {",\"what\":\"", ",\"title\":{\"ja\":\"",
+                                                           ",\"en\":\"", ",\"text\":{\"ja\":\"",
+                                                           ",\"en\":\""};
         for (int p = 0; p < TRACE_BEAT_PARTS; p++) {
             size_t n;
             const char *w = trace_beat_word(tr, e, (enum trace_beat_part)p, &n);
