@@ -191,8 +191,9 @@ static const struct msg_row msg_rows[MSG_COUNT] = {
                          "check にはシナリオを 1 つ以上指定してください"},
     [MSG_SHOT_STEP_OR_TIME] = {"shot needs one of --step N, --beat N and --time T",
                                "shot には --step N、--beat N、--time T のどれか1つが必要です"},
-    [MSG_SHOT_NOT_BOTH] = {"shot needs only one of --step N, --beat N and --time T",
-                           "shot には --step N、--beat N、--time T のどれか1つだけを指定してください"},
+    [MSG_SHOT_NOT_BOTH] =
+        {"shot needs only one of --step N, --beat N and --time T",
+         "shot には --step N、--beat N、--time T のどれか1つだけを指定してください"},
     [MSG_SHOT_OUT] = {"shot needs --out FILE.png (or --stats)",
                       "shot には --out FILE.png（または --stats）が必要です"},
     [MSG_SHOT_ANSWER] = {"--answer goes with --quiz N|ID",
