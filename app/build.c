@@ -595,7 +595,7 @@ struct mail_world *build_world(const struct scenario *sc, const struct build_opt
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    if (story_attach(mw, err, errlen) != 0) {
+    if (story_attach(mw, sc, err, errlen) != 0) {
         mail_world_free(mw);
         return NULL;
     }

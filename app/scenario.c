@@ -265,7 +265,8 @@ static int scenario_parse_root(struct scenario_parser *p, const cJSON *root)
 {
     static const char *const keys[] = {
         "$schema",  "meta",   "seed",     "start",  "until", "zones",           "hosts",   "links",
-        "accounts", "agents", "timeline", "expect", "taps",  "countermeasures", "attacks", NULL};
+        "accounts", "agents", "timeline", "expect", "taps",  "countermeasures", "attacks",
+        "beats",    NULL};
     struct scenario *s = p->s;
     struct scenario_ctx *c = &p->c;
     const cJSON *meta, *expect, *agents;
@@ -330,7 +331,7 @@ static int scenario_parse_root(struct scenario_parser *p, const cJSON *root)
             return -1;
         }
     }
-    return scenario_parse_security(p, root);
+    return scenario_parse_beats(p, root) < 0 ? -1 : scenario_parse_security(p, root);
 }
 
 /* Entries of the array at key, at most SCENARIO_MAX_ITEMS (more is an error found later). */
@@ -632,6 +633,7 @@ void scenario_free(struct scenario *s)
     }
     free(x->claims);
     scenario_free_security(s);
+    scenario_free_beats(s);
     free(s->source);
     free(s);
 }

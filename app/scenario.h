@@ -370,6 +370,15 @@ struct scenario_attack {
 /* At most this many countermeasures: the matrix runs 2^n worlds. */
 #define SCENARIO_MAX_COUNTERMEASURES 8
 
+/* A moment the scenario tells in its own words: agent's beat, the first time the claim when
+ * holds, with a title and (optionally) a narration in both languages. */
+struct claim;
+struct scenario_beat {
+    char *agent;
+    struct claim *when;
+    struct scenario_text title, text;
+};
+
 struct scenario {
     char *path; /* the file it came from, "(built-in)" for the default */
     char *id;
@@ -400,6 +409,8 @@ struct scenario {
     size_t ncountermeasures;
     struct scenario_attack *attacks;
     size_t nattacks;
+    struct scenario_beat *beats; /* the moments it tells in its own words (app/story.c) */
+    size_t nbeats;
     char *source; /* the JSON text it was read from, for variants */
     size_t source_len;
 };

@@ -70,6 +70,9 @@ struct claim *scenario_mail_state_claim(struct scenario_parser *p, const cJSON *
 int scenario_parse_taps(struct scenario_parser *p, const cJSON *root);
 int scenario_parse_security(struct scenario_parser *p, const cJSON *root);
 void scenario_free_security(struct scenario *s);
+/* scenario_story.c: the beats the scenario tells in its own words (after the agents). */
+int scenario_parse_beats(struct scenario_parser *p, const cJSON *root);
+void scenario_free_beats(struct scenario *s);
 /* scenario.c: frees both languages of a text read by scenario_get_text (the struct is the
  * caller's). */
 void scenario_text_free(struct scenario_text *t);

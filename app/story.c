@@ -2,6 +2,7 @@
 #include "story.h"
 
 #include "buf.h"
+#include "claims.h"
 #include "strmap.h"
 #include "trace.h"
 #include "ui_strings.h"
@@ -34,6 +35,16 @@ struct story {
     trace_str *user;
     bool *apop;
     size_t nconn;
+    /* the scenario's own beats, and which of them were told; own_tamper: one of them tells a
+     * tamper in the scenario's words, so the generic tamper beat is left out */
+    const struct scenario_beat *own;
+    bool *told_own;
+    size_t nown, pending;
+    bool own_tamper;
+    /* mail an attacker got a server to take: the agent that just accepted an attacker's request
+     * (its next queued mail is the attacker's), and each agent's last queued mail */
+    trace_str accepting;
+    struct strmap last_queued; /* agent id (text) -> mail id */
 };
 
 enum { STORY_JA, STORY_EN };
@@ -202,6 +213,14 @@ static bool story_first(struct story *st, const char *key)
     return true;
 }
 
+/* Whether "what value" was told (story_first) before. */
+static bool story_was(const struct story *st, const char *what, const char *value)
+{
+    char key[300];
+    snprintf(key, sizeof key, "%s %s", what, value);
+    return strmap_get(&st->told, key, NULL);
+}
+
 /* Per-connection memory, grown to hold conn. */
 static void story_conn_room(struct story *st, uint32_t conn)
 {
@@ -267,17 +286,25 @@ static void story_connect(struct story *st, struct trace *tr, const struct trace
         return;
     }
     bool attacker = story_is_attacker(tr, c->client_agent);
-    /* An attacker's every connection is a moment; so is a relay's that carries no delivery
-     * step (it passes on what it should not have taken). */
-    if (!attacker &&
-        !(story_is_relay(tr, c->client_agent) && !story_has_step(tr, i, end, e->conn))) {
-        return;
+    /* An attacker's every connection is a moment; so is a relay's that passes on, with no
+     * delivery step, the mail it took from an attacker (its last queued mail is one). */
+    const char *mail = "";
+    if (!attacker) {
+        size_t m;
+        const char *agent = trace_string(tr, c->client_agent);
+        if (!story_is_relay(tr, c->client_agent) || story_has_step(tr, i, end, e->conn) ||
+            !strmap_get(&st->last_queued, agent, &m) ||
+            !story_was(st, "attacker mail", trace_string(tr, (trace_str)m))) {
+            return;
+        }
+        mail = trace_string(tr, (trace_str)m);
     }
     const struct story_var v[] = {{"actor", trace_string(tr, c->client_agent)},
-                                  {"server", story_host(tr, c->server_host)}};
+                                  {"server", story_host(tr, c->server_host)},
+                                  {"mail", mail}};
     trace_str w = story_words(st, tr, "connect", attacker ? "connect.attacker" : "connect.relay", v,
-                              2, e->conn);
-    story_beat(st, tr, e, "", c->client_agent, 0, e->conn, w);
+                              3, e->conn);
+    story_beat(st, tr, e, mail, c->client_agent, 0, e->conn, w);
 }
 
 /* A server let an attacker's request through: the flaw the attack needs. */
@@ -288,6 +315,7 @@ static void story_policy(struct story *st, struct trace *tr, const struct trace_
         !story_is_attacker(tr, c->client_agent)) {
         return;
     }
+    st->accepting = trace_policy_agent_id(e); /* its next queued mail is the attacker's */
     char key[48];
     snprintf(key, sizeof key, "accepted %u", e->conn);
     if (!story_first(st, key)) {
@@ -373,7 +401,7 @@ static void story_tamper(struct story *st, struct trace *tr, const struct trace_
 {
     char key[32];
     snprintf(key, sizeof key, "tamper %u", e->conn);
-    if (!story_first(st, key)) {
+    if (st->own_tamper || !story_first(st, key)) {
         return;
     }
     const struct story_var v[] = {{"actor", trace_tamper_agent(tr, e)}};
@@ -432,6 +460,19 @@ static void story_sniff(struct story *st, struct trace *tr, const struct trace_e
 static void story_mail(struct story *st, struct trace *tr, const struct trace_event *e)
 {
     const char *state = trace_mail_state(tr, e);
+    if (strcmp(state, "queued") == 0) {
+        /* the agent's newest mail, and whether an attacker's request brought it */
+        if (strmap_put(&st->last_queued, trace_mail_agent(tr, e), trace_mail_mail_id(e)) != 0) {
+            abort();
+        }
+        if (st->accepting && st->accepting == trace_mail_agent_id(e)) {
+            char key[300];
+            snprintf(key, sizeof key, "attacker mail %s", trace_mail_mail(tr, e));
+            story_first(st, key);
+            st->accepting = 0;
+        }
+        return;
+    }
     const char *what = strcmp(state, "deferred") == 0     ? "retry"
                        : strcmp(state, "bounced") == 0    ? "bounce"
                        : strcmp(state, "unreadable") == 0 ? "unreadable"
@@ -443,6 +484,26 @@ static void story_mail(struct story *st, struct trace *tr, const struct trace_ev
                                   {"mail", trace_mail_mail(tr, e)}};
     trace_str w = story_words(st, tr, what, what, v, 2, 0);
     story_beat(st, tr, e, trace_mail_mail(tr, e), trace_mail_agent_id(e), 0, 0, w);
+}
+
+/* The scenario's own beats whose claims hold now, in the order the file gives them. */
+static void story_own(struct story *st, struct trace *tr, size_t end)
+{
+    char why[256];
+    for (size_t k = 0; k < st->nown && st->pending > 0; k++) {
+        const struct scenario_beat *b = &st->own[k];
+        if (st->told_own[k] || claims_eval(tr, b->when, why, sizeof why) != 1) {
+            continue;
+        }
+        st->told_own[k] = true;
+        st->pending--;
+        const char *parts[TRACE_BEAT_PARTS] = {"scenario", b->title.ja ? b->title.ja : b->title.en,
+                                               b->title.en ? b->title.en : b->title.ja,
+                                               b->text.ja ? b->text.ja : b->text.en,
+                                               b->text.en ? b->text.en : b->text.ja};
+        story_beat(st, tr, trace_event_at(tr, end - 1), "", trace_intern(tr, b->agent), 0, 0,
+                   trace_beat_words(tr, parts));
+    }
 }
 
 static void story_observe(void *ctx, struct trace *tr)
@@ -484,6 +545,9 @@ static void story_observe(void *ctx, struct trace *tr)
             break;
         }
     }
+    if (st->pending > 0 && end > st->seen) {
+        story_own(st, tr, end);
+    }
     st->seen = tr->nevents; /* past the beats just recorded */
 }
 
@@ -501,12 +565,27 @@ static void story_free(void *ctx)
     free(st->keys);
     free(st->user);
     free(st->apop);
+    free(st->told_own);
+    strmap_free(&st->last_queued);
     free(st);
 }
 
-int story_attach(struct mail_world *mw, char *err, size_t errlen)
+int story_attach(struct mail_world *mw, const struct scenario *sc, char *err, size_t errlen)
 {
     struct story *st = calloc(1, sizeof *st);
+    if (st && sc && sc->nbeats) {
+        st->own = sc->beats;
+        st->nown = st->pending = sc->nbeats;
+        for (size_t k = 0; k < sc->nbeats; k++) {
+            st->own_tamper =
+                st->own_tamper || strcmp(claims_name(sc->beats[k].when), "tamper") == 0;
+        }
+        st->told_own = calloc(sc->nbeats, sizeof *st->told_own);
+        if (!st->told_own) {
+            free(st);
+            st = NULL;
+        }
+    }
     if (!st) {
         snprintf(err, errlen, "out of memory");
         return -1;

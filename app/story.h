@@ -11,12 +11,15 @@
 #ifndef MAILSIM_STORY_H
 #define MAILSIM_STORY_H
 
+#include "scenario.h"
 #include "world.h"
 
 #include <stddef.h>
 
-/* Makes mw's runs record their beats (mw's observer, freed with the world). Returns 0, or -1 with
- * a message in err when the narration (assets/strings) cannot be read. */
-int story_attach(struct mail_world *mw, char *err, size_t errlen);
+/* Makes mw's runs record their beats (mw's observer, freed with the world), with the scenario's
+ * own beats (sc->beats: each recorded once, as soon as its claim holds; sc may be NULL). sc
+ * must outlive the world. Returns 0, or -1 with a message in err when the narration
+ * (assets/strings) cannot be read. */
+int story_attach(struct mail_world *mw, const struct scenario *sc, char *err, size_t errlen);
 
 #endif

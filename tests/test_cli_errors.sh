@@ -65,7 +65,7 @@ expect type-ja 2 "type.json: error: at \$.seed: 0 以上の整数が必要です
     "$bin" run type.json --lang ja
 expect type-en 2 "type.json: error: at \$.seed: expected a non-negative integer, got a string \
 \"one\"" -- LANG=ja_JP.UTF-8 "$bin" run type.json --lang en
-keys='$schema, meta, seed, start, until, zones, hosts, links, accounts, agents, timeline, expect, taps, countermeasures, attacks'
+keys='$schema, meta, seed, start, until, zones, hosts, links, accounts, agents, timeline, expect, taps, countermeasures, attacks, beats'
 expect key-ja 2 "key.json: error: at \$: 不明なキー \"hostz\" at the top level。\"hosts\" の誤りでは\
 ありませんか？（使えるキー: $keys）" -- "$bin" run key.json --lang ja
 expect check-ja 2 "key.json: error: at \$: 不明なキー \"hostz\" at the top level。\"hosts\" の誤り\

@@ -139,10 +139,10 @@ static const struct test_case test_cases[] = {
     {"{" META ", \"hostz\": []}",
      "t: error: at $: unknown key \"hostz\" at the top level; did you mean \"hosts\"? (expected "
      "one of: $schema, meta, seed, start, until, zones, hosts, links, accounts, agents, timeline, "
-     "expect, taps, countermeasures, attacks)",
+     "expect, taps, countermeasures, attacks, beats)",
      "t: error: at $: 不明なキー \"hostz\" at the top level。\"hosts\" の誤りではありませんか？"
      "（使えるキー: $schema, meta, seed, start, until, zones, hosts, links, accounts, agents, "
-     "timeline, expect, taps, countermeasures, attacks）"},
+     "timeline, expect, taps, countermeasures, attacks, beats）"},
     {"{\"meta\": {\"id\": \"t\"}}", "t: error: at $.meta: missing required key \"title\"",
      "t: error: at $.meta: 必須のキー \"title\" がありません"},
     {"{\"meta\": {\"id\": \"t\", \"title\": \"t\"}}",

@@ -3,6 +3,7 @@
  * mail's delivery steps and every attacker's connections have theirs; the JSON trace and the
  * text transcript carry them all; and at each beat the window's header, its highlighted actor
  * and its transcript's connection are that beat's. */
+#include "claims.h"
 #include "export.h"
 #include "harness.h"
 #include "scene_check.h"
@@ -87,6 +88,43 @@ static void check_recorded(struct harness *h, const char *name, const struct tra
     CHECK(h, want > 1);
     free(steps);
     free(beats);
+}
+
+/* The scenario's own beats: each recorded once, as its agent's, at the first moment its claim
+ * holds (it holds over the events before the beat, and not over those of earlier moments). */
+static void check_own(struct harness *h, const char *name, const struct run *r)
+{
+    const struct trace *tr = &r->tr;
+    for (size_t k = 0; k < r->sc->nbeats; k++) {
+        const struct scenario_beat *b = &r->sc->beats[k];
+        size_t found = 0, at = 0;
+        for (size_t i = 0; i < tr->nevents; i++) {
+            const struct trace_event *e = trace_event_at(tr, i);
+            size_t n;
+            const char *t =
+                e->kind == TRACE_BEAT ? trace_beat_word(tr, e, TRACE_BEAT_TITLE_EN, &n) : NULL;
+            if (t && n == strlen(b->title.en) && memcmp(t, b->title.en, n) == 0 &&
+                strcmp(trace_beat_agent(tr, e), b->agent) == 0) {
+                found++;
+                at = i;
+            }
+        }
+        if (!CHECK_INT(h, found, 1)) {
+            fprintf(stderr, "    %s: own beat %zu\n", name, k);
+            continue;
+        }
+        struct trace before = *tr, earlier = *tr;
+        before.nevents = at;
+        uint64_t t = trace_event_at(tr, at)->t;
+        size_t start = at; /* the first event of the beat's moment */
+        while (start > 0 && trace_event_at(tr, start - 1)->t == t) {
+            start--;
+        }
+        earlier.nevents = start;
+        char why[256];
+        CHECK_INT(h, claims_eval(&before, b->when, why, sizeof why), 1);
+        CHECK_INT(h, claims_eval(&earlier, b->when, why, sizeof why), 0);
+    }
 }
 
 /* The JSON trace has a "beat" line for each, and the text transcript a header for each. */
@@ -222,13 +260,15 @@ int main(void)
     char names[64][64];
     size_t n = scenario_names(names, 64);
     CHECK(&h, n >= 18);
-    size_t total = 0;
+    size_t total = 0, owns = 0;
     for (size_t i = 0; i < n; i++) {
         char path[128];
         snprintf(path, sizeof path, "../scenarios/%s.json", names[i]);
         struct run r;
         if (CHECK(&h, run_load(&r, path) == 0)) {
             check_recorded(&h, names[i], &r.tr);
+            check_own(&h, names[i], &r);
+            owns += r.sc->nbeats;
             check_exported(&h, names[i], &r.tr, viz_timeline_beats(r.tl));
             check_walk(&h, names[i], &r, &en);
             check_walk(&h, names[i], &r, &ja);
@@ -236,6 +276,7 @@ int main(void)
         }
         run_free(&r);
     }
+    CHECK(&h, owns >= 2); /* open-relay's and starttls-stripping's */
     check_quiz_blind(&h, &en);
     check_quiz_blind(&h, &ja);
     printf("test_story: %zu scenarios, %zu beats walked in ja and en\n", n, total);
