@@ -271,6 +271,20 @@ static int mta_out_starttls(void *ctx)
 
 /* Adds one mail (e's recipients idx[0..n)) to session o; false when o cannot take it any more
  * (it has said QUIT). Takes idx on success. */
+
+/* The step a relay's hop is: its own (relay_step), but a delivery status notification (the null
+ * reverse-path) travels the path backwards, from the recipient's side to the sender's, so there
+ * the hop between the two domains' external MTAs and the one into the internal server swap
+ * (④ and ⑤). */
+static int mta_step_of(const struct mta *m, const struct mta_entry *e)
+{
+    bool dsn = e->from && e->from[0] == 0;
+    if (dsn && (m->relay_step == 4 || m->relay_step == 5)) {
+        return 9 - m->relay_step;
+    }
+    return m->relay_step;
+}
+
 static bool mta_out_add(struct mta_out *o, struct mta_entry *e, size_t *idx, size_t n)
 {
     const char **rcpts = calloc(n, sizeof *rcpts);
@@ -317,7 +331,8 @@ void mta_send(struct mta *m, struct mta_entry *e, uint32_t ip, size_t *idx, size
         if (o->ip == ip && o->session && o->unfinished < MTA_REUSE_DEPTH &&
             mta_out_add(o, e, idx, n)) {
             if (m->relay_step > 0) {
-                trace_step(mw->tr, sim_now(mw->sim), m->relay_step, e->mail, m->base.id, o->conn);
+                trace_step(mw->tr, sim_now(mw->sim), mta_step_of(m, e), e->mail, m->base.id,
+                           o->conn);
             }
             session_pump(o->session);
             return;
@@ -361,6 +376,6 @@ void mta_send(struct mta *m, struct mta_entry *e, uint32_t ip, size_t *idx, size
     o->next = m->outs;
     m->outs = o;
     if (m->relay_step > 0) {
-        trace_step(mw->tr, sim_now(mw->sim), m->relay_step, e->mail, m->base.id, s->conn);
+        trace_step(mw->tr, sim_now(mw->sim), mta_step_of(m, e), e->mail, m->base.id, s->conn);
     }
 }
