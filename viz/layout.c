@@ -384,10 +384,10 @@ static float layout_host_height(const struct layout *L, const struct trace *tr, 
 {
     const struct layout_host *lh = &L->hosts[h];
     float small = layout_line_px(DL_FONT_SMALL, v), body = layout_line_px(DL_FONT_BODY, v);
-    if (lh->compact) {
-        return 2 * L->pad + 2 * small;
-    }
     float domain = lh->split_name ? small : 0;
+    if (lh->compact) {
+        return 2 * L->pad + body + domain + 2 * small;
+    }
     if (lh->small) {
         return 2 * L->pad + domain + small * (float)(2 + layout_agents_on(tr, h));
     }
@@ -433,7 +433,8 @@ static void layout_plan(const struct layout *L, const size_t *hs, size_t n, cons
 static void layout_stack(struct layout *L, const struct trace *tr, const size_t *hs, size_t n,
                          float *hgt, float *rel, const struct viz_view *v)
 {
-    float gap = 10 * L->u, top = L->content.y, bottom = L->content.y + L->content.h;
+    float gap = 10 * L->u, top = L->content.y + L->note.h + 6 * L->u;
+    float bottom = L->content.y + L->content.h;
     float mb = layout_line_px(DL_FONT_BODY, v) * 1.5f;
     float above = 0, below = 0;
     for (int pass = 0; pass < 2; pass++) {
@@ -567,7 +568,11 @@ static int layout_hosts(struct layout *L, const struct trace *tr, const struct v
     float gap = 8 * L->u, u = L->u;
     float avail = L->net.w - gap * (float)(nz - 1), x = L->net.x;
     float label_h = layout_line_px(DL_FONT_TITLE, v) * 1.15f;
-    float min_gap = layout_text_width("SMTP 25", DL_FONT_SMALL, true, v) + 24 * u;
+    /* room between boxes for a link's label on its line; presenter type is too large for that
+     * across a whole lesson, so there the boxes keep their width and the labels that find no
+     * room on the line move off it (scene_network.c) */
+    float min_gap =
+        v->presenter ? 40 * u : layout_text_width("SMTP 25", DL_FONT_SMALL, true, v) + 24 * u;
     /* Bands share the width by what their columns of boxes want (with room for the links'
      * labels between them), but each is at least as wide as its label in the title font; when
      * that cannot be, every label takes the body font instead. */
@@ -730,14 +735,17 @@ static int layout_hosts(struct layout *L, const struct trace *tr, const struct v
         }
     }
     float air = 24 * u + layout_line_px(DL_FONT_SMALL, v) * 2;
-    layout_fit_panels(L, v, label_h + 12 * u + above + below + 2 * air);
+    /* the narration's callout (scene_note.c) has its own strip above the hosts and labels */
+    float note_h = 2 * layout_line_px(DL_FONT_BODY, v) + L->pad + 6 * u;
+    layout_fit_panels(L, v, label_h + 12 * u + note_h + above + below + 2 * air);
     for (size_t z = 0; z < nz; z++) {
         L->zones[z].band.h = L->net.h;
     }
     L->content = (struct layout_box){L->net.x, L->net.y + label_h + 6 * u, L->net.w,
                                      L->net.h - label_h - 12 * u};
-    float extra = L->content.h - above - below - 2 * air;
-    L->flow_y = L->content.y + air + above + (extra > 0 ? extra * 0.3f : 0);
+    L->note = (struct layout_box){L->content.x, L->content.y, L->content.w, note_h - 6 * u};
+    float extra = L->content.h - note_h - above - below - 2 * air;
+    L->flow_y = L->content.y + note_h + air + above + (extra > 0 ? extra * 0.3f : 0);
     for (size_t z = 0; z < nz; z++) {
         size_t cols = w->nranks[z] ? w->nranks[z] : 1;
         for (size_t c = 0; c < cols; c++) {

@@ -65,7 +65,7 @@ struct layout_host {
     float cx, cy;     /* where links and envelopes meet it */
     bool main;        /* on the route of the first mail: its box sits on the flow line */
     bool small;       /* on no connection's route (a DNS server): smaller type */
-    bool compact;     /* too many hosts in its column: name and roles only */
+    bool compact;     /* too many hosts in its column: name, address and roles, no programs */
     bool split_name;  /* the name is too wide for the box: its first label on one line,
                          the rest (".a.example") on the next in small type */
     bool has_mailbox; /* an MDA lives here: a mailbox row below the box */
@@ -80,6 +80,7 @@ struct layout {
     struct layout_box track;   /* the timeline's bar, x..x+w spans [0, duration] */
     struct layout_box content; /* the part of net below the zone labels */
     float flow_y;              /* the height of the main path of mail */
+    struct layout_box note;    /* the top of content kept for the narration's two lines */
     struct layout_zone *zones;
     size_t nzones;
     struct layout_host *hosts;

@@ -119,65 +119,6 @@ float scene_exit(const struct layout_box *a, float dx, float dy)
     return t < 1 ? t : 1;
 }
 
-/* ---- the scenario's narration ---- */
-
-/* A note stays on screen this long (presentation seconds) after it happens. */
-#define SCENE_NOTE_HOLD 8.0
-
-/* The latest note at or before the moment shown, in the viewer's language, as a callout at
- * the top of the network area, for a few seconds after it happens. */
-static void scene_note(struct scene *sc)
-{
-    const struct trace *tr = sc->tr;
-    size_t stop = sc->nvis > SCENE_FLIGHT_SCAN ? sc->nvis - SCENE_FLIGHT_SCAN : 0;
-    const struct trace_event *note = NULL;
-    for (size_t i = sc->nvis; i > stop; i--) {
-        const struct trace_event *e = trace_event_at(tr, i - 1);
-        if (sc->p - viz_timeline_event_p(sc->tl, i - 1) > SCENE_NOTE_HOLD) {
-            break;
-        }
-        if (e->kind == TRACE_NOTE) {
-            note = e;
-            break;
-        }
-    }
-    if (!note) {
-        return;
-    }
-    bool ja = sc->s->lang && strcmp(sc->s->lang, "ja") == 0;
-    const char *text = ja ? trace_note_ja(tr, note) : trace_note_en(tr, note);
-    text = *text ? text : (ja ? trace_note_en(tr, note) : trace_note_ja(tr, note));
-    if (!*text) {
-        return;
-    }
-    const struct viz_view *v = sc->v;
-    float u = sc->L.u, pad = sc->L.pad, lh = layout_line_px(DL_FONT_BODY, v);
-    float w = sc->L.net.w * 0.86f, tw = layout_text_width(text, DL_FONT_BODY, false, v);
-    const char *starts[3];
-    size_t lens[3], n = 0;
-    for (const char *s = text; *s && n < 3; n++) {
-        const char *end =
-            n == 2 ? s + strlen(s) : layout_text_break(s, w - 2 * pad, DL_FONT_BODY, false, v);
-        end = end == s ? s + strlen(s) : end;
-        starts[n] = s;
-        lens[n] = (size_t)(end - s);
-        for (s = end; *s == ' '; s++) {
-        }
-    }
-    float bw = tw + 2 * pad < w ? tw + 2 * pad : w;
-    struct layout_box b = {sc->L.net.x + (sc->L.net.w - bw) / 2, sc->L.content.y, bw,
-                           lh * (float)n + pad};
-    scene_rect(sc, b, SC_RGBA(255, 250, 225, 240), SC_RGB(214, 170, 40), 1.5f * sc->L.thick, 6 * u,
-               LAYER_MOTION_TEXT);
-    for (size_t i = 0; i < n; i++) {
-        char line[1024];
-        snprintf(line, sizeof line, "%.*s", (int)lens[i], starts[i]);
-        scene_text(sc,
-                   (struct layout_box){b.x + pad, b.y + pad / 2 + lh * (float)i, b.w - 2 * pad, lh},
-                   line, DL_FONT_BODY, false, DL_ALIGN_LEFT, SC_TEXT, LAYER_MOTION_TEXT);
-    }
-}
-
 /* ---- the frame ---- */
 
 /* The transcript follows the chosen connection, else the narrated beat's, else the one that

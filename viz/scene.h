@@ -107,6 +107,7 @@ struct viz_view {
     /* Rows each panel is scrolled back from its newest row (0: it follows the newest); the
      * scene shows at most what there is, scene_panel_scroll() keeps it within that. */
     int scroll[VIZ_PANEL_COUNT];
+    bool note_open; /* the narration's callout shows its whole text, not two lines */
     const struct viz_strings *strings;
 };
 
@@ -126,6 +127,10 @@ int scene_panel_at(const struct trace *tr, const struct viz_timeline *tl, const 
  * newest) and the oldest row at the top of the panel. Costs rows counted, not the run's size. */
 int scene_panel_scroll(const struct trace *tr, const struct viz_timeline *tl,
                        const struct viz_view *v, enum viz_panel panel, int delta);
+
+/* Whether window point (x, y) is on the narration's callout in dl (a click there opens or
+ * closes it: viz_view.note_open). */
+bool scene_note_at(const struct display_list *dl, float x, float y);
 
 /* The presentation time under window x on the timeline's track, clamped to [0, duration]: for
  * dragging the scrubber or clicking the track (items with DL_TARGET_SCRUBBER). */

@@ -17,6 +17,7 @@ enum scene_layer {
     LAYER_LABEL = 6,
     LAYER_MOTION = 7,
     LAYER_MOTION_TEXT = 8,
+    LAYER_NOTE = 9, /* the narration's callout (scene_note.c) */
     LAYER_PANEL = 10,
     LAYER_PANEL_TEXT = 11,
     LAYER_BAR = 12,
@@ -82,6 +83,7 @@ struct scene {
      * labels already placed */
     struct layout_box avoid[SCENE_MAX_AVOID];
     size_t navoid;
+    size_t navoid_still; /* avoid[0..navoid_still): the still diagram's (links' labels, icons) */
 };
 
 /* Fills the frame's state for (trace, timeline, view): the layout, the moment shown, the
@@ -130,6 +132,7 @@ float scene_exit(const struct layout_box *a, float dx, float dy);
 /* The parts of a frame. */
 void scene_network(struct scene *sc);
 void scene_motion(struct scene *sc);
+void scene_note(struct scene *sc);
 void scene_transcript(struct scene *sc);
 void scene_inspector(struct scene *sc);
 void scene_top_bar(struct scene *sc);

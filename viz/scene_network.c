@@ -27,17 +27,68 @@ static bool scene_route_has(const uint32_t *route, int n, uint32_t l)
     return false;
 }
 
-static void scene_link_labels(struct scene *sc, uint32_t l, float mx, float my, bool vertical,
-                              float room)
+/* Whether a label's box b is clear of every host box and of the labels and icons placed so far,
+ * inside the network area under the zones' names. */
+static bool scene_label_free(const struct scene *sc, struct layout_box b)
+{
+    const struct layout_box *c = &sc->L.content;
+    if (b.x < c->x || b.y < c->y || b.x + b.w > c->x + c->w || b.y + b.h > c->y + c->h) {
+        return false;
+    }
+    if (scene_boxes_meet(b, sc->L.note, 0)) {
+        return false; /* the narration's strip */
+    }
+    float m = 3 * sc->L.u, tag = layout_line_px(DL_FONT_SMALL, sc->v) * 0.6f;
+    for (size_t h = 0; h < sc->L.nhosts; h++) {
+        /* with the key tag that may sit on its top edge */
+        struct layout_box hb = sc->L.hosts[h].box;
+        hb.y -= tag;
+        hb.h += tag;
+        if (scene_boxes_meet(b, hb, m)) {
+            return false;
+        }
+    }
+    for (size_t i = 0; i < sc->navoid; i++) {
+        if (scene_boxes_meet(b, sc->avoid[i], m)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The nearest place to (x, y) for a box w by h, moving away from the line (up first on a
+ * horizontal link, right first on a vertical one) until it is free; found tells whether it is. */
+static struct layout_box scene_label_spot(const struct scene *sc, float x, float y, float w,
+                                          float h, bool vertical, bool *found)
+{
+    float step = 6 * sc->L.u, reach = sc->L.content.h;
+    for (float d = 0; d < reach; d += step) {
+        for (int side = -1; side <= 1; side += 2) {
+            struct layout_box b = vertical
+                                      ? (struct layout_box){x + (side < 0 ? d : -d - w), y, w, h}
+                                      : (struct layout_box){x, y + (float)side * d, w, h};
+            if (scene_label_free(sc, b)) {
+                *found = true;
+                return b;
+            }
+        }
+    }
+    *found = false;
+    return (struct layout_box){x, y, w, h};
+}
+
+/* A link's labels ("SMTP 25", one per protocol and port it carried): on one line where the gap
+ * between the boxes has room, else moved off the line to the nearest free place, with a thin
+ * leader back to the link; stacked ("SMTP" over "25") only when one line finds no place. */
+static void scene_link_labels(struct scene *sc, uint32_t l, float mx, float my, bool vertical)
 {
     const struct viz_link_info *li = &sc->tl->links[l];
     const struct viz_view *v = sc->v;
-    if (v->quiz_asking) {
+    if (v->quiz_asking || li->nlabels == 0) {
         return; /* "SMTP 587" would answer a question about the port */
     }
     float lh = layout_line_px(DL_FONT_SMALL, v), u = sc->L.u;
     char proto[VIZ_LINK_LABELS][24], port[VIZ_LINK_LABELS][8], one[VIZ_LINK_LABELS][40];
-    /* "SMTP 587" on one line when the gap between the boxes has room, else "SMTP" over "587" */
     float wide = 0, narrow = 0;
     for (size_t k = 0; k < li->nlabels; k++) {
         struct trace_conn c = {0};
@@ -50,25 +101,44 @@ static void scene_link_labels(struct scene *sc, uint32_t l, float mx, float my, 
         wide = w1 > wide ? w1 : wide;
         narrow = w2 > narrow ? w2 : narrow;
     }
-    bool stacked = !vertical && wide + 8 * u > room;
-    float w = (stacked ? narrow : wide) + 8 * u;
-    float per = stacked ? 2 * lh : lh, total = per * (float)li->nlabels;
+    bool stacked = false, found = false;
+    struct layout_box blk;
+    for (int pass = 0; pass < 2 && !found; pass++) {
+        stacked = pass == 1;
+        float w = (stacked ? narrow : wide) + 8 * u;
+        float per = stacked ? 2 * lh : lh, total = per * (float)li->nlabels;
+        float x = vertical ? mx + 8 * u : mx - w / 2,
+              y = vertical ? my - total / 2 : my - 6 * u - total;
+        blk = scene_label_spot(sc, x, y, w, total, vertical, &found);
+    }
+    if (!found) {
+        stacked = false;
+        float total = lh * (float)li->nlabels;
+        blk = vertical ? (struct layout_box){mx + 8 * u, my - total / 2, wide + 8 * u, total}
+                       : (struct layout_box){mx - (wide + 8 * u) / 2, my - 6 * u - total,
+                                             wide + 8 * u, total};
+    }
+    /* a leader from a label that left the line back to it */
+    float cx = blk.x + blk.w / 2, cy = blk.y + blk.h / 2;
+    bool off = vertical ? fabsf(cx - mx) > blk.w : fabsf(cy - my) > blk.h;
+    if (off) {
+        float ey = cy < my ? blk.y + blk.h : blk.y;
+        scene_line(sc, vertical ? blk.x : cx, vertical ? cy : ey, mx, my, SC_FAINT,
+                   1.5f * sc->L.thick, LAYER_LINK);
+    }
+    float per = stacked ? 2 * lh : lh;
     for (size_t k = 0; k < li->nlabels; k++) {
-        struct layout_box b;
-        if (vertical) {
-            b = (struct layout_box){mx + 8 * u, my - total / 2 + per * (float)k, w, per};
-        } else {
-            b = (struct layout_box){mx - w / 2, my - 6 * u - total + per * (float)k, w, per};
-        }
+        struct layout_box b = {blk.x, blk.y + per * (float)k, blk.w, per};
         bool used = li->labels[k].first < sc->nvis;
         struct dl_color c = used ? SC_TEXT : SC_FAINT;
         scene_rect(sc, b, SC_RGBA(255, 255, 255, 200), SC_NONE, 0, 4 * u, LAYER_LABEL);
         scene_avoid(sc, b);
         if (stacked && *proto[k]) {
-            struct dl_item *t1 = scene_text(sc, (struct layout_box){b.x, b.y, w, lh}, proto[k],
+            struct dl_item *t1 = scene_text(sc, (struct layout_box){b.x, b.y, b.w, lh}, proto[k],
                                             DL_FONT_SMALL, used, DL_ALIGN_CENTER, c, LAYER_LABEL);
-            struct dl_item *t2 = scene_text(sc, (struct layout_box){b.x, b.y + lh, w, lh}, port[k],
-                                            DL_FONT_SMALL, used, DL_ALIGN_CENTER, c, LAYER_LABEL);
+            struct dl_item *t2 =
+                scene_text(sc, (struct layout_box){b.x, b.y + lh, b.w, lh}, port[k], DL_FONT_SMALL,
+                           used, DL_ALIGN_CENTER, c, LAYER_LABEL);
             scene_target(t1, DL_TARGET_LINK, l);
             scene_target(t2, DL_TARGET_LINK, l);
         } else {
@@ -77,6 +147,36 @@ static void scene_link_labels(struct scene *sc, uint32_t l, float mx, float my, 
             scene_target(t, DL_TARGET_LINK, l);
         }
     }
+}
+
+/* A link's lock or eye: on the line beside its middle, moved along it (then off it) to where it
+ * covers no box and no label. */
+static void scene_link_icon(struct scene *sc, uint32_t l, enum dl_icon icon, struct dl_color c,
+                            float mx, float my, float dx, float dy)
+{
+    float isz = layout_line_px(DL_FONT_BODY, sc->v);
+    float len = sqrtf(dx * dx + dy * dy);
+    float ux = len > 0 ? dx / len : 1, uy = len > 0 ? dy / len : 0;
+    float step = isz * 0.6f;
+    struct layout_box best = {mx - isz / 2, my - isz / 2, isz, isz};
+    bool found = false;
+    for (int k = 1; k < 40 && !found; k++) {
+        /* 1, -1, 2, -2, ... steps along the line, then the same a line's width off it */
+        float t = (float)((k + 1) / 2) * (k % 2 ? 1.0f : -1.0f) * step;
+        for (int off = 0; off < 3 && !found; off++) {
+            float o = off == 0 ? 0 : (off == 1 ? 1.0f : -1.0f) * isz * 0.9f;
+            struct layout_box b = {mx + ux * t - uy * o - isz / 2, my + uy * t + ux * o - isz / 2,
+                                   isz, isz};
+            if (scene_label_free(sc, b)) {
+                best = b;
+                found = true;
+            }
+        }
+    }
+    struct dl_item *ic =
+        scene_icon(sc, icon, best.x + isz / 2, best.y + isz / 2, isz, c, LAYER_LABEL);
+    scene_avoid(sc, best);
+    scene_target(ic, DL_TARGET_LINK, l);
 }
 
 static void scene_links(struct scene *sc)
@@ -113,23 +213,13 @@ static void scene_links(struct scene *sc)
         float tm = t0 < t1 ? (t0 + t1) / 2 : 0.5f;
         float mx = a->cx + dx * tm, my = a->cy + dy * tm;
         bool vertical = fabsf(dy) > fabsf(dx);
-        float room = vertical ? sc->L.zones[0].band.w * 0.5f : fabsf(dx) * (t1 - t0);
-        scene_link_labels(sc, l, mx, my, vertical, room);
-        float isz = layout_line_px(DL_FONT_BODY, sc->v);
+        scene_link_labels(sc, l, mx, my, vertical);
         const struct viz_link_info *li = &tl->links[l];
-        float ix = vertical ? mx - isz : mx - (li->tapped ? isz * 0.6f : 0);
-        float iy = vertical ? my : my + isz * 0.9f;
         if (li->first_tls < sc->nvis) {
-            struct dl_item *ic = scene_icon(sc, DL_ICON_LOCK, ix, iy, isz, SC_TEXT, LAYER_LABEL);
-            scene_avoid(sc, (struct layout_box){ix - isz / 2, iy - isz / 2, isz, isz});
-            scene_target(ic, DL_TARGET_LINK, l);
-            ix += vertical ? 0 : isz * 1.2f;
-            iy += vertical ? isz * 1.2f : 0;
+            scene_link_icon(sc, l, DL_ICON_LOCK, SC_TEXT, mx, my, dx, dy);
         }
         if (li->tapped) {
-            struct dl_item *ic = scene_icon(sc, DL_ICON_EYE, ix, iy, isz, SC_RED, LAYER_LABEL);
-            scene_avoid(sc, (struct layout_box){ix - isz / 2, iy - isz / 2, isz, isz});
-            scene_target(ic, DL_TARGET_LINK, l);
+            scene_link_icon(sc, l, DL_ICON_EYE, SC_RED, mx, my, dx, dy);
         }
     }
 }
@@ -221,8 +311,10 @@ static void scene_host_keys(struct scene *sc, uint32_t h, const struct layout_ho
         scene_target(bg, DL_TARGET_HOST, h);
         scene_icon(sc, DL_ICON_KEY, tag.x + 4 * u + isz / 2, tag.y + hgt / 2, isz, SC_PANEL,
                    LAYER_LABEL);
-        scene_text(sc, (struct layout_box){tag.x + isz + 7 * u, tag.y + u, tw + 2 * u, row}, label,
-                   DL_FONT_SMALL, true, DL_ALIGN_LEFT, SC_PANEL, LAYER_LABEL);
+        struct dl_item *t =
+            scene_text(sc, (struct layout_box){tag.x + isz + 7 * u, tag.y + u, tw + 2 * u, row},
+                       label, DL_FONT_SMALL, true, DL_ALIGN_LEFT, SC_PANEL, LAYER_LABEL);
+        scene_target(t, DL_TARGET_HOST, h);
         scene_avoid(sc, tag);
         x -= w + 4 * u;
     }
@@ -304,10 +396,10 @@ static void scene_host(struct scene *sc, uint32_t h)
     scene_target(box, DL_TARGET_HOST, h);
     float x = lh->box.x + pad, w = lh->box.w - 2 * pad, y = lh->box.y + pad;
     float small = layout_line_px(DL_FONT_SMALL, v), body = layout_line_px(DL_FONT_BODY, v);
-    bool little = lh->small || lh->compact;
+    bool little = lh->small;
     float name_h = little ? small : body;
     const char *name = scene_host_name(sc, h);
-    size_t cut = lh->split_name && !lh->compact ? layout_name_split(name) : 0;
+    size_t cut = lh->split_name ? layout_name_split(name) : 0;
     char first[256];
     snprintf(first, sizeof first, "%.*s", (int)(cut ? cut : strlen(name)), name);
     scene_text(sc, (struct layout_box){x, y, w, name_h}, first,
@@ -320,8 +412,12 @@ static void scene_host(struct scene *sc, uint32_t h)
         y += small;
     }
     char second[160];
+    trace_format_ipv4(tr->hosts[h].ip, second, sizeof second);
+    scene_text(sc, (struct layout_box){x, y, w, small}, second, DL_FONT_SMALL, false, DL_ALIGN_LEFT,
+               SC_MUTED, LAYER_HOST_TEXT);
     if (lh->compact) {
-        /* name and roles only */
+        /* its roles on one line, their programs left out for room */
+        y += small;
         size_t n = 0;
         second[0] = 0;
         for (size_t a = 0; a < tr->nagents && n + 1 < sizeof second; a++) {
@@ -332,11 +428,9 @@ static void scene_host(struct scene *sc, uint32_t h)
                 n = k > 0 && (size_t)k < sizeof second - n ? n + (size_t)k : sizeof second - 1;
             }
         }
-    } else {
-        trace_format_ipv4(tr->hosts[h].ip, second, sizeof second);
+        scene_text(sc, (struct layout_box){x, y, w, small}, second, DL_FONT_SMALL, false,
+                   DL_ALIGN_LEFT, SC_ROLE, LAYER_HOST_TEXT);
     }
-    scene_text(sc, (struct layout_box){x, y, w, small}, second, DL_FONT_SMALL, false, DL_ALIGN_LEFT,
-               lh->compact ? SC_ROLE : SC_MUTED, LAYER_HOST_TEXT);
     if (!lh->compact) {
         scene_host_keys(sc, h, lh);
     }
@@ -372,12 +466,22 @@ static void scene_host(struct scene *sc, uint32_t h)
         float right = sc->L.net.x + sc->L.net.w - 4 * u;
         badge.x = badge.x + bw > right ? right - bw : badge.x;
         badge.x = badge.x < sc->L.net.x + 4 * u ? sc->L.net.x + 4 * u : badge.x;
-        /* below the box, unless another host's box is there: then above it */
+        /* below the box, else above it, else lower still: where no other host's box is */
+        float ys[3] = {badge.y, lh->box.y - bh - 0.8f * layout_line_px(DL_FONT_SMALL, v) - 6 * u,
+                       lh->box.y + lh->box.h + 6 * u};
         for (size_t o = 0; o < tr->nhosts; o++) {
             const struct layout_box *ob = &sc->L.hosts[o].box;
-            if (o != h && badge.x < ob->x + ob->w && ob->x < badge.x + badge.w &&
-                badge.y < ob->y + ob->h && ob->y < badge.y + badge.h) {
-                badge.y = lh->box.y - bh - 0.8f * layout_line_px(DL_FONT_SMALL, v) - 6 * u;
+            bool under = ob->y + ob->h + 6 * u > ys[2] && ob->x < badge.x + badge.w &&
+                         badge.x < ob->x + ob->w;
+            ys[2] = o != h && under ? ob->y + ob->h + 6 * u : ys[2];
+        }
+        for (int k = 0; k < 3; k++) {
+            badge.y = ys[k];
+            bool clear = true;
+            for (size_t o = 0; o < tr->nhosts && clear; o++) {
+                clear = o == h || !scene_boxes_meet(badge, sc->L.hosts[o].box, 0);
+            }
+            if (clear) {
                 break;
             }
         }
@@ -394,4 +498,5 @@ void scene_network(struct scene *sc)
     for (uint32_t h = 0; h < sc->L.nhosts; h++) {
         scene_host(sc, h);
     }
+    sc->navoid_still = sc->navoid;
 }
