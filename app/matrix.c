@@ -14,7 +14,7 @@
 /* The table's words, from assets/strings (keys "matrix.*"); English when a key is missing. */
 struct matrix_words {
     const char *on, *off, *succeeds, *blocked, *works, *broken, *as_written, *legitimate;
-    const char *combinations;
+    const char *combinations, *countermeasures;
 };
 
 static const char *matrix_word(const struct ui_strings *ui, const char *key, const char *fallback)
@@ -34,6 +34,7 @@ static void matrix_words_load(const struct ui_strings *ui, struct matrix_words *
     w->as_written = matrix_word(ui, "matrix.as_written", "the scenario as written");
     w->legitimate = matrix_word(ui, "matrix.legitimate", "legitimate use");
     w->combinations = matrix_word(ui, "matrix.combinations", "combinations of countermeasures");
+    w->countermeasures = matrix_word(ui, "matrix.countermeasures", "countermeasures");
 }
 
 bool matrix_on(const struct matrix *m, size_t r, size_t i)
@@ -53,36 +54,78 @@ void matrix_free(struct matrix *m)
     memset(m, 0, sizeof *m);
 }
 
-/* Runs one combination and judges every attack. */
-static int matrix_row(const struct scenario *sc, const struct build_options *opt, unsigned mask,
-                      bool *out, char *err, size_t errlen)
+/* One combination built and run, the scenario's own title kept. */
+static struct trace *matrix_run_untitled(const struct scenario *sc, const struct build_options *opt,
+                                         unsigned mask, char *err, size_t errlen)
 {
     struct scenario *v = scenario_variant(sc, mask, err, errlen);
     if (!v) {
-        return -1;
+        return NULL;
     }
-    struct trace tr;
-    if (trace_init(&tr) != 0) {
-        snprintf(err, errlen, "out of memory");
-        scenario_free(v);
-        return -1;
-    }
-    char why[512];
-    struct mail_world *mw = build_world(v, opt, &tr, why, sizeof why);
-    int rc = 0;
-    if (!mw) {
-        snprintf(err, errlen, "%s: error: %s", v->path, why);
-        rc = -1;
-    } else {
-        mail_world_run(mw, v->until_us ? v->until_us : UINT64_MAX);
-        for (size_t a = 0; a < v->nattacks; a++) {
-            out[a] = build_attack_succeeded(&v->attacks[a], &tr);
-        }
-        mail_world_free(mw);
-    }
-    trace_free(&tr);
+    struct trace *tr = catalog_run_scenario(v, opt, err, errlen);
     scenario_free(v);
-    return rc;
+    return tr;
+}
+
+/* Runs one combination and judges every attack (a variant switches agents' settings only: its
+ * attacks are the scenario's). */
+static int matrix_row(const struct scenario *sc, const struct build_options *opt, unsigned mask,
+                      bool *out, char *err, size_t errlen)
+{
+    struct trace *tr = matrix_run_untitled(sc, opt, mask, err, errlen);
+    if (!tr) {
+        return -1;
+    }
+    for (size_t a = 0; a < sc->nattacks; a++) {
+        out[a] = build_attack_succeeded(&sc->attacks[a], tr);
+    }
+    trace_free(tr);
+    free(tr);
+    return 0;
+}
+
+static const char *matrix_label(const struct scenario_text *t, const char *lang);
+
+/* How much of a countermeasure's label names it: the part before its first colon ("Relay
+ * restriction: relay only for ..."), or all of it. */
+static int matrix_label_head(const char *label)
+{
+    const char *colon = strstr(label, ": "), *wide = strstr(label, "\xef\xbc\x9a"); /* ： */
+    colon = !colon || (wide && wide < colon) ? wide : colon;
+    return (int)(colon && colon > label ? (size_t)(colon - label) : strlen(label));
+}
+
+void matrix_variant_title(const struct scenario *sc, unsigned on_mask, const char *lang, char *out,
+                          size_t cap)
+{
+    const char *l = lang && strcmp(lang, "ja") == 0 ? "ja" : "en";
+    char err[256];
+    struct ui_strings *ui = ui_strings_load(l, err, sizeof err);
+    struct matrix_words w;
+    matrix_words_load(ui, &w);
+    const char *title = matrix_label(&sc->title, l);
+    int n = snprintf(out, cap, "%s · %s: ", *title ? title : sc->id, w.countermeasures);
+    for (size_t i = 0; i < sc->ncountermeasures && n >= 0 && (size_t)n < cap; i++) {
+        const char *label = matrix_label(&sc->countermeasures[i].label, l);
+        label = *label ? label : sc->countermeasures[i].id;
+        int k = snprintf(out + n, cap - (size_t)n, "%s%.*s %s", i ? (*l == 'j' ? "、" : ", ") : "",
+                         matrix_label_head(label), label, (on_mask >> i) & 1u ? w.on : w.off);
+        n = k < 0 ? k : n + k;
+    }
+    ui_strings_free(ui);
+}
+
+struct trace *matrix_run(const struct scenario *sc, const struct build_options *opt,
+                         unsigned on_mask, char *err, size_t errlen)
+{
+    struct trace *tr = matrix_run_untitled(sc, opt, on_mask, err, errlen);
+    if (tr) {
+        char ja[1024], en[1024];
+        matrix_variant_title(sc, on_mask, "ja", ja, sizeof ja);
+        matrix_variant_title(sc, on_mask, "en", en, sizeof en);
+        trace_set_title(tr, sc->id, ja, en);
+    }
+    return tr;
 }
 
 int matrix_compute(const struct scenario *sc, const struct build_options *opt, struct matrix *m,

@@ -29,6 +29,19 @@ int matrix_compute(const struct scenario *sc, const struct build_options *opt, s
                    char *err, size_t errlen);
 void matrix_free(struct matrix *m);
 
+/* The scenario run with its countermeasures as on_mask says (bit i turns countermeasures[i] on,
+ * a clear bit off), as a row of the table is run, into a new trace on the heap (trace_free() and
+ * free()); its title, in both languages, names the combination (matrix_variant_title). NULL with
+ * a message in err. Shares no state: the window calls it on its loader thread. */
+struct trace *matrix_run(const struct scenario *sc, const struct build_options *opt,
+                         unsigned on_mask, char *err, size_t errlen);
+
+/* The title of that run in lang ("ja" or "en") into out: the scenario's title, then which
+ * countermeasures are on and off, each by its label's head (before a colon), e.g. "Open relay
+ * (third-party relaying) · countermeasures: Relay restriction on". Cut to fit cap. */
+void matrix_variant_title(const struct scenario *sc, unsigned on_mask, const char *lang, char *out,
+                          size_t cap);
+
 /* Whether countermeasure i is on in row r, and whether attack a succeeded there. */
 bool matrix_on(const struct matrix *m, size_t r, size_t i);
 bool matrix_succeeded(const struct matrix *m, size_t r, size_t a);

@@ -53,6 +53,7 @@ static void viewer_matrix_words(const struct ui_strings *ui, struct overlay_word
 #undef VIEWER_WORD
 #undef VIEWER_CELL
     w->none = ui_string(ui, "ui.matrix.none");
+    w->hint = ui_string(ui, "ui.matrix.hint");
 }
 
 /* A text of the scenario in both languages into out[OVERLAY_EN], out[OVERLAY_JA] (the other
@@ -492,6 +493,29 @@ static struct trace *viewer_load(void *ctx, const char *scenario, char *err, siz
     return catalog_build_trace(scenario, &mv->build, err, errlen);
 }
 
+/* Runs on the loader thread, as viewer_load: a row of the matrix chosen in the window, the
+ * scenario (for a recorded run, the one it is a run of) built and run as `mailsim matrix` runs
+ * that row. */
+static struct trace *viewer_load_variant(void *ctx, const char *scenario, unsigned on_mask,
+                                         char *err, size_t errlen)
+{
+    const struct viewer *mv = ctx;
+    const char *about = viewer_about(mv, scenario);
+    if (!about && scenario) {
+        snprintf(err, errlen, "%s names no scenario", scenario);
+        return NULL;
+    }
+    struct scenario *sc = catalog_load(about, err, errlen);
+    if (!sc) {
+        return NULL;
+    }
+    struct build_options opt = mv->build;
+    opt.maildir = NULL; /* Maildirs are the scenario's as written, as viewer_matrix_of keeps them */
+    struct trace *tr = matrix_run(sc, &opt, on_mask, err, errlen);
+    scenario_free(sc);
+    return tr;
+}
+
 /* Runs on the loader thread too, after viewer_load. A recorded run's matrix is its scenario's,
  * run here, as `mailsim matrix ID` would. */
 static struct overlay_matrix *viewer_matrix(void *ctx, const char *scenario, char *err,
@@ -525,6 +549,7 @@ viewer_run_window(struct viewer *mv, const struct viz_window_options *wo, char *
         .scenarios = viewer_scenarios,
         .load = viewer_load,
         .matrix = viewer_matrix,
+        .load_variant = viewer_load_variant,
         .quiz_start = viewer_quiz_start,
         .quiz_state = viewer_quiz_state,
         .quiz_answer = viewer_quiz_answer,

@@ -15,6 +15,7 @@ static const struct overlay_words words = {
     "legitimate use",
     "combinations of countermeasures",
     "This scenario declares no countermeasures to turn on and off.",
+    "Click a row (or ↑ ↓ and Enter) to play that combination",
 };
 
 /* smtp-auth-587: two countermeasures, two attacks and one legitimate use. */

@@ -3,7 +3,9 @@
  * playback and give it back, Home keeps the play state, the scenario list is grouped and
  * scrolls with its selection in view; and the help overlay wraps every line of the real help
  * (assets/strings, ja and en) inside the window instead of cutting it. */
+#include "catalog.h"
 #include "harness.h"
+#include "matrix.h"
 #include "scene_check.h"
 #include "window_int.h"
 
@@ -54,10 +56,33 @@ static size_t test_scenarios(void *ctx, const char *lang, struct viz_scenario_en
     return n;
 }
 
+/* What the host was last asked to build for a row of the matrix. */
+static struct {
+    char scenario[256];
+    unsigned on_mask;
+    int calls;
+} test_asked;
+
+/* A host's load_variant: records what it was asked and builds it as the viewer does. */
+static struct trace *test_load_variant(void *ctx, const char *scenario, unsigned on_mask, char *err,
+                                       size_t errlen)
+{
+    (void)ctx;
+    snprintf(test_asked.scenario, sizeof test_asked.scenario, "%s", scenario ? scenario : "");
+    test_asked.on_mask = on_mask;
+    test_asked.calls++;
+    struct scenario *sc = catalog_load(scenario, err, errlen);
+    struct build_options opt = {0};
+    struct trace *tr = sc ? matrix_run(sc, &opt, on_mask, err, errlen) : NULL;
+    scenario_free(sc);
+    return tr;
+}
+
 /* A window's state over a run of nine-steps, 1280x720, as viz_window_run sets it up. */
 static struct window_app *test_app(struct test_host *t, struct run *r, bool presenter)
 {
-    static const struct viz_host host_template = {.words = test_words, .scenarios = test_scenarios};
+    static const struct viz_host host_template = {
+        .words = test_words, .scenarios = test_scenarios, .load_variant = test_load_variant};
     static struct viz_host host;
     host = host_template;
     host.ctx = t;
@@ -70,6 +95,7 @@ static struct window_app *test_app(struct test_host *t, struct run *r, bool pres
     a->view.presenter = presenter;
     a->view.mouse_x = a->view.mouse_y = -1;
     a->quiz.replay_until = -1;
+    a->matrix_playing = SIZE_MAX;
     window_set_lang(a, "ja");
     a->tr = &r->tr;
     a->tl = r->tl;
@@ -286,6 +312,92 @@ static void test_list(struct harness *h, struct test_host *t, struct run *r, boo
     free(a);
 }
 
+/* Waits for the loader thread and takes its run, as the window's loop does. */
+static void test_take_load(struct window_app *a)
+{
+    while (a->loader && !SDL_AtomicGet(&a->loader->done)) {
+        SDL_Delay(1);
+    }
+    window_poll_loader(a);
+}
+
+/* open-relay's matrix as the viewer makes it: relay restriction off (as written) and on. */
+static struct overlay_matrix *test_open_relay_matrix(void)
+{
+    struct overlay_matrix *m = overlay_matrix_new(2, 3, 1);
+    const enum overlay_cell cells[] = {OVERLAY_OFF, OVERLAY_SUCCEEDS, OVERLAY_WORKS,
+                                       OVERLAY_ON,  OVERLAY_BLOCKED,  OVERLAY_WORKS};
+    memcpy(m->cells, cells, sizeof cells);
+    m->marked = 0;
+    m->title[OVERLAY_JA] = overlay_strdup("第三者中継(オープンリレー)");
+    return m;
+}
+
+/* A row of the matrix clicked, or chosen with the keys: the matrix closes, the host builds that
+ * combination of the scenario shown, and the window plays it with the matrix kept, the row
+ * marked as playing; Esc goes back to the matrix once. */
+static void test_matrix_rows(struct harness *h, struct test_host *t, struct run *r)
+{
+    struct window_app *a = test_app(t, r, false);
+    a->tr = NULL; /* the run is the test's: the loaded ones replace nothing of it */
+    a->tl = NULL;
+    a->view.playing = false;
+    snprintf(a->current, sizeof a->current, "../scenarios/open-relay.json");
+    struct overlay_matrix *m = test_open_relay_matrix();
+    a->matrix = m;
+    test_press(a, SDLK_m, 0);
+    CHECK(h, a->matrix_open);
+    /* Down the middle of the panel, the pointer meets row 0, then row 1, and selects it. */
+    float x = (float)a->view.width / 2, y = 0;
+    while (y < (float)a->view.height && window_matrix_row_at(a, x, y) != 1) {
+        y += 1;
+    }
+    CHECK(h, y < (float)a->view.height && window_matrix_row_at(a, x, y - 2) == 0);
+    window_apply(a, (struct window_intent){WI_MOVE, x, y + 2, 0});
+    CHECK_INT(h, a->matrix_sel, 1);
+    window_apply(a, (struct window_intent){WI_PRESS, x, y + 2, 0});
+    CHECK(h, !a->matrix_open && a->loader != NULL);
+    test_take_load(a);
+    CHECK_INT(h, test_asked.calls, 1);
+    CHECK_STR(h, test_asked.scenario, "../scenarios/open-relay.json");
+    CHECK_INT(h, test_asked.on_mask, 1);
+    CHECK(h, a->tr && a->tl && a->matrix == m && a->matrix_playing == 1 && a->view.playing);
+    CHECK_STR(h, a->current, "../scenarios/open-relay.json");
+    /* The titles name the combination, in both languages. */
+    CHECK(h, a->tr && strstr(a->tr->title_en, "Open relay") &&
+                 strstr(a->tr->title_en, "countermeasures: Relay restriction on"));
+    CHECK(h, a->tr && strstr(a->tr->title_ja, "対策: 中継制限 有効"));
+    /* Esc: back to the matrix, the row playing marked; then closed; then the question. */
+    test_press(a, SDLK_ESCAPE, 0);
+    CHECK(h, a->matrix_open && !a->quit_asked);
+    test_press(a, SDLK_ESCAPE, 0);
+    CHECK(h, !a->matrix_open && !a->quit_asked);
+    test_press(a, SDLK_ESCAPE, 0);
+    CHECK(h, a->quit_asked);
+    test_press(a, SDLK_ESCAPE, 0);
+    /* The keys: M, Up to the row as written, Enter. Up and Enter do not step or answer. */
+    test_press(a, SDLK_m, 0);
+    test_press(a, SDLK_UP, 0);
+    CHECK_INT(h, a->matrix_sel, 0);
+    CHECK(h, a->matrix_open && a->view.p == 0);
+    test_press(a, SDLK_RETURN, 0);
+    CHECK(h, !a->matrix_open);
+    test_take_load(a);
+    CHECK_INT(h, test_asked.calls, 2);
+    CHECK_INT(h, test_asked.on_mask, 0);
+    CHECK(h, a->matrix_playing == 0 && a->tr &&
+                 strstr(a->tr->title_en, "countermeasures: Relay restriction off"));
+    /* A click beside the table only closes it. */
+    test_press(a, SDLK_m, 0);
+    window_apply(a, (struct window_intent){WI_PRESS, 2, 2, 0});
+    CHECK(h, !a->matrix_open && !a->loader && test_asked.calls == 2);
+    viz_timeline_free(a->tl);
+    trace_free(a->tr);
+    free(a->tr);
+    overlay_matrix_free(a->matrix);
+    free(a);
+}
+
 /* Every character of every help line is drawn, inside the window: none is cut. */
 static void test_help(struct harness *h, const char *lang, int width, int height, bool presenter)
 {
@@ -363,6 +475,7 @@ int main(void)
         test_list(&h, &t, &r, false, 1600, 900);
         test_list(&h, &t, &r, true, 1920, 1080);
         test_list(&h, &t, &r, true, 1280, 720);
+        test_matrix_rows(&h, &t, &r);
         run_free(&r);
     }
     ui_strings_free(t.ui);

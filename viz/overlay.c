@@ -212,6 +212,94 @@ static void ov_cell(struct ov *o, const struct overlay_table *t, enum overlay_ce
             DL_FONT_BODY, true, DL_ALIGN_CENTER, OV_WHITE);
 }
 
+/* Where the table's parts go, for drawing and for finding the row under the pointer. */
+struct ov_table_geom {
+    float pad, body, title, small, cell_pad, mark_w, play_w, col_w, table_w, head_h, foot_h, row_h;
+    int hl;      /* lines of the tallest header */
+    size_t rows; /* rows shown: all, or as many as fit */
+    struct overlay_box p;
+    float x0, cx0, rows_y; /* the table's left, its first column's, its first row's top */
+};
+
+static bool ov_table_is_message(const struct overlay_table *t)
+{
+    return t->message || t->ngroup == 0 || t->ncols == 0 || t->nrows == 0 || !t->cells;
+}
+
+static void ov_table_geom(const struct viz_view *v, const struct overlay_table *t,
+                          struct ov_table_geom *g)
+{
+    float W = (float)v->width, H = (float)v->height, u = layout_unit(v);
+    g->pad = layout_line_px(DL_FONT_BODY, v);
+    g->body = layout_line_px(DL_FONT_BODY, v);
+    g->title = layout_line_px(DL_FONT_TITLE, v);
+    g->small = layout_line_px(DL_FONT_SMALL, v);
+    g->cell_pad = 0.4f * g->pad;
+    g->mark_w = 1.4f * g->pad;
+    g->play_w = t->playing < t->nrows ? 1.4f * g->pad : 0; /* the ▶ of the row playing */
+    /* Columns share the width, up to OV_MAX_COL each; the panel is at least as wide as its
+     * title wants (up to the screen's width). */
+    float max_w = W - 2 * g->pad;
+    float col_w = (max_w - 2 * g->pad - g->mark_w - g->play_w) / (float)t->ncols;
+    float col_max = OV_MAX_COL_EM * (float)layout_font_px(DL_FONT_BODY, v);
+    g->col_w = col_w > col_max ? col_max : col_w;
+    g->table_w = g->play_w + g->mark_w + g->col_w * (float)t->ncols;
+    float tw = layout_text_width(t->title ? t->title : "", DL_FONT_TITLE, true, v);
+    float pw = g->table_w + 2 * g->pad;
+    pw = pw < tw + 2 * g->pad ? tw + 2 * g->pad : pw;
+    pw = pw < 900 * u ? 900 * u : pw;
+    pw = pw > max_w ? max_w : pw;
+    /* The header's height: the most lines a label wraps to, and a line for "legitimate use". */
+    int hl = 1;
+    bool legit = false;
+    for (size_t c = 0; c < t->ncols; c++) {
+        int n =
+            ov_wrap(t->headers ? t->headers[c] : NULL, g->col_w - 2 * g->cell_pad, v, NULL, NULL);
+        hl = n > hl ? n : hl;
+        legit = legit || ov_legitimate(t, c);
+    }
+    g->hl = hl;
+    g->head_h = (float)hl * g->body + (legit ? g->small : 0);
+    bool hint = t->choosable && t->words && t->words->hint;
+    g->foot_h = (t->marked < t->nrows ? g->small + 0.4f * g->pad : 0) +
+                (hint ? g->small + 0.4f * g->pad : 0);
+    float fixed =
+        2 * g->pad + g->title + g->body + 0.6f * g->pad + g->head_h + 0.3f * g->pad + g->foot_h;
+    float row_h = 1.6f * g->body, room = H - 2 * g->pad - fixed;
+    if (row_h * (float)t->nrows > room) {
+        row_h = room / (float)t->nrows;
+        row_h = row_h < 1.1f * g->body ? 1.1f * g->body : row_h;
+    }
+    g->row_h = row_h;
+    size_t rows = t->nrows;
+    while (rows > 1 && row_h * (float)rows > room) {
+        rows--; /* 2^8 rows on a small window: what fits */
+    }
+    g->rows = rows;
+    float ph = fixed + row_h * (float)rows;
+    ph = ph > H ? H : ph;
+    g->p = (struct overlay_box){(W - pw) / 2, (H - ph) / 2, pw, ph};
+    /* The table, centred in the panel. */
+    g->x0 = g->p.x + (pw - g->table_w) / 2;
+    g->cx0 = g->x0 + g->play_w + g->mark_w;
+    g->rows_y = g->p.y + g->pad + g->title + g->body + 0.6f * g->pad + g->head_h + 0.3f * g->pad;
+}
+
+size_t overlay_table_row_at(const struct viz_view *v, const struct overlay_table *t, float x,
+                            float y)
+{
+    if (ov_table_is_message(t)) {
+        return SIZE_MAX;
+    }
+    struct ov_table_geom g;
+    ov_table_geom(v, t, &g);
+    if (x < g.x0 || x > g.x0 + g.table_w || y < g.rows_y) {
+        return SIZE_MAX;
+    }
+    size_t r = (size_t)((y - g.rows_y) / g.row_h);
+    return r < g.rows ? r : SIZE_MAX;
+}
+
 struct overlay_box overlay_table_draw(struct display_list *dl, const struct viz_view *v,
                                       const struct overlay_table *t, uint32_t layer)
 {
@@ -220,105 +308,84 @@ struct overlay_box overlay_table_draw(struct display_list *dl, const struct viz_
     ov_rect(&o, (struct overlay_box){0, 0, W, H}, (struct dl_color){20, 26, 33, 150},
             (struct dl_color){0, 0, 0, 0}, 0, 0);
     const struct overlay_words *wd = t->words;
-    if (t->message || t->ngroup == 0 || t->ncols == 0 || t->nrows == 0 || !t->cells) {
+    if (ov_table_is_message(t)) {
         return ov_message(&o, t, t->message ? t->message : (wd ? wd->none : NULL));
     }
-    float pad = layout_line_px(DL_FONT_BODY, v), body = layout_line_px(DL_FONT_BODY, v);
-    float title = layout_line_px(DL_FONT_TITLE, v), small = layout_line_px(DL_FONT_SMALL, v);
-    float cell_pad = 0.4f * pad, mark_w = 1.4f * pad;
-    /* Columns share the width, up to OV_MAX_COL each; the panel is at least as wide as its
-     * title wants (up to the screen's width). */
-    float max_w = W - 2 * pad;
-    float col_w = (max_w - 2 * pad - mark_w) / (float)t->ncols;
-    float col_max = OV_MAX_COL_EM * (float)layout_font_px(DL_FONT_BODY, v);
-    col_w = col_w > col_max ? col_max : col_w;
-    float table_w = mark_w + col_w * (float)t->ncols;
-    float tw = layout_text_width(t->title ? t->title : "", DL_FONT_TITLE, true, v);
-    float pw = table_w + 2 * pad;
-    pw = pw < tw + 2 * pad ? tw + 2 * pad : pw;
-    pw = pw < 900 * u ? 900 * u : pw;
-    pw = pw > max_w ? max_w : pw;
-    /* The header's height: the most lines a label wraps to, and a line for "legitimate use". */
-    int hl = 1;
-    bool legit = false;
-    for (size_t c = 0; c < t->ncols; c++) {
-        int n = ov_wrap(t->headers ? t->headers[c] : NULL, col_w - 2 * cell_pad, v, NULL, NULL);
-        hl = n > hl ? n : hl;
-        legit = legit || ov_legitimate(t, c);
-    }
-    float head_h = (float)hl * body + (legit ? small : 0);
-    float foot_h = t->marked < t->nrows ? small + 0.4f * pad : 0;
-    float fixed = 2 * pad + title + body + 0.6f * pad + head_h + 0.3f * pad + foot_h;
-    float row_h = 1.6f * body, room = H - 2 * pad - fixed;
-    if (row_h * (float)t->nrows > room) {
-        row_h = room / (float)t->nrows;
-        row_h = row_h < 1.1f * body ? 1.1f * body : row_h;
-    }
-    size_t rows = t->nrows;
-    while (rows > 1 && row_h * (float)rows > room) {
-        rows--; /* 2^8 rows on a small window: what fits */
-    }
-    float ph = fixed + row_h * (float)rows;
-    ph = ph > H ? H : ph;
-    struct overlay_box p = {(W - pw) / 2, (H - ph) / 2, pw, ph};
+    struct ov_table_geom g;
+    ov_table_geom(v, t, &g);
+    struct overlay_box p = g.p;
+    float pad = g.pad, body = g.body, small = g.small, col_w = g.col_w;
     ov_rect(&o, p, OV_PANEL, OV_BORDER, 1.5f * u, 12 * u);
     float y = p.y + pad;
-    ov_text(&o, (struct overlay_box){p.x + pad, y, pw - 2 * pad, title}, t->title, DL_FONT_TITLE,
+    ov_text(&o, (struct overlay_box){p.x + pad, y, p.w - 2 * pad, g.title}, t->title, DL_FONT_TITLE,
             true, DL_ALIGN_LEFT, OV_INK);
-    y += title;
+    y += g.title;
     char sub[256];
     snprintf(sub, sizeof sub, "%zu %s", t->nrows, wd && wd->combinations ? wd->combinations : "");
-    ov_text(&o, (struct overlay_box){p.x + pad, y, pw - 2 * pad, body}, sub, DL_FONT_BODY, false,
+    ov_text(&o, (struct overlay_box){p.x + pad, y, p.w - 2 * pad, body}, sub, DL_FONT_BODY, false,
             DL_ALIGN_LEFT, OV_MUTED);
     y += body + 0.6f * pad;
-    /* The table, centred in the panel. */
-    float x0 = p.x + (pw - table_w) / 2, cx0 = x0 + mark_w;
+    float x0 = g.x0, cx0 = g.cx0, mx = x0 + g.play_w;
     for (size_t c = 0; c < t->ncols; c++) {
         const char *starts[OVERLAY_HEADER_LINES], *ends[OVERLAY_HEADER_LINES];
-        int n = ov_wrap(t->headers ? t->headers[c] : NULL, col_w - 2 * cell_pad, v, starts, ends);
-        float cx = cx0 + col_w * (float)c, bottom = y + (float)hl * body;
+        int n = ov_wrap(t->headers ? t->headers[c] : NULL, col_w - 2 * g.cell_pad, v, starts, ends);
+        float cx = cx0 + col_w * (float)c, bottom = y + (float)g.hl * body;
         for (int i = 0; i < n; i++) {
-            struct overlay_box b = {cx + cell_pad, bottom - (float)(n - i) * body,
-                                    col_w - 2 * cell_pad, body};
+            struct overlay_box b = {cx + g.cell_pad, bottom - (float)(n - i) * body,
+                                    col_w - 2 * g.cell_pad, body};
             ov_text_n(&o, b, starts[i], (size_t)(ends[i] - starts[i]), DL_FONT_BODY, true,
                       DL_ALIGN_CENTER, OV_INK);
         }
         if (ov_legitimate(t, c) && wd) {
-            ov_text(&o, (struct overlay_box){cx + cell_pad, bottom, col_w - 2 * cell_pad, small},
+            ov_text(&o,
+                    (struct overlay_box){cx + g.cell_pad, bottom, col_w - 2 * g.cell_pad, small},
                     wd->legitimate, DL_FONT_SMALL, false, DL_ALIGN_CENTER, OV_MUTED);
         }
     }
-    y += head_h + 0.3f * pad;
-    float rows_y = y, thick = 2 * u < 1 ? 1 : 2 * u;
+    float rows_y = g.rows_y, row_h = g.row_h, thick = 2 * u < 1 ? 1 : 2 * u;
+    float table_w = g.table_w;
+    size_t rows = g.rows;
     ov_line(&o, x0, rows_y, x0 + table_w, rows_y, thick, OV_BORDER);
+    /* An asterisk or a triangle sits high in its line: lowered to the middle of the row. */
+    float lower = 0.28f * (float)layout_font_px(DL_FONT_TITLE, v);
     for (size_t r = 0; r < rows; r++) {
         struct overlay_box row = {x0, rows_y + row_h * (float)r, table_w, row_h};
         if (r == t->marked) {
             ov_rect(&o, row, OV_MARK_BG, OV_MARK_EDGE, thick, 6 * u);
-            /* An asterisk sits high in its line: lowered to the middle of the row. */
-            float lower = 0.28f * (float)layout_font_px(DL_FONT_TITLE, v);
-            ov_text(&o, (struct overlay_box){x0, row.y + lower, mark_w, row_h - lower}, "*",
+            ov_text(&o, (struct overlay_box){mx, row.y + lower, g.mark_w, row_h - lower}, "*",
                     DL_FONT_TITLE, true, DL_ALIGN_CENTER, OV_INK);
         } else if (r % 2) {
             ov_rect(&o, row, OV_ZEBRA, (struct dl_color){0, 0, 0, 0}, 0, 0);
         }
+        if (r == t->selected) { /* the keys' and the pointer's row: outlined, over any fill */
+            ov_rect(&o, row, (struct dl_color){0, 0, 0, 0}, OV_KEY, 2 * thick, 6 * u);
+        }
+        if (r == t->playing) {
+            ov_text(&o, (struct overlay_box){x0, row.y, g.play_w, row_h}, "\xe2\x96\xb6", /* ▶ */
+                    DL_FONT_BODY, true, DL_ALIGN_CENTER, OV_KEY);
+        }
         for (size_t c = 0; c < t->ncols; c++) {
             struct overlay_box b = {cx0 + col_w * (float)c, row.y, col_w, row_h};
-            ov_cell(&o, t, t->cells[r * t->ncols + c], b, cell_pad);
+            ov_cell(&o, t, t->cells[r * t->ncols + c], b, g.cell_pad);
         }
     }
     /* Countermeasures | attacks, as in the terminal's table. */
     float sx = cx0 + col_w * (float)t->ngroup;
     if (t->ngroup < t->ncols) {
-        ov_line(&o, sx, p.y + pad + title + body + 0.6f * pad, sx, rows_y + row_h * (float)rows,
+        ov_line(&o, sx, p.y + pad + g.title + body + 0.6f * pad, sx, rows_y + row_h * (float)rows,
                 thick, OV_BORDER);
     }
-    if (foot_h > 0 && wd && wd->as_written) {
+    float fy = rows_y + row_h * (float)rows + 0.4f * pad;
+    if (t->marked < t->nrows && wd && wd->as_written) {
         char foot[512];
         snprintf(foot, sizeof foot, "* %s", wd->as_written);
-        ov_text(&o,
-                (struct overlay_box){x0, rows_y + row_h * (float)rows + 0.4f * pad, table_w, small},
-                foot, DL_FONT_SMALL, false, DL_ALIGN_LEFT, OV_MUTED);
+        ov_text(&o, (struct overlay_box){x0, fy, table_w, small}, foot, DL_FONT_SMALL, false,
+                DL_ALIGN_LEFT, OV_MUTED);
+        fy += small + 0.4f * pad;
+    }
+    if (t->choosable && wd && wd->hint) {
+        ov_text(&o, (struct overlay_box){x0, fy, table_w, small}, wd->hint, DL_FONT_SMALL, false,
+                DL_ALIGN_LEFT, OV_KEY);
     }
     return p;
 }
@@ -483,5 +550,6 @@ void overlay_matrix_table(const struct overlay_matrix *m, const char *lang,
     out->nrows = m->nrows;
     out->cells = m->cells;
     out->marked = m->marked;
+    out->selected = out->playing = m->nrows;
     out->words = words;
 }

@@ -33,6 +33,7 @@ struct overlay_words {
     const char *legitimate;   /* under the header of a legitimate use's column */
     const char *combinations; /* after the number of rows: "combinations of countermeasures" */
     const char *none;         /* the one line for a scenario without countermeasures */
+    const char *hint;         /* under a table whose rows can be chosen: how to play one */
 };
 
 /* One table, as plain data. */
@@ -44,7 +45,11 @@ struct overlay_table {
     size_t nrows;                   /* combinations */
     const enum overlay_cell *cells; /* nrows * ncols: column c of row r at [r * ncols + c] */
     size_t marked;                  /* the row of the file as written; nrows or more: none */
-    const char *message;            /* instead of a table (still loading, or an error); NULL */
+    /* The window's: rows can be chosen (the hint is shown), the row the keys and the pointer
+     * are on, and the row whose combination is playing (nrows or more: none). */
+    bool choosable;
+    size_t selected, playing;
+    const char *message; /* instead of a table (still loading, or an error); NULL */
     const struct overlay_words *words;
 };
 
@@ -57,6 +62,11 @@ struct overlay_box {
  * closes the overlay. */
 struct overlay_box overlay_table_draw(struct display_list *dl, const struct viz_view *v,
                                       const struct overlay_table *t, uint32_t layer);
+
+/* The row of t drawn at x, y in view v (as overlay_table_draw draws it); SIZE_MAX when none
+ * (beside the rows, or no table). */
+size_t overlay_table_row_at(const struct viz_view *v, const struct overlay_table *t, float x,
+                            float y);
 
 /* The layer `mailsim shot --matrix` draws it at: above everything the scene draws (as the
  * window's WINDOW_LAYER). */
@@ -89,7 +99,8 @@ struct overlay_matrix *overlay_matrix_new(size_t nrows, size_t ncols, size_t ngr
 void overlay_matrix_free(struct overlay_matrix *m);
 /* A copy of s on the heap (NULL for NULL or on OOM), for the matrix's texts. */
 char *overlay_strdup(const char *s);
-/* The table of m in lang ("ja" or "en"): pointers into m and words, valid while both are. */
+/* The table of m in lang ("ja" or "en"): pointers into m and words, valid while both are; no row
+ * selected or playing, none to choose. */
 void overlay_matrix_table(const struct overlay_matrix *m, const char *lang,
                           const struct overlay_words *words, struct overlay_table *out);
 

@@ -23,8 +23,13 @@ static int window_loader_main(void *arg)
 {
     struct window_loader *ld = arg;
     const char *scenario = ld->has_scenario ? ld->scenario : NULL;
-    ld->tr = ld->host->load(ld->host->ctx, scenario, ld->err, sizeof ld->err);
-    if (ld->tr && ld->host->matrix) {
+    if (ld->variant) { /* a row of the matrix kept by the window: no matrix to compute */
+        ld->tr =
+            ld->host->load_variant(ld->host->ctx, scenario, ld->on_mask, ld->err, sizeof ld->err);
+    } else {
+        ld->tr = ld->host->load(ld->host->ctx, scenario, ld->err, sizeof ld->err);
+    }
+    if (ld->tr && ld->host->matrix && !ld->variant) {
         ld->matrix =
             ld->host->matrix(ld->host->ctx, scenario, ld->matrix_err, sizeof ld->matrix_err);
     }
@@ -34,13 +39,16 @@ static int window_loader_main(void *arg)
 
 void window_notice(struct window_app *a, const char *what, const char *detail)
 {
+    what = what ? what : ""; /* a host may leave a word out */
     snprintf(a->notice, sizeof a->notice, "%s%s%s", what, detail ? " " : "", detail ? detail : "");
     size_t len = strlen(what);
     a->notice_what = detail && len < strlen(a->notice) ? len : 0;
     a->notice_until = a->clock + WINDOW_NOTICE_SECONDS;
 }
 
-void window_load(struct window_app *a, const char *scenario)
+/* Starts a load: the scenario as written, or (variant) a row of its matrix. */
+static void window_load_as(struct window_app *a, const char *scenario, bool variant,
+                           unsigned on_mask, size_t row)
 {
     if (a->live) {
         return; /* live mode shows the one world that real clients drive */
@@ -54,6 +62,9 @@ void window_load(struct window_app *a, const char *scenario)
         return;
     }
     ld->host = a->host;
+    ld->variant = variant;
+    ld->on_mask = on_mask;
+    ld->row = row;
     if (scenario) {
         snprintf(ld->scenario, sizeof ld->scenario, "%s", scenario);
         ld->has_scenario = true;
@@ -64,6 +75,58 @@ void window_load(struct window_app *a, const char *scenario)
     }
     a->loader = ld;
     window_notice(a, a->words.loading, scenario);
+}
+
+void window_load(struct window_app *a, const char *scenario)
+{
+    window_load_as(a, scenario, false, 0, 0);
+}
+
+/* ---- the matrix's rows ---- */
+
+/* The table as the window shows it: the matrix in its language, the row selected and the one
+ * playing, rows to choose when the host can build them. */
+static void window_matrix_table(const struct window_app *a, struct overlay_table *t)
+{
+    overlay_matrix_table(a->matrix, a->lang, &a->words.matrix, t);
+    t->choosable = a->host->load_variant != NULL;
+    t->selected = t->choosable ? a->matrix_sel : t->nrows;
+    t->playing = a->matrix_playing;
+}
+
+int window_matrix_row_at(const struct window_app *a, float x, float y)
+{
+    if (!a->matrix) {
+        return -1;
+    }
+    struct overlay_table t;
+    window_matrix_table(a, &t);
+    size_t r = overlay_table_row_at(&a->view, &t, x, y);
+    return r < t.nrows ? (int)r : -1;
+}
+
+void window_matrix_move(struct window_app *a, int n)
+{
+    long last = a->matrix ? (long)a->matrix->nrows - 1 : -1;
+    long by = n >= WINDOW_PAGE || n <= -WINDOW_PAGE ? (long)(n > 0 ? last + 1 : -(last + 1)) : n;
+    long sel = (long)a->matrix_sel + by;
+    a->matrix_sel = last < 0 || sel < 0 ? 0 : sel > last ? (size_t)last : (size_t)sel;
+}
+
+void window_matrix_choose(struct window_app *a, size_t row)
+{
+    const struct overlay_matrix *m = a->matrix;
+    if (!m || row >= m->nrows || !a->host->load_variant || a->loader) {
+        return;
+    }
+    /* The row's countermeasure columns say which are on: that is the combination. */
+    unsigned on_mask = 0;
+    for (size_t c = 0; c < m->ngroup && c < sizeof on_mask * 8; c++) {
+        on_mask |= (m->cells[row * m->ncols + c] == OVERLAY_ON ? 1u : 0u) << c;
+    }
+    a->matrix_open = false;
+    a->matrix_sel = row;
+    window_load_as(a, a->current[0] ? a->current : NULL, true, on_mask, row);
 }
 
 static void window_free_trace(struct window_app *a)
@@ -113,8 +176,9 @@ static void window_live(struct window_app *a, int wait_ms)
     a->dirty = true;
 }
 
-/* Takes a finished load: the new trace replaces the old one and plays from its start. */
-static void window_poll_loader(struct window_app *a)
+/* Takes a finished load: the new trace replaces the old one and plays from its start. A row of
+ * the matrix keeps the matrix it came from, and Esc goes back to it. */
+void window_poll_loader(struct window_app *a)
 {
     struct window_loader *ld = a->loader;
     if (!ld || !SDL_AtomicGet(&ld->done)) {
@@ -137,13 +201,21 @@ static void window_poll_loader(struct window_app *a)
         free(ld);
         return;
     }
+    struct overlay_matrix *kept = ld->variant ? a->matrix : ld->matrix;
+    a->matrix = ld->variant ? NULL : a->matrix; /* not freed with the old trace */
     window_free_trace(a);
     window_quiz_close(a); /* its questions were about the scenario shown until now */
     a->tr = ld->tr;
     a->tl = tl;
-    a->matrix = ld->matrix;
-    snprintf(a->matrix_err, sizeof a->matrix_err, "%s", ld->matrix ? "" : ld->matrix_err);
-    snprintf(a->current, sizeof a->current, "%s", ld->has_scenario ? ld->scenario : "");
+    a->matrix = kept;
+    if (!ld->variant) {
+        snprintf(a->matrix_err, sizeof a->matrix_err, "%s", ld->matrix ? "" : ld->matrix_err);
+        snprintf(a->current, sizeof a->current, "%s", ld->has_scenario ? ld->scenario : "");
+    }
+    a->matrix_playing = ld->variant ? ld->row : SIZE_MAX;
+    a->matrix_sel = ld->variant ? ld->row : (kept ? kept->marked : 0);
+    a->matrix_return = ld->variant;
+    a->title_dirty = true;
     free(ld);
     a->view.p = 0;
     /* It plays from the start; under a panel opened meanwhile, once the panel closes. */
@@ -296,7 +368,7 @@ static void window_draw_matrix(struct window_app *a, struct display_list *dl)
 {
     struct overlay_table t;
     if (a->matrix) {
-        overlay_matrix_table(a->matrix, a->lang, &a->words.matrix, &t);
+        window_matrix_table(a, &t);
     } else {
         memset(&t, 0, sizeof t);
         t.words = &a->words.matrix;
@@ -401,6 +473,23 @@ static void window_save_shot(struct window_app *a)
     }
 }
 
+/* The window manager's title: the run's title in the window's language (a row of the matrix
+ * says its combination there, as in the top bar), set when either changed. */
+static void window_sync_title(struct window_app *a)
+{
+    if (!a->win || !a->tr || (!a->title_dirty && strcmp(a->title_lang, a->lang) == 0)) {
+        return;
+    }
+    bool ja = strcmp(a->lang, "ja") == 0;
+    const char *t = ja ? a->tr->title_ja : a->tr->title_en;
+    t = t && *t ? t : a->tr->title;
+    char title[1200];
+    snprintf(title, sizeof title, "mailsim%s%s", t && *t ? " — " : "", t && *t ? t : "");
+    SDL_SetWindowTitle(a->win, title);
+    a->title_dirty = false;
+    snprintf(a->title_lang, sizeof a->title_lang, "%s", a->lang);
+}
+
 /* ---- the loop ---- */
 
 static double window_now(void)
@@ -469,6 +558,7 @@ static void window_loop(struct window_app *a, const struct viz_window_options *o
             window_update(a, WINDOW_STEP);
         }
         window_poll_loader(a);
+        window_sync_title(a);
         if (!moving && !a->dirty) {
             continue;
         }
@@ -622,6 +712,7 @@ enum viz_window_status viz_window_run(const struct viz_window_options *o,
     a->view.presenter = o->presenter;
     a->view.mouse_x = a->view.mouse_y = -1;
     a->quiz.replay_until = -1;
+    a->matrix_playing = SIZE_MAX;
     dl_init(&a->dl);
     /* Fonts open on their own thread while SDL makes the window and its renderer (the
      * slowest part of start-up): neither waits for the other. */

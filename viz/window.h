@@ -72,6 +72,12 @@ struct viz_host {
      * NULL with a message in err on failure. The window frees it with overlay_matrix_free().
      * May be NULL: the overlay then says nothing is known. */
     struct overlay_matrix *(*matrix)(void *ctx, const char *scenario, char *err, size_t errlen);
+    /* A row of that matrix chosen (a click, or Enter): the same scenario built and run with its
+     * countermeasures as the row has them — bit c of on_mask turns the countermeasure of column
+     * c on, a clear bit off — into a new trace on the heap, as load() makes one (and on its
+     * thread), whose titles name the combination. May be NULL: rows are then not chosen. */
+    struct trace *(*load_variant)(void *ctx, const char *scenario, unsigned on_mask, char *err,
+                                  size_t errlen);
 
     /* The study mode (学習モード), all on the window's thread; each may be NULL, and the window
      * then says the feature is unavailable. The application keeps the round (which questions

@@ -125,6 +125,14 @@ static const struct window_key window_list_keys[] = {
     {SDLK_q, NEED_CTRL, WI_QUIT},
 };
 
+/* While the matrix is open, keys choose a row; others keep their meaning (window_keys). */
+static const struct window_key window_matrix_keys[] = {
+    {SDLK_UP, NEED_ANY, WI_LIST_MOVE},       {SDLK_DOWN, NEED_ANY, WI_LIST_MOVE},
+    {SDLK_PAGEUP, NEED_ANY, WI_LIST_MOVE},   {SDLK_PAGEDOWN, NEED_ANY, WI_LIST_MOVE},
+    {SDLK_HOME, NEED_ANY, WI_LIST_MOVE},     {SDLK_END, NEED_ANY, WI_LIST_MOVE},
+    {SDLK_RETURN, NEED_ANY, WI_LIST_CHOOSE}, {SDLK_KP_ENTER, NEED_ANY, WI_LIST_CHOOSE},
+};
+
 /* While the window asks whether to quit: Enter or Y quits; any other key (Esc, N, ...) is
  * WI_BACK, which takes the question away. */
 static const struct window_key window_quit_keys[] = {
@@ -149,6 +157,14 @@ static struct window_intent window_key(const struct window_app *a, const SDL_Key
         n = sizeof window_glossary_keys / sizeof window_glossary_keys[0];
     }
     bool shift = (k->keysym.mod & KMOD_SHIFT) != 0, ctrl = (k->keysym.mod & KMOD_CTRL) != 0;
+    size_t nm = a->matrix_open && map == window_keys
+                    ? sizeof window_matrix_keys / sizeof window_matrix_keys[0]
+                    : 0;
+    for (size_t i = 0; i < nm && in.kind == WI_NONE; i++) { /* the matrix's keys come first */
+        if (window_matrix_keys[i].sym == k->keysym.sym && !shift) {
+            in.kind = window_matrix_keys[i].kind;
+        }
+    }
     for (size_t i = 0; i < n && in.kind == WI_NONE; i++) {
         if (map[i].sym == k->keysym.sym && (map[i].need != NEED_SHIFT || shift) &&
             (map[i].need != NEED_CTRL || ctrl)) {
@@ -463,17 +479,17 @@ static void window_press(struct window_app *a, float x, float y)
         }
         return;
     }
-    if (a->matrix_open) { /* a click beside the table closes it; on it, does nothing */
+    if (a->matrix_open) { /* a click on a row plays it; beside the table, closes it */
         struct overlay_box b = a->matrix_box;
+        int row = window_matrix_row_at(a, x, y);
         a->matrix_open = x >= b.x && x <= b.x + b.w && y >= b.y && y <= b.y + b.h;
+        if (row >= 0) {
+            window_matrix_choose(a, (size_t)row);
+        }
         return;
     }
     if (a->glossary.open || (!v->help && window_quiz_click(a, x, y))) {
         return; /* the glossary covers all; a question takes its answer */
-    }
-    if (scene_note_at(&a->dl, x, y)) {
-        v->note_open = !v->note_open; /* the narration's whole text, or two lines again */
-        return;
     }
     const struct dl_item *it = dl_hit(&a->dl, x, y);
     if (!it) {
@@ -518,6 +534,9 @@ static void window_back(struct window_app *a)
         v->selected = DL_TARGET_NONE;
         v->selected_id = 0;
         v->focus_conn = 0;
+    } else if (a->matrix_return) { /* after a row of the matrix, back to the matrix, once */
+        a->matrix_open = true;
+        a->matrix_return = false;
     } else if (a->words.quit_question) {
         a->quit_asked = true; /* one Esc too many must not end the lesson */
     } else {
@@ -622,6 +641,7 @@ void window_apply(struct window_app *a, struct window_intent in)
         break;
     case WI_MATRIX:
         a->matrix_open = !a->matrix_open;
+        a->matrix_return = a->matrix_return && !a->matrix_open;
         v->help = v->help && !a->matrix_open;
         break;
     case WI_FULLSCREEN:
@@ -636,10 +656,18 @@ void window_apply(struct window_app *a, struct window_intent in)
         a->shot_wanted = true;
         break;
     case WI_LIST_MOVE:
-        window_list_move(a, in.n);
+        if (a->matrix_open && !a->list_open) {
+            window_matrix_move(a, in.n);
+        } else {
+            window_list_move(a, in.n);
+        }
         break;
     case WI_LIST_CHOOSE:
-        window_choose(a, a->list_sel);
+        if (a->matrix_open && !a->list_open) {
+            window_matrix_choose(a, a->matrix_sel);
+        } else {
+            window_choose(a, a->list_sel);
+        }
         break;
     case WI_QUIZ:
         window_quiz_toggle(a);
@@ -686,6 +714,9 @@ void window_apply(struct window_app *a, struct window_intent in)
         } else if (a->list_open) {
             int row = window_list_row_at(a, in.x, in.y);
             a->list_sel = row >= 0 ? (size_t)row : a->list_sel;
+        } else if (a->matrix_open) {
+            int row = window_matrix_row_at(a, in.x, in.y);
+            a->matrix_sel = row >= 0 ? (size_t)row : a->matrix_sel;
         }
         break;
     case WI_RELEASE:

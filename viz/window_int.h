@@ -81,9 +81,12 @@ struct window_loader {
     const struct viz_host *host;
     char scenario[1024];
     bool has_scenario;
+    bool variant; /* a row of the matrix: host->load_variant() with on_mask */
+    unsigned on_mask;
+    size_t row; /* that row */
     struct trace *tr;
     char err[1024];
-    struct overlay_matrix *matrix; /* host->matrix()'s, when tr was built */
+    struct overlay_matrix *matrix; /* host->matrix()'s, when tr was built (not for a variant) */
     char matrix_err[512];
 };
 
@@ -121,6 +124,15 @@ struct window_app {
     char matrix_err[512];
     bool matrix_open;
     struct overlay_box matrix_box;
+    /* Its rows can be chosen: the one the keys and the pointer are on; the one whose
+     * combination is shown (nrows or more: the scenario as written, not from the matrix); and
+     * whether Esc goes back to the matrix once, after a row was chosen. */
+    size_t matrix_sel, matrix_playing;
+    bool matrix_return;
+    /* The window's title names the run shown (a row of the matrix: its combination too), in the
+     * language it was last set in; dirty: a new run to name. */
+    bool title_dirty;
+    char title_lang[3];
 
     struct window_quiz quiz;
     struct window_glossary glossary;
@@ -190,5 +202,13 @@ void window_glossary_free(struct window_app *a);
 void window_load(struct window_app *a, const char *scenario);
 /* Shows a line at the bottom for a few seconds: what, then detail when not NULL. */
 void window_notice(struct window_app *a, const char *what, const char *detail);
+/* Takes a finished load, if there is one: the new trace replaces the old and plays. */
+void window_poll_loader(struct window_app *a);
+/* The matrix's rows (M): the one at x, y (-1 none); the selection moved by n rows (±WINDOW_PAGE
+ * and more: to the first or last); a row chosen: the matrix closes and that combination of the
+ * scenario shown is built and played (nothing when the host cannot, or a load is under way). */
+int window_matrix_row_at(const struct window_app *a, float x, float y);
+void window_matrix_move(struct window_app *a, int n);
+void window_matrix_choose(struct window_app *a, size_t row);
 
 #endif
