@@ -263,10 +263,10 @@ static int scenario_section(struct scenario_parser *p, const cJSON *root, const 
 
 static int scenario_parse_root(struct scenario_parser *p, const cJSON *root)
 {
-    static const char *const keys[] = {
-        "$schema",  "meta",   "seed",     "start",  "until", "zones",           "hosts",   "links",
-        "accounts", "agents", "timeline", "expect", "taps",  "countermeasures", "attacks",
-        "beats",    NULL};
+    static const char *const keys[] = {"$schema",  "meta",   "seed",  "start",           "until",
+                                       "zones",    "hosts",  "links", "accounts",        "agents",
+                                       "timeline", "expect", "taps",  "countermeasures", "attacks",
+                                       "beats",    NULL};
     struct scenario *s = p->s;
     struct scenario_ctx *c = &p->c;
     const cJSON *meta, *expect, *agents;

@@ -14,11 +14,32 @@
 #include "timeline_int.h"
 #include "world.h"
 
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* The names of the bundled scenarios (the .json files of scenarios/, the tests' working directory
+ * being tests/) but the schema and the load benchmark, into names[0..cap); returns how many. */
+static inline size_t scenario_names(char names[][64], size_t cap)
+{
+    size_t n = 0;
+    DIR *d = opendir("../scenarios");
+    for (struct dirent *de; d && (de = readdir(d)) != NULL && n < cap;) {
+        size_t len = strlen(de->d_name);
+        if (len > 5 && len < 64 && strcmp(de->d_name + len - 5, ".json") == 0 &&
+            strncmp(de->d_name, "scenario.schema", 15) != 0 &&
+            strcmp(de->d_name, "load-100k.json") != 0) {
+            snprintf(names[n++], 64, "%.*s", (int)(len - 5), de->d_name);
+        }
+    }
+    if (d) {
+        closedir(d);
+    }
+    return n;
+}
 
 struct run {
     struct scenario *sc;

@@ -6,27 +6,6 @@
 #include "harness.h"
 #include "scene_check.h"
 
-#include <dirent.h>
-
-/* The scenario files of scenarios/, but the schema and the load benchmark. */
-static size_t scenario_names(char names[][64], size_t cap)
-{
-    size_t n = 0;
-    DIR *d = opendir("../scenarios");
-    for (struct dirent *de; d && (de = readdir(d)) != NULL && n < cap;) {
-        size_t len = strlen(de->d_name);
-        if (len > 5 && len < 64 && strcmp(de->d_name + len - 5, ".json") == 0 &&
-            strncmp(de->d_name, "scenario.schema", 15) != 0 &&
-            strcmp(de->d_name, "load-100k.json") != 0) {
-            snprintf(names[n++], 64, "%.*s", (int)(len - 5), de->d_name);
-        }
-    }
-    if (d) {
-        closedir(d);
-    }
-    return n;
-}
-
 /* An item's box: icons are stored by their centre. */
 static struct layout_box item_box(const struct dl_item *it)
 {
@@ -215,6 +194,50 @@ static void check_scenario(struct harness *h, const char *name, const struct run
     dl_free(&dl);
 }
 
+/* A label the renderer cuts with "…" (a zone's name in presenter mode) tells its whole text in
+ * the tooltip when the pointer rests on it. */
+static void check_cut_tooltip(struct harness *h, const struct words *w)
+{
+    struct run r;
+    if (!CHECK(h, run_load(&r, "../scenarios/open-relay.json") == 0)) {
+        run_free(&r);
+        return;
+    }
+    struct viz_view v = view_at(w, 1280, 720, 1.0);
+    v.presenter = true;
+    struct display_list dl;
+    dl_init(&dl);
+    scene_build(&r.tr, r.tl, &v, &dl);
+    const struct dl_item *cut = NULL;
+    for (size_t i = 0; i < dl.n && !cut; i++) {
+        const struct dl_item *it = &dl.items[i];
+        if (it->kind == DL_TEXT && it->target == DL_TARGET_NONE && it->layer < LAYER_TOOLTIP &&
+            layout_text_width(dl_text(&dl, it), it->font, it->bold, &v) > it->w + 1) {
+            cut = it;
+        }
+    }
+    if (CHECK(h, cut != NULL)) {
+        char text[256];
+        snprintf(text, sizeof text, "%s", dl_text(&dl, cut));
+        v.mouse_x = cut->x + cut->w / 2;
+        v.mouse_y = cut->y + cut->h / 2;
+        scene_build(&r.tr, r.tl, &v, &dl);
+        const struct dl_item *tip = NULL;
+        for (size_t i = 0; i < dl.n && !tip; i++) {
+            const struct dl_item *it = &dl.items[i];
+            tip = it->kind == DL_TEXT && it->layer == LAYER_TOOLTIP &&
+                          strcmp(dl_text(&dl, it), text) == 0
+                      ? it
+                      : NULL;
+        }
+        if (!CHECK(h, tip != NULL)) {
+            fprintf(stderr, "    no tooltip with the whole of \"%s\"\n", text);
+        }
+    }
+    dl_free(&dl);
+    run_free(&r);
+}
+
 int main(void)
 {
     struct harness h = {"test_layout", 0, 0};
@@ -234,6 +257,7 @@ int main(void)
         }
         run_free(&r);
     }
+    check_cut_tooltip(&h, &ja);
     ui_strings_free(ja.ui);
     ui_strings_free(en.ui);
     return harness_finish(&h);

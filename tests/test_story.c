@@ -8,27 +8,6 @@
 #include "harness.h"
 #include "scene_check.h"
 
-#include <dirent.h>
-
-/* The scenario files of scenarios/, but the schema and the load benchmark. */
-static size_t scenario_names(char names[][64], size_t cap)
-{
-    size_t n = 0;
-    DIR *d = opendir("../scenarios");
-    for (struct dirent *de; d && (de = readdir(d)) != NULL && n < cap;) {
-        size_t len = strlen(de->d_name);
-        if (len > 5 && len < 64 && strcmp(de->d_name + len - 5, ".json") == 0 &&
-            strncmp(de->d_name, "scenario.schema", 15) != 0 &&
-            strcmp(de->d_name, "load-100k.json") != 0) {
-            snprintf(names[n++], 64, "%.*s", (int)(len - 5), de->d_name);
-        }
-    }
-    if (d) {
-        closedir(d);
-    }
-    return n;
-}
-
 static bool is_attacker(const struct trace *tr, trace_str id)
 {
     return scene_is_attacker(tr, id);

@@ -424,6 +424,25 @@ static size_t bars_tip_text(const struct scene *sc, const struct dl_item *hit, c
     return 0;
 }
 
+/* The whole text of a label the renderer cuts with "…" under the point (a zone's name, a host's),
+ * or NULL: the topmost text item there that is wider than its box. */
+static const char *bars_cut_text(const struct scene *sc, float x, float y)
+{
+    const struct display_list *dl = sc->out;
+    for (size_t i = dl->n; i-- > 0;) {
+        const struct dl_item *it = &dl->items[i];
+        if (it->kind != DL_TEXT || it->layer >= LAYER_TOOLTIP || x < it->x || y < it->y ||
+            x >= it->x + it->w || y >= it->y + it->h) {
+            continue;
+        }
+        const char *t = dl_text(dl, it);
+        if (layout_text_width(t, it->font, it->bold, sc->v) > it->w + 1) {
+            return t;
+        }
+    }
+    return NULL;
+}
+
 void scene_tooltip(struct scene *sc)
 {
     const struct viz_view *v = sc->v;
@@ -433,6 +452,15 @@ void scene_tooltip(struct scene *sc)
     const struct dl_item *hit = dl_hit(sc->out, v->mouse_x, v->mouse_y);
     char lines[3][256];
     size_t n = hit ? bars_tip_text(sc, hit, lines) : 0;
+    const char *cut = bars_cut_text(sc, v->mouse_x, v->mouse_y);
+    if (cut && (n == 0 || !strstr(lines[0], cut))) {
+        /* a cut label says its whole text first, then what its target says */
+        for (size_t i = n < 2 ? n : 2; i > 0; i--) {
+            memcpy(lines[i], lines[i - 1], sizeof lines[i]);
+        }
+        snprintf(lines[0], sizeof lines[0], "%s", cut);
+        n = n < 2 ? n + 1 : 3;
+    }
     if (n == 0) {
         return;
     }
