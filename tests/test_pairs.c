@@ -47,9 +47,10 @@ static void test_pair(struct harness *h, const char *a, const char *b, int width
         bool same = x && y && fabsf(x->x - y->x) < 0.5f && fabsf(x->y - y->y) < 0.5f &&
                     fabsf(x->w - y->w) < 0.5f && fabsf(x->h - y->h) < 0.5f;
         if (!CHECK(h, same)) {
-            fprintf(stderr, "    %s / %s %dx%d: %s at %.0f,%.0f %.0fx%.0f and %.0f,%.0f %.0fx%.0f\n",
-                    a, b, width, height, name, x ? x->x : -1, x ? x->y : -1, x ? x->w : -1,
-                    x ? x->h : -1, y ? y->x : -1, y ? y->y : -1, y ? y->w : -1, y ? y->h : -1);
+            fprintf(stderr,
+                    "    %s / %s %dx%d: %s at %.0f,%.0f %.0fx%.0f and %.0f,%.0f %.0fx%.0f\n", a, b,
+                    width, height, name, x ? x->x : -1, x ? x->y : -1, x ? x->w : -1, x ? x->h : -1,
+                    y ? y->x : -1, y ? y->y : -1, y ? y->w : -1, y ? y->h : -1);
         }
     }
     dl_free(&da);
