@@ -491,6 +491,10 @@ static void window_press(struct window_app *a, float x, float y)
     if (a->glossary.open || (!v->help && window_quiz_click(a, x, y))) {
         return; /* the glossary covers all; a question takes its answer */
     }
+    if (scene_note_at(&a->dl, x, y)) {
+        v->note_open = !v->note_open; /* the narration's whole text, or two lines again */
+        return;
+    }
     const struct dl_item *it = dl_hit(&a->dl, x, y);
     if (!it) {
         v->selected = DL_TARGET_NONE;
