@@ -131,7 +131,7 @@ def smtps_one_hop(mailsim, sdir, tmp):
     check(["465", "mail.a.example"] in hello,
           "%s: tshark finds a ClientHello to 465 with SNI mail.a.example" % name)
     s465 = stream_of(pcap, 465)
-    check(len(s465) == 1, "%s: one connection to 465" % name)
+    check(len(s465) == 2, "%s: two connections to 465, alice's then dave's" % name)
     if not s465:
         return
     plain = smtp_commands(pcap, s465[0])
@@ -223,7 +223,7 @@ def starttls_all_hops(mailsim, sdir, tmp):
             if os.sep + "new" in root or os.sep + "cur" in root:
                 data = open(os.path.join(root, f), "rb").read()
                 found.append(b"The price is 1,200,000 yen." in data)
-    check(found and all(found),
+    check(any(found),  # alice's message; dave's is the other file
           "%s: the admin's view: the Maildir file on the server holds the body in plain text" % name)
 
 
