@@ -67,6 +67,20 @@ struct viz_mbox_change {
     int32_t count;
 };
 
+/* DNS lookups and mail waiting in queues (timeline_index.c), for what the scene draws of them.
+ * A dns event, and the host of the agent that asked. */
+struct viz_dns {
+    size_t idx;
+    uint32_t host;
+};
+
+/* A mail's stay in one agent's queue: from the event that queued (or deferred) it to the one that
+ * ended the stay (SIZE_MAX: it never ended); deferred, the first deferral in it (SIZE_MAX none). */
+struct viz_stay {
+    size_t start, end, deferred;
+    trace_str mail;
+};
+
 /* Link byte counters are kept at every VIZ_CHECKPOINT-th event, so a count at any moment costs
  * at most that many events to finish. */
 #define VIZ_CHECKPOINT 4096
@@ -120,9 +134,22 @@ struct viz_timeline {
      * connection's route (DNS servers, idle hosts) */
     int32_t *host_rank;
     bool *host_main; /* on the route of a connection the first mail's steps were marked on */
+
+    /* DNS lookups: every dns event; the host of the agent whose role is "dns" (-1 none); per
+     * host, the link toward it on a shortest path (-2 the server itself, -1 no path; NULL when
+     * there is no server). Stays in queues, per host: stays[stay_start[h] .. stay_start[h+1])
+     * by start, and stay_ends[] the same ranges' ends, sorted, so that a count at any moment is
+     * two searches. */
+    struct viz_dns *dns;
+    size_t ndns;
+    int32_t dns_host;
+    int32_t *dns_via;
+    struct viz_stay *stays;
+    size_t *stay_start;
+    size_t *stay_ends;
 };
 
-/* timeline_index.c: fills conn_step .. host_rank (marks must be set). Returns 0 or -1 (OOM). */
+/* timeline_index.c: fills conn_step .. stay_ends (marks must be set). Returns 0 or -1 (OOM). */
 int viz_index_build(struct viz_timeline *tl);
 void viz_index_free(struct viz_timeline *tl);
 
@@ -139,6 +166,15 @@ uint64_t viz_link_bytes(const struct viz_timeline *tl, uint32_t l, size_t nvis);
 /* Messages in the mailboxes of host h after events [0, nvis): delivered so far minus
  * retrieved so far. */
 int32_t viz_mailbox_count(const struct viz_timeline *tl, uint32_t h, size_t nvis);
+/* The links from host `from` to the DNS server's host, in travel order, into links[0..cap).
+ * Returns their number, or -1 when there is no server or no path (or it is longer than cap). */
+int viz_dns_route(const struct viz_timeline *tl, uint32_t from, uint32_t *links, size_t cap);
+/* Mails waiting in the queues of host h after events [0, nvis): returns how many, and puts up
+ * to cap of their stays into out, the latest queued first (looking back at most
+ * VIZ_STAY_SCAN stays, so that a long run costs the same: *nout may be less than both). */
+#define VIZ_STAY_SCAN 4096
+size_t viz_queue_at(const struct viz_timeline *tl, uint32_t h, size_t nvis,
+                    const struct viz_stay **out, size_t cap, size_t *nout);
 
 /* timeline.c: the number of events shown at p (those whose presentation time is <= p). */
 size_t viz_timeline_visible(const struct viz_timeline *tl, double p);
