@@ -139,6 +139,8 @@ void scene_top_bar(struct scene *sc);
 void scene_timeline_bar(struct scene *sc);
 void scene_tooltip(struct scene *sc);
 void scene_help(struct scene *sc);
+/* Mail waiting in the hosts' queues (scene_queue.c): scene_motion draws it before what travels. */
+void scene_queues(struct scene *sc);
 
 /* What the annotations of a data or plain event say of its line at [off, off + len)
  * (scene_lines.c). */
