@@ -82,12 +82,22 @@ static void tl_push_v(struct tl_builder *b, uint64_t t, size_t idx, double p)
     tl->vis[tl->nvis++] = (struct viz_vpoint){t, idx, p};
 }
 
-/* The first mail is the one of the first step event; its first mark of each step is what the
- * narration and the timeline's step markers follow. */
+/* The first mail is the first to set out on the whole path (its step 1), else the one of the
+ * first step event: an attack's mail that only arrives (open-relay's spam, seen from step 6)
+ * does not decide the picture, so that a scenario and its countermeasure's twin draw the same
+ * main line. Its first mark of each step is what the layout's main line, the quiz's moments and
+ * shot --step follow. */
 static void tl_find_marks(struct viz_timeline *tl)
 {
     const struct trace *tr = tl->tr;
     bool have_mail = false;
+    for (size_t i = 0; i < tl->nevents && !have_mail; i++) {
+        const struct trace_event *e = trace_event_at(tr, i);
+        if (e->kind == TRACE_STEP && trace_step_n(e) == 1) {
+            tl->first_mail = trace_step_mail_id(e);
+            have_mail = true;
+        }
+    }
     for (size_t i = 0; i < tl->nevents; i++) {
         const struct trace_event *e = trace_event_at(tr, i);
         if (e->kind != TRACE_STEP) {
