@@ -531,7 +531,9 @@ static void layout_fit_panels(struct layout *L, const struct viz_view *v, float 
 {
     float H = (float)v->height, gap = 8 * L->u;
     float min_ph = layout_line_px(DL_FONT_BODY, v) * 1.6f + 5 * layout_line_px(DL_FONT_MONO, v);
-    float least = H * (v->presenter ? 0.34f : 0.28f);
+    /* the diagram first: a crowded one may take the panels down to 28% of the height, where
+     * they still show five rows of presenter type */
+    float least = H * 0.28f;
     float lo = least > min_ph ? least : min_ph, hi = H * (v->presenter ? 0.46f : 0.36f);
     hi = hi > lo ? hi : lo;
     float span = L->timeline.y - gap - L->net.y;
