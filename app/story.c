@@ -377,8 +377,22 @@ static void story_reply(struct story *st, struct trace *tr, const struct trace_e
     char line[160];
     story_reply_line(tr, i, e, line, sizeof line);
     const struct story_var v[] = {{"actor", trace_reply_agent(tr, e)}, {"reply", line}};
+    /* Replies every lesson meets say what stopped what; any other, what its class means. */
+    static const struct {
+        const char *code, *text, *key;
+    } known[] = {{"535", NULL, "refusal.auth_failed"},
+                 {"554", "Relay access denied", "refusal.relay_denied"},
+                 {"554", "Recipient address rejected: Access denied", "refusal.access_denied"},
+                 {"550", "User unknown", "refusal.unknown_user"}};
     char k[32];
     snprintf(k, sizeof k, "refusal.%s", cls[0] == '-' ? "err" : cls);
+    for (size_t n = 0; n < sizeof known / sizeof known[0]; n++) {
+        if (strcmp(trace_reply_code(tr, e), known[n].code) == 0 &&
+            (!known[n].text || strstr(line, known[n].text))) {
+            snprintf(k, sizeof k, "%s", known[n].key);
+            break;
+        }
+    }
     trace_str w = story_words(st, tr, "refusal", k, v, 2, 0);
     story_beat(st, tr, e, "", trace_reply_agent_id(e), 0, e->conn, w);
 }
