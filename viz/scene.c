@@ -205,6 +205,7 @@ void scene_build(const struct trace *tr, const struct viz_timeline *tl, const st
     }
     scene_network(&sc);
     scene_motion(&sc);
+    scene_cards(&sc);
     scene_note(&sc);
     scene_transcript(&sc);
     scene_inspector(&sc);

@@ -132,6 +132,7 @@ float scene_exit(const struct layout_box *a, float dx, float dy);
 /* The parts of a frame. */
 void scene_network(struct scene *sc);
 void scene_motion(struct scene *sc);
+void scene_cards(struct scene *sc);
 void scene_note(struct scene *sc);
 void scene_transcript(struct scene *sc);
 void scene_inspector(struct scene *sc);
