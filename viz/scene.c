@@ -204,8 +204,9 @@ void scene_build(const struct trace *tr, const struct viz_timeline *tl, const st
         return;
     }
     scene_network(&sc);
+    scene_cards(&sc); /* before what moves, and part of what the note keeps clear of */
+    sc.navoid_still = sc.navoid;
     scene_motion(&sc);
-    scene_cards(&sc);
     scene_note(&sc);
     scene_transcript(&sc);
     scene_inspector(&sc);

@@ -475,18 +475,26 @@ static void scene_host(struct scene *sc, uint32_t h)
                          badge.x < ob->x + ob->w;
             ys[2] = o != h && under ? ob->y + ob->h + 6 * u : ys[2];
         }
-        for (int k = 0; k < 3; k++) {
+        /* and inside the picture: the panels below would hide it */
+        float top = sc->L.net.y + 2 * u, bottom = sc->L.net.y + sc->L.net.h - 2 * u;
+        bool placed = false;
+        for (int k = 0; k < 3 && !placed; k++) {
             badge.y = ys[k];
-            bool clear = true;
-            for (size_t o = 0; o < tr->nhosts && clear; o++) {
-                clear = o == h || !scene_boxes_meet(badge, sc->L.hosts[o].box, 0);
-            }
-            if (clear) {
-                break;
+            placed = badge.y >= top && badge.y + bh <= bottom;
+            for (size_t o = 0; o < tr->nhosts && placed; o++) {
+                placed = o == h || !scene_boxes_meet(badge, sc->L.hosts[o].box, 0);
             }
         }
-        /* over whatever box sits below this one: the badge is what step 9 is about */
-        scene_rect(sc, badge, scene_step_color(9), SC_NONE, 0, bh / 2, LAYER_LABEL);
+        if (!placed) {
+            /* on its own box's lower edge, inside the picture */
+            badge.y = lh->box.y + lh->box.h - bh / 2;
+            badge.y = badge.y + bh > bottom ? bottom - bh : badge.y;
+        }
+        /* over whatever box sits below this one: the badge is what step 9 is about; a reader
+         * who could not read gets it in red */
+        bool failed = sc->s->read_unreadable && strcmp(read, sc->s->read_unreadable) == 0;
+        scene_rect(sc, badge, failed ? SC_RED : scene_step_color(9), SC_NONE, 0, bh / 2,
+                   LAYER_LABEL);
         scene_text(sc, badge, read, DL_FONT_BODY, true, DL_ALIGN_CENTER, SC_PANEL, LAYER_LABEL);
     }
 }
