@@ -354,6 +354,41 @@ int32_t viz_mailbox_count(const struct viz_timeline *tl, uint32_t h, size_t nvis
     return lo > tl->mbox_start[h] ? tl->mbox[lo - 1].count : 0;
 }
 
+size_t viz_mailbox_mails(const struct viz_timeline *tl, uint32_t h, size_t nvis, trace_str *out,
+                         size_t cap)
+{
+    if (h >= tl->tr->nhosts) {
+        return 0;
+    }
+    struct index_nvis_key k = {tl, nvis};
+    size_t lo = tl->mbox_start[h], n = 0;
+    size_t end = search_first(lo, tl->mbox_start[h + 1], index_mbox_before, &k);
+    /* walking back, a retrieval takes away the delivery of the same mail before it */
+    trace_str taken[64];
+    size_t ntaken = 0;
+    for (size_t i = end, seen = 0; i > lo && n < cap && seen < VIZ_STAY_SCAN; i--, seen++) {
+        trace_str mail = trace_mail_mail_id(trace_event_at(tl->tr, tl->mbox[i - 1].idx));
+        int32_t before = i - 1 > lo ? tl->mbox[i - 2].count : 0;
+        if (tl->mbox[i - 1].count < before) {
+            if (ntaken == sizeof taken / sizeof taken[0]) {
+                break;
+            }
+            taken[ntaken++] = mail;
+            continue;
+        }
+        size_t t = 0;
+        while (t < ntaken && taken[t] != mail) {
+            t++;
+        }
+        if (t < ntaken) {
+            taken[t] = taken[--ntaken];
+        } else {
+            out[n++] = mail;
+        }
+    }
+    return n;
+}
+
 /* The indices of every event of one kind, in order, for the panels that list them. */
 static int index_kind(struct viz_timeline *tl, enum trace_kind kind, size_t **out, size_t *n)
 {

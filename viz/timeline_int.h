@@ -166,6 +166,10 @@ uint64_t viz_link_bytes(const struct viz_timeline *tl, uint32_t l, size_t nvis);
 /* Messages in the mailboxes of host h after events [0, nvis): delivered so far minus
  * retrieved so far. */
 int32_t viz_mailbox_count(const struct viz_timeline *tl, uint32_t h, size_t nvis);
+/* The mails in those mailboxes, the latest delivered first, into out[0..cap) (looking back at
+ * most VIZ_STAY_SCAN changes). Returns how many it put there. */
+size_t viz_mailbox_mails(const struct viz_timeline *tl, uint32_t h, size_t nvis, trace_str *out,
+                         size_t cap);
 /* The links from host `from` to the DNS server's host, in travel order, into links[0..cap).
  * Returns their number, or -1 when there is no server or no path (or it is longer than cap). */
 int viz_dns_route(const struct viz_timeline *tl, uint32_t from, uint32_t *links, size_t cap);
