@@ -120,8 +120,7 @@ struct scene_words {
     float alpha;
 };
 
-/* How much of box b lies on the hosts' boxes. */
-static float scene_host_overlap(const struct scene *sc, struct layout_box b)
+float scene_host_overlap(const struct scene *sc, struct layout_box b)
 {
     float area = 0;
     for (size_t h = 0; h < sc->L.nhosts; h++) {
@@ -164,7 +163,7 @@ static void scene_flight_label(struct scene *sc, float x, float y, bool above,
         cand[0] = cand[1];
         cand[1] = t;
     }
-    int best = -1, best_hits = 1 << 30, least = -1;
+    int best = -1, best_hits = 1 << 30, least = -1, least_hits = 0;
     float least_area = 0;
     for (int i = 0; i < 6; i++) {
         struct layout_box *b = &cand[i];
@@ -175,17 +174,20 @@ static void scene_flight_label(struct scene *sc, float x, float y, bool above,
         if (b->y < sc->L.net.y || b->y + b->h > sc->L.net.y + sc->L.net.h || b->y + b->h > H) {
             continue;
         }
-        if (scene_on_host(sc, *b, 2 * u)) {
-            float area = wd.must ? scene_host_overlap(sc, *b) : 0;
-            if (wd.must && (least < 0 || area < least_area)) {
-                least = i;
-                least_area = area;
-            }
-            continue;
-        }
         int hits = 0;
         for (size_t k = 0; k < sc->navoid; k++) {
             hits += scene_boxes_meet(*b, sc->avoid[k], 1 * u);
+        }
+        if (scene_on_host(sc, *b, 2 * u)) {
+            /* a label over another is read as neither: fewer of those first, then less box */
+            float area = wd.must ? scene_host_overlap(sc, *b) : 0;
+            if (wd.must &&
+                (least < 0 || hits < least_hits || (hits == least_hits && area < least_area))) {
+                least = i;
+                least_hits = hits;
+                least_area = area;
+            }
+            continue;
         }
         if (hits < best_hits) {
             best = i;

@@ -142,6 +142,8 @@ void scene_tooltip(struct scene *sc);
 void scene_help(struct scene *sc);
 /* Mail waiting in the hosts' queues (scene_queue.c): scene_motion draws it before what travels. */
 void scene_queues(struct scene *sc);
+/* How much of box b lies on the hosts' boxes, in square pixels (scene_flight.c). */
+float scene_host_overlap(const struct scene *sc, struct layout_box b);
 
 /* What the annotations of a data or plain event say of its line at [off, off + len)
  * (scene_lines.c). */
