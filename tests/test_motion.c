@@ -1,8 +1,9 @@
 /* test_motion: what moves and what waits in the picture, read from the display list — a DNS
  * lookup travels from the asking MTA to the DNS server and its answer back (ux review M3); mail
  * that waits in a queue is an envelope with its id at that host, deferred mail included, and
- * mail taken on by the next hop is no longer there (M6); a line's label goes when its connection
- * has sent a later line, or when it has been on screen a while (M6's stuck "250" bubble). */
+ * mail taken on by the next hop is no longer there, and mail delivered is in its mailbox until
+ * it is fetched (M6); a line's label goes when its connection has sent a later line, or when it
+ * has been on screen a while (M6's stuck "250" bubble). */
 #include "harness.h"
 #include "scene_check.h"
 
@@ -149,12 +150,14 @@ static void test_dns(struct harness *h, const struct run *r, const struct words 
     dl_free(&dl);
 }
 
-/* An envelope waiting at host h with the mail's id beside it (to its right, on its row). */
-static bool waits_at(const struct display_list *dl, uint32_t h, const char *mail)
+/* An envelope of host h's queue (DL_TARGET_HOST) or mailbox (DL_TARGET_MAILBOX) with the mail's
+ * id beside it (to its right, on its row). */
+static bool envelope_at(const struct display_list *dl, enum dl_target kind, uint32_t h,
+                        const char *mail)
 {
     for (size_t i = 0; i < dl->n; i++) {
         const struct dl_item *env = &dl->items[i];
-        if (env->kind != DL_ENVELOPE || env->target != DL_TARGET_HOST || env->target_id != h) {
+        if (env->kind != DL_ENVELOPE || env->target != kind || env->target_id != h) {
             continue;
         }
         for (size_t j = 0; j < dl->n; j++) {
@@ -167,6 +170,11 @@ static bool waits_at(const struct display_list *dl, uint32_t h, const char *mail
         }
     }
     return false;
+}
+
+static bool waits_at(const struct display_list *dl, uint32_t h, const char *mail)
+{
+    return envelope_at(dl, DL_TARGET_HOST, h, mail);
 }
 
 /* retry-and-bounce: gw.a cannot reach mx.c.example and defers m1; at every pause from then on
@@ -211,9 +219,11 @@ static void test_deferred(struct harness *h, const struct run *r, const struct w
         CHECK(h, items_inside(&dl, 1920, 1080) && hosts_apart(&dl));
     }
     CHECK(h, paused >= 5);
-    /* beat 17, the DSN's step ④ at gw.a: m1 and m1-dsn both wait there */
+    /* beat 17, the DSN's step ④ at gw.a: m1 and m1-dsn both wait there, and bob's and carol's
+     * copies of m1 are in mail.b's mailboxes, one envelope for both */
     build_at(r, w, viz_timeline_beat_time(tl, 16), false, &dl);
     CHECK(h, waits_at(&dl, gw, "m1") && waits_at(&dl, gw, "m1-dsn"));
+    CHECK(h, envelope_at(&dl, DL_TARGET_MAILBOX, host_by_name(tr, "mail.b.example"), "m1 ×2"));
     /* and the end: all delivered, nothing waits anywhere */
     build_at(r, w, viz_timeline_duration(tl), false, &dl);
     CHECK(h, find_item(&dl, DL_ENVELOPE, DL_TARGET_HOST, gw) == NULL);
@@ -221,7 +231,8 @@ static void test_deferred(struct harness *h, const struct run *r, const struct w
 }
 
 /* nine-steps: m1 waits at each MTA from its "queued" until the next hop queues it (RFC 5321
- * §6.1: that 250 takes on the responsibility), so at each step it is at one host only. */
+ * §6.1: that 250 takes on the responsibility), so at each step it is at one host only; then it
+ * is in bob's mailbox until he fetches it. */
 static void test_queued(struct harness *h, const struct run *r, const struct words *w)
 {
     const struct trace *tr = &r->tr;
@@ -251,6 +262,14 @@ static void test_queued(struct harness *h, const struct run *r, const struct wor
             fprintf(stderr, "    beat %ld\n", cases[k].beat + 1);
         }
     }
+    /* at ⑦ and ⑧ m1 is in bob's mailbox on mail.b; once bob has fetched it, in none */
+    uint32_t mb = host_by_name(tr, "mail.b.example");
+    build_at(r, w, viz_timeline_step_time(tl, 7), false, &dl);
+    CHECK(h, envelope_at(&dl, DL_TARGET_MAILBOX, mb, "m1"));
+    build_at(r, w, viz_timeline_step_time(tl, 8), false, &dl);
+    CHECK(h, envelope_at(&dl, DL_TARGET_MAILBOX, mb, "m1"));
+    build_at(r, w, viz_timeline_step_time(tl, 9), false, &dl);
+    CHECK(h, find_item(&dl, DL_ENVELOPE, DL_TARGET_MAILBOX, mb) == NULL);
     dl_free(&dl);
 }
 
