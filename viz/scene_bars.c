@@ -213,10 +213,13 @@ static void bars_beat_marks(struct scene *sc, const struct layout_box *tb,
     enum { MAX_TICKS = 1024 };
     size_t ticks[MAX_TICKS], n = 0;
     float lx[MAX_TICKS];
-    for (size_t k = 0; k < tl->nbeats && n < MAX_TICKS; k++) {
+    /* the beats told (those that hold the clock), at most one tick a pixel but every one of
+     * the first mail's and the one narrated */
+    for (size_t j = 0; j < tl->nholds && n < MAX_TICKS; j++) {
+        size_t k = tl->holds[j];
         const struct viz_beat *b = &tl->beats[k];
         float x = layout_track_x(&sc->L, b->p, d);
-        if ((long)k != sc->beat && (!b->hold || x - last_x < 1)) {
+        if ((long)k != sc->beat && b->mail != tl->first_mail && x - last_x < 1) {
             continue;
         }
         last_x = x;

@@ -146,9 +146,16 @@ static int tl_find_beats(struct viz_timeline *tl)
                               (uint8_t)(trace_beat_step(e) <= 9 ? trace_beat_step(e) : 0),
                               false};
     }
+    size_t cap_holds = 0;
     for (size_t k = 0; k < tl->nbeats; k++) {
         struct viz_beat *b = &tl->beats[k];
         b->hold = tl->nbeats <= TL_HOLD_ALL_BEATS || b->step == 0 || b->mail == tl->first_mail;
+        if (b->hold) {
+            if (tl_reserve((void **)&tl->holds, &cap_holds, tl->nholds, sizeof *tl->holds) != 0) {
+                return -1;
+            }
+            tl->holds[tl->nholds++] = k;
+        }
     }
     return 0;
 }
@@ -282,6 +289,7 @@ void viz_timeline_free(struct viz_timeline *tl)
     }
     viz_index_free(tl);
     free(tl->beats);
+    free(tl->holds);
     free(tl->tmap);
     free(tl->vis);
     free(tl);
@@ -506,13 +514,16 @@ const struct trace_event *viz_timeline_beat_event(const struct viz_timeline *tl,
     return k < tl->nbeats ? trace_event_at(tl->tr, tl->beats[k].idx) : NULL;
 }
 
-/* The number of beats shown at p or before (their p is <= p). */
-static size_t tl_beats_upto(const struct viz_timeline *tl, double p)
+/* The number of holding beats shown at p or before (strictly before, with before). The beats
+ * told, and stepped through with ↑/↓, are the ones that hold the clock: all of a lesson's; in a
+ * long run the first mail's steps and every moment that is no delivery step. */
+static size_t tl_holds_upto(const struct viz_timeline *tl, double p, bool before)
 {
-    size_t lo = 0, hi = tl->nbeats;
+    size_t lo = 0, hi = tl->nholds;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (tl->beats[mid].p <= p) {
+        double q = tl->beats[tl->holds[mid]].p;
+        if (before ? q < p : q <= p) {
             lo = mid + 1;
         } else {
             hi = mid;
@@ -523,16 +534,8 @@ static size_t tl_beats_upto(const struct viz_timeline *tl, double p)
 
 long viz_timeline_beat_at(const struct viz_timeline *tl, double p)
 {
-    long k = (long)tl_beats_upto(tl, p) - 1;
-    /* Beats without a hold share their moment with the beats before them (a long run's other
-     * mails): of those, the one that holds the clock is the one being told. */
-    for (long j = k, seen = 0; j >= 0 && seen < 64 && tl->beats[j].p == tl->beats[k].p;
-         j--, seen++) {
-        if (tl->beats[j].hold) {
-            return j;
-        }
-    }
-    return k;
+    size_t j = tl_holds_upto(tl, p, false);
+    return j > 0 ? (long)tl->holds[j - 1] : -1;
 }
 
 double viz_timeline_next_beat(const struct viz_timeline *tl, double p)
@@ -540,8 +543,8 @@ double viz_timeline_next_beat(const struct viz_timeline *tl, double p)
     if (tl->nbeats == 0) {
         return viz_timeline_next_step(tl, p);
     }
-    size_t k = tl_beats_upto(tl, p);
-    return k < tl->nbeats ? tl->beats[k].p : p;
+    size_t j = tl_holds_upto(tl, p, false);
+    return j < tl->nholds ? tl->beats[tl->holds[j]].p : p;
 }
 
 double viz_timeline_prev_beat(const struct viz_timeline *tl, double p)
@@ -549,15 +552,6 @@ double viz_timeline_prev_beat(const struct viz_timeline *tl, double p)
     if (tl->nbeats == 0) {
         return viz_timeline_prev_step(tl, p);
     }
-    /* the last beat strictly before p */
-    size_t lo = 0, hi = tl->nbeats;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (tl->beats[mid].p < p) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    return lo > 0 ? tl->beats[lo - 1].p : p;
+    size_t j = tl_holds_upto(tl, p, true);
+    return j > 0 ? tl->beats[tl->holds[j - 1]].p : p;
 }

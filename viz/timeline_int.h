@@ -102,6 +102,8 @@ struct viz_timeline {
     struct viz_mark marks[10];
     struct viz_beat *beats; /* in time order */
     size_t nbeats;
+    size_t *holds; /* the beats that hold the clock, in order: the timeline's markers */
+    size_t nholds;
 
     /* per connection, indexed by conn id (0 unused) */
     uint8_t *conn_step;   /* the step first marked on it, 0 none */
