@@ -687,11 +687,6 @@ static int card_space_init(const struct scene *sc, struct card_space *sp)
     float lh = layout_line_px(DL_FONT_BODY, sc->v);
     sp->note = (struct layout_box){sc->L.net.x + sc->L.net.w * 0.07f, sc->L.content.y,
                                    sc->L.net.w * 0.86f, lh * 3 + sc->L.pad};
-    if (scene_note_shown(sc)) {
-        /* a note is up now: a card under it could not be read */
-        card_space_add(sp, sp->note, CARD_HARD);
-        card_space_sum(sp);
-    }
     return 0;
 }
 

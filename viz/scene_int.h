@@ -133,8 +133,6 @@ float scene_exit(const struct layout_box *a, float dx, float dy);
 void scene_network(struct scene *sc);
 void scene_motion(struct scene *sc);
 void scene_cards(struct scene *sc);
-/* Whether a narration note is on screen at sc's moment (scene_note.c). */
-bool scene_note_shown(const struct scene *sc);
 void scene_note(struct scene *sc);
 void scene_transcript(struct scene *sc);
 void scene_inspector(struct scene *sc);

@@ -31,11 +31,6 @@ static const char *note_text(const struct scene *sc)
     return "";
 }
 
-bool scene_note_shown(const struct scene *sc)
-{
-    return *note_text(sc) != 0;
-}
-
 /* Whether b is clear of the still parts of the diagram: host boxes with their mailbox rows, and
  * the links' labels and icons. */
 static bool note_free(const struct scene *sc, struct layout_box b)
