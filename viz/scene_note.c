@@ -57,8 +57,9 @@ static bool note_free(const struct scene *sc, struct layout_box b)
 /* Where a note of width w and height h goes: at the top of the network area under the zones'
  * names, centred if it can be, else slid sideways; else at the bottom; else at the top centre
  * over whatever is there. */
-static struct layout_box note_place(const struct scene *sc, float w, float h)
+static struct layout_box note_place(const struct scene *sc, float w, float h, bool *free)
 {
+    *free = true;
     const struct layout_box *net = &sc->L.net;
     float u = sc->L.u;
     float ys[2] = {sc->L.content.y, net->y + net->h - h - 6 * u};
@@ -77,6 +78,7 @@ static struct layout_box note_place(const struct scene *sc, float w, float h)
             }
         }
     }
+    *free = false;
     return (struct layout_box){net->x + (net->w - w) / 2, ys[0], w, h};
 }
 
@@ -106,13 +108,30 @@ void scene_note(struct scene *sc)
             n = layout_wrap(text, w, w, DL_FONT_BODY, false, v, starts, ends, SCENE_NOTE_MAX_LINES);
         }
     }
+    /* placed as a shortened note; an opened one grows down over the picture, as asked. Where
+     * it finds no free place (a result card is there), it gets narrower, down to half: more of
+     * it behind its "…", but nothing it covers */
+    size_t placed = n < SCENE_NOTE_LINES ? n : SCENE_NOTE_LINES;
+    bool free;
+    struct layout_box b = note_place(sc, w + 2 * pad, lh * (float)placed + pad, &free);
+    static const float narrower[] = {0.8f, 0.65f, 0.5f};
+    for (size_t k = 0; !free && n > 1 && k < sizeof narrower / sizeof narrower[0]; k++) {
+        float nw = w * narrower[k];
+        size_t nn =
+            layout_wrap(text, nw, nw, DL_FONT_BODY, false, v, starts, ends, SCENE_NOTE_MAX_LINES);
+        struct layout_box nb = note_place(sc, nw + 2 * pad, lh * (float)placed + pad, &free);
+        if (free) {
+            b = nb;
+            w = nw;
+            n = nn;
+        }
+    }
+    if (!free) {
+        n = layout_wrap(text, w, w, DL_FONT_BODY, false, v, starts, ends, SCENE_NOTE_MAX_LINES);
+    }
     bool more = n > SCENE_NOTE_LINES && !v->note_open;
     size_t shown = more ? SCENE_NOTE_LINES : (n < SCENE_NOTE_MAX_LINES ? n : SCENE_NOTE_MAX_LINES);
-    float bw = w + 2 * pad, bh = lh * (float)shown + pad;
-    /* placed as a shortened note; an opened one grows down over the picture, as asked */
-    size_t placed = shown < SCENE_NOTE_LINES ? shown : SCENE_NOTE_LINES;
-    struct layout_box b = note_place(sc, bw, lh * (float)placed + pad);
-    b.h = bh;
+    b.h = lh * (float)shown + pad;
     scene_rect(sc, b, SC_RGBA(255, 250, 225, 245), SC_RGB(214, 170, 40), 1.5f * sc->L.thick, 6 * u,
                LAYER_NOTE);
     for (size_t i = 0; i < shown; i++) {
