@@ -270,6 +270,27 @@ static void test_kinsoku(struct harness *h)
     CHECK(h, spaces);
 }
 
+/* The DNS server's host, inspected after step ④, lists the MX lookup and its answer; before the
+ * lookup it lists none of it. */
+static void test_dns_host(struct harness *h, const struct run *r, const struct words *w)
+{
+    uint32_t ns = host_by_name(&r->tr, "ns.example");
+    if (!CHECK(h, ns != UINT32_MAX)) {
+        return;
+    }
+    struct viz_view v = view_at(w, 1920, 1080, viz_timeline_step_time(r->tl, 5));
+    v.selected = DL_TARGET_HOST;
+    v.selected_id = ns;
+    struct display_list dl;
+    dl_init(&dl);
+    scene_build(&r->tr, r->tl, &v, &dl);
+    CHECK(h, find_text(&dl, "MX b.example → 10 mx.b.example (203.0.113.140)") != NULL);
+    v.p = 0;
+    scene_build(&r->tr, r->tl, &v, &dl);
+    CHECK(h, find_text(&dl, "MX b.example →") == NULL);
+    dl_free(&dl);
+}
+
 int main(void)
 {
     struct harness h = {"test_panels", 0, 0};
@@ -295,6 +316,7 @@ int main(void)
                 test_maillog(&h, &r, "554 5.7.1 <victim@c.example>: Relay access denied", &en);
             } else if (strcmp(lessons[i], "nine-steps") == 0) {
                 test_transcript(&h, &r, &en);
+                test_dns_host(&h, &r, &en);
             }
         }
         run_free(&r);

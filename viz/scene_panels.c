@@ -485,6 +485,31 @@ static void inspect_agent_row(struct rows *r, size_t a)
     rows_add(r, NULL, line, DL_FONT_BODY, false, SC_ROLE);
 }
 
+/* The DNS server's answers so far, newest first, when h is its host: "MX b.example → 10
+ * mx.b.example (203.0.113.140)", each one row (as many as fit). */
+static void inspect_lookups(struct rows *r, uint32_t h)
+{
+    const struct scene *sc = r->sc;
+    const struct viz_timeline *tl = sc->tl;
+    if (tl->dns_host < 0 || (uint32_t)tl->dns_host != h) {
+        return;
+    }
+    size_t shown = 0;
+    for (size_t k = tl->ndns; k-- > 0 && shown < 32;) {
+        const struct trace_event *e = trace_event_at(sc->tr, tl->dns[k].idx);
+        if (tl->dns[k].idx >= sc->nvis) {
+            continue;
+        }
+        char line[320];
+        snprintf(line, sizeof line, "%s → %.*s", trace_dns_query(sc->tr, e), (int)e->bytes.len,
+                 (const char *)trace_bytes_ptr(sc->tr, e->bytes));
+        if (!rows_add(r, NULL, line, DL_FONT_SMALL, false, SC_TEXT)) {
+            return;
+        }
+        shown++;
+    }
+}
+
 static void inspect_host(struct rows *r, uint32_t h)
 {
     const struct scene *sc = r->sc;
@@ -505,6 +530,7 @@ static void inspect_host(struct rows *r, uint32_t h)
         snprintf(n, sizeof n, "%d", (int)viz_mailbox_count(sc->tl, h, sc->nvis));
         rows_add(r, scene_str(sc->s->mailbox), n, DL_FONT_BODY, true, SC_TEXT);
     }
+    inspect_lookups(r, h);
 }
 
 static void inspect_agent(struct rows *r, uint32_t a)
