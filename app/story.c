@@ -86,20 +86,6 @@ static const char *story_text(const struct story *st, int l, const char *key)
     return strcmp(s, key) == 0 ? NULL : s;
 }
 
-/* What the transcript calls a connection's protocol: "SMTP" for submission, which is SMTP on
- * another port. */
-static void story_proto_word(const char *proto, char *out, size_t cap)
-{
-    if (strcmp(proto, "submission") == 0) {
-        proto = "smtp";
-    }
-    size_t i = 0;
-    for (; proto[i] && i + 1 < cap; i++) {
-        out[i] = proto[i] >= 'a' && proto[i] <= 'z' ? (char)(proto[i] - 'a' + 'A') : proto[i];
-    }
-    out[i] = 0;
-}
-
 /* The five parts of a beat made from the templates "beat.KEY" and "beat.KEY.text" in both
  * languages, with vars, plus (conn not 0) the port words and what that port is for. */
 static trace_str story_words(struct story *st, struct trace *tr, const char *what, const char *key,
@@ -108,7 +94,7 @@ static trace_str story_words(struct story *st, struct trace *tr, const char *wha
     const struct trace_conn *c = conn ? trace_conn_get(tr, conn) : NULL;
     char proto[16] = "", port[8] = "", k[64];
     if (c) {
-        story_proto_word(trace_string(tr, c->proto), proto, sizeof proto);
+        trace_proto_word(tr, c, proto, sizeof proto);
         snprintf(port, sizeof port, "%u", c->server_port);
     }
     const struct story_var pv[] = {{"proto", proto}, {"port", port}};
@@ -160,15 +146,6 @@ static const struct trace_agent *story_agent(const struct trace *tr, trace_str i
         }
     }
     return NULL;
-}
-
-/* Spammers, sniffers and men in the middle. */
-static bool story_is_attacker(const struct trace *tr, trace_str id)
-{
-    const struct trace_agent *a = story_agent(tr, id);
-    const char *role = a ? trace_string(tr, a->role) : "";
-    return strcmp(role, "spammer") == 0 || strcmp(role, "sniffer") == 0 ||
-           strcmp(role, "mitm") == 0;
 }
 
 static bool story_is_relay(const struct trace *tr, trace_str id)
@@ -285,7 +262,7 @@ static void story_connect(struct story *st, struct trace *tr, const struct trace
     if (!c) {
         return;
     }
-    bool attacker = story_is_attacker(tr, c->client_agent);
+    bool attacker = trace_agent_attacks(tr, c->client_agent);
     /* An attacker's every connection is a moment; so is a relay's that passes on, with no
      * delivery step, the mail it took from an attacker (its last queued mail is one). */
     const char *mail = "";
@@ -312,7 +289,7 @@ static void story_policy(struct story *st, struct trace *tr, const struct trace_
 {
     const struct trace_conn *c = e->conn ? trace_conn_get(tr, e->conn) : NULL;
     if (!c || strcmp(trace_policy_decision(tr, e), "permit") != 0 ||
-        !story_is_attacker(tr, c->client_agent)) {
+        !trace_agent_attacks(tr, c->client_agent)) {
         return;
     }
     st->accepting = trace_policy_agent_id(e); /* its next queued mail is the attacker's */

@@ -486,6 +486,31 @@ void trace_step(struct trace *tr, uint64_t t, int n, const char *mail, const cha
     e->conn = conn;
 }
 
+void trace_proto_word(const struct trace *tr, const struct trace_conn *c, char *buf, size_t len)
+{
+    const char *p = trace_string(tr, c->proto);
+    if (strcmp(p, "submission") == 0) {
+        p = "smtp";
+    }
+    size_t i = 0;
+    for (; p[i] && i + 1 < len; i++) {
+        buf[i] = (char)(p[i] >= 'a' && p[i] <= 'z' ? p[i] - 'a' + 'A' : p[i]);
+    }
+    buf[i] = 0;
+}
+
+bool trace_agent_attacks(const struct trace *tr, trace_str id)
+{
+    for (size_t i = 0; i < tr->nagents; i++) {
+        if (tr->agents[i].id == id) {
+            const char *role = trace_string(tr, tr->agents[i].role);
+            return strcmp(role, "spammer") == 0 || strcmp(role, "sniffer") == 0 ||
+                   strcmp(role, "mitm") == 0;
+        }
+    }
+    return false;
+}
+
 void trace_beat(struct trace *tr, uint64_t t, int n, const char *mail, const char *agent,
                 unsigned step, uint32_t conn, trace_str words)
 {

@@ -195,6 +195,13 @@ void trace_dns(struct trace *tr, uint64_t t, const char *agent, const char *quer
 void trace_note(struct trace *tr, uint64_t t, const char *agent, const char *ja, const char *en);
 void trace_log(struct trace *tr, uint64_t t, const char *agent, const char *program, uint32_t conn,
                const char *line);
+/* What a reader calls c's protocol, in capitals, into buf: "SMTP" for submission (SMTP on its
+ * own port), "SMTPS", "POP3", "SSH"; "" for a connection nobody accepted. */
+void trace_proto_word(const struct trace *tr, const struct trace_conn *c, char *buf, size_t len);
+/* Whether the agent id plays an attacker in the run: a spammer, a sniffer or a man in the
+ * middle (its role in the world header). */
+bool trace_agent_attacks(const struct trace *tr, trace_str id);
+
 /* The parts of a beat's words (trace_kinds.h), in the order they are joined. */
 enum trace_beat_part {
     TRACE_BEAT_WHAT,

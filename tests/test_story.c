@@ -8,11 +8,6 @@
 #include "harness.h"
 #include "scene_check.h"
 
-static bool is_attacker(const struct trace *tr, trace_str id)
-{
-    return scene_is_attacker(tr, id);
-}
-
 /* The beats in the trace: numbered 1, 2, ... in event order, their times never going back; the
  * k-th step event's beat is the k-th delivery beat, after it, of the same step, mail, agent and
  * connection; and every connection an attacker opened has a beat of that attacker. */
@@ -33,7 +28,8 @@ static void check_recorded(struct harness *h, const char *name, const struct tra
             if (trace_beat_step(e) > 0) {
                 beats[nbeats++] = i;
             }
-            if (trace_beat_step(e) == 0 && e->conn && is_attacker(tr, trace_beat_agent_id(e))) {
+            if (trace_beat_step(e) == 0 && e->conn &&
+                trace_agent_attacks(tr, trace_beat_agent_id(e))) {
                 const struct trace_conn *c = trace_conn_get(tr, e->conn);
                 size_t wn;
                 const char *what = trace_beat_word(tr, e, TRACE_BEAT_WHAT, &wn);
@@ -47,7 +43,7 @@ static void check_recorded(struct harness *h, const char *name, const struct tra
             steps[nsteps++] = i;
         } else if (e->kind == TRACE_CONNECT) {
             const struct trace_conn *c = trace_conn_get(tr, e->conn);
-            attacks += c && is_attacker(tr, c->client_agent);
+            attacks += c && trace_agent_attacks(tr, c->client_agent);
         }
     }
     CHECK_INT(h, nbeats, nsteps);

@@ -17,18 +17,6 @@ struct dl_color scene_step_color(int n)
     return c[n >= 0 && n <= 9 ? n : 0];
 }
 
-bool scene_is_attacker(const struct trace *tr, trace_str id)
-{
-    for (size_t i = 0; i < tr->nagents; i++) {
-        if (tr->agents[i].id == id) {
-            const char *role = trace_string(tr, tr->agents[i].role);
-            return strcmp(role, "spammer") == 0 || strcmp(role, "sniffer") == 0 ||
-                   strcmp(role, "mitm") == 0;
-        }
-    }
-    return false;
-}
-
 struct dl_color scene_zone_tint(size_t z)
 {
     static const struct dl_color c[6] = {SC_RGB(227, 238, 249), SC_RGB(229, 244, 234),
@@ -96,19 +84,6 @@ const char *scene_host_name(const struct scene *sc, uint32_t h)
     return h < sc->tr->nhosts ? trace_string(sc->tr, sc->tr->hosts[h].name) : "";
 }
 
-void scene_proto(const struct trace *tr, const struct trace_conn *c, char *buf, size_t len)
-{
-    const char *p = trace_string(tr, c->proto);
-    if (strcmp(p, "submission") == 0) {
-        p = "smtp";
-    }
-    size_t i = 0;
-    for (; p[i] && i + 1 < len; i++) {
-        buf[i] = (char)(p[i] >= 'a' && p[i] <= 'z' ? p[i] - 'a' + 'A' : p[i]);
-    }
-    buf[i] = 0;
-}
-
 /* Where the segment from the centre of box a to the centre of box b leaves a, as a fraction of
  * its length. */
 float scene_exit(const struct layout_box *a, float dx, float dy)
@@ -168,9 +143,9 @@ static void scene_find_beat(struct scene *sc)
     sc->step = b ? b->step : 0;
     sc->actor = b ? b->agent : 0;
     sc->beat_conn = b ? b->conn : 0;
-    sc->accent = b && scene_is_attacker(sc->tr, b->agent) ? SC_ATTACKER
-                 : b && b->step == 0                      ? SC_MOMENT
-                                                          : scene_step_color(sc->step);
+    sc->accent = b && trace_agent_attacks(sc->tr, b->agent) ? SC_ATTACKER
+                 : b && b->step == 0                        ? SC_MOMENT
+                                                            : scene_step_color(sc->step);
 }
 
 int scene_begin(struct scene *sc, const struct trace *tr, const struct viz_timeline *tl,

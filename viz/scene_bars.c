@@ -101,7 +101,7 @@ void scene_top_bar(struct scene *sc)
         if (sc->step > 0) {
             snprintf(digit, sizeof digit, "%d", sc->step);
         } else {
-            snprintf(digit, sizeof digit, "%s", scene_is_attacker(sc->tr, sc->actor) ? "!" : "◆");
+            snprintf(digit, sizeof digit, "%s", trace_agent_attacks(sc->tr, sc->actor) ? "!" : "◆");
         }
         struct dl_item *t = scene_text(sc, disc, digit, DL_FONT_TITLE, true, DL_ALIGN_CENTER,
                                        SC_RGB(255, 255, 255), LAYER_BAR_TEXT);
@@ -238,7 +238,7 @@ static void bars_beat_marks(struct scene *sc, const struct layout_box *tb,
         const struct viz_beat *b = &tl->beats[k];
         bool current = (long)k == sc->beat;
         float x = layout_track_x(&sc->L, b->p, d);
-        bool attacker = scene_is_attacker(sc->tr, b->agent);
+        bool attacker = trace_agent_attacks(sc->tr, b->agent);
         struct dl_color c = b->p > sc->p ? SC_FAINT
                             : attacker   ? SC_ATTACKER
                             : b->step    ? scene_step_color(b->step)

@@ -328,12 +328,12 @@ static const struct card_kind *card_beat_kind(const struct scene *sc, long k)
     }
     const struct trace_event *e = trace_event_at(sc->tr, b->idx);
     const struct card_kind *kind = card_kind_of(sc->tr, e);
-    if (kind && kind->attacker_only && !scene_is_attacker(sc->tr, b->agent)) {
+    if (kind && kind->attacker_only && !trace_agent_attacks(sc->tr, b->agent)) {
         return NULL;
     }
     if (kind && kind->form == CARD_REFUSAL) {
         const struct trace_conn *c = b->conn ? trace_conn_get(sc->tr, b->conn) : NULL;
-        return c && scene_is_attacker(sc->tr, c->client_agent) ? kind : NULL;
+        return c && trace_agent_attacks(sc->tr, c->client_agent) ? kind : NULL;
     }
     return kind;
 }

@@ -50,8 +50,6 @@ enum scene_layer {
 #define SC_TLS SC_RGB(22, 120, 72)   /* plaintext an endpoint saw inside TLS */
 
 struct dl_color scene_step_color(int n);
-/* Whether agent id plays an attacker (spammer, sniffer, man in the middle). */
-bool scene_is_attacker(const struct trace *tr, trace_str id);
 /* The colour of attackers, and of a moment that is no delivery step of a defender. */
 #define SC_ATTACKER SC_RGB(201, 42, 42)
 #define SC_MOMENT SC_RGB(52, 58, 64)
@@ -118,8 +116,6 @@ bool scene_boxes_meet(struct layout_box a, struct layout_box b, float margin);
 const char *scene_host_name(const struct scene *sc, uint32_t h);
 /* "#4 SMTP  gw.a.example (gw.a) 192.0.2.140:52461 → mx.b.example (mx.b) 203.0.113.140:25" */
 void scene_conn_header(const struct scene *sc, uint32_t conn, char *buf, size_t len);
-/* The protocol as people name it: "SMTP" for submission too, "POP3". */
-void scene_proto(const struct trace *tr, const struct trace_conn *c, char *buf, size_t len);
 
 /* Events looked back at from the moment shown, at most (for what is in flight and the latest
  * note), so that a frame of a long run costs the same as one of a short run. */

@@ -93,7 +93,7 @@ static void scene_link_labels(struct scene *sc, uint32_t l, float mx, float my, 
     for (size_t k = 0; k < li->nlabels; k++) {
         struct trace_conn c = {0};
         c.proto = li->labels[k].proto;
-        scene_proto(sc->tr, &c, proto[k], sizeof proto[k]);
+        trace_proto_word(sc->tr, &c, proto[k], sizeof proto[k]);
         snprintf(port[k], sizeof port[k], "%u", (unsigned)li->labels[k].port);
         snprintf(one[k], sizeof one[k], "%.23s%s%.7s", proto[k], *proto[k] ? " " : "", port[k]);
         float w1 = layout_text_width(one[k], DL_FONT_SMALL, true, v);
@@ -238,9 +238,9 @@ static void scene_host_agents(struct scene *sc, uint32_t h, const struct layout_
         layout_role(tr, a, role, sizeof role);
         const char *prog = trace_string(tr, tr->agents[a].program);
         bool acting = sc->actor && sc->actor == tr->agents[a].id;
-        struct dl_color rc = acting                                    ? sc->accent
-                             : scene_is_attacker(tr, tr->agents[a].id) ? SC_ATTACKER
-                                                                       : SC_ROLE;
+        struct dl_color rc = acting                                      ? sc->accent
+                             : trace_agent_attacks(tr, tr->agents[a].id) ? SC_ATTACKER
+                                                                         : SC_ROLE;
         if (lh->small) {
             char line[96];
             snprintf(line, sizeof line, "%s %s", role, prog);
@@ -384,7 +384,7 @@ static void scene_host(struct scene *sc, uint32_t h)
     for (size_t a = 0; a < tr->nagents; a++) {
         if (tr->agents[a].host == h) {
             acting = acting || (sc->actor && tr->agents[a].id == sc->actor);
-            attacker = attacker || scene_is_attacker(tr, tr->agents[a].id);
+            attacker = attacker || trace_agent_attacks(tr, tr->agents[a].id);
         }
     }
     struct dl_color edge = selected   ? SC_SELECT

@@ -78,7 +78,7 @@ void scene_conn_header(const struct scene *sc, uint32_t conn, char *buf, size_t 
         return;
     }
     char proto[24], cl[160], sv[160];
-    scene_proto(sc->tr, c, proto, sizeof proto);
+    trace_proto_word(sc->tr, c, proto, sizeof proto);
     panel_endpoint(sc, c->client_host, c->client_agent, c->client_ip, c->client_port, cl,
                    sizeof cl);
     panel_endpoint(sc, c->server_host, c->server_agent, c->server_ip, c->server_port, sv,
@@ -619,7 +619,7 @@ static void inspect_conn(struct rows *r, uint32_t conn)
         return;
     }
     char proto[24], line[200];
-    scene_proto(sc->tr, c, proto, sizeof proto);
+    trace_proto_word(sc->tr, c, proto, sizeof proto);
     snprintf(line, sizeof line, "#%u  %s %u", (unsigned)conn, proto, (unsigned)c->server_port);
     rows_add(r, NULL, line, DL_FONT_BODY, true, SC_TEXT);
     panel_endpoint(sc, c->client_host, c->client_agent, c->client_ip, c->client_port, line,
