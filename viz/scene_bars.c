@@ -38,6 +38,9 @@ static void bars_narration(struct scene *sc, struct layout_box b, const char *te
     size_t lens[3];
     enum dl_font font = DL_FONT_TITLE;
     size_t n = bars_wrap(sc, text, b.w, font, 2, starts, lens);
+    if (layout_line_px(font, sc->v) * (float)n > b.h) {
+        n = 0; /* two lines of the title's type do not fit under the actor's name */
+    }
     if (n == 0) {
         font = DL_FONT_BODY;
         n = bars_wrap(sc, text, b.w, font, 3, starts, lens);
